@@ -1,0 +1,570 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { Environment } from "../environment/environment";
+import { NAME_LIMITS, physicalName } from "../naming";
+import {
+  describeStrategy,
+  type DeploymentStrategy,
+  shiftsTraffic,
+  strategyProblems,
+  toDeploymentConfiguration,
+} from "./strategy";
+
+export type LifecycleHook = aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook;
+
+/** What alarms and hooks need to know about a service's traffic, available before the ECS service exists. */
+export interface ServiceTargets {
+  readonly serviceName: string;
+  readonly loadBalancerArnSuffix: pulumi.Output<string>;
+  readonly blueTargetGroupArnSuffix: pulumi.Output<string>;
+  /** Undefined for a rolling service, which has one target group. */
+  readonly greenTargetGroupArnSuffix?: pulumi.Output<string>;
+  /** Base URL of the test listener, e.g. `http://<alb>:9000`. */
+  readonly testUrl: pulumi.Output<string>;
+  /** Host headers the service's rules match (the smoke test sends the first). */
+  readonly hostHeaders: readonly string[];
+}
+
+/** What guards the deployment: alarms ECS watches (and rolls back on) and hooks it calls at lifecycle stages. */
+export interface DeploymentGuard {
+  readonly alarmNames?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly lifecycleHooks?: pulumi.Input<LifecycleHook>[];
+}
+
+export interface HealthCheck {
+  /** @default "/" */
+  readonly path?: string;
+  /** @default "200-399" */
+  readonly matcher?: string;
+  /** @default 15 */
+  readonly intervalSeconds?: number;
+  /** @default 5 */
+  readonly timeoutSeconds?: number;
+  /** @default 2 */
+  readonly healthyThreshold?: number;
+  /** @default 3 */
+  readonly unhealthyThreshold?: number;
+}
+
+export interface Autoscaling {
+  readonly min: number;
+  readonly max: number;
+  /** Average CPU utilization the service scales to hold. */
+  readonly cpuTargetPercent: number;
+}
+
+export interface Sidecar {
+  /** A container definition as ECS takes it (name, image, portMappings, environment...). */
+  readonly definition: pulumi.Input<Record<string, unknown>>;
+}
+
+export interface BlueGreenServiceArgs {
+  /** The environment whose load balancer, listeners and cluster the service joins. */
+  readonly environment: Environment;
+  /** Container image, pinned to a tag or digest. */
+  readonly image: pulumi.Input<string>;
+  /** The container's port, which the target groups forward to. */
+  readonly port: number;
+  /** Path patterns of the listener rules. At least one of pathPatterns and hostHeaders. @default [] */
+  readonly pathPatterns?: readonly string[];
+  /** Host headers of the listener rules. @default [] */
+  readonly hostHeaders?: readonly string[];
+  /** Listener rule priority, unique on the listener. */
+  readonly priority: number;
+  /** Fargate CPU units. @default 256 */
+  readonly cpu?: number;
+  /** Fargate memory in MiB. @default 512 */
+  readonly memory?: number;
+  /** Tasks when the service is created; autoscaling owns the count afterwards. @default 1 */
+  readonly desiredCount?: number;
+  /** Task-count scaling on CPU. @default fixed at desiredCount */
+  readonly autoscaling?: Autoscaling;
+  readonly healthCheck?: HealthCheck;
+  /** Seconds a target drains before it leaves a target group. @default 30 */
+  readonly deregistrationDelaySeconds?: number;
+  /** @default { strategy: "blue-green", bakeMinutes: 0 } */
+  readonly deployment?: DeploymentStrategy;
+  /** Plain environment variables of the container. @default {} */
+  readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Environment variables from Secrets Manager secret or SSM parameter ARNs. @default {} */
+  readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Days the container logs are kept. @default 30 */
+  readonly logRetentionDays?: number;
+  /** Wait for the deployment to finish (or roll back, failing `pulumi up`). @default true unless the tier is dev */
+  readonly waitForSteadyState?: boolean;
+  /** Containers beside the service's own, e.g. the AWS AppConfig Agent. @default [] */
+  readonly sidecars?: readonly Sidecar[];
+  /** IAM policy documents (JSON) attached to the task role. @default [] */
+  readonly taskRolePolicies?: readonly pulumi.Input<string>[];
+  /**
+   * Alarms and hooks that guard each deployment. Called with the service's target groups once they exist and before
+   * the ECS service is created, so alarms can cover both target groups. @default none
+   */
+  readonly guard?: (targets: ServiceTargets, parent: pulumi.Resource) => DeploymentGuard;
+}
+
+/** Fargate's valid memory (MiB) for each CPU size. */
+export function fargateMemoryProblem(cpu: number, memory: number): string | undefined {
+  const ranges: Record<number, [number, number, number]> = {
+    256: [512, 2048, 512],
+    512: [1024, 4096, 1024],
+    1024: [2048, 8192, 1024],
+    2048: [4096, 16384, 1024],
+    4096: [8192, 30720, 1024],
+    8192: [16384, 61440, 4096],
+    16384: [32768, 122880, 8192],
+  };
+  const range = ranges[cpu];
+  if (!range) return `cpu must be one of ${Object.keys(ranges).join(", ")}`;
+  const [min, max, step] = range;
+  if (cpu === 256 && ![512, 1024, 2048].includes(memory)) return "memory for cpu 256 must be 512, 1024 or 2048";
+  if (memory < min || memory > max || (memory - min) % step !== 0) {
+    return `memory for cpu ${cpu} must be ${min}-${max} in steps of ${step}`;
+  }
+  return undefined;
+}
+
+/**
+ * One service behind the environment's load balancer with two target groups, a production and a test listener rule,
+ * and an ECS service whose native deployment engine shifts traffic between them (blue/green, canary or linear).
+ */
+export class BlueGreenService extends pulumi.ComponentResource {
+  public readonly strategy: DeploymentStrategy;
+  /** e.g. `canary 10% -> bake 5m -> 100%, bake 15m` */
+  public readonly strategySummary: string;
+  public readonly blueTargetGroup: aws.lb.TargetGroup;
+  public readonly greenTargetGroup?: aws.lb.TargetGroup;
+  public readonly blueTargetGroupArn: pulumi.Output<string>;
+  public readonly greenTargetGroupArn?: pulumi.Output<string>;
+  public readonly blueTargetGroupArnSuffix: pulumi.Output<string>;
+  public readonly greenTargetGroupArnSuffix?: pulumi.Output<string>;
+  public readonly loadBalancerArnSuffix: pulumi.Output<string>;
+  public readonly productionRuleArn: pulumi.Output<string>;
+  public readonly testRuleArn?: pulumi.Output<string>;
+  public readonly service: aws.ecs.Service;
+  public readonly serviceName: pulumi.Output<string>;
+  public readonly serviceArn: pulumi.Output<string>;
+  public readonly taskRoleArn: pulumi.Output<string>;
+  public readonly securityGroupId: pulumi.Output<string>;
+  /** URL of the test listener for this service's first path, where the new version answers before users see it. */
+  public readonly testUrl: pulumi.Output<string>;
+  public readonly productionUrl: pulumi.Output<string>;
+  /** Names of the alarms ECS watches during a deployment. */
+  public readonly alarmNames: pulumi.Output<string[]>;
+
+  constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("release:aws:BlueGreenService", name, {}, opts);
+
+    const env = args.environment;
+    const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
+    const cpu = args.cpu ?? 256;
+    const memory = args.memory ?? 512;
+    const desiredCount = args.desiredCount ?? 1;
+    const pathPatterns = args.pathPatterns ?? [];
+    const hostHeaders = args.hostHeaders ?? [];
+    const problems = [
+      ...strategyProblems(strategy).map((p) => `deployment.${p.field} ${p.message} (got ${p.value})`),
+      ...(pathPatterns.length + hostHeaders.length === 0 ? ["pathPatterns or hostHeaders must name at least one route"] : []),
+      ...(pathPatterns.length + hostHeaders.length > 5 ? ["a listener rule takes at most 5 path patterns and host headers together"] : []),
+      ...(strategy.strategy === "rolling" && env.tier !== "dev" ? [`deployment.strategy rolling is allowed in dev only (tier is ${env.tier})`] : []),
+      ...(Number.isInteger(args.priority) && args.priority >= 1 && args.priority <= 50000 ? [] : [`priority must be 1-50000 (got ${args.priority})`]),
+      ...[fargateMemoryProblem(cpu, memory)].filter((p): p is string => p !== undefined),
+      ...(args.autoscaling && args.autoscaling.min > args.autoscaling.max
+        ? [`autoscaling.min ${args.autoscaling.min} exceeds autoscaling.max ${args.autoscaling.max}`]
+        : []),
+    ];
+    if (problems.length > 0) {
+      throw new pulumi.ResourceError(`BlueGreenService ${name}: ${problems.join("; ")}`, this);
+    }
+    this.strategy = strategy;
+    this.strategySummary = describeStrategy(strategy);
+
+    const child: pulumi.CustomResourceOptions = { parent: this };
+    const tags = { service: name };
+    const prefix = env.namePrefix;
+    const healthCheck = args.healthCheck ?? {};
+    const twoTargetGroups = shiftsTraffic(strategy);
+
+    const targetGroup = (colour: "blue" | "green") =>
+      new aws.lb.TargetGroup(
+        `${name}-${colour}`,
+        {
+          // The port is in the name so that a new port creates the replacement before the old one is deleted.
+          name: physicalName([prefix, name], `${args.port}-${colour === "blue" ? "b" : "g"}`, NAME_LIMITS.targetGroup),
+          targetType: "ip",
+          protocol: "HTTP",
+          port: args.port,
+          vpcId: env.vpcId,
+          deregistrationDelay: args.deregistrationDelaySeconds ?? 30,
+          healthCheck: {
+            enabled: true,
+            protocol: "HTTP",
+            port: "traffic-port",
+            path: healthCheck.path ?? "/",
+            matcher: healthCheck.matcher ?? "200-399",
+            interval: healthCheck.intervalSeconds ?? 15,
+            timeout: healthCheck.timeoutSeconds ?? 5,
+            healthyThreshold: healthCheck.healthyThreshold ?? 2,
+            unhealthyThreshold: healthCheck.unhealthyThreshold ?? 3,
+          },
+          tags: { ...tags, colour },
+        },
+        child,
+      );
+    this.blueTargetGroup = targetGroup("blue");
+    this.greenTargetGroup = twoTargetGroups ? targetGroup("green") : undefined;
+    this.blueTargetGroupArn = this.blueTargetGroup.arn;
+    this.greenTargetGroupArn = this.greenTargetGroup?.arn;
+    this.blueTargetGroupArnSuffix = this.blueTargetGroup.arnSuffix;
+    this.greenTargetGroupArnSuffix = this.greenTargetGroup?.arnSuffix;
+    this.loadBalancerArnSuffix = env.loadBalancerArnSuffix;
+
+    // ECS rewrites the forward weights on every deployment; Pulumi must not put them back, so actions are ignored.
+    const conditions = [
+      ...(pathPatterns.length > 0 ? [{ pathPattern: { values: [...pathPatterns] } }] : []),
+      ...(hostHeaders.length > 0 ? [{ hostHeader: { values: [...hostHeaders] } }] : []),
+    ];
+    const forward = [
+      {
+        type: "forward",
+        forward: {
+          targetGroups: [
+            { arn: this.blueTargetGroup.arn, weight: 100 },
+            ...(this.greenTargetGroup ? [{ arn: this.greenTargetGroup.arn, weight: 0 }] : []),
+          ],
+        },
+      },
+    ];
+    const ruleOpts: pulumi.CustomResourceOptions = { ...child, ignoreChanges: ["actions"] };
+    const productionRule = new aws.lb.ListenerRule(
+      `${name}-production`,
+      { listenerArn: env.productionListenerArn, priority: args.priority, conditions, actions: forward, tags },
+      ruleOpts,
+    );
+    const testRule = twoTargetGroups
+      ? new aws.lb.ListenerRule(
+          `${name}-test`,
+          { listenerArn: env.testListenerArn, priority: args.priority, conditions, actions: forward, tags },
+          ruleOpts,
+        )
+      : undefined;
+    this.productionRuleArn = productionRule.arn;
+    this.testRuleArn = testRule?.arn;
+
+    const firstPath = (pathPatterns[0] ?? "/").replace(/\*.*$/, "");
+    this.testUrl = pulumi.interpolate`${env.testUrl()}${firstPath.startsWith("/") ? firstPath : `/${firstPath}`}`;
+    this.productionUrl = pulumi.interpolate`${env.productionUrl()}${firstPath.startsWith("/") ? firstPath : `/${firstPath}`}`;
+
+    const guard =
+      args.guard?.(
+        {
+          serviceName: name,
+          loadBalancerArnSuffix: env.loadBalancerArnSuffix,
+          blueTargetGroupArnSuffix: this.blueTargetGroup.arnSuffix,
+          greenTargetGroupArnSuffix: this.greenTargetGroup?.arnSuffix,
+          testUrl: env.testUrl(),
+          hostHeaders,
+        },
+        this,
+      ) ?? {};
+
+    // Tasks accept traffic from the load balancer only, on the container port.
+    const taskSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-tasks`,
+      { vpcId: env.vpcId, description: `Tasks of ${name}: reachable from the load balancer only`, tags },
+      child,
+    );
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-tasks-from-lb`,
+      {
+        securityGroupId: taskSecurityGroup.id,
+        description: "From the load balancer",
+        ipProtocol: "tcp",
+        fromPort: args.port,
+        toPort: args.port,
+        referencedSecurityGroupId: env.loadBalancerSecurityGroupId,
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-lb-to-tasks`,
+      {
+        securityGroupId: env.loadBalancerSecurityGroupId,
+        description: `To the tasks of ${name}`,
+        ipProtocol: "tcp",
+        fromPort: args.port,
+        toPort: args.port,
+        referencedSecurityGroupId: taskSecurityGroup.id,
+      },
+      child,
+    );
+    // Tasks pull images and call AWS APIs over HTTPS (through NAT or VPC endpoints).
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-tasks-https`,
+      {
+        securityGroupId: taskSecurityGroup.id,
+        description: "HTTPS to image registries and AWS APIs",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: "0.0.0.0/0",
+      },
+      child,
+    );
+    this.securityGroupId = taskSecurityGroup.id;
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/ecs/${prefix}/${name}`, retentionInDays: args.logRetentionDays ?? 30, tags },
+      child,
+    );
+
+    const region = aws.getRegionOutput({}, { parent: this });
+    const caller = aws.getCallerIdentityOutput({}, { parent: this });
+    const partition = aws.getPartitionOutput({}, { parent: this });
+
+    const ecsTrust = assumeRolePolicy("ecs-tasks.amazonaws.com");
+    const executionRole = new aws.iam.Role(
+      `${name}-execution`,
+      { name: physicalName([prefix, name], "execution", NAME_LIMITS.iamRole), assumeRolePolicy: ecsTrust, tags },
+      child,
+    );
+    const secretArns = Object.values(args.secrets ?? {});
+    new aws.iam.RolePolicy(
+      `${name}-execution`,
+      {
+        role: executionRole.id,
+        policy: pulumi
+          .all([pulumi.output(args.image), logGroup.arn, pulumi.output(secretArns), region.region, caller.accountId, partition.partition])
+          .apply(([image, logGroupArn, secrets, regionName, accountId, partitionName]) =>
+            JSON.stringify(executionPolicy({ image, logGroupArn, secretArns: secrets, region: regionName, accountId, partition: partitionName })),
+          ),
+      },
+      child,
+    );
+    const taskRole = new aws.iam.Role(
+      `${name}-task`,
+      { name: physicalName([prefix, name], "task", NAME_LIMITS.iamRole), assumeRolePolicy: ecsTrust, tags },
+      child,
+    );
+    (args.taskRolePolicies ?? []).forEach((policy, index) => {
+      new aws.iam.RolePolicy(`${name}-task-${index}`, { role: taskRole.id, policy }, child);
+    });
+    this.taskRoleArn = taskRole.arn;
+
+    const environmentVariables = Object.entries(args.environmentVariables ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    const secrets = Object.entries(args.secrets ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    const appContainer = pulumi
+      .all([
+        pulumi.output(args.image),
+        logGroup.name,
+        region.region,
+        pulumi.all(environmentVariables.map(([key, value]) => pulumi.output(value).apply((v) => ({ name: key, value: v })))),
+        pulumi.all(secrets.map(([key, value]) => pulumi.output(value).apply((v) => ({ name: key, valueFrom: v })))),
+      ])
+      .apply(([image, logGroupName, regionName, environment, secretRefs]): Record<string, unknown> => ({
+        name: "app",
+        image,
+        essential: true,
+        portMappings: [{ containerPort: args.port, protocol: "tcp" }],
+        environment,
+        secrets: secretRefs,
+        logConfiguration: {
+          logDriver: "awslogs",
+          options: { "awslogs-group": logGroupName, "awslogs-region": regionName, "awslogs-stream-prefix": "app" },
+        },
+      }));
+    const taskDefinition = new aws.ecs.TaskDefinition(
+      `${name}-task`,
+      {
+        family: physicalName([prefix, name], "", NAME_LIMITS.ecs),
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(cpu),
+        memory: String(memory),
+        executionRoleArn: executionRole.arn,
+        taskRoleArn: taskRole.arn,
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        containerDefinitions: pulumi
+          .all([appContainer, ...(args.sidecars ?? []).map((s) => pulumi.output(s.definition))])
+          .apply((containers) => JSON.stringify(containers)),
+        tags,
+      },
+      child,
+    );
+
+    // ECS needs this role to move listener-rule weights and target-group registrations during a deployment.
+    const infrastructureRole = twoTargetGroups
+      ? new aws.iam.Role(
+          `${name}-ecs-lb`,
+          {
+            name: physicalName([prefix, name], "ecs-lb", NAME_LIMITS.iamRole),
+            assumeRolePolicy: assumeRolePolicy("ecs.amazonaws.com"),
+            managedPolicyArns: [
+              pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers`,
+            ],
+            tags,
+          },
+          child,
+        )
+      : undefined;
+
+    const scaling = args.autoscaling ?? { min: desiredCount, max: desiredCount, cpuTargetPercent: 60 };
+    const alarmNames = guard.alarmNames !== undefined ? pulumi.output(guard.alarmNames) : undefined;
+    const deploymentConfiguration = toDeploymentConfiguration(strategy);
+    this.service = new aws.ecs.Service(
+      `${name}-service`,
+      {
+        name,
+        cluster: env.clusterArn,
+        taskDefinition: taskDefinition.arn,
+        launchType: "FARGATE",
+        desiredCount,
+        deploymentController: { type: "ECS" },
+        deploymentConfiguration: {
+          ...deploymentConfiguration,
+          ...(guard.lifecycleHooks && guard.lifecycleHooks.length > 0 ? { lifecycleHooks: guard.lifecycleHooks } : {}),
+        },
+        ...(twoTargetGroups ? {} : { deploymentCircuitBreaker: { enable: true, rollback: true } }),
+        deploymentMinimumHealthyPercent: 100,
+        deploymentMaximumPercent: 200,
+        healthCheckGracePeriodSeconds: 60,
+        loadBalancers: [
+          {
+            targetGroupArn: this.blueTargetGroup.arn,
+            containerName: "app",
+            containerPort: args.port,
+            ...(this.greenTargetGroup && testRule && infrastructureRole
+              ? {
+                  advancedConfiguration: {
+                    alternateTargetGroupArn: this.greenTargetGroup.arn,
+                    productionListenerRule: productionRule.arn,
+                    testListenerRule: testRule.arn,
+                    roleArn: infrastructureRole.arn,
+                  },
+                }
+              : {}),
+          },
+        ],
+        networkConfiguration: {
+          subnets: env.privateSubnetIds,
+          securityGroups: [taskSecurityGroup.id],
+          assignPublicIp: false,
+        },
+        ...(alarmNames ? { alarms: { alarmNames, enable: true, rollback: true } } : {}),
+        waitForSteadyState: args.waitForSteadyState ?? env.tier !== "dev",
+        propagateTags: "SERVICE",
+        enableEcsManagedTags: true,
+        tags,
+      },
+      {
+        ...child,
+        // Autoscaling owns the task count once the service exists; ECS swaps the two target groups after a release.
+        ignoreChanges: twoTargetGroups
+          ? ["desiredCount", "loadBalancers[0].targetGroupArn", "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn"]
+          : ["desiredCount"],
+        dependsOn: [productionRule, ...(testRule ? [testRule] : [])],
+      },
+    );
+    this.serviceName = this.service.name;
+    this.serviceArn = this.service.arn;
+    this.alarmNames = alarmNames ?? pulumi.output([]);
+
+    const target = new aws.appautoscaling.Target(
+      `${name}-scaling`,
+      {
+        serviceNamespace: "ecs",
+        scalableDimension: "ecs:service:DesiredCount",
+        resourceId: pulumi.interpolate`service/${env.clusterName}/${this.service.name}`,
+        minCapacity: scaling.min,
+        maxCapacity: scaling.max,
+        tags,
+      },
+      child,
+    );
+    if (scaling.max > scaling.min) {
+      new aws.appautoscaling.Policy(
+        `${name}-cpu`,
+        {
+          policyType: "TargetTrackingScaling",
+          serviceNamespace: target.serviceNamespace,
+          scalableDimension: target.scalableDimension,
+          resourceId: target.resourceId,
+          targetTrackingScalingPolicyConfiguration: {
+            targetValue: scaling.cpuTargetPercent,
+            predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
+            scaleInCooldown: 300,
+            scaleOutCooldown: 60,
+          },
+        },
+        child,
+      );
+    }
+
+    this.registerOutputs({
+      strategy: this.strategySummary,
+      blueTargetGroupArn: this.blueTargetGroupArn,
+      greenTargetGroupArn: this.greenTargetGroupArn,
+      blueTargetGroupArnSuffix: this.blueTargetGroupArnSuffix,
+      greenTargetGroupArnSuffix: this.greenTargetGroupArnSuffix,
+      loadBalancerArnSuffix: this.loadBalancerArnSuffix,
+      productionRuleArn: this.productionRuleArn,
+      testRuleArn: this.testRuleArn,
+      serviceName: this.serviceName,
+      serviceArn: this.serviceArn,
+      testUrl: this.testUrl,
+      alarmNames: this.alarmNames,
+    });
+  }
+}
+
+export function assumeRolePolicy(service: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
+  });
+}
+
+/** ECR repository ARN of an image hosted in ECR, or undefined for other registries. */
+export function ecrRepositoryArn(image: string, partition: string): string | undefined {
+  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(image);
+  return match ? `arn:${partition}:ecr:${match[2]}:${match[1]}:repository/${match[3]}` : undefined;
+}
+
+/** Least privilege for starting the task: pull this image, write this log group, read these secrets. */
+export function executionPolicy(input: {
+  image: string;
+  logGroupArn: string;
+  secretArns: readonly string[];
+  region: string;
+  accountId: string;
+  partition: string;
+}): Record<string, unknown> {
+  const repository = ecrRepositoryArn(input.image, input.partition);
+  // A JSON-key selector (`:key:stage:version`) is not part of the resource an IAM policy names.
+  const secretsManager = input.secretArns
+    .filter((arn) => arn.includes(":secretsmanager:"))
+    .map((arn) => arn.split(":").slice(0, 7).join(":"));
+  const parameters = input.secretArns.filter((arn) => arn.includes(":ssm:"));
+  const statements: Record<string, unknown>[] = [
+    { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${input.logGroupArn}:*` },
+  ];
+  if (repository) {
+    statements.push(
+      { Sid: "EcrToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+      {
+        Sid: "PullImage",
+        Effect: "Allow",
+        Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+        Resource: repository,
+      },
+    );
+  }
+  if (secretsManager.length > 0) {
+    statements.push({ Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretsManager });
+  }
+  if (parameters.length > 0) {
+    statements.push({ Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: parameters });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}

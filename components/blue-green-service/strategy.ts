@@ -1,0 +1,128 @@
+import type * as aws from "@pulumi/aws";
+
+type EcsDeploymentConfiguration = aws.types.input.ecs.ServiceDeploymentConfiguration;
+
+/** How ECS moves traffic from the running (blue) to the new (green) target group. */
+export type DeploymentStrategy =
+  | { readonly strategy: "blue-green"; readonly bakeMinutes: number }
+  | {
+      readonly strategy: "canary";
+      /** Share of production traffic the new version gets first, 0.1-100. */
+      readonly canaryPercent: number;
+      readonly canaryBakeMinutes: number;
+      readonly bakeMinutes: number;
+    }
+  | {
+      readonly strategy: "linear";
+      /** Share of production traffic moved per step, 3-100. */
+      readonly stepPercent: number;
+      readonly stepBakeMinutes: number;
+      readonly bakeMinutes: number;
+    }
+  /** In-place replacement without a second target group's traffic shift: dev only. */
+  | { readonly strategy: "rolling" };
+
+export interface StrategyProblem {
+  readonly field: string;
+  readonly message: string;
+  readonly value: unknown;
+}
+
+function outside(value: number, min: number, max: number): boolean {
+  return !Number.isFinite(value) || value < min || value > max;
+}
+
+/** Everything ECS would reject about a strategy, each naming its field. */
+export function strategyProblems(strategy: DeploymentStrategy): StrategyProblem[] {
+  const problems: StrategyProblem[] = [];
+  const bake = (field: string, value: number) => {
+    if (outside(value, 0, 1440) || !Number.isInteger(value)) {
+      problems.push({ field, message: "must be a whole number of minutes from 0 to 1440", value });
+    }
+  };
+  switch (strategy.strategy) {
+    case "canary":
+      if (outside(strategy.canaryPercent, 0.1, 100)) {
+        problems.push({ field: "canaryPercent", message: "must be from 0.1 to 100", value: strategy.canaryPercent });
+      }
+      bake("canaryBakeMinutes", strategy.canaryBakeMinutes);
+      bake("bakeMinutes", strategy.bakeMinutes);
+      break;
+    case "linear":
+      if (outside(strategy.stepPercent, 3, 100)) {
+        problems.push({ field: "stepPercent", message: "must be from 3 to 100", value: strategy.stepPercent });
+      }
+      bake("stepBakeMinutes", strategy.stepBakeMinutes);
+      bake("bakeMinutes", strategy.bakeMinutes);
+      break;
+    case "blue-green":
+      bake("bakeMinutes", strategy.bakeMinutes);
+      break;
+    case "rolling":
+      break;
+  }
+  return problems;
+}
+
+/** True when ECS shifts traffic between two target groups, so listener rules and alternates are needed. */
+export function shiftsTraffic(strategy: DeploymentStrategy): boolean {
+  return strategy.strategy !== "rolling";
+}
+
+/** The `deploymentConfiguration` block of the ECS service (bake times are strings in @pulumi/aws). */
+export function toDeploymentConfiguration(strategy: DeploymentStrategy): EcsDeploymentConfiguration {
+  switch (strategy.strategy) {
+    case "rolling":
+      return { strategy: "ROLLING" };
+    case "blue-green":
+      return { strategy: "BLUE_GREEN", bakeTimeInMinutes: String(strategy.bakeMinutes) };
+    case "canary":
+      return {
+        strategy: "CANARY",
+        bakeTimeInMinutes: String(strategy.bakeMinutes),
+        canaryConfiguration: {
+          canaryPercent: strategy.canaryPercent,
+          canaryBakeTimeInMinutes: String(strategy.canaryBakeMinutes),
+        },
+      };
+    case "linear":
+      return {
+        strategy: "LINEAR",
+        bakeTimeInMinutes: String(strategy.bakeMinutes),
+        linearConfiguration: {
+          stepPercent: strategy.stepPercent,
+          stepBakeTimeInMinutes: String(strategy.stepBakeMinutes),
+        },
+      };
+  }
+}
+
+/** One line a reviewer reads, e.g. `canary 10% -> bake 5m -> 100%, bake 15m`. */
+export function describeStrategy(strategy: DeploymentStrategy): string {
+  switch (strategy.strategy) {
+    case "rolling":
+      return "rolling (no traffic shift)";
+    case "blue-green":
+      return `blue-green 100% at once, bake ${strategy.bakeMinutes}m`;
+    case "canary":
+      return `canary ${strategy.canaryPercent}% -> bake ${strategy.canaryBakeMinutes}m -> 100%, bake ${strategy.bakeMinutes}m`;
+    case "linear": {
+      const steps = Math.ceil(100 / strategy.stepPercent);
+      return `linear ${strategy.stepPercent}% every ${strategy.stepBakeMinutes}m (${steps} steps) -> 100%, bake ${strategy.bakeMinutes}m`;
+    }
+  }
+}
+
+/** Minutes from the first production traffic to the old tasks' end, if nothing fails. */
+export function minutesToComplete(strategy: DeploymentStrategy): number {
+  switch (strategy.strategy) {
+    case "rolling":
+      return 0;
+    case "blue-green":
+      return strategy.bakeMinutes;
+    case "canary":
+      return strategy.canaryBakeMinutes + strategy.bakeMinutes;
+    case "linear":
+      return (Math.ceil(100 / strategy.stepPercent) - 1) * strategy.stepBakeMinutes + strategy.bakeMinutes;
+  }
+}

@@ -1,0 +1,430 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { NAME_LIMITS, physicalName, shortHash } from "../naming";
+
+export type Tier = "dev" | "staging" | "production";
+
+/** TLS 1.3 (with 1.2 for older clients), the ALB policy AWS recommends for new listeners. */
+export const TLS13_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+export interface EnvironmentArgs {
+  /** The tier decides defaults below: dev is fast, staging production-like, production careful. */
+  readonly tier: Tier;
+  /** AWS region every child is created in. */
+  readonly region: pulumi.Input<string>;
+  /** Prefix of physical names (load balancer, cluster, alarms). @default the component's name */
+  readonly namePrefix?: string;
+  /** Tags on every AWS resource through the provider's defaultTags, besides environment, service and managed-by. @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly vpcId: pulumi.Input<string>;
+  /** Subnets of the load balancer (at least two availability zones). */
+  readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Subnets of the tasks and the hook functions. */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** ACM certificate of the HTTPS listener. Required unless the tier is dev, where HTTP alone is allowed. @default none */
+  readonly certificateArn?: pulumi.Input<string>;
+  /** Sources admitted to the production listener. @default ["0.0.0.0/0"] */
+  readonly allowedCidrs?: readonly string[];
+  /** An internal load balancer instead of an internet-facing one. @default false */
+  readonly internal?: boolean;
+  /** Port of the test listener ECS sends test traffic through. @default 9000 */
+  readonly testListenerPort?: number;
+  /**
+   * Other sources admitted to the test listener. The hooks' security group is always admitted; an internet-facing load
+   * balancer sees hook traffic from the NAT gateways' addresses, so list those here. @default []
+   */
+  readonly testListenerCidrs?: readonly string[];
+  /** @default 60 */
+  readonly idleTimeoutSeconds?: number;
+  /** @default true in production */
+  readonly deletionProtection?: boolean;
+  /** @default true in staging and production */
+  readonly containerInsights?: boolean;
+  /** Access logs to a new S3 bucket whose objects expire after `expirationDays`. @default off */
+  readonly accessLogs?: { readonly expirationDays: number };
+  /** Addresses subscribed to the alert topic by e-mail (each must confirm). @default [] */
+  readonly alertEmails?: readonly pulumi.Input<string>[];
+  /** HTTPS endpoints subscribed to the alert topic (e.g. a paging service's webhook). @default [] */
+  readonly alertHttpsEndpoints?: readonly pulumi.Input<string>[];
+  /** `protect` on resources that hold data or history (the access-log bucket). @default true in production */
+  readonly protectStateful?: boolean;
+}
+
+/**
+ * The shared entry point of one environment: the AWS provider every child uses, the load balancer with its production
+ * and test listeners, the ECS cluster, and the alert topic that alarms notify.
+ */
+export class Environment extends pulumi.ComponentResource {
+  public readonly tier: Tier;
+  public readonly namePrefix: string;
+  /** The provider with this environment's region and default tags; pass it to components composed with this one. */
+  public readonly provider: aws.Provider;
+  public readonly vpcId: pulumi.Output<string>;
+  public readonly privateSubnetIds: pulumi.Output<string[]>;
+  public readonly loadBalancer: aws.lb.LoadBalancer;
+  public readonly loadBalancerArn: pulumi.Output<string>;
+  /** `app/<name>/<id>`: the LoadBalancer dimension of ALB metrics. */
+  public readonly loadBalancerArnSuffix: pulumi.Output<string>;
+  public readonly dnsName: pulumi.Output<string>;
+  public readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
+  /** The security group of functions that call the test listener (the smoke-test hook). */
+  public readonly hooksSecurityGroupId: pulumi.Output<string>;
+  public readonly productionListenerArn: pulumi.Output<string>;
+  public readonly productionPort: number;
+  public readonly productionProtocol: "HTTP" | "HTTPS";
+  public readonly testListenerArn: pulumi.Output<string>;
+  public readonly testListenerPort: number;
+  public readonly clusterArn: pulumi.Output<string>;
+  public readonly clusterName: pulumi.Output<string>;
+  public readonly alertTopicArn: pulumi.Output<string>;
+  public readonly accessLogBucket?: aws.s3.Bucket;
+
+  constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("release:aws:Environment", name, {}, opts);
+
+    const tier = args.tier;
+    const https = args.certificateArn !== undefined;
+    if (!https && tier !== "dev") {
+      throw new pulumi.ResourceError(
+        `Environment ${name}: certificateArn is required in ${tier} (HTTP alone is allowed only in dev)`,
+        this,
+      );
+    }
+    const testListenerPort = args.testListenerPort ?? 9000;
+    const productionPort = https ? 443 : 80;
+    if (testListenerPort === 443 || testListenerPort === 80) {
+      throw new pulumi.ResourceError(
+        `Environment ${name}: testListenerPort ${testListenerPort} collides with the production listener ports 80/443`,
+        this,
+      );
+    }
+    const protectStateful = args.protectStateful ?? tier === "production";
+    this.tier = tier;
+    this.namePrefix = args.namePrefix ?? name;
+    this.productionPort = productionPort;
+    this.productionProtocol = https ? "HTTPS" : "HTTP";
+    this.testListenerPort = testListenerPort;
+
+    this.provider = new aws.Provider(
+      `${name}-aws`,
+      {
+        region: args.region as pulumi.Input<aws.Region>,
+        defaultTags: {
+          tags: {
+            ...args.tags,
+            environment: this.namePrefix,
+            service: "release-platform",
+            "managed-by": "pulumi",
+          },
+        },
+      },
+      { parent: this },
+    );
+    const child: pulumi.CustomResourceOptions = { parent: this, provider: this.provider };
+    const invoke: pulumi.InvokeOutputOptions = { parent: this, provider: this.provider };
+
+    this.vpcId = pulumi.output(args.vpcId);
+    this.privateSubnetIds = pulumi.output(args.privateSubnetIds);
+
+    // Alarms publish to the topic, and CloudWatch cannot use the AWS-managed SNS key: a key of our own lets it encrypt.
+    const caller = aws.getCallerIdentityOutput({}, invoke);
+    const partition = aws.getPartitionOutput({}, invoke);
+    const topicKey = new aws.kms.Key(
+      `${name}-alerts`,
+      {
+        description: `Encrypts the ${this.namePrefix} alert topic`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "AccountAdministers",
+              Effect: "Allow",
+              Principal: { AWS: pulumi.interpolate`arn:${partition.partition}:iam::${caller.accountId}:root` },
+              Action: "kms:*",
+              Resource: "*",
+            },
+            {
+              Sid: "CloudWatchAlarmsPublish",
+              Effect: "Allow",
+              Principal: { Service: "cloudwatch.amazonaws.com" },
+              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+              Resource: "*",
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    const topic = new aws.sns.Topic(
+      `${name}-alerts`,
+      { name: physicalName([this.namePrefix], "alerts", 256), kmsMasterKeyId: topicKey.arn },
+      child,
+    );
+    this.alertTopicArn = topic.arn;
+    subscribe(name, topic, "email", args.alertEmails ?? [], child);
+    subscribe(name, topic, "https", args.alertHttpsEndpoints ?? [], child);
+
+    const lbSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-lb`,
+      { vpcId: args.vpcId, description: `Load balancer of ${this.namePrefix}: production and test listeners` },
+      child,
+    );
+    const hooksSecurityGroup = new aws.ec2.SecurityGroup(
+      `${name}-hooks`,
+      { vpcId: args.vpcId, description: `Deployment hooks of ${this.namePrefix}: may call the test listener only` },
+      child,
+    );
+    this.loadBalancerSecurityGroupId = lbSecurityGroup.id;
+    this.hooksSecurityGroupId = hooksSecurityGroup.id;
+
+    const allowedCidrs = args.allowedCidrs ?? ["0.0.0.0/0"];
+    const listenerPorts = https ? [443, 80] : [80];
+    for (const port of listenerPorts) {
+      for (const cidr of allowedCidrs) {
+        new aws.vpc.SecurityGroupIngressRule(
+          `${name}-lb-${port}-${shortHash(cidr)}`,
+          {
+            securityGroupId: lbSecurityGroup.id,
+            description: port === 80 && https ? "HTTP, redirected to HTTPS" : "Production listener",
+            ipProtocol: "tcp",
+            fromPort: port,
+            toPort: port,
+            ...cidrSource(cidr),
+          },
+          child,
+        );
+      }
+    }
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-lb-test-from-hooks`,
+      {
+        securityGroupId: lbSecurityGroup.id,
+        description: "Test listener, from the deployment hooks",
+        ipProtocol: "tcp",
+        fromPort: testListenerPort,
+        toPort: testListenerPort,
+        referencedSecurityGroupId: hooksSecurityGroup.id,
+      },
+      child,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-hooks-to-test`,
+      {
+        securityGroupId: hooksSecurityGroup.id,
+        description: "To the test listener",
+        ipProtocol: "tcp",
+        fromPort: testListenerPort,
+        toPort: testListenerPort,
+        referencedSecurityGroupId: lbSecurityGroup.id,
+      },
+      child,
+    );
+    for (const cidr of args.testListenerCidrs ?? []) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-lb-test-${shortHash(cidr)}`,
+        {
+          securityGroupId: lbSecurityGroup.id,
+          description: "Test listener, from the hooks' NAT address",
+          ipProtocol: "tcp",
+          fromPort: testListenerPort,
+          toPort: testListenerPort,
+          ...cidrSource(cidr),
+        },
+        child,
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-hooks-to-test-${shortHash(cidr)}`,
+        {
+          securityGroupId: hooksSecurityGroup.id,
+          description: "To the test listener through the NAT gateway",
+          ipProtocol: "tcp",
+          fromPort: testListenerPort,
+          toPort: testListenerPort,
+          ...cidrSource(cidr),
+        },
+        child,
+      );
+    }
+
+    if (args.accessLogs) {
+      this.accessLogBucket = this.createAccessLogBucket(name, args.accessLogs.expirationDays, protectStateful, child, invoke);
+    }
+
+    this.loadBalancer = new aws.lb.LoadBalancer(
+      `${name}-lb`,
+      {
+        name: physicalName([this.namePrefix], "", NAME_LIMITS.loadBalancer),
+        loadBalancerType: "application",
+        internal: args.internal ?? false,
+        subnets: args.publicSubnetIds,
+        securityGroups: [lbSecurityGroup.id],
+        idleTimeout: args.idleTimeoutSeconds ?? 60,
+        enableDeletionProtection: args.deletionProtection ?? tier === "production",
+        dropInvalidHeaderFields: true,
+        desyncMitigationMode: "defensive",
+        accessLogs: this.accessLogBucket ? { bucket: this.accessLogBucket.bucket, enabled: true } : undefined,
+      },
+      this.accessLogBucket ? { ...child, dependsOn: [this.accessLogBucket] } : child,
+    );
+    this.loadBalancerArn = this.loadBalancer.arn;
+    this.loadBalancerArnSuffix = this.loadBalancer.arnSuffix;
+    this.dnsName = this.loadBalancer.dnsName;
+
+    // The default actions answer 404: only service rules, which stay forward-only for ECS blue/green, route traffic.
+    const notFound = [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not Found" } }];
+    const production = new aws.lb.Listener(
+      `${name}-production`,
+      https
+        ? {
+            loadBalancerArn: this.loadBalancer.arn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: TLS13_POLICY,
+            certificateArn: args.certificateArn,
+            defaultActions: notFound,
+          }
+        : { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: notFound },
+      child,
+    );
+    if (https) {
+      new aws.lb.Listener(
+        `${name}-http-redirect`,
+        {
+          loadBalancerArn: this.loadBalancer.arn,
+          port: 80,
+          protocol: "HTTP",
+          defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+        },
+        child,
+      );
+    }
+    const test = new aws.lb.Listener(
+      `${name}-test`,
+      { loadBalancerArn: this.loadBalancer.arn, port: testListenerPort, protocol: "HTTP", defaultActions: notFound },
+      child,
+    );
+    this.productionListenerArn = production.arn;
+    this.testListenerArn = test.arn;
+
+    const cluster = new aws.ecs.Cluster(
+      `${name}-cluster`,
+      {
+        name: physicalName([this.namePrefix], "", NAME_LIMITS.ecs),
+        settings: [{ name: "containerInsights", value: (args.containerInsights ?? tier !== "dev") ? "enabled" : "disabled" }],
+      },
+      child,
+    );
+    this.clusterArn = cluster.arn;
+    this.clusterName = cluster.name;
+
+    this.registerOutputs({
+      tier,
+      loadBalancerArn: this.loadBalancerArn,
+      loadBalancerArnSuffix: this.loadBalancerArnSuffix,
+      dnsName: this.dnsName,
+      productionListenerArn: this.productionListenerArn,
+      testListenerArn: this.testListenerArn,
+      clusterArn: this.clusterArn,
+      alertTopicArn: this.alertTopicArn,
+    });
+  }
+
+  /** Base URL of the production listener, e.g. `https://<alb dns>`. */
+  public productionUrl(): pulumi.Output<string> {
+    return pulumi.interpolate`${this.productionProtocol.toLowerCase()}://${this.dnsName}`;
+  }
+
+  /** Base URL of the test listener, e.g. `http://<alb dns>:9000`. */
+  public testUrl(): pulumi.Output<string> {
+    return pulumi.interpolate`http://${this.dnsName}:${this.testListenerPort}`;
+  }
+
+  private createAccessLogBucket(
+    name: string,
+    expirationDays: number,
+    protect: boolean,
+    child: pulumi.CustomResourceOptions,
+    invoke: pulumi.InvokeOutputOptions,
+  ): aws.s3.Bucket {
+    const stateful = { ...child, protect };
+    const bucket = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: false }, stateful);
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-access-logs`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      child,
+    );
+    // ALB access logs support SSE-S3 only.
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-access-logs`,
+      { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+      child,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-access-logs`,
+      {
+        bucket: bucket.id,
+        rules: [{ id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: expirationDays } }],
+      },
+      child,
+    );
+    // Older regions deliver logs from a regional ELB account rather than the log-delivery service principal.
+    const elbAccount = aws.elb.getServiceAccountOutput({}, invoke);
+    new aws.s3.BucketPolicy(
+      `${name}-access-logs`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "LoadBalancerWritesAccessLogs",
+              Effect: "Allow",
+              Principal: { AWS: elbAccount.arn, Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+              Action: "s3:PutObject",
+              Resource: pulumi.interpolate`${bucket.arn}/AWSLogs/*`,
+            },
+            {
+              Sid: "DenyInsecureTransport",
+              Effect: "Deny",
+              Principal: "*",
+              Action: "s3:*",
+              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            },
+          ],
+        }),
+      },
+      child,
+    );
+    return bucket;
+  }
+}
+
+function cidrSource(cidr: string): { cidrIpv4: string } | { cidrIpv6: string } {
+  return cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
+}
+
+/** Subscriptions named by a digest of the endpoint, so reordering the list changes nothing; secrets by position. */
+function subscribe(
+  name: string,
+  topic: aws.sns.Topic,
+  protocol: "email" | "https",
+  endpoints: readonly pulumi.Input<string>[],
+  opts: pulumi.CustomResourceOptions,
+): void {
+  endpoints.forEach((endpoint, index) => {
+    const key = typeof endpoint === "string" ? shortHash(endpoint) : `${index}`;
+    new aws.sns.TopicSubscription(
+      `${name}-${protocol}-${key}`,
+      {
+        topic: topic.arn,
+        protocol,
+        endpoint,
+        ...(protocol === "https" ? { endpointAutoConfirms: false } : {}),
+      },
+      opts,
+    );
+  });
+}

@@ -1,0 +1,31 @@
+import { createHash } from "node:crypto";
+
+/** A short, stable digest of `text` (hex), used to keep truncated names unique. */
+export function shortHash(text: string, length = 6): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/**
+ * A physical name `<parts joined by ->-<suffix>` that fits in `max` characters. When the parts are too long
+ * they are cut and a digest of the full name is added, so two long names never collide.
+ */
+export function physicalName(parts: readonly string[], suffix: string, max: number): string {
+  const base = parts.filter((part) => part.length > 0).join("-");
+  const tail = suffix.length > 0 ? `-${suffix}` : "";
+  const whole = `${base}${tail}`;
+  if (whole.length <= max) return whole;
+  const digest = shortHash(whole, 6);
+  const room = max - tail.length - digest.length - 1;
+  if (room < 1) throw new Error(`cannot fit a name for ${whole} in ${max} characters`);
+  return `${base.slice(0, room).replace(/-+$/, "")}-${digest}${tail}`;
+}
+
+/** AWS's limits on the physical names this library sets. */
+export const NAME_LIMITS = {
+  loadBalancer: 32,
+  targetGroup: 32,
+  iamRole: 64,
+  lambda: 64,
+  alarm: 255,
+  ecs: 255,
+} as const;

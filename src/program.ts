@@ -1,0 +1,104 @@
+import * as pulumi from "@pulumi/pulumi";
+import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
+import { Environment } from "../components/environment/environment";
+import { loadReleaseConfig, type ReleaseConfig } from "./config/load";
+
+/** Pulumi's own test of `--secret` keys; the SDK exports it without declaring it. */
+function isConfigSecret(key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  if (runtime.isConfigSecret) return runtime.isConfigSecret(key);
+  const listed: unknown = JSON.parse(process.env.PULUMI_CONFIG_SECRET_KEYS ?? "[]");
+  return Array.isArray(listed) && listed.includes(key);
+}
+
+/** Reads the stack's config from Pulumi: every `release:` key plus `aws:region`, with which keys are secret. */
+export function readStackConfig(): ReleaseConfig {
+  const values = pulumi.runtime.allConfig();
+  const secretKeys = new Set(Object.keys(values).filter(isConfigSecret));
+  const stack = pulumi.getStack();
+  return loadReleaseConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values, secretKeys });
+}
+
+/** Network ids from the stack file, or from another stack's outputs (vpcId, publicSubnetIds, privateSubnetIds). */
+function network(config: ReleaseConfig) {
+  if (config.network.kind === "ids") return config.network;
+  const reference = new pulumi.StackReference(config.network.name);
+  return {
+    vpcId: reference.requireOutput("vpcId") as pulumi.Output<string>,
+    publicSubnetIds: reference.requireOutput("publicSubnetIds") as pulumi.Output<string[]>,
+    privateSubnetIds: reference.requireOutput("privateSubnetIds") as pulumi.Output<string[]>,
+  };
+}
+
+/** The program: config -> components -> stack outputs. Config errors throw before any resource is registered. */
+export async function releasePlatform(config: ReleaseConfig = readStackConfig()): Promise<Record<string, unknown>> {
+  const { vpcId, publicSubnetIds, privateSubnetIds } = network(config);
+  const environment = new Environment(config.stack, {
+    tier: config.tier,
+    region: config.region,
+    namePrefix: config.stack,
+    vpcId,
+    publicSubnetIds: publicSubnetIds as pulumi.Input<string[]>,
+    privateSubnetIds: privateSubnetIds as pulumi.Input<string[]>,
+    certificateArn: config.ingress.certificateArn,
+    allowedCidrs: config.ingress.allowedCidrs,
+    internal: config.ingress.internal,
+    testListenerPort: config.ingress.testListenerPort,
+    testListenerCidrs: config.ingress.testListenerCidrs,
+    idleTimeoutSeconds: config.ingress.idleTimeoutSeconds,
+    deletionProtection: config.defaults.deletionProtection,
+    containerInsights: config.defaults.containerInsights,
+    accessLogs: config.ingress.accessLogs,
+    alertEmails: config.notifications.emails,
+    alertHttpsEndpoints: config.notifications.httpsEndpoints,
+    protectStateful: config.defaults.protectStateful,
+  });
+  const providers = [environment.provider];
+
+  const services = config.services.map(
+    (service) =>
+      new BlueGreenService(
+        service.name,
+        {
+          environment,
+          image: service.image,
+          port: service.port,
+          pathPatterns: service.pathPatterns,
+          hostHeaders: service.hostHeaders,
+          priority: service.priority,
+          cpu: service.cpu,
+          memory: service.memory,
+          desiredCount: service.desiredCount,
+          autoscaling: service.autoscaling,
+          healthCheck: service.healthCheck,
+          deregistrationDelaySeconds: service.deregistrationDelaySeconds,
+          deployment: service.deployment,
+          environmentVariables: service.environment,
+          secrets: service.secrets,
+          logRetentionDays: service.logRetentionDays,
+          waitForSteadyState: config.defaults.waitForSteadyState,
+        },
+        { providers },
+      ),
+  );
+
+  return {
+    tier: config.tier,
+    url: environment.productionUrl(),
+    testUrl: environment.testUrl(),
+    alertTopicArn: environment.alertTopicArn,
+    services: Object.fromEntries(
+      services.map((service, index) => [
+        config.services[index].name,
+        {
+          strategy: service.strategySummary,
+          serviceArn: service.serviceArn,
+          testUrl: service.testUrl,
+          url: service.productionUrl,
+          blueTargetGroupArn: service.blueTargetGroupArn,
+          greenTargetGroupArn: service.greenTargetGroupArn,
+        },
+      ]),
+    ),
+  };
+}

@@ -1,0 +1,209 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { ReleaseConfig } from "../config/load";
+import { releasePlatform } from "../program";
+import { awsMocks } from "./mocks";
+
+export const PROJECT = "release-platform";
+
+export interface SynthResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  readonly parent: string | null;
+  readonly dependencies: string[];
+  readonly provider: string;
+  readonly inputs: Record<string, unknown>;
+  readonly outputs: Record<string, unknown>;
+  readonly options: { protect: boolean; ignoreChanges: string[]; retainOnDelete: boolean };
+}
+
+export interface Diagnostic {
+  readonly severity: "warning" | "info";
+  readonly message: string;
+}
+
+/** The `--format json` contract (DESIGN.md). */
+export interface SynthDocument {
+  readonly version: 1;
+  readonly project: string;
+  readonly stack: string;
+  readonly tier: string;
+  readonly resources: SynthResource[];
+  readonly outputs: Record<string, unknown>;
+  readonly diagnostics: Diagnostic[];
+}
+
+export const SECRET = "[secret]";
+export const UNKNOWN = "[unknown]";
+
+/** Turns a deserialized property into plain JSON: secrets as "[secret]", resource references as their URN. */
+export function plain(value: unknown): unknown {
+  if (value === pulumi.runtime.unknownValue) return UNKNOWN;
+  if (Array.isArray(value)) return value.map(plain);
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    const sig = record[pulumi.runtime.specialSigKey];
+    if (sig === pulumi.runtime.specialSecretSig) return SECRET;
+    if (sig === pulumi.runtime.specialResourceSig) return record.urn;
+    if (sig === pulumi.runtime.specialOutputValueSig) return record.secret ? SECRET : plain(record.value);
+    if (sig !== undefined) return String(sig);
+    if (pulumi.Resource.isInstance(value)) return UNKNOWN;
+    return Object.fromEntries(
+      Object.keys(record)
+        .sort()
+        .filter((key) => record[key] !== undefined)
+        .map((key) => [key, plain(record[key])]),
+    );
+  }
+  return value;
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getDependenciesList(): string[];
+  getProvider(): string;
+  getProtect(): boolean | undefined;
+  getIgnorechangesList(): string[];
+  getRetainondelete(): boolean | undefined;
+  getObject(): unknown;
+}
+
+interface RegisterResponse {
+  getUrn(): string;
+  getId(): string;
+  getObject(): unknown;
+}
+
+type Monitor = {
+  registerResource(req: RegisterRequest, callback: (err: unknown, res?: RegisterResponse) => void): Promise<void>;
+  registerResourceOutputs(req: { getUrn(): string; getOutputs(): unknown }, callback: (err: unknown, res?: unknown) => void): void;
+};
+
+/** Pulumi keeps mutable global state per process; one synthesis runs at a time. */
+let running: Promise<unknown> = Promise.resolve();
+
+export interface SynthInput {
+  readonly config: ReleaseConfig;
+  readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+/** Runs the real program under Pulumi's mocks and returns the resource graph as the JSON contract describes it. */
+export function synthesize(input: SynthInput): Promise<SynthDocument> {
+  const next = running.then(() => synthesizeNow(input));
+  running = next.catch(() => undefined);
+  return next;
+}
+
+async function synthesizeNow(input: SynthInput): Promise<SynthDocument> {
+  const { config } = input;
+  const diagnostics: Diagnostic[] = [];
+  const placeholders = new Set<string>();
+  await pulumi.runtime.setMocks(
+    awsMocks({
+      region: config.region,
+      stackOutputs: input.stackOutputs ?? {},
+      onPlaceholder: (stackName) => placeholders.add(stackName),
+    }),
+    PROJECT,
+    config.stack,
+    false,
+  );
+
+  const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+  const resources = new Map<string, SynthResource>();
+  const componentOutputs = new Map<string, Record<string, unknown>>();
+  let pending = 0;
+  let failure: unknown;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    pending++;
+    const inputs = plain(pulumi.runtime.deserializeProperties(req.getObject() as never, true)) as Record<string, unknown>;
+    return register(req, (err, res) => {
+      pending--;
+      if (err || !res) {
+        failure ??= err;
+        callback(err, res);
+        return;
+      }
+      const state = plain(pulumi.runtime.deserializeProperties(res.getObject() as never, true)) as Record<string, unknown>;
+      const outputs: Record<string, unknown> = {};
+      if (res.getId()) outputs.id = res.getId();
+      for (const [key, value] of Object.entries(state)) {
+        if (JSON.stringify(inputs[key]) !== JSON.stringify(value)) outputs[key] = value;
+      }
+      resources.set(res.getUrn(), {
+        urn: res.getUrn(),
+        type: req.getType(),
+        name: req.getName(),
+        custom: req.getCustom(),
+        parent: req.getParent() || null,
+        dependencies: [...new Set(req.getDependenciesList())].sort(),
+        provider: req.getProvider(),
+        inputs,
+        outputs: Object.fromEntries(Object.entries(outputs).sort(([a], [b]) => a.localeCompare(b))),
+        options: {
+          protect: req.getProtect() === true,
+          ignoreChanges: [...req.getIgnorechangesList()].sort(),
+          retainOnDelete: req.getRetainondelete() === true,
+        },
+      });
+      callback(err, res);
+    });
+  };
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, callback) => {
+    componentOutputs.set(req.getUrn(), plain(pulumi.runtime.deserializeProperties(req.getOutputs() as never, true)) as Record<string, unknown>);
+    registerOutputs(req, callback);
+  };
+
+  const onRejection = (reason: unknown) => {
+    failure ??= reason;
+  };
+  process.on("unhandledRejection", onRejection);
+  let stackOutputs: Record<string, unknown> | undefined;
+  try {
+    stackOutputs = (await pulumi.runtime.runInPulumiStack(() => releasePlatform(config))) as Record<string, unknown> | undefined;
+    // Resources created inside applies register after the program returns: wait until the monitor is quiet.
+    for (let quiet = 0; quiet < 5; ) {
+      await new Promise((resolve) => setImmediate(resolve));
+      quiet = pending === 0 ? quiet + 1 : 0;
+    }
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  if (failure) throw failure;
+
+  for (const stackName of [...placeholders].sort()) {
+    diagnostics.push({
+      severity: "warning",
+      message: `network from stack reference ${stackName} uses placeholder ids (vpc-00000000000000000, subnet-0000000000000000a..d); pass --stack-outputs <file.json> for its real outputs`,
+    });
+  }
+
+  const sorted = [...resources.values()]
+    .filter((resource) => resource.type !== "pulumi:pulumi:Stack")
+    .map((resource) => {
+      const registered = componentOutputs.get(resource.urn);
+      return registered && !resource.custom ? { ...resource, outputs: { ...resource.outputs, ...registered } } : resource;
+    })
+    .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  const known = new Set(sorted.map((resource) => resource.urn));
+  const stackUrn = [...resources.values()].find((resource) => resource.type === "pulumi:pulumi:Stack")?.urn;
+  return {
+    version: 1,
+    project: PROJECT,
+    stack: config.stack,
+    tier: config.tier,
+    resources: sorted.map((resource) => ({
+      ...resource,
+      parent: resource.parent && resource.parent !== stackUrn && known.has(resource.parent) ? resource.parent : null,
+      dependencies: resource.dependencies.filter((urn) => known.has(urn)),
+    })),
+    outputs: plain(stackOutputs ?? {}) as Record<string, unknown>,
+    diagnostics,
+  };
+}

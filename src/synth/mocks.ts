@@ -1,0 +1,164 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { shortHash } from "../../components/naming";
+
+export const MOCK_ACCOUNT = "123456789012";
+
+/** Network outputs a stack reference yields offline when no --stack-outputs file is given (marked as placeholders). */
+export const PLACEHOLDER_NETWORK = {
+  vpcId: "vpc-00000000000000000",
+  publicSubnetIds: ["subnet-0000000000000000a", "subnet-0000000000000000b"],
+  privateSubnetIds: ["subnet-0000000000000000c", "subnet-0000000000000000d"],
+};
+
+export interface MockOptions {
+  readonly region: string;
+  /** Outputs of referenced stacks, by stack name. */
+  readonly stackOutputs: Readonly<Record<string, Record<string, unknown>>>;
+  /** Called when a stack reference falls back to placeholders. */
+  readonly onPlaceholder: (stackName: string) => void;
+}
+
+function hex(seed: string, length: number): string {
+  let out = "";
+  for (let i = 0; out.length < length; i++) out += shortHash(`${seed}#${i}`, 64);
+  return out.slice(0, length);
+}
+
+function uuid(seed: string): string {
+  const h = hex(seed, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+type State = Record<string, unknown>;
+
+/**
+ * Mocks that answer like AWS: ARNs in AWS's formats, ids of the right shape, `arnSuffix` for load balancers and
+ * target groups, generated names where AWS or Pulumi would generate them. Deterministic: derived from type and name.
+ */
+export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
+  const { region } = options;
+  const account = MOCK_ACCOUNT;
+  const arn = (service: string, resource: string, regional = true) =>
+    `arn:aws:${service}:${regional ? region : ""}:${regional ? account : ""}:${resource}`;
+
+  return {
+    call(args) {
+      switch (args.token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return { accountId: account, arn: `arn:aws:iam::${account}:user/synth`, userId: "AIDASYNTH", id: account };
+        case "aws:index/getPartition:getPartition":
+          return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
+        case "aws:index/getRegion:getRegion":
+          return { name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region, id: region };
+        case "aws:elb/getServiceAccount:getServiceAccount":
+          return { arn: "arn:aws:iam::156460612806:root", id: "156460612806" };
+        default:
+          return {};
+      }
+    },
+    newResource(args) {
+      const inputs = (args.inputs ?? {}) as State;
+      const seed = `${args.type}::${args.name}`;
+      const generatedName = `${args.name}-${hex(seed, 7)}`;
+      const named = (typeof inputs.name === "string" ? inputs.name : undefined) ?? generatedName;
+      const state = (extra: State): State => ({ ...inputs, ...extra });
+
+      if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}-provider`, state: inputs };
+      switch (args.type) {
+        case "pulumi:pulumi:StackReference": {
+          const stackName = String(inputs.name);
+          let outputs = options.stackOutputs[stackName];
+          if (!outputs) {
+            options.onPlaceholder(stackName);
+            outputs = PLACEHOLDER_NETWORK;
+          }
+          return { id: stackName, state: { name: stackName, outputs, secretOutputNames: [] } };
+        }
+        case "aws:lb/loadBalancer:LoadBalancer": {
+          const suffix = `app/${named}/${hex(seed, 16)}`;
+          return {
+            id: arn("elasticloadbalancing", `loadbalancer/${suffix}`),
+            state: state({
+              name: named,
+              arn: arn("elasticloadbalancing", `loadbalancer/${suffix}`),
+              arnSuffix: suffix,
+              dnsName: `${inputs.internal ? "internal-" : ""}${named}-${parseInt(hex(seed, 8), 16)}.${region}.elb.amazonaws.com`,
+              zoneId: "Z32O12XQLNTSW2",
+            }),
+          };
+        }
+        case "aws:lb/targetGroup:TargetGroup": {
+          const suffix = `targetgroup/${named}/${hex(seed, 16)}`;
+          const targetGroupArn = arn("elasticloadbalancing", suffix);
+          return { id: targetGroupArn, state: state({ name: named, arn: targetGroupArn, arnSuffix: suffix }) };
+        }
+        case "aws:lb/listener:Listener": {
+          const listenerArn = arn("elasticloadbalancing", `listener/app/lb/${hex(`${seed}lb`, 16)}/${hex(seed, 16)}`);
+          return { id: listenerArn, state: state({ arn: listenerArn }) };
+        }
+        case "aws:lb/listenerRule:ListenerRule": {
+          const ruleArn = arn("elasticloadbalancing", `listener-rule/app/lb/${hex(`${seed}lb`, 16)}/${hex(`${seed}l`, 16)}/${hex(seed, 16)}`);
+          return { id: ruleArn, state: state({ arn: ruleArn }) };
+        }
+        case "aws:ecs/cluster:Cluster":
+          return { id: arn("ecs", `cluster/${named}`), state: state({ name: named, arn: arn("ecs", `cluster/${named}`) }) };
+        case "aws:ecs/service:Service": {
+          const cluster = String(inputs.cluster ?? "cluster").split("/").pop();
+          const serviceArn = arn("ecs", `service/${cluster}/${named}`);
+          return { id: serviceArn, state: state({ name: named, arn: serviceArn }) };
+        }
+        case "aws:ecs/taskDefinition:TaskDefinition": {
+          const family = String(inputs.family ?? named);
+          return {
+            id: family,
+            state: state({ arn: arn("ecs", `task-definition/${family}:1`), arnWithoutRevision: arn("ecs", `task-definition/${family}`), revision: 1 }),
+          };
+        }
+        case "aws:iam/role:Role":
+          return { id: named, state: state({ name: named, arn: arn("iam", `role/${named}`, false).replace("iam:::", `iam::${account}:`), uniqueId: `AROA${hex(seed, 17).toUpperCase()}` }) };
+        case "aws:iam/rolePolicy:RolePolicy":
+          return { id: `${String(inputs.role)}:${named}`, state: state({ name: named }) };
+        case "aws:sns/topic:Topic":
+          return { id: arn("sns", named), state: state({ name: named, arn: arn("sns", named) }) };
+        case "aws:sns/topicSubscription:TopicSubscription": {
+          const subscriptionArn = `${String(inputs.topic)}:${uuid(seed)}`;
+          return { id: subscriptionArn, state: state({ arn: subscriptionArn, pendingConfirmation: true }) };
+        }
+        case "aws:kms/key:Key": {
+          const keyId = uuid(seed);
+          return { id: keyId, state: state({ keyId, arn: arn("kms", `key/${keyId}`) }) };
+        }
+        case "aws:cloudwatch/logGroup:LogGroup":
+          return { id: named, state: state({ name: named, arn: arn("logs", `log-group:${named}`) }) };
+        case "aws:ec2/securityGroup:SecurityGroup": {
+          const id = `sg-${hex(seed, 17)}`;
+          return { id, state: state({ name: named, arn: arn("ec2", `security-group/${id}`), ownerId: account }) };
+        }
+        case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+        case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
+          const id = `sgr-${hex(seed, 17)}`;
+          return { id, state: state({ arn: arn("ec2", `security-group-rule/${id}`), securityGroupRuleId: id }) };
+        }
+        case "aws:s3/bucket:Bucket": {
+          const bucket = typeof inputs.bucket === "string" ? inputs.bucket : generatedName;
+          return { id: bucket, state: state({ bucket, arn: `arn:aws:s3:::${bucket}`, bucketDomainName: `${bucket}.s3.amazonaws.com` }) };
+        }
+        case "aws:appautoscaling/target:Target":
+          return { id: String(inputs.resourceId), state: state({ arn: arn("application-autoscaling", `scalable-target/${hex(seed, 20)}`) }) };
+        case "aws:appautoscaling/policy:Policy":
+          return { id: named, state: state({ name: named, arn: arn("autoscaling", `scalingPolicy:${uuid(seed)}:resource/ecs/${named}`) }) };
+        case "aws:cloudwatch/metricAlarm:MetricAlarm":
+        case "aws:cloudwatch/compositeAlarm:CompositeAlarm": {
+          const alarmName = typeof inputs.alarmName === "string" ? inputs.alarmName : named;
+          return { id: alarmName, state: state({ name: alarmName, arn: arn("cloudwatch", `alarm:${alarmName}`) }) };
+        }
+        default: {
+          if (!args.custom) return { id: undefined, state: inputs };
+          const service = args.type.split(":")[1]?.split("/")[0] ?? "unknown";
+          const id = `${named}-${hex(seed, 8)}`;
+          return { id, state: state({ name: named, arn: arn(service, `${args.name}/${id}`) }) };
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import type { SynthDocument, SynthResource } from "./capture";
+
+/** The JSON contract: stable key order from capture, two-space indent, trailing newline. */
+export function renderJson(document: SynthDocument): string {
+  return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+type Inputs = Record<string, unknown>;
+const get = (inputs: Inputs, ...path: (string | number)[]): unknown =>
+  path.reduce<unknown>((value, key) => (value !== null && typeof value === "object" ? (value as Record<string | number, unknown>)[key] : undefined), inputs);
+
+function shortType(type: string): string {
+  const parts = type.split(":");
+  return parts[0] === "release" ? parts[2] : `${parts[0]}:${parts[2] ?? parts[1]}`;
+}
+
+function conditionsOf(inputs: Inputs): string {
+  const conditions = (get(inputs, "conditions") as Inputs[] | undefined) ?? [];
+  return conditions
+    .map((condition) => {
+      const paths = get(condition, "pathPattern", "values") as string[] | undefined;
+      const hosts = get(condition, "hostHeader", "values") as string[] | undefined;
+      return paths ? `paths ${paths.join(",")}` : hosts ? `hosts ${hosts.join(",")}` : "";
+    })
+    .filter(Boolean)
+    .join(" ");
+}
+
+function weightsOf(inputs: Inputs, names: ReadonlyMap<string, string>): string {
+  const groups = (get(inputs, "actions", 0, "forward", "targetGroups") as Inputs[] | undefined) ?? [];
+  return groups.map((group) => `${names.get(String(group.arn)) ?? "?"} ${group.weight}`).join(" / ");
+}
+
+/** One line of the settings a reviewer looks for, per resource type. */
+function summary(resource: SynthResource, names: ReadonlyMap<string, string>): string {
+  const inputs = resource.inputs;
+  const outputs = resource.outputs;
+  switch (resource.type) {
+    case "release:aws:Environment":
+      return `tier ${String(outputs.tier ?? "")}`.trim();
+    case "release:aws:BlueGreenService":
+      return String(outputs.strategy ?? "");
+    case "aws:lb/loadBalancer:LoadBalancer":
+      return [
+        inputs.name,
+        inputs.internal ? "internal" : "internet-facing",
+        `deletion protection ${inputs.enableDeletionProtection ? "on" : "off"}`,
+        inputs.dropInvalidHeaderFields ? "drops invalid headers" : "",
+        get(inputs, "accessLogs", "enabled") ? "access logs on" : "",
+      ]
+        .filter(Boolean)
+        .join(", ");
+    case "aws:lb/listener:Listener": {
+      const action = get(inputs, "defaultActions", 0) as Inputs | undefined;
+      const answer =
+        action?.type === "redirect"
+          ? `redirect to ${String(get(action, "redirect", "protocol"))}`
+          : action?.type === "fixed-response"
+            ? `default ${String(get(action, "fixedResponse", "statusCode"))}`
+            : String(action?.type ?? "");
+      return [`${String(inputs.protocol)}:${String(inputs.port)}`, inputs.sslPolicy, answer].filter(Boolean).join(" ");
+    }
+    case "aws:lb/listenerRule:ListenerRule":
+      return `priority ${String(inputs.priority)} ${conditionsOf(inputs)} -> ${weightsOf(inputs, names)}`;
+    case "aws:lb/targetGroup:TargetGroup":
+      return `${String(inputs.name)} ${String(inputs.protocol)}:${String(inputs.port)} ${String(inputs.targetType)} health ${String(get(inputs, "healthCheck", "path"))} drain ${String(inputs.deregistrationDelay)}s`;
+    case "aws:ecs/service:Service": {
+      const config = (inputs.deploymentConfiguration as Inputs | undefined) ?? {};
+      const alarms = get(inputs, "alarms", "alarmNames") as unknown[] | undefined;
+      const hooks = (get(config, "lifecycleHooks") as Inputs[] | undefined) ?? [];
+      return [
+        `${String(config.strategy ?? "ROLLING")}`,
+        `desired ${String(inputs.desiredCount)}`,
+        alarms ? `rolls back on ${alarms.length} alarms` : "",
+        hooks.length > 0 ? `hooks ${hooks.map((hook) => (hook.lifecycleStages as string[]).join("+")).join(", ")}` : "",
+        inputs.waitForSteadyState ? "waits for steady state" : "",
+      ]
+        .filter(Boolean)
+        .join(", ");
+    }
+    case "aws:ecs/taskDefinition:TaskDefinition": {
+      let image = "";
+      try {
+        image = String((JSON.parse(String(inputs.containerDefinitions)) as Inputs[])[0]?.image ?? "");
+      } catch {
+        image = String(inputs.containerDefinitions);
+      }
+      return `cpu ${String(inputs.cpu)} memory ${String(inputs.memory)} ${image}`;
+    }
+    case "aws:cloudwatch/logGroup:LogGroup":
+      return `${String(inputs.name)} retention ${String(inputs.retentionInDays)} days`;
+    case "aws:sns/topicSubscription:TopicSubscription":
+      return `${String(inputs.protocol)} ${String(inputs.endpoint)}`;
+    case "aws:appautoscaling/target:Target":
+      return `tasks ${String(inputs.minCapacity)}-${String(inputs.maxCapacity)}`;
+    case "aws:appautoscaling/policy:Policy":
+      return `cpu target ${String(get(inputs, "targetTrackingScalingPolicyConfiguration", "targetValue"))}%`;
+    case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+    case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
+      const peer = inputs.cidrIpv4 ?? inputs.cidrIpv6 ?? (inputs.referencedSecurityGroupId ? `sg ${names.get(String(inputs.referencedSecurityGroupId)) ?? inputs.referencedSecurityGroupId}` : "");
+      const direction = resource.type.includes("Ingress") ? "from" : "to";
+      return `${String(inputs.ipProtocol)} ${String(inputs.fromPort)} ${direction} ${String(peer)}`;
+    }
+    case "aws:ecs/cluster:Cluster":
+      return `container insights ${String(get(inputs, "settings", 0, "value"))}`;
+    default:
+      return typeof inputs.name === "string" ? inputs.name : "";
+  }
+}
+
+/** People's view: the component tree with each resource's key settings, then outputs and diagnostics. */
+export function renderTree(document: SynthDocument): string {
+  const children = new Map<string | null, SynthResource[]>();
+  const names = new Map<string, string>();
+  for (const resource of document.resources) {
+    const siblings = children.get(resource.parent) ?? [];
+    siblings.push(resource);
+    children.set(resource.parent, siblings);
+    for (const key of ["arn", "id"]) {
+      const value = resource.outputs[key];
+      if (typeof value === "string") names.set(value, resource.name);
+    }
+  }
+  const lines: string[] = [
+    `${document.project} / ${document.stack} (tier ${document.tier}): ${document.resources.length} resources`,
+  ];
+  const walk = (parent: string | null, depth: number) => {
+    const nodes = [...(children.get(parent) ?? [])]
+      .filter((node) => !node.type.startsWith("pulumi:providers:"))
+      .sort((a, b) => Number(a.custom) - Number(b.custom) || a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
+    for (const node of nodes) {
+      const flags = [
+        node.options.protect ? "protected" : "",
+        node.options.ignoreChanges.length > 0 ? `ignoreChanges ${node.options.ignoreChanges.join(",")}` : "",
+      ].filter(Boolean);
+      const text = summary(node, names);
+      lines.push(
+        `${"  ".repeat(depth)}${node.custom ? "" : "+ "}${shortType(node.type)} ${node.name}${text ? `  ${text}` : ""}${flags.length ? `  [${flags.join("; ")}]` : ""}`,
+      );
+      walk(node.urn, depth + 1);
+    }
+  };
+  walk(null, 1);
+  const outputs = Object.entries(document.outputs);
+  if (outputs.length > 0) {
+    lines.push("outputs:");
+    for (const [key, value] of outputs) lines.push(`  ${key}: ${JSON.stringify(value)}`);
+  }
+  for (const diagnostic of document.diagnostics) lines.push(`${diagnostic.severity}: ${diagnostic.message}`);
+  return `${lines.join("\n")}\n`;
+}
