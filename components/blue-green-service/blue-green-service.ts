@@ -153,8 +153,6 @@ export class BlueGreenService extends pulumi.ComponentResource {
   public readonly alarmNames: pulumi.Output<string[]>;
 
   constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("release:aws:BlueGreenService", name, {}, opts);
-
     const env = args.environment;
     const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
     const cpu = args.cpu ?? 256;
@@ -174,8 +172,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
         : []),
     ];
     if (problems.length > 0) {
-      throw new pulumi.ResourceError(`BlueGreenService ${name}: ${problems.join("; ")}`, this);
+      // Thrown before super(): a bad argument registers nothing, not even the component.
+      throw new pulumi.RunError(`BlueGreenService ${name}: ${problems.join("; ")}`);
     }
+    super("release:aws:BlueGreenService", name, {}, opts);
     this.strategy = strategy;
     this.strategySummary = describeStrategy(strategy);
 

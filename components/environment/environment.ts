@@ -80,24 +80,18 @@ export class Environment extends pulumi.ComponentResource {
   public readonly accessLogBucket?: aws.s3.Bucket;
 
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("release:aws:Environment", name, {}, opts);
-
     const tier = args.tier;
     const https = args.certificateArn !== undefined;
     if (!https && tier !== "dev") {
-      throw new pulumi.ResourceError(
-        `Environment ${name}: certificateArn is required in ${tier} (HTTP alone is allowed only in dev)`,
-        this,
-      );
+      throw new pulumi.RunError(`Environment ${name}: certificateArn is required in ${tier} (HTTP alone is allowed only in dev)`);
     }
     const testListenerPort = args.testListenerPort ?? 9000;
     const productionPort = https ? 443 : 80;
     if (testListenerPort === 443 || testListenerPort === 80) {
-      throw new pulumi.ResourceError(
-        `Environment ${name}: testListenerPort ${testListenerPort} collides with the production listener ports 80/443`,
-        this,
-      );
+      throw new pulumi.RunError(`Environment ${name}: testListenerPort ${testListenerPort} collides with the production listener ports 80/443`);
     }
+    // Checked before super(): a bad argument registers nothing, not even the component.
+    super("release:aws:Environment", name, {}, opts);
     const protectStateful = args.protectStateful ?? tier === "production";
     this.tier = tier;
     this.namePrefix = args.namePrefix ?? name;

@@ -163,7 +163,7 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...zodProblems(issue, raw, isSecret));
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, problems);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, sortProblems(problems));
 
   const config = parsed.data;
   const tier = config.tier ?? tierFromStackName(source.stack);
@@ -178,8 +178,13 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
     ]);
   }
   problems.push(...crossFieldProblems(config, tier));
-  if (problems.length > 0) throw new ConfigError(source.stackFile, problems);
+  if (problems.length > 0) throw new ConfigError(source.stackFile, sortProblems(problems));
   return resolve(source, config, tier, region as string, isSecret);
+}
+
+/** By path, so the same mistakes read the same whatever the order of keys in the stack file. */
+function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.message.localeCompare(b.message)));
 }
 
 function zodProblems(issue: z.core.$ZodIssue, raw: unknown, isSecret: (key: string) => boolean): ConfigProblem[] {
@@ -194,6 +199,16 @@ function zodProblems(issue: z.core.$ZodIssue, raw: unknown, isSecret: (key: stri
       got: (parent as Record<string, unknown> | undefined)?.[key],
       secret,
     }));
+  }
+  if (issue.code === "invalid_key") {
+    return [
+      {
+        path: renderPath(path),
+        message: `invalid name: ${issue.issues.map((inner) => inner.message).join("; ")}`,
+        got: path[path.length - 1],
+        secret,
+      },
+    ];
   }
   const got = valueAt(raw, path);
   let message = issue.message;

@@ -93,13 +93,31 @@ export interface SynthInput {
 
 /** Runs the real program under Pulumi's mocks and returns the resource graph as the JSON contract describes it. */
 export function synthesize(input: SynthInput): Promise<SynthDocument> {
-  const next = running.then(() => synthesizeNow(input));
+  const { config } = input;
+  return synthesizeProgram(
+    { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs },
+    () => releasePlatform(config),
+  );
+}
+
+export interface ProgramTarget {
+  readonly stack: string;
+  readonly tier: string;
+  readonly region: string;
+  readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
+  readonly project?: string;
+}
+
+/** Runs any Pulumi program (e.g. one composing the components directly) under the same mocks and capture. */
+export function synthesizeProgram(target: ProgramTarget, program: () => Promise<Record<string, unknown>>): Promise<SynthDocument> {
+  const next = running.then(() => synthesizeNow(target, program));
   running = next.catch(() => undefined);
   return next;
 }
 
-async function synthesizeNow(input: SynthInput): Promise<SynthDocument> {
-  const { config } = input;
+async function synthesizeNow(config: ProgramTarget, program: () => Promise<Record<string, unknown>>): Promise<SynthDocument> {
+  const project = config.project ?? PROJECT;
+  const input = { stackOutputs: config.stackOutputs };
   const diagnostics: Diagnostic[] = [];
   const placeholders = new Set<string>();
   await pulumi.runtime.setMocks(
@@ -108,7 +126,7 @@ async function synthesizeNow(input: SynthInput): Promise<SynthDocument> {
       stackOutputs: input.stackOutputs ?? {},
       onPlaceholder: (stackName) => placeholders.add(stackName),
     }),
-    PROJECT,
+    project,
     config.stack,
     false,
   );
@@ -166,7 +184,7 @@ async function synthesizeNow(input: SynthInput): Promise<SynthDocument> {
   process.on("unhandledRejection", onRejection);
   let stackOutputs: Record<string, unknown> | undefined;
   try {
-    stackOutputs = (await pulumi.runtime.runInPulumiStack(() => releasePlatform(config))) as Record<string, unknown> | undefined;
+    stackOutputs = (await pulumi.runtime.runInPulumiStack(program)) as Record<string, unknown> | undefined;
     // Resources created inside applies register after the program returns: wait until the monitor is quiet.
     for (let quiet = 0; quiet < 5; ) {
       await new Promise((resolve) => setImmediate(resolve));
@@ -195,7 +213,7 @@ async function synthesizeNow(input: SynthInput): Promise<SynthDocument> {
   const stackUrn = [...resources.values()].find((resource) => resource.type === "pulumi:pulumi:Stack")?.urn;
   return {
     version: 1,
-    project: PROJECT,
+    project,
     stack: config.stack,
     tier: config.tier,
     resources: sorted.map((resource) => ({

@@ -28,9 +28,14 @@ export function readStackFile(path: string, project: string): StackFileConfig {
   if (typeof config !== "object" || config === null || Array.isArray(config)) {
     throw new StackFileError(`${path}: config: expected a map of settings`);
   }
+  return toConfigValues(config as Record<string, unknown>, project);
+}
+
+/** A stack file's `config:` map as Pulumi hands it to a program: `ns:key` -> string, objects as JSON. */
+export function toConfigValues(config: Readonly<Record<string, unknown>>, project: string): StackFileConfig {
   const values: Record<string, string> = {};
   const secretKeys = new Set<string>();
-  for (const [rawKey, rawValue] of Object.entries(config as Record<string, unknown>)) {
+  for (const [rawKey, rawValue] of Object.entries(config)) {
     const key = rawKey.includes(":") ? rawKey : `${project}:${rawKey}`;
     let secret = false;
     const value = replaceSecure(rawValue, () => {

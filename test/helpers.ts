@@ -1,0 +1,58 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { loadReleaseConfig, type ReleaseConfig } from "../src/config/load";
+import { synthesize, type SynthDocument, type SynthResource } from "../src/synth/capture";
+import { PROJECT_ROOT } from "../src/synth/run";
+import { toConfigValues } from "../src/synth/stack-file";
+
+export type StackConfig = Record<string, unknown>;
+
+/** The `config:` map of a shipped stack file, as a plain object a test can change. */
+export function shippedConfig(stack: string): StackConfig {
+  const document = parse(readFileSync(join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: StackConfig };
+  return structuredClone(document.config);
+}
+
+export function load(config: StackConfig, stack = "staging"): ReleaseConfig {
+  const { values, secretKeys } = toConfigValues(config, "release-platform");
+  return loadReleaseConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values, secretKeys });
+}
+
+export function synth(config: StackConfig, stack = "staging"): Promise<SynthDocument> {
+  return synthesize({ config: load(config, stack) });
+}
+
+/** The error message a config gets, or undefined when it loads. */
+export function configError(config: StackConfig, stack = "staging"): string | undefined {
+  try {
+    load(config, stack);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+export function resource(document: SynthDocument, type: string, name: string): SynthResource {
+  const found = document.resources.find((r) => r.type === type && r.name === name);
+  if (!found) throw new Error(`no ${type} named ${name}; have ${document.resources.filter((r) => r.type === type).map((r) => r.name).join(", ")}`);
+  return found;
+}
+
+export function resourcesOf(document: SynthDocument, type: string): SynthResource[] {
+  return document.resources.filter((r) => r.type === type);
+}
+
+/** Sets a value at a dotted path (creating maps on the way), like `pulumi config set --path`. */
+export function setPath(config: StackConfig, path: string, value: unknown): StackConfig {
+  const parts = path.split(".");
+  let current = config as Record<string, unknown>;
+  for (const part of parts.slice(0, -1)) {
+    current[part] ??= {};
+    current = current[part] as Record<string, unknown>;
+  }
+  const last = parts[parts.length - 1];
+  if (value === undefined) delete current[last];
+  else current[last] = value;
+  return config;
+}
