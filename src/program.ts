@@ -1,7 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
+import { BlueGreenService, type ServiceTargets } from "../components/blue-green-service/blue-green-service";
+import { DeploymentAlarms } from "../components/deployment-alarms/deployment-alarms";
 import { Environment } from "../components/environment/environment";
-import { loadReleaseConfig, type ReleaseConfig } from "./config/load";
+import { LifecycleHooks } from "../components/lifecycle-hooks/lifecycle-hooks";
+import { loadReleaseConfig, type ReleaseConfig, type ResolvedService } from "./config/load";
 
 /** Pulumi's own test of `--secret` keys; the SDK exports it without declaring it. */
 function isConfigSecret(key: string): boolean {
@@ -54,6 +56,55 @@ export async function releasePlatform(config: ReleaseConfig = readStackConfig())
     protectStateful: config.defaults.protectStateful,
   });
   const providers = [environment.provider];
+  const alarmsByService = new Map<string, DeploymentAlarms>();
+
+  /** Alarms ECS rolls back on, and the hooks it calls: created once the service's target groups exist. */
+  const guard = (service: ResolvedService) => (targets: ServiceTargets, parent: pulumi.Resource) => {
+    const alarms = new DeploymentAlarms(
+      `${service.name}-alarms`,
+      {
+        serviceName: service.name,
+        namePrefix: config.stack,
+        loadBalancerArnSuffix: targets.loadBalancerArnSuffix,
+        targetGroupArnSuffixes: [targets.blueTargetGroupArnSuffix, ...(targets.greenTargetGroupArnSuffix ? [targets.greenTargetGroupArnSuffix] : [])],
+        alertTopicArn: environment.alertTopicArn,
+        errorRatePercent: service.alarms.errorRatePercent,
+        minRequests: service.alarms.minRequests,
+        p99LatencyMs: service.alarms.p99LatencyMs,
+        unhealthyHosts: service.alarms.unhealthyHosts,
+        custom: service.alarms.custom,
+        timing: service.alarms,
+      },
+      { parent },
+    );
+    alarmsByService.set(service.name, alarms);
+    const smoke = service.smokeTest.enabled && service.deployment.strategy !== "rolling";
+    if (!smoke && !service.alarmGate) return { alarmNames: alarms.alarmNames };
+    const hostHeader = targets.hostHeaders.find((host) => !/[*?]/.test(host));
+    const hooks = new LifecycleHooks(
+      `${service.name}-hooks`,
+      {
+        serviceName: service.name,
+        namePrefix: config.stack,
+        logRetentionDays: service.logRetentionDays,
+        smokeTest: smoke
+          ? {
+              url: targets.testUrl,
+              paths: service.smokeTest.paths,
+              samples: service.smokeTest.samples,
+              minSuccessRate: service.smokeTest.minSuccessRate,
+              timeoutMs: service.smokeTest.timeoutMs,
+              hostHeader,
+              subnetIds: environment.privateSubnetIds,
+              securityGroupIds: [environment.hooksSecurityGroupId],
+            }
+          : undefined,
+        alarmGate: service.alarmGate ? { alarmNames: alarms.alarmNames, alarmArns: alarms.alarmArns } : undefined,
+      },
+      { parent },
+    );
+    return { alarmNames: alarms.alarmNames, lifecycleHooks: hooks.lifecycleHooks };
+  };
 
   const services = config.services.map(
     (service) =>
@@ -77,9 +128,26 @@ export async function releasePlatform(config: ReleaseConfig = readStackConfig())
           secrets: service.secrets,
           logRetentionDays: service.logRetentionDays,
           waitForSteadyState: config.defaults.waitForSteadyState,
+          guard: guard(service),
         },
         { providers },
       ),
+  );
+
+  environment.addDashboard(
+    config.services.map((service, index) => {
+      const deployed = services[index];
+      const alarms = alarmsByService.get(service.name);
+      return pulumi
+        .all([deployed.blueTargetGroupArnSuffix, deployed.greenTargetGroupArnSuffix, alarms?.alarmArns ?? []])
+        .apply(([blue, green, alarmArns]) => ({
+          name: service.name,
+          targetGroupArnSuffixes: green ? [blue, green] : [blue],
+          alarmArns,
+          errorRatePercent: service.alarms.errorRatePercent,
+          p99LatencyMs: service.alarms.p99LatencyMs,
+        }));
+    }),
   );
 
   return {
@@ -92,6 +160,8 @@ export async function releasePlatform(config: ReleaseConfig = readStackConfig())
         config.services[index].name,
         {
           strategy: service.strategySummary,
+          detection: alarmsByService.get(config.services[index].name)?.detectionSummary,
+          alarmNames: service.alarmNames,
           serviceArn: service.serviceArn,
           testUrl: service.testUrl,
           url: service.productionUrl,

@@ -59,6 +59,14 @@ describe("determinism", () => {
     expect(renderTree(second)).toBe(renderTree(first));
   });
 
+  it("two processes synthesize byte-identical JSON, hook bundles included", () => {
+    const first = cli("production", "--format", "json");
+    const second = cli("production", "--format", "json");
+    expect(first.code).toBe(0);
+    expect(second.stdout).toBe(first.stdout);
+    expect(first.stdout).toContain("[asset sha256:");
+  });
+
   it("the order of keys in the stack file does not change the output", async () => {
     const config = shippedConfig("staging");
     const reversed = Object.fromEntries(Object.entries(config).reverse());

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_LIMITS, physicalName, shortHash } from "../naming";
+import { dashboardBody, type DashboardService } from "./dashboard";
 
 export type Tier = "dev" | "staging" | "production";
 
@@ -57,6 +58,8 @@ export interface EnvironmentArgs {
 export class Environment extends pulumi.ComponentResource {
   public readonly tier: Tier;
   public readonly namePrefix: string;
+  public readonly region: pulumi.Output<string>;
+  private readonly componentName: string;
   /** The provider with this environment's region and default tags; pass it to components composed with this one. */
   public readonly provider: aws.Provider;
   public readonly vpcId: pulumi.Output<string>;
@@ -95,6 +98,8 @@ export class Environment extends pulumi.ComponentResource {
     const protectStateful = args.protectStateful ?? tier === "production";
     this.tier = tier;
     this.namePrefix = args.namePrefix ?? name;
+    this.region = pulumi.output(args.region);
+    this.componentName = name;
     this.productionPort = productionPort;
     this.productionProtocol = https ? "HTTPS" : "HTTP";
     this.testListenerPort = testListenerPort;
@@ -323,6 +328,25 @@ export class Environment extends pulumi.ComponentResource {
       clusterArn: this.clusterArn,
       alertTopicArn: this.alertTopicArn,
     });
+  }
+
+  /**
+   * The environment's dashboard: a row per service. Called once the services exist, since the widgets need their
+   * target groups and alarms.
+   */
+  public addDashboard(services: readonly pulumi.Input<DashboardService>[]): aws.cloudwatch.Dashboard {
+    return new aws.cloudwatch.Dashboard(
+      `${this.componentName}-dashboard`,
+      {
+        dashboardName: physicalName([this.namePrefix], "release", NAME_LIMITS.ecs),
+        dashboardBody: pulumi
+          .all([this.region, this.loadBalancerArnSuffix, pulumi.all(services.map((service) => pulumi.output(service)))])
+          .apply(([region, loadBalancerArnSuffix, rows]) =>
+            JSON.stringify(dashboardBody({ region, loadBalancerArnSuffix, services: rows as DashboardService[] })),
+          ),
+      },
+      { parent: this, provider: this.provider },
+    );
   }
 
   /** Base URL of the production listener, e.g. `https://<alb dns>`. */

@@ -138,9 +138,11 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
       minRequests: 50,
       p99LatencyMs: 800,
       unhealthyHosts: 1,
+      // One breaching minute rolls back: production must detect within 3 minutes, and the minRequests gate keeps
+      // a few failed requests at low traffic from tripping it.
       periodSeconds: 60,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
     },
     ingress,
     deletionProtection: true,

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { ReleaseConfig } from "../config/load";
 import { releasePlatform } from "../program";
@@ -46,6 +47,15 @@ export function plain(value: unknown): unknown {
     const sig = record[pulumi.runtime.specialSigKey];
     if (sig === pulumi.runtime.specialSecretSig) return SECRET;
     if (sig === pulumi.runtime.specialResourceSig) return record.urn;
+    if (sig === pulumi.runtime.specialAssetSig) {
+      if (typeof record.text === "string") {
+        return `[asset sha256:${createHash("sha256").update(record.text).digest("hex")}, ${Buffer.byteLength(record.text)} bytes]`;
+      }
+      return `[asset ${String(record.path ?? record.uri ?? "")}]`;
+    }
+    if (sig === pulumi.runtime.specialArchiveSig) {
+      return record.assets !== undefined ? { "[archive]": plain(record.assets) } : `[archive ${String(record.path ?? record.uri ?? "")}]`;
+    }
     if (sig === pulumi.runtime.specialOutputValueSig) return record.secret ? SECRET : plain(record.value);
     if (sig !== undefined) return String(sig);
     if (pulumi.Resource.isInstance(value)) return UNKNOWN;
@@ -57,6 +67,12 @@ export function plain(value: unknown): unknown {
     );
   }
   return value;
+}
+
+function toJavaScript(struct: unknown): unknown {
+  return struct && typeof (struct as { toJavaScript?: unknown }).toJavaScript === "function"
+    ? (struct as { toJavaScript(): unknown }).toJavaScript()
+    : {};
 }
 
 interface RegisterRequest {
@@ -139,7 +155,8 @@ async function synthesizeNow(config: ProgramTarget, program: () => Promise<Recor
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     pending++;
-    const inputs = plain(pulumi.runtime.deserializeProperties(req.getObject() as never, true)) as Record<string, unknown>;
+    // The raw struct, not its deserialized form: it keeps secrets, assets and archives recognisable.
+    const inputs = plain(toJavaScript(req.getObject())) as Record<string, unknown>;
     return register(req, (err, res) => {
       pending--;
       if (err || !res) {
@@ -147,7 +164,7 @@ async function synthesizeNow(config: ProgramTarget, program: () => Promise<Recor
         callback(err, res);
         return;
       }
-      const state = plain(pulumi.runtime.deserializeProperties(res.getObject() as never, true)) as Record<string, unknown>;
+      const state = plain(toJavaScript(res.getObject())) as Record<string, unknown>;
       const outputs: Record<string, unknown> = {};
       if (res.getId()) outputs.id = res.getId();
       for (const [key, value] of Object.entries(state)) {
@@ -174,7 +191,7 @@ async function synthesizeNow(config: ProgramTarget, program: () => Promise<Recor
   };
   const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
   monitor.registerResourceOutputs = (req, callback) => {
-    componentOutputs.set(req.getUrn(), plain(pulumi.runtime.deserializeProperties(req.getOutputs() as never, true)) as Record<string, unknown>);
+    componentOutputs.set(req.getUrn(), plain(toJavaScript(req.getOutputs())) as Record<string, unknown>);
     registerOutputs(req, callback);
   };
 

@@ -40,6 +40,16 @@ function summary(resource: SynthResource, names: ReadonlyMap<string, string>): s
       return `tier ${String(outputs.tier ?? "")}`.trim();
     case "release:aws:BlueGreenService":
       return String(outputs.strategy ?? "");
+    case "release:aws:DeploymentAlarms":
+      return String(outputs.detection ?? "");
+    case "aws:cloudwatch/metricAlarm:MetricAlarm": {
+      const math = ((inputs.metricQueries as Inputs[] | undefined) ?? []).find((query) => query.returnData === true);
+      return `${String(inputs.name)} ${String(math?.expression ?? get(math ?? {}, "metric", "metricName") ?? "")} ${String(inputs.comparisonOperator)} ${String(inputs.threshold)} (${String(inputs.datapointsToAlarm)} of ${String(inputs.evaluationPeriods)} x ${String(get(inputs, "metricQueries", 0, "metric", "period"))}s, missing ${String(inputs.treatMissingData)})`;
+    }
+    case "aws:lambda/function:Function": {
+      const code = get(inputs, "code", "[archive]", "index.js");
+      return `${String(inputs.name)} ${String(inputs.runtime)} timeout ${String(inputs.timeout)}s ${String(code ?? "")}`;
+    }
     case "aws:lb/loadBalancer:LoadBalancer":
       return [
         inputs.name,

@@ -1,0 +1,196 @@
+/** Alarm definitions as plain data: the metric math, thresholds and timing behind each deployment alarm. */
+
+export interface AlarmTiming {
+  /** Seconds per datapoint; ALB metrics have 60-second resolution. */
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+}
+
+export interface TrafficTargets {
+  readonly loadBalancerArnSuffix: string;
+  /** One target group for a rolling service, two (blue, green) when traffic shifts between them. */
+  readonly targetGroupArnSuffixes: readonly string[];
+}
+
+export interface MetricQuery {
+  readonly id: string;
+  readonly expression?: string;
+  readonly label?: string;
+  readonly returnData?: boolean;
+  readonly metric?: {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: Record<string, string>;
+    readonly period: number;
+    readonly stat: string;
+  };
+}
+
+export type TreatMissingData = "notBreaching" | "breaching" | "ignore" | "missing";
+
+export interface AlarmDefinition {
+  /** Short kind used in the alarm name: error-rate, p99-latency, unhealthy-hosts or a custom name. */
+  readonly kind: string;
+  readonly description: string;
+  readonly comparison: string;
+  readonly threshold: number;
+  readonly treatMissingData: TreatMissingData;
+  readonly metricQueries: readonly MetricQuery[];
+}
+
+const ALB = "AWS/ApplicationELB";
+
+function perTargetGroup(
+  targets: TrafficTargets,
+  prefix: string,
+  metricName: string,
+  stat: string,
+  period: number,
+): MetricQuery[] {
+  return targets.targetGroupArnSuffixes.map((targetGroup, index) => ({
+    id: `${prefix}${index}`,
+    returnData: false,
+    metric: {
+      namespace: ALB,
+      metricName,
+      // Dimensions are ARN suffixes, never names: app/<lb>/<id> and targetgroup/<tg>/<id>.
+      dimensions: { LoadBalancer: targets.loadBalancerArnSuffix, TargetGroup: targetGroup },
+      period,
+      stat,
+    },
+  }));
+}
+
+const sumOf = (queries: readonly MetricQuery[]) => queries.map((query) => `FILL(${query.id}, 0)`).join(" + ");
+/** The worst of several series: each gap-filled with 0 first, so an idle target group cannot hide the other. */
+function worstOf(queries: readonly MetricQuery[], id: string, label: string): MetricQuery[] {
+  const filled = queries.map((query) => ({ id: `${query.id}f`, expression: `FILL(${query.id}, 0)`, returnData: false }));
+  const expression = filled.length === 1 ? filled[0].id : `MAX([${filled.map((query) => query.id).join(", ")}])`;
+  return [...filled, { id, expression, label, returnData: true }];
+}
+
+/**
+ * 5xx from the targets as a percentage of requests, over every target group the service's traffic can be on, and 0
+ * below `minRequests` so a handful of requests cannot roll a release back.
+ */
+export function errorRateAlarm(targets: TrafficTargets, errorRatePercent: number, minRequests: number, period: number): AlarmDefinition {
+  const requests = perTargetGroup(targets, "requests", "RequestCount", "Sum", period);
+  const errors = perTargetGroup(targets, "errors", "HTTPCode_Target_5XX_Count", "Sum", period);
+  return {
+    kind: "error-rate",
+    description: `5xx over ${errorRatePercent}% of requests (with at least ${minRequests} requests per ${period}s) across the service's target groups`,
+    comparison: "GreaterThanThreshold",
+    threshold: errorRatePercent,
+    // ALB publishes request and 5xx counts only while requests flow: no data means no errors.
+    treatMissingData: "notBreaching",
+    metricQueries: [
+      ...requests,
+      ...errors,
+      { id: "requests", expression: sumOf(requests), label: "Requests", returnData: false },
+      { id: "errors", expression: sumOf(errors), label: "5xx", returnData: false },
+      {
+        id: "errorRate",
+        expression: `IF(requests >= ${minRequests}, 100 * errors / requests, 0)`,
+        label: "Error rate (%)",
+        returnData: true,
+      },
+    ],
+  };
+}
+
+/** p99 of target response time, the worse of the target groups, in seconds as ALB reports it. */
+export function latencyAlarm(targets: TrafficTargets, p99LatencyMs: number, period: number): AlarmDefinition {
+  const latency = perTargetGroup(targets, "latency", "TargetResponseTime", "p99", period);
+  return {
+    kind: "p99-latency",
+    description: `p99 target response time above ${p99LatencyMs} ms on either target group`,
+    comparison: "GreaterThanThreshold",
+    threshold: p99LatencyMs / 1000,
+    // No requests means no latency datapoints; that is not slowness.
+    treatMissingData: "notBreaching",
+    metricQueries: [...latency, ...worstOf(latency, "p99", "p99 latency (s)")],
+  };
+}
+
+/** Unhealthy targets, the worse of the target groups. */
+export function unhealthyHostsAlarm(targets: TrafficTargets, unhealthyHosts: number, period: number): AlarmDefinition {
+  const unhealthy = perTargetGroup(targets, "unhealthy", "UnHealthyHostCount", "Maximum", period);
+  return {
+    kind: "unhealthy-hosts",
+    description: `${unhealthyHosts} or more unhealthy targets in either target group`,
+    comparison: "GreaterThanOrEqualToThreshold",
+    threshold: unhealthyHosts,
+    // The idle colour's target group has no targets and publishes nothing; missing is not unhealthy.
+    treatMissingData: "notBreaching",
+    metricQueries: [...unhealthy, ...worstOf(unhealthy, "unhealthy", "Unhealthy hosts")],
+  };
+}
+
+export interface CustomAlarm {
+  readonly name: string;
+  readonly namespace: string;
+  readonly metric: string;
+  readonly dimensions?: Readonly<Record<string, string>>;
+  readonly statistic: string;
+  readonly comparison: string;
+  readonly threshold: number;
+  readonly periodSeconds?: number;
+}
+
+export function customAlarm(alarm: CustomAlarm, period: number): AlarmDefinition {
+  return {
+    kind: alarm.name,
+    description: `${alarm.namespace} ${alarm.metric} ${alarm.statistic} ${alarm.comparison} ${alarm.threshold}`,
+    comparison: alarm.comparison,
+    threshold: alarm.threshold,
+    // Unknown metric semantics: keep the alarm's state through gaps rather than guess.
+    treatMissingData: "missing",
+    metricQueries: [
+      {
+        id: "custom",
+        returnData: true,
+        metric: {
+          namespace: alarm.namespace,
+          metricName: alarm.metric,
+          dimensions: { ...alarm.dimensions },
+          period: alarm.periodSeconds ?? period,
+          stat: alarm.statistic,
+        },
+      },
+    ],
+  };
+}
+
+/** Seconds CloudWatch takes to publish an ALB datapoint and evaluate the alarm on it, at most. */
+export const PUBLISH_AND_EVALUATE_SECONDS = 60;
+
+/**
+ * Worst case from the start of a sustained breach to the alarm firing: the period in which the breach starts may not
+ * breach on its own, then `datapointsToAlarm` full breaching periods, then publication and evaluation.
+ */
+export function detectionSeconds(timing: AlarmTiming): number {
+  return timing.periodSeconds * (timing.datapointsToAlarm + 1) + PUBLISH_AND_EVALUATE_SECONDS;
+}
+
+/** e.g. `rolls back within ~3 min of sustained 5xx > 1%` */
+export function describeDetection(timing: AlarmTiming, errorRatePercent: number): string {
+  const seconds = detectionSeconds(timing);
+  const time = seconds % 60 === 0 ? `${seconds / 60} min` : `${Math.ceil(seconds / 60)} min`;
+  return `rolls back within ~${time} of sustained 5xx > ${errorRatePercent}%`;
+}
+
+/** Problems with alarm timing CloudWatch would refuse, each naming its field. */
+export function timingProblems(timing: AlarmTiming): string[] {
+  const problems: string[] = [];
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm } = timing;
+  if (![10, 20, 30].includes(periodSeconds) && !(periodSeconds >= 60 && periodSeconds % 60 === 0)) {
+    problems.push(`periodSeconds must be 10, 20, 30 or a multiple of 60 (got ${periodSeconds})`);
+  }
+  if (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1) problems.push(`evaluationPeriods must be at least 1 (got ${evaluationPeriods})`);
+  if (!Number.isInteger(datapointsToAlarm) || datapointsToAlarm < 1 || datapointsToAlarm > evaluationPeriods) {
+    problems.push(`datapointsToAlarm must be 1-${evaluationPeriods} (got ${datapointsToAlarm})`);
+  }
+  if (periodSeconds * evaluationPeriods > 86400) problems.push("periodSeconds x evaluationPeriods must be at most one day");
+  return problems;
+}

@@ -1,0 +1,138 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { NAME_LIMITS, physicalName } from "../naming";
+import {
+  type AlarmDefinition,
+  type AlarmTiming,
+  type CustomAlarm,
+  customAlarm,
+  describeDetection,
+  detectionSeconds,
+  errorRateAlarm,
+  latencyAlarm,
+  timingProblems,
+  type TrafficTargets,
+  unhealthyHostsAlarm,
+} from "./alarm-math";
+
+export interface DeploymentAlarmsArgs {
+  /** The service the alarms watch; part of every alarm name. */
+  readonly serviceName: string;
+  /** Prefix of the alarm names, usually the environment's. */
+  readonly namePrefix: string;
+  /** `app/<name>/<id>` of the load balancer. */
+  readonly loadBalancerArnSuffix: pulumi.Input<string>;
+  /** `targetgroup/<name>/<id>` of every target group the service's traffic can be on (blue and green). */
+  readonly targetGroupArnSuffixes: readonly pulumi.Input<string>[];
+  /** Where every alarm's ALARM and OK notifications go. */
+  readonly alertTopicArn: pulumi.Input<string>;
+  /** @default 1 */
+  readonly errorRatePercent?: number;
+  /** Requests per period below which the error rate counts as 0. @default 50 */
+  readonly minRequests?: number;
+  /** @default 800 */
+  readonly p99LatencyMs?: number;
+  /** @default 1 */
+  readonly unhealthyHosts?: number;
+  /** Alarms on any other metric, watched like the built-in ones. @default [] */
+  readonly custom?: readonly CustomAlarm[];
+  /** @default { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 } */
+  readonly timing?: AlarmTiming;
+}
+
+/**
+ * The CloudWatch alarms of one service: error rate and p99 latency over both target groups, unhealthy hosts, custom
+ * alarms, and a composite of them all. ECS watches the metric alarms during a deployment and rolls back on any.
+ */
+export class DeploymentAlarms extends pulumi.ComponentResource {
+  /** Names of the metric alarms, for the ECS service's `alarms.alarmNames`. */
+  public readonly alarmNames: pulumi.Output<string[]>;
+  public readonly alarmArns: pulumi.Output<string[]>;
+  /** Any of this service's alarms: for dashboards and flag-store monitors. */
+  public readonly compositeAlarmArn: pulumi.Output<string>;
+  public readonly compositeAlarmName: pulumi.Output<string>;
+  public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** Worst-case seconds from the start of a sustained breach to the alarm firing. */
+  public readonly detectionSeconds: number;
+  /** e.g. `rolls back within ~3 min of sustained 5xx > 1%` */
+  public readonly detectionSummary: string;
+
+  constructor(name: string, args: DeploymentAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
+    const timing = args.timing ?? { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 };
+    const errorRatePercent = args.errorRatePercent ?? 1;
+    const problems = [
+      ...timingProblems(timing),
+      ...(args.targetGroupArnSuffixes.length === 0 ? ["targetGroupArnSuffixes must name at least one target group"] : []),
+      ...(errorRatePercent > 0 && errorRatePercent <= 100 ? [] : [`errorRatePercent must be in (0, 100] (got ${errorRatePercent})`]),
+    ];
+    const kinds = (args.custom ?? []).map((alarm) => alarm.name);
+    const duplicate = kinds.find((kind, index) => kinds.indexOf(kind) !== index || ["error-rate", "p99-latency", "unhealthy-hosts"].includes(kind));
+    if (duplicate) problems.push(`custom alarm name ${duplicate} is used twice or by a built-in alarm`);
+    if (problems.length > 0) throw new pulumi.RunError(`DeploymentAlarms ${name}: ${problems.join("; ")}`);
+    super("release:aws:DeploymentAlarms", name, {}, opts);
+
+    const period = timing.periodSeconds;
+    const minRequests = args.minRequests ?? 50;
+    const p99LatencyMs = args.p99LatencyMs ?? 800;
+    const unhealthyHosts = args.unhealthyHosts ?? 1;
+    const targets: pulumi.Output<TrafficTargets> = pulumi
+      .all([pulumi.output(args.loadBalancerArnSuffix), pulumi.all(args.targetGroupArnSuffixes.map((suffix) => pulumi.output(suffix)))])
+      .apply(([loadBalancerArnSuffix, targetGroupArnSuffixes]) => ({ loadBalancerArnSuffix, targetGroupArnSuffixes }));
+
+    // Definitions are built twice: once with the real ARN suffixes for the queries, once for the static fields.
+    const placeholder: TrafficTargets = { loadBalancerArnSuffix: "", targetGroupArnSuffixes: args.targetGroupArnSuffixes.map(() => "") };
+    const definitions: ((t: TrafficTargets) => AlarmDefinition)[] = [
+      (t) => errorRateAlarm(t, errorRatePercent, minRequests, period),
+      (t) => latencyAlarm(t, p99LatencyMs, period),
+      (t) => unhealthyHostsAlarm(t, unhealthyHosts, period),
+      ...(args.custom ?? []).map((alarm) => () => customAlarm(alarm, period)),
+    ];
+
+    this.alarms = definitions.map((define) => {
+      const shape = define(placeholder);
+      return new aws.cloudwatch.MetricAlarm(
+        `${name}-${shape.kind}`,
+        {
+          name: physicalName([args.namePrefix, args.serviceName], shape.kind, NAME_LIMITS.alarm),
+          alarmDescription: `${args.serviceName}: ${shape.description}. ECS rolls a deployment back while this is in ALARM.`,
+          comparisonOperator: shape.comparison,
+          threshold: shape.threshold,
+          evaluationPeriods: timing.evaluationPeriods,
+          datapointsToAlarm: timing.datapointsToAlarm,
+          treatMissingData: shape.treatMissingData,
+          metricQueries: targets.apply((t) => define(t).metricQueries.map((query) => ({ ...query }))),
+          alarmActions: [args.alertTopicArn],
+          okActions: [args.alertTopicArn],
+          actionsEnabled: true,
+          tags: { service: args.serviceName },
+        },
+        { parent: this },
+      );
+    });
+    this.alarmNames = pulumi.all(this.alarms.map((alarm) => alarm.name));
+    this.alarmArns = pulumi.all(this.alarms.map((alarm) => alarm.arn));
+
+    const composite = new aws.cloudwatch.CompositeAlarm(
+      `${name}-any`,
+      {
+        alarmName: physicalName([args.namePrefix, args.serviceName], "any", NAME_LIMITS.alarm),
+        alarmDescription: `${args.serviceName}: any of its deployment alarms. Notifications come from the member alarms.`,
+        alarmRule: this.alarmNames.apply((names) => names.map((alarmName) => `ALARM(${JSON.stringify(alarmName)})`).join(" OR ")),
+        actionsEnabled: false,
+        tags: { service: args.serviceName },
+      },
+      { parent: this },
+    );
+    this.compositeAlarmArn = composite.arn;
+    this.compositeAlarmName = composite.alarmName;
+    this.detectionSeconds = detectionSeconds(timing);
+    this.detectionSummary = describeDetection(timing, errorRatePercent);
+
+    this.registerOutputs({
+      detection: this.detectionSummary,
+      alarmNames: this.alarmNames,
+      alarmArns: this.alarmArns,
+      compositeAlarmArn: this.compositeAlarmArn,
+    });
+  }
+}

@@ -1,0 +1,227 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { LifecycleHook } from "../blue-green-service/blue-green-service";
+import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
+import { NAME_LIMITS, physicalName } from "../naming";
+import { bundleHook, HOOK_RUNTIME, type HookName } from "./bundle";
+
+export interface SmokeTestHookArgs {
+  /** Base URL of the test listener, e.g. `http://<alb>:9000`. */
+  readonly url: pulumi.Input<string>;
+  readonly paths: readonly string[];
+  /** Requests per path. @default 10 */
+  readonly samples?: number;
+  /** Share of 2xx/3xx answers needed, 0-1. @default 0.95 */
+  readonly minSuccessRate?: number;
+  /** Per request. @default 2000 */
+  readonly timeoutMs?: number;
+  /** Sent as Host when the service's rules match on host headers. @default none */
+  readonly hostHeader?: string;
+  /** Invocations (30 s apart) that may find the new targets not ready before the hook fails. @default 10 */
+  readonly maxAttempts?: number;
+  /** Subnets the function runs in: ones that reach the test listener. */
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Security groups the test listener admits. */
+  readonly securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface AlarmGateHookArgs {
+  /** Alarms that must not be in ALARM when a deployment starts. */
+  readonly alarmNames: pulumi.Input<string[]>;
+  /** Their ARNs: the only alarms the gate may read. */
+  readonly alarmArns: pulumi.Input<string[]>;
+}
+
+export interface LifecycleHooksArgs {
+  readonly serviceName: string;
+  /** Prefix of the function and role names, usually the environment's. */
+  readonly namePrefix: string;
+  /** The smoke test at POST_TEST_TRAFFIC_SHIFT. @default none */
+  readonly smokeTest?: SmokeTestHookArgs;
+  /** The alarm gate at PRE_SCALE_UP. @default none */
+  readonly alarmGate?: AlarmGateHookArgs;
+  /** @default 30 */
+  readonly logRetentionDays?: number;
+}
+
+const SMOKE_CONCURRENCY = 10;
+
+/** Seconds the smoke test may run: every request at its timeout, `SMOKE_CONCURRENCY` at a time, plus start-up. */
+export function smokeTestTimeoutSeconds(paths: number, samples: number, timeoutMs: number): number {
+  return Math.min(900, Math.ceil((Math.ceil((paths * samples) / SMOKE_CONCURRENCY) * timeoutMs) / 1000) + 10);
+}
+
+/**
+ * Lambda functions ECS invokes during a deployment of one service: a smoke test against the test listener before
+ * production traffic moves, and an alarm gate before the new tasks scale up. Each has only the permissions it needs;
+ * ECS invokes them through a role that may do nothing else.
+ */
+export class LifecycleHooks extends pulumi.ComponentResource {
+  /** The `deploymentConfiguration.lifecycleHooks` entries for the ECS service. */
+  public readonly lifecycleHooks: pulumi.Input<LifecycleHook>[];
+  public readonly functionArns: pulumi.Output<string[]>;
+  /** The role ECS assumes to invoke the hooks. */
+  public readonly invokeRoleArn?: pulumi.Output<string>;
+
+  constructor(name: string, args: LifecycleHooksArgs, opts?: pulumi.ComponentResourceOptions) {
+    if (args.smokeTest && args.smokeTest.paths.length === 0) {
+      throw new pulumi.RunError(`LifecycleHooks ${name}: smokeTest.paths must list at least one path`);
+    }
+    super("release:aws:LifecycleHooks", name, {}, opts);
+
+    const retention = args.logRetentionDays ?? 30;
+    const functions: { stage: string; fn: aws.lambda.Function; details: pulumi.Output<string> }[] = [];
+
+    const createFunction = (hook: HookName, policy: (logGroupArn: pulumi.Output<string>) => pulumi.Input<string>, extra: Partial<aws.lambda.FunctionArgs>) => {
+      const functionName = physicalName([args.namePrefix, args.serviceName], hook, NAME_LIMITS.lambda);
+      const logGroup = new aws.cloudwatch.LogGroup(
+        `${name}-${hook}`,
+        { name: `/aws/lambda/${functionName}`, retentionInDays: retention, tags: { service: args.serviceName } },
+        { parent: this },
+      );
+      const role = new aws.iam.Role(
+        `${name}-${hook}`,
+        {
+          name: physicalName([args.namePrefix, args.serviceName], `${hook}-fn`, NAME_LIMITS.iamRole),
+          assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+          tags: { service: args.serviceName },
+        },
+        { parent: this },
+      );
+      const rolePolicy = new aws.iam.RolePolicy(`${name}-${hook}`, { role: role.id, policy: policy(logGroup.arn) }, { parent: this });
+      const bundle = bundleHook(hook);
+      return new aws.lambda.Function(
+        `${name}-${hook}`,
+        {
+          name: functionName,
+          description: `${hook} lifecycle hook of ${args.serviceName} (ECS blue/green)`,
+          runtime: HOOK_RUNTIME,
+          architectures: ["arm64"],
+          handler: "index.handler",
+          role: role.arn,
+          code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle.code) }),
+          memorySize: 256,
+          loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+          tags: { service: args.serviceName },
+          ...extra,
+        },
+        { parent: this, dependsOn: [logGroup, rolePolicy] },
+      );
+    };
+    const logStatement = (logGroupArn: pulumi.Output<string>) => ({
+      Sid: "WriteOwnLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: pulumi.interpolate`${logGroupArn}:*`,
+    });
+
+    if (args.smokeTest) {
+      const smoke = args.smokeTest;
+      const samples = smoke.samples ?? 10;
+      const timeoutMs = smoke.timeoutMs ?? 2000;
+      const fn = createFunction(
+        "smoke-test",
+        (logGroupArn) =>
+          pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              logStatement(logGroupArn),
+              {
+                // A function in a VPC needs its network interfaces; these actions take no resource narrower than *.
+                Sid: "RunInVpc",
+                Effect: "Allow",
+                Action: [
+                  "ec2:CreateNetworkInterface",
+                  "ec2:DescribeNetworkInterfaces",
+                  "ec2:DeleteNetworkInterface",
+                  "ec2:AssignPrivateIpAddresses",
+                  "ec2:UnassignPrivateIpAddresses",
+                ],
+                Resource: "*",
+              },
+            ],
+          }),
+        {
+          timeout: smokeTestTimeoutSeconds(smoke.paths.length, samples, timeoutMs),
+          memorySize: 128,
+          vpcConfig: { subnetIds: smoke.subnetIds, securityGroupIds: smoke.securityGroupIds },
+        },
+      );
+      functions.push({
+        stage: "POST_TEST_TRAFFIC_SHIFT",
+        fn,
+        details: pulumi.jsonStringify({
+          url: smoke.url,
+          paths: [...smoke.paths],
+          samples,
+          minSuccessRate: smoke.minSuccessRate ?? 0.95,
+          timeoutMs,
+          ...(smoke.hostHeader ? { hostHeader: smoke.hostHeader } : {}),
+          maxAttempts: smoke.maxAttempts ?? 10,
+          callBackDelaySeconds: 30,
+          concurrency: SMOKE_CONCURRENCY,
+        }),
+      });
+    }
+
+    if (args.alarmGate) {
+      const gate = args.alarmGate;
+      const fn = createFunction(
+        "alarm-gate",
+        (logGroupArn) =>
+          pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              logStatement(logGroupArn),
+              { Sid: "ReadServiceAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: gate.alarmArns },
+            ],
+          }),
+        { timeout: 30 },
+      );
+      functions.push({
+        stage: "PRE_SCALE_UP",
+        fn,
+        details: pulumi.jsonStringify({ alarmNames: gate.alarmNames, maxAttempts: 5, callBackDelaySeconds: 30 }),
+      });
+    }
+
+    this.functionArns = pulumi.all(functions.map(({ fn }) => fn.arn));
+    if (functions.length === 0) {
+      this.lifecycleHooks = [];
+      this.registerOutputs({ functionArns: this.functionArns });
+      return;
+    }
+
+    const invokeRole = new aws.iam.Role(
+      `${name}-invoke`,
+      {
+        name: physicalName([args.namePrefix, args.serviceName], "hooks", NAME_LIMITS.iamRole),
+        assumeRolePolicy: assumeRolePolicy("ecs.amazonaws.com"),
+        tags: { service: args.serviceName },
+      },
+      { parent: this },
+    );
+    const invokePolicy = new aws.iam.RolePolicy(
+      `${name}-invoke`,
+      {
+        role: invokeRole.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [{ Sid: "InvokeHooks", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.functionArns }],
+        }),
+      },
+      { parent: this },
+    );
+    this.invokeRoleArn = invokeRole.arn;
+    // The role must be able to invoke before ECS is told to use it.
+    const roleArn = pulumi.all([invokeRole.arn, invokePolicy.id]).apply(([arn]) => arn);
+    this.lifecycleHooks = functions.map(({ stage, fn, details }) => ({
+      targetType: "AWS_LAMBDA",
+      hookTargetArn: fn.arn,
+      roleArn,
+      lifecycleStages: [stage],
+      hookDetails: details,
+    }));
+    this.registerOutputs({ functionArns: this.functionArns, invokeRoleArn: this.invokeRoleArn });
+  }
+}
