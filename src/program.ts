@@ -2,6 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenService, type ServiceTargets } from "../components/blue-green-service/blue-green-service";
 import { DeploymentAlarms } from "../components/deployment-alarms/deployment-alarms";
 import { Environment } from "../components/environment/environment";
+import { expiredFlagWarnings, toAppConfigDocument } from "../components/feature-flag-store/documents";
+import {
+  agentContainer,
+  agentPrefetchPath,
+  FeatureFlagStore,
+  FLAG_PROFILE_NAME,
+} from "../components/feature-flag-store/feature-flag-store";
 import { LifecycleHooks } from "../components/lifecycle-hooks/lifecycle-hooks";
 import { loadReleaseConfig, type ReleaseConfig, type ResolvedService } from "./config/load";
 
@@ -32,8 +39,24 @@ function network(config: ReleaseConfig) {
   };
 }
 
+/** Warnings about a valid config, e.g. expired flags. `today` is yyyy-mm-dd. */
+export function configWarnings(config: ReleaseConfig, today: string): string[] {
+  return expiredFlagWarnings(config.flags, today);
+}
+
+export interface ProgramOptions {
+  /** Where warnings go: Pulumi's log by default, the synth document's diagnostics offline. */
+  readonly warn?: (message: string) => void;
+  readonly today?: string;
+}
+
 /** The program: config -> components -> stack outputs. Config errors throw before any resource is registered. */
-export async function releasePlatform(config: ReleaseConfig = readStackConfig()): Promise<Record<string, unknown>> {
+export async function releasePlatform(
+  config: ReleaseConfig = readStackConfig(),
+  options: ProgramOptions = {},
+): Promise<Record<string, unknown>> {
+  const warn = options.warn ?? ((message: string) => void pulumi.log.warn(message));
+  for (const warning of configWarnings(config, options.today ?? new Date().toISOString().slice(0, 10))) warn(warning);
   const { vpcId, publicSubnetIds, privateSubnetIds } = network(config);
   const environment = new Environment(config.stack, {
     tier: config.tier,
@@ -56,6 +79,13 @@ export async function releasePlatform(config: ReleaseConfig = readStackConfig())
     protectStateful: config.defaults.protectStateful,
   });
   const providers = [environment.provider];
+  const flagApplication = `release-platform-${config.stack}`;
+  const useAppConfig = config.flagStore.backend === "appconfig";
+  // The agent finds the store by name, so the task definitions need not wait for the store to exist.
+  const agent =
+    useAppConfig && config.flagStore.agent
+      ? [{ definition: agentContainer(agentPrefetchPath(flagApplication, config.stack, FLAG_PROFILE_NAME), config.region) }]
+      : [];
   const alarmsByService = new Map<string, DeploymentAlarms>();
 
   /** Alarms ECS rolls back on, and the hooks it calls: created once the service's target groups exist. */
@@ -129,10 +159,31 @@ export async function releasePlatform(config: ReleaseConfig = readStackConfig())
           logRetentionDays: service.logRetentionDays,
           waitForSteadyState: config.defaults.waitForSteadyState,
           guard: guard(service),
+          sidecars: agent,
         },
         { providers },
       ),
   );
+
+  const flagStore = useAppConfig
+    ? new FeatureFlagStore(
+        `${config.stack}-flags`,
+        {
+          applicationName: flagApplication,
+          environmentName: config.stack,
+          document: JSON.stringify(toAppConfigDocument(config.flags)),
+          strategy: config.flagStore.deployment,
+          monitors: config.services.flatMap((service) => {
+            const alarms = alarmsByService.get(service.name);
+            return alarms ? [{ name: alarms.compositeAlarmName, arn: alarms.compositeAlarmArn }] : [];
+          }),
+          protectHistory: config.defaults.protectStateful,
+          ownership: config.flagStore.ownership,
+        },
+        { providers },
+      )
+    : undefined;
+  if (flagStore) services.forEach((service, index) => flagStore.grantRead(config.services[index].name, service.taskRoleName));
 
   environment.addDashboard(
     config.services.map((service, index) => {
@@ -155,6 +206,9 @@ export async function releasePlatform(config: ReleaseConfig = readStackConfig())
     url: environment.productionUrl(),
     testUrl: environment.testUrl(),
     alertTopicArn: environment.alertTopicArn,
+    flags: flagStore
+      ? { applicationId: flagStore.applicationId, environmentId: flagStore.environmentId, profileId: flagStore.profileId, version: flagStore.versionNumber }
+      : { backend: config.flagStore.backend },
     services: Object.fromEntries(
       services.map((service, index) => [
         config.services[index].name,

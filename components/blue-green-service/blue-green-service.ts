@@ -54,7 +54,7 @@ export interface Autoscaling {
 }
 
 export interface Sidecar {
-  /** A container definition as ECS takes it (name, image, portMappings, environment...). */
+  /** A container definition as ECS takes it (name, image, portMappings, environment...); logs go to the service's log group unless it sets logConfiguration. */
   readonly definition: pulumi.Input<Record<string, unknown>>;
 }
 
@@ -145,6 +145,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
   public readonly serviceName: pulumi.Output<string>;
   public readonly serviceArn: pulumi.Output<string>;
   public readonly taskRoleArn: pulumi.Output<string>;
+  /** For attaching policies the tasks need, e.g. FeatureFlagStore.grantRead. */
+  public readonly taskRoleName: pulumi.Output<string>;
   public readonly securityGroupId: pulumi.Output<string>;
   /** URL of the test listener for this service's first path, where the new version answers before users see it. */
   public readonly testUrl: pulumi.Output<string>;
@@ -351,6 +353,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
       new aws.iam.RolePolicy(`${name}-task-${index}`, { role: taskRole.id, policy }, child);
     });
     this.taskRoleArn = taskRole.arn;
+    this.taskRoleName = taskRole.name;
 
     const environmentVariables = Object.entries(args.environmentVariables ?? {}).sort(([a], [b]) => a.localeCompare(b));
     const secrets = Object.entries(args.secrets ?? {}).sort(([a], [b]) => a.localeCompare(b));
@@ -386,8 +389,19 @@ export class BlueGreenService extends pulumi.ComponentResource {
         taskRoleArn: taskRole.arn,
         runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
         containerDefinitions: pulumi
-          .all([appContainer, ...(args.sidecars ?? []).map((s) => pulumi.output(s.definition))])
-          .apply((containers) => JSON.stringify(containers)),
+          .all([appContainer, logGroup.name, region.region, pulumi.all((args.sidecars ?? []).map((s) => pulumi.output(s.definition)))])
+          .apply(([app, logGroupName, regionName, sidecars]) =>
+            JSON.stringify([
+              app,
+              ...(sidecars as Record<string, unknown>[]).map((sidecar) => ({
+                logConfiguration: {
+                  logDriver: "awslogs",
+                  options: { "awslogs-group": logGroupName, "awslogs-region": regionName, "awslogs-stream-prefix": String(sidecar.name) },
+                },
+                ...sidecar,
+              })),
+            ]),
+          ),
         tags,
       },
       child,

@@ -364,6 +364,8 @@ function flagProblems(flags: Readonly<Record<string, RawFlag>>): ConfigProblem[]
       if (Math.abs(total - 100) > 1e-9) add([name, "variants"], "weights must sum to 100", total);
       if (flag.rollout) add([name, "rollout"], "use either rollout (on/off by percent) or variants (A/B weights), not both", flag.rollout);
       if (Object.keys(flag.variants).length < 2) add([name, "variants"], "an A/B test needs at least two variants", Object.keys(flag.variants));
+      const types = new Set(Object.entries(flag.variants).map(([variant, { value }]) => typeof (value ?? variant)));
+      if (types.size > 1) add([name, "variants"], `variant values must all be one type (flagd requires it); got ${[...types].sort().join(" and ")}`, flag.variants);
     }
     if (flag.bucketBy && !flag.variants) add([name, "bucketBy"], "applies to variants only; a rollout buckets by rollout.by", flag.bucketBy);
     const served = new Set(flag.variants ? Object.keys(flag.variants) : ["on", "off"]);

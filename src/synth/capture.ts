@@ -112,7 +112,7 @@ export function synthesize(input: SynthInput): Promise<SynthDocument> {
   const { config } = input;
   return synthesizeProgram(
     { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs },
-    () => releasePlatform(config),
+    (warn) => releasePlatform(config, { warn }),
   );
 }
 
@@ -125,13 +125,19 @@ export interface ProgramTarget {
 }
 
 /** Runs any Pulumi program (e.g. one composing the components directly) under the same mocks and capture. */
-export function synthesizeProgram(target: ProgramTarget, program: () => Promise<Record<string, unknown>>): Promise<SynthDocument> {
+export function synthesizeProgram(
+  target: ProgramTarget,
+  program: (warn: (message: string) => void) => Promise<Record<string, unknown>>,
+): Promise<SynthDocument> {
   const next = running.then(() => synthesizeNow(target, program));
   running = next.catch(() => undefined);
   return next;
 }
 
-async function synthesizeNow(config: ProgramTarget, program: () => Promise<Record<string, unknown>>): Promise<SynthDocument> {
+async function synthesizeNow(
+  config: ProgramTarget,
+  program: (warn: (message: string) => void) => Promise<Record<string, unknown>>,
+): Promise<SynthDocument> {
   const project = config.project ?? PROJECT;
   const input = { stackOutputs: config.stackOutputs };
   const diagnostics: Diagnostic[] = [];
@@ -201,7 +207,7 @@ async function synthesizeNow(config: ProgramTarget, program: () => Promise<Recor
   process.on("unhandledRejection", onRejection);
   let stackOutputs: Record<string, unknown> | undefined;
   try {
-    stackOutputs = (await pulumi.runtime.runInPulumiStack(program)) as Record<string, unknown> | undefined;
+    stackOutputs = (await pulumi.runtime.runInPulumiStack(() => program((message) => diagnostics.push({ severity: "warning", message })))) as Record<string, unknown> | undefined;
     // Resources created inside applies register after the program returns: wait until the monitor is quiet.
     for (let quiet = 0; quiet < 5; ) {
       await new Promise((resolve) => setImmediate(resolve));

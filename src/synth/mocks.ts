@@ -152,6 +152,50 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           const alarmName = typeof inputs.alarmName === "string" ? inputs.alarmName : named;
           return { id: alarmName, state: state({ name: alarmName, arn: arn("cloudwatch", `alarm:${alarmName}`) }) };
         }
+        case "aws:appconfig/application:Application": {
+          const id = hex(seed, 7);
+          return { id, state: state({ name: named, arn: arn("appconfig", `application/${id}`) }) };
+        }
+        case "aws:appconfig/environment:Environment": {
+          const environmentId = hex(seed, 7);
+          const applicationId = String(inputs.applicationId);
+          return {
+            id: `${environmentId}:${applicationId}`,
+            state: state({ environmentId, arn: arn("appconfig", `application/${applicationId}/environment/${environmentId}`), state: "ReadyForDeployment" }),
+          };
+        }
+        case "aws:appconfig/configurationProfile:ConfigurationProfile": {
+          const configurationProfileId = hex(seed, 7);
+          const applicationId = String(inputs.applicationId);
+          return {
+            id: `${configurationProfileId}:${applicationId}`,
+            state: state({ configurationProfileId, arn: arn("appconfig", `application/${applicationId}/configurationprofile/${configurationProfileId}`) }),
+          };
+        }
+        case "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": {
+          const path = `application/${String(inputs.applicationId)}/configurationprofile/${String(inputs.configurationProfileId)}/hostedconfigurationversion/1`;
+          return {
+            id: `${String(inputs.applicationId)}/${String(inputs.configurationProfileId)}/1`,
+            state: state({ versionNumber: 1, arn: arn("appconfig", path) }),
+          };
+        }
+        case "aws:appconfig/deploymentStrategy:DeploymentStrategy": {
+          const id = hex(seed, 7);
+          return { id, state: state({ arn: arn("appconfig", `deploymentstrategy/${id}`) }) };
+        }
+        case "aws:appconfig/deployment:Deployment": {
+          const path = `application/${String(inputs.applicationId)}/environment/${String(inputs.environmentId)}/deployment/1`;
+          return {
+            id: `${String(inputs.applicationId)}/${String(inputs.environmentId)}/1`,
+            state: state({ deploymentNumber: 1, arn: arn("appconfig", path), state: "DEPLOYING" }),
+          };
+        }
+        case "aws:lambda/function:Function": {
+          const functionArn = arn("lambda", `function:${named}`);
+          return { id: named, state: state({ name: named, arn: functionArn, invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`, version: "$LATEST" }) };
+        }
+        case "aws:cloudwatch/dashboard:Dashboard":
+          return { id: String(inputs.dashboardName), state: state({ dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${String(inputs.dashboardName)}` }) };
         default: {
           if (!args.custom) return { id: undefined, state: inputs };
           const service = args.type.split(":")[1]?.split("/")[0] ?? "unknown";

@@ -111,6 +111,33 @@ function summary(resource: SynthResource, names: ReadonlyMap<string, string>): s
       const direction = resource.type.includes("Ingress") ? "from" : "to";
       return `${String(inputs.ipProtocol)} ${String(inputs.fromPort)} ${direction} ${String(peer)}`;
     }
+    case "aws:appconfig/deploymentStrategy:DeploymentStrategy":
+      return `${String(inputs.name)} ${String(inputs.growthType)} ${String(inputs.growthFactor)}% over ${String(inputs.deploymentDurationInMinutes)}m, bake ${String(inputs.finalBakeTimeInMinutes)}m`;
+    case "aws:appconfig/environment:Environment":
+      return `${String(inputs.name)} monitors ${((inputs.monitors as unknown[] | undefined) ?? []).length}`;
+    case "release:aws:FeatureFlagStore": {
+      let flags = "";
+      try {
+        const document = JSON.parse(String(outputs.document)) as {
+          values: Record<string, { enabled?: boolean; _variants?: { name: string; rule?: string; attributeValues?: Record<string, unknown> }[] }>;
+        };
+        flags = Object.entries(document.values)
+          .map(([key, value]) => {
+            if (value._variants?.some((variant) => variant.attributeValues?.value !== undefined)) {
+              return `${key} A/B ${[...new Set(value._variants.map((variant) => String(variant.attributeValues?.variant)))].join("/")}`;
+            }
+            if (value._variants) {
+              const rollout = value._variants.find((variant) => variant.rule?.startsWith("(split"))?.rule?.match(/pct::([\d.]+)/)?.[1];
+              return rollout ? `${key} ${rollout}%` : `${key} rules`;
+            }
+            return `${key} ${value.enabled ? "on" : "off"}`;
+          })
+          .join(", ");
+      } catch {
+        flags = String(outputs.document);
+      }
+      return `flags: ${flags}`;
+    }
     case "aws:ecs/cluster:Cluster":
       return `container insights ${String(get(inputs, "settings", 0, "value"))}`;
     default:

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadReleaseConfig } from "../config/load";
+import { loadReleaseConfig, type ReleaseConfig } from "../config/load";
 import { PROJECT, synthesize, type SynthDocument } from "./capture";
 import { readStackFile, StackFileError } from "./stack-file";
 
@@ -28,8 +28,8 @@ export function stackFilePath(source: StackSource): { path: string; display: str
   return { path, display };
 }
 
-/** Stack file -> validated config -> synthesized document. Throws ConfigError (bad config) or UsageError. */
-export async function synthesizeStack(source: StackSource): Promise<SynthDocument> {
+/** Stack file -> validated config. Throws ConfigError (bad config) or UsageError. */
+export function loadStack(source: StackSource): ReleaseConfig {
   const file = stackFilePath(source);
   if (!existsSync(file.path)) throw new UsageError(`config file ${file.display} does not exist`);
   let stackFile;
@@ -39,12 +39,17 @@ export async function synthesizeStack(source: StackSource): Promise<SynthDocumen
     if (error instanceof StackFileError) throw new UsageError(error.message);
     throw error;
   }
-  const config = loadReleaseConfig({
+  return loadReleaseConfig({
     stack: source.stack,
     stackFile: file.display,
     values: stackFile.values,
     secretKeys: stackFile.secretKeys,
   });
+}
+
+/** Stack file -> validated config -> synthesized document. Throws ConfigError (bad config) or UsageError. */
+export async function synthesizeStack(source: StackSource): Promise<SynthDocument> {
+  const config = loadStack(source);
   let stackOutputs: Record<string, Record<string, unknown>> = {};
   if (source.stackOutputsFile) {
     try {

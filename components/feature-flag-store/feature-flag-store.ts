@@ -1,0 +1,255 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
+import { NAME_LIMITS, physicalName } from "../naming";
+
+export interface FlagDeploymentStrategy {
+  /** @default "LINEAR" */
+  readonly growthType?: "LINEAR" | "EXPONENTIAL";
+  /** Percent of targets per step, 1-100. @default 100 (all at once) */
+  readonly growthFactor?: number;
+  /** Minutes over which the rollout grows to 100%, 0-1440. @default 0 */
+  readonly durationMinutes?: number;
+  /** Minutes AppConfig watches the monitors after reaching 100%, 0-1440. @default 0 */
+  readonly bakeMinutes?: number;
+}
+
+export interface MonitoredAlarm {
+  readonly name: pulumi.Input<string>;
+  readonly arn: pulumi.Input<string>;
+}
+
+export interface FeatureFlagStoreArgs {
+  /** AppConfig application name. */
+  readonly applicationName: string;
+  /** AppConfig environment name (one per stack). */
+  readonly environmentName: string;
+  /** The `AWS.AppConfig.FeatureFlags` document, as JSON. */
+  readonly document: pulumi.Input<string>;
+  readonly strategy?: FlagDeploymentStrategy;
+  /**
+   * Alarms that roll a flag deployment back when they fire (the services' composite alarms). AppConfig takes at most 5
+   * monitors; with more, the store watches a composite of them. @default []
+   */
+  readonly monitors?: readonly MonitoredAlarm[];
+  /** `protect` the application and profile, and keep old versions when a new one replaces them. @default false */
+  readonly protectHistory?: boolean;
+  /** `console`: Pulumi creates the first version only; later versions are made by people in the console. @default "pulumi" */
+  readonly ownership?: "pulumi" | "console";
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export const MAX_APPCONFIG_MONITORS = 5;
+
+/** An AppConfig composite alarm rule over alarm names: `ALARM("a") OR ALARM("b")`. */
+export function anyAlarmRule(names: readonly string[]): string {
+  return names.map((name) => `ALARM(${JSON.stringify(name)})`).join(" OR ");
+}
+
+/** The AppConfig Agent sidecar's PREFETCH_LIST entry; names work as well as ids, so it is known before the store exists. */
+export function agentPrefetchPath(applicationName: string, environmentName: string, profileName: string): string {
+  return `/applications/${applicationName}/environments/${environmentName}/configurations/${profileName}`;
+}
+
+export const AGENT_PORT = 2772;
+export const AGENT_IMAGE = "public.ecr.aws/aws-appconfig/aws-appconfig-agent:2.x";
+
+/** The AWS AppConfig Agent container: the app reads flags at http://localhost:2772<prefetch path>. */
+export function agentContainer(prefetchPath: string, region: string): Record<string, unknown> {
+  return {
+    name: "appconfig-agent",
+    image: AGENT_IMAGE,
+    // Flags fall back to the app's defaults if the agent stops; the app keeps serving.
+    essential: false,
+    portMappings: [{ containerPort: AGENT_PORT, protocol: "tcp" }],
+    environment: [
+      { name: "PREFETCH_LIST", value: prefetchPath },
+      { name: "SERVICE_REGION", value: region },
+      { name: "POLL_INTERVAL", value: "30" },
+    ],
+  };
+}
+
+export const FLAG_PROFILE_NAME = "feature-flags";
+
+/**
+ * An AppConfig feature-flag store: application, one environment with alarm monitors, a FeatureFlags profile, the
+ * current version of the document, a deployment strategy and the deployment that rolls each new version out. AWS
+ * rolls a flag deployment back when a monitor fires.
+ */
+export class FeatureFlagStore extends pulumi.ComponentResource {
+  public readonly applicationId: pulumi.Output<string>;
+  public readonly environmentId: pulumi.Output<string>;
+  public readonly profileId: pulumi.Output<string>;
+  /** `arn:…:application/<app>/environment/<env>/configuration/<profile>`: what a reader is granted. */
+  public readonly configurationArn: pulumi.Output<string>;
+  public readonly versionNumber: pulumi.Output<number>;
+  /** A policy document granting StartConfigurationSession and GetLatestConfiguration on exactly this store. */
+  public readonly readerPolicy: pulumi.Output<string>;
+  public readonly prefetchPath: string;
+  private readonly componentName: string;
+
+  constructor(name: string, args: FeatureFlagStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    const strategy = { growthType: "LINEAR" as const, growthFactor: 100, durationMinutes: 0, bakeMinutes: 0, ...args.strategy };
+    const problems = [
+      ...(strategy.growthFactor >= 1 && strategy.growthFactor <= 100 ? [] : [`strategy.growthFactor must be 1-100 (got ${strategy.growthFactor})`]),
+      ...(strategy.durationMinutes >= 0 && strategy.durationMinutes <= 1440 ? [] : [`strategy.durationMinutes must be 0-1440 (got ${strategy.durationMinutes})`]),
+      ...(strategy.bakeMinutes >= 0 && strategy.bakeMinutes <= 1440 ? [] : [`strategy.bakeMinutes must be 0-1440 (got ${strategy.bakeMinutes})`]),
+      ...((args.monitors?.length ?? 0) > 100 * MAX_APPCONFIG_MONITORS ? [`at most ${100 * MAX_APPCONFIG_MONITORS} monitored alarms`] : []),
+    ];
+    if (problems.length > 0) throw new pulumi.RunError(`FeatureFlagStore ${name}: ${problems.join("; ")}`);
+    super("release:aws:FeatureFlagStore", name, {}, opts);
+    this.componentName = name;
+
+    const tags = { ...args.tags };
+    const history: pulumi.CustomResourceOptions = { parent: this, protect: args.protectHistory ?? false };
+    const application = new aws.appconfig.Application(
+      `${name}-app`,
+      { name: args.applicationName, description: "Feature flags (release-platform)", tags },
+      history,
+    );
+
+    const monitored = this.monitoredAlarms(name, args.applicationName, args.monitors ?? []);
+    const monitorRole =
+      monitored.length > 0
+        ? new aws.iam.Role(
+            `${name}-monitors`,
+            {
+              name: physicalName([args.applicationName], "monitors", NAME_LIMITS.iamRole),
+              assumeRolePolicy: assumeRolePolicy("appconfig.amazonaws.com"),
+              inlinePolicies: [
+                {
+                  name: "describe-monitored-alarms",
+                  policy: pulumi.jsonStringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: monitored.map((alarm) => alarm.arn) }],
+                  }),
+                },
+              ],
+              tags,
+            },
+            { parent: this },
+          )
+        : undefined;
+    const environment = new aws.appconfig.Environment(
+      `${name}-env`,
+      {
+        applicationId: application.id,
+        name: args.environmentName,
+        description: `Flags of ${args.environmentName}; deployments roll back when a monitor alarms`,
+        monitors: monitorRole ? monitored.map((alarm) => ({ alarmArn: alarm.arn, alarmRoleArn: monitorRole.arn })) : [],
+        tags,
+      },
+      { parent: this },
+    );
+    const profile = new aws.appconfig.ConfigurationProfile(
+      `${name}-profile`,
+      {
+        applicationId: application.id,
+        name: FLAG_PROFILE_NAME,
+        type: "AWS.AppConfig.FeatureFlags",
+        locationUri: "hosted",
+        description: "Feature flags declared in the stack file",
+        tags,
+      },
+      history,
+    );
+    const consoleOwned = args.ownership === "console";
+    const version = new aws.appconfig.HostedConfigurationVersion(
+      `${name}-version`,
+      {
+        applicationId: application.id,
+        configurationProfileId: profile.configurationProfileId,
+        contentType: "application/json",
+        content: args.document,
+        description: consoleOwned ? "First version; later versions are made in the console" : "Flags from the stack file",
+      },
+      {
+        parent: this,
+        // Old versions are the flag history: a new version replaces this resource without deleting the old one.
+        retainOnDelete: args.protectHistory ?? false,
+        ...(consoleOwned ? { ignoreChanges: ["content"] } : {}),
+      },
+    );
+    const deploymentStrategy = new aws.appconfig.DeploymentStrategy(
+      `${name}-strategy`,
+      {
+        name: physicalName([args.applicationName], "rollout", 64),
+        description: `${strategy.growthType} ${strategy.growthFactor}% steps over ${strategy.durationMinutes} min, bake ${strategy.bakeMinutes} min`,
+        growthType: strategy.growthType,
+        growthFactor: strategy.growthFactor,
+        deploymentDurationInMinutes: strategy.durationMinutes,
+        finalBakeTimeInMinutes: strategy.bakeMinutes,
+        replicateTo: "NONE",
+        tags,
+      },
+      { parent: this },
+    );
+    new aws.appconfig.Deployment(
+      `${name}-deployment`,
+      {
+        applicationId: application.id,
+        environmentId: environment.environmentId,
+        configurationProfileId: profile.configurationProfileId,
+        // The version number is a string in this resource.
+        configurationVersion: version.versionNumber.apply((number) => String(number)),
+        deploymentStrategyId: deploymentStrategy.id,
+        description: "Flags from the stack file",
+        tags,
+      },
+      { parent: this, ...(consoleOwned ? { ignoreChanges: ["configurationVersion"] } : {}) },
+    );
+
+    this.applicationId = application.id;
+    this.environmentId = environment.environmentId;
+    this.profileId = profile.configurationProfileId;
+    this.versionNumber = version.versionNumber;
+    this.configurationArn = pulumi.interpolate`${application.arn}/environment/${environment.environmentId}/configuration/${profile.configurationProfileId}`;
+    this.readerPolicy = pulumi.jsonStringify({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "ReadFeatureFlags",
+          Effect: "Allow",
+          Action: ["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"],
+          Resource: this.configurationArn,
+        },
+      ],
+    });
+    this.prefetchPath = agentPrefetchPath(args.applicationName, args.environmentName, FLAG_PROFILE_NAME);
+    this.registerOutputs({
+      // The provider keeps a version's content secret; the document is repeated here so previews show flag changes.
+      document: args.document,
+      applicationId: this.applicationId,
+      environmentId: this.environmentId,
+      profileId: this.profileId,
+      configurationArn: this.configurationArn,
+      versionNumber: this.versionNumber,
+    });
+  }
+
+  /** Lets a task role read this store's flags (and nothing else in AppConfig). */
+  public grantRead(name: string, roleName: pulumi.Input<string>): aws.iam.RolePolicy {
+    return new aws.iam.RolePolicy(`${this.componentName}-read-${name}`, { role: roleName, policy: this.readerPolicy }, { parent: this });
+  }
+
+  /** At most 5 monitors: more alarms are folded into composites of up to 100 each. */
+  private monitoredAlarms(name: string, prefix: string, alarms: readonly MonitoredAlarm[]): MonitoredAlarm[] {
+    if (alarms.length <= MAX_APPCONFIG_MONITORS) return [...alarms];
+    const groups: MonitoredAlarm[][] = [];
+    for (let start = 0; start < alarms.length; start += 100) groups.push(alarms.slice(start, start + 100));
+    return groups.map((group, index) => {
+      const composite = new aws.cloudwatch.CompositeAlarm(
+        `${name}-monitor-${index}`,
+        {
+          alarmName: physicalName([prefix], `flag-monitor-${index}`, NAME_LIMITS.alarm),
+          alarmDescription: "Any service alarm: rolls a flag deployment back",
+          alarmRule: pulumi.all(group.map((alarm) => pulumi.output(alarm.name))).apply(anyAlarmRule),
+          actionsEnabled: false,
+        },
+        { parent: this },
+      );
+      return { name: composite.alarmName, arn: composite.arn };
+    });
+  }
+}

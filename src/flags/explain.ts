@@ -1,0 +1,79 @@
+import type { EvaluationContext, JsonValue, Logger } from "@openfeature/core";
+import { FlagdCore, MemoryStorage } from "@openfeature/flagd-core";
+import {
+  bucketAttribute,
+  defaultVariant,
+  type FlagDefinition,
+  type FlagRule,
+  type Flags,
+  splits,
+  toFlagdDocument,
+} from "../../components/feature-flag-store/documents";
+
+const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** A flagd engine loaded with the flags' flagd document, validated strictly (a schema error throws). */
+export function flagdEngine(flags: Flags): FlagdCore {
+  const storage = new MemoryStorage(silent);
+  storage.setConfigurations(JSON.stringify(toFlagdDocument(flags)), true);
+  return new FlagdCore(storage, silent);
+}
+
+export interface Explanation {
+  readonly flag: string;
+  readonly variant: string | undefined;
+  readonly value: JsonValue;
+  /** flagd's reason: STATIC, TARGETING_MATCH, DEFAULT, DISABLED, ERROR. */
+  readonly reason: string;
+  /** Why, in words: which rule matched, which bucket, or the kill switch. */
+  readonly why: string;
+}
+
+function ruleMatches(rule: FlagRule, context: EvaluationContext): boolean {
+  const value = context[rule.attribute];
+  if (typeof value !== "string" && typeof value !== "number") return false;
+  const text = String(value);
+  if (rule.equals !== undefined) return text === rule.equals;
+  if (rule.in !== undefined) return rule.in.includes(text);
+  return rule.startsWith !== undefined && text.startsWith(rule.startsWith);
+}
+
+function describeRule(rule: FlagRule): string {
+  if (rule.equals !== undefined) return `${rule.attribute} equals ${JSON.stringify(rule.equals)}`;
+  if (rule.in !== undefined) return `${rule.attribute} in ${JSON.stringify(rule.in)}`;
+  return `${rule.attribute} starts with ${JSON.stringify(rule.startsWith)}`;
+}
+
+function why(key: string, flag: FlagDefinition, context: EvaluationContext, variant: string | undefined): string {
+  if (!flag.enabled) return "the flag is disabled (kill switch): everyone gets the caller's default, off";
+  const index = (flag.rules ?? []).findIndex((rule) => ruleMatches(rule, context));
+  if (index >= 0) return `rule ${index + 1} matched (${describeRule(flag.rules?.[index] as FlagRule)}), serving ${flag.rules?.[index].serve}`;
+  const points = splits(flag);
+  const split = flag.variants !== undefined || (flag.rollout !== undefined && flag.rollout.percent > 0 && flag.rollout.percent < 100);
+  if (!split) return flag.rollout ? `rollout is at ${flag.rollout.percent}%: everyone gets ${defaultVariant(flag)}` : "the flag is on for everyone";
+  const by = bucketAttribute(flag);
+  if (context[by] === undefined) return `the context has no ${by} to bucket by: default variant ${defaultVariant(flag)}`;
+  const shares = points.map((point, i) => `${point.variant} ${Math.round((point.upTo - (i > 0 ? points[i - 1].upTo : 0)) * 100) / 100}%`).join(", ");
+  return `no rule matched; ${by} ${JSON.stringify(context[by])} hashed with the flag key "${key}" falls in the ${variant} bucket (${shares})`;
+}
+
+/** Evaluates one flag for a context with flagd's own engine, and says why. */
+export function explain(flags: Flags, key: string, context: EvaluationContext): Explanation {
+  const flag = flags[key];
+  const engine = flagdEngine(flags);
+  const values = Object.values(flag.variants ?? {}).map((variant) => variant.value);
+  const sample = flag.variants ? (values[0] ?? Object.keys(flag.variants)[0]) : false;
+  const resolution =
+    typeof sample === "boolean"
+      ? engine.resolveBooleanEvaluation(key, false, context)
+      : typeof sample === "number"
+        ? engine.resolveNumberEvaluation(key, 0, context)
+        : engine.resolveStringEvaluation(key, "", context);
+  return {
+    flag: key,
+    variant: resolution.variant,
+    value: resolution.value,
+    reason: resolution.reason ?? "UNKNOWN",
+    why: why(key, flag, context, resolution.variant),
+  };
+}
