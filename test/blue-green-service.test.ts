@@ -271,7 +271,7 @@ describe("environment", () => {
     const provider = d.resources.find((r) => r.type === "pulumi:providers:aws");
     // Provider inputs travel as JSON strings.
     expect(JSON.parse(String(provider?.inputs.defaultTags))).toEqual({
-      tags: { environment: "staging", service: "release-platform", "managed-by": "pulumi" },
+      tags: { environment: "staging", tier: "staging", service: "release-platform", "managed-by": "pulumi" },
     });
     const aws = d.resources.filter((r) => r.type.startsWith("aws:"));
     expect(aws.every((r) => r.provider.startsWith(String(provider?.urn)))).toBe(true);

@@ -112,6 +112,7 @@ export class Environment extends pulumi.ComponentResource {
           tags: {
             ...args.tags,
             environment: this.namePrefix,
+            tier,
             service: "release-platform",
             "managed-by": "pulumi",
           },

@@ -1,0 +1,25 @@
+import type { SynthDocument } from "../src/synth/capture";
+import type { PolicyResource } from "./rules/types";
+
+const PLACEHOLDERS = new Set(["[unknown]"]);
+
+function known(value: unknown): unknown {
+  if (typeof value === "string") return PLACEHOLDERS.has(value) ? undefined : value;
+  if (Array.isArray(value)) return value.map(known);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, known(inner)]));
+  }
+  return value;
+}
+
+/** The synthesized graph as the policy rules see it: inputs with the mocked outputs (ids, ARNs) merged in. */
+export function policyResources(document: SynthDocument): PolicyResource[] {
+  return document.resources.map((resource) => ({
+    type: resource.type,
+    name: resource.name,
+    urn: resource.urn,
+    props: known({ ...resource.outputs, ...resource.inputs, ...(resource.outputs.arn ? { arn: resource.outputs.arn } : {}) }) as Record<string, unknown>,
+    options: { protect: resource.options.protect, ignoreChanges: resource.options.ignoreChanges },
+    parent: resource.parent ?? undefined,
+  }));
+}

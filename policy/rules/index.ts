@@ -1,0 +1,32 @@
+import { alarmHasActions } from "./alarm-has-actions";
+import { blueGreenRuleIgnoresActions } from "./blue-green-rule-ignores-actions";
+import { hookInvokeRoleIsEcsOnly } from "./hook-invoke-role-is-ecs-only";
+import { hookLambdaHasTimeout } from "./hook-lambda-has-timeout";
+import { listenerUsesTls13 } from "./listener-uses-tls13";
+import { logGroupHasRetention } from "./log-group-has-retention";
+import { onlyLoadBalancerOpenToInternet } from "./only-load-balancer-open-to-internet";
+import { productionFlagEnvironmentHasMonitors } from "./production-flag-environment-has-monitors";
+import { productionImagePinned } from "./production-image-pinned";
+import { productionLoadBalancerHardened } from "./production-load-balancer-hardened";
+import { productionServiceRollsBackOnAlarm } from "./production-service-rolls-back-on-alarm";
+import { productionStatefulResourcesProtected } from "./production-stateful-resources-protected";
+import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
+import type { Rule } from "./types";
+
+export const RULES: readonly Rule[] = [
+  productionServiceRollsBackOnAlarm,
+  alarmHasActions,
+  blueGreenRuleIgnoresActions,
+  targetGroupHasHealthCheck,
+  productionLoadBalancerHardened,
+  listenerUsesTls13,
+  onlyLoadBalancerOpenToInternet,
+  logGroupHasRetention,
+  productionFlagEnvironmentHasMonitors,
+  hookLambdaHasTimeout,
+  hookInvokeRoleIsEcsOnly,
+  productionStatefulResourcesProtected,
+  productionImagePinned,
+];
+
+export type { PolicyResource, Rule, StackContext, Tier } from "./types";

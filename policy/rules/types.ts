@@ -1,0 +1,30 @@
+/** What a rule sees of a resource: the same shape from `pulumi preview` (policy pack) and from the offline synth. */
+export interface PolicyResource {
+  readonly type: string;
+  readonly name: string;
+  readonly urn: string;
+  /** Inputs, with outputs already known (ids, ARNs) merged in offline. Unknown values are undefined. */
+  readonly props: Readonly<Record<string, unknown>>;
+  readonly options: { readonly protect: boolean; readonly ignoreChanges: readonly string[] };
+  /** URN of the parent resource, if any. */
+  readonly parent?: string;
+}
+
+export type Tier = "dev" | "staging" | "production";
+
+export interface StackContext {
+  /** From the `tier` default tag of the stack's AWS provider; undefined when no provider carries one. */
+  readonly tier: Tier | undefined;
+  readonly resources: readonly PolicyResource[];
+}
+
+export type Enforcement = "mandatory" | "advisory";
+
+/** One rule: a small pure predicate, named by what it protects. */
+export interface Rule {
+  readonly id: string;
+  readonly description: string;
+  readonly enforcement: Enforcement;
+  /** Messages saying why `resource` violates the rule; empty when it complies or the rule does not apply. */
+  readonly check: (resource: PolicyResource, stack: StackContext) => string[];
+}

@@ -1,0 +1,171 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { evaluate, report } from "../policy/evaluate";
+import { policyResources } from "../policy/from-synth";
+import { RULES } from "../policy/rules";
+import type { PolicyResource, Rule, StackContext } from "../policy/rules/types";
+import { readSuppressions } from "../policy/suppressions";
+import { PROJECT_ROOT } from "../src/synth/run";
+import { shippedConfig, synth } from "./helpers";
+
+const res = (type: string, props: Record<string, unknown>, options: Partial<PolicyResource["options"]> = {}, name = "r", parent?: string): PolicyResource => ({
+  type,
+  name,
+  urn: `urn:pulumi:production::release-platform::${type}::${name}`,
+  props,
+  options: { protect: false, ignoreChanges: [], ...options },
+  parent,
+});
+const production = (...resources: PolicyResource[]): StackContext => ({ tier: "production", resources });
+const rule = (id: string): Rule => {
+  const found = RULES.find((candidate) => candidate.id === id);
+  if (!found) throw new Error(id);
+  return found;
+};
+
+const ecsTrust = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "ecs.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+const lambdaTrust = JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+const invokePolicy = (resource: string) =>
+  JSON.stringify({ Statement: [{ Effect: "Allow", Action: "lambda:InvokeFunction", Resource: [resource] }] });
+
+/** For each rule: a resource (with its stack) that passes and one that fails. */
+const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [PolicyResource, StackContext] }> = {
+  "production-service-rolls-back-on-alarm": {
+    pass: [res("aws:ecs/service:Service", { deploymentConfiguration: { strategy: "CANARY" }, alarms: { alarmNames: ["a"], enable: true, rollback: true } }), production()],
+    fail: [res("aws:ecs/service:Service", { deploymentConfiguration: { strategy: "ROLLING" } }), production()],
+  },
+  "alarm-has-actions": {
+    pass: [res("aws:cloudwatch/metricAlarm:MetricAlarm", { alarmActions: ["arn:aws:sns:eu-west-1:1:t"] }), production()],
+    fail: [res("aws:cloudwatch/metricAlarm:MetricAlarm", { alarmActions: [] }), production()],
+  },
+  "blue-green-rule-ignores-actions": {
+    pass: [res("aws:lb/listenerRule:ListenerRule", { actions: [{ forward: { targetGroups: [{}, {}] } }] }, { ignoreChanges: ["actions"] }), production()],
+    fail: [res("aws:lb/listenerRule:ListenerRule", { actions: [{ forward: { targetGroups: [{}, {}] } }] }), production()],
+  },
+  "target-group-has-health-check": {
+    pass: [res("aws:lb/targetGroup:TargetGroup", { healthCheck: { enabled: true, path: "/healthz" } }), production()],
+    fail: [res("aws:lb/targetGroup:TargetGroup", { healthCheck: { enabled: false } }), production()],
+  },
+  "production-load-balancer-hardened": {
+    pass: [res("aws:lb/loadBalancer:LoadBalancer", { enableDeletionProtection: true, dropInvalidHeaderFields: true }), production()],
+    fail: [res("aws:lb/loadBalancer:LoadBalancer", { enableDeletionProtection: false, dropInvalidHeaderFields: true }), production()],
+  },
+  "listener-uses-tls13": {
+    pass: [res("aws:lb/listener:Listener", { protocol: "HTTPS", port: 443, sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" }), production()],
+    fail: [res("aws:lb/listener:Listener", { protocol: "HTTPS", port: 443, sslPolicy: "ELBSecurityPolicy-2016-08" }), production()],
+  },
+  "only-load-balancer-open-to-internet": (() => {
+    const lb = res("aws:lb/loadBalancer:LoadBalancer", { arn: "lb-arn", securityGroups: ["sg-lb"] });
+    const listener = res("aws:lb/listener:Listener", { loadBalancerArn: "lb-arn", port: 443 });
+    const stack = production(lb, listener);
+    return {
+      pass: [res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { securityGroupId: "sg-lb", cidrIpv4: "0.0.0.0/0", fromPort: 443, toPort: 443 }), stack],
+      fail: [res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { securityGroupId: "sg-tasks", cidrIpv4: "0.0.0.0/0", fromPort: 8080, toPort: 8080 }), stack],
+    };
+  })(),
+  "log-group-has-retention": {
+    pass: [res("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 30 }), production()],
+    fail: [res("aws:cloudwatch/logGroup:LogGroup", {}), production()],
+  },
+  "production-flag-environment-has-monitors": {
+    pass: [res("aws:appconfig/environment:Environment", { monitors: [{ alarmArn: "a", alarmRoleArn: "r" }] }), production()],
+    fail: [res("aws:appconfig/environment:Environment", { monitors: [] }), production()],
+  },
+  "hook-lambda-has-timeout": {
+    pass: [res("aws:lambda/function:Function", { timeout: 30 }), production()],
+    fail: [res("aws:lambda/function:Function", {}), production()],
+  },
+  "hook-invoke-role-is-ecs-only": (() => {
+    const goodRole = res("aws:iam/role:Role", { name: "hooks", assumeRolePolicy: ecsTrust }, {}, "hooks");
+    const badRole = res("aws:iam/role:Role", { name: "fn", assumeRolePolicy: lambdaTrust }, {}, "fn");
+    return {
+      pass: [res("aws:iam/rolePolicy:RolePolicy", { role: "hooks", policy: invokePolicy("arn:aws:lambda:eu-west-1:1:function:smoke") }), production(goodRole)],
+      fail: [res("aws:iam/rolePolicy:RolePolicy", { role: "fn", policy: invokePolicy("*") }), production(badRole)],
+    };
+  })(),
+  "production-stateful-resources-protected": {
+    pass: [res("aws:appconfig/application:Application", {}, { protect: true }), production()],
+    fail: [res("aws:s3/bucket:Bucket", {}), production()],
+  },
+  "production-image-pinned": {
+    pass: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ image: "repo/app:1.2.3" }]) }), production()],
+    fail: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ image: "repo/app:latest" }]) }), production()],
+  },
+};
+
+describe("every rule has a passing and a failing fixture", () => {
+  it("covers every rule", () => {
+    expect(Object.keys(fixtures).sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+
+  it.each(RULES.map((r) => [r.id]))("%s", (id) => {
+    const { pass, fail } = fixtures[id];
+    expect(rule(id).check(...pass)).toEqual([]);
+    expect(rule(id).check(...fail).length).toBeGreaterThan(0);
+  });
+
+  it("production-only rules do not apply in dev", () => {
+    const [service] = fixtures["production-service-rolls-back-on-alarm"].fail;
+    expect(rule("production-service-rolls-back-on-alarm").check(service, { tier: "dev", resources: [] })).toEqual([]);
+  });
+});
+
+describe("the shipped stacks", () => {
+  it.each(["dev", "staging", "production"])("%s passes every rule", async (stack) => {
+    const document = await synth(shippedConfig(stack), stack);
+    expect(evaluate(policyResources(document), stack)).toEqual([]);
+  });
+
+  it("the rules really look at the synthesized production stack: removing protection is caught", async () => {
+    const document = await synth(shippedConfig("production"), "production");
+    const resources = policyResources(document).map((resource) =>
+      resource.type === "aws:appconfig/application:Application" ? { ...resource, options: { ...resource.options, protect: false } } : resource,
+    );
+    expect(evaluate(resources, "production").map((violation) => [violation.rule, violation.resource])).toEqual([
+      ["production-stateful-resources-protected", "production-flags-app"],
+    ]);
+  });
+});
+
+describe("suppressions", () => {
+  it("need a reason, and are listed in the report", () => {
+    const dir = mkdtempSync(join(tmpdir(), "suppress-"));
+    writeFileSync(join(dir, "bad.yaml"), "suppressions:\n  - { rule: log-group-has-retention, resource: '*' }\n");
+    expect(() => readSuppressions(join(dir, "bad.yaml"), RULES.map((r) => r.id))).toThrow("reason");
+    writeFileSync(join(dir, "unknown.yaml"), "suppressions:\n  - { rule: no-such-rule, resource: x, reason: because we said so }\n");
+    expect(() => readSuppressions(join(dir, "unknown.yaml"), RULES.map((r) => r.id))).toThrow("no rule no-such-rule");
+
+    writeFileSync(
+      join(dir, "ok.yaml"),
+      "suppressions:\n  - { rule: log-group-has-retention, resource: 'legacy-*', stacks: [production], reason: archived by the legacy team's own export }\n",
+    );
+    const suppressions = readSuppressions(join(dir, "ok.yaml"), RULES.map((r) => r.id));
+    const violations = evaluate([res("aws:cloudwatch/logGroup:LogGroup", {}, {}, "legacy-logs"), res("aws:cloudwatch/logGroup:LogGroup", {}, {}, "new-logs")], "production", suppressions);
+    expect(violations.map((v) => [v.resource, v.suppressedBecause])).toEqual([
+      ["legacy-logs", "archived by the legacy team's own export"],
+      ["new-logs", undefined],
+    ]);
+    expect(report(violations)).toContain(
+      "SUPPRESSED log-group-has-retention legacy-logs (aws:cloudwatch/logGroup:LogGroup): retentionInDays is not set (suppressed: archived by the legacy team's own export)",
+    );
+    expect(report(violations)).toContain("1 mandatory violation(s), 0 advisory, 1 suppressed");
+  });
+
+  it("the shipped suppressions file is valid", () => {
+    expect(readSuppressions(join(PROJECT_ROOT, "policy", "suppressions.yaml"), RULES.map((r) => r.id))).toEqual([]);
+  });
+});
+
+describe("npm run check", () => {
+  it("passes the production stack with exit 0 and names the rule count", () => {
+    const result = spawnSync(process.execPath, [join(PROJECT_ROOT, "node_modules/tsx/dist/cli.mjs"), join(PROJECT_ROOT, "src/check-cli.ts"), "production"], {
+      encoding: "utf8",
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`production: ${RULES.length} rules over`);
+    expect(result.stdout).toContain("0 mandatory violation(s)");
+  });
+});
