@@ -1,16 +1,52 @@
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import type { SynthDocument } from "./synth/capture";
+import { diffDocuments, renderDiffMarkdown, renderDiffText } from "./synth/diff";
 import { ConfigError } from "./config/load";
 import { renderJson, renderTree } from "./synth/render";
 import { synthesizeStack, UsageError } from "./synth/run";
 
 const USAGE = `usage: npm run synth -- <stack> [--config-file <path>] [--format tree|json] [--stack-outputs <file.json>]
+       npm run synth -- diff <base.json> <head.json> [--format text|markdown]
 
   <stack>            dev, staging, production (reads Pulumi.<stack>.yaml)
   --config-file      a stack file elsewhere, synthesized as <stack>
   --format           tree (default) for people, json for tools (the contract in DESIGN.md)
   --stack-outputs    JSON of referenced stacks' outputs: {"org/network/production": {"vpcId": "vpc-...", ...}}
+  diff               compares two synth JSON documents: resources added, removed and changed, by component,
+                     with the settings reviewers care about first; markdown ends with a Mermaid diagram
 
 exit codes: 0 synthesized, 1 invalid config, 2 bad usage`;
+
+function readDocument(path: string): SynthDocument {
+  let document: SynthDocument;
+  try {
+    document = JSON.parse(readFileSync(path, "utf8")) as SynthDocument;
+  } catch (error) {
+    throw new UsageError(`${path}: not a synth JSON document (${(error as Error).message.split("\n")[0]})`);
+  }
+  if (document?.version !== 1 || !Array.isArray(document.resources)) throw new UsageError(`${path}: not a synth JSON document (version 1)`);
+  return document;
+}
+
+function diffCommand(files: string[], format: string): number {
+  if (files.length !== 2 || !["text", "markdown"].includes(format)) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  try {
+    const [base, head] = files.map(readDocument);
+    const diff = diffDocuments(base, head);
+    process.stdout.write(format === "markdown" ? renderDiffMarkdown(diff, head) : renderDiffText(diff));
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -20,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         "config-file": { type: "string" },
-        format: { type: "string", default: "tree" },
+        format: { type: "string" },
         "stack-outputs": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -34,7 +70,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (positionals.length !== 1 || !["tree", "json"].includes(values.format ?? "")) {
+  if (positionals[0] === "diff") return diffCommand(positionals.slice(1), values.format ?? "text");
+  if (positionals.length !== 1 || !["tree", "json"].includes(values.format ?? "tree")) {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   }
@@ -44,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
       configFile: values["config-file"],
       stackOutputsFile: values["stack-outputs"],
     });
-    process.stdout.write(values.format === "json" ? renderJson(document) : renderTree(document));
+    process.stdout.write((values.format ?? "tree") === "json" ? renderJson(document) : renderTree(document));
     return 0;
   } catch (error) {
     if (error instanceof ConfigError) {

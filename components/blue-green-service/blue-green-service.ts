@@ -473,10 +473,13 @@ export class BlueGreenService extends pulumi.ComponentResource {
       },
       {
         ...child,
-        // Autoscaling owns the task count once the service exists; ECS swaps the two target groups after a release.
+        // Autoscaling owns the task count once the service exists, and ECS owns which target group is live. A new
+        // port brings new target groups the ignored fields would never pick up, so it re-creates the service instead.
         ignoreChanges: twoTargetGroups
           ? ["desiredCount", "loadBalancers[0].targetGroupArn", "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn"]
           : ["desiredCount"],
+        replaceOnChanges: twoTargetGroups ? ["loadBalancers[0].containerPort"] : [],
+        deleteBeforeReplace: twoTargetGroups,
         dependsOn: [productionRule, ...(testRule ? [testRule] : [])],
       },
     );

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { buildSync } from "esbuild";
 
@@ -24,8 +25,10 @@ const cache = new Map<HookName, HookBundle>();
 export function bundleHook(name: HookName): HookBundle {
   const cached = cache.get(name);
   if (cached) return cached;
+  // From the repository the TypeScript source; from the built package (dist/) its compiled JavaScript.
+  const source = join(__dirname, "handlers", `${name}.ts`);
   const result = buildSync({
-    entryPoints: [join(__dirname, "handlers", `${name}.ts`)],
+    entryPoints: [existsSync(source) ? source : join(__dirname, "handlers", `${name}.js`)],
     bundle: true,
     platform: "node",
     // ES module builds let esbuild drop the parts of the AWS SDK a hook never calls.

@@ -1,0 +1,58 @@
+/**
+ * release-platform components: the public API platform teams import. Each takes its dependencies as args and never
+ * reads stack config, so it composes into programs with their own config.
+ */
+export { Environment, TLS13_POLICY, type EnvironmentArgs, type Tier } from "./environment/environment";
+export { dashboardBody, type DashboardInput, type DashboardService } from "./environment/dashboard";
+export {
+  BlueGreenService,
+  ecrRepositoryArn,
+  executionPolicy,
+  fargateMemoryProblem,
+  type Autoscaling,
+  type BlueGreenServiceArgs,
+  type DeploymentGuard,
+  type HealthCheck,
+  type LifecycleHook,
+  type ServiceTargets,
+  type Sidecar,
+} from "./blue-green-service/blue-green-service";
+export {
+  describeStrategy,
+  minutesToComplete,
+  strategyProblems,
+  toDeploymentConfiguration,
+  type DeploymentStrategy,
+} from "./blue-green-service/strategy";
+export { DeploymentAlarms, type DeploymentAlarmsArgs } from "./deployment-alarms/deployment-alarms";
+export {
+  describeDetection,
+  detectionSeconds,
+  errorRateAlarm,
+  latencyAlarm,
+  unhealthyHostsAlarm,
+  type AlarmTiming,
+  type CustomAlarm,
+} from "./deployment-alarms/alarm-math";
+export { LifecycleHooks, smokeTestTimeoutSeconds, type AlarmGateHookArgs, type LifecycleHooksArgs, type SmokeTestHookArgs } from "./lifecycle-hooks/lifecycle-hooks";
+export { bundleHook, HOOK_RUNTIME, type HookBundle, type HookName } from "./lifecycle-hooks/bundle";
+export {
+  agentContainer,
+  agentPrefetchPath,
+  AGENT_PORT,
+  FeatureFlagStore,
+  FLAG_PROFILE_NAME,
+  type FeatureFlagStoreArgs,
+  type FlagDeploymentStrategy,
+  type MonitoredAlarm,
+} from "./feature-flag-store/feature-flag-store";
+export {
+  expiredFlagWarnings,
+  toAppConfigDocument,
+  toFlagdDocument,
+  type FlagDefinition,
+  type FlagRule,
+  type Flags,
+  type FlagValue,
+} from "./feature-flag-store/documents";
+export { physicalName, shortHash } from "./naming";
