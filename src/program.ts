@@ -48,6 +48,8 @@ export interface ProgramOptions {
   /** Where warnings go: Pulumi's log by default, the synth document's diagnostics offline. */
   readonly warn?: (message: string) => void;
   readonly today?: string;
+  /** Resolves once pending registrations are done; the offline synth passes one, `pulumi up` does not. */
+  readonly settle?: () => Promise<void>;
 }
 
 /** The program: config -> components -> stack outputs. Config errors throw before any resource is registered. */
@@ -136,8 +138,9 @@ export async function releasePlatform(
     return { alarmNames: alarms.alarmNames, lifecycleHooks: hooks.lifecycleHooks };
   };
 
-  const services = config.services.map(
-    (service) =>
+  const services: BlueGreenService[] = [];
+  for (const service of config.services) {
+    services.push(
       new BlueGreenService(
         service.name,
         {
@@ -163,7 +166,10 @@ export async function releasePlatform(
         },
         { providers },
       ),
-  );
+    );
+    // Offline, let this service's registrations finish before the next: the same graph, a fraction of the memory.
+    await options.settle?.();
+  }
 
   const flagStore = useAppConfig
     ? new FeatureFlagStore(

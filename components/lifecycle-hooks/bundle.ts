@@ -31,8 +31,9 @@ export function bundleHook(name: HookName): HookBundle {
     entryPoints: [existsSync(source) ? source : join(__dirname, "handlers", `${name}.js`)],
     bundle: true,
     platform: "node",
-    // ES module builds let esbuild drop the parts of the AWS SDK a hook never calls.
-    mainFields: ["module", "main"],
+    // The Lambda Node.js runtime ships AWS SDK v3. Bundling it would put ~300 KB into every hook function, which
+    // each service repeats: the hooks use the runtime's copy and stay a few KB.
+    external: ["@aws-sdk/*"],
     target: "node22",
     format: "cjs",
     minify: true,

@@ -112,7 +112,7 @@ export function synthesize(input: SynthInput): Promise<SynthDocument> {
   const { config } = input;
   return synthesizeProgram(
     { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs },
-    (warn) => releasePlatform(config, { warn }),
+    (warn, settle) => releasePlatform(config, { warn, settle }),
   );
 }
 
@@ -127,7 +127,7 @@ export interface ProgramTarget {
 /** Runs any Pulumi program (e.g. one composing the components directly) under the same mocks and capture. */
 export function synthesizeProgram(
   target: ProgramTarget,
-  program: (warn: (message: string) => void) => Promise<Record<string, unknown>>,
+  program: (warn: (message: string) => void, settle: () => Promise<void>) => Promise<Record<string, unknown>>,
 ): Promise<SynthDocument> {
   const next = running.then(() => synthesizeNow(target, program));
   running = next.catch(() => undefined);
@@ -136,7 +136,7 @@ export function synthesizeProgram(
 
 async function synthesizeNow(
   config: ProgramTarget,
-  program: (warn: (message: string) => void) => Promise<Record<string, unknown>>,
+  program: (warn: (message: string) => void, settle: () => Promise<void>) => Promise<Record<string, unknown>>,
 ): Promise<SynthDocument> {
   const project = config.project ?? PROJECT;
   const input = { stackOutputs: config.stackOutputs };
@@ -201,20 +201,31 @@ async function synthesizeNow(
     registerOutputs(req, callback);
   };
 
+  // The SDK captures a stack trace for every promise it creates (a leak debugger); with source maps that is most of a
+  // large synth's time and memory. Offline nothing reads them: skip them unless asked for.
+  const stackTraceLimit = Error.stackTraceLimit;
+  if (!process.env.RELEASE_SYNTH_STACK_TRACES) Error.stackTraceLimit = 0;
+  /** Resolves when no registration has been pending for a few turns of the event loop. */
+  const settle = async () => {
+    for (let quiet = 0; quiet < 5; ) {
+      await new Promise((resolve) => setImmediate(resolve));
+      quiet = pending === 0 ? quiet + 1 : 0;
+    }
+  };
   const onRejection = (reason: unknown) => {
     failure ??= reason;
   };
   process.on("unhandledRejection", onRejection);
   let stackOutputs: Record<string, unknown> | undefined;
   try {
-    stackOutputs = (await pulumi.runtime.runInPulumiStack(() => program((message) => diagnostics.push({ severity: "warning", message })))) as Record<string, unknown> | undefined;
-    // Resources created inside applies register after the program returns: wait until the monitor is quiet.
-    for (let quiet = 0; quiet < 5; ) {
-      await new Promise((resolve) => setImmediate(resolve));
-      quiet = pending === 0 ? quiet + 1 : 0;
-    }
+    stackOutputs = (await pulumi.runtime.runInPulumiStack(() =>
+      program((message) => diagnostics.push({ severity: "warning", message }), settle),
+    )) as Record<string, unknown> | undefined;
+    // Resources created inside applies register after the program returns.
+    await settle();
   } finally {
     process.off("unhandledRejection", onRejection);
+    Error.stackTraceLimit = stackTraceLimit;
   }
   if (failure) throw failure;
 
