@@ -13,7 +13,8 @@ import { toConfigValues } from "../src/synth/stack-file";
 import { resource, setPath, shippedConfig, synth } from "./helpers";
 
 function cli(...args: string[]) {
-  const result = spawnSync(process.execPath, [join(PROJECT_ROOT, "node_modules/tsx/dist/cli.mjs"), join(PROJECT_ROOT, "src/cli.ts"), ...args], {
+  // What `npm run synth` runs.
+  const result = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/release.cjs"), "synth", ...args], {
     encoding: "utf8",
     cwd: tmpdir(),
   });

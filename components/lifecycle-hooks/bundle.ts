@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { buildSync } from "esbuild";
 
 export type HookName = "smoke-test" | "alarm-gate";
@@ -19,16 +19,30 @@ export const HOOK_RUNTIME = "nodejs22.x";
 const cache = new Map<HookName, HookBundle>();
 
 /**
+ * The handler's source: TypeScript beside this file in the repository, compiled JavaScript in the built package, and
+ * from a bundled command line (whose code lives elsewhere) the repository's components/ found upwards.
+ */
+function handlerSource(name: HookName): string {
+  for (let directory = __dirname; ; directory = dirname(directory)) {
+    for (const candidate of [join(directory, "handlers"), join(directory, "components", "lifecycle-hooks", "handlers")]) {
+      for (const extension of [".ts", ".js"]) {
+        const path = join(candidate, `${name}${extension}`);
+        if (existsSync(path)) return path;
+      }
+    }
+    if (dirname(directory) === directory) throw new Error(`cannot find the ${name} hook's source near ${__dirname}`);
+  }
+}
+
+/**
  * Bundles a hook's TypeScript source with esbuild. Same source, same bytes: no timestamps, paths, source maps or legal
  * comments go into the output, so an unchanged hook never shows as a change in a preview.
  */
 export function bundleHook(name: HookName): HookBundle {
   const cached = cache.get(name);
   if (cached) return cached;
-  // From the repository the TypeScript source; from the built package (dist/) its compiled JavaScript.
-  const source = join(__dirname, "handlers", `${name}.ts`);
   const result = buildSync({
-    entryPoints: [existsSync(source) ? source : join(__dirname, "handlers", `${name}.js`)],
+    entryPoints: [handlerSource(name)],
     bundle: true,
     platform: "node",
     // The Lambda Node.js runtime ships AWS SDK v3. Bundling it would put ~300 KB into every hook function, which
