@@ -1,0 +1,158 @@
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import { bundleHook } from "../components/lifecycle-hooks/bundle";
+import { PROJECT_ROOT } from "../src/synth/run";
+
+/**
+ * `npm run bench [-- --json]`: how much the program itself costs, and how that grows with the organisation.
+ * Whole-process wall times (median and spread over several runs) against a floor that only loads the SDKs.
+ */
+
+interface Run {
+  readonly seconds: number;
+  readonly maxRssMb: number;
+  readonly stdout: string;
+}
+
+const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+
+function run(command: string, args: string[]): Run {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, {
+    cwd: PROJECT_ROOT,
+    encoding: "utf8",
+    maxBuffer: 512 * 1024 * 1024,
+    env: { ...process.env, RELEASE_REPORT_MAXRSS: "1" },
+  });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(" ")} failed (${result.status}): ${result.stderr}`);
+  const rss = /maxrss-kb (\d+)/.exec(result.stderr);
+  return { seconds, maxRssMb: rss ? Number(rss[1]) / 1024 : Number.NaN, stdout: result.stdout };
+}
+
+interface Timing {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly maxRssMb: number;
+  readonly resources?: number;
+}
+
+function repeat(times: number, command: string, args: string[], countResources = false): Timing {
+  const runs = Array.from({ length: times }, () => run(command, args));
+  const seconds = runs.map((r) => r.seconds).sort((a, b) => a - b);
+  const resources = countResources ? (JSON.parse(runs[0].stdout) as { resources: unknown[] }).resources.length : undefined;
+  return {
+    median: seconds[Math.floor(seconds.length / 2)],
+    min: seconds[0],
+    max: seconds[seconds.length - 1],
+    maxRssMb: Math.max(...runs.map((r) => r.maxRssMb)),
+    resources,
+  };
+}
+
+/** A production stack file with `count` services and as many flags, built from the shipped production file. */
+function generatedStack(count: number): string {
+  const document = parse(readFileSync(join(PROJECT_ROOT, "Pulumi.production.yaml"), "utf8")) as { config: Record<string, unknown> };
+  const template = (document.config["release:services"] as Record<string, Record<string, unknown>>).checkout;
+  const services: Record<string, unknown> = {};
+  const flags: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    const name = `svc-${String(i).padStart(3, "0")}`;
+    services[name] = { ...template, priority: 100 + i, pathPatterns: [`/${name}/*`] };
+    flags[`flag-${String(i).padStart(3, "0")}`] = {
+      description: `Flag ${i}`,
+      owner: name,
+      expires: "2099-12-31",
+      enabled: true,
+      rollout: { percent: (i * 7) % 100, by: "userId" },
+      ...(i % 5 === 0 ? { rules: [{ attribute: "country", in: ["DE", "FR"], serve: "on" }] } : {}),
+    };
+  }
+  const directory = join(PROJECT_ROOT, ".bench");
+  mkdirSync(directory, { recursive: true });
+  const path = join(directory, `production-${count}.yaml`);
+  writeFileSync(path, stringify({ config: { ...document.config, "release:services": services, "release:flags": flags } }, { aliasDuplicateObjects: false }));
+  return path;
+}
+
+const synth = (args: string[]) => [npm, ["run", "-s", "synth", "--", ...args, "--format", "json"]] as const;
+
+function main(): void {
+  const json = process.argv.includes("--json");
+  const log = (line: string) => (json ? undefined : process.stdout.write(`${line}\n`));
+
+  log("measuring the floor...");
+  const floor = repeat(7, process.execPath, [join(PROJECT_ROOT, "bench", "floor.cjs")]);
+  const stacks = Object.fromEntries(
+    ["dev", "staging", "production"].map((stack) => {
+      log(`synthesizing ${stack}...`);
+      const [command, args] = synth([stack]);
+      return [stack, repeat(5, command, [...args], true)];
+    }),
+  );
+  log("synthesizing production without npm's own start-up...");
+  const direct = repeat(5, process.execPath, [join(PROJECT_ROOT, "bin", "release.cjs"), "synth", "production", "--format", "json"], true);
+  const measured = [1, 10, 50, 100, 250].map((count) => {
+    log(`synthesizing ${count} services...`);
+    const [command, args] = synth(["production", "--config-file", generatedStack(count)]);
+    return { services: count, ...repeat(count >= 100 ? 2 : 3, command, [...args], true) };
+  });
+  // Every run pays the same start-up (loading the SDKs, ~0.8 s); the marginal cost over the one-service stack shows
+  // how the work itself grows.
+  const [one] = measured;
+  const growth = measured.map((g) => ({
+    ...g,
+    msPerResource: (g.median * 1000) / (g.resources ?? 1),
+    marginalMsPerResource: g === one ? Number.NaN : ((g.median - one.median) * 1000) / ((g.resources ?? 0) - (one.resources ?? 0)),
+  }));
+  const bundles = { "smoke-test": bundleHook("smoke-test").bytes, "alarm-gate": bundleHook("alarm-gate").bytes };
+
+  const perResource = growth.filter((g) => g.services >= 10).map((g) => g.marginalMsPerResource);
+  const biggest = growth[growth.length - 1];
+  const targets = {
+    "production synth within 1.5x the floor": stacks.production.median / floor.median <= 1.5,
+    "marginal time per resource flat within 2x from 10 to 250 services": Math.max(...perResource) / Math.min(...perResource) <= 2,
+    "250 services in under 20 s": biggest.median < 20,
+    "250 services in under 1 GiB": biggest.maxRssMb < 1024,
+    "smoke-test bundle under 50 KB": bundles["smoke-test"] < 50_000,
+    "alarm-gate bundle under 500 KB": bundles["alarm-gate"] < 500_000,
+  };
+  const result = {
+    node: process.version,
+    floor,
+    stacks: Object.fromEntries(Object.entries(stacks).map(([stack, t]) => [stack, { ...t, ratioToFloor: t.median / floor.median }])),
+    productionWithoutNpm: { ...direct, ratioToFloor: direct.median / floor.median },
+    growth,
+    bundles,
+    targets,
+  };
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return;
+  }
+  const s = (seconds: number) => `${seconds.toFixed(2)} s`;
+  const spread = (t: Timing) => `${s(t.min)}-${s(t.max)}`;
+  log("");
+  log(`floor (node loading @pulumi/pulumi and the @pulumi/aws modules used): median ${s(floor.median)} (${spread(floor)}), peak RSS ${floor.maxRssMb.toFixed(0)} MB`);
+  log("");
+  log("stack        resources   median    spread            x floor   peak RSS");
+  for (const [stack, t] of Object.entries(result.stacks)) {
+    log(`${stack.padEnd(12)} ${String(t.resources).padStart(9)}   ${s(t.median).padStart(7)}   ${spread(t).padEnd(16)}  ${t.ratioToFloor.toFixed(2).padStart(6)}   ${t.maxRssMb.toFixed(0).padStart(5)} MB`);
+  }
+  log(`production via node bin/release.cjs (no npm): median ${s(direct.median)} (${spread(direct)}), ${(direct.median / floor.median).toFixed(2)} x floor`);
+  log("");
+  log("services  resources   median    ms/resource   marginal ms/resource   peak RSS");
+  for (const g of growth) {
+    const marginal = Number.isNaN(g.marginalMsPerResource) ? "-" : g.marginalMsPerResource.toFixed(2);
+    log(`${String(g.services).padStart(8)}  ${String(g.resources).padStart(9)}   ${s(g.median).padStart(7)}   ${g.msPerResource.toFixed(2).padStart(11)}   ${marginal.padStart(20)}   ${g.maxRssMb.toFixed(0).padStart(5)} MB`);
+  }
+  log("");
+  log(`hook bundles (minified): smoke-test ${bundles["smoke-test"]} bytes, alarm-gate ${bundles["alarm-gate"]} bytes`);
+  log("");
+  for (const [target, met] of Object.entries(targets)) log(`${met ? "holds " : "MISSED"}  ${target}`);
+}
+
+main();
