@@ -236,6 +236,21 @@ describe("listener rules and tasks", () => {
   });
 });
 
+describe("what the components would refuse is refused here, before anything is registered", () => {
+  it("a test listener on 80 or 443 collides with the production listener", () => {
+    expect(configError(setPath(shippedConfig("staging"), "release:ingress.testListenerPort", 443))).toContain(
+      "release:ingress.testListenerPort: collides with the production listener (80/443)",
+    );
+  });
+
+  it("a custom alarm may not reuse a built-in alarm's name", () => {
+    const custom = { name: "error-rate", namespace: "N", metric: "M", statistic: "Sum", comparison: "GreaterThanThreshold", threshold: 1 };
+    expect(configError(setPath(shippedConfig("staging"), "release:services.checkout.alarms", { custom: [custom] }))).toContain(
+      'release:services.checkout.alarms.custom[0].name: is used by another alarm of this service (got "error-rate")',
+    );
+  });
+});
+
 describe("secrets", () => {
   it("secure values validate offline and stay secret in the resolved config", () => {
     const config = setPath(shippedConfig("staging"), "release:notifications", { emails: [{ secure: "v1:abcdef" }] });

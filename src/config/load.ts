@@ -296,6 +296,11 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
     add(["ingress", "certificateArn"], `required in ${tier}: listeners there are HTTPS only (HTTP alone is allowed in dev)`, undefined);
   }
 
+  const testPort = config.ingress?.testListenerPort;
+  if (testPort === 80 || testPort === 443) {
+    add(["ingress", "testListenerPort"], "collides with the production listener (80/443): choose another port, e.g. 9000", testPort);
+  }
+
   const priorities = new Map<number, string>();
   for (const [name, service] of Object.entries(config.services).sort(([a], [b]) => a.localeCompare(b))) {
     const at = (...rest: (string | number)[]) => ["services", name, ...rest];
@@ -336,6 +341,12 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
       const value = (deployment as Record<string, unknown>)[field];
       if (value !== undefined) add(at("deployment", field), `does not apply to strategy ${strategy}`, value);
     }
+    const customNames = (service.alarms?.custom ?? []).map((alarm) => alarm.name);
+    customNames.forEach((alarmName, index) => {
+      if (["error-rate", "p99-latency", "unhealthy-hosts", "any"].includes(alarmName) || customNames.indexOf(alarmName) !== index) {
+        add(at("alarms", "custom", index, "name"), "is used by another alarm of this service", alarmName);
+      }
+    });
     if (service.port === 2772) {
       add(at("port"), "2772 is the AWS AppConfig Agent's port in the task; choose another", service.port);
     }
