@@ -68,6 +68,21 @@ describe("determinism", () => {
     expect(first.stdout).toContain("[asset sha256:");
   });
 
+  it("a stack file with its keys in another order synthesizes to the same bytes in another process", () => {
+    const reorder = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(reorder)
+        : value !== null && typeof value === "object"
+          ? Object.fromEntries(Object.entries(value).reverse().map(([key, inner]) => [key, reorder(inner)]))
+          : value;
+    const dir = mkdtempSync(join(tmpdir(), "release-order-"));
+    writeFileSync(join(dir, "reordered.yaml"), stringify({ config: reorder(shippedConfig("production")) }));
+    const original = cli("production", "--format", "json");
+    const reordered = cli("production", "--config-file", join(dir, "reordered.yaml"), "--format", "json");
+    expect(reordered.code).toBe(0);
+    expect(reordered.stdout).toBe(original.stdout);
+  });
+
   it("the order of keys in the stack file does not change the output", async () => {
     const config = shippedConfig("staging");
     const reversed = Object.fromEntries(Object.entries(config).reverse());
