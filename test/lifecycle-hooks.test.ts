@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { bundleHook } from "../components/lifecycle-hooks/bundle";
+import { buildHookUncached, bundleHook } from "../components/lifecycle-hooks/bundle";
 import { createAlarmGate } from "../components/lifecycle-hooks/handlers/alarm-gate";
 import { parseHookEvent } from "../components/lifecycle-hooks/handlers/hook-event";
 import { handler as smokeTest } from "../components/lifecycle-hooks/handlers/smoke-test";
@@ -300,6 +300,12 @@ describe("bundles", () => {
     expect(smokeBundle.bytes).toBeLessThan(50_000);
     expect(gateBundle.bytes).toBeLessThan(500_000);
     expect(smokeBundle.code).toContain("handler");
+    // Two fresh esbuild builds, and the (possibly cached) bundle, are the same bytes.
+    for (const name of ["smoke-test", "alarm-gate"] as const) {
+      const fresh = buildHookUncached(name);
+      expect(buildHookUncached(name)).toBe(fresh);
+      expect(bundleHook(name).code).toBe(fresh);
+    }
   });
 
   it("the asset in the synthesized graph is identical across two synths", async () => {

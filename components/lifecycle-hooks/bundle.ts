@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { buildSync } from "esbuild";
+import type * as esbuild from "esbuild";
 
 export type HookName = "smoke-test" | "alarm-gate";
 
@@ -41,23 +41,8 @@ function handlerSource(name: HookName): string {
 export function bundleHook(name: HookName): HookBundle {
   const cached = cache.get(name);
   if (cached) return cached;
-  const result = buildSync({
-    entryPoints: [handlerSource(name)],
-    bundle: true,
-    platform: "node",
-    // The Lambda Node.js runtime ships AWS SDK v3. Bundling it would put ~300 KB into every hook function, which
-    // each service repeats: the hooks use the runtime's copy and stay a few KB.
-    external: ["@aws-sdk/*"],
-    target: "node22",
-    format: "cjs",
-    minify: true,
-    sourcemap: false,
-    legalComments: "none",
-    charset: "utf8",
-    write: false,
-    logLevel: "silent",
-  });
-  const code = result.outputFiles[0].text;
+  const source = handlerSource(name);
+  const code = fromDiskCache(name, source) ?? build(source);
   const bundle: HookBundle = {
     name,
     code,
@@ -66,4 +51,65 @@ export function bundleHook(name: HookName): HookBundle {
   };
   cache.set(name, bundle);
   return bundle;
+}
+
+const BUILD_OPTIONS = {
+  bundle: true,
+  platform: "node" as const,
+  target: "node22",
+  format: "cjs" as const,
+  // The Lambda Node.js runtime ships AWS SDK v3. Bundling it would put ~300 KB into every hook function, which
+  // each service repeats: the hooks use the runtime's copy and stay a few KB.
+  external: ["@aws-sdk/*"],
+  minify: true,
+  sourcemap: false,
+  legalComments: "none" as const,
+  charset: "utf8" as const,
+} satisfies esbuild.BuildOptions;
+
+function build(source: string): string {
+  // Loaded only when a bundle is not cached: esbuild's service costs a process start.
+  const { buildSync } = require("esbuild") as typeof esbuild;
+  const result = buildSync({ ...BUILD_OPTIONS, entryPoints: [source], write: false, logLevel: "silent" });
+  const [output] = result.outputFiles ?? [];
+  if (!output) throw new Error(`esbuild produced no bundle for ${source}`);
+  return output.text;
+}
+
+/**
+ * Bundles keyed by a digest of the handlers' sources, esbuild's version and the options, in node_modules/.cache:
+ * the same inputs give the same bytes, so a cached bundle is the one a build would make.
+ */
+function fromDiskCache(name: HookName, source: string): string | undefined {
+  let directory = dirname(source);
+  let modules: string | undefined;
+  for (let up = directory; ; up = dirname(up)) {
+    if (existsSync(join(up, "node_modules", "esbuild", "package.json"))) {
+      modules = join(up, "node_modules");
+      break;
+    }
+    if (dirname(up) === up) return undefined;
+  }
+  const digest = createHash("sha256");
+  digest.update(readFileSync(join(modules, "esbuild", "package.json")));
+  digest.update(JSON.stringify(BUILD_OPTIONS));
+  for (const file of readdirSync(directory).sort()) digest.update(file).update(readFileSync(join(directory, file)));
+  directory = join(modules, ".cache", "release-platform", "hooks");
+  const path = join(directory, `${name}-${digest.digest("hex").slice(0, 16)}.js`);
+  if (existsSync(path)) return readFileSync(path, "utf8");
+  const code = build(source);
+  try {
+    mkdirSync(directory, { recursive: true });
+    const temporary = `${path}.${process.pid}.tmp`;
+    writeFileSync(temporary, code);
+    renameSync(temporary, path);
+  } catch {
+    // A read-only node_modules only loses the cache.
+  }
+  return code;
+}
+
+/** The bundle as built, bypassing every cache (for tests of determinism). */
+export function buildHookUncached(name: HookName): string {
+  return build(handlerSource(name));
 }
