@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { runCommand, text, usage } from "./command";
 import type { SynthDocument } from "./synth/capture";
 import { diffDocuments, renderDiffMarkdown, renderDiffText } from "./synth/diff";
-import { ConfigError } from "./config/load";
 import { renderJson, renderTree } from "./synth/render";
 import { synthesizeStack, UsageError } from "./synth/run";
 
@@ -29,82 +28,29 @@ function readDocument(path: string): SynthDocument {
   return document;
 }
 
-function diffCommand(files: string[], format: string): number {
-  if (files.length !== 2 || !["text", "markdown"].includes(format)) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
-  try {
-    const [base, head] = files.map(readDocument);
-    const diff = diffDocuments(base, head);
-    process.stdout.write(format === "markdown" ? renderDiffMarkdown(diff, head) : renderDiffText(diff));
-    return 0;
-  } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-}
-
-async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        "config-file": { type: "string" },
-        format: { type: "string" },
-        "stack-outputs": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (positionals[0] === "diff") return diffCommand(positionals.slice(1), values.format ?? "text");
-  if (positionals.length !== 1 || !["tree", "json"].includes(values.format ?? "tree")) {
-    process.stderr.write(`${USAGE}\n`);
-    return 2;
-  }
-  try {
-    const document = await synthesizeStack({
-      stack: positionals[0],
-      configFile: values["config-file"],
-      stackOutputsFile: values["stack-outputs"],
-    });
-    process.stdout.write((values.format ?? "tree") === "json" ? renderJson(document) : renderTree(document));
-    return 0;
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-}
-
 // `npm run bench` reads the process's own peak memory from here.
 if (process.env.RELEASE_REPORT_MAXRSS) process.on("exit", () => process.stderr.write(`maxrss-kb ${process.resourceUsage().maxRSS}\n`));
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
+runCommand({
+  name: "synth",
+  usage: USAGE,
+  options: { "config-file": { type: "string" }, format: { type: "string" }, "stack-outputs": { type: "string" } },
+  async run(values, positionals) {
+    const format = text(values.format);
+    if (positionals[0] === "diff") {
+      if (positionals.length !== 3 || !["text", "markdown"].includes(format ?? "text")) throw usage(USAGE);
+      const [base, head] = positionals.slice(1).map(readDocument);
+      const diff = diffDocuments(base, head);
+      process.stdout.write(format === "markdown" ? renderDiffMarkdown(diff, head) : renderDiffText(diff));
+      return 0;
+    }
+    if (positionals.length !== 1 || !["tree", "json"].includes(format ?? "tree")) throw usage(USAGE);
+    const document = await synthesizeStack({
+      stack: positionals[0],
+      configFile: text(values["config-file"]),
+      stackOutputsFile: text(values["stack-outputs"]),
+    });
+    process.stdout.write(format === "json" ? renderJson(document) : renderTree(document));
+    return 0;
   },
-  (error: unknown) => {
-    process.stderr.write(`synth failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 3;
-  },
-);
+});
