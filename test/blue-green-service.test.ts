@@ -331,17 +331,22 @@ describe("a service with a 40-character name", () => {
   });
 });
 
+/** An Environment composed directly, as a platform team would, without the stack config. */
+function testEnvironment(tier: "staging" | "production"): Environment {
+  return new Environment("env", {
+    tier,
+    region: "eu-west-1",
+    vpcId: "vpc-0123456789abcdef0",
+    publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
+    privateSubnetIds: ["subnet-0123456789abcdef3"],
+    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d",
+  });
+}
+
 describe("composing the component directly", () => {
   it("the alarms a guard returns become the ECS service's rollback alarms, and hooks its lifecycle hooks", async () => {
     const d = await synthesizeProgram({ stack: "staging", tier: "staging", region: "eu-west-1" }, async () => {
-      const environment = new Environment("env", {
-        tier: "staging",
-        region: "eu-west-1",
-        vpcId: "vpc-0123456789abcdef0",
-        publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
-        privateSubnetIds: ["subnet-0123456789abcdef3"],
-        certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d",
-      });
+      const environment = testEnvironment("staging");
       let seen: pulumi.Output<string> | undefined;
       new BlueGreenService(
         "api",
@@ -374,14 +379,7 @@ describe("composing the component directly", () => {
   it("rolling outside dev is refused by the component itself, naming the field, before it registers", async () => {
     let thrown: unknown;
     const d = await synthesizeProgram({ stack: "prod", tier: "production", region: "eu-west-1" }, async () => {
-      const environment = new Environment("env", {
-        tier: "production",
-        region: "eu-west-1",
-        vpcId: "vpc-0123456789abcdef0",
-        publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
-        privateSubnetIds: ["subnet-0123456789abcdef3"],
-        certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d",
-      });
+      const environment = testEnvironment("production");
       try {
         new BlueGreenService("api", { environment, image: "nginx:1.27", port: 80, pathPatterns: ["/*"], priority: 1, deployment: { strategy: "rolling" } });
       } catch (error) {
