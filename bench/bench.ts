@@ -61,7 +61,7 @@ function generatedStack(count: number): string {
   const flags: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
     const name = `svc-${String(i).padStart(3, "0")}`;
-    services[name] = { ...template, priority: 100 + i, pathPatterns: [`/${name}/*`] };
+    services[name] = { ...template, priority: 100 + i, pathPatterns: [`/${name}/*`], smokeTest: { ...(template.smokeTest as object), paths: [`/${name}/ping`] } };
     flags[`flag-${String(i).padStart(3, "0")}`] = {
       description: `Flag ${i}`,
       owner: name,

@@ -191,7 +191,7 @@ export async function releasePlatform(
     : undefined;
   if (flagStore) services.forEach((service, index) => flagStore.grantRead(config.services[index].name, service.taskRoleName));
 
-  environment.addDashboard(
+  environment.addDashboards(
     config.services.map((service, index) => {
       const deployed = services[index];
       const alarms = alarmsByService.get(service.name);

@@ -276,6 +276,17 @@ describe("dashboard", () => {
     for (const row of [0, 6]) expect(widgets.filter((widget) => widget.y === row).reduce((sum, widget) => sum + widget.width, 0)).toBe(24);
   });
 
+  it("more than 100 services spread over dashboards of at most 500 widgets", async () => {
+    const config = shippedConfig("dev");
+    const services = config["release:services"] as Record<string, Record<string, unknown>>;
+    for (let i = 0; i < 100; i++) services[`svc${i}`] = { ...services.checkout, priority: 100 + i, pathPatterns: [`/svc${i}/*`] };
+    const d = await synth(config, "dev");
+    const dashboards = resourcesOf(d, "aws:cloudwatch/dashboard:Dashboard");
+    expect(dashboards.map((dashboard) => dashboard.inputs.dashboardName)).toEqual(["dev-release", "dev-release-2"]);
+    const widgets = dashboards.map((dashboard) => (JSON.parse(String(dashboard.inputs.dashboardBody)) as { widgets: unknown[] }).widgets.length);
+    expect(widgets).toEqual([500, 5]);
+  });
+
   it("the environment's dashboard carries every service with the mocked target groups", async () => {
     const d = await synth(shippedConfig("staging"));
     const dashboard = resource(d, "aws:cloudwatch/dashboard:Dashboard", "staging-dashboard");

@@ -345,7 +345,7 @@ describe("FeatureFlagStore under mocks", () => {
   it("more than 5 services are monitored through composites of their alarms", async () => {
     const config = shippedConfig("staging");
     const services = config["release:services"] as Record<string, Record<string, unknown>>;
-    for (let i = 0; i < 6; i++) services[`svc${i}`] = { ...services.catalog, priority: 100 + i, pathPatterns: [`/svc${i}/*`] };
+    for (let i = 0; i < 6; i++) services[`svc${i}`] = { ...services.catalog, priority: 100 + i, pathPatterns: [`/svc${i}/*`], smokeTest: { paths: [`/svc${i}/health`] } };
     const d = await synth(config);
     const monitors = resource(d, "aws:appconfig/environment:Environment", "staging-flags-env").inputs.monitors as unknown[];
     expect(monitors).toHaveLength(1);

@@ -270,7 +270,7 @@ describe("hook functions under mocks", () => {
       .lifecycleHooks;
     expect(hooks.map((hook) => hook.lifecycleStages)).toEqual([["POST_TEST_TRAFFIC_SHIFT"], ["PRE_SCALE_UP"]]);
     const smokeDetails = JSON.parse(String(hooks[0].hookDetails));
-    expect(smokeDetails).toMatchObject({ paths: ["/healthz", "/checkout/ping"], samples: 10, minSuccessRate: 0.95, timeoutMs: 2000 });
+    expect(smokeDetails).toMatchObject({ paths: ["/checkout/ping", "/checkout/cart/health"], samples: 10, minSuccessRate: 0.95, timeoutMs: 2000 });
     expect(smokeDetails.url).toMatch(/^http:\/\/staging-\d+\.eu-west-1\.elb\.amazonaws\.com:9000$/);
     expect(JSON.parse(String(hooks[1].hookDetails)).alarmNames).toEqual([
       "staging-checkout-error-rate",

@@ -18,6 +18,9 @@ export interface DashboardInput {
 
 type Widget = Record<string, unknown>;
 
+/** Five widgets a service and CloudWatch's limit of 500 widgets a dashboard. */
+export const SERVICES_PER_DASHBOARD = 100;
+
 const ALB = "AWS/ApplicationELB";
 const ROW_HEIGHT = 6;
 const COLOURS = ["blue", "green"];

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NAME_LIMITS, physicalName, shortHash } from "../naming";
-import { dashboardBody, type DashboardService } from "./dashboard";
+import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
 
 export type Tier = "dev" | "staging" | "production";
 
@@ -332,22 +332,29 @@ export class Environment extends pulumi.ComponentResource {
   }
 
   /**
-   * The environment's dashboard: a row per service. Called once the services exist, since the widgets need their
-   * target groups and alarms.
+   * The environment's dashboards: a row per service, `SERVICES_PER_DASHBOARD` services each (CloudWatch takes at most
+   * 500 widgets a dashboard). Called once the services exist, since the widgets need their target groups and alarms.
    */
-  public addDashboard(services: readonly pulumi.Input<DashboardService>[]): aws.cloudwatch.Dashboard {
-    return new aws.cloudwatch.Dashboard(
-      `${this.componentName}-dashboard`,
-      {
-        dashboardName: physicalName([this.namePrefix], "release", NAME_LIMITS.ecs),
-        dashboardBody: pulumi
-          .all([this.region, this.loadBalancerArnSuffix, pulumi.all(services.map((service) => pulumi.output(service)))])
-          .apply(([region, loadBalancerArnSuffix, rows]) =>
-            JSON.stringify(dashboardBody({ region, loadBalancerArnSuffix, services: rows as DashboardService[] })),
-          ),
-      },
-      { parent: this, provider: this.provider },
-    );
+  public addDashboards(services: readonly pulumi.Input<DashboardService>[]): aws.cloudwatch.Dashboard[] {
+    const pages: (readonly pulumi.Input<DashboardService>[])[] = [];
+    for (let start = 0; start < Math.max(services.length, 1); start += SERVICES_PER_DASHBOARD) {
+      pages.push(services.slice(start, start + SERVICES_PER_DASHBOARD));
+    }
+    return pages.map((page, index) => {
+      const suffix = index === 0 ? "" : `-${index + 1}`;
+      return new aws.cloudwatch.Dashboard(
+        `${this.componentName}-dashboard${suffix}`,
+        {
+          dashboardName: physicalName([this.namePrefix], `release${suffix}`, NAME_LIMITS.ecs),
+          dashboardBody: pulumi
+            .all([this.region, this.loadBalancerArnSuffix, pulumi.all(page.map((service) => pulumi.output(service)))])
+            .apply(([region, loadBalancerArnSuffix, rows]) =>
+              JSON.stringify(dashboardBody({ region, loadBalancerArnSuffix, services: rows as DashboardService[] })),
+            ),
+        },
+        { parent: this, provider: this.provider },
+      );
+    });
   }
 
   /** Base URL of the production listener, e.g. `https://<alb dns>`. */
