@@ -376,6 +376,22 @@ describe("composing the component directly", () => {
     expect(d.outputs.green).toBe(resource(d, TG, "api-green").outputs.arnSuffix);
   });
 
+  it("two services with one priority on an environment are refused by the component", async () => {
+    let thrown: unknown;
+    await synthesizeProgram({ stack: "staging", tier: "staging", region: "eu-west-1" }, async () => {
+      const environment = testEnvironment("staging");
+      const service = { environment, image: "nginx:1.27", port: 80, priority: 7 };
+      new BlueGreenService("first", { ...service, pathPatterns: ["/a/*"] }, { providers: [environment.provider] });
+      try {
+        new BlueGreenService("second", { ...service, pathPatterns: ["/b/*"] }, { providers: [environment.provider] });
+      } catch (error) {
+        thrown = error;
+      }
+      return {};
+    });
+    expect((thrown as Error).message).toBe("BlueGreenService second: priority 7 is already taken by service first on this environment's listeners");
+  });
+
   it("rolling outside dev is refused by the component itself, naming the field, before it registers", async () => {
     let thrown: unknown;
     const d = await synthesizeProgram({ stack: "prod", tier: "production", region: "eu-west-1" }, async () => {

@@ -11,6 +11,7 @@ import {
 } from "../components/feature-flag-store/documents";
 import { anyAlarmRule } from "../components/feature-flag-store/feature-flag-store";
 import { explain, flagdEngine } from "../src/flags/explain";
+import { synthesize } from "../src/synth/capture";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, load, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
 
@@ -272,6 +273,15 @@ describe("FeatureFlagStore under mocks", () => {
     const store = resource(d, "release:aws:FeatureFlagStore", "staging-flags");
     expect(JSON.parse(String(store.outputs.document))).toEqual(toAppConfigDocument(load(shippedConfig("staging")).flags));
     expect(resource(d, "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion", "staging-flags-version").inputs.content).toBe("[secret]");
+    // The provider keeps the content secret; what it holds is exactly the document.
+    let content: unknown;
+    await synthesize({
+      config: load(shippedConfig("staging")),
+      inspectSecrets: (type, _name, inputs) => {
+        if (type === "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion") content = inputs.content;
+      },
+    });
+    expect(JSON.parse(String(content))).toEqual(toAppConfigDocument(load(shippedConfig("staging")).flags));
     expect(resource(d, "aws:appconfig/deployment:Deployment", "staging-flags-deployment").inputs.configurationVersion).toBe("1");
   });
 

@@ -173,6 +173,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
         ? [`autoscaling.min ${args.autoscaling.min} exceeds autoscaling.max ${args.autoscaling.max}`]
         : []),
     ];
+    const taken = problems.length === 0 ? env.claimPriority(args.priority, name) : undefined;
+    if (taken) problems.push(taken);
     if (problems.length > 0) {
       // Thrown before super(): a bad argument registers nothing, not even the component.
       throw new pulumi.RunError(`BlueGreenService ${name}: ${problems.join("; ")}`);

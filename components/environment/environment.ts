@@ -60,6 +60,8 @@ export class Environment extends pulumi.ComponentResource {
   public readonly namePrefix: string;
   public readonly region: pulumi.Output<string>;
   private readonly componentName: string;
+  /** Listener rule priorities taken by services, so two services composed on one environment cannot collide. */
+  private readonly priorities = new Map<number, string>();
   /** The provider with this environment's region and default tags; pass it to components composed with this one. */
   public readonly provider: aws.Provider;
   public readonly vpcId: pulumi.Output<string>;
@@ -329,6 +331,17 @@ export class Environment extends pulumi.ComponentResource {
       clusterArn: this.clusterArn,
       alertTopicArn: this.alertTopicArn,
     });
+  }
+
+  /**
+   * Reserves a listener rule priority for a service; ALB refuses two rules with one priority on a listener.
+   * @returns a problem naming the service that holds it, or undefined when the priority was free
+   */
+  public claimPriority(priority: number, service: string): string | undefined {
+    const holder = this.priorities.get(priority);
+    if (holder !== undefined && holder !== service) return `priority ${priority} is already taken by service ${holder} on this environment's listeners`;
+    this.priorities.set(priority, service);
+    return undefined;
   }
 
   /**

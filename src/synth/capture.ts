@@ -38,14 +38,14 @@ export interface SynthDocument {
 export const SECRET = "[secret]";
 export const UNKNOWN = "[unknown]";
 
-/** Turns a deserialized property into plain JSON: secrets as "[secret]", resource references as their URN. */
-export function plain(value: unknown): unknown {
+/** Turns a deserialized property into plain JSON: secrets as "[secret]" (or their value when `reveal`), resource references as their URN. */
+export function plain(value: unknown, reveal = false): unknown {
   if (value === pulumi.runtime.unknownValue) return UNKNOWN;
-  if (Array.isArray(value)) return value.map(plain);
+  if (Array.isArray(value)) return value.map((item) => plain(item, reveal));
   if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
     const sig = record[pulumi.runtime.specialSigKey];
-    if (sig === pulumi.runtime.specialSecretSig) return SECRET;
+    if (sig === pulumi.runtime.specialSecretSig) return reveal ? plain(record.value, reveal) : SECRET;
     if (sig === pulumi.runtime.specialResourceSig) return record.urn;
     if (sig === pulumi.runtime.specialAssetSig) {
       if (typeof record.text === "string") {
@@ -54,16 +54,16 @@ export function plain(value: unknown): unknown {
       return `[asset ${String(record.path ?? record.uri ?? "")}]`;
     }
     if (sig === pulumi.runtime.specialArchiveSig) {
-      return record.assets !== undefined ? { "[archive]": plain(record.assets) } : `[archive ${String(record.path ?? record.uri ?? "")}]`;
+      return record.assets !== undefined ? { "[archive]": plain(record.assets, reveal) } : `[archive ${String(record.path ?? record.uri ?? "")}]`;
     }
-    if (sig === pulumi.runtime.specialOutputValueSig) return record.secret ? SECRET : plain(record.value);
+    if (sig === pulumi.runtime.specialOutputValueSig) return record.secret && !reveal ? SECRET : plain(record.value, reveal);
     if (sig !== undefined) return String(sig);
     if (pulumi.Resource.isInstance(value)) return UNKNOWN;
     return Object.fromEntries(
       Object.keys(record)
         .sort()
         .filter((key) => record[key] !== undefined)
-        .map((key) => [key, plain(record[key])]),
+        .map((key) => [key, plain(record[key], reveal)]),
     );
   }
   return value;
@@ -105,13 +105,14 @@ let running: Promise<unknown> = Promise.resolve();
 export interface SynthInput {
   readonly config: ReleaseConfig;
   readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
+  readonly inspectSecrets?: ProgramTarget["inspectSecrets"];
 }
 
 /** Runs the real program under Pulumi's mocks and returns the resource graph as the JSON contract describes it. */
 export function synthesize(input: SynthInput): Promise<SynthDocument> {
   const { config } = input;
   return synthesizeProgram(
-    { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs },
+    { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs, inspectSecrets: input.inspectSecrets },
     (warn, settle) => releasePlatform(config, { warn, settle }),
   );
 }
@@ -122,6 +123,11 @@ export interface ProgramTarget {
   readonly region: string;
   readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
   readonly project?: string;
+  /**
+   * Sees each resource's inputs with secrets revealed, for tests that must check a secret's content. Nothing revealed
+   * reaches the document.
+   */
+  readonly inspectSecrets?: (type: string, name: string, inputs: Record<string, unknown>) => void;
 }
 
 /** Runs any Pulumi program (e.g. one composing the components directly) under the same mocks and capture. */
@@ -162,7 +168,9 @@ async function synthesizeNow(
   monitor.registerResource = (req, callback) => {
     pending++;
     // The raw struct, not its deserialized form: it keeps secrets, assets and archives recognisable.
-    const inputs = plain(toJavaScript(req.getObject())) as Record<string, unknown>;
+    const raw = toJavaScript(req.getObject());
+    const inputs = plain(raw) as Record<string, unknown>;
+    config.inspectSecrets?.(req.getType(), req.getName(), plain(raw, true) as Record<string, unknown>);
     return register(req, (err, res) => {
       pending--;
       if (err || !res) {
