@@ -103,6 +103,8 @@ describe("alarms under mocks", () => {
     expect(resource(d, ALARM, "catalog-alarms-error-rate").inputs.threshold).toBe(2);
     expect(resource(d, ALARM, "catalog-alarms-p99-latency").inputs.threshold).toBe(1.2);
     expect(resource(d, ALARM, "checkout-alarms-error-rate").inputs).toMatchObject({ evaluationPeriods: 1, datapointsToAlarm: 1 });
+    // A slow start is not a bad version: unhealthy hosts need two minutes of three.
+    expect(resource(d, ALARM, "checkout-alarms-unhealthy-hosts").inputs).toMatchObject({ evaluationPeriods: 3, datapointsToAlarm: 2 });
   });
 
   it("a composite alarm per service is in ALARM when any of its alarms is", async () => {

@@ -37,6 +37,8 @@ export interface AlarmDefinition {
   readonly threshold: number;
   readonly treatMissingData: TreatMissingData;
   readonly metricQueries: readonly MetricQuery[];
+  /** Evaluation this alarm needs at least, whatever the shared timing says. */
+  readonly minimumEvaluation?: { readonly evaluationPeriods: number; readonly datapointsToAlarm: number };
 }
 
 const ALB = "AWS/ApplicationELB";
@@ -123,6 +125,8 @@ export function unhealthyHostsAlarm(targets: TrafficTargets, unhealthyHosts: num
     threshold: unhealthyHosts,
     // The idle colour's target group has no targets and publishes nothing; missing is not unhealthy.
     treatMissingData: "notBreaching",
+    // A new task that starts slowly fails a few health checks; it takes two minutes of three to mean a bad version.
+    minimumEvaluation: { evaluationPeriods: 3, datapointsToAlarm: 2 },
     metricQueries: [...unhealthy, ...worstOf(unhealthy, "unhealthy", "Unhealthy hosts")],
   };
 }
