@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { BlueGreenService, ecrRepositoryArn, executionPolicy } from "../components/blue-green-service/blue-green-service";
-import { describeStrategy, minutesToComplete, toDeploymentConfiguration } from "../components/blue-green-service/strategy";
+import { deploymentWaitMinutes, describeStrategy, minutesToComplete, toDeploymentConfiguration } from "../components/blue-green-service/strategy";
 import { Environment } from "../components/environment/environment";
 import { physicalName } from "../components/naming";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
@@ -40,6 +40,8 @@ describe("strategy plain functions", () => {
       "canary 10% -> bake 5m -> 100%, bake 15m",
     );
     expect(minutesToComplete({ strategy: "linear", stepPercent: 20, stepBakeMinutes: 3, bakeMinutes: 10 })).toBe(22);
+    // pulumi up waits through the whole canary instead of timing out at the provider's default 20 minutes.
+    expect(deploymentWaitMinutes({ strategy: "canary", canaryPercent: 10, canaryBakeMinutes: 5, bakeMinutes: 15 })).toBe(50);
   });
 });
 

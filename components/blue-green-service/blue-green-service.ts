@@ -5,6 +5,7 @@ import { NAME_LIMITS, physicalName } from "../naming";
 import {
   describeStrategy,
   type DeploymentStrategy,
+  deploymentWaitMinutes,
   shiftsTraffic,
   strategyProblems,
   toDeploymentConfiguration,
@@ -426,6 +427,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
       : undefined;
 
     const scaling = args.autoscaling ?? { min: desiredCount, max: desiredCount, cpuTargetPercent: 60 };
+    const waitMinutes = deploymentWaitMinutes(strategy);
     const alarmNames = guard.alarmNames !== undefined ? pulumi.output(guard.alarmNames) : undefined;
     const deploymentConfiguration = toDeploymentConfiguration(strategy);
     this.service = new aws.ecs.Service(
@@ -481,6 +483,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
           ? ["desiredCount", "loadBalancers[0].targetGroupArn", "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn"]
           : ["desiredCount"],
         replaceOnChanges: twoTargetGroups ? ["loadBalancers[0].containerPort"] : [],
+        // waitForSteadyState lasts the whole traffic shift and bake; the provider's default 20 minutes would cut a
+        // healthy canary off and report a failure.
+        customTimeouts: { create: `${waitMinutes}m`, update: `${waitMinutes}m` },
         deleteBeforeReplace: twoTargetGroups,
         dependsOn: [productionRule, ...(testRule ? [testRule] : [])],
       },

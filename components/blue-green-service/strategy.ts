@@ -126,3 +126,8 @@ export function minutesToComplete(strategy: DeploymentStrategy): number {
       return (Math.ceil(100 / strategy.stepPercent) - 1) * strategy.stepBakeMinutes + strategy.bakeMinutes;
   }
 }
+
+/** How long `pulumi up` may wait for a deployment: the traffic shift and bakes, plus 30 minutes for tasks to start, hooks to run and old tasks to drain. */
+export function deploymentWaitMinutes(strategy: DeploymentStrategy): number {
+  return minutesToComplete(strategy) + 30;
+}
