@@ -84,6 +84,14 @@ describe("bad config: one class at a time, with the exact path", () => {
     expect(configError(config)).toContain('Pulumi.staging.yaml: release:service: unknown key (did you mean "services"?)');
   });
 
+  it("a misspelt namespace is an error, not silently ignored", () => {
+    const config = shippedConfig("staging");
+    config["relase:flagStore"] = { agent: false };
+    expect(configError(config)).toBe(
+      'Pulumi.staging.yaml: relase:flagStore: unknown namespace relase (did you mean release:flagStore?) (got "{\\"agent\\":false}")',
+    );
+  });
+
   it("missing required key", () => {
     const config = setPath(shippedConfig("staging"), "release:services.checkout.image", undefined);
     expect(configError(config)).toBe("Pulumi.staging.yaml: release:services.checkout.image: required (got nothing)");

@@ -93,11 +93,14 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           return { id: targetGroupArn, state: state({ name: named, arn: targetGroupArn, arnSuffix: suffix }) };
         }
         case "aws:lb/listener:Listener": {
-          const listenerArn = arn("elasticloadbalancing", `listener/app/lb/${hex(`${seed}lb`, 16)}/${hex(seed, 16)}`);
+          // listener/app/<lb name>/<lb id>/<listener id>, under the load balancer it belongs to.
+          const balancer = String(inputs.loadBalancerArn ?? "").split(":loadbalancer/")[1] ?? `app/lb/${hex(`${seed}lb`, 16)}`;
+          const listenerArn = arn("elasticloadbalancing", `listener/${balancer}/${hex(seed, 16)}`);
           return { id: listenerArn, state: state({ arn: listenerArn }) };
         }
         case "aws:lb/listenerRule:ListenerRule": {
-          const ruleArn = arn("elasticloadbalancing", `listener-rule/app/lb/${hex(`${seed}lb`, 16)}/${hex(`${seed}l`, 16)}/${hex(seed, 16)}`);
+          const listener = String(inputs.listenerArn ?? "").split(":listener/")[1] ?? `app/lb/${hex(`${seed}lb`, 16)}/${hex(`${seed}l`, 16)}`;
+          const ruleArn = arn("elasticloadbalancing", `listener-rule/${listener}/${hex(seed, 16)}`);
           return { id: ruleArn, state: state({ arn: ruleArn }) };
         }
         case "aws:ecs/cluster:Cluster":
