@@ -378,6 +378,20 @@ describe("composing the component directly", () => {
     expect(d.outputs.green).toBe(resource(d, TG, "api-green").outputs.arnSuffix);
   });
 
+  it("an environment outside dev without a certificate is refused before it registers", async () => {
+    let thrown: unknown;
+    const d = await synthesizeProgram({ stack: "prod", tier: "production", region: "eu-west-1" }, async () => {
+      try {
+        new Environment("env", { tier: "production", region: "eu-west-1", vpcId: "vpc-0123456789abcdef0", publicSubnetIds: [], privateSubnetIds: [] });
+      } catch (error) {
+        thrown = error;
+      }
+      return {};
+    });
+    expect((thrown as Error).message).toBe("Environment env: certificateArn is required in production (HTTP alone is allowed only in dev)");
+    expect(d.resources).toEqual([]);
+  });
+
   it("two services with one priority on an environment are refused by the component", async () => {
     let thrown: unknown;
     await synthesizeProgram({ stack: "staging", tier: "staging", region: "eu-west-1" }, async () => {

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../environment/environment";
+import { refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import {
   describeStrategy,
@@ -176,10 +177,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     ];
     const taken = problems.length === 0 ? env.claimPriority(args.priority, name) : undefined;
     if (taken) problems.push(taken);
-    if (problems.length > 0) {
-      // Thrown before super(): a bad argument registers nothing, not even the component.
-      throw new pulumi.RunError(`BlueGreenService ${name}: ${problems.join("; ")}`);
-    }
+    refuseBadArguments("BlueGreenService", name, problems);
     super("release:aws:BlueGreenService", name, {}, opts);
     this.strategy = strategy;
     this.strategySummary = describeStrategy(strategy);

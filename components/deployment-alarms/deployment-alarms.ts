@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import {
   type AlarmDefinition,
@@ -68,7 +69,7 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
     const kinds = (args.custom ?? []).map((alarm) => alarm.name);
     const duplicate = kinds.find((kind, index) => kinds.indexOf(kind) !== index || ["error-rate", "p99-latency", "unhealthy-hosts"].includes(kind));
     if (duplicate) problems.push(`custom alarm name ${duplicate} is used twice or by a built-in alarm`);
-    if (problems.length > 0) throw new pulumi.RunError(`DeploymentAlarms ${name}: ${problems.join("; ")}`);
+    refuseBadArguments("DeploymentAlarms", name, problems);
     super("release:aws:DeploymentAlarms", name, {}, opts);
 
     const period = timing.periodSeconds;

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName, shortHash } from "../naming";
 import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
 
@@ -87,15 +88,12 @@ export class Environment extends pulumi.ComponentResource {
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     const tier = args.tier;
     const https = args.certificateArn !== undefined;
-    if (!https && tier !== "dev") {
-      throw new pulumi.RunError(`Environment ${name}: certificateArn is required in ${tier} (HTTP alone is allowed only in dev)`);
-    }
     const testListenerPort = args.testListenerPort ?? 9000;
     const productionPort = https ? 443 : 80;
-    if (testListenerPort === 443 || testListenerPort === 80) {
-      throw new pulumi.RunError(`Environment ${name}: testListenerPort ${testListenerPort} collides with the production listener ports 80/443`);
-    }
-    // Checked before super(): a bad argument registers nothing, not even the component.
+    refuseBadArguments("Environment", name, [
+      ...(!https && tier !== "dev" ? [`certificateArn is required in ${tier} (HTTP alone is allowed only in dev)`] : []),
+      ...(testListenerPort === 443 || testListenerPort === 80 ? [`testListenerPort ${testListenerPort} collides with the production listener ports 80/443`] : []),
+    ]);
     super("release:aws:Environment", name, {}, opts);
     const protectStateful = args.protectStateful ?? tier === "production";
     this.tier = tier;

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
+import { refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 
 export interface FlagDeploymentStrategy {
@@ -97,7 +98,7 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       ...(strategy.bakeMinutes >= 0 && strategy.bakeMinutes <= 1440 ? [] : [`strategy.bakeMinutes must be 0-1440 (got ${strategy.bakeMinutes})`]),
       ...((args.monitors?.length ?? 0) > 100 * MAX_APPCONFIG_MONITORS ? [`at most ${100 * MAX_APPCONFIG_MONITORS} monitored alarms`] : []),
     ];
-    if (problems.length > 0) throw new pulumi.RunError(`FeatureFlagStore ${name}: ${problems.join("; ")}`);
+    refuseBadArguments("FeatureFlagStore", name, problems);
     super("release:aws:FeatureFlagStore", name, {}, opts);
     this.componentName = name;
 

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LifecycleHook } from "../blue-green-service/blue-green-service";
 import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
+import { refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { bundleHook, HOOK_RUNTIME, type HookName } from "./bundle";
 
@@ -64,9 +65,7 @@ export class LifecycleHooks extends pulumi.ComponentResource {
   public readonly invokeRoleArn?: pulumi.Output<string>;
 
   constructor(name: string, args: LifecycleHooksArgs, opts?: pulumi.ComponentResourceOptions) {
-    if (args.smokeTest && args.smokeTest.paths.length === 0) {
-      throw new pulumi.RunError(`LifecycleHooks ${name}: smokeTest.paths must list at least one path`);
-    }
+    refuseBadArguments("LifecycleHooks", name, args.smokeTest?.paths.length === 0 ? ["smokeTest.paths must list at least one path"] : []);
     super("release:aws:LifecycleHooks", name, {}, opts);
 
     const retention = args.logRetentionDays ?? 30;
