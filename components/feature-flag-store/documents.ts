@@ -201,3 +201,48 @@ export function expiredFlagWarnings(flags: Flags, today: string): string[] {
     .filter((key) => flags[key].expires < today)
     .map((key) => `flag ${key} expired on ${flags[key].expires} (owner ${flags[key].owner}): remove it from the code and the stack file, or extend expires`);
 }
+
+/** What an AppConfig document serves for one flag, read back for people (synth tree, plan diff). */
+export interface FlagServing {
+  readonly enabled: boolean;
+  /** Served through variants (rollout, A/B test or rules) rather than one on/off value. */
+  readonly multiVariant: boolean;
+  /** Variants carry values: an A/B test. */
+  readonly abTest: boolean;
+  /** Logical variant names, in order, without repeats. */
+  readonly variants: readonly string[];
+  readonly variantCount: number;
+  /** The first split's `pct::` as written, e.g. "25". */
+  readonly splitPercent?: string;
+  /** Variants chosen by a segment rule rather than a split. */
+  readonly ruleCount: number;
+}
+
+interface AppConfigValue {
+  enabled?: boolean;
+  _variants?: { name: string; enabled?: boolean; rule?: string; attributeValues?: Record<string, unknown> }[];
+}
+
+/** Reads a `toAppConfigDocument` document (object or JSON) back into what each flag serves. */
+export function readAppConfigDocument(document: unknown): Map<string, FlagServing> {
+  const parsed = typeof document === "string" ? (JSON.parse(document) as unknown) : document;
+  const values = ((parsed as { values?: Record<string, AppConfigValue> } | undefined)?.values ?? {}) as Record<string, AppConfigValue>;
+  return new Map(
+    Object.entries(values).map(([key, value]) => {
+      const variants = value._variants ?? [];
+      const isSplit = (rule?: string) => rule?.startsWith("(split") === true;
+      return [
+        key,
+        {
+          enabled: value.enabled ?? variants.some((variant) => variant.enabled),
+          multiVariant: value._variants !== undefined,
+          abTest: variants.some((variant) => variant.attributeValues?.value !== undefined),
+          variants: [...new Set(variants.map((variant) => String(variant.attributeValues?.variant ?? variant.name)))],
+          variantCount: variants.length,
+          splitPercent: variants.find((variant) => isSplit(variant.rule))?.rule?.match(/pct::([\d.]+)/)?.[1],
+          ruleCount: variants.filter((variant) => variant.rule !== undefined && !isSplit(variant.rule)).length,
+        },
+      ];
+    }),
+  );
+}

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { findUp } from "../find-up";
 import type * as esbuild from "esbuild";
 
 export type HookName = "smoke-test" | "alarm-gate";
@@ -23,15 +24,13 @@ const cache = new Map<HookName, HookBundle>();
  * from a bundled command line (whose code lives elsewhere) the repository's components/ found upwards.
  */
 function handlerSource(name: HookName): string {
-  for (let directory = __dirname; ; directory = dirname(directory)) {
-    for (const candidate of [join(directory, "handlers"), join(directory, "components", "lifecycle-hooks", "handlers")]) {
-      for (const extension of [".ts", ".js"]) {
-        const path = join(candidate, `${name}${extension}`);
-        if (existsSync(path)) return path;
-      }
-    }
-    if (dirname(directory) === directory) throw new Error(`cannot find the ${name} hook's source near ${__dirname}`);
-  }
+  const source = findUp(__dirname, (directory) =>
+    [join(directory, "handlers"), join(directory, "components", "lifecycle-hooks", "handlers")]
+      .flatMap((candidate) => [".ts", ".js"].map((extension) => join(candidate, `${name}${extension}`)))
+      .find(existsSync),
+  );
+  if (!source) throw new Error(`cannot find the ${name} hook's source near ${__dirname}`);
+  return source;
 }
 
 /**
@@ -82,14 +81,8 @@ function build(source: string): string {
  */
 function fromDiskCache(name: HookName, source: string): string | undefined {
   let directory = dirname(source);
-  let modules: string | undefined;
-  for (let up = directory; ; up = dirname(up)) {
-    if (existsSync(join(up, "node_modules", "esbuild", "package.json"))) {
-      modules = join(up, "node_modules");
-      break;
-    }
-    if (dirname(up) === up) return undefined;
-  }
+  const modules = findUp(directory, (up) => (existsSync(join(up, "node_modules", "esbuild", "package.json")) ? join(up, "node_modules") : undefined));
+  if (!modules) return undefined;
   const digest = createHash("sha256");
   digest.update(readFileSync(join(modules, "esbuild", "package.json")));
   digest.update(JSON.stringify(BUILD_OPTIONS));

@@ -145,13 +145,12 @@ async function synthesizeNow(
   program: (warn: (message: string) => void, settle: () => Promise<void>) => Promise<Record<string, unknown>>,
 ): Promise<SynthDocument> {
   const project = config.project ?? PROJECT;
-  const input = { stackOutputs: config.stackOutputs };
   const diagnostics: Diagnostic[] = [];
   const placeholders = new Set<string>();
   await pulumi.runtime.setMocks(
     awsMocks({
       region: config.region,
-      stackOutputs: input.stackOutputs ?? {},
+      stackOutputs: config.stackOutputs ?? {},
       onPlaceholder: (stackName) => placeholders.add(stackName),
     }),
     project,

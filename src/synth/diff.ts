@@ -1,3 +1,4 @@
+import { readAppConfigDocument } from "../../components/feature-flag-store/documents";
 import type { SynthDocument, SynthResource } from "./capture";
 
 /** Two synth JSON documents compared: what a pull request changes in one stack. */
@@ -121,20 +122,13 @@ export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDif
 
 const show = (value: unknown) => (value === undefined ? "(none)" : JSON.stringify(value));
 
-interface FlagValues {
-  enabled?: boolean;
-  _variants?: { name: string; rule?: string }[];
-}
-
 function flagSummary(document: unknown): Map<string, string> {
-  const values = ((parseJsonString(document) as { values?: Record<string, FlagValues> } | undefined)?.values ?? {}) as Record<string, FlagValues>;
+  if (document === undefined) return new Map();
   return new Map(
-    Object.entries(values).map(([key, value]) => {
-      if (!value._variants) return [key, value.enabled ? "on for everyone" : "off (kill switch)"];
-      const split = value._variants.find((variant) => variant.rule?.startsWith("(split"));
-      const percent = split?.rule?.match(/pct::([\d.]+)/)?.[1];
-      const rules = value._variants.filter((variant) => variant.rule && !variant.rule.startsWith("(split")).length;
-      return [key, `${percent !== undefined ? `${percent}% (${value._variants.length} variants)` : "on for everyone"}${rules ? `, ${rules} rule(s)` : ""}`];
+    [...readAppConfigDocument(parseJsonString(document))].map(([key, flag]) => {
+      if (!flag.multiVariant) return [key, flag.enabled ? "on for everyone" : "off (kill switch)"];
+      const serving = flag.splitPercent !== undefined ? `${flag.splitPercent}% (${flag.variantCount} variants)` : "on for everyone";
+      return [key, `${serving}${flag.ruleCount ? `, ${flag.ruleCount} rule(s)` : ""}`];
     }),
   );
 }

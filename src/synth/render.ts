@@ -1,3 +1,4 @@
+import { readAppConfigDocument } from "../../components/feature-flag-store/documents";
 import type { SynthDocument, SynthResource } from "./capture";
 
 /** The JSON contract: stable key order from capture, two-space indent, trailing newline. */
@@ -118,19 +119,11 @@ function summary(resource: SynthResource, names: ReadonlyMap<string, string>): s
     case "release:aws:FeatureFlagStore": {
       let flags = "";
       try {
-        const document = JSON.parse(String(outputs.document)) as {
-          values: Record<string, { enabled?: boolean; _variants?: { name: string; rule?: string; attributeValues?: Record<string, unknown> }[] }>;
-        };
-        flags = Object.entries(document.values)
-          .map(([key, value]) => {
-            if (value._variants?.some((variant) => variant.attributeValues?.value !== undefined)) {
-              return `${key} A/B ${[...new Set(value._variants.map((variant) => String(variant.attributeValues?.variant)))].join("/")}`;
-            }
-            if (value._variants) {
-              const rollout = value._variants.find((variant) => variant.rule?.startsWith("(split"))?.rule?.match(/pct::([\d.]+)/)?.[1];
-              return rollout ? `${key} ${rollout}%` : `${key} rules`;
-            }
-            return `${key} ${value.enabled ? "on" : "off"}`;
+        flags = [...readAppConfigDocument(String(outputs.document))]
+          .map(([key, flag]) => {
+            if (flag.abTest) return `${key} A/B ${flag.variants.join("/")}`;
+            if (flag.multiVariant) return flag.splitPercent ? `${key} ${flag.splitPercent}%` : `${key} rules`;
+            return `${key} ${flag.enabled ? "on" : "off"}`;
           })
           .join(", ");
       } catch {

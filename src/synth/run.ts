@@ -1,18 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
+import { findUp } from "../../components/find-up";
 import { loadReleaseConfig, type ReleaseConfig } from "../config/load";
 import { PROJECT, synthesize, type SynthDocument } from "./capture";
 import { readStackFile, StackFileError } from "./stack-file";
 
 /** The repository root, where Pulumi.yaml and the stack files live: the nearest directory above this code with one. */
-export const PROJECT_ROOT = findUp(__dirname, "Pulumi.yaml") ?? resolve(__dirname, "..", "..");
-
-function findUp(from: string, file: string): string | undefined {
-  for (let directory = from; ; directory = dirname(directory)) {
-    if (existsSync(join(directory, file))) return directory;
-    if (dirname(directory) === directory) return undefined;
-  }
-}
+export const PROJECT_ROOT =
+  findUp(__dirname, (directory) => (existsSync(join(directory, "Pulumi.yaml")) ? directory : undefined)) ?? resolve(__dirname, "..", "..");
 
 export class UsageError extends Error {}
 
