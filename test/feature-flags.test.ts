@@ -12,6 +12,7 @@ import {
 import { anyAlarmRule } from "../components/feature-flag-store/feature-flag-store";
 import { explain, flagdEngine } from "../src/flags/explain";
 import { synthesize } from "../src/synth/capture";
+import { renderTree } from "../src/synth/render";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, load, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
 
@@ -362,6 +363,15 @@ describe("FeatureFlagStore under mocks", () => {
     const composite = resource(d, "aws:cloudwatch/compositeAlarm:CompositeAlarm", "staging-flags-monitor-0");
     expect(String(composite.inputs.alarmRule).split(" OR ")).toHaveLength(8);
     expect(anyAlarmRule(["a", "b"])).toBe('ALARM("a") OR ALARM("b")');
+  });
+});
+
+describe("synth tree", () => {
+  it("says what each flag serves: a full rollout is on, rules are counted", async () => {
+    const dev = renderTree(await synth(shippedConfig("dev"), "dev"));
+    expect(dev).toContain("FeatureFlagStore dev-flags  flags: new-checkout on\n");
+    const config = setPath(shippedConfig("staging"), "release:flags.new-checkout.rules", [{ attribute: "country", in: ["DE"], serve: "on" }]);
+    expect(renderTree(await synth(config))).toContain("flags: new-checkout 50% + 1 rule(s), search-ranking A/B control/treatment");
   });
 });
 

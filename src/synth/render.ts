@@ -122,7 +122,8 @@ function summary(resource: SynthResource, names: ReadonlyMap<string, string>): s
         flags = [...readAppConfigDocument(String(outputs.document))]
           .map(([key, flag]) => {
             if (flag.abTest) return `${key} A/B ${flag.variants.join("/")}`;
-            if (flag.multiVariant) return flag.splitPercent ? `${key} ${flag.splitPercent}%` : `${key} rules`;
+            const rules = flag.ruleCount > 0 ? ` + ${flag.ruleCount} rule(s)` : "";
+            if (flag.multiVariant) return `${key} ${flag.splitPercent ? `${flag.splitPercent}%` : "on"}${rules}`;
             return `${key} ${flag.enabled ? "on" : "off"}`;
           })
           .join(", ");
