@@ -1,16 +1,20 @@
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenService, type ServiceTargets } from "../components/blue-green-service/blue-green-service";
 import { DeploymentAlarms } from "../components/deployment-alarms/deployment-alarms";
 import { Environment } from "../components/environment/environment";
-import { expiredFlagWarnings, toAppConfigDocument } from "../components/feature-flag-store/documents";
+import { expiredFlagWarnings, toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
 import {
   agentContainer,
   agentPrefetchPath,
   FeatureFlagStore,
   FLAG_PROFILE_NAME,
 } from "../components/feature-flag-store/feature-flag-store";
+import { FLAGD_PORT, FlagdServer } from "../components/kubernetes-service/flagd-server";
+import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import { LifecycleHooks } from "../components/lifecycle-hooks/lifecycle-hooks";
-import { loadReleaseConfig, type ReleaseConfig, type ResolvedService } from "./config/load";
+import { KUBERNETES_CONTROLLERS } from "./config/schema";
+import { loadReleaseConfig, type ReleaseConfig, type ResolvedCluster, type ResolvedService } from "./config/load";
 
 /** Pulumi's own test of `--secret` keys; the SDK exports it without declaring it. */
 function isConfigSecret(key: string): boolean {
@@ -41,7 +45,34 @@ function network(config: ReleaseConfig) {
 
 /** Warnings about a valid config, e.g. expired flags. `today` is yyyy-mm-dd. */
 export function configWarnings(config: ReleaseConfig, today: string): string[] {
-  return expiredFlagWarnings(config.flags, today);
+  return [...expiredFlagWarnings(config.flags, today), ...kubernetesWarnings(config)];
+}
+
+/** What the stack file cannot prove about the cluster: the controllers Kubernetes services rely on. */
+export function kubernetesWarnings(config: ReleaseConfig): string[] {
+  if (!config.cluster || !config.services.some((service) => service.runtime === "kubernetes")) return [];
+  const listed = new Set(config.cluster.controllers);
+  const needs: Record<(typeof KUBERNETES_CONTROLLERS)[number], string> = {
+    "aws-load-balancer-controller": "TargetGroupBinding (blue/green) and the canary Ingress need the AWS Load Balancer Controller",
+    "argo-rollouts": "Rollouts and AnalysisTemplates need the Argo Rollouts controller, with cloudwatch:GetMetricData, AWS_REGION and --aws-verify-target-group",
+  };
+  return KUBERNETES_CONTROLLERS.filter((controller) => !listed.has(controller)).map(
+    (controller) =>
+      `release:cluster: cannot tell whether ${controller} runs in the cluster: ${needs[controller]}. Install it (README, "Kubernetes runtime"), then list it in release:cluster.controllers`,
+  );
+}
+
+/** The cluster's provider and what its stack knows: kubeconfig, the EKS cluster's name and the pods' security group. */
+function cluster(config: ResolvedCluster) {
+  const reference = config.source.kind === "stackReference" ? new pulumi.StackReference(config.source.name) : undefined;
+  const kubeconfig = config.source.kind === "kubeconfig" ? config.source.kubeconfig : (reference!.requireOutput("kubeconfig") as pulumi.Output<string>);
+  // Namespaced objects name their namespace; the provider never falls back to the kubeconfig's.
+  const provider = new k8s.Provider("cluster", { kubeconfig, namespace: config.namespace });
+  return {
+    provider,
+    name: (): pulumi.Input<string> => config.name ?? (reference!.requireOutput("clusterName") as pulumi.Output<string>),
+    securityGroupId: (): pulumi.Input<string> => config.securityGroupId ?? (reference!.requireOutput("clusterSecurityGroupId") as pulumi.Output<string>),
+  };
 }
 
 export interface ProgramOptions {
@@ -138,8 +169,64 @@ export async function releasePlatform(
     return { alarmNames: alarms.alarmNames, lifecycleHooks: hooks.lifecycleHooks };
   };
 
+  const onKubernetes = config.services.filter((service) => service.runtime === "kubernetes");
+  const kubernetes = config.cluster && onKubernetes.length > 0 ? cluster(config.cluster) : undefined;
+  const namespace = kubernetes
+    ? new k8s.core.v1.Namespace("namespace", { metadata: { name: config.cluster!.namespace } }, { provider: kubernetes.provider })
+    : undefined;
+  const flagd =
+    kubernetes && config.flagStore.backend === "flagd"
+      ? new FlagdServer(`${config.stack}-flagd`, { provider: kubernetes.provider, namespace: config.cluster!.namespace, document: JSON.stringify(toFlagdDocument(config.flags)) }, { dependsOn: namespace ? [namespace] : [] })
+      : undefined;
+  const kubernetesServices = new Map<string, KubernetesService>();
+  const ecsServices = config.services.filter((service) => service.runtime === "ecs");
   const services: BlueGreenService[] = [];
   for (const service of config.services) {
+    if (kubernetes && service.runtime === "kubernetes") {
+      const deployed = new KubernetesService(
+        service.name,
+        {
+          environment,
+          provider: kubernetes.provider,
+          namespace: config.cluster!.namespace,
+          image: service.image,
+          port: service.port,
+          pathPatterns: service.pathPatterns,
+          hostHeaders: service.hostHeaders,
+          priority: service.priority,
+          cpu: service.cpu,
+          memory: service.memory,
+          desiredCount: service.desiredCount,
+          autoscaling: service.autoscaling,
+          healthCheck: service.healthCheck,
+          deregistrationDelaySeconds: service.deregistrationDelaySeconds,
+          deployment: service.deployment,
+          steps: service.steps,
+          stepPauseMinutes: service.stepPauseMinutes,
+          environmentVariables: flagd
+            ? { ...service.environment, FLAGD_HOST: `${config.stack}-flagd.${config.cluster!.namespace}.svc.cluster.local`, FLAGD_PORT: String(FLAGD_PORT) }
+            : service.environment,
+          sidecars: agent,
+          smokeTest: service.smokeTest.enabled
+            ? { ...service.smokeTest, hostHeader: service.hostHeaders.find((host) => !/[*?]/.test(host)) }
+            : undefined,
+          alarmGate: service.alarmGate,
+          alarms: service.alarms,
+          timing: service.alarms,
+          podSecurityGroupId: service.deployment.strategy === "blue-green" ? kubernetes.securityGroupId() : undefined,
+          ingressSubnetIds: service.deployment.strategy === "blue-green" ? undefined : config.ingress.internal ? environment.privateSubnetIds : (publicSubnetIds as pulumi.Input<string[]>),
+          internal: config.ingress.internal,
+          certificateArn: config.ingress.certificateArn,
+          allowedCidrs: config.ingress.allowedCidrs,
+          podIdentity: agent.length > 0 ? { clusterName: kubernetes.name() } : undefined,
+        },
+        { providers, dependsOn: namespace ? [namespace] : [] },
+      );
+      kubernetesServices.set(service.name, deployed);
+      if (deployed.alarms) alarmsByService.set(service.name, deployed.alarms);
+      await options.settle?.();
+      continue;
+    }
     services.push(
       new BlueGreenService(
         service.name,
@@ -189,10 +276,13 @@ export async function releasePlatform(
         { providers },
       )
     : undefined;
-  if (flagStore) services.forEach((service, index) => flagStore.grantRead(config.services[index].name, service.taskRoleName));
+  if (flagStore) services.forEach((service, index) => flagStore.grantRead(ecsServices[index].name, service.taskRoleName));
+  if (flagStore) {
+    for (const [name, deployed] of kubernetesServices) if (deployed.podRoleName) flagStore.grantRead(name, deployed.podRoleName);
+  }
 
   environment.addDashboards(
-    config.services.map((service, index) => {
+    ecsServices.map((service, index) => {
       const deployed = services[index];
       const alarms = alarmsByService.get(service.name);
       return pulumi
@@ -217,10 +307,10 @@ export async function releasePlatform(
       : { backend: config.flagStore.backend },
     services: Object.fromEntries(
       services.map((service, index) => [
-        config.services[index].name,
+        ecsServices[index].name,
         {
           strategy: service.strategySummary,
-          detection: alarmsByService.get(config.services[index].name)?.detectionSummary,
+          detection: alarmsByService.get(ecsServices[index].name)?.detectionSummary,
           alarmNames: service.alarmNames,
           serviceArn: service.serviceArn,
           testUrl: service.testUrl,
@@ -230,5 +320,21 @@ export async function releasePlatform(
         },
       ]),
     ),
+    ...(kubernetesServices.size > 0
+      ? {
+          kubernetes: Object.fromEntries(
+            [...kubernetesServices].map(([name, deployed]) => [
+              name,
+              {
+                strategy: deployed.strategySummary,
+                afterAbort: deployed.afterAbort,
+                ...(deployed.ingressName
+                  ? { url: `the address of Ingress ${config.cluster!.namespace}/${deployed.ingressName} (the AWS Load Balancer Controller's load balancer, group ${config.stack})` }
+                  : { activeTargetGroupArn: deployed.activeTargetGroupArn, previewTargetGroupArn: deployed.previewTargetGroupArn }),
+              },
+            ]),
+          ),
+        }
+      : {}),
   };
 }

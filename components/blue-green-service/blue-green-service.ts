@@ -590,3 +590,26 @@ export function executionPolicy(input: {
   }
   return { Version: "2012-10-17", Statement: statements };
 }
+
+/** The health check of a service's target groups, as the constructor above sets it; the Kubernetes runtime's target groups use it too. */
+export function targetGroupHealthCheck(healthCheck: HealthCheck): aws.types.input.lb.TargetGroupHealthCheck {
+  return {
+    enabled: true,
+    protocol: "HTTP",
+    port: "traffic-port",
+    path: healthCheck.path ?? "/",
+    matcher: healthCheck.matcher ?? "200-399",
+    interval: healthCheck.intervalSeconds ?? 15,
+    timeout: healthCheck.timeoutSeconds ?? 5,
+    healthyThreshold: healthCheck.healthyThreshold ?? 2,
+    unhealthyThreshold: healthCheck.unhealthyThreshold ?? 3,
+  };
+}
+
+/** The listener-rule conditions routing a service's paths and hosts, as the constructor above sets them; the Kubernetes runtime's rules use them too. */
+export function listenerRuleConditions(pathPatterns: readonly string[], hostHeaders: readonly string[]): aws.types.input.lb.ListenerRuleCondition[] {
+  return [
+    ...(pathPatterns.length > 0 ? [{ pathPattern: { values: [...pathPatterns] } }] : []),
+    ...(hostHeaders.length > 0 ? [{ hostHeader: { values: [...hostHeaders] } }] : []),
+  ];
+}

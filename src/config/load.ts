@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { DeploymentStrategy } from "../../components/blue-green-service/strategy";
 import { fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
+import { kubernetesStrategyProblems, type StepInput, stepsProblems } from "../../components/kubernetes-service/plan";
 import { STRATEGY_FILL, TIER_DEFAULTS } from "./defaults";
 import { flagProblems } from "./flags";
 import { awsRegion, imageTag, SECURE_PLACEHOLDER } from "./formats";
@@ -83,6 +84,21 @@ export interface ResolvedService {
   readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
   readonly secrets: Readonly<Record<string, string>>;
   readonly logRetentionDays: number;
+  /** Where the service runs: ECS (the default) or Kubernetes with Argo Rollouts. */
+  readonly runtime: "ecs" | "kubernetes";
+  /** Kubernetes only: arbitrary traffic stages instead of the strategy's. */
+  readonly steps?: readonly StepInput[];
+  readonly stepPauseMinutes: number;
+}
+
+/** The cluster of `runtime: kubernetes` services. */
+export interface ResolvedCluster {
+  readonly source: { readonly kind: "stackReference"; readonly name: string } | { readonly kind: "kubeconfig"; readonly kubeconfig: pulumi.Input<string> };
+  /** Namespace of every Kubernetes object of the stack; the stack name unless set. */
+  readonly namespace: string;
+  readonly name?: string;
+  readonly securityGroupId?: string;
+  readonly controllers: readonly string[];
 }
 
 export type ResolvedNetwork =
@@ -118,6 +134,8 @@ export interface ReleaseConfig {
     readonly deployment: (typeof TIER_DEFAULTS)[Tier]["flagStore"];
   };
   readonly defaults: (typeof TIER_DEFAULTS)[Tier];
+  /** Set when the stack file has release:cluster. */
+  readonly cluster?: ResolvedCluster;
 }
 
 /** dev*, staging* / stg*, prod* / production*; anything else needs an explicit release:tier. */
@@ -129,7 +147,7 @@ export function tierFromStackName(stack: string): Tier | undefined {
   return undefined;
 }
 
-const OBJECT_KEYS = new Set<string>(["network", "ingress", "notifications", "services", "flags", "flagStore"]);
+const OBJECT_KEYS = new Set<string>(["network", "ingress", "notifications", "services", "flags", "flagStore", "cluster"]);
 
 /** Validates the stack's config and applies tier defaults. Throws ConfigError listing every problem. */
 export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
@@ -183,7 +201,7 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
       },
     ]);
   }
-  problems.push(...crossFieldProblems(config, tier));
+  problems.push(...crossFieldProblems(config, tier), ...kubernetesProblems(config, tier, source.stack));
   if (problems.length > 0) throw new ConfigError(source.stackFile, sortProblems(problems));
   return resolve(source, config, tier, region as string, isSecret);
 }
@@ -325,7 +343,7 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
     const cpu = service.cpu ?? TIER_DEFAULTS[tier].cpu;
     const memory = service.memory ?? TIER_DEFAULTS[tier].memory;
     const fargate = fargateMemoryProblem(cpu, memory);
-    if (fargate) add(at(service.cpu !== undefined && fargate.startsWith("cpu") ? "cpu" : "memory"), fargate, fargate.startsWith("cpu") ? cpu : memory);
+    if (fargate && service.runtime !== "kubernetes") add(at(service.cpu !== undefined && fargate.startsWith("cpu") ? "cpu" : "memory"), fargate, fargate.startsWith("cpu") ? cpu : memory);
     if (service.autoscaling?.min !== undefined && service.autoscaling.max !== undefined && service.autoscaling.min > service.autoscaling.max) {
       add(at("autoscaling", "min"), `must not exceed autoscaling.max (${service.autoscaling.max})`, service.autoscaling.min);
     }
@@ -333,7 +351,7 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
       add(at("image"), "pin a version tag or digest in production: latest changes under a running service", service.image);
     }
     const deployment = service.deployment ?? {};
-    const strategy = deployment.strategy ?? TIER_DEFAULTS[tier].deployment.strategy;
+    const strategy = deployment.strategy ?? (deployment.steps ? "canary" : TIER_DEFAULTS[tier].deployment.strategy);
     if (strategy === "rolling" && tier !== "dev") {
       add(at("deployment", "strategy"), `rolling is allowed in dev only; use blue-green, canary or linear in ${tier}`, strategy);
     }
@@ -433,7 +451,80 @@ function resolve(
       deployment: { ...defaults.flagStore, ...flagStore.deployment },
     },
     defaults,
+    ...(config.cluster ? { cluster: resolveCluster(config.cluster, source.stack) } : {}),
   };
+}
+
+function resolveCluster(cluster: NonNullable<RawReleaseConfig["cluster"]>, stack: string): ResolvedCluster {
+  return {
+    // A kubeconfig is a credential whether or not the stack file marks it secret.
+    source: cluster.stackReference !== undefined ? { kind: "stackReference", name: cluster.stackReference } : { kind: "kubeconfig", kubeconfig: pulumi.secret(cluster.kubeconfig ?? "") },
+    namespace: cluster.namespace ?? stack,
+    ...(cluster.name !== undefined ? { name: cluster.name } : {}),
+    ...(cluster.securityGroupId !== undefined ? { securityGroupId: cluster.securityGroupId } : {}),
+    controllers: cluster.controllers ?? [],
+  };
+}
+
+/** The Kubernetes runtime's rules: a cluster for kubernetes services, steps only there and well formed. */
+function kubernetesProblems(config: RawReleaseConfig, tier: Tier, stack: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const add = (path: (string | number)[], message: string, got: unknown) => problems.push({ path: renderPath(path), message, got, secret: false });
+  const cluster = config.cluster;
+  const onKubernetes = Object.entries(config.services)
+    .filter(([, service]) => service.runtime === "kubernetes")
+    .sort(([a], [b]) => a.localeCompare(b));
+  if (cluster) {
+    if ((cluster.stackReference === undefined) === (cluster.kubeconfig === undefined)) {
+      add(["cluster"], "give exactly one of stackReference (a stack exporting kubeconfig) or kubeconfig", cluster.stackReference ?? (cluster.kubeconfig ? "[kubeconfig]" : undefined));
+    }
+    if (cluster.namespace === undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(stack)) {
+      add(["cluster", "namespace"], `required: the stack name ${stack} is not a Kubernetes name`, undefined);
+    }
+  }
+  for (const [name, service] of Object.entries(config.services).sort(([a], [b]) => a.localeCompare(b))) {
+    const at = (...rest: (string | number)[]) => ["services", name, ...rest];
+    const deployment = service.deployment ?? {};
+    if (service.runtime !== "kubernetes") {
+      if (deployment.steps !== undefined) {
+        add(at("deployment", "steps"), "arbitrary steps need runtime: kubernetes (Argo Rollouts); ECS's native engine shifts by one canary step or equal linear steps: use strategy canary or linear", deployment.steps);
+      }
+      if (deployment.stepPauseMinutes !== undefined) add(at("deployment", "stepPauseMinutes"), "applies to steps, which need runtime: kubernetes", deployment.stepPauseMinutes);
+      continue;
+    }
+    if (!cluster) add(at("runtime"), "kubernetes needs release:cluster (stackReference to a stack exporting kubeconfig, or kubeconfig)", service.runtime);
+    if (deployment.steps !== undefined) {
+      if (deployment.strategy !== undefined && deployment.strategy !== "canary") {
+        add(at("deployment", "strategy"), "steps replace the strategy's stages: leave strategy out (or canary) when giving steps", deployment.strategy);
+      }
+      for (const problem of stepsProblems(deployment.steps as StepInput[], deployment.stepPauseMinutes)) {
+        add(at("deployment", ...pathParts(problem.field)), problem.message, problem.value);
+      }
+    } else if (deployment.stepPauseMinutes !== undefined) {
+      add(at("deployment", "stepPauseMinutes"), "applies to steps only", deployment.stepPauseMinutes);
+    }
+    const strategy = resolveStrategy({ ...deployment, strategy: deployment.strategy ?? (deployment.steps ? "canary" : undefined) }, TIER_DEFAULTS[tier].deployment);
+    for (const problem of kubernetesStrategyProblems(strategy)) add(at("deployment", problem.field), problem.message, problem.value);
+    if (Object.keys(service.secrets ?? {}).length > 0) {
+      add(at("secrets"), "Secrets Manager and SSM references are ECS-only: on kubernetes, mount them with the Secrets Store CSI driver or External Secrets and pass names in environment", Object.keys(service.secrets ?? {}));
+    }
+  }
+  if (cluster && onKubernetes.length > 0 && cluster.kubeconfig !== undefined && cluster.stackReference === undefined) {
+    const blueGreen = onKubernetes.filter(([, service]) => !service.deployment?.steps && (service.deployment?.strategy ?? TIER_DEFAULTS[tier].deployment.strategy) === "blue-green");
+    if (blueGreen.length > 0 && cluster.securityGroupId === undefined) {
+      add(["cluster", "securityGroupId"], `required for blue-green on kubernetes (${blueGreen.map(([name]) => name).join(", ")}): the load balancer reaches the pods through it`, undefined);
+    }
+    const agent = (config.flagStore?.backend ?? "appconfig") === "appconfig" && (config.flagStore?.agent ?? true);
+    if (agent && cluster.name === undefined) {
+      add(["cluster", "name"], "required: the AppConfig Agent in each pod reads flags with EKS Pod Identity, which associates a role on a named cluster", undefined);
+    }
+  }
+  return problems;
+}
+
+/** `steps[2].percent` -> ["steps", 2, "percent"] */
+function pathParts(field: string): (string | number)[] {
+  return field.split(/[.[\]]+/).filter(Boolean).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
 function resolveService(
@@ -465,7 +556,10 @@ function resolveService(
     },
     healthCheck,
     deregistrationDelaySeconds: defaults.deregistrationDelaySeconds,
-    deployment: resolveStrategy(service.deployment ?? {}, defaults.deployment),
+    deployment: resolveStrategy(
+      { ...service.deployment, strategy: service.deployment?.strategy ?? (service.deployment?.steps ? "canary" : undefined) },
+      defaults.deployment,
+    ),
     smokeTest: {
       enabled: service.smokeTest?.enabled ?? (service.smokeTest !== undefined || defaults.smokeTest.enabled),
       paths: service.smokeTest?.paths ?? [healthCheck.path],
@@ -482,6 +576,9 @@ function resolveService(
     environment: Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, secret(value)])),
     secrets: service.secrets ?? {},
     logRetentionDays: service.logRetentionDays ?? defaults.logRetentionDays,
+    runtime: service.runtime ?? "ecs",
+    ...(service.deployment?.steps ? { steps: service.deployment.steps } : {}),
+    stepPauseMinutes: service.deployment?.stepPauseMinutes ?? 0,
   };
 }
 

@@ -61,6 +61,9 @@ export const deploymentSchema = z.strictObject({
   stepPercent: num(3, 100).optional(),
   stepBakeMinutes: bakeMinutes.optional(),
   bakeMinutes: bakeMinutes.optional(),
+  /** Arbitrary traffic stages, Kubernetes only: percents, or {percent, pauseMinutes}. Checked by the Kubernetes component's rules. */
+  steps: list(z.union([z.number(), z.strictObject({ percent: z.number(), pauseMinutes: z.number().optional() })], { error: "expected a percent or {percent, pauseMinutes}" }), 100).optional(),
+  stepPauseMinutes: z.number({ error: "expected a number" }).optional(),
 });
 
 export const healthCheckSchema = z.strictObject({
@@ -124,7 +127,10 @@ export const autoscalingSchema = z.strictObject({
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" });
 
+export const RUNTIMES = ["ecs", "kubernetes"] as const;
+
 export const serviceSchema = z.strictObject({
+  runtime: z.enum(RUNTIMES, { error: `expected one of ${RUNTIMES.join(", ")}` }).optional(),
   image: format.image,
   port: int(1, 65535),
   pathPatterns: list(z.string().min(1).max(128).regex(/^[\w\-./*?~%&+=@:]+$/, { error: "expected a URL path pattern" }), 5).optional(),
@@ -197,6 +203,24 @@ export const flagStoreSchema = z.strictObject({
     .optional(),
 });
 
+export const KUBERNETES_CONTROLLERS = ["aws-load-balancer-controller", "argo-rollouts"] as const;
+const kubernetesName = z
+  .string({ error: "expected a string" })
+  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "expected a Kubernetes name: lower-case letters, digits and hyphens, at most 63" });
+
+/** The EKS cluster of `runtime: kubernetes` services: a stack exporting kubeconfig (clusterName, clusterSecurityGroupId), or a kubeconfig. */
+export const clusterSchema = z.strictObject({
+  stackReference: format.stackReference.optional(),
+  kubeconfig: z.string({ error: "expected the kubeconfig's contents" }).min(1).optional(),
+  namespace: kubernetesName.optional(),
+  /** The EKS cluster's name, for Pod Identity associations. */
+  name: str(100).optional(),
+  /** The pods' security group (the EKS cluster security group), which blue/green opens to the load balancer. */
+  securityGroupId: format.securityGroupId.optional(),
+  /** Controllers the cluster runs, as the user states it: the synth warns about those not listed. */
+  controllers: list(z.enum(KUBERNETES_CONTROLLERS, { error: `expected ${KUBERNETES_CONTROLLERS.join(" or ")}` }), 2).optional(),
+});
+
 export const releaseConfigSchema = z.strictObject({
   tier: z.enum(TIERS, { error: `expected one of ${TIERS.join(", ")}` }).optional(),
   network: networkSchema,
@@ -216,6 +240,7 @@ export const releaseConfigSchema = z.strictObject({
     )
     .optional(),
   flagStore: flagStoreSchema.optional(),
+  cluster: clusterSchema.optional(),
 });
 
 export type RawReleaseConfig = z.infer<typeof releaseConfigSchema>;

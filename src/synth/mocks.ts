@@ -64,6 +64,13 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
       const state = (extra: State): State => ({ ...inputs, ...extra });
 
       if (args.type.startsWith("pulumi:providers:")) return { id: `${args.name}-provider`, state: inputs };
+      if (args.type.startsWith("kubernetes:")) {
+        // The API server answers with the object as sent plus a uid; the id is namespace/name (name alone when cluster-scoped).
+        const metadata = (inputs.metadata ?? {}) as State;
+        const objectName = typeof metadata.name === "string" ? metadata.name : generatedName;
+        const id = typeof metadata.namespace === "string" ? `${metadata.namespace}/${objectName}` : objectName;
+        return { id, state: state({ metadata: { ...metadata, name: objectName, uid: uuid(seed) } }) };
+      }
       switch (args.type) {
         case "pulumi:pulumi:StackReference": {
           const stackName = String(inputs.name);
@@ -196,6 +203,10 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
         case "aws:lambda/function:Function": {
           const functionArn = arn("lambda", `function:${named}`);
           return { id: named, state: state({ name: named, arn: functionArn, invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`, version: "$LATEST" }) };
+        }
+        case "aws:eks/podIdentityAssociation:PodIdentityAssociation": {
+          const associationId = `a-${hex(seed, 17)}`;
+          return { id: `${String(inputs.clusterName)},${associationId}`, state: state({ associationId, associationArn: arn("eks", `podidentityassociation/${String(inputs.clusterName)}/${associationId}`) }) };
         }
         case "aws:cloudwatch/dashboard:Dashboard":
           return { id: String(inputs.dashboardName), state: state({ dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${String(inputs.dashboardName)}` }) };

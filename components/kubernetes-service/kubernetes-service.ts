@@ -1,0 +1,539 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { refuseBadArguments } from "../arguments";
+import {
+  type Autoscaling,
+  type HealthCheck,
+  listenerRuleConditions,
+  type Sidecar,
+  targetGroupHealthCheck,
+} from "../blue-green-service/blue-green-service";
+import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
+import type { AlarmTiming, CustomAlarm } from "../deployment-alarms/alarm-math";
+import { DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
+import { type Environment, TLS13_POLICY } from "../environment/environment";
+import { NAME_LIMITS, physicalName } from "../naming";
+import {
+  type AlarmThresholds,
+  analysisAlarms,
+  analysisMetric,
+  describeRolloutSteps,
+  kubernetesStrategyProblems,
+  LOAD_BALANCER_ARG,
+  type RolloutStep,
+  rolloutSteps,
+  SMOKE_IMAGE,
+  type SmokeTest,
+  smokeScript,
+  type StepInput,
+  stepsProblems,
+  TARGET_GROUP_ARG,
+} from "./plan";
+
+export interface KubernetesServiceArgs {
+  /** The environment whose load balancer (blue/green), alert topic and tier the service joins. */
+  readonly environment: Environment;
+  /** The cluster's provider: every Kubernetes object of the service is created through it. */
+  readonly provider: k8s.Provider;
+  /** Namespace of the service's objects (it must exist or be created by the caller). */
+  readonly namespace: string;
+  readonly image: pulumi.Input<string>;
+  /** The container's port; the Services listen on it too. */
+  readonly port: number;
+  /** @default [] */
+  readonly pathPatterns?: readonly string[];
+  /** @default [] */
+  readonly hostHeaders?: readonly string[];
+  /** Listener rule priority on the environment's listeners (blue/green). */
+  readonly priority: number;
+  /** CPU units as on ECS (1024 = one vCPU), the container's request and limit. @default 256 */
+  readonly cpu?: number;
+  /** MiB, the container's request and limit. @default 512 */
+  readonly memory?: number;
+  /** Replicas when the Rollout is created; a HorizontalPodAutoscaler owns the count afterwards when autoscaling has room. @default 1 */
+  readonly desiredCount?: number;
+  /** @default fixed at desiredCount */
+  readonly autoscaling?: Autoscaling;
+  /** Readiness and liveness probes, and the target groups' health check. */
+  readonly healthCheck?: HealthCheck;
+  /** @default 30 */
+  readonly deregistrationDelaySeconds?: number;
+  /** blue-green, canary or linear, as on ECS. @default { strategy: "blue-green", bakeMinutes: 0 } */
+  readonly deployment?: DeploymentStrategy;
+  /** Arbitrary stages instead of the strategy's; each percent above the last, at most 100. @default none */
+  readonly steps?: readonly StepInput[];
+  /** Pause after each bare-number step. @default 0 */
+  readonly stepPauseMinutes?: number;
+  /** @default {} */
+  readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Containers beside the app, as ECS container definitions (name, image, portMappings, environment). @default [] */
+  readonly sidecars?: readonly Sidecar[];
+  /** A job analysis against the new version's Service before it gets user traffic. @default none */
+  readonly smokeTest?: SmokeTest;
+  /** An analysis of the alarm math on the new version's target group right before promotion. @default true */
+  readonly alarmGate?: boolean;
+  /** The ECS alarm thresholds; the analysis uses the same. */
+  readonly alarms: AlarmThresholds & { readonly custom?: readonly CustomAlarm[] };
+  /** @default { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 } */
+  readonly timing?: AlarmTiming;
+  /** Security group of the pods (the EKS cluster security group): blue/green opens it to the load balancer. */
+  readonly podSecurityGroupId?: pulumi.Input<string>;
+  /** Canary Ingress: subnets of the controller-managed load balancer (public, or private when internal). */
+  readonly ingressSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** @default false */
+  readonly internal?: boolean;
+  /** HTTPS on the canary Ingress. @default HTTP only */
+  readonly certificateArn?: pulumi.Input<string>;
+  /** @default ["0.0.0.0/0"] */
+  readonly allowedCidrs?: readonly string[];
+  /** EKS Pod Identity: a role for the service account, e.g. for the AppConfig Agent. @default no role */
+  readonly podIdentity?: { readonly clusterName: pulumi.Input<string> };
+}
+
+/** Problems with the arguments, each naming its field, before anything is registered. */
+export function kubernetesServiceArgsProblems(args: KubernetesServiceArgs): string[] {
+  const strategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
+  const routes = (args.pathPatterns?.length ?? 0) + (args.hostHeaders?.length ?? 0);
+  const problems = [
+    ...strategyProblems(strategy).map((p) => `deployment.${p.field} ${p.message} (got ${p.value})`),
+    ...kubernetesStrategyProblems(strategy).map((p) => `deployment.${p.field} ${p.message} (got ${p.value})`),
+    ...(args.steps ? stepsProblems(args.steps, args.stepPauseMinutes) : []).map((p) => `deployment.${p.field} ${p.message} (got ${JSON.stringify(p.value)})`),
+    ...(args.steps && strategy.strategy === "blue-green" ? ["deployment.steps cannot be combined with strategy blue-green"] : []),
+    ...(routes === 0 ? ["pathPatterns or hostHeaders must name at least one route"] : []),
+    ...(routes > 5 ? ["a listener rule takes at most 5 path patterns and host headers together"] : []),
+    ...(strategy.strategy === "blue-green" && args.podSecurityGroupId === undefined
+      ? ["podSecurityGroupId is required for blue-green: the load balancer must reach the pods"]
+      : []),
+    ...(strategy.strategy !== "blue-green" && args.ingressSubnetIds === undefined ? ["ingressSubnetIds is required for a canary Ingress"] : []),
+    ...(args.autoscaling && args.autoscaling.min > args.autoscaling.max
+      ? [`autoscaling.min ${args.autoscaling.min} exceeds autoscaling.max ${args.autoscaling.max}`]
+      : []),
+    ...(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace) ? [] : [`namespace ${args.namespace} is not a Kubernetes name`]),
+  ];
+  return problems;
+}
+
+/** An ECS container definition (as agentContainer returns it) as a Kubernetes container. */
+export function toKubernetesContainer(definition: Record<string, unknown>): Record<string, unknown> {
+  const ports = (definition.portMappings as { containerPort: number }[] | undefined) ?? [];
+  const environment = (definition.environment as { name: string; value: string }[] | undefined) ?? [];
+  return {
+    name: definition.name,
+    image: definition.image,
+    ports: ports.map((port) => ({ containerPort: port.containerPort, protocol: "TCP" })),
+    env: environment.map((variable) => ({ name: variable.name, value: variable.value })),
+  };
+}
+
+/**
+ * One service on Kubernetes released by Argo Rollouts with the ECS services' safety: blue/green through the
+ * environment's own target groups (TargetGroupBinding), canary and staged steps through an ALB Ingress with exact
+ * weights, and analysis on the same alarm math and thresholds.
+ */
+export class KubernetesService extends pulumi.ComponentResource {
+  /** e.g. `steps 5% 10m -> 25% 10m -> 100% 15m (Argo Rollouts, ALB weights)` */
+  public readonly strategySummary: string;
+  /** The traffic stages (empty for blue/green). */
+  public readonly steps: readonly RolloutStep[];
+  public readonly rollout: k8s.apiextensions.CustomResource;
+  /** Blue/green: the active (production) and preview (test listener) target groups. */
+  public readonly activeTargetGroupArn?: pulumi.Output<string>;
+  public readonly previewTargetGroupArn?: pulumi.Output<string>;
+  public readonly activeTargetGroupArnSuffix?: pulumi.Output<string>;
+  public readonly previewTargetGroupArnSuffix?: pulumi.Output<string>;
+  /** Blue/green: the CloudWatch alarms over both target groups (dashboard, flag monitors, alerts). */
+  public readonly alarms?: DeploymentAlarms;
+  /** The service account's role (Pod Identity), for grants such as FeatureFlagStore.grantRead. */
+  public readonly podRoleName?: pulumi.Output<string>;
+  /** Canary: the Ingress whose load balancer the AWS Load Balancer Controller creates. */
+  public readonly ingressName?: string;
+  /** What a user does after Argo aborts a release. */
+  public readonly afterAbort: string;
+
+  constructor(name: string, args: KubernetesServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseBadArguments("KubernetesService", name, kubernetesServiceArgsProblems(args));
+    super("release:kubernetes:KubernetesService", name, {}, opts);
+    const env = args.environment;
+    const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
+    const blueGreen = strategy.strategy === "blue-green";
+    this.steps = blueGreen ? [] : rolloutSteps(strategy, args.steps, args.stepPauseMinutes);
+    this.strategySummary = blueGreen
+      ? `blue-green (Argo Rollouts, TargetGroupBinding) 100% at once, bake ${"bakeMinutes" in strategy ? strategy.bakeMinutes : 0}m`
+      : describeRolloutSteps(this.steps);
+    this.afterAbort =
+      `after an abort the Rollout ${args.namespace}/${name} stays Degraded on the old version until its spec is set back: ` +
+      `put the previous image back in the stack file and pulumi up (or kubectl argo rollouts undo ${name} -n ${args.namespace})`;
+
+    const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
+    const awsOpts: pulumi.CustomResourceOptions = { parent: this };
+    const namespace = args.namespace;
+    const selector = { "app.kubernetes.io/name": name };
+    const labels = { ...selector, "app.kubernetes.io/managed-by": "release-platform" };
+    const meta = (objectName: string, extra: Record<string, string> = {}) => ({ name: objectName, namespace, labels: { ...labels, ...extra } });
+    const healthCheck = args.healthCheck ?? {};
+    const timing = args.timing ?? { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 };
+    const tags = { service: name };
+
+    const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(name) }, k8sOpts);
+    if (args.podIdentity) {
+      const role = new aws.iam.Role(
+        `${name}-pod`,
+        {
+          name: physicalName([env.namePrefix, name], "pod", NAME_LIMITS.iamRole),
+          // EKS Pod Identity assumes the role for the service account's pods; it needs TagSession as well.
+          assumeRolePolicy: JSON.stringify({
+            Version: "2012-10-17",
+            Statement: [{ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }],
+          }),
+          tags,
+        },
+        awsOpts,
+      );
+      new aws.eks.PodIdentityAssociation(
+        `${name}-pod`,
+        { clusterName: args.podIdentity.clusterName, namespace, serviceAccount: name, roleArn: role.arn, tags },
+        { ...awsOpts, dependsOn: [serviceAccount] },
+      );
+      this.podRoleName = role.name;
+    }
+
+    // One Service per role the strategy gives Argo: it moves their selectors (blue/green) or the Ingress weights (canary).
+    const serviceNames = blueGreen ? { live: `${name}-active`, next: `${name}-preview` } : { live: `${name}-stable`, next: `${name}-canary` };
+    const services = [serviceNames.live, serviceNames.next].map(
+      (serviceName) =>
+        new k8s.core.v1.Service(
+          serviceName,
+          {
+            metadata: meta(serviceName),
+            spec: { type: "ClusterIP", selector, ports: [{ name: "http", port: args.port, targetPort: args.port, protocol: "TCP" }] },
+          },
+          k8sOpts,
+        ),
+    );
+    const nextServiceUrl = `http://${serviceNames.next}.${namespace}.svc.cluster.local:${args.port}`;
+
+    let loadBalancerArg: Record<string, unknown>;
+    let newTargetGroupArg: Record<string, unknown>;
+    if (blueGreen) {
+      const targetGroup = (role: "active" | "preview") =>
+        new aws.lb.TargetGroup(
+          `${name}-${role}`,
+          {
+            // The port is in the name: a new port creates the new group before the old one goes.
+            name: physicalName([env.namePrefix, name], `${args.port}-${role === "active" ? "a" : "p"}`, NAME_LIMITS.targetGroup),
+            targetType: "ip",
+            protocol: "HTTP",
+            port: args.port,
+            vpcId: env.vpcId,
+            deregistrationDelay: args.deregistrationDelaySeconds ?? 30,
+            healthCheck: targetGroupHealthCheck(healthCheck),
+            tags: { ...tags, role },
+          },
+          awsOpts,
+        );
+      const active = targetGroup("active");
+      const preview = targetGroup("preview");
+      const conditions = listenerRuleConditions(args.pathPatterns ?? [], args.hostHeaders ?? []);
+      // Argo switches Service selectors, not listener weights: each rule forwards to one group and nothing rewrites it.
+      new aws.lb.ListenerRule(
+        `${name}-production`,
+        { listenerArn: env.productionListenerArn, priority: args.priority, conditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: active.arn, weight: 100 }] } }], tags },
+        awsOpts,
+      );
+      new aws.lb.ListenerRule(
+        `${name}-test`,
+        { listenerArn: env.testListenerArn, priority: args.priority, conditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: preview.arn, weight: 100 }] } }], tags },
+        awsOpts,
+      );
+      [
+        { service: services[0], targetGroup: active, role: "active" },
+        { service: services[1], targetGroup: preview, role: "preview" },
+      ].forEach(({ service, targetGroup: group, role }) => {
+        new k8s.apiextensions.CustomResource(
+          `${name}-${role}-binding`,
+          {
+            apiVersion: "elbv2.k8s.aws/v1beta1",
+            kind: "TargetGroupBinding",
+            metadata: meta(`${name}-${role}`),
+            spec: { serviceRef: { name: service.metadata.name, port: args.port }, targetGroupARN: group.arn, targetType: "ip" },
+          },
+          // targetGroupARN and targetType are immutable in the controller's webhook: a new group means a new binding.
+          { ...k8sOpts, replaceOnChanges: ["spec.targetGroupARN", "spec.targetType"], deleteBeforeReplace: true },
+        );
+      });
+      // Targets are pod IPs: the load balancer's group must reach the pods' group on the container port, both ways.
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-lb-to-pods`,
+        {
+          securityGroupId: env.loadBalancerSecurityGroupId,
+          description: `To the pods of ${name}`,
+          ipProtocol: "tcp",
+          fromPort: args.port,
+          toPort: args.port,
+          referencedSecurityGroupId: args.podSecurityGroupId,
+        },
+        awsOpts,
+      );
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-pods-from-lb`,
+        {
+          securityGroupId: args.podSecurityGroupId!,
+          description: `${name} from the load balancer`,
+          ipProtocol: "tcp",
+          fromPort: args.port,
+          toPort: args.port,
+          referencedSecurityGroupId: env.loadBalancerSecurityGroupId,
+        },
+        awsOpts,
+      );
+      this.activeTargetGroupArn = active.arn;
+      this.previewTargetGroupArn = preview.arn;
+      this.activeTargetGroupArnSuffix = active.arnSuffix;
+      this.previewTargetGroupArnSuffix = preview.arnSuffix;
+      this.alarms = new DeploymentAlarms(
+        `${name}-alarms`,
+        {
+          serviceName: name,
+          namePrefix: env.namePrefix,
+          loadBalancerArnSuffix: env.loadBalancerArnSuffix,
+          targetGroupArnSuffixes: [active.arnSuffix, preview.arnSuffix],
+          alertTopicArn: env.alertTopicArn,
+          ...args.alarms,
+          timing,
+        },
+        { parent: this },
+      );
+      loadBalancerArg = { name: LOAD_BALANCER_ARG, value: env.loadBalancerArnSuffix };
+      newTargetGroupArg = { name: TARGET_GROUP_ARG, value: preview.arnSuffix };
+    } else {
+      this.ingressName = name;
+      const ingressSubnets = pulumi.output(args.ingressSubnetIds!).apply((ids) => ids.join(","));
+      const https = args.certificateArn !== undefined;
+      const rootAction = JSON.stringify({
+        type: "forward",
+        forwardConfig: { targetGroups: [{ serviceName: serviceNames.live, servicePort: String(args.port), weight: 100 }] },
+      });
+      const actionAnnotation = `alb.ingress.kubernetes.io/actions.${serviceNames.live}`;
+      const paths = (args.pathPatterns?.length ? args.pathPatterns : ["/*"]).map((path) => ({
+        path,
+        // The controller takes ALB wildcards (/catalog/*) with ImplementationSpecific.
+        pathType: "ImplementationSpecific",
+        backend: { service: { name: serviceNames.live, port: { name: "use-annotation" } } },
+      }));
+      const hosts = args.hostHeaders?.length ? args.hostHeaders : [undefined];
+      new k8s.networking.v1.Ingress(
+        `${name}-ingress`,
+        {
+          metadata: {
+            ...meta(name),
+            annotations: pulumi.all([ingressSubnets, pulumi.output(args.certificateArn ?? "")]).apply(([subnets, certificate]) => ({
+              // One controller-managed load balancer per environment; a Pulumi-owned ALB cannot be handed to an Ingress.
+              "alb.ingress.kubernetes.io/group.name": env.namePrefix,
+              "alb.ingress.kubernetes.io/scheme": args.internal ? "internal" : "internet-facing",
+              "alb.ingress.kubernetes.io/target-type": "ip",
+              "alb.ingress.kubernetes.io/subnets": subnets,
+              "alb.ingress.kubernetes.io/inbound-cidrs": (args.allowedCidrs ?? ["0.0.0.0/0"]).join(","),
+              "alb.ingress.kubernetes.io/listen-ports": JSON.stringify(https ? [{ HTTPS: 443 }] : [{ HTTP: 80 }]),
+              ...(https ? { "alb.ingress.kubernetes.io/certificate-arn": certificate, "alb.ingress.kubernetes.io/ssl-policy": TLS13_POLICY } : {}),
+              "alb.ingress.kubernetes.io/healthcheck-path": healthCheck.path ?? "/",
+              "alb.ingress.kubernetes.io/success-codes": healthCheck.matcher ?? "200-399",
+              "alb.ingress.kubernetes.io/healthcheck-interval-seconds": String(healthCheck.intervalSeconds ?? 15),
+              "alb.ingress.kubernetes.io/healthcheck-timeout-seconds": String(healthCheck.timeoutSeconds ?? 5),
+              "alb.ingress.kubernetes.io/healthy-threshold-count": String(healthCheck.healthyThreshold ?? 2),
+              "alb.ingress.kubernetes.io/unhealthy-threshold-count": String(healthCheck.unhealthyThreshold ?? 3),
+              "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${args.deregistrationDelaySeconds ?? 30}`,
+              "alb.ingress.kubernetes.io/load-balancer-attributes": `deletion_protection.enabled=${env.tier === "production"},routing.http.drop_invalid_header_fields.enabled=true`,
+              [actionAnnotation]: rootAction,
+            })),
+          },
+          spec: {
+            ingressClassName: "alb",
+            rules: hosts.map((host) => ({ ...(host ? { host } : {}), http: { paths } })),
+          },
+        },
+        // Argo rewrites the action's weights during every release; Pulumi must not put them back.
+        { ...k8sOpts, ignoreChanges: [`metadata.annotations["${actionAnnotation}"]`] },
+      );
+      // Argo fills these once the controller has made the load balancer; they name the canary's own target group.
+      loadBalancerArg = { name: LOAD_BALANCER_ARG, valueFrom: { fieldRef: { fieldPath: "status.alb.loadBalancer.fullName" } } };
+      newTargetGroupArg = { name: TARGET_GROUP_ARG, valueFrom: { fieldRef: { fieldPath: "status.alb.canaryTargetGroup.fullName" } } };
+    }
+
+    const alarmDefinitions = analysisAlarms(args.alarms, timing.periodSeconds);
+    const template = (templateName: string, metrics: Record<string, unknown>[], templateArgs: string[]) =>
+      new k8s.apiextensions.CustomResource(
+        `${name}-${templateName}`,
+        {
+          apiVersion: "argoproj.io/v1alpha1",
+          kind: "AnalysisTemplate",
+          metadata: meta(`${name}-${templateName}`),
+          spec: { ...(templateArgs.length > 0 ? { args: templateArgs.map((arg) => ({ name: arg })) } : {}), metrics },
+        },
+        k8sOpts,
+      );
+    const alarmArgs = [LOAD_BALANCER_ARG, TARGET_GROUP_ARG];
+    const templates: k8s.apiextensions.CustomResource[] = [];
+    // Measured every period for as long as the new version takes traffic: aborts the moment an alarm would fire.
+    templates.push(template("alarms", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing)), alarmArgs));
+    const gate = args.alarmGate ?? true;
+    if (gate) templates.push(template("alarm-gate", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, 1)), alarmArgs));
+    if (args.smokeTest) {
+      templates.push(
+        template(
+          "smoke",
+          [
+            {
+              name: "smoke-test",
+              count: 1,
+              failureLimit: 0,
+              provider: {
+                job: {
+                  spec: {
+                    backoffLimit: 0,
+                    template: {
+                      spec: {
+                        restartPolicy: "Never",
+                        containers: [{ name: "smoke", image: SMOKE_IMAGE, command: ["sh", "-c", smokeScript(nextServiceUrl, args.smokeTest)] }],
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          ],
+          [],
+        ),
+      );
+    }
+    const withArgs = (templateName: string) => ({ templates: [{ templateName: `${name}-${templateName}` }], args: [loadBalancerArg, newTargetGroupArg] });
+    const smokeRef = { templates: [{ templateName: `${name}-smoke` }] };
+
+    let strategySpec: Record<string, unknown>;
+    if (blueGreen) {
+      const bakeMinutes = strategy.bakeMinutes;
+      const bake =
+        bakeMinutes > 0
+          ? template("bake", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, Math.max(1, Math.ceil((bakeMinutes * 60) / timing.periodSeconds)))), alarmArgs)
+          : undefined;
+      if (bake) templates.push(bake);
+      const activeTargetGroupArg = { name: TARGET_GROUP_ARG, value: this.activeTargetGroupArnSuffix };
+      const before = [...(args.smokeTest ? smokeRef.templates : []), ...(gate ? [{ templateName: `${name}-alarm-gate` }] : [])];
+      strategySpec = {
+        blueGreen: {
+          activeService: serviceNames.live,
+          previewService: serviceNames.next,
+          autoPromotionEnabled: true,
+          ...(before.length > 0 ? { prePromotionAnalysis: { templates: before, args: gate ? [loadBalancerArg, newTargetGroupArg] : [] } } : {}),
+          // After the switch the active group holds the new version: the bake judges it there and switches back on failure.
+          ...(bake ? { postPromotionAnalysis: { templates: [{ templateName: `${name}-bake` }], args: [loadBalancerArg, activeTargetGroupArg] } } : {}),
+        },
+      };
+    } else {
+      const steps: Record<string, unknown>[] = [];
+      if (args.smokeTest) {
+        // One pod of the new version with no user traffic yet: the smoke test calls it through the canary Service.
+        steps.push({ setCanaryScale: { replicas: 1 } }, { analysis: smokeRef }, { setCanaryScale: { matchTrafficWeight: true } });
+      }
+      const firstWeight = steps.length;
+      this.steps.forEach((stage, index) => {
+        if (gate && index === this.steps.length - 1 && stage.percent === 100) steps.push({ analysis: withArgs("alarm-gate") });
+        steps.push({ setWeight: stage.percent });
+        if (stage.pauseMinutes > 0) steps.push({ pause: { duration: `${stage.pauseMinutes}m` } });
+      });
+      strategySpec = {
+        canary: {
+          stableService: serviceNames.live,
+          canaryService: serviceNames.next,
+          trafficRouting: { alb: { ingress: name, servicePort: args.port } },
+          analysis: { ...withArgs("alarms"), startingStep: firstWeight },
+          steps,
+        },
+      };
+    }
+
+    const cpu = args.cpu ?? 256;
+    const memory = args.memory ?? 512;
+    const desiredCount = args.desiredCount ?? 1;
+    const scaling = args.autoscaling ?? { min: desiredCount, max: desiredCount, cpuTargetPercent: 60 };
+    const probe = (initialDelaySeconds: number) => ({
+      // Kubernetes counts 200-399 as healthy, the target groups' default matcher.
+      httpGet: { path: healthCheck.path ?? "/", port: args.port },
+      initialDelaySeconds,
+      periodSeconds: healthCheck.intervalSeconds ?? 15,
+      timeoutSeconds: healthCheck.timeoutSeconds ?? 5,
+      failureThreshold: healthCheck.unhealthyThreshold ?? 3,
+    });
+    const environmentVariables = Object.entries(args.environmentVariables ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    const container = pulumi
+      .all([pulumi.output(args.image), pulumi.all(environmentVariables.map(([key, value]) => pulumi.output(value).apply((v) => ({ name: key, value: v }))))])
+      .apply(([image, env]) => ({
+        name: "app",
+        image,
+        ports: [{ name: "http", containerPort: args.port, protocol: "TCP" }],
+        env,
+        // ECS CPU units: 1024 is one vCPU, 1000m in Kubernetes.
+        resources: {
+          requests: { cpu: `${Math.round((cpu * 1000) / 1024)}m`, memory: `${memory}Mi` },
+          limits: { cpu: `${Math.round((cpu * 1000) / 1024)}m`, memory: `${memory}Mi` },
+        },
+        readinessProbe: probe(0),
+        // As ECS's 60 s health-check grace period: a slow start is not a dead container.
+        livenessProbe: probe(60),
+      }));
+    const sidecars = pulumi.all((args.sidecars ?? []).map((sidecar) => pulumi.output(sidecar.definition).apply((definition) => toKubernetesContainer(definition))));
+    const autoscaled = scaling.max > scaling.min;
+    this.rollout = new k8s.apiextensions.CustomResource(
+      `${name}-rollout`,
+      {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "Rollout",
+        metadata: meta(name),
+        spec: {
+          replicas: autoscaled ? Math.max(scaling.min, Math.min(scaling.max, desiredCount)) : desiredCount,
+          revisionHistoryLimit: 3,
+          // Pods that never become ready abort the release, as ECS's deployment fails and rolls back.
+          progressDeadlineSeconds: 600,
+          progressDeadlineAbort: true,
+          selector: { matchLabels: selector },
+          template: {
+            metadata: { labels },
+            spec: { serviceAccountName: name, containers: pulumi.all([container, sidecars]).apply(([app, others]) => [app, ...others]) },
+          },
+          strategy: strategySpec,
+        },
+      },
+      {
+        ...k8sOpts,
+        dependsOn: [serviceAccount, ...services, ...templates],
+        // The HorizontalPodAutoscaler owns the count once the Rollout exists.
+        ...(autoscaled ? { ignoreChanges: ["spec.replicas"] } : {}),
+      },
+    );
+    if (autoscaled) {
+      new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${name}-hpa`,
+        {
+          metadata: meta(name),
+          spec: {
+            scaleTargetRef: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name },
+            minReplicas: Math.max(1, scaling.min),
+            maxReplicas: scaling.max,
+            metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: scaling.cpuTargetPercent } } }],
+          },
+        },
+        { ...k8sOpts, dependsOn: [this.rollout] },
+      );
+    }
+    // Voluntary disruptions (node drains) take one pod at a time, never the whole service.
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(name), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, k8sOpts);
+
+    this.registerOutputs({
+      strategy: this.strategySummary,
+      afterAbort: this.afterAbort,
+      activeTargetGroupArn: this.activeTargetGroupArn,
+      previewTargetGroupArn: this.previewTargetGroupArn,
+      ingress: this.ingressName,
+    });
+  }
+}
