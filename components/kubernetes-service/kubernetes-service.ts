@@ -163,7 +163,7 @@ export class KubernetesService extends pulumi.ComponentResource {
       : describeRolloutSteps(this.steps);
     this.afterAbort =
       `after an abort the Rollout ${args.namespace}/${name} stays Degraded on the old version until its spec is set back: ` +
-      `put the previous image back in the stack file and pulumi up (or kubectl argo rollouts undo ${name} -n ${args.namespace})`;
+      `put the previous image back in the stack file and pulumi up, or fix the image and pulumi up (kubectl argo rollouts undo ${name} -n ${args.namespace} alone is undone by the next pulumi up)`;
 
     const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
     const awsOpts: pulumi.CustomResourceOptions = { parent: this };
@@ -411,12 +411,9 @@ export class KubernetesService extends pulumi.ComponentResource {
 
     let strategySpec: Record<string, unknown>;
     if (blueGreen) {
-      const bakeMinutes = strategy.bakeMinutes;
-      const bake =
-        bakeMinutes > 0
-          ? template("bake", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, Math.max(1, Math.ceil((bakeMinutes * 60) / timing.periodSeconds)))), alarmArgs)
-          : undefined;
-      if (bake) templates.push(bake);
+      // At least one period after the switch even without a bake: the new version is always judged under user traffic.
+      const measurements = Math.max(1, Math.ceil((strategy.bakeMinutes * 60) / timing.periodSeconds));
+      templates.push(template("bake", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, measurements)), alarmArgs));
       const activeTargetGroupArg = { name: TARGET_GROUP_ARG, value: this.activeTargetGroupArnSuffix };
       const before = [...(args.smokeTest ? smokeRef.templates : []), ...(gate ? [{ templateName: `${name}-alarm-gate` }] : [])];
       strategySpec = {
@@ -426,7 +423,7 @@ export class KubernetesService extends pulumi.ComponentResource {
           autoPromotionEnabled: true,
           ...(before.length > 0 ? { prePromotionAnalysis: { templates: before, args: gate ? [loadBalancerArg, newTargetGroupArg] : [] } } : {}),
           // After the switch the active group holds the new version: the bake judges it there and switches back on failure.
-          ...(bake ? { postPromotionAnalysis: { templates: [{ templateName: `${name}-bake` }], args: [loadBalancerArg, activeTargetGroupArg] } } : {}),
+          postPromotionAnalysis: { templates: [{ templateName: `${name}-bake` }], args: [loadBalancerArg, activeTargetGroupArg] },
         },
       };
     } else {

@@ -2,6 +2,8 @@ import { alarmHasActions } from "./alarm-has-actions";
 import { blueGreenRuleIgnoresActions } from "./blue-green-rule-ignores-actions";
 import { hookInvokeRoleIsEcsOnly } from "./hook-invoke-role-is-ecs-only";
 import { hookLambdaHasTimeout } from "./hook-lambda-has-timeout";
+import { kubernetesManifestValid } from "./kubernetes-manifest-valid";
+import { kubernetesServiceHasAnalysis } from "./kubernetes-service-has-analysis";
 import { listenerUsesTls13 } from "./listener-uses-tls13";
 import { logGroupHasRetention } from "./log-group-has-retention";
 import { onlyLoadBalancerOpenToInternet } from "./only-load-balancer-open-to-internet";
@@ -27,6 +29,8 @@ export const RULES: readonly Rule[] = [
   hookInvokeRoleIsEcsOnly,
   productionStatefulResourcesProtected,
   productionImagePinned,
+  kubernetesServiceHasAnalysis,
+  kubernetesManifestValid,
 ];
 
 export type { PolicyResource, Rule, StackContext, Tier } from "./types";

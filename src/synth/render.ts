@@ -134,9 +134,37 @@ function summary(resource: SynthResource, names: ReadonlyMap<string, string>): s
     }
     case "aws:ecs/cluster:Cluster":
       return `container insights ${String(get(inputs, "settings", 0, "value"))}`;
+    case "release:kubernetes:KubernetesService":
+      return String(outputs.strategy ?? "");
+    case "kubernetes:argoproj.io/v1alpha1:Rollout":
+      return rolloutSummary(inputs);
+    case "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding":
+      return `Service ${String(get(inputs, "spec", "serviceRef", "name"))}:${String(get(inputs, "spec", "serviceRef", "port"))} -> ${names.get(String(get(inputs, "spec", "targetGroupARN"))) ?? "?"} (${String(get(inputs, "spec", "targetType"))})`;
+    case "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate":
+      return ((get(inputs, "spec", "metrics") as Inputs[] | undefined) ?? [])
+        .map((metric) => `${String(metric.name)}${metric.failureCondition ? ` fails if ${String(metric.failureCondition)}` : ""}${metric.count ? ` x${String(metric.count)}` : ""}`)
+        .join("; ");
     default:
       return typeof inputs.name === "string" ? inputs.name : "";
   }
+}
+
+/** An Argo Rollout in one line: replicas, image, and the traffic plan with its analysis. */
+function rolloutSummary(inputs: Inputs): string {
+  const image = String(get(inputs, "spec", "template", "spec", "containers", 0, "image") ?? "");
+  const head = `replicas ${String(get(inputs, "spec", "replicas"))} ${image}`;
+  const templates = (analysis: unknown) => ((get((analysis ?? {}) as Inputs, "templates") as Inputs[] | undefined) ?? []).map((t) => String(t.templateName)).join("+");
+  const blueGreen = get(inputs, "spec", "strategy", "blueGreen") as Inputs | undefined;
+  if (blueGreen) {
+    return `${head}, blue-green ${String(blueGreen.activeService)}/${String(blueGreen.previewService)}, before promotion ${templates(blueGreen.prePromotionAnalysis) || "nothing"}, after ${templates(blueGreen.postPromotionAnalysis) || "nothing"}`;
+  }
+  const steps = ((get(inputs, "spec", "strategy", "canary", "steps") as Inputs[] | undefined) ?? []).map((step) => {
+    if (step.setWeight !== undefined) return `${String(step.setWeight)}%`;
+    if (step.pause !== undefined) return `pause ${String(get(step, "pause", "duration"))}`;
+    if (step.analysis !== undefined) return `analysis ${templates(step.analysis)}`;
+    return step.setCanaryScale !== undefined ? `canary scale ${JSON.stringify(step.setCanaryScale)}` : Object.keys(step).join(",");
+  });
+  return `${head}, canary ${steps.join(" -> ")}, throughout ${templates(get(inputs, "spec", "strategy", "canary", "analysis")) || "nothing"}`;
 }
 
 /** People's view: the component tree with each resource's key settings, then outputs and diagnostics. */
