@@ -94,6 +94,20 @@ const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [Po
     pass: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ image: "repo/app:1.2.3" }]) }), production()],
     fail: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ image: "repo/app:latest" }]) }), production()],
   },
+  "kubernetes-service-has-analysis": (() => {
+    const query = (metricName: string) => ({ metricStat: { metric: { namespace: "AWS/ApplicationELB", metricName } } });
+    const template = (name: string, ...metrics: string[]) =>
+      res("kubernetes:argoproj.io/v1alpha1:AnalysisTemplate", { metadata: { name, namespace: "shop" }, spec: { metrics: [{ name: "m", provider: { cloudWatch: { metricDataQueries: metrics.map(query) } } }] } }, {}, name);
+    const rollout = res("kubernetes:argoproj.io/v1alpha1:Rollout", { metadata: { name: "web", namespace: "shop" }, spec: { strategy: { canary: { analysis: { templates: [{ templateName: "t" }] } } } } });
+    return {
+      pass: [rollout, production(template("t", "RequestCount", "HTTPCode_Target_5XX_Count", "TargetResponseTime"))],
+      fail: [rollout, production(template("t", "RequestCount", "HTTPCode_Target_5XX_Count"))],
+    };
+  })(),
+  "kubernetes-manifest-valid": {
+    pass: [res("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", { apiVersion: "elbv2.k8s.aws/v1beta1", kind: "TargetGroupBinding", metadata: { name: "web", namespace: "shop" }, spec: { serviceRef: { name: "web", port: 80 }, targetGroupARN: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef", targetType: "ip" } }), production()],
+    fail: [res("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", { apiVersion: "elbv2.k8s.aws/v1beta1", kind: "TargetGroupBinding", metadata: { name: "web", namespace: "shop" }, spec: { serviceRef: { name: "web" }, targetGroupARN: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef", targetType: "pod" } }), production()],
+  },
 };
 
 describe("every rule has a passing and a failing fixture", () => {

@@ -1,0 +1,373 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toFlagdDocument } from "../components/feature-flag-store/documents";
+import { rolloutSteps, smokeScript, stepsProblems } from "../components/kubernetes-service/plan";
+import { policyResources } from "../policy/from-synth";
+import { kubernetesManifestValid } from "../policy/rules/kubernetes-manifest-valid";
+import { kubernetesServiceHasAnalysis } from "../policy/rules/kubernetes-service-has-analysis";
+import type { SynthDocument, SynthResource } from "../src/synth/capture";
+import { renderJson, renderTree } from "../src/synth/render";
+import { PROJECT_ROOT } from "../src/synth/run";
+import { configError, load, resource, resourcesOf, setPath, type StackConfig, synth } from "./helpers";
+
+const EXAMPLE = join(PROJECT_ROOT, "examples/kubernetes/Pulumi.eks.yaml");
+const exampleConfig = (): StackConfig => structuredClone((parse(readFileSync(EXAMPLE, "utf8")) as { config: StackConfig }).config);
+const ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout";
+const TEMPLATE = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate";
+const BINDING = "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding";
+const TARGET_GROUP = "aws:lb/targetGroup:TargetGroup";
+type Json = Record<string, any>;
+
+let example: SynthDocument;
+beforeAll(async () => {
+  example = await synth(exampleConfig(), "eks");
+});
+
+const inputs = (document: SynthDocument, type: string, name: string) => resource(document, type, name).inputs as Json;
+
+describe("a stack with an ECS service and two Kubernetes services", () => {
+  it("synthesizes both runtimes: the ECS service, Rollouts, Services, bindings, Ingress, PDBs and autoscalers in the stack's namespace", () => {
+    expect(resource(example, "aws:ecs/service:Service", "checkout-service").inputs.name).toBe("checkout");
+    expect(resourcesOf(example, ROLLOUT).map((r) => r.name).sort()).toEqual(["catalog-rollout", "search-rollout"]);
+    for (const type of ["kubernetes:core/v1:Service", ROLLOUT, TEMPLATE, BINDING, "kubernetes:policy/v1:PodDisruptionBudget", "kubernetes:networking.k8s.io/v1:Ingress"]) {
+      for (const r of resourcesOf(example, type)) expect((r.inputs as Json).metadata.namespace, r.name).toBe("shop");
+    }
+    expect(resourcesOf(example, "kubernetes:core/v1:Namespace").map((r) => (r.inputs as Json).metadata.name)).toEqual(["shop"]);
+    // Every Kubernetes object goes through the cluster's provider, never an ambient kubeconfig.
+    for (const r of example.resources.filter((candidate) => candidate.type.startsWith("kubernetes:"))) {
+      expect(r.provider, r.name).toContain("pulumi:providers:kubernetes::cluster");
+    }
+    const catalog = inputs(example, ROLLOUT, "catalog-rollout");
+    expect(catalog.spec.template.spec.containers[0]).toMatchObject({
+      image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/catalog:2.3.0",
+      ports: [{ containerPort: 3000 }],
+      resources: { requests: { cpu: "1000m", memory: "2048Mi" }, limits: { cpu: "1000m", memory: "2048Mi" } },
+      readinessProbe: { httpGet: { path: "/catalog/health", port: 3000 } },
+      livenessProbe: { httpGet: { path: "/catalog/health", port: 3000 } },
+    });
+    const search = inputs(example, ROLLOUT, "search-rollout");
+    expect(search.spec.template.spec.containers[0].env).toContainEqual({ name: "LOG_LEVEL", value: "info" });
+    expect(inputs(example, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "search-hpa").spec).toMatchObject({
+      scaleTargetRef: { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", name: "search" },
+      minReplicas: 4,
+      maxReplicas: 16,
+    });
+    expect(resource(example, ROLLOUT, "search-rollout").options.ignoreChanges).toEqual(["spec.replicas"]);
+  });
+
+  it("the Rollout's steps are the stack file's steps, each paused as configured, the final 100% pausing for the bake", () => {
+    const steps = inputs(example, ROLLOUT, "search-rollout").spec.strategy.canary.steps as Json[];
+    const traffic = steps.filter((step) => step.setWeight !== undefined || step.pause !== undefined).map((step) => step.setWeight ?? step.pause.duration);
+    expect(traffic).toEqual([5, "10m", 10, "10m", 25, "10m", 50, "30m", 100, "15m"]);
+  });
+
+  it("canary weights move through Argo's ALB routing on an Ingress whose action Pulumi leaves to Argo", () => {
+    const canary = inputs(example, ROLLOUT, "search-rollout").spec.strategy.canary;
+    expect(canary).toMatchObject({ stableService: "search-stable", canaryService: "search-canary", trafficRouting: { alb: { ingress: "search", servicePort: 8080 } } });
+    const ingress = resource(example, "kubernetes:networking.k8s.io/v1:Ingress", "search-ingress");
+    const spec = (ingress.inputs as Json).spec;
+    expect(spec.ingressClassName).toBe("alb");
+    expect(spec.rules[0].http.paths[0]).toEqual({
+      path: "/search/*",
+      pathType: "ImplementationSpecific",
+      backend: { service: { name: "search-stable", port: { name: "use-annotation" } } },
+    });
+    expect(ingress.options.ignoreChanges).toEqual(['metadata.annotations["alb.ingress.kubernetes.io/actions.search-stable"]']);
+    expect((ingress.inputs as Json).metadata.annotations["alb.ingress.kubernetes.io/certificate-arn"]).toMatch(/^arn:aws:acm:/);
+  });
+
+  it("each TargetGroupBinding binds a target group of this stack to the Service Argo uses for that role, behind the matching listener", () => {
+    const rollout = inputs(example, ROLLOUT, "catalog-rollout").spec.strategy.blueGreen;
+    const groupsByArn = new Map(resourcesOf(example, TARGET_GROUP).map((group) => [group.outputs.arn, group]));
+    const listeners = Object.fromEntries(
+      resourcesOf(example, "aws:lb/listener:Listener").map((listener) => [listener.name, listener.outputs.arn]),
+    );
+    const bindings = resourcesOf(example, BINDING);
+    expect(bindings.map((binding) => binding.name).sort()).toEqual(["catalog-active-binding", "catalog-preview-binding"]);
+    for (const [role, service, listener] of [
+      ["active", rollout.activeService, "eks-production"],
+      ["preview", rollout.previewService, "eks-test"],
+    ]) {
+      const spec = inputs(example, BINDING, `catalog-${role}-binding`).spec;
+      const group = groupsByArn.get(spec.targetGroupARN);
+      expect(group?.name, `${role} binding's group is in this stack`).toBe(`catalog-${role}`);
+      expect(spec.serviceRef).toEqual({ name: service, port: 3000 });
+      expect(spec.targetType).toBe("ip");
+      expect((group!.inputs as Json).targetType).toBe("ip");
+      const rule = inputs(example, "aws:lb/listenerRule:ListenerRule", role === "active" ? "catalog-production" : "catalog-test");
+      expect(rule.listenerArn).toBe(listeners[listener]);
+      expect(rule.actions[0].forward.targetGroups).toEqual([{ arn: spec.targetGroupARN, weight: 100 }]);
+      expect(resource(example, BINDING, `catalog-${role}-binding`).options).toMatchObject({ ignoreChanges: [] });
+    }
+  });
+
+  it("the load balancer reaches the pods' security group on the container port, and the pods admit it", () => {
+    const lb = resource(example, "aws:ec2/securityGroup:SecurityGroup", "eks-lb").outputs.id;
+    expect(inputs(example, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", "catalog-lb-to-pods")).toMatchObject({
+      securityGroupId: lb,
+      referencedSecurityGroupId: "sg-0e1b2c3d4e5f60719",
+      fromPort: 3000,
+      toPort: 3000,
+    });
+    expect(inputs(example, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "catalog-pods-from-lb")).toMatchObject({
+      securityGroupId: "sg-0e1b2c3d4e5f60719",
+      referencedSecurityGroupId: lb,
+      fromPort: 3000,
+    });
+  });
+});
+
+describe("analysis on the same alarm math", () => {
+  const metric = (document: SynthDocument, template: string, name: string) =>
+    (inputs(document, TEMPLATE, template).spec.metrics as Json[]).find((candidate) => candidate.name === name)!;
+  const threshold = (condition: string) => Number(/\{# [<>]=? ([\d.]+)\}/.exec(condition)![1]);
+  const returned = (queries: Json[]) => queries.find((query) => query.returnData === true);
+
+  const measured = (queries: Json[]) => [...new Set(queries.filter((query) => query.metric ?? query.metricStat).map((query) => {
+    const stat = query.metric ?? query.metricStat;
+    return `${stat.namespace ?? stat.metric.namespace} ${stat.metricName ?? stat.metric.metricName} ${stat.stat} ${stat.period}`;
+  }))];
+
+  it("blue/green: thresholds, metrics and error-rate math equal the service's CloudWatch alarms", () => {
+    for (const [kind, alarm] of [
+      ["error-rate", "catalog-alarms-error-rate"],
+      ["p99-latency", "catalog-alarms-p99-latency"],
+      ["unhealthy-hosts", "catalog-alarms-unhealthy-hosts"],
+    ]) {
+      const cloudWatch = inputs(example, "aws:cloudwatch/metricAlarm:MetricAlarm", alarm);
+      for (const template of ["catalog-alarms", "catalog-alarm-gate", "catalog-bake"]) {
+        const analysis = metric(example, template, kind);
+        const queries = analysis.provider.cloudWatch.metricDataQueries as Json[];
+        expect(threshold(analysis.failureCondition), `${template} ${kind}`).toBe(cloudWatch.threshold);
+        expect(Number(/>= (\d+)$/.exec(analysis.failureCondition)![1]), `${template} ${kind} datapoints`).toBe(cloudWatch.datapointsToAlarm);
+        expect(measured(queries)).toEqual(measured(cloudWatch.metricQueries));
+      }
+    }
+    expect(returned(metric(example, "catalog-alarms", "error-rate").provider.cloudWatch.metricDataQueries).expression).toBe(
+      returned(inputs(example, "aws:cloudwatch/metricAlarm:MetricAlarm", "catalog-alarms-error-rate").metricQueries).expression,
+    );
+    expect(threshold(metric(example, "catalog-alarms", "error-rate").failureCondition)).toBe(2);
+    expect(threshold(metric(example, "catalog-alarms", "p99-latency").failureCondition)).toBe(1.2);
+  });
+
+  it("canary: thresholds equal the alarm thresholds the service's config resolves to", () => {
+    const search = load(exampleConfig(), "eks").services.find((service) => service.name === "search")!;
+    expect(threshold(metric(example, "search-alarms", "error-rate").failureCondition)).toBe(search.alarms.errorRatePercent);
+    expect(threshold(metric(example, "search-alarms", "p99-latency").failureCondition)).toBe(search.alarms.p99LatencyMs / 1000);
+    const errorRate = metric(example, "search-alarms", "error-rate").provider.cloudWatch.metricDataQueries as Json[];
+    expect(returned(errorRate).expression).toBe(`IF(requests >= ${search.alarms.minRequests}, 100 * errors / requests, 0)`);
+  });
+
+  it("is judged on the new version's own target group: canary from the Rollout's ALB status, blue/green preview before and active after promotion", () => {
+    const canary = inputs(example, ROLLOUT, "search-rollout").spec.strategy.canary.analysis;
+    expect(canary.args).toContainEqual({ name: "target-group", valueFrom: { fieldRef: { fieldPath: "status.alb.canaryTargetGroup.fullName" } } });
+    const dimensions = (metric(example, "search-alarms", "error-rate").provider.cloudWatch.metricDataQueries as Json[])
+      .filter((query) => query.metricStat)
+      .map((query) => query.metricStat.metric.dimensions);
+    for (const list of dimensions) expect(list).toEqual([{ name: "LoadBalancer", value: "{{args.load-balancer}}" }, { name: "TargetGroup", value: "{{args.target-group}}" }]);
+    const blueGreen = inputs(example, ROLLOUT, "catalog-rollout").spec.strategy.blueGreen;
+    const suffix = (name: string) => resource(example, TARGET_GROUP, name).outputs.arnSuffix;
+    expect(blueGreen.prePromotionAnalysis.args).toContainEqual({ name: "target-group", value: suffix("catalog-preview") });
+    expect(blueGreen.postPromotionAnalysis.args).toContainEqual({ name: "target-group", value: suffix("catalog-active") });
+    expect(blueGreen.prePromotionAnalysis.templates.map((t: Json) => t.templateName)).toEqual(["catalog-smoke", "catalog-alarm-gate"]);
+  });
+
+  it("the smoke test runs before any user traffic and the alarm gate right before the final promotion", () => {
+    const steps = inputs(example, ROLLOUT, "search-rollout").spec.strategy.canary.steps as Json[];
+    const smoke = steps.findIndex((step) => step.analysis?.templates[0].templateName === "search-smoke");
+    const firstWeight = steps.findIndex((step) => step.setWeight !== undefined);
+    expect(smoke).toBeGreaterThanOrEqual(0);
+    expect(smoke).toBeLessThan(firstWeight);
+    const gate = steps.findIndex((step) => step.analysis?.templates[0].templateName === "search-alarm-gate");
+    expect(steps[gate + 1]).toEqual({ setWeight: 100 });
+    const job = metric(example, "search-smoke", "smoke-test").provider.job.spec.template.spec.containers[0];
+    expect(job.command[2]).toContain("http://search-canary.shop.svc.cluster.local:8080$path");
+  });
+});
+
+describe("the smoke-test job's script", () => {
+  let server: Server;
+  let base: string;
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      response.statusCode = request.url === "/ok" ? 200 : 500;
+      response.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  /** The job's shell and curl against a real server in this process (so not spawnSync, which would block it). */
+  const run = (paths: string[], minSuccessRate: number) =>
+    new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const child = spawn("sh", ["-c", smokeScript(base, { paths, samples: 3, minSuccessRate, timeoutMs: 2000 })]);
+      let stdout = "";
+      child.stdout.on("data", (chunk) => (stdout += String(chunk)));
+      child.on("close", (status) => resolve({ status, stdout }));
+    });
+
+  it("passes when the share of 2xx/3xx reaches minSuccessRate, as the ECS hook decides", async () => {
+    const result = await run(["/ok"], 1);
+    expect(result.stdout).toContain("3 of 3 answered 2xx/3xx, 3 required");
+    expect(result.status).toBe(0);
+  });
+  it("fails the analysis when too many answers are errors", async () => {
+    const result = await run(["/ok", "/broken"], 0.95);
+    expect(result.stdout).toContain("3 of 6 answered 2xx/3xx, 6 required");
+    expect(result.status).not.toBe(0);
+    expect((await run(["/ok", "/broken"], 0.5)).status).toBe(0);
+  });
+});
+
+describe("manifests and policy", () => {
+  it("Rollouts and AnalysisTemplates validate against @kubernetes-models/argo-rollouts, bindings against the TargetGroupBinding schema", () => {
+    const resources = policyResources(example);
+    const checked = resources.filter((r) => [ROLLOUT, TEMPLATE, BINDING].includes(r.type));
+    expect(checked.length).toBe(2 + 7 + 2);
+    for (const r of checked) expect(kubernetesManifestValid.check(r, { tier: "production", resources }), r.name).toEqual([]);
+  });
+
+  it("a fractional weight or a missing port is caught by those schemas", () => {
+    const resources = policyResources(example);
+    const rollout = structuredClone(resources.find((r) => r.name === "search-rollout")!) as Json;
+    rollout.props.spec.strategy.canary.steps.find((step: Json) => step.setWeight === 5).setWeight = 2.5;
+    expect(kubernetesManifestValid.check(rollout as never, { tier: "production", resources }).join()).toContain("must be integer");
+    const binding = structuredClone(resources.find((r) => r.name === "catalog-active-binding")!) as Json;
+    delete binding.props.spec.serviceRef.port;
+    expect(kubernetesManifestValid.check(binding as never, { tier: "production", resources }).join()).toContain("must have required property 'port'");
+  });
+
+  it("every Kubernetes service is judged on error rate and latency; dropping the latency metric is a violation", () => {
+    const resources = policyResources(example);
+    for (const rollout of resources.filter((r) => r.type === ROLLOUT)) {
+      expect(kubernetesServiceHasAnalysis.check(rollout, { tier: "production", resources }), rollout.name).toEqual([]);
+    }
+    const without = resources.map((r) => {
+      if (r.name !== "catalog-bake") return r;
+      const copy = structuredClone(r) as Json;
+      copy.props.spec.metrics = copy.props.spec.metrics.filter((m: Json) => m.name !== "p99-latency");
+      return copy as never;
+    });
+    const rollout = without.find((r) => r.name === "catalog-rollout")!;
+    expect(kubernetesServiceHasAnalysis.check(rollout, { tier: "production", resources: without })).toEqual([
+      "no analysis of the new version's latency (TargetResponseTime) while it serves users",
+    ]);
+  });
+
+  it("the same stack file synthesizes to the same bytes", async () => {
+    const again = await synth(exampleConfig(), "eks");
+    expect(renderJson(again)).toBe(renderJson(example));
+    expect(renderTree(example)).toContain("after an abort the Rollout shop/search stays Degraded");
+  });
+});
+
+describe("flags on Kubernetes", () => {
+  it("pods run the AppConfig Agent sidecar and read the store through a Pod Identity role scoped to it", () => {
+    const containers = inputs(example, ROLLOUT, "catalog-rollout").spec.template.spec.containers as Json[];
+    expect(containers.map((container) => container.name)).toEqual(["app", "appconfig-agent"]);
+    expect(containers[1].env).toContainEqual({ name: "PREFETCH_LIST", value: "/applications/release-platform-eks/environments/eks/configurations/feature-flags" });
+    const role = resource(example, "aws:iam/role:Role", "catalog-pod");
+    expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0]).toEqual({
+      Effect: "Allow",
+      Principal: { Service: "pods.eks.amazonaws.com" },
+      Action: ["sts:AssumeRole", "sts:TagSession"],
+    });
+    expect(inputs(example, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "catalog-pod")).toMatchObject({
+      clusterName: "shop-eks",
+      namespace: "shop",
+      serviceAccount: "catalog",
+      roleArn: role.outputs.arn,
+    });
+    const grant = inputs(example, "aws:iam/rolePolicy:RolePolicy", "eks-flags-read-catalog");
+    expect(grant.role).toBe(role.inputs.name);
+    expect(JSON.parse(String(grant.policy)).Statement[0].Action).toEqual(["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"]);
+    expect((inputs(example, "aws:appconfig/environment:Environment", "eks-flags-env").monitors as Json[]).length).toBe(2);
+  });
+
+  it("with backend flagd, a flagd Deployment and Service serve the stack's document from a ConfigMap, and pods are told where", async () => {
+    const config = setPath(exampleConfig(), "release:flagStore", { backend: "flagd" });
+    const document = await synth(config, "eks");
+    const flags = load(config, "eks").flags;
+    const configMap = inputs(document, "kubernetes:core/v1:ConfigMap", "eks-flagd-flags");
+    expect(JSON.parse(configMap.data["flags.flagd.json"])).toEqual(toFlagdDocument(flags));
+    const deployment = inputs(document, "kubernetes:apps/v1:Deployment", "eks-flagd-deployment");
+    expect(deployment.spec.template.spec.volumes[0].configMap.name).toBe("eks-flagd");
+    expect(inputs(document, "kubernetes:core/v1:Service", "eks-flagd-service").spec.ports[0].port).toBe(8013);
+    const env = inputs(document, ROLLOUT, "search-rollout").spec.template.spec.containers[0].env as Json[];
+    expect(env).toContainEqual({ name: "FLAGD_HOST", value: "eks-flagd.shop.svc.cluster.local" });
+    expect(resourcesOf(document, "aws:appconfig/application:Application")).toEqual([]);
+  });
+});
+
+describe("prerequisites", () => {
+  it("warns about each controller the cluster config does not list", async () => {
+    const document = await synth(setPath(exampleConfig(), "release:cluster.controllers", ["argo-rollouts"]), "eks");
+    const warnings = document.diagnostics.map((diagnostic) => diagnostic.message).filter((message) => message.startsWith("release:cluster"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("cannot tell whether aws-load-balancer-controller runs in the cluster");
+    expect(example.diagnostics).toEqual([]);
+  });
+});
+
+describe("bad input is a config error before any resource", () => {
+  const errorOf = (change: (config: StackConfig) => void) => {
+    const config = exampleConfig();
+    change(config);
+    return configError(config, "eks");
+  };
+  const search = "release:services.search.deployment";
+
+  it("steps that do not increase, or go over 100, name the step", () => {
+    expect(errorOf((c) => setPath(c, "release:services.search.deployment.steps", [5, 25, 10, 120]))).toBe(
+      [
+        `Pulumi.eks.yaml: ${search}.steps[2]: must be greater than the step before it (25): steps only increase (got 10)`,
+        `Pulumi.eks.yaml: ${search}.steps[3]: must be at most 100 (got 120)`,
+      ].join("\n"),
+    );
+    expect(errorOf((c) => setPath(c, "release:services.search.deployment.steps", [{ percent: 2.5, pauseMinutes: 5 }]))).toContain(
+      `${search}.steps[0].percent: must be a whole percent from 1 to 100`,
+    );
+  });
+
+  it("steps on an ECS service say they need runtime kubernetes", () => {
+    expect(errorOf((c) => setPath(c, "release:services.checkout.deployment", { steps: [10, 50, 100] }))).toBe(
+      "Pulumi.eks.yaml: release:services.checkout.deployment.steps: arbitrary steps need runtime: kubernetes (Argo Rollouts); ECS's native engine shifts by one canary step or equal linear steps: use strategy canary or linear (got [10,50,100])",
+    );
+  });
+
+  it("runtime kubernetes without release:cluster names every such service, all in one run", () => {
+    const message = errorOf((c) => {
+      delete c["release:cluster"];
+      setPath(c, "release:services.search.deployment.steps", [50, 40]);
+    });
+    expect(message).toBe(
+      [
+        'Pulumi.eks.yaml: release:services.catalog.runtime: kubernetes needs release:cluster (stackReference to a stack exporting kubeconfig, or kubeconfig) (got "kubernetes")',
+        `Pulumi.eks.yaml: ${search}.steps[1]: must be greater than the step before it (50): steps only increase (got 40)`,
+        'Pulumi.eks.yaml: release:services.search.runtime: kubernetes needs release:cluster (stackReference to a stack exporting kubeconfig, or kubeconfig) (got "kubernetes")',
+      ].join("\n"),
+    );
+  });
+
+  it("a cluster with both or neither source, and blue/green without the pods' security group, are refused", () => {
+    expect(errorOf((c) => setPath(c, "release:cluster.stackReference", "acme/eks/production"))).toContain(
+      "release:cluster: give exactly one of stackReference (a stack exporting kubeconfig) or kubeconfig",
+    );
+    expect(errorOf((c) => setPath(c, "release:cluster.securityGroupId", undefined))).toContain("release:cluster.securityGroupId: required for blue-green on kubernetes (catalog)");
+  });
+
+  it("the component refuses the same steps when used directly (one copy of the rule)", () => {
+    expect(stepsProblems([10, 5]).map((p) => p.field)).toEqual(["steps[1]"]);
+    expect(rolloutSteps({ strategy: "linear", stepPercent: 30, stepBakeMinutes: 2, bakeMinutes: 7 })).toEqual([
+      { percent: 30, pauseMinutes: 2 },
+      { percent: 60, pauseMinutes: 2 },
+      { percent: 90, pauseMinutes: 2 },
+      { percent: 100, pauseMinutes: 7 },
+    ]);
+  });
+});
