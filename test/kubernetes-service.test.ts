@@ -10,7 +10,7 @@ import { rolloutSteps, smokeScript, stepsProblems } from "../components/kubernet
 import { policyResources } from "../policy/from-synth";
 import { kubernetesManifestValid } from "../policy/rules/kubernetes-manifest-valid";
 import { kubernetesServiceHasAnalysis } from "../policy/rules/kubernetes-service-has-analysis";
-import type { SynthDocument, SynthResource } from "../src/synth/capture";
+import type { SynthDocument } from "../src/synth/capture";
 import { renderJson, renderTree } from "../src/synth/render";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, load, resource, resourcesOf, setPath, type StackConfig, synth } from "./helpers";
@@ -126,7 +126,7 @@ describe("analysis on the same alarm math", () => {
   const metric = (document: SynthDocument, template: string, name: string) =>
     (inputs(document, TEMPLATE, template).spec.metrics as Json[]).find((candidate) => candidate.name === name)!;
   const threshold = (condition: string) => Number(/\{# [<>]=? ([\d.]+)\}/.exec(condition)![1]);
-  const returned = (queries: Json[]) => queries.find((query) => query.returnData === true);
+  const returned = (queries: Json[]): Json => queries.find((query) => query.returnData === true) ?? {};
 
   const measured = (queries: Json[]) => [...new Set(queries.filter((query) => query.metric ?? query.metricStat).map((query) => {
     const stat = query.metric ?? query.metricStat;
