@@ -55,4 +55,11 @@ export {
   type Flags,
   type FlagValue,
 } from "./feature-flag-store/documents";
+export {
+  KubernetesService,
+  kubernetesServiceArgsProblems,
+  type KubernetesServiceArgs,
+} from "./kubernetes-service/kubernetes-service";
+export { FlagdServer, FLAGD_IMAGE, FLAGD_PORT, type FlagdServerArgs } from "./kubernetes-service/flagd-server";
+export { describeRolloutSteps, rolloutSteps, stepsProblems, type RolloutStep, type SmokeTest, type StepInput } from "./kubernetes-service/plan";
 export { physicalName, shortHash } from "./naming";
