@@ -65,7 +65,8 @@ export function kubernetesWarnings(config: ReleaseConfig): string[] {
 /** The cluster's provider and what its stack knows: kubeconfig, the EKS cluster's name and the pods' security group. */
 function cluster(config: ResolvedCluster) {
   const reference = config.source.kind === "stackReference" ? new pulumi.StackReference(config.source.name) : undefined;
-  const kubeconfig = config.source.kind === "kubeconfig" ? config.source.kubeconfig : (reference!.requireOutput("kubeconfig") as pulumi.Output<string>);
+  // A kubeconfig is a credential even when the cluster's stack forgot to export it as a secret.
+  const kubeconfig = config.source.kind === "kubeconfig" ? config.source.kubeconfig : pulumi.secret(reference!.requireOutput("kubeconfig") as pulumi.Output<string>);
   // Namespaced objects name their namespace; the provider never falls back to the kubeconfig's.
   const provider = new k8s.Provider("cluster", { kubeconfig, namespace: config.namespace });
   return {

@@ -10,7 +10,7 @@ import { rolloutSteps, smokeScript, stepsProblems } from "../components/kubernet
 import { policyResources } from "../policy/from-synth";
 import { kubernetesManifestValid } from "../policy/rules/kubernetes-manifest-valid";
 import { kubernetesServiceHasAnalysis } from "../policy/rules/kubernetes-service-has-analysis";
-import type { SynthDocument } from "../src/synth/capture";
+import { type SynthDocument, synthesize } from "../src/synth/capture";
 import { renderJson, renderTree } from "../src/synth/render";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, load, resource, resourcesOf, setPath, type StackConfig, synth } from "./helpers";
@@ -301,6 +301,22 @@ describe("flags on Kubernetes", () => {
     const env = inputs(document, ROLLOUT, "search-rollout").spec.template.spec.containers[0].env as Json[];
     expect(env).toContainEqual({ name: "FLAGD_HOST", value: "eks-flagd.shop.svc.cluster.local" });
     expect(resourcesOf(document, "aws:appconfig/application:Application")).toEqual([]);
+  });
+});
+
+describe("a cluster from another stack", () => {
+  it("takes kubeconfig (kept secret), the cluster's name and the pods' security group from that stack's outputs", async () => {
+    const config = exampleConfig();
+    setPath(config, "release:cluster", { stackReference: "acme/eks/production", namespace: "shop", controllers: ["aws-load-balancer-controller", "argo-rollouts"] });
+    const document = await synthesize({
+      config: load(config, "eks"),
+      stackOutputs: { "acme/eks/production": { kubeconfig: "apiVersion: v1", clusterName: "acme-eks", clusterSecurityGroupId: "sg-0aaaabbbbccccdddd" } },
+    });
+    const provider = document.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
+    expect(provider.inputs).toEqual({ kubeconfig: "[secret]", namespace: "shop" });
+    expect(inputs(document, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "search-pod").clusterName).toBe("acme-eks");
+    expect(inputs(document, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "catalog-pods-from-lb").securityGroupId).toBe("sg-0aaaabbbbccccdddd");
+    expect(document.diagnostics).toEqual([]);
   });
 });
 

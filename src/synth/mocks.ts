@@ -10,6 +10,13 @@ export const PLACEHOLDER_NETWORK = {
   privateSubnetIds: ["subnet-0000000000000000c", "subnet-0000000000000000d"],
 };
 
+/** What a cluster stack reference yields offline without --stack-outputs: enough for the Kubernetes provider and bindings. */
+export const PLACEHOLDER_CLUSTER = {
+  kubeconfig: "[placeholder kubeconfig]",
+  clusterName: "placeholder-cluster",
+  clusterSecurityGroupId: "sg-00000000000000000",
+};
+
 export interface MockOptions {
   readonly region: string;
   /** Outputs of referenced stacks, by stack name. */
@@ -77,7 +84,7 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           let outputs = options.stackOutputs[stackName];
           if (!outputs) {
             options.onPlaceholder(stackName);
-            outputs = PLACEHOLDER_NETWORK;
+            outputs = { ...PLACEHOLDER_NETWORK, ...PLACEHOLDER_CLUSTER };
           }
           return { id: stackName, state: { name: stackName, outputs, secretOutputNames: [] } };
         }
