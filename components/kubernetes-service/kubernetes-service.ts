@@ -334,8 +334,11 @@ export class KubernetesService extends pulumi.ComponentResource {
               "alb.ingress.kubernetes.io/target-type": "ip",
               "alb.ingress.kubernetes.io/subnets": subnets,
               "alb.ingress.kubernetes.io/inbound-cidrs": (args.allowedCidrs ?? ["0.0.0.0/0"]).join(","),
-              "alb.ingress.kubernetes.io/listen-ports": JSON.stringify(https ? [{ HTTPS: 443 }] : [{ HTTP: 80 }]),
-              ...(https ? { "alb.ingress.kubernetes.io/certificate-arn": certificate, "alb.ingress.kubernetes.io/ssl-policy": TLS13_POLICY } : {}),
+              "alb.ingress.kubernetes.io/listen-ports": JSON.stringify(https ? [{ HTTP: 80 }, { HTTPS: 443 }] : [{ HTTP: 80 }]),
+              // As the environment's load balancer: with a certificate, HTTP only redirects to HTTPS.
+              ...(https
+                ? { "alb.ingress.kubernetes.io/certificate-arn": certificate, "alb.ingress.kubernetes.io/ssl-policy": TLS13_POLICY, "alb.ingress.kubernetes.io/ssl-redirect": "443" }
+                : {}),
               "alb.ingress.kubernetes.io/healthcheck-path": healthCheck.path ?? "/",
               "alb.ingress.kubernetes.io/success-codes": healthCheck.matcher ?? "200-399",
               "alb.ingress.kubernetes.io/healthcheck-interval-seconds": String(healthCheck.intervalSeconds ?? 15),
