@@ -295,7 +295,22 @@ export async function releasePlatform(
           errorRatePercent: service.alarms.errorRatePercent,
           p99LatencyMs: service.alarms.p99LatencyMs,
         }));
-    }),
+    }).concat(
+      // Blue/green Kubernetes services share the environment's load balancer, so its dashboard shows them too.
+      onKubernetes.flatMap((service) => {
+        const deployed = kubernetesServices.get(service.name);
+        if (!deployed?.alarms || !deployed.activeTargetGroupArnSuffix || !deployed.previewTargetGroupArnSuffix) return [];
+        return [
+          pulumi.all([deployed.activeTargetGroupArnSuffix, deployed.previewTargetGroupArnSuffix, deployed.alarms.alarmArns]).apply(([active, preview, alarmArns]) => ({
+            name: service.name,
+            targetGroupArnSuffixes: [active, preview],
+            alarmArns,
+            errorRatePercent: service.alarms.errorRatePercent,
+            p99LatencyMs: service.alarms.p99LatencyMs,
+          })),
+        ];
+      }),
+    ),
   );
 
   return {

@@ -3,14 +3,17 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toFlagdDocument } from "../components/feature-flag-store/documents";
+import { Environment } from "../components/environment/environment";
+import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import { rolloutSteps, smokeScript, stepsProblems } from "../components/kubernetes-service/plan";
 import { policyResources } from "../policy/from-synth";
 import { kubernetesManifestValid } from "../policy/rules/kubernetes-manifest-valid";
 import { kubernetesServiceHasAnalysis } from "../policy/rules/kubernetes-service-has-analysis";
-import { type SynthDocument, synthesize } from "../src/synth/capture";
+import { type SynthDocument, synthesize, synthesizeProgram } from "../src/synth/capture";
 import { renderJson, renderTree } from "../src/synth/render";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, load, resource, resourcesOf, setPath, type StackConfig, synth } from "./helpers";
@@ -104,6 +107,11 @@ describe("a stack with an ECS service and two Kubernetes services", () => {
       expect(rule.actions[0].forward.targetGroups).toEqual([{ arn: spec.targetGroupARN, weight: 100 }]);
       expect(resource(example, BINDING, `catalog-${role}-binding`).options).toMatchObject({ ignoreChanges: [] });
     }
+  });
+
+  it("the environment's dashboard shows the blue/green Kubernetes service beside the ECS one, on its own target groups", () => {
+    const body = String(inputs(example, "aws:cloudwatch/dashboard:Dashboard", "eks-dashboard").dashboardBody);
+    for (const group of ["catalog-active", "catalog-preview", "checkout-blue"]) expect(body).toContain(String(resource(example, TARGET_GROUP, group).outputs.arnSuffix));
   });
 
   it("the load balancer reaches the pods' security group on the container port, and the pods admit it", () => {
@@ -301,6 +309,53 @@ describe("flags on Kubernetes", () => {
     const env = inputs(document, ROLLOUT, "search-rollout").spec.template.spec.containers[0].env as Json[];
     expect(env).toContainEqual({ name: "FLAGD_HOST", value: "eks-flagd.shop.svc.cluster.local" });
     expect(resourcesOf(document, "aws:appconfig/application:Application")).toEqual([]);
+  });
+});
+
+describe("composing KubernetesService directly", () => {
+  it("refuses bad steps and a priority another service holds, before registering anything of its own", async () => {
+    const thrown: string[] = [];
+    const document = await synthesizeProgram({ stack: "staging", tier: "staging", region: "eu-west-1" }, async () => {
+      const environment = new Environment("env", {
+        tier: "staging",
+        region: "eu-west-1",
+        vpcId: "vpc-0123456789abcdef0",
+        publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
+        privateSubnetIds: ["subnet-0123456789abcdef3"],
+        certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d",
+      });
+      const provider = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" });
+      const service = {
+        environment,
+        provider,
+        namespace: "shop",
+        image: "nginx:1.27",
+        port: 80,
+        pathPatterns: ["/*"],
+        priority: 7,
+        podSecurityGroupId: "sg-0123456789abcdef0",
+        alarms: { errorRatePercent: 1, minRequests: 50, p99LatencyMs: 800, unhealthyHosts: 1 },
+      };
+      new KubernetesService("first", service, { providers: [environment.provider] });
+      for (const [name, args] of [
+        ["second", service],
+        ["third", { ...service, priority: 8, deployment: { strategy: "canary", canaryPercent: 10, canaryBakeMinutes: 5, bakeMinutes: 5 }, steps: [10, 5], ingressSubnetIds: ["subnet-0123456789abcdef1"] }],
+      ] as const) {
+        try {
+          new KubernetesService(name, args as never, { providers: [environment.provider] });
+        } catch (error) {
+          thrown.push((error as Error).message);
+        }
+      }
+      return {};
+    });
+    expect(thrown).toEqual([
+      "KubernetesService second: priority 7 is already taken by service first on this environment's listeners",
+      'KubernetesService third: deployment.steps[1] must be greater than the step before it (10): steps only increase (got 5)',
+    ]);
+    const names = document.resources.map((r) => r.name);
+    expect(names).toContain("first-rollout");
+    expect(names.filter((name) => name.startsWith("second") || name.startsWith("third"))).toEqual([]);
   });
 });
 

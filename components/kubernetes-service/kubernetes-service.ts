@@ -102,6 +102,7 @@ export function kubernetesServiceArgsProblems(args: KubernetesServiceArgs): stri
     ...(args.steps && strategy.strategy === "blue-green" ? ["deployment.steps cannot be combined with strategy blue-green"] : []),
     ...(routes === 0 ? ["pathPatterns or hostHeaders must name at least one route"] : []),
     ...(routes > 5 ? ["a listener rule takes at most 5 path patterns and host headers together"] : []),
+    ...(Number.isInteger(args.priority) && args.priority >= 1 && args.priority <= 50000 ? [] : [`priority must be 1-50000 (got ${args.priority})`]),
     ...(strategy.strategy === "blue-green" && args.podSecurityGroupId === undefined
       ? ["podSecurityGroupId is required for blue-green: the load balancer must reach the pods"]
       : []),
@@ -152,7 +153,11 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly afterAbort: string;
 
   constructor(name: string, args: KubernetesServiceArgs, opts?: pulumi.ComponentResourceOptions) {
-    refuseBadArguments("KubernetesService", name, kubernetesServiceArgsProblems(args));
+    const problems = kubernetesServiceArgsProblems(args);
+    // Only blue/green puts rules on the environment's listeners; a canary's rules live on the controller's load balancer.
+    const onListeners = (args.deployment ?? { strategy: "blue-green" }).strategy === "blue-green";
+    const taken = problems.length === 0 && onListeners ? args.environment.claimPriority(args.priority, name) : undefined;
+    refuseBadArguments("KubernetesService", name, taken ? [...problems, taken] : problems);
     super("release:kubernetes:KubernetesService", name, {}, opts);
     const env = args.environment;
     const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
