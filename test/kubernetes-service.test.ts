@@ -1,5 +1,6 @@
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -271,6 +272,32 @@ describe("manifests and policy", () => {
     const again = await synth(exampleConfig(), "eks");
     expect(renderJson(again)).toBe(renderJson(example));
     expect(renderTree(example)).toContain("after an abort the Rollout shop/search stays Degraded");
+  });
+});
+
+describe("the commands on the shipped Kubernetes stack file", () => {
+  const cli = (command: string, ...args: string[]) => {
+    const result = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/release.cjs"), command, ...args], { encoding: "utf8", cwd: tmpdir() });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+
+  it("synth, check, flags and diff handle it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "release-k8s-"));
+    const base = cli("synth", "eks", "--config-file", EXAMPLE, "--format", "json");
+    expect(base.code, base.stderr).toBe(0);
+    writeFileSync(join(dir, "base.json"), base.stdout);
+    writeFileSync(join(dir, "Pulumi.eks.yaml"), readFileSync(EXAMPLE, "utf8").replace("steps: [5, 10, 25,", "steps: [2, 10, 25,"));
+    const head = cli("synth", "eks", "--config-file", join(dir, "Pulumi.eks.yaml"), "--format", "json");
+    writeFileSync(join(dir, "head.json"), head.stdout);
+    const diff = cli("synth", "diff", join(dir, "base.json"), join(dir, "head.json"));
+    expect(diff.code).toBe(0);
+    expect(diff.stdout).toContain("inputs.spec.strategy.canary.steps[3].setWeight: 5 -> 2");
+    const check = cli("check", "eks", "--config-file", EXAMPLE);
+    expect(check.stdout).toContain("0 mandatory violation(s)");
+    expect(check.code).toBe(0);
+    const flags = cli("flags", "eks", "--config-file", EXAMPLE, "--backend", "flagd");
+    expect(flags.code).toBe(0);
+    expect(JSON.parse(flags.stdout).flags["new-search"]).toBeDefined();
   });
 });
 
