@@ -218,151 +218,21 @@ export class KubernetesService extends pulumi.ComponentResource {
     );
     const nextServiceUrl = `http://${serviceNames.next}.${namespace}.svc.cluster.local:${args.port}`;
 
+    const context: TrafficContext = { name, args, parent: this, k8sOpts, awsOpts, meta, tags, timing };
     let loadBalancerArg: Record<string, unknown>;
     let newTargetGroupArg: Record<string, unknown>;
     if (blueGreen) {
-      const targetGroup = (role: "active" | "preview") =>
-        new aws.lb.TargetGroup(
-          `${name}-${role}`,
-          {
-            // The port is in the name: a new port creates the new group before the old one goes.
-            name: physicalName([env.namePrefix, name], `${args.port}-${role === "active" ? "a" : "p"}`, NAME_LIMITS.targetGroup),
-            targetType: "ip",
-            protocol: "HTTP",
-            port: args.port,
-            vpcId: env.vpcId,
-            deregistrationDelay: args.deregistrationDelaySeconds ?? 30,
-            healthCheck: targetGroupHealthCheck(healthCheck),
-            tags: { ...tags, role },
-          },
-          awsOpts,
-        );
-      const active = targetGroup("active");
-      const preview = targetGroup("preview");
-      const conditions = listenerRuleConditions(args.pathPatterns ?? [], args.hostHeaders ?? []);
-      // Argo switches Service selectors, not listener weights: each rule forwards to one group and nothing rewrites it.
-      new aws.lb.ListenerRule(
-        `${name}-production`,
-        { listenerArn: env.productionListenerArn, priority: args.priority, conditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: active.arn, weight: 100 }] } }], tags },
-        awsOpts,
-      );
-      new aws.lb.ListenerRule(
-        `${name}-test`,
-        { listenerArn: env.testListenerArn, priority: args.priority, conditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: preview.arn, weight: 100 }] } }], tags },
-        awsOpts,
-      );
-      [
-        { service: services[0], targetGroup: active, role: "active" },
-        { service: services[1], targetGroup: preview, role: "preview" },
-      ].forEach(({ service, targetGroup: group, role }) => {
-        new k8s.apiextensions.CustomResource(
-          `${name}-${role}-binding`,
-          {
-            apiVersion: "elbv2.k8s.aws/v1beta1",
-            kind: "TargetGroupBinding",
-            metadata: meta(`${name}-${role}`),
-            spec: { serviceRef: { name: service.metadata.name, port: args.port }, targetGroupARN: group.arn, targetType: "ip" },
-          },
-          // targetGroupARN and targetType are immutable in the controller's webhook: a new group means a new binding.
-          { ...k8sOpts, replaceOnChanges: ["spec.targetGroupARN", "spec.targetType"], deleteBeforeReplace: true },
-        );
-      });
-      // Targets are pod IPs: the load balancer's group must reach the pods' group on the container port, both ways.
-      new aws.vpc.SecurityGroupEgressRule(
-        `${name}-lb-to-pods`,
-        {
-          securityGroupId: env.loadBalancerSecurityGroupId,
-          description: `To the pods of ${name}`,
-          ipProtocol: "tcp",
-          fromPort: args.port,
-          toPort: args.port,
-          referencedSecurityGroupId: args.podSecurityGroupId,
-        },
-        awsOpts,
-      );
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-pods-from-lb`,
-        {
-          securityGroupId: args.podSecurityGroupId!,
-          description: `${name} from the load balancer`,
-          ipProtocol: "tcp",
-          fromPort: args.port,
-          toPort: args.port,
-          referencedSecurityGroupId: env.loadBalancerSecurityGroupId,
-        },
-        awsOpts,
-      );
-      this.activeTargetGroupArn = active.arn;
-      this.previewTargetGroupArn = preview.arn;
-      this.activeTargetGroupArnSuffix = active.arnSuffix;
-      this.previewTargetGroupArnSuffix = preview.arnSuffix;
-      this.alarms = new DeploymentAlarms(
-        `${name}-alarms`,
-        {
-          serviceName: name,
-          namePrefix: env.namePrefix,
-          loadBalancerArnSuffix: env.loadBalancerArnSuffix,
-          targetGroupArnSuffixes: [active.arnSuffix, preview.arnSuffix],
-          alertTopicArn: env.alertTopicArn,
-          ...args.alarms,
-          timing,
-        },
-        { parent: this },
-      );
+      const traffic = environmentTraffic(context, services);
+      this.activeTargetGroupArn = traffic.active.arn;
+      this.previewTargetGroupArn = traffic.preview.arn;
+      this.activeTargetGroupArnSuffix = traffic.active.arnSuffix;
+      this.previewTargetGroupArnSuffix = traffic.preview.arnSuffix;
+      this.alarms = traffic.alarms;
       loadBalancerArg = { name: LOAD_BALANCER_ARG, value: env.loadBalancerArnSuffix };
-      newTargetGroupArg = { name: TARGET_GROUP_ARG, value: preview.arnSuffix };
+      newTargetGroupArg = { name: TARGET_GROUP_ARG, value: traffic.preview.arnSuffix };
     } else {
       this.ingressName = name;
-      const ingressSubnets = pulumi.output(args.ingressSubnetIds!).apply((ids) => ids.join(","));
-      const https = args.certificateArn !== undefined;
-      const rootAction = JSON.stringify({
-        type: "forward",
-        forwardConfig: { targetGroups: [{ serviceName: serviceNames.live, servicePort: String(args.port), weight: 100 }] },
-      });
-      const actionAnnotation = `alb.ingress.kubernetes.io/actions.${serviceNames.live}`;
-      const paths = (args.pathPatterns?.length ? args.pathPatterns : ["/*"]).map((path) => ({
-        path,
-        // The controller takes ALB wildcards (/catalog/*) with ImplementationSpecific.
-        pathType: "ImplementationSpecific",
-        backend: { service: { name: serviceNames.live, port: { name: "use-annotation" } } },
-      }));
-      const hosts = args.hostHeaders?.length ? args.hostHeaders : [undefined];
-      new k8s.networking.v1.Ingress(
-        `${name}-ingress`,
-        {
-          metadata: {
-            ...meta(name),
-            annotations: pulumi.all([ingressSubnets, pulumi.output(args.certificateArn ?? "")]).apply(([subnets, certificate]) => ({
-              // One controller-managed load balancer per environment; a Pulumi-owned ALB cannot be handed to an Ingress.
-              "alb.ingress.kubernetes.io/group.name": env.namePrefix,
-              "alb.ingress.kubernetes.io/scheme": args.internal ? "internal" : "internet-facing",
-              "alb.ingress.kubernetes.io/target-type": "ip",
-              "alb.ingress.kubernetes.io/subnets": subnets,
-              "alb.ingress.kubernetes.io/inbound-cidrs": (args.allowedCidrs ?? ["0.0.0.0/0"]).join(","),
-              "alb.ingress.kubernetes.io/listen-ports": JSON.stringify(https ? [{ HTTP: 80 }, { HTTPS: 443 }] : [{ HTTP: 80 }]),
-              // As the environment's load balancer: with a certificate, HTTP only redirects to HTTPS.
-              ...(https
-                ? { "alb.ingress.kubernetes.io/certificate-arn": certificate, "alb.ingress.kubernetes.io/ssl-policy": TLS13_POLICY, "alb.ingress.kubernetes.io/ssl-redirect": "443" }
-                : {}),
-              "alb.ingress.kubernetes.io/healthcheck-path": healthCheck.path ?? "/",
-              "alb.ingress.kubernetes.io/success-codes": healthCheck.matcher ?? "200-399",
-              "alb.ingress.kubernetes.io/healthcheck-interval-seconds": String(healthCheck.intervalSeconds ?? 15),
-              "alb.ingress.kubernetes.io/healthcheck-timeout-seconds": String(healthCheck.timeoutSeconds ?? 5),
-              "alb.ingress.kubernetes.io/healthy-threshold-count": String(healthCheck.healthyThreshold ?? 2),
-              "alb.ingress.kubernetes.io/unhealthy-threshold-count": String(healthCheck.unhealthyThreshold ?? 3),
-              "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${args.deregistrationDelaySeconds ?? 30}`,
-              "alb.ingress.kubernetes.io/load-balancer-attributes": `deletion_protection.enabled=${env.tier === "production"},routing.http.drop_invalid_header_fields.enabled=true`,
-              [actionAnnotation]: rootAction,
-            })),
-          },
-          spec: {
-            ingressClassName: "alb",
-            rules: hosts.map((host) => ({ ...(host ? { host } : {}), http: { paths } })),
-          },
-        },
-        // Argo rewrites the action's weights during every release; Pulumi must not put them back.
-        { ...k8sOpts, ignoreChanges: [`metadata.annotations["${actionAnnotation}"]`] },
-      );
+      canaryIngress(context, serviceNames.live);
       // Argo fills these once the controller has made the load balancer; they name the canary's own target group.
       loadBalancerArg = { name: LOAD_BALANCER_ARG, valueFrom: { fieldRef: { fieldPath: "status.alb.loadBalancer.fullName" } } };
       newTargetGroupArg = { name: TARGET_GROUP_ARG, valueFrom: { fieldRef: { fieldPath: "status.alb.canaryTargetGroup.fullName" } } };
@@ -541,4 +411,168 @@ export class KubernetesService extends pulumi.ComponentResource {
       ingress: this.ingressName,
     });
   }
+}
+
+/** What the traffic wiring shares with the component: its name and args, options for its children, and naming. */
+interface TrafficContext {
+  readonly name: string;
+  readonly args: KubernetesServiceArgs;
+  readonly parent: pulumi.Resource;
+  readonly k8sOpts: pulumi.CustomResourceOptions;
+  readonly awsOpts: pulumi.CustomResourceOptions;
+  readonly meta: (objectName: string) => Record<string, unknown>;
+  readonly tags: Record<string, string>;
+  readonly timing: AlarmTiming;
+}
+
+/**
+ * Blue/green on the environment's load balancer: the active and preview target groups behind the production and test
+ * rules, each bound to its Service, the security-group path to the pods, and the alarms over both groups.
+ */
+function environmentTraffic(context: TrafficContext, services: readonly k8s.core.v1.Service[]) {
+  const { name, args, parent, k8sOpts, awsOpts, meta, tags, timing } = context;
+  const env = args.environment;
+  const healthCheck = args.healthCheck ?? {};
+  const targetGroup = (role: "active" | "preview") =>
+    new aws.lb.TargetGroup(
+      `${name}-${role}`,
+      {
+        // The port is in the name: a new port creates the new group before the old one goes.
+        name: physicalName([env.namePrefix, name], `${args.port}-${role === "active" ? "a" : "p"}`, NAME_LIMITS.targetGroup),
+        targetType: "ip",
+        protocol: "HTTP",
+        port: args.port,
+        vpcId: env.vpcId,
+        deregistrationDelay: args.deregistrationDelaySeconds ?? 30,
+        healthCheck: targetGroupHealthCheck(healthCheck),
+        tags: { ...tags, role },
+      },
+      awsOpts,
+    );
+  const active = targetGroup("active");
+  const preview = targetGroup("preview");
+  const conditions = listenerRuleConditions(args.pathPatterns ?? [], args.hostHeaders ?? []);
+  // Argo switches Service selectors, not listener weights: each rule forwards to one group and nothing rewrites it.
+  new aws.lb.ListenerRule(
+    `${name}-production`,
+    { listenerArn: env.productionListenerArn, priority: args.priority, conditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: active.arn, weight: 100 }] } }], tags },
+    awsOpts,
+  );
+  new aws.lb.ListenerRule(
+    `${name}-test`,
+    { listenerArn: env.testListenerArn, priority: args.priority, conditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: preview.arn, weight: 100 }] } }], tags },
+    awsOpts,
+  );
+  [
+    { service: services[0], targetGroup: active, role: "active" },
+    { service: services[1], targetGroup: preview, role: "preview" },
+  ].forEach(({ service, targetGroup: group, role }) => {
+    new k8s.apiextensions.CustomResource(
+      `${name}-${role}-binding`,
+      {
+        apiVersion: "elbv2.k8s.aws/v1beta1",
+        kind: "TargetGroupBinding",
+        metadata: meta(`${name}-${role}`),
+        spec: { serviceRef: { name: service.metadata.name, port: args.port }, targetGroupARN: group.arn, targetType: "ip" },
+      },
+      // targetGroupARN and targetType are immutable in the controller's webhook: a new group means a new binding.
+      { ...k8sOpts, replaceOnChanges: ["spec.targetGroupARN", "spec.targetType"], deleteBeforeReplace: true },
+    );
+  });
+  // Targets are pod IPs: the load balancer's group must reach the pods' group on the container port, both ways.
+  new aws.vpc.SecurityGroupEgressRule(
+    `${name}-lb-to-pods`,
+    {
+      securityGroupId: env.loadBalancerSecurityGroupId,
+      description: `To the pods of ${name}`,
+      ipProtocol: "tcp",
+      fromPort: args.port,
+      toPort: args.port,
+      referencedSecurityGroupId: args.podSecurityGroupId,
+    },
+    awsOpts,
+  );
+  new aws.vpc.SecurityGroupIngressRule(
+    `${name}-pods-from-lb`,
+    {
+      securityGroupId: args.podSecurityGroupId!,
+      description: `${name} from the load balancer`,
+      ipProtocol: "tcp",
+      fromPort: args.port,
+      toPort: args.port,
+      referencedSecurityGroupId: env.loadBalancerSecurityGroupId,
+    },
+    awsOpts,
+  );
+  const alarms = new DeploymentAlarms(
+    `${name}-alarms`,
+    {
+      serviceName: name,
+      namePrefix: env.namePrefix,
+      loadBalancerArnSuffix: env.loadBalancerArnSuffix,
+      targetGroupArnSuffixes: [active.arnSuffix, preview.arnSuffix],
+      alertTopicArn: env.alertTopicArn,
+      ...args.alarms,
+      timing,
+    },
+    { parent },
+  );
+  return { active, preview, alarms };
+}
+
+/** Canary, linear and steps: an Ingress the AWS Load Balancer Controller serves and whose weights Argo moves. */
+function canaryIngress(context: TrafficContext, stableService: string): void {
+  const { name, args, k8sOpts, meta } = context;
+  const env = args.environment;
+  const healthCheck = args.healthCheck ?? {};
+  const ingressSubnets = pulumi.output(args.ingressSubnetIds!).apply((ids) => ids.join(","));
+  const https = args.certificateArn !== undefined;
+  const rootAction = JSON.stringify({
+    type: "forward",
+    forwardConfig: { targetGroups: [{ serviceName: stableService, servicePort: String(args.port), weight: 100 }] },
+  });
+  const actionAnnotation = `alb.ingress.kubernetes.io/actions.${stableService}`;
+  const paths = (args.pathPatterns?.length ? args.pathPatterns : ["/*"]).map((path) => ({
+    path,
+    // The controller takes ALB wildcards (/catalog/*) with ImplementationSpecific.
+    pathType: "ImplementationSpecific",
+    backend: { service: { name: stableService, port: { name: "use-annotation" } } },
+  }));
+  const hosts = args.hostHeaders?.length ? args.hostHeaders : [undefined];
+  new k8s.networking.v1.Ingress(
+    `${name}-ingress`,
+    {
+      metadata: {
+        ...meta(name),
+        annotations: pulumi.all([ingressSubnets, pulumi.output(args.certificateArn ?? "")]).apply(([subnets, certificate]) => ({
+          // One controller-managed load balancer per environment; a Pulumi-owned ALB cannot be handed to an Ingress.
+          "alb.ingress.kubernetes.io/group.name": env.namePrefix,
+          "alb.ingress.kubernetes.io/scheme": args.internal ? "internal" : "internet-facing",
+          "alb.ingress.kubernetes.io/target-type": "ip",
+          "alb.ingress.kubernetes.io/subnets": subnets,
+          "alb.ingress.kubernetes.io/inbound-cidrs": (args.allowedCidrs ?? ["0.0.0.0/0"]).join(","),
+          "alb.ingress.kubernetes.io/listen-ports": JSON.stringify(https ? [{ HTTP: 80 }, { HTTPS: 443 }] : [{ HTTP: 80 }]),
+          // As the environment's load balancer: with a certificate, HTTP only redirects to HTTPS.
+          ...(https
+            ? { "alb.ingress.kubernetes.io/certificate-arn": certificate, "alb.ingress.kubernetes.io/ssl-policy": TLS13_POLICY, "alb.ingress.kubernetes.io/ssl-redirect": "443" }
+            : {}),
+          "alb.ingress.kubernetes.io/healthcheck-path": healthCheck.path ?? "/",
+          "alb.ingress.kubernetes.io/success-codes": healthCheck.matcher ?? "200-399",
+          "alb.ingress.kubernetes.io/healthcheck-interval-seconds": String(healthCheck.intervalSeconds ?? 15),
+          "alb.ingress.kubernetes.io/healthcheck-timeout-seconds": String(healthCheck.timeoutSeconds ?? 5),
+          "alb.ingress.kubernetes.io/healthy-threshold-count": String(healthCheck.healthyThreshold ?? 2),
+          "alb.ingress.kubernetes.io/unhealthy-threshold-count": String(healthCheck.unhealthyThreshold ?? 3),
+          "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${args.deregistrationDelaySeconds ?? 30}`,
+          "alb.ingress.kubernetes.io/load-balancer-attributes": `deletion_protection.enabled=${env.tier === "production"},routing.http.drop_invalid_header_fields.enabled=true`,
+          [actionAnnotation]: rootAction,
+        })),
+      },
+      spec: {
+        ingressClassName: "alb",
+        rules: hosts.map((host) => ({ ...(host ? { host } : {}), http: { paths } })),
+      },
+    },
+    // Argo rewrites the action's weights during every release; Pulumi must not put them back.
+    { ...k8sOpts, ignoreChanges: [`metadata.annotations["${actionAnnotation}"]`] },
+  );
 }
