@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenService, type ServiceTargets } from "../components/blue-green-service/blue-green-service";
+import { toDeploymentConfiguration } from "../components/blue-green-service/strategy";
+import { firstShiftPercent } from "../components/deployment-alarms/alarm-sensitivity";
 import { DeploymentAlarms } from "../components/deployment-alarms/deployment-alarms";
 import { Environment } from "../components/environment/environment";
 import { expiredFlagWarnings, toAppConfigDocument } from "../components/feature-flag-store/documents";
@@ -106,6 +108,7 @@ export async function releasePlatform(
         unhealthyHosts: service.alarms.unhealthyHosts,
         custom: service.alarms.custom,
         timing: service.alarms,
+        detectionTraffic: { newVersionPercent: firstShiftPercent(toDeploymentConfiguration(service.deployment)), tasks: service.desiredCount },
       },
       { parent },
     );
