@@ -31,7 +31,7 @@ export interface DeploymentAlarmsArgs {
   readonly alertTopicArn: pulumi.Input<string>;
   /** @default 1 */
   readonly errorRatePercent?: number;
-  /** Requests per period below which the error rate counts as 0. @default 50 */
+  /** Requests a target group needs in a period before its own error rate counts (0 below). @default 50 */
   readonly minRequests?: number;
   /** @default 800 */
   readonly p99LatencyMs?: number;
