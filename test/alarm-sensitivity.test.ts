@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type AlarmSpec, alarmStates, type MetricSource } from "../components/deployment-alarms/alarm-evaluator";
-import { errorRateAlarm, latencyAlarm, unhealthyHostsAlarm } from "../components/deployment-alarms/alarm-math";
+import { errorRateAlarm, latencyAlarm, metricMathProblems, unhealthyHostsAlarm } from "../components/deployment-alarms/alarm-math";
 import { alarmSensitivity, firstShiftPercent, type SensitivityInputs, trafficLevels } from "../components/deployment-alarms/alarm-sensitivity";
 import { evaluateExpression } from "../components/deployment-alarms/metric-math";
 import { policyResources } from "../policy/from-synth";
@@ -84,6 +84,14 @@ const spec = (definition: ReturnType<typeof errorRateAlarm>, evaluationPeriods =
   metricQueries: definition.metricQueries,
 });
 const productionAlarms = [spec(errorRateAlarm(targets, 1, 50, 60)), spec(latencyAlarm(targets, 800, 60)), spec(unhealthyHostsAlarm(targets, 1, 60))];
+
+describe("CloudWatch's metric-math limits", () => {
+  it("three target groups fit in 10 metrics per alarm; four are refused before anything is created", () => {
+    const groups = (n: number) => ({ loadBalancerArnSuffix: "app/lb/1", targetGroupArnSuffixes: Array.from({ length: n }, (_, i) => `targetgroup/t${i}/1`) });
+    expect(metricMathProblems(errorRateAlarm(groups(3), 1, 50, 60))).toEqual([]);
+    expect(metricMathProblems(errorRateAlarm(groups(4), 1, 50, 60))).toEqual(["the error-rate alarm would read 12 metrics; CloudWatch allows 10 per alarm"]);
+  });
+});
 
 describe("scenarios against the per-target-group alarms", () => {
   const results = alarmSensitivity(productionAlarms, checkout);

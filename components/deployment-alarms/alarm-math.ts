@@ -84,6 +84,7 @@ export function errorRateAlarm(targets: TrafficTargets, errorRatePercent: number
   const requests = perTargetGroup(targets, "requests", "RequestCount", "Sum", period);
   const errors = perTargetGroup(targets, "errors", "HTTPCode_Target_5XX_Count", "Sum", period);
   // A request whose target refused the connection still counts in RequestCount: a target had been chosen for it.
+  // "Metrics for Application Load Balancers exclude health check requests": an idle group's failing checks add nothing.
   const refused = perTargetGroup(targets, "refused", "TargetConnectionErrorCount", "Sum", period);
   const perGroup = targets.targetGroupArnSuffixes.flatMap((_, index): MetricQuery[] => [
     { id: `failed${index}`, expression: `FILL(errors${index}, 0) + FILL(refused${index}, 0)`, returnData: false },
