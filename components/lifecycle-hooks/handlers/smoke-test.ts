@@ -5,6 +5,7 @@ import {
   allowedFailures,
   DEFAULT_EXPECTED_STATUSES,
   MAX_REDIRECTS,
+  MIN_SUCCESS_RATE_FLOOR,
   parseStatusMatcher,
   SMOKE_CONCURRENCY,
   statusExpected,
@@ -58,7 +59,8 @@ export function readSettings(details: Record<string, unknown>): SmokeTestSetting
     url: url.replace(/\/+$/, ""),
     paths,
     samples: Math.round(numberSetting(details, "samples", 10, 1, 500)),
-    minSuccessRate: numberSetting(details, "minSuccessRate", 0.95, 0, 1),
+    // The floor holds here too: hookDetails edited by hand must not turn the test into one that passes everything.
+    minSuccessRate: numberSetting(details, "minSuccessRate", 0.95, MIN_SUCCESS_RATE_FLOOR, 1),
     timeoutMs: numberSetting(details, "timeoutMs", 2000, 50, 30000),
     expectedStatuses: expected.ranges,
     hostHeader: typeof details.hostHeader === "string" && details.hostHeader ? details.hostHeader : undefined,
