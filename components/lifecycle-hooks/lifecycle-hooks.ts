@@ -19,7 +19,7 @@ export interface SmokeTestHookArgs {
   /** Base URL of the test listener, e.g. `http://<alb>:9000`. */
   readonly url: pulumi.Input<string>;
   readonly paths: readonly string[];
-  /** Requests per path; with the paths, enough that a version failing half of them fails 95% of the time. @default 10 */
+  /** Requests per path; with the paths, enough that a version failing half of them fails 95% of the time. @default 20 */
   readonly samples?: number;
   /**
    * The success rate of a healthy version, 0.8-1: the hook fails a version at exactly this rate at most 5% of the time
@@ -76,7 +76,7 @@ export type SmokeTestDecisionArgs = Pick<SmokeTestHookArgs, "paths" | "samples" 
 function smokeSettings(smoke: SmokeTestDecisionArgs) {
   return {
     paths: smoke.paths,
-    samples: smoke.samples ?? 10,
+    samples: smoke.samples ?? 20,
     minSuccessRate: smoke.minSuccessRate ?? 0.95,
     timeoutMs: smoke.timeoutMs ?? 2000,
     expectedStatuses: smoke.expectedStatuses ?? DEFAULT_EXPECTED_STATUSES,

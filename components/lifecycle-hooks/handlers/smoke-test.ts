@@ -58,7 +58,7 @@ export function readSettings(details: Record<string, unknown>): SmokeTestSetting
   return {
     url: url.replace(/\/+$/, ""),
     paths,
-    samples: Math.round(numberSetting(details, "samples", 10, 1, 500)),
+    samples: Math.round(numberSetting(details, "samples", 20, 1, 500)),
     // The floor holds here too: hookDetails edited by hand must not turn the test into one that passes everything.
     minSuccessRate: numberSetting(details, "minSuccessRate", 0.95, MIN_SUCCESS_RATE_FLOOR, 1),
     timeoutMs: numberSetting(details, "timeoutMs", 2000, 50, 30000),
