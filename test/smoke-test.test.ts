@@ -11,6 +11,7 @@ import {
   smokeSettingsProblems,
 } from "../components/lifecycle-hooks/handlers/smoke-decision";
 import { decide, handler as smokeTest, type ProbeOutcome, readSettings, type SmokeTestSettings } from "../components/lifecycle-hooks/handlers/smoke-test";
+import { LifecycleHooks } from "../components/lifecycle-hooks/lifecycle-hooks";
 import { configError, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
 
 interface Seen {
@@ -150,6 +151,14 @@ describe("settings a smoke test refuses", () => {
     expect(smokeSettingsProblems({ ...base, expectedStatuses: "2xx" })[0]).toMatchObject({ field: "expectedStatuses", got: "2xx" });
     expect(smokeSettingsProblems({ ...base, expectedStatuses: "299-200" })[0]?.message).toBe("299-200 is not a range of HTTP statuses (100-599, low to high)");
     expect(smokeSettingsProblems({ ...base, expectedStatuses: "200-299,304" })).toEqual([]);
+  });
+
+  it("the component refuses them itself, before registering anything", () => {
+    const args = { serviceName: "svc", namePrefix: "dev", alarmGate: { alarmNames: ["a"], alarmArns: ["arn:a"], override: " " } };
+    const smoke = { url: "http://alb:9000", paths: ["/healthz"], subnetIds: [], securityGroupIds: [] };
+    expect(() => new LifecycleHooks("svc-hooks", { ...args, smokeTest: { ...smoke, minSuccessRate: 0.5, expectedStatuses: "2xx" } })).toThrow(
+      'LifecycleHooks svc-hooks: smokeTest.minSuccessRate must be between 0.8 and 1: below 0.8 a version failing one request in five passes (got 0.5); smokeTest.expectedStatuses expected status codes and ranges like "200-299,304" (got "2xx"); alarmGate.override must give a reason',
+    );
   });
 
   it("the stack file gets each at its path, before anything is registered", () => {
