@@ -128,7 +128,7 @@ export async function probe(url: string, settings: Pick<SmokeTestSettings, "time
     try {
       next = new URL(location, current);
     } catch {
-      return { kind: "redirect-offsite", location: location.slice(0, 200) };
+      return { kind: "redirect-offsite", location: "an unparsable location" };
     }
     if (next.origin !== current.origin) return { kind: "redirect-offsite", location: next.origin };
     if (hops >= settings.maxRedirects) return { kind: "redirect-loop" };
