@@ -129,12 +129,15 @@ export async function releasePlatform(
               samples: service.smokeTest.samples,
               minSuccessRate: service.smokeTest.minSuccessRate,
               timeoutMs: service.smokeTest.timeoutMs,
+              expectedStatuses: service.smokeTest.expectedStatuses,
               hostHeader,
               subnetIds: environment.privateSubnetIds,
               securityGroupIds: [environment.hooksSecurityGroupId],
             }
           : undefined,
-        alarmGate: service.alarmGate ? { alarmNames: alarms.alarmNames, alarmArns: alarms.alarmArns } : undefined,
+        alarmGate: service.alarmGate
+          ? { alarmNames: alarms.alarmNames, alarmArns: alarms.alarmArns, override: service.alarmGateOverride }
+          : undefined,
       },
       { parent },
     );
