@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { policyResources } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
 import type { PolicyResource, Rule, StackContext } from "../policy/rules/types";
 import { readSuppressions } from "../policy/suppressions";
+import type { SynthDocument } from "../src/synth/capture";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { shippedConfig, synth } from "./helpers";
 
@@ -108,6 +109,12 @@ const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [Po
     pass: [res("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", { apiVersion: "elbv2.k8s.aws/v1beta1", kind: "TargetGroupBinding", metadata: { name: "web", namespace: "shop" }, spec: { serviceRef: { name: "web", port: 80 }, targetGroupARN: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef", targetType: "ip" } }), production()],
     fail: [res("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", { apiVersion: "elbv2.k8s.aws/v1beta1", kind: "TargetGroupBinding", metadata: { name: "web", namespace: "shop" }, spec: { serviceRef: { name: "web" }, targetGroupARN: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef", targetType: "pod" } }), production()],
   },
+  "alarm-sensitivity": (() => {
+    // Synthesized production checkout: today's (main) summed error rate, and the per-target-group alarms.
+    const stack = (file: string) => production(...policyResources(JSON.parse(readFileSync(join(__dirname, "fixtures", file), "utf8")) as SynthDocument));
+    const serviceIn = (context: StackContext): [PolicyResource, StackContext] => [context.resources.find((r) => r.type === "aws:ecs/service:Service") as PolicyResource, context];
+    return { pass: serviceIn(stack("alarms-per-group-checkout.json")), fail: serviceIn(stack("alarms-main-checkout.json")) };
+  })(),
 };
 
 describe("every rule has a passing and a failing fixture", () => {
