@@ -34,6 +34,7 @@ beforeAll(async () => {
 });
 
 const inputs = (document: SynthDocument, type: string, name: string) => resource(document, type, name).inputs as Json;
+const metricsOf = (document: SynthDocument, template: string) => inputs(document, "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate", template).spec.metrics as Json[];
 
 describe("a stack with an ECS service and two Kubernetes services", () => {
   it("synthesizes both runtimes: the ECS service, Rollouts, Services, bindings, Ingress, PDBs and autoscalers in the stack's namespace", () => {
@@ -272,6 +273,22 @@ describe("manifests and policy", () => {
     expect(kubernetesServiceHasAnalysis.check(rollout, { tier: "production", resources: without })).toEqual([
       "no analysis of the new version's latency (TargetResponseTime) while it serves users",
     ]);
+  });
+
+  it("in dev, without smoke test or alarm gate, each Rollout is still judged under user traffic", async () => {
+    const config = exampleConfig();
+    setPath(config, "release:tier", "dev");
+    for (const name of ["checkout", "catalog", "search"]) setPath(config, `release:services.${name}.smokeTest`, undefined);
+    setPath(config, "release:services.catalog.deployment", { strategy: "blue-green" });
+    const document = await synth(config, "eks");
+    expect(resourcesOf(document, TEMPLATE).map((r) => r.name).sort()).toEqual(["catalog-alarms", "catalog-bake", "search-alarms"]);
+    const blueGreen = inputs(document, ROLLOUT, "catalog-rollout").spec.strategy.blueGreen;
+    expect(blueGreen.prePromotionAnalysis).toBeUndefined();
+    expect((metricsOf(document, "catalog-bake")[0] as Json).count).toBe(1);
+    const resources = policyResources(document);
+    for (const rollout of resources.filter((r) => r.type === ROLLOUT)) {
+      expect(kubernetesServiceHasAnalysis.check(rollout, { tier: "dev", resources }), rollout.name).toEqual([]);
+    }
   });
 
   it("the same stack file synthesizes to the same bytes", async () => {
