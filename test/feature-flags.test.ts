@@ -138,14 +138,16 @@ describe("AppConfig document", () => {
     });
   });
 
-  it("A/B weights become cumulative splits: 20/30/50 is A pct::20, B pct::50, C the default", () => {
+  it("A/B weights become cumulative splits: 20/30/50 is A pct::20, B pct::50, C pct::100, then the declared default", () => {
     const variants = (document.values as Record<string, { _variants: { name: string; rule?: string; attributeValues: unknown }[] }>)["search-ranking"]._variants;
     expect(variants.map((variant) => [variant.name, variant.rule])).toEqual([
       ["a", '(split pct::20 by::$userId seed::"search-ranking")'],
       ["b", '(split pct::50 by::$userId seed::"search-ranking")'],
-      ["c", undefined],
+      ["c", '(split pct::100 by::$userId seed::"search-ranking")'],
+      ["a-default", undefined],
     ]);
     expect(variants[2].attributeValues).toEqual({ variant: "c", value: "v3" });
+    expect(variants[3].attributeValues).toEqual({ variant: "a", value: "v1" });
   });
 
   it("rules come first in order, with AppConfig's operators", () => {
