@@ -351,3 +351,16 @@ describe("ramp in the program", () => {
     );
   });
 });
+
+describe("see a ramp before it happens", () => {
+  it("the plan prints each flag's stages, percentages, times and what stops them; the synth tree shows the ramp", async () => {
+    const { planText } = await import("../src/flags/plan");
+    const text = planText(rampFlags, { deploymentMinutes: 30, monitors: ["production-checkout-any"], alertTopic: "production-alerts" });
+    expect(text).toContain("new-checkout  ramp\n  stage 1    1%  at pulumi up (the stack file's document)\n  stage 2    5%  +1h00m after the ramp starts\n");
+    expect(text).toContain("  stage 5  100%  +4h00m after the ramp starts\n");
+    expect(text).toContain("a monitor goes to ALARM during a step's deployment (AppConfig rolls it back): production-checkout-any");
+    const { renderTree } = await import("../src/synth/render");
+    const config = setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [25, 50, 100], every: "1h" });
+    expect(renderTree(await synth(config, "production"))).toContain("flags: express-shipping off, new-checkout 25%; ramp: +60m new-checkout 50% -> +60m new-checkout 100%");
+  });
+});

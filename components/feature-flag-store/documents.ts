@@ -396,7 +396,7 @@ export function readAppConfigDocument(document: unknown): Map<string, FlagServin
           variants: [...new Set(variants.map((variant) => String(variant.attributeValues?.variant ?? variant.name)))],
           variantCount: variants.length,
           splitPercent: variants.find((variant) => isSplit(variant.rule))?.rule?.match(/pct::([\d.]+)/)?.[1],
-          ruleCount: variants.filter((variant) => variant.rule !== undefined && !isSplit(variant.rule)).length,
+          ruleCount: variants.filter((variant) => variant.rule !== undefined && !isSplit(variant.rule) && !variant.name.endsWith(DEPENDENCY_VARIANT_SUFFIX)).length,
         },
       ];
     }),

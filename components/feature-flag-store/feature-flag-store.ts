@@ -255,6 +255,8 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       versionNumber: this.versionNumber,
       rampStateMachineArn: this.rampStateMachineArn,
       rampName: this.rampName,
+      // What the ramp deploys, for previews and the synth tree: `+30m new-checkout 5%`.
+      rampSteps: args.ramp?.steps.map((step) => `+${step.holdMinutes}m ${step.description}`),
     });
   }
 
