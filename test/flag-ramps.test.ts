@@ -7,6 +7,7 @@ import {
   StartDeploymentCommand,
 } from "@aws-sdk/client-appconfig";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { type FlagDefinition, type Flags, toAppConfigDocument } from "../components/feature-flag-store/documents";
@@ -343,8 +344,42 @@ describe("ramp in the program", () => {
     const statements = JSON.parse(String((role.inputs.inlinePolicies as { policy: string }[])[0].policy)).Statement as { Action: string; Resource: unknown }[];
     const topic = resource(d, "aws:sns/topic:Topic", "production-alerts").outputs.arn;
     expect(statements.find((s) => s.Action === "sns:Publish")?.Resource).toBe(topic);
-    expect(statements.find((s) => s.Action === "appconfig:StartDeployment")?.Resource).toEqual([env.outputs.arn, profile.outputs.arn, strategy.outputs.arn]);
     expect(statements.flatMap((s) => [s.Resource].flat()).filter((r) => r === "*")).toHaveLength(1);
+    // What AWS decides for each call the state machine makes, on every resource type AppConfig authorizes it on.
+    const app = String(resource(d, "aws:appconfig/application:Application", "production-flags-app").outputs.arn);
+    const policy = JSON.parse(String((role.inputs.inlinePolicies as { policy: string }[])[0].policy));
+    const decide = async (action: string, arn: string) => {
+      const response = await runSimulation(
+        {
+          identityPolicies: [{ name: "ramp", policy }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          request: { action, principal: String(role.outputs.arn), resource: { resource: arn, accountId: "123456789012" }, contextVariables: {} },
+        },
+        {},
+      );
+      if (response.resultType === "error") throw new Error(JSON.stringify(response.errors));
+      return response.overallResult;
+    };
+    const environmentArn = String(env.outputs.arn);
+    const calls: [string, string][] = [
+      ["appconfig:ListDeployments", app],
+      ["appconfig:ListDeployments", environmentArn],
+      ["appconfig:GetDeployment", app],
+      ["appconfig:GetDeployment", environmentArn],
+      ["appconfig:GetDeployment", `${environmentArn}/deployment/7`],
+      ["appconfig:CreateHostedConfigurationVersion", app],
+      ["appconfig:CreateHostedConfigurationVersion", String(profile.outputs.arn)],
+      ["appconfig:StartDeployment", app],
+      ["appconfig:StartDeployment", environmentArn],
+      ["appconfig:StartDeployment", String(profile.outputs.arn)],
+      ["appconfig:StartDeployment", String(strategy.outputs.arn)],
+      ["sns:Publish", String(topic)],
+    ];
+    for (const [action, arn] of calls) expect(`${action} ${arn}: ${await decide(action, arn)}`).toBe(`${action} ${arn}: Allowed`);
+    const otherEnvironment = environmentArn.replace(/environment\/[^/]+$/, "environment/other1");
+    expect(await decide("appconfig:StartDeployment", otherEnvironment)).toBe("ImplicitlyDenied");
+    expect(await decide("sns:Publish", String(topic).replace(/:[^:]+$/, ":other-topic"))).toBe("ImplicitlyDenied");
     // Pulumi's own version serves the ramp's first stage.
     expect(JSON.parse(String(resource(d, "release:aws:FeatureFlagStore", "production-flags").outputs.document)).values["new-checkout"]._variants[0].rule).toBe(
       '(split pct::25 by::$userId seed::"new-checkout")',

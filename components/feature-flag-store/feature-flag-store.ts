@@ -324,14 +324,20 @@ function createRamp(name: string, args: FeatureFlagStoreArgs, parts: StoreParts,
           policy: pulumi.jsonStringify({
             Version: "2012-10-17",
             Statement: [
-              { Sid: "ReadDeployments", Effect: "Allow", Action: "appconfig:ListDeployments", Resource: environment.arn },
-              { Sid: "WatchDeployments", Effect: "Allow", Action: "appconfig:GetDeployment", Resource: pulumi.interpolate`${environment.arn}/deployment/*` },
-              { Sid: "CreateVersions", Effect: "Allow", Action: "appconfig:CreateHostedConfigurationVersion", Resource: profile.arn },
+              // AppConfig authorizes each call on the application as well as on the environment, profile or strategy it names.
+              { Sid: "ReadDeployments", Effect: "Allow", Action: "appconfig:ListDeployments", Resource: [application.arn, environment.arn] },
+              {
+                Sid: "WatchDeployments",
+                Effect: "Allow",
+                Action: "appconfig:GetDeployment",
+                Resource: [application.arn, environment.arn, pulumi.interpolate`${environment.arn}/deployment/*`],
+              },
+              { Sid: "CreateVersions", Effect: "Allow", Action: "appconfig:CreateHostedConfigurationVersion", Resource: [application.arn, profile.arn] },
               {
                 Sid: "Deploy",
                 Effect: "Allow",
                 Action: "appconfig:StartDeployment",
-                Resource: [environment.arn, profile.arn, deploymentStrategy.arn],
+                Resource: [application.arn, environment.arn, profile.arn, deploymentStrategy.arn],
               },
               { Sid: "Notify", Effect: "Allow", Action: "sns:Publish", Resource: ramp.alertTopicArn },
               // The alert topic is encrypted with a customer key whose policy defers to IAM: publishing needs the key, through SNS only.
