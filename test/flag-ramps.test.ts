@@ -90,6 +90,18 @@ describe("ramp timeline", () => {
   ])("a bad ramp is a config error: %j", (rollout, message) => {
     expect(configError(setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", rollout), "production")).toContain(message);
   });
+
+  it("a ramp needs the AppConfig store that Pulumi owns", () => {
+    const config = setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [1, 5], every: "30m" });
+    expect(configError(setPath(config, "release:flagStore.backend", "flagd"), "production")).toContain(
+      "release:flags.new-checkout.rollout.stages: a ramp is deployed by the AppConfig store's state machine, and flagStore.backend is flagd; use percent",
+    );
+  });
+
+  it("a ramp with one hold per stage loads", () => {
+    const rollout = { stages: [1, 5, 25], every: ["30m", "1h"] };
+    expect(configError(setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", rollout), "production")).toBeUndefined();
+  });
 });
 
 const targets: RampTargets = {
@@ -277,6 +289,7 @@ describe("ramp state machine, run against mocked AppConfig and SNS", () => {
     ]);
     expect(result.waited).toBeGreaterThanOrEqual(4 * 1800);
     expect(sns.commandCalls(PublishCommand).map((call) => call.args[0].input.Subject)).toEqual(["Flag ramp complete: release-platform-production/production"]);
+    expect(sns.commandCalls(PublishCommand)[0].args[0].input.Message).toContain("set the stack file to match (new-checkout: rollout { percent: 100 })");
   });
 
   it("a rollback at stage 3 stops the ramp, deploys nothing more and notifies the alert topic", async () => {

@@ -83,6 +83,8 @@ export interface FlagRampStep {
   readonly holdMinutes: number;
   /** What the step changes, for people: `new-checkout 25%`. */
   readonly description: string;
+  /** Every ramping flag's percentage once this step is deployed. */
+  readonly percents: Readonly<Record<string, number>>;
 }
 
 /** The ramp's steps from the flags: each after its hold, described by what it changes. */
@@ -92,6 +94,7 @@ export function rampStepsForStore(flags: Flags): FlagRampStep[] {
     document,
     holdMinutes: step.atMinutes - steps[index].atMinutes,
     description: step.changed.map((key) => `${key} ${step.percents[key]}%`).join(", "),
+    percents: step.percents,
   }));
 }
 
@@ -117,6 +120,12 @@ const RETRY_THROTTLING = [
   { ErrorEquals: ["AppConfig.ThrottlingException", "AppConfig.InternalServerException"], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 },
 ];
 const RETRY_SNS = [{ ErrorEquals: ["Sns.ThrottledException", "Sns.InternalErrorException"], IntervalSeconds: 2, MaxAttempts: 6, BackoffRate: 2 }];
+
+/** The stack file still says `stages`: until people set the final percentages, a `pulumi up` that changes flags deploys the first stages again. */
+function doneMessage(label: string, steps: readonly FlagRampStep[]): string {
+  const final = Object.entries(steps[steps.length - 1]?.percents ?? {}).map(([key, percent]) => `${key}: rollout { percent: ${percent} }`);
+  return `The flag ramp of ${label} deployed all ${steps.length} steps. Now set the stack file to match (${final.join("; ")}) and remove stages: until then, a pulumi up that changes flags serves each ramp's first stage again.`;
+}
 
 const anyOf = (variable: string, values: readonly string[]) => ({ Or: values.map((value) => ({ Variable: variable, StringEquals: value })) });
 
@@ -169,7 +178,7 @@ export function rampDefinition(targets: RampTargets, steps: readonly FlagRampSte
     Done: {
       Type: "Task",
       Resource: SNS_PUBLISH,
-      Parameters: { TopicArn: targets.alertTopicArn, Subject: `Flag ramp complete: ${targets.label}`.slice(0, 99), Message: `The flag ramp of ${targets.label} deployed all ${steps.length} steps.` },
+      Parameters: { TopicArn: targets.alertTopicArn, Subject: `Flag ramp complete: ${targets.label}`.slice(0, 99), Message: doneMessage(targets.label, steps) },
       Retry: RETRY_SNS,
       ResultPath: null,
       End: true,

@@ -1,6 +1,6 @@
 import { bucketing, type Flags, variantWeight } from "../../components/feature-flag-store/documents";
 import { finalPercent, holdMinutes } from "../../components/feature-flag-store/ramp";
-import type { RawFlag } from "./schema";
+import type { RawFlag, RawReleaseConfig } from "./schema";
 
 /** A ramp holds each stage at least a minute and at most a week (a Step Functions Wait state waits up to a year). */
 const MAX_HOLD_MINUTES = 7 * 24 * 60;
@@ -16,7 +16,7 @@ export interface FlagProblem {
  * What the flag schema alone cannot say: dependencies exist, have no cycles and are on, are on/off flags, and a
  * dependent rollout can be a subset of its dependencies' users; ramps rise; variants, defaults and rules agree.
  */
-export function flagProblems(flags: Readonly<Record<string, RawFlag>>): FlagProblem[] {
+export function flagProblems(flags: Readonly<Record<string, RawFlag>>, store: RawReleaseConfig["flagStore"] = {}): FlagProblem[] {
   const problems: FlagProblem[] = [];
   const add = (path: (string | number)[], message: string, got: unknown) => problems.push({ path, message, got });
   const names = Object.keys(flags).sort();
@@ -39,6 +39,10 @@ export function flagProblems(flags: Readonly<Record<string, RawFlag>>): FlagProb
     });
     problems.push(...dependentBucketingProblems(flags, name));
     problems.push(...rampProblems(name, flag));
+    if (flag.rollout?.stages && (store?.backend === "flagd" || store?.ownership === "console")) {
+      const why = store.backend === "flagd" ? "flagStore.backend is flagd" : "flagStore.ownership is console (people make its versions)";
+      add([name, "rollout", "stages"], `a ramp is deployed by the AppConfig store's state machine, and ${why}; use percent`, flag.rollout.stages);
+    }
     if (flag.defaultVariant !== undefined && !(flag.variants && flag.defaultVariant in flag.variants)) {
       add([name, "defaultVariant"], flag.variants ? `expected one of ${Object.keys(flag.variants).join(", ")}` : "applies to variants only", flag.defaultVariant);
     }
