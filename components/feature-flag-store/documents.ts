@@ -181,9 +181,8 @@ const appConfigSplit = (percent: number, by: string, seed: string) => `(split pc
 export function appConfigCondition(condition: Condition): string {
   switch (condition.kind) {
     case "always":
-      return "(eq 1 1)";
     case "never":
-      return "(eq 1 0)";
+      throw new Error("constant conditions are simplified away before they are rendered");
     case "split":
       return appConfigSplit(condition.percent, condition.by, condition.seed);
     case "rule":

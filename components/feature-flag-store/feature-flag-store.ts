@@ -44,7 +44,9 @@ export interface FeatureFlagStoreArgs {
    * A guarded ramp (`rampStepsForStore(flags)`): a Step Functions state machine that deploys each step's document in
    * turn with this store's strategy and monitors, and notifies `alertTopicArn` when a step is rolled back or superseded
    * and when it ends. `pulumi up` creates or updates it and never starts it: a person or CD starts it
-   * (`aws stepfunctions start-execution --name <rampName>`). @default no ramp
+   * (`aws stepfunctions start-execution --name <rampName>`). While a ramp runs, `pulumi up` with unchanged flags
+   * changes nothing; with changed flags it deploys the document (ramps at their first stage) and the ramp, finding a
+   * version that is not its own at its next step, stops and notifies instead of overwriting it. @default no ramp
    */
   readonly ramp?: { readonly steps: readonly FlagRampStep[]; readonly alertTopicArn: pulumi.Input<string> };
 }
