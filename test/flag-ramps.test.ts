@@ -400,6 +400,18 @@ describe("ramp in the program", () => {
   });
 });
 
+describe("ramp synthesis", () => {
+  it("the same stack file synthesizes the same state machine, byte for byte", async () => {
+    const config = () => setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [25, 50, 100], every: "1h" });
+    expect(JSON.stringify(await synth(config(), "production"))).toBe(JSON.stringify(await synth(config(), "production")));
+  });
+
+  it("a stack without ramps has no state machine", async () => {
+    const d = await synth(shippedConfig("production"), "production");
+    expect(d.resources.filter((r) => r.type === "aws:sfn/stateMachine:StateMachine")).toEqual([]);
+  });
+});
+
 describe("see a ramp before it happens", () => {
   it("the plan prints each flag's stages, percentages, times and what stops them; the synth tree shows the ramp", async () => {
     const { planText } = await import("../src/flags/plan");

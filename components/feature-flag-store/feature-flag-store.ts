@@ -52,8 +52,9 @@ export interface FeatureFlagStoreArgs {
 }
 
 export const MAX_APPCONFIG_MONITORS = 5;
-/** Step Functions refuses definitions above 1 MB. */
+/** Step Functions refuses definitions above 1 MB, and a task's input above 256 KiB (each step's document is one). */
 const MAX_DEFINITION_BYTES = 1024 * 1024;
+const MAX_TASK_INPUT_BYTES = 256 * 1024;
 
 /** An execution name for a ramp: the same steps give the same name, which Step Functions runs once (names are unique for 90 days). */
 export function rampExecutionName(steps: readonly FlagRampStep[]): string {
@@ -295,6 +296,9 @@ function rampProblems(args: FeatureFlagStoreArgs): string[] {
   return [
     ...(args.ownership === "console" ? ["ramp: a console-owned store has no ramp (people make its versions)"] : []),
     ...args.ramp.steps.flatMap((step, index) => (step.holdMinutes >= 0 ? [] : [`ramp.steps[${index}].holdMinutes must not be negative (got ${step.holdMinutes})`])),
+    ...args.ramp.steps.flatMap((step, index) =>
+      Buffer.byteLength(step.document) < MAX_TASK_INPUT_BYTES - 1024 ? [] : [`ramp.steps[${index}]: the document is too large for a Step Functions task input (256 KiB)`],
+    ),
     ...(size > MAX_DEFINITION_BYTES ? [`ramp: the state machine holds every step's document and would be ${size} bytes, above Step Functions' 1 MB; ramp fewer flags or stages at once`] : []),
   ];
 }
