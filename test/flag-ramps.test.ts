@@ -9,11 +9,17 @@ import {
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { mockClient } from "aws-sdk-client-mock";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { type FlagDefinition, type Flags, toAppConfigDocument } from "../components/feature-flag-store/documents";
 import { rampDefinition, rampSteps, rampStepsForStore, type RampTargets } from "../components/feature-flag-store/ramp";
 import { evaluateAppConfig } from "../src/flags/appconfig-rules";
 import { flagdEngine } from "../src/flags/explain";
+import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, resource, setPath, shippedConfig, synth } from "./helpers";
 
 const base = { description: "d", owner: "team", expires: "2027-01-01" };
@@ -419,6 +425,16 @@ describe("see a ramp before it happens", () => {
     expect(text).toContain("new-checkout  ramp\n  stage 1    1%  at pulumi up (the stack file's document)\n  stage 2    5%  +1h00m after the ramp starts\n");
     expect(text).toContain("  stage 5  100%  +4h00m after the ramp starts\n");
     expect(text).toContain("a monitor goes to ALARM during a step's deployment (AppConfig rolls it back): production-checkout-any");
+    const dir = mkdtempSync(join(tmpdir(), "ramp-"));
+    const file = join(dir, "Pulumi.production.yaml");
+    writeFileSync(file, stringify({ config: setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [1, 5, 25, 50, 100], every: "30m" }) }));
+    const cli = spawnSync(process.execPath, [join(PROJECT_ROOT, "node_modules/tsx/dist/cli.mjs"), join(PROJECT_ROOT, "src/flags-cli.ts"), "production", "--config-file", file, "--plan"], {
+      encoding: "utf8",
+    });
+    expect(cli.status).toBe(0);
+    // Production's strategy: 20 minutes of steps and a 10-minute bake per deployment.
+    expect(cli.stdout).toContain("new-checkout  ramp\n  stage 1    1%  at pulumi up (the stack file's document)\n  stage 2    5%  +1h00m after the ramp starts\n");
+    expect(cli.stdout).toContain("production-checkout-any");
     const { renderTree } = await import("../src/synth/render");
     const config = setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [25, 50, 100], every: "1h" });
     expect(renderTree(await synth(config, "production"))).toContain("flags: express-shipping off, new-checkout 25%; ramp: +60m new-checkout 50% -> +60m new-checkout 100%");
