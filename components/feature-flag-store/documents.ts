@@ -105,10 +105,6 @@ export function bucketing(flags: Flags, key: string, seen: readonly string[] = [
   return { seed: key, by: flag.rollout?.by ?? DEFAULT_BUCKET };
 }
 
-export function bucketAttribute(flag: FlagDefinition): string {
-  return flag.variants ? (flag.bucketBy ?? DEFAULT_BUCKET) : (flag.rollout?.by ?? DEFAULT_BUCKET);
-}
-
 /** What a context no rule or split selects gets: the declared (or first declared) A/B variant, `on` for a full rollout, else `off`. */
 export function defaultVariant(flag: FlagDefinition): string {
   if (flag.variants) return flag.defaultVariant ?? Object.keys(flag.variants)[0];
