@@ -119,6 +119,14 @@ describe("dependencies that cannot hold are config errors", () => {
     );
   });
 
+  it("a dependency whose rules make the dependent's AppConfig rule longer than 1024 characters", () => {
+    const countries = Array.from({ length: 28 }, (_, i) => `region-${String(i).padStart(2, "0")}-xxxxxxxxxxxxxxxxxxxx`);
+    const c = setPath(config(), "release:flags.new-checkout.rules", [{ attribute: "country", in: countries, serve: "off" }]);
+    expect(configError(c, "production")).toBe(
+      "Pulumi.production.yaml: release:flags.express-pay: its AppConfig rule would be 1033 characters, above AppConfig's 1024: shorten the rules of it or of what it depends on (got 1033)",
+    );
+  });
+
   it("depending on an A/B test", () => {
     const c = setPath(config(), "release:flags.copy-test", { description: "d", owner: "o", expires: "2027-01-01", enabled: true, variants: { a: 50, b: 50 } });
     expect(configError(setPath(c, "release:flags.express-pay.dependsOn", ["new-checkout", "copy-test"]), "production")).toContain(

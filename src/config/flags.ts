@@ -1,4 +1,4 @@
-import { bucketing, type Flags, variantWeight } from "../../components/feature-flag-store/documents";
+import { bucketing, type Flags, toAppConfigDocument, variantWeight } from "../../components/feature-flag-store/documents";
 import { finalPercent, holdMinutes } from "../../components/feature-flag-store/ramp";
 import type { RawFlag, RawReleaseConfig } from "./schema";
 
@@ -78,7 +78,23 @@ export function flagProblems(flags: Readonly<Record<string, RawFlag>>, store: Ra
     state.set(name, "done");
   };
   for (const name of names) visit(name, []);
+  if (problems.length === 0) problems.push(...ruleLengthProblems(flags as Flags));
   return problems;
+}
+
+/** AppConfig takes variant rules of at most 1024 characters; a dependency's rules are repeated in its dependents'. */
+const MAX_RULE_LENGTH = 1024;
+
+function ruleLengthProblems(flags: Flags): FlagProblem[] {
+  const values = toAppConfigDocument(flags).values as Record<string, { _variants?: { rule?: string }[] }>;
+  return Object.keys(values)
+    .sort()
+    .flatMap((key) => {
+      const longest = Math.max(0, ...(values[key]._variants ?? []).map((variant) => variant.rule?.length ?? 0));
+      return longest > MAX_RULE_LENGTH
+        ? [{ path: [key], message: `its AppConfig rule would be ${longest} characters, above AppConfig's ${MAX_RULE_LENGTH}: shorten the rules of it or of what it depends on`, got: longest }]
+        : [];
+    });
 }
 
 /** A dependent rollout buckets with its dependencies' seed and attribute; it cannot when they differ. */
