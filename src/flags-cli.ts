@@ -1,4 +1,5 @@
 import { toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
+import { NAME_LIMITS, physicalName } from "../components/naming";
 import { runCommand, text, usage } from "./command";
 import { explain } from "./flags/explain";
 import { planText } from "./flags/plan";
@@ -33,8 +34,8 @@ runCommand({
       process.stdout.write(
         planText(config.flags, {
           deploymentMinutes: strategy.durationMinutes + strategy.bakeMinutes,
-          monitors: config.services.map((service) => `${config.stack}-${service.name}-any`),
-          alertTopic: `${config.stack}-alerts`,
+          monitors: config.services.map((service) => physicalName([config.stack, service.name], "any", NAME_LIMITS.alarm)),
+          alertTopic: physicalName([config.stack], "alerts", 256),
         }),
       );
       return 0;
