@@ -386,7 +386,7 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
     }
   }
 
-  problems.push(...flagProblems(config.flags ?? {}).map((problem) => ({ ...problem, path: renderPath(["flags", ...problem.path]), secret: false })));
+  problems.push(...flagProblems(config.flags ?? {}, config.flagStore).map((problem) => ({ ...problem, path: renderPath(["flags", ...problem.path]), secret: false })));
   return problems;
 }
 
