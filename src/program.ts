@@ -78,6 +78,7 @@ export async function releasePlatform(
     accessLogs: config.ingress.accessLogs,
     alertEmails: config.notifications.emails,
     alertHttpsEndpoints: config.notifications.httpsEndpoints,
+    alertSlack: config.notifications.slack,
     protectStateful: config.defaults.protectStateful,
   });
   const providers = [environment.provider];
@@ -131,7 +132,7 @@ export async function releasePlatform(
               securityGroupIds: [environment.hooksSecurityGroupId],
             }
           : undefined,
-        alarmGate: service.alarmGate ? { alarmNames: alarms.alarmNames, alarmArns: alarms.alarmArns } : undefined,
+        alarmGate: service.alarmGate ? { alarmNames: alarms.alarmNames } : undefined,
       },
       { parent },
     );
@@ -190,6 +191,7 @@ export async function releasePlatform(
       )
     : undefined;
   if (flagStore) services.forEach((service, index) => flagStore.grantRead(config.services[index].name, service.taskRoleName));
+  if (flagStore) environment.notifyFlagDeployments(flagStore);
 
   environment.addDashboards(
     config.services.map((service, index) => {

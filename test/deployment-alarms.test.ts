@@ -157,6 +157,7 @@ describe("notifications", () => {
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": "123456789012" } },
     });
   });
 

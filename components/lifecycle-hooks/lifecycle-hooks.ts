@@ -29,8 +29,6 @@ export interface SmokeTestHookArgs {
 export interface AlarmGateHookArgs {
   /** Alarms that must not be in ALARM when a deployment starts. */
   readonly alarmNames: pulumi.Input<string[]>;
-  /** Their ARNs: the only alarms the gate may read. */
-  readonly alarmArns: pulumi.Input<string[]>;
 }
 
 export interface LifecycleHooksArgs {
@@ -172,7 +170,8 @@ export class LifecycleHooks extends pulumi.ComponentResource {
             Version: "2012-10-17",
             Statement: [
               logStatement(logGroupArn),
-              { Sid: "ReadServiceAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: gate.alarmArns },
+              // "To use this operation and return information about composite alarms, you must be signed on with the cloudwatch:DescribeAlarms permission that is scoped to *" (CloudWatch API reference); read-only.
+              { Sid: "ReadServiceAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" },
             ],
           }),
         { timeout: 30 },

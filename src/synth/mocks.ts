@@ -197,6 +197,12 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           const functionArn = arn("lambda", `function:${named}`);
           return { id: named, state: state({ name: named, arn: functionArn, invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`, version: "$LATEST" }) };
         }
+        case "aws:cloudwatch/eventRule:EventRule":
+          return { id: named, state: state({ name: named, arn: arn("events", `rule/${named}`) }) };
+        case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": {
+          const chatConfigurationArn = `arn:aws:chatbot::${account}:chat-configuration/slack-channel/${String(inputs.configurationName)}`;
+          return { id: chatConfigurationArn, state: state({ chatConfigurationArn }) };
+        }
         case "aws:cloudwatch/dashboard:Dashboard":
           return { id: String(inputs.dashboardName), state: state({ dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${String(inputs.dashboardName)}` }) };
         default: {
