@@ -199,6 +199,13 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
         }
         case "aws:cloudwatch/eventRule:EventRule":
           return { id: named, state: state({ name: named, arn: arn("events", `rule/${named}`) }) };
+        // Both take `arn` as an input (the topic, the target) and return it unchanged.
+        case "aws:sns/topicPolicy:TopicPolicy":
+          return { id: String(inputs.arn), state: state({ owner: account }) };
+        case "aws:cloudwatch/eventTarget:EventTarget": {
+          const targetId = typeof inputs.targetId === "string" ? inputs.targetId : generatedName;
+          return { id: `${String(inputs.rule)}-${targetId}`, state: state({ targetId }) };
+        }
         case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": {
           const chatConfigurationArn = `arn:aws:chatbot::${account}:chat-configuration/slack-channel/${String(inputs.configurationName)}`;
           return { id: chatConfigurationArn, state: state({ chatConfigurationArn }) };
