@@ -97,7 +97,7 @@ export class Environment extends pulumi.ComponentResource {
     refuseBadArguments("Environment", name, [
       ...(!https && tier !== "dev" ? [`certificateArn is required in ${tier} (HTTP alone is allowed only in dev)`] : []),
       ...(testListenerPort === 443 || testListenerPort === 80 ? [`testListenerPort ${testListenerPort} collides with the production listener ports 80/443`] : []),
-      ...slackChannelProblems(args.alertSlack).map((problem) => `alert${problem[0].toUpperCase()}${problem.slice(1)}`),
+      ...slackChannelProblems(args.alertSlack, "alertSlack"),
     ]);
     super("release:aws:Environment", name, {}, opts);
     const protectStateful = args.protectStateful ?? tier === "production";

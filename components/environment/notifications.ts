@@ -14,12 +14,12 @@ export interface SlackChannel {
 export const SLACK_WORKSPACE_ID = /^[0-9A-Z]{1,255}$/;
 export const SLACK_CHANNEL_ID = /^[A-Za-z0-9]{1,255}$/;
 
-/** Problems with a Slack channel's ids, each naming its field. */
-export function slackChannelProblems(slack: SlackChannel | undefined): string[] {
+/** Problems with a Slack channel's ids, each naming its field under `field`. */
+export function slackChannelProblems(slack: SlackChannel | undefined, field: string): string[] {
   if (!slack) return [];
   return [
-    ...(SLACK_WORKSPACE_ID.test(slack.workspaceId) ? [] : [`slack.workspaceId must be upper-case letters and digits, e.g. T0123ABCD (got ${slack.workspaceId})`]),
-    ...(SLACK_CHANNEL_ID.test(slack.channelId) ? [] : [`slack.channelId must be letters and digits, e.g. C0123ABCD (got ${slack.channelId})`]),
+    ...(SLACK_WORKSPACE_ID.test(slack.workspaceId) ? [] : [`${field}.workspaceId must be upper-case letters and digits, e.g. T0123ABCD (got ${slack.workspaceId})`]),
+    ...(SLACK_CHANNEL_ID.test(slack.channelId) ? [] : [`${field}.channelId must be letters and digits, e.g. C0123ABCD (got ${slack.channelId})`]),
   ];
 }
 
