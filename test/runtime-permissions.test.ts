@@ -4,7 +4,7 @@ import { evaluate } from "../policy/evaluate";
 import { policyResources } from "../policy/from-synth";
 import { decide, runtimeCalls, runtimePathsAllowed, type RuntimeCall } from "../policy/rules/runtime-paths-allowed";
 import type { PolicyResource, StackContext } from "../policy/rules/types";
-import { shippedConfig, synth } from "./helpers";
+import { setPath, shippedConfig, synth } from "./helpers";
 
 type Graph = PolicyResource[];
 
@@ -197,6 +197,16 @@ describe("runtime paths allowed: each grant is load-bearing", () => {
     const problems = only(graph);
     expect(problems.filter((p) => p.startsWith("event rule production-ecs-deployments notifies: events.amazonaws.com"))).toHaveLength(3);
     expect(problems.filter((p) => p.startsWith("event rule production-flag-deployments"))).toHaveLength(3);
+  });
+
+  it("Chatbot must be able to assume its channel role", async () => {
+    const graph = policyResources(await synth(setPath(shippedConfig("staging"), "release:notifications.slack", { workspaceId: "T0123ABCD", channelId: "C0123ABCD" })));
+    expect(findings(graph)).toEqual([]);
+    const broken = edit(graph, "aws:iam/role:Role", "staging-chatbot", (props) => ({
+      ...props,
+      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+    }));
+    expect(findings(broken)).toEqual([expect.stringMatching(/^AWS Chatbot posts to Slack for staging-slack: chatbot.amazonaws.com sts:AssumeRole on .*staging-chatbot is ImplicitlyDenied \(trust policy\)$/)]);
   });
 
   it("a topic policy scoped to another account's alarms stops CloudWatch", () => {

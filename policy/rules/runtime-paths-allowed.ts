@@ -103,6 +103,8 @@ export function runtimeCalls(resource: PolicyResource, stack: StackContext): Run
       return monitorCalls(resource, stack.resources);
     case "aws:sns/topic:Topic":
       return publisherCalls(resource, stack.resources);
+    case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration":
+      return asRole(resource.props.iamRoleArn, "chatbot.amazonaws.com", `AWS Chatbot posts to Slack for ${resource.name}`, stack.resources, []);
     default:
       return [];
   }
@@ -316,7 +318,7 @@ function confusedDeputies(topic: PolicyResource, resources: readonly PolicyResou
 export const runtimePathsAllowed: Rule = {
   id: "runtime-paths-allowed",
   description:
-    "Every call the running system makes (ECS -> hooks, hooks -> CloudWatch, AppConfig -> alarms, tasks -> ECR/Logs/Secrets/AppConfig, CloudWatch and EventBridge -> SNS/KMS, ECS -> listener rules) is allowed by the synthesized IAM",
+    "Every call the running system makes (ECS -> hooks, hooks -> CloudWatch, AppConfig -> alarms, tasks -> ECR/Logs/Secrets/AppConfig, CloudWatch and EventBridge -> SNS/KMS, ECS -> listener rules, Chatbot -> its role) is allowed by the synthesized IAM",
   enforcement: "mandatory",
   check(resource, stack) {
     const denied = runtimeCalls(resource, stack)
