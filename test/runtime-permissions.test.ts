@@ -82,7 +82,11 @@ describe("runtime paths allowed: the shipped stacks", () => {
         "role appconfig:GetLatestConfiguration",
         "role appconfig:StartConfigurationSession",
         "role cloudwatch:DescribeAlarms",
+        "role ec2:AssignPrivateIpAddresses",
         "role ec2:CreateNetworkInterface",
+        "role ec2:DeleteNetworkInterface",
+        "role ec2:DescribeNetworkInterfaces",
+        "role ec2:UnassignPrivateIpAddresses",
         "role ecr:BatchGetImage",
         "role ecr:GetAuthorizationToken",
         "role ecr:GetDownloadUrlForLayer",
@@ -197,6 +201,19 @@ describe("runtime paths allowed: each grant is load-bearing", () => {
     const problems = only(graph);
     expect(problems.filter((p) => p.startsWith("event rule production-ecs-deployments notifies: events.amazonaws.com"))).toHaveLength(3);
     expect(problems.filter((p) => p.startsWith("event rule production-flag-deployments"))).toHaveLength(3);
+  });
+
+  it("the smoke test's role must manage its network interfaces in the VPC", () => {
+    const graph = edit(stacks.production, "aws:iam/rolePolicy:RolePolicy", "catalog-hooks-smoke-test", (props) =>
+      withPolicy(props, (statements) => statements.filter((s) => s.Sid !== "RunInVpc")),
+    );
+    expect(only(graph).map((problem) => problem.split(" ")[4])).toEqual([
+      "ec2:CreateNetworkInterface",
+      "ec2:DescribeNetworkInterfaces",
+      "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:UnassignPrivateIpAddresses",
+    ]);
   });
 
   it("Chatbot must be able to assume its channel role", async () => {

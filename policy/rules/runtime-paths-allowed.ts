@@ -234,6 +234,14 @@ function configurationArn(path: string, resources: readonly PolicyResource[]): s
   return `${application.props.arn}/environment/${String(environment.props.environmentId)}/configuration/${String(profile.props.configurationProfileId)}`;
 }
 
+const VPC_ACTIONS = [
+  "ec2:CreateNetworkInterface",
+  "ec2:DescribeNetworkInterfaces",
+  "ec2:DeleteNetworkInterface",
+  "ec2:AssignPrivateIpAddresses",
+  "ec2:UnassignPrivateIpAddresses",
+];
+
 function functionCalls(fn: PolicyResource, resources: readonly PolicyResource[]): RuntimeCall[] {
   const arn = fn.props.arn;
   if (typeof arn !== "string") return [];
@@ -243,7 +251,8 @@ function functionCalls(fn: PolicyResource, resources: readonly PolicyResource[])
   return asRole(fn.props.role, "lambda.amazonaws.com", `Lambda runs ${fn.name}`, resources, [
     { action: "logs:CreateLogStream", resource: stream },
     { action: "logs:PutLogEvents", resource: stream },
-    ...(at(fn.props.vpcConfig, "subnetIds") !== undefined ? [{ action: "ec2:CreateNetworkInterface", resource: "*" }] : []),
+    // Lambda's developer guide: the function's own role creates and manages its network interfaces in the VPC.
+    ...(at(fn.props.vpcConfig, "subnetIds") !== undefined ? VPC_ACTIONS.map((action) => ({ action, resource: "*" })) : []),
   ]);
 }
 
