@@ -87,13 +87,14 @@ describe("the alert topic", () => {
     expect(statements.find((s) => s.Sid === "AccountOwns")?.Principal).toEqual({ AWS: `arn:aws:iam::${ACCOUNT}:root` });
   });
 
-  it("its key admits CloudWatch for this account only, and EventBridge without source conditions (SNS does not support them there)", async () => {
+  it("its key serves this topic only: CloudWatch for this account, EventBridge without source conditions (SNS does not support them there)", async () => {
     const d = await synth(shippedConfig("staging"));
     const statements = JSON.parse(String(resource(d, "aws:kms/key:Key", "staging-alerts").inputs.policy)).Statement as Record<string, unknown>[];
+    const thisTopic = { "kms:EncryptionContext:aws:sns:topicArn": resource(d, "aws:sns/topic:Topic", "staging-alerts").outputs.arn };
     expect(statements.map((s) => [s.Sid, s.Principal, s.Condition])).toEqual([
       ["AccountAdministers", { AWS: `arn:aws:iam::${ACCOUNT}:root` }, undefined],
-      ["CloudWatchAlarmsPublish", { Service: "cloudwatch.amazonaws.com" }, { StringEquals: { "aws:SourceAccount": ACCOUNT } }],
-      ["EventBridgeRulesPublish", { Service: "events.amazonaws.com" }, undefined],
+      ["CloudWatchAlarmsPublish", { Service: "cloudwatch.amazonaws.com" }, { StringEquals: { "aws:SourceAccount": ACCOUNT, ...thisTopic } }],
+      ["EventBridgeRulesPublish", { Service: "events.amazonaws.com" }, { StringEquals: thisTopic }],
     ]);
   });
 });

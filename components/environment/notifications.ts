@@ -72,8 +72,12 @@ export function flagDeploymentEventPattern(applicationId: string): Record<string
   };
 }
 
-/** The key of the alert topic: the account administers it; CloudWatch and EventBridge may encrypt what they publish. */
-export function alertKeyPolicy(account: Account): Record<string, unknown> {
+/**
+ * The key of the alert topic: the account administers it; CloudWatch and EventBridge may encrypt what they publish to
+ * this topic only (SNS asks KMS with the encryption context `aws:sns:topicArn`).
+ */
+export function alertKeyPolicy(account: Account, topicArn: string): Record<string, unknown> {
+  const thisTopic = { "kms:EncryptionContext:aws:sns:topicArn": topicArn };
   return {
     Version: "2012-10-17",
     Statement: [
@@ -85,7 +89,7 @@ export function alertKeyPolicy(account: Account): Record<string, unknown> {
         Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
         Resource: "*",
         // Confused deputy: only alarms of this account may have CloudWatch use the key.
-        Condition: { StringEquals: { "aws:SourceAccount": account.accountId } },
+        Condition: { StringEquals: { "aws:SourceAccount": account.accountId, ...thisTopic } },
       },
       {
         // "Adding the aws:SourceAccount and aws:SourceArn to a AWS KMS policy is not supported for EventBridge-to-encrypted topics" (SNS guide).
@@ -94,6 +98,7 @@ export function alertKeyPolicy(account: Account): Record<string, unknown> {
         Principal: { Service: "events.amazonaws.com" },
         Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
         Resource: "*",
+        Condition: { StringEquals: thisTopic },
       },
     ],
   };
@@ -163,17 +168,19 @@ export interface AlertNotifications {
 export function createAlertNotifications(name: string, args: AlertNotificationsArgs, opts: pulumi.CustomResourceOptions): AlertNotifications {
   const invoke: pulumi.InvokeOutputOptions = { parent: opts.parent, provider: opts.provider };
   const account = accountOf(invoke);
+  const topicName = physicalName([args.namePrefix], "alerts", 256);
   const key = new aws.kms.Key(
     `${name}-alerts`,
     {
       description: `Encrypts the ${args.namePrefix} alert topic`,
       enableKeyRotation: true,
       deletionWindowInDays: 30,
-      policy: account.apply((values) => JSON.stringify(alertKeyPolicy(values))),
+      // The topic's ARN follows from its name, so the key names it before the topic exists.
+      policy: account.apply((values) => JSON.stringify(alertKeyPolicy(values, `arn:${values.partition}:sns:${values.region}:${values.accountId}:${topicName}`))),
     },
     opts,
   );
-  const topic = new aws.sns.Topic(`${name}-alerts`, { name: physicalName([args.namePrefix], "alerts", 256), kmsMasterKeyId: key.arn }, opts);
+  const topic = new aws.sns.Topic(`${name}-alerts`, { name: topicName, kmsMasterKeyId: key.arn }, opts);
   const topicPolicy = new aws.sns.TopicPolicy(
     `${name}-alerts`,
     { arn: topic.arn, policy: pulumi.all([account, topic.arn]).apply(([values, arn]) => JSON.stringify(alertTopicPolicy(values, arn))) },

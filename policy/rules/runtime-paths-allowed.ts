@@ -289,10 +289,12 @@ function publisherCalls(topic: PolicyResource, resources: readonly PolicyResourc
     // SNS's guide: source conditions in a key policy are "not supported for EventBridge-to-encrypted topics".
     publishers.push({ caller: `event rule ${rule.name} notifies`, principal: "events.amazonaws.com", context: { "aws:SourceAccount": account, "aws:SourceArn": rule.props.arn }, keyContext: {} });
   }
+  // SNS asks KMS with the topic's ARN as encryption context.
+  const encryptionContext = { "kms:EncryptionContext:aws:sns:topicArn": topicArn };
   return publishers.flatMap(({ caller, principal, context, keyContext }) => [
     { caller, principal, action: "sns:Publish", resource: topicArn, context, resourcePolicy: topicPolicy ? parsed(topicPolicy.props.policy) : undefined },
     ...(key && typeof key.props.arn === "string"
-      ? ["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({ caller, principal, action, resource: String(key.props.arn), context: keyContext, resourcePolicy: parsed(key.props.policy) }))
+      ? ["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({ caller, principal, action, resource: String(key.props.arn), context: { ...keyContext, ...encryptionContext }, resourcePolicy: parsed(key.props.policy) }))
       : []),
   ]);
 }
