@@ -110,13 +110,22 @@ export function runtimeCalls(resource: PolicyResource, stack: StackContext): Run
   }
 }
 
+type RoleCall = Omit<RuntimeCall, "principal" | "caller" | "identityPolicies">;
+
 /** `principal` may assume the role (its trust policy), then the role's policies decide `calls`. */
-function asRole(roleArn: unknown, principal: string, caller: string, resources: readonly PolicyResource[], calls: Omit<RuntimeCall, "principal" | "caller" | "identityPolicies">[]): RuntimeCall[] {
+function asRole(roleArn: unknown, principal: string, caller: string, resources: readonly PolicyResource[], calls: RoleCall[]): RuntimeCall[] {
   if (typeof roleArn !== "string") return [];
   const role = resources.find((r) => r.type === "aws:iam/role:Role" && r.props.arn === roleArn);
   const assume: RuntimeCall = { caller, principal, action: "sts:AssumeRole", resource: roleArn, resourcePolicy: role ? parsed(role.props.assumeRolePolicy) : undefined };
+  return [assume, ...byRole(roleArn, caller, resources, calls)];
+}
+
+/** Calls made with a role's session, decided by the role's policies. */
+function byRole(roleArn: unknown, caller: string, resources: readonly PolicyResource[], calls: RoleCall[]): RuntimeCall[] {
+  if (typeof roleArn !== "string") return [];
+  const role = resources.find((r) => r.type === "aws:iam/role:Role" && r.props.arn === roleArn);
   const identityPolicies = role ? rolePolicies(role, resources) : [];
-  return [assume, ...calls.map((call) => ({ ...call, caller, principal: roleArn, identityPolicies }))];
+  return calls.map((call) => ({ ...call, caller, principal: roleArn, identityPolicies }));
 }
 
 /** Inline policies (on the role or as RolePolicy resources) and the managed policies this check models. */
@@ -142,13 +151,13 @@ function serviceCalls(service: PolicyResource, resources: readonly PolicyResourc
     const target = at(hook, "hookTargetArn");
     if (typeof target !== "string") continue;
     calls.push(...asRole(at(hook, "roleArn"), "ecs.amazonaws.com", `ECS invokes hook ${target.split(":").pop()} of ${service.name}`, resources, [{ action: "lambda:InvokeFunction", resource: target }]));
-    // The alarm gate asks DescribeAlarms for metric and composite alarms.
+    // The alarm gate asks DescribeAlarms for metric and composite alarms; Lambda's assuming its role is the function's path.
     if (Array.isArray(at(hook, "hookDetails", "alarmNames"))) {
       const fn = resources.find((r) => r.type === "aws:lambda/function:Function" && r.props.arn === target);
       calls.push(
-        ...asRole(fn?.props.role, "lambda.amazonaws.com", `alarm gate ${fn?.name ?? target} of ${service.name}`, resources, [
+        ...byRole(fn?.props.role, `alarm gate ${fn?.name ?? target} of ${service.name}`, resources, [
           { action: "cloudwatch:DescribeAlarms", resource: "*", compositeAlarms: true },
-        ]).slice(1),
+        ]),
       );
     }
   }
@@ -175,8 +184,8 @@ function taskCalls(task: PolicyResource, resources: readonly PolicyResource[]): 
   const executionRole = task.props.executionRoleArn;
   const partition = typeof executionRole === "string" ? executionRole.split(":")[1] : "aws";
   const account = typeof executionRole === "string" ? accountOf(executionRole) : undefined;
-  const execution: Omit<RuntimeCall, "principal" | "caller" | "identityPolicies">[] = [];
-  const reads: Omit<RuntimeCall, "principal" | "caller" | "identityPolicies">[] = [];
+  const execution: RoleCall[] = [];
+  const reads: RoleCall[] = [];
   for (const container of containers) {
     const image = ECR_IMAGE.exec(String(container.image ?? ""));
     if (image) {
