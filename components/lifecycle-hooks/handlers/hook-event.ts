@@ -6,8 +6,19 @@ export interface HookResponse {
   readonly hookStatus: HookStatus;
   /** Seconds until ECS calls the hook again (IN_PROGRESS only). */
   readonly callBackDelay?: number;
-  /** Handed back to the next invocation after IN_PROGRESS; carries the reason after FAILED. */
+  /** Handed back to the next invocation after IN_PROGRESS (state only); carries the reason after FAILED. */
   readonly hookDetails?: Record<string, unknown>;
+}
+
+/** The alarm gate function's timeout, here so the component can set it without loading the gate's AWS SDK. */
+export const ALARM_GATE_TIMEOUT_SECONDS = 30;
+
+/** Reasons longer than this are cut: a response carries what the next call or a reader needs, never whole inputs. */
+export const MAX_REASON_LENGTH = 1000;
+
+/** A FAILED response with nothing but its reason. */
+export function failed(reason: string): HookResponse {
+  return { hookStatus: "FAILED", hookDetails: { reason: reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 3)}...` : reason } };
 }
 
 export interface HookInvocation {
@@ -43,6 +54,17 @@ export function parseHookEvent(raw: unknown): HookInvocation {
     targetServiceRevisionArn: text(execution.targetServiceRevisionArn),
     details: asRecord(event.hookDetails),
   };
+}
+
+/**
+ * hookDetails for an IN_PROGRESS answer: the settings this hook reads and its state, nothing else. ECS's guide says the
+ * configured hookDetails are passed "on each invocation" and those returned with IN_PROGRESS are "passed back" on the
+ * next one, without saying whether the two are merged; carrying the settings works either way.
+ */
+export function carriedDetails(details: Record<string, unknown>, settingKeys: readonly string[], state: Record<string, unknown>): Record<string, unknown> {
+  const carried: Record<string, unknown> = {};
+  for (const key of settingKeys) if (details[key] !== undefined) carried[key] = details[key];
+  return { ...carried, ...state };
 }
 
 export function numberSetting(details: Record<string, unknown>, key: string, fallback: number, min: number, max: number): number {
