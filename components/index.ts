@@ -4,6 +4,7 @@
  */
 export { Environment, TLS13_POLICY, type EnvironmentArgs, type Tier } from "./environment/environment";
 export { dashboardBody, type DashboardInput, type DashboardService } from "./environment/dashboard";
+export { alertKeyPolicy, alertTopicPolicy, ecsDeploymentEventPattern, flagDeploymentEventPattern, type SlackChannel } from "./environment/notifications";
 export {
   BlueGreenService,
   ecrRepositoryArn,

@@ -81,6 +81,7 @@ export async function releasePlatform(
     accessLogs: config.ingress.accessLogs,
     alertEmails: config.notifications.emails,
     alertHttpsEndpoints: config.notifications.httpsEndpoints,
+    alertSlack: config.notifications.slack,
     protectStateful: config.defaults.protectStateful,
   });
   const providers = [environment.provider];
@@ -136,9 +137,7 @@ export async function releasePlatform(
               securityGroupIds: [environment.hooksSecurityGroupId],
             }
           : undefined,
-        alarmGate: service.alarmGate
-          ? { alarmNames: alarms.alarmNames, alarmArns: alarms.alarmArns, override: service.alarmGateOverride }
-          : undefined,
+        alarmGate: service.alarmGate ? { alarmNames: alarms.alarmNames, override: service.alarmGateOverride } : undefined,
       },
       { parent },
     );
@@ -199,6 +198,7 @@ export async function releasePlatform(
       )
     : undefined;
   if (flagStore) services.forEach((service, index) => flagStore.grantRead(config.services[index].name, service.taskRoleName));
+  if (flagStore) environment.notifyFlagDeployments(flagStore);
 
   environment.addDashboards(
     config.services.map((service, index) => {

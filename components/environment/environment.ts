@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName, shortHash } from "../naming";
 import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
+import { type AlertNotifications, createAlertNotifications, notifyFlagDeployments, type SlackChannel, slackChannelProblems } from "./notifications";
 
 export type Tier = "dev" | "staging" | "production";
 
@@ -48,6 +49,8 @@ export interface EnvironmentArgs {
   readonly alertEmails?: readonly pulumi.Input<string>[];
   /** HTTPS endpoints subscribed to the alert topic (e.g. a paging service's webhook). @default [] */
   readonly alertHttpsEndpoints?: readonly pulumi.Input<string>[];
+  /** A Slack channel that receives the alert topic through AWS Chatbot. @default none */
+  readonly alertSlack?: SlackChannel;
   /** `protect` on resources that hold data or history (the access-log bucket). @default true in production */
   readonly protectStateful?: boolean;
 }
@@ -83,6 +86,7 @@ export class Environment extends pulumi.ComponentResource {
   public readonly clusterArn: pulumi.Output<string>;
   public readonly clusterName: pulumi.Output<string>;
   public readonly alertTopicArn: pulumi.Output<string>;
+  private readonly alerts: AlertNotifications;
   public readonly accessLogBucket?: aws.s3.Bucket;
 
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -93,6 +97,7 @@ export class Environment extends pulumi.ComponentResource {
     refuseBadArguments("Environment", name, [
       ...(!https && tier !== "dev" ? [`certificateArn is required in ${tier} (HTTP alone is allowed only in dev)`] : []),
       ...(testListenerPort === 443 || testListenerPort === 80 ? [`testListenerPort ${testListenerPort} collides with the production listener ports 80/443`] : []),
+      ...slackChannelProblems(args.alertSlack, "alertSlack"),
     ]);
     super("release:aws:Environment", name, {}, opts);
     const protectStateful = args.protectStateful ?? tier === "production";
@@ -125,46 +130,6 @@ export class Environment extends pulumi.ComponentResource {
 
     this.vpcId = pulumi.output(args.vpcId);
     this.privateSubnetIds = pulumi.output(args.privateSubnetIds);
-
-    // Alarms publish to the topic, and CloudWatch cannot use the AWS-managed SNS key: a key of our own lets it encrypt.
-    const caller = aws.getCallerIdentityOutput({}, invoke);
-    const partition = aws.getPartitionOutput({}, invoke);
-    const topicKey = new aws.kms.Key(
-      `${name}-alerts`,
-      {
-        description: `Encrypts the ${this.namePrefix} alert topic`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "AccountAdministers",
-              Effect: "Allow",
-              Principal: { AWS: pulumi.interpolate`arn:${partition.partition}:iam::${caller.accountId}:root` },
-              Action: "kms:*",
-              Resource: "*",
-            },
-            {
-              Sid: "CloudWatchAlarmsPublish",
-              Effect: "Allow",
-              Principal: { Service: "cloudwatch.amazonaws.com" },
-              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-              Resource: "*",
-            },
-          ],
-        }),
-      },
-      child,
-    );
-    const topic = new aws.sns.Topic(
-      `${name}-alerts`,
-      { name: physicalName([this.namePrefix], "alerts", 256), kmsMasterKeyId: topicKey.arn },
-      child,
-    );
-    this.alertTopicArn = topic.arn;
-    subscribe(name, topic, "email", args.alertEmails ?? [], child);
-    subscribe(name, topic, "https", args.alertHttpsEndpoints ?? [], child);
 
     const lbSecurityGroup = new aws.ec2.SecurityGroup(
       `${name}-lb`,
@@ -319,6 +284,13 @@ export class Environment extends pulumi.ComponentResource {
     this.clusterArn = cluster.arn;
     this.clusterName = cluster.name;
 
+    this.alerts = createAlertNotifications(
+      name,
+      { namePrefix: this.namePrefix, emails: args.alertEmails, httpsEndpoints: args.alertHttpsEndpoints, slack: args.alertSlack, clusterArn: cluster.arn },
+      child,
+    );
+    this.alertTopicArn = this.alerts.topic.arn;
+
     this.registerOutputs({
       tier,
       loadBalancerArn: this.loadBalancerArn,
@@ -340,6 +312,15 @@ export class Environment extends pulumi.ComponentResource {
     if (holder !== undefined && holder !== service) return `priority ${priority} is already taken by service ${holder} on this environment's listeners`;
     this.priorities.set(priority, service);
     return undefined;
+  }
+
+  /** AppConfig deployments of a flag environment (completed, rolled back) notify the alert topic. */
+  public notifyFlagDeployments(flags: { readonly applicationId: pulumi.Input<string>; readonly environmentId: pulumi.Input<string> }): void {
+    notifyFlagDeployments(
+      this.componentName,
+      { namePrefix: this.namePrefix, topicArn: this.alertTopicArn, topicPolicy: this.alerts.topicPolicy, ...flags },
+      { parent: this, provider: this.provider },
+    );
   }
 
   /**
@@ -441,27 +422,4 @@ export class Environment extends pulumi.ComponentResource {
 
 function cidrSource(cidr: string): { cidrIpv4: string } | { cidrIpv6: string } {
   return cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
-}
-
-/** Subscriptions named by a digest of the endpoint, so reordering the list changes nothing; secrets by position. */
-function subscribe(
-  name: string,
-  topic: aws.sns.Topic,
-  protocol: "email" | "https",
-  endpoints: readonly pulumi.Input<string>[],
-  opts: pulumi.CustomResourceOptions,
-): void {
-  endpoints.forEach((endpoint, index) => {
-    const key = typeof endpoint === "string" ? shortHash(endpoint) : `${index}`;
-    new aws.sns.TopicSubscription(
-      `${name}-${protocol}-${key}`,
-      {
-        topic: topic.arn,
-        protocol,
-        endpoint,
-        ...(protocol === "https" ? { endpointAutoConfirms: false } : {}),
-      },
-      opts,
-    );
-  });
 }

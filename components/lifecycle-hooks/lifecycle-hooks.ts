@@ -43,8 +43,6 @@ export interface SmokeTestHookArgs {
 export interface AlarmGateHookArgs {
   /** Alarms that must not be in ALARM when a deployment starts. */
   readonly alarmNames: pulumi.Input<string[]>;
-  /** Their ARNs: the only alarms the gate may read. */
-  readonly alarmArns: pulumi.Input<string[]>;
   /**
    * A reason (an incident or ticket) to deploy while the alarms fire, as ECS alone would so that a fix can ship. The
    * gate still reads the alarms and logs the override with them. Remove it once the fix is out. @default none
@@ -229,7 +227,8 @@ export class LifecycleHooks extends pulumi.ComponentResource {
             Version: "2012-10-17",
             Statement: [
               logStatement(logGroupArn),
-              { Sid: "ReadServiceAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: gate.alarmArns },
+              // "To use this operation and return information about composite alarms, you must be signed on with the cloudwatch:DescribeAlarms permission that is scoped to *" (CloudWatch API reference); read-only.
+              { Sid: "ReadServiceAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" },
             ],
           }),
         { timeout: ALARM_GATE_TIMEOUT_SECONDS },

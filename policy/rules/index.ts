@@ -2,6 +2,7 @@ import { alarmHasActions } from "./alarm-has-actions";
 import { alarmSensitivityRule } from "./alarm-sensitivity";
 import { blueGreenRuleIgnoresActions } from "./blue-green-rule-ignores-actions";
 import { hookInvokeRoleIsEcsOnly } from "./hook-invoke-role-is-ecs-only";
+import { runtimePathsAllowed } from "./runtime-paths-allowed";
 import { hookLambdaHasTimeout } from "./hook-lambda-has-timeout";
 import { listenerUsesTls13 } from "./listener-uses-tls13";
 import { logGroupHasRetention } from "./log-group-has-retention";
@@ -26,6 +27,7 @@ export const RULES: readonly Rule[] = [
   productionFlagEnvironmentHasMonitors,
   hookLambdaHasTimeout,
   hookInvokeRoleIsEcsOnly,
+  runtimePathsAllowed,
   productionStatefulResourcesProtected,
   productionImagePinned,
   alarmSensitivityRule,

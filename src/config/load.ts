@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { DeploymentStrategy } from "../../components/blue-green-service/strategy";
 import { fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
+import type { SlackChannel } from "../../components/environment/notifications";
 import { smokeTestArgsProblems } from "../../components/lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS } from "./defaults";
 import { flagProblems } from "./flags";
@@ -111,6 +112,7 @@ export interface ReleaseConfig {
   readonly notifications: {
     readonly emails: readonly pulumi.Input<string>[];
     readonly httpsEndpoints: readonly pulumi.Input<string>[];
+    readonly slack?: SlackChannel;
   };
   /** Sorted by name, so output does not depend on the order of keys in the stack file. */
   readonly services: readonly ResolvedService[];
@@ -437,6 +439,7 @@ function resolve(
     notifications: {
       emails: (notifications.emails ?? []).map(secretNotifications),
       httpsEndpoints: (notifications.httpsEndpoints ?? []).map(secretNotifications),
+      ...(notifications.slack ? { slack: notifications.slack } : {}),
     },
     services,
     flags: Object.fromEntries(Object.entries(config.flags ?? {}).sort(([a], [b]) => a.localeCompare(b))),

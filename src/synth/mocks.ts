@@ -197,6 +197,19 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           const functionArn = arn("lambda", `function:${named}`);
           return { id: named, state: state({ name: named, arn: functionArn, invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`, version: "$LATEST" }) };
         }
+        case "aws:cloudwatch/eventRule:EventRule":
+          return { id: named, state: state({ name: named, arn: arn("events", `rule/${named}`) }) };
+        // Both take `arn` as an input (the topic, the target) and return it unchanged.
+        case "aws:sns/topicPolicy:TopicPolicy":
+          return { id: String(inputs.arn), state: state({ owner: account }) };
+        case "aws:cloudwatch/eventTarget:EventTarget": {
+          const targetId = typeof inputs.targetId === "string" ? inputs.targetId : generatedName;
+          return { id: `${String(inputs.rule)}-${targetId}`, state: state({ targetId }) };
+        }
+        case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": {
+          const chatConfigurationArn = `arn:aws:chatbot::${account}:chat-configuration/slack-channel/${String(inputs.configurationName)}`;
+          return { id: chatConfigurationArn, state: state({ chatConfigurationArn }) };
+        }
         case "aws:cloudwatch/dashboard:Dashboard":
           return { id: String(inputs.dashboardName), state: state({ dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${String(inputs.dashboardName)}` }) };
         default: {
