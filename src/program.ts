@@ -127,6 +127,7 @@ export async function releasePlatform(
               minSuccessRate: service.smokeTest.minSuccessRate,
               timeoutMs: service.smokeTest.timeoutMs,
               hostHeader,
+              headers: targets.testHeaders,
               subnetIds: environment.privateSubnetIds,
               securityGroupIds: [environment.hooksSecurityGroupId],
             }

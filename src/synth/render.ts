@@ -108,7 +108,11 @@ function summary(resource: SynthResource, names: ReadonlyMap<string, string>): s
       return `cpu target ${String(get(inputs, "targetTrackingScalingPolicyConfiguration", "targetValue"))}%`;
     case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
     case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
-      const peer = inputs.cidrIpv4 ?? inputs.cidrIpv6 ?? (inputs.referencedSecurityGroupId ? `sg ${names.get(String(inputs.referencedSecurityGroupId)) ?? inputs.referencedSecurityGroupId}` : "");
+      const peer =
+        inputs.cidrIpv4 ??
+        inputs.cidrIpv6 ??
+        (inputs.prefixListId ? `prefix list ${names.get(String(inputs.prefixListId)) ?? inputs.prefixListId}` : undefined) ??
+        (inputs.referencedSecurityGroupId ? `sg ${names.get(String(inputs.referencedSecurityGroupId)) ?? inputs.referencedSecurityGroupId}` : "");
       const direction = resource.type.includes("Ingress") ? "from" : "to";
       return `${String(inputs.ipProtocol)} ${String(inputs.fromPort)} ${direction} ${String(peer)}`;
     }
