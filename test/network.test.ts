@@ -68,6 +68,15 @@ describe("runtime-paths-reachable: the model", () => {
     ]);
   });
 
+  it("in a preview of new resources (ids unknown) it judges nothing rather than guess", () => {
+    const resources = wiring().map((r) =>
+      r.type === SERVICE ? { ...r, props: { ...r.props, networkConfiguration: { subnets: ["subnet-c"], securityGroups: [undefined] } } } : r,
+    );
+    expect(serviceReachProblems(resources.find((r) => r.type === SERVICE)!, resources)).toEqual([]);
+    const unknownPeers = wiring().map((r) => (r.name.startsWith("staging-lb-test") || r.name === "staging-hooks-to-test" ? { ...r, props: { ...r.props, referencedSecurityGroupId: undefined } } : r));
+    expect(serviceReachProblems(unknownPeers.find((r) => r.type === SERVICE)!, unknownPeers)).toEqual([]);
+  });
+
   it("applies to ECS services only", () => {
     const resources = wiring();
     expect(runtimePathsReachable.check(resources[0], { tier: "staging", resources })).toEqual([]);

@@ -498,7 +498,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
       {
         ...child,
         // Autoscaling owns the task count once the service exists, and ECS owns which target group is live. The target
-        // groups never change, so a new container port is an in-place update: ECS deploys tasks on the new port.
+        // groups never change, so a new container port is an in-place update ("When you add, update, or remove a load
+        // balancer configuration, Amazon ECS starts a new deployment with the updated Elastic Load Balancing configuration").
         ignoreChanges: twoTargetGroups
           ? ["desiredCount", "loadBalancers[0].targetGroupArn", "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn"]
           : ["desiredCount"],

@@ -16,13 +16,19 @@ interface Permission {
   readonly protocol: string;
   readonly from: number;
   readonly to: number;
-  readonly peer: { readonly group: string } | { readonly cidr: string } | { readonly prefixList: string };
+  /** `unknown`: a peer the graph does not show (unknown in a preview of new resources): given the benefit of the doubt. */
+  readonly peer: { readonly group: string } | { readonly cidr: string } | { readonly prefixList: string } | { readonly unknown: true };
 }
 
 const OPEN = new Set(["0.0.0.0/0", "::/0"]);
 const PRIVATE_RANGES = [/^10\./, /^172\.(1[6-9]|2\d|3[01])\./, /^192\.168\./];
 
 const isPrivateCidr = (cidr: string) => PRIVATE_RANGES.some((range) => range.test(cidr));
+/** Security-group ids, or undefined while any is unknown (a preview of new resources): then nothing can be judged. */
+const groupIds = (value: unknown): string[] | undefined => {
+  const ids = list(value);
+  return ids.every((id) => typeof id === "string" && id.length > 0) ? (ids as string[]) : undefined;
+};
 const byProp = (resources: readonly PolicyResource[], type: string, key: string, value: unknown) =>
   value === undefined ? undefined : resources.find((r) => r.type === type && r.props[key] === value);
 
@@ -35,12 +41,18 @@ function permissions(group: string, direction: "ingress" | "egress", resources: 
     const from = protocol === "-1" ? 0 : Number(rule.props.fromPort);
     const to = protocol === "-1" ? 65535 : Number(rule.props.toPort);
     const peer = rule.props.referencedSecurityGroupId ?? rule.props.cidrIpv4 ?? rule.props.cidrIpv6 ?? rule.props.prefixListId;
-    if (typeof peer !== "string") continue;
     out.push({
       protocol,
       from,
       to,
-      peer: rule.props.referencedSecurityGroupId ? { group: peer } : rule.props.prefixListId ? { prefixList: peer } : { cidr: peer },
+      peer:
+        typeof peer !== "string"
+          ? { unknown: true }
+          : rule.props.referencedSecurityGroupId
+            ? { group: peer }
+            : rule.props.prefixListId
+              ? { prefixList: peer }
+              : { cidr: peer },
     });
   }
   // Inline rules of aws.ec2.SecurityGroup. The provider revokes AWS's default allow-all egress when it creates a group,
@@ -75,8 +87,11 @@ function admits(permission: Permission, port: number, peer: Endpoint, resources:
   if (!(permission.protocol === "-1" || permission.protocol === "tcp" || permission.protocol === "6")) return false;
   if (port < permission.from || port > permission.to) return false;
   const target = permission.peer;
+  if ("unknown" in target) return true;
   if ("group" in target) return peer.address === "private" && peer.securityGroups.includes(target.group);
-  const cidrs = "cidr" in target ? [target.cidr] : (prefixListEntries(target.prefixList, resources) ?? []);
+  const cidrs = "cidr" in target ? [target.cidr] : prefixListEntries(target.prefixList, resources);
+  // A prefix list the stack does not own (e.g. AWS-managed): its entries are not in the graph.
+  if (cidrs === undefined) return true;
   if (cidrs.some((cidr) => OPEN.has(cidr))) return true;
   if (peer.address === "private") return cidrs.some(isPrivateCidr);
   return peer.address === "nat" && cidrs.some((cidr) => !isPrivateCidr(cidr));
@@ -106,20 +121,17 @@ function loadBalancerOfRule(ruleArn: unknown, resources: readonly PolicyResource
   return balancer && listener ? { balancer, port: Number(listener.props.port) } : undefined;
 }
 
-const balancerEndpoint = (balancer: PolicyResource, address: "private" | "public"): Endpoint => ({
-  label: `load balancer ${balancer.name}`,
-  securityGroups: list(balancer.props.securityGroups).map(String),
-  address,
-});
+const balancerEndpoint = (balancer: PolicyResource, address: "private" | "public"): Endpoint | undefined => {
+  const securityGroups = groupIds(balancer.props.securityGroups);
+  return securityGroups ? { label: `load balancer ${balancer.name}`, securityGroups, address } : undefined;
+};
 
 /** Every network call an ECS service's release needs, with why each is blocked. */
 export function serviceReachProblems(service: PolicyResource, resources: readonly PolicyResource[]): string[] {
   const problems: string[] = [];
-  const tasks: Endpoint = {
-    label: `the tasks of ${service.name}`,
-    securityGroups: list(at(service.props, "networkConfiguration", "securityGroups")).map(String),
-    address: "private",
-  };
+  const taskGroups = groupIds(at(service.props, "networkConfiguration", "securityGroups"));
+  if (taskGroups === undefined) return [];
+  const tasks: Endpoint = { label: `the tasks of ${service.name}`, securityGroups: taskGroups, address: "private" };
   if (list(at(service.props, "networkConfiguration", "subnets")).length === 0) problems.push(`${service.name} runs in no subnets`);
 
   for (const binding of list(service.props.loadBalancers)) {
@@ -137,8 +149,10 @@ export function serviceReachProblems(service: PolicyResource, resources: readonl
       const ports = new Set([containerPort, healthPort === undefined || healthPort === "traffic-port" ? containerPort : Number(healthPort)]);
       // Load balancer nodes reach targets at their private addresses, whatever the scheme.
       for (const balancer of balancers.values()) {
+        const source = balancerEndpoint(balancer, "private");
+        if (source === undefined) continue;
         for (const port of ports) {
-          const problem = unreachable(balancerEndpoint(balancer, "private"), tasks, port, resources);
+          const problem = unreachable(source, tasks, port, resources);
           if (problem && !problems.includes(problem)) problems.push(problem);
         }
       }
@@ -151,16 +165,17 @@ export function serviceReachProblems(service: PolicyResource, resources: readonl
     for (const hook of test ? smokeHooks : []) {
       const fn = byProp(resources, "aws:lambda/function:Function", "arn", at(hook, "hookTargetArn"));
       if (!fn || !test) continue;
-      const groups = list(at(fn.props, "vpcConfig", "securityGroupIds")).map(String);
+      const groups = groupIds(at(fn.props, "vpcConfig", "securityGroupIds"));
       const inVpc = list(at(fn.props, "vpcConfig", "subnetIds")).length > 0;
+      const destination = balancerEndpoint(test.balancer, test.balancer.props.internal === true ? "private" : "public");
+      if (groups === undefined || destination === undefined) continue;
       // Outside a VPC a function calls from Lambda's own public addresses, with no security group to leave through.
       const source: Endpoint = { label: `hook ${fn.name}`, securityGroups: inVpc ? groups : [], address: inVpc ? "private" : "public" };
-      const scheme = test.balancer.props.internal === true ? "private" : "public";
-      if (scheme === "private" && !inVpc) {
+      if (destination.address === "private" && !inVpc) {
         problems.push(`hook ${fn.name} runs outside the VPC and cannot reach internal load balancer ${test.balancer.name}`);
         continue;
       }
-      const problem = unreachable(source, balancerEndpoint(test.balancer, scheme), test.port, resources);
+      const problem = unreachable(source, destination, test.port, resources);
       if (problem) problems.push(problem);
     }
   }
