@@ -21,6 +21,8 @@ function conditionsOf(inputs: Inputs): string {
     .map((condition) => {
       const paths = get(condition, "pathPattern", "values") as string[] | undefined;
       const hosts = get(condition, "hostHeader", "values") as string[] | undefined;
+      const header = get(condition, "httpHeader", "httpHeaderName") as string | undefined;
+      if (header) return `header ${header}: ${((get(condition, "httpHeader", "values") as string[] | undefined) ?? []).join(",")}`;
       return paths ? `paths ${paths.join(",")}` : hosts ? `hosts ${hosts.join(",")}` : "";
     })
     .filter(Boolean)
