@@ -247,7 +247,6 @@ export class Environment extends pulumi.ComponentResource {
 
     const accessLogs = args.accessLogs ? this.createAccessLogBucket(name, args.accessLogs.expirationDays, protectStateful, child, invoke) : undefined;
     this.accessLogBucket = accessLogs?.bucket;
-    // The load balancer is refused (InvalidConfigurationRequest: access denied for bucket) until the policy lets it write.
     const loadBalancerName = physicalName([this.namePrefix], "", NAME_LIMITS.loadBalancer);
 
     this.loadBalancer = new aws.lb.LoadBalancer(
@@ -265,6 +264,7 @@ export class Environment extends pulumi.ComponentResource {
         desyncMitigationMode: "defensive",
         accessLogs: this.accessLogBucket ? { bucket: this.accessLogBucket.bucket, enabled: true } : undefined,
       },
+      // AWS refuses a load balancer whose log bucket it may not write to yet (InvalidConfigurationRequest: access denied).
       accessLogs ? { ...child, dependsOn: [accessLogs.bucket, accessLogs.policy] } : child,
     );
     this.loadBalancerArn = this.loadBalancer.arn;
