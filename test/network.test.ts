@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { strategyProblems } from "../components/blue-green-service/strategy";
 import { accessLogBucketPolicy, accessLogWriter, ELB_LOG_ACCOUNTS, LOG_DELIVERY_PRINCIPAL } from "../components/environment/access-logs";
+import { testListenerCidrProblems } from "../components/environment/environment";
 import { physicalName } from "../components/naming";
 import { policyResources } from "../policy/from-synth";
 import { runtimePathsReachable, serviceReachProblems } from "../policy/rules/runtime-paths-reachable";
@@ -110,6 +111,15 @@ describe("the synthesized network", () => {
     expect(resource(d, INGRESS, "staging-lb-test-from-hooks").inputs).toMatchObject({ securityGroupId: lb, fromPort: 9000, referencedSecurityGroupId: hooks });
     expect(resource(d, EGRESS, "staging-hooks-to-test").inputs).toMatchObject({ securityGroupId: hooks, fromPort: 9000, referencedSecurityGroupId: lb });
     expect(resourcesOf(d, SERVICE).flatMap((service) => runtimePathsReachable.check(policyResources(d).find((r) => r.urn === service.urn)!, { tier: "staging", resources: policyResources(d) }))).toEqual([]);
+  });
+
+  it("the test listener is never opened to the internet, by the config or by the component", () => {
+    expect(configError(setPath(shippedConfig("staging"), "release:ingress.testListenerCidrs", ["198.51.100.7/32", "0.0.0.0/0"]))).toBe(
+      'Pulumi.staging.yaml: release:ingress.testListenerCidrs[1]: opens the test listener, which serves unreleased versions, to the internet: list specific sources (got "0.0.0.0/0")',
+    );
+    expect(testListenerCidrProblems(["::/0", "10.0.0.0/8"])).toEqual([
+      { index: 0, message: "opens the test listener, which serves unreleased versions, to the internet: list specific sources", value: "::/0" },
+    ]);
   });
 
   it("testListenerCidrs add ingress only, on the test port", async () => {

@@ -97,6 +97,7 @@ export class Environment extends pulumi.ComponentResource {
     refuseBadArguments("Environment", name, [
       ...(!https && tier !== "dev" ? [`certificateArn is required in ${tier} (HTTP alone is allowed only in dev)`] : []),
       ...(testListenerPort === 443 || testListenerPort === 80 ? [`testListenerPort ${testListenerPort} collides with the production listener ports 80/443`] : []),
+      ...testListenerCidrProblems(args.testListenerCidrs ?? []).map((problem) => `testListenerCidrs[${problem.index}] ${problem.message}`),
     ]);
     super("release:aws:Environment", name, {}, opts);
     const protectStateful = args.protectStateful ?? tier === "production";
@@ -442,6 +443,13 @@ function natGatewayPrefixList(name: string, addresses: pulumi.Output<string[]>):
     maxEntries: addresses.apply((list) => Math.max(list.length, 1)),
     entries: addresses.apply((list) => list.map((address) => ({ cidr: `${address}/32`, description: "NAT gateway" }))),
   };
+}
+
+/** The test listener serves versions no one has released yet: it never admits the whole internet. */
+export function testListenerCidrProblems(cidrs: readonly string[]): { index: number; message: string; value: string }[] {
+  return cidrs.flatMap((cidr, index) =>
+    /^(0\.0\.0\.0|::)\/0$/.test(cidr) ? [{ index, message: "opens the test listener, which serves unreleased versions, to the internet: list specific sources", value: cidr }] : [],
+  );
 }
 
 function cidrSource(cidr: string): { cidrIpv4: string } | { cidrIpv6: string } {

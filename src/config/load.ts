@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { type DeploymentStrategy, strategyProblems } from "../../components/blue-green-service/strategy";
 import { fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
+import { testListenerCidrProblems } from "../../components/environment/environment";
 import { smokeTestArgsProblems } from "../../components/lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS } from "./defaults";
 import { flagProblems } from "./flags";
@@ -306,6 +307,9 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
     add(["ingress", "certificateArn"], `required in ${tier}: listeners there are HTTPS only (HTTP alone is allowed in dev)`, undefined);
   }
 
+  for (const problem of testListenerCidrProblems(config.ingress?.testListenerCidrs ?? [])) {
+    add(["ingress", "testListenerCidrs", problem.index], problem.message, problem.value);
+  }
   const testPort = config.ingress?.testListenerPort;
   if (testPort === 80 || testPort === 443) {
     add(["ingress", "testListenerPort"], "collides with the production listener (80/443): choose another port, e.g. 9000", testPort);
