@@ -10,6 +10,7 @@ export {
   ecrRepositoryArn,
   executionPolicy,
   fargateMemoryProblem,
+  TEST_ROUTE_HEADER,
   type Autoscaling,
   type BlueGreenServiceArgs,
   type DeploymentGuard,

@@ -133,6 +133,7 @@ export async function releasePlatform(
               timeoutMs: service.smokeTest.timeoutMs,
               expectedStatuses: service.smokeTest.expectedStatuses,
               hostHeader,
+              headers: targets.testHeaders,
               subnetIds: environment.privateSubnetIds,
               securityGroupIds: [environment.hooksSecurityGroupId],
             }

@@ -10,6 +10,7 @@ import type { PolicyResource, Rule, StackContext } from "../policy/rules/types";
 import { readSuppressions } from "../policy/suppressions";
 import type { SynthDocument } from "../src/synth/capture";
 import { PROJECT_ROOT } from "../src/synth/run";
+import { runtimePathsFixtures } from "./fixtures/network-wiring";
 import { shippedConfig, synth } from "./helpers";
 
 const res = (type: string, props: Record<string, unknown>, options: Partial<PolicyResource["options"]> = {}, name = "r", parent?: string): PolicyResource => ({
@@ -106,6 +107,7 @@ const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [Po
     pass: [res("aws:appconfig/application:Application", {}, { protect: true }), production()],
     fail: [res("aws:s3/bucket:Bucket", {}), production()],
   },
+  "runtime-paths-reachable": runtimePathsFixtures(),
   "production-image-pinned": {
     pass: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ image: "repo/app:1.2.3" }]) }), production()],
     fail: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ image: "repo/app:latest" }]) }), production()],

@@ -32,6 +32,8 @@ export interface SmokeTestHookArgs {
   readonly expectedStatuses?: string;
   /** Sent as Host when the service's rules match on host headers. @default none */
   readonly hostHeader?: string;
+  /** Headers every request carries, e.g. the one the test listener routes by (`ServiceTargets.testHeaders`). @default {} */
+  readonly headers?: pulumi.Input<Readonly<Record<string, string>>>;
   /** Invocations (30 s apart) that may find the new targets not ready before the hook fails. @default 10 */
   readonly maxAttempts?: number;
   /** Subnets the function runs in: ones that reach the test listener. */
@@ -211,6 +213,7 @@ export class LifecycleHooks extends pulumi.ComponentResource {
           timeoutMs,
           expectedStatuses,
           ...(smoke.hostHeader ? { hostHeader: smoke.hostHeader } : {}),
+          headers: smoke.headers ?? {},
           maxAttempts: smoke.maxAttempts ?? 10,
           callBackDelaySeconds: 30,
           concurrency: SMOKE_CONCURRENCY,

@@ -12,6 +12,7 @@ import { productionImagePinned } from "./production-image-pinned";
 import { productionLoadBalancerHardened } from "./production-load-balancer-hardened";
 import { productionServiceRollsBackOnAlarm } from "./production-service-rolls-back-on-alarm";
 import { productionStatefulResourcesProtected } from "./production-stateful-resources-protected";
+import { runtimePathsReachable } from "./runtime-paths-reachable";
 import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
 import type { Rule } from "./types";
 
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   hookInvokeRoleIsEcsOnly,
   runtimePathsAllowed,
   productionStatefulResourcesProtected,
+  runtimePathsReachable,
   productionImagePinned,
   alarmSensitivityRule,
 ];
