@@ -4,11 +4,13 @@
  */
 export { Environment, TLS13_POLICY, type EnvironmentArgs, type Tier } from "./environment/environment";
 export { dashboardBody, type DashboardInput, type DashboardService } from "./environment/dashboard";
+export { alertKeyPolicy, alertTopicPolicy, ecsDeploymentEventPattern, flagDeploymentEventPattern, type SlackChannel } from "./environment/notifications";
 export {
   BlueGreenService,
   ecrRepositoryArn,
   executionPolicy,
   fargateMemoryProblem,
+  TEST_ROUTE_HEADER,
   type Autoscaling,
   type BlueGreenServiceArgs,
   type DeploymentGuard,
@@ -54,6 +56,8 @@ export {
   type FlagRule,
   type Flags,
   type FlagValue,
+  type FlagRollout,
+  type VariantSpec,
 } from "./feature-flag-store/documents";
 export {
   KubernetesService,
@@ -62,4 +66,5 @@ export {
 } from "./kubernetes-service/kubernetes-service";
 export { FlagdServer, FLAGD_IMAGE, FLAGD_PORT, type FlagdServerArgs } from "./kubernetes-service/flagd-server";
 export { describeRolloutSteps, rolloutSteps, stepsProblems, type RolloutStep, type SmokeTest, type StepInput } from "./kubernetes-service/plan";
+export { rampStepsForStore, type FlagRampStep } from "./feature-flag-store/ramp";
 export { physicalName, shortHash } from "./naming";

@@ -14,6 +14,7 @@ import {
 } from "../components/feature-flag-store/feature-flag-store";
 import { FLAGD_PORT, FlagdServer } from "../components/kubernetes-service/flagd-server";
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
+import { rampStepsForStore } from "../components/feature-flag-store/ramp";
 import { LifecycleHooks } from "../components/lifecycle-hooks/lifecycle-hooks";
 import { KUBERNETES_CONTROLLERS } from "./config/schema";
 import { loadReleaseConfig, type ReleaseConfig, type ResolvedCluster, type ResolvedService } from "./config/load";
@@ -112,6 +113,7 @@ export async function releasePlatform(
     accessLogs: config.ingress.accessLogs,
     alertEmails: config.notifications.emails,
     alertHttpsEndpoints: config.notifications.httpsEndpoints,
+    alertSlack: config.notifications.slack,
     protectStateful: config.defaults.protectStateful,
   });
   const providers = [environment.provider];
@@ -163,13 +165,12 @@ export async function releasePlatform(
               timeoutMs: service.smokeTest.timeoutMs,
               expectedStatuses: service.smokeTest.expectedStatuses,
               hostHeader,
+              headers: targets.testHeaders,
               subnetIds: environment.privateSubnetIds,
               securityGroupIds: [environment.hooksSecurityGroupId],
             }
           : undefined,
-        alarmGate: service.alarmGate
-          ? { alarmNames: alarms.alarmNames, alarmArns: alarms.alarmArns, override: service.alarmGateOverride }
-          : undefined,
+        alarmGate: service.alarmGate ? { alarmNames: alarms.alarmNames, override: service.alarmGateOverride } : undefined,
       },
       { parent },
     );
@@ -265,6 +266,7 @@ export async function releasePlatform(
     await options.settle?.();
   }
 
+  const ramp = rampStepsForStore(config.flags);
   const flagStore = useAppConfig
     ? new FeatureFlagStore(
         `${config.stack}-flags`,
@@ -279,6 +281,7 @@ export async function releasePlatform(
           }),
           protectHistory: config.defaults.protectStateful,
           ownership: config.flagStore.ownership,
+          ...(ramp.length > 0 ? { ramp: { steps: ramp, alertTopicArn: environment.alertTopicArn } } : {}),
         },
         { providers },
       )
@@ -287,6 +290,7 @@ export async function releasePlatform(
   if (flagStore) {
     for (const [name, deployed] of kubernetesServices) if (deployed.podRoleName) flagStore.grantRead(name, deployed.podRoleName);
   }
+  if (flagStore) environment.notifyFlagDeployments(flagStore);
 
   environment.addDashboards(
     ecsServices.map((service, index) => {
@@ -325,7 +329,13 @@ export async function releasePlatform(
     testUrl: environment.testUrl(),
     alertTopicArn: environment.alertTopicArn,
     flags: flagStore
-      ? { applicationId: flagStore.applicationId, environmentId: flagStore.environmentId, profileId: flagStore.profileId, version: flagStore.versionNumber }
+      ? {
+          applicationId: flagStore.applicationId,
+          environmentId: flagStore.environmentId,
+          profileId: flagStore.profileId,
+          version: flagStore.versionNumber,
+          ...(flagStore.rampStateMachineArn ? { ramp: { stateMachineArn: flagStore.rampStateMachineArn, name: flagStore.rampName } } : {}),
+        }
       : { backend: config.flagStore.backend },
     services: Object.fromEntries(
       services.map((service, index) => [

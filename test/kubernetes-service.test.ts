@@ -108,6 +108,11 @@ describe("a stack with an ECS service and two Kubernetes services", () => {
       const rule = inputs(example, "aws:lb/listenerRule:ListenerRule", role === "active" ? "catalog-production" : "catalog-test");
       expect(rule.listenerArn).toBe(listeners[listener]);
       expect(rule.actions[0].forward.targetGroups).toEqual([{ arn: spec.targetGroupARN, weight: 100 }]);
+      expect(rule.conditions).toEqual(
+        role === "active" ? [{ pathPattern: { values: ["/catalog/*"] } }] : [{ httpHeader: { httpHeaderName: "x-release-service", values: ["catalog"] } }],
+      );
+      // A new port must not replace a group a binding names (its targetGroupARN is immutable).
+      expect(group!.options.ignoreChanges).toEqual(["port"]);
       expect(resource(example, BINDING, `catalog-${role}-binding`).options).toMatchObject({ ignoreChanges: [] });
     }
   });

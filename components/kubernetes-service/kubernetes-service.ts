@@ -7,6 +7,7 @@ import {
   type HealthCheck,
   listenerRuleConditions,
   type Sidecar,
+  TEST_ROUTE_HEADER,
   targetGroupHealthCheck,
 } from "../blue-green-service/blue-green-service";
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
@@ -433,12 +434,13 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
   const { name, args, parent, k8sOpts, awsOpts, meta, tags, timing } = context;
   const env = args.environment;
   const healthCheck = args.healthCheck ?? {};
+  // As the ECS groups: the controller registers each pod with its Service's target port and the health check follows it
+  // (traffic-port), so the group's own port is a default set at creation; a new port updates the bindings in place.
   const targetGroup = (role: "active" | "preview") =>
     new aws.lb.TargetGroup(
       `${name}-${role}`,
       {
-        // The port is in the name: a new port creates the new group before the old one goes.
-        name: physicalName([env.namePrefix, name], `${args.port}-${role === "active" ? "a" : "p"}`, NAME_LIMITS.targetGroup),
+        name: physicalName([env.namePrefix, name], role === "active" ? "a" : "p", NAME_LIMITS.targetGroup),
         targetType: "ip",
         protocol: "HTTP",
         port: args.port,
@@ -447,11 +449,13 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
         healthCheck: targetGroupHealthCheck(healthCheck),
         tags: { ...tags, role },
       },
-      awsOpts,
+      { ...awsOpts, ignoreChanges: ["port"] },
     );
   const active = targetGroup("active");
   const preview = targetGroup("preview");
   const conditions = listenerRuleConditions(args.pathPatterns ?? [], args.hostHeaders ?? []);
+  // The test rule routes by the header naming the service, as the ECS services' test rules do.
+  const testConditions = [{ httpHeader: { httpHeaderName: TEST_ROUTE_HEADER, values: [name] } }];
   // Argo switches Service selectors, not listener weights: each rule forwards to one group and nothing rewrites it.
   new aws.lb.ListenerRule(
     `${name}-production`,
@@ -460,7 +464,7 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
   );
   new aws.lb.ListenerRule(
     `${name}-test`,
-    { listenerArn: env.testListenerArn, priority: args.priority, conditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: preview.arn, weight: 100 }] } }], tags },
+    { listenerArn: env.testListenerArn, priority: args.priority, conditions: testConditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: preview.arn, weight: 100 }] } }], tags },
     awsOpts,
   );
   [

@@ -2,6 +2,7 @@ import { alarmHasActions } from "./alarm-has-actions";
 import { alarmSensitivityRule } from "./alarm-sensitivity";
 import { blueGreenRuleIgnoresActions } from "./blue-green-rule-ignores-actions";
 import { hookInvokeRoleIsEcsOnly } from "./hook-invoke-role-is-ecs-only";
+import { runtimePathsAllowed } from "./runtime-paths-allowed";
 import { hookLambdaHasTimeout } from "./hook-lambda-has-timeout";
 import { kubernetesManifestValid } from "./kubernetes-manifest-valid";
 import { kubernetesServiceHasAnalysis } from "./kubernetes-service-has-analysis";
@@ -13,6 +14,7 @@ import { productionImagePinned } from "./production-image-pinned";
 import { productionLoadBalancerHardened } from "./production-load-balancer-hardened";
 import { productionServiceRollsBackOnAlarm } from "./production-service-rolls-back-on-alarm";
 import { productionStatefulResourcesProtected } from "./production-stateful-resources-protected";
+import { runtimePathsReachable } from "./runtime-paths-reachable";
 import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
 import type { Rule } from "./types";
 
@@ -28,7 +30,9 @@ export const RULES: readonly Rule[] = [
   productionFlagEnvironmentHasMonitors,
   hookLambdaHasTimeout,
   hookInvokeRoleIsEcsOnly,
+  runtimePathsAllowed,
   productionStatefulResourcesProtected,
+  runtimePathsReachable,
   productionImagePinned,
   kubernetesServiceHasAnalysis,
   kubernetesManifestValid,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import * as format from "./formats";
+import { SLACK_CHANNEL_ID, SLACK_WORKSPACE_ID } from "../../components/environment/notifications";
 
 /** What a user writes under the `release:` namespace. Every field but the few AWS needs is optional: tiers fill the rest. */
 
@@ -47,6 +48,13 @@ export const ingressSchema = z.strictObject({
 export const notificationsSchema = z.strictObject({
   emails: list(format.email, 100).optional(),
   httpsEndpoints: list(format.httpsUrl, 20).optional(),
+  /** Alerts in a Slack channel through AWS Chatbot (the workspace is authorized once in the Chatbot console). */
+  slack: z
+    .strictObject({
+      workspaceId: z.string({ error: "expected a string" }).regex(SLACK_WORKSPACE_ID, { error: "expected a Slack workspace id, e.g. T0123ABCD" }),
+      channelId: z.string({ error: "expected a string" }).regex(SLACK_CHANNEL_ID, { error: "expected a Slack channel id, e.g. C0123ABCD" }),
+    })
+    .optional(),
 });
 
 export const STRATEGIES = ["blue-green", "canary", "linear", "rolling"] as const;
@@ -158,6 +166,9 @@ export const serviceSchema = z.strictObject({
     .optional(),
 });
 
+/** How long a ramp holds a stage: minutes or hours, e.g. 30m, 2h. */
+export const FLAG_HOLD = z.string().regex(/^[1-9]\d{0,4}[mh]$/, { error: "expected a duration like 30m or 2h" });
+
 const FLAG_VALUE = z.union([z.string().max(1024), z.number(), z.boolean()], { error: "expected a string, number or boolean" });
 
 export const flagRuleSchema = z.strictObject({
@@ -175,16 +186,22 @@ export const flagSchema = z.strictObject({
   enabled: bool(),
   rollout: z
     .strictObject({
-      percent: num(0, 100),
+      percent: num(0, 100).optional(),
       by: z.string().regex(/^[a-zA-Z][\w.-]{0,63}$/, { error: "expected an attribute name like userId" }).optional(),
+      /** A guarded ramp: each percentage deployed in turn by the flag store's state machine. */
+      stages: list(num(0, 100), 20).min(2, { error: "a ramp needs at least two stages" }).optional(),
+      every: z.union([FLAG_HOLD, list(FLAG_HOLD, 19)], { error: "expected a duration like 30m or 2h, or a list of them" }).optional(),
     })
     .optional(),
   variants: z
     .record(
       z.string().regex(/^[a-zA-Z][\w-]{0,63}$/, { error: "expected a variant name" }),
-      z.strictObject({ weight: num(0, 100), value: FLAG_VALUE.optional() }),
+      z.union([num(0, 100), z.strictObject({ weight: num(0, 100), value: FLAG_VALUE.optional() })], {
+        error: "expected a weight (control: 50) or {weight, value}",
+      }),
     )
     .optional(),
+  defaultVariant: z.string().regex(/^[a-zA-Z][\w-]{0,63}$/, { error: "expected a declared variant name" }).optional(),
   bucketBy: z.string().regex(/^[a-zA-Z][\w.-]{0,63}$/, { error: "expected an attribute name like userId" }).optional(),
   rules: list(flagRuleSchema, 20).optional(),
   dependsOn: list(z.string(), 10).optional(),
