@@ -1,9 +1,9 @@
 import { toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
-import { runCommand, text, usage } from "./command";
+import { choice, emit, runCommand, text, usage } from "./command";
 import { explain } from "./flags/explain";
 import { loadStack } from "./synth/run";
 
-const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--backend appconfig|flagd]
+const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--backend appconfig|flagd] [--out <file>]
        npm run flags -- <stack> --explain <flag> --context '{"userId":"u-1"}'
 
   prints the flag document the store would hold, or the variant a context gets and why
@@ -18,16 +18,23 @@ runCommand({
     "config-file": { type: "string" },
     backend: { type: "string" },
     explain: { type: "string" },
-    context: { type: "string", default: "{}" },
+    context: { type: "string" },
+    "env-values": { type: "string" },
+    out: { type: "string" },
   },
   run(values, positionals) {
-    const backend = text(values.backend);
-    if (positionals.length !== 1 || (backend !== undefined && !["appconfig", "flagd"].includes(backend))) throw usage(USAGE);
-    const config = loadStack({ stack: positionals[0], configFile: text(values["config-file"]) });
+    const backend = choice("backend", text(values.backend), ["appconfig", "flagd"], {
+      launchdarkly: "LaunchDarkly is not a backend here: flags live in AWS AppConfig, or in flagd on Kubernetes",
+      openfeature: "OpenFeature clients read either: flagd speaks it natively, AppConfig through its provider",
+    });
+    if (positionals.length !== 1) throw usage(positionals.length === 0 ? "which stack? e.g. npm run flags -- staging" : `expected one stack, got ${positionals.length}: ${positionals.join(" ")}`);
     const flag = text(values.explain);
+    if (flag === undefined && values.context !== undefined) throw usage(`--context needs --explain <flag>: it is the evaluation context of the flag to explain`);
+    if (flag !== undefined && backend !== undefined) throw usage(`--backend does not apply to --explain, which evaluates with flagd's engine`);
+    const config = loadStack({ stack: positionals[0], configFile: text(values["config-file"]), envValuesFile: text(values["env-values"]) });
     if (flag === undefined) {
       const document = (backend ?? config.flagStore.backend) === "flagd" ? toFlagdDocument(config.flags) : toAppConfigDocument(config.flags);
-      process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      emit(text(values.out), `${JSON.stringify(document, null, 2)}\n`);
       return 0;
     }
     if (!(flag in config.flags)) {
@@ -43,7 +50,8 @@ runCommand({
       throw usage(`--context must be a JSON object, like '{"userId":"u-1"}'`);
     }
     const result = explain(config.flags, flag, context as Record<string, string>);
-    process.stdout.write(
+    emit(
+      text(values.out),
       `${result.flag} for ${JSON.stringify(context)}: ${result.variant ?? "(caller's default)"} = ${JSON.stringify(result.value)} [${result.reason}]\n  why: ${result.why}\n`,
     );
     return 0;
