@@ -59,7 +59,7 @@ export function readSuppressions(path: string, knownRules: readonly string[]): S
     );
   }
   const unknown = result.data.suppressions.flatMap((suppression, index) =>
-    knownRules.includes(suppression.rule) ? [] : [{ path: `suppressions[${index}].rule`, message: `no such rule; rules: ${knownRules.join(", ")}`, got: suppression.rule }],
+    knownRules.includes(suppression.rule) ? [] : [{ path: `suppressions[${index}].rule`, message: `no rule ${suppression.rule}; rules: ${knownRules.join(", ")}`, got: suppression.rule }],
   );
   if (unknown.length > 0) throw new SuppressionsError(path, unknown);
   return result.data.suppressions;
