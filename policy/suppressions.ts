@@ -42,9 +42,15 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 
 /** Reads suppressions.yaml; a malformed entry is an error naming it, not a silent pass. */
 export function readSuppressions(path: string, knownRules: readonly string[]): Suppression[] {
+  let source: string;
+  try {
+    source = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new SuppressionsError(path, [{ path: "(file)", message: `cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, got: undefined }]);
+  }
   let document: unknown;
   try {
-    document = parse(readFileSync(path, "utf8")) ?? {};
+    document = parse(source) ?? {};
   } catch (error) {
     throw new SuppressionsError(path, [{ path: "(file)", message: `not valid YAML: ${(error as Error).message.split("\n")[0].replace(/:$/, "")}`, got: undefined }]);
   }
