@@ -27,10 +27,17 @@ changes), 2 bad usage`;
 
 function readDocument(path: string): SynthDocument {
   let document: SynthDocument;
+  let content = "";
   try {
-    document = JSON.parse(readFileSync(userPath(path), "utf8")) as SynthDocument;
+    content = readFileSync(userPath(path), "utf8");
+    document = JSON.parse(content) as SynthDocument;
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message.split("\n")[0];
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "no such file"
+        : /^\s*> /.test(content)
+          ? "it starts with the banner npm prints on stdout"
+          : (error as Error).message.replace(/\s+/g, " ");
     throw new UsageError(`${path}: not a synth JSON document (${reason}); make one with \`npm run synth -- <stack> --format json --out ${path}\``);
   }
   if (document?.version !== 1 || !Array.isArray(document.resources)) throw new UsageError(`${path}: not a synth JSON document (expected "version": 1 and "resources")`);

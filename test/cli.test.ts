@@ -8,7 +8,7 @@ import { evaluate, reportSarif } from "../policy/evaluate";
 import { policyResources } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
 import { PROJECT_ROOT } from "../src/synth/run";
-import { setPath, shippedConfig, synth } from "./helpers";
+import { configError, load, setPath, shippedConfig, synth } from "./helpers";
 
 const VERSION = (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
 
@@ -230,5 +230,44 @@ describe("ESC environments", () => {
     const result = release(["synth", "staging", "--env-values", join(directory, "esc.json")]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("no pulumiConfig map");
+  });
+});
+
+describe("Pulumi conventions in the stack file", () => {
+  it("numbers and booleans that `pulumi config set --path` stored as text are read as numbers and booleans", () => {
+    const config = shippedConfig("staging");
+    setPath(config, "release:services.checkout.smokeTest.minSuccessRate", "0.9");
+    setPath(config, "release:services.checkout.port", "8000");
+    setPath(config, "release:services.checkout.alarmGate.enabled", "false");
+    const checkout = load(config).services.find((service) => service.name === "checkout");
+    expect(checkout?.smokeTest.minSuccessRate).toBe(0.9);
+    expect(checkout?.port).toBe(8000);
+    expect(checkout?.alarmGate).toBe(false);
+  });
+
+  it("text that is no number stays an error, with its value", () => {
+    const config = setPath(shippedConfig("staging"), "release:services.checkout.port", "eighty");
+    expect(configError(config)).toContain('release:services.checkout.port: expected a number (got "eighty")');
+  });
+
+  it("a region typo is refused with the region meant", () => {
+    expect(configError(setPath(shippedConfig("staging"), "aws:region", "eu-wst-1"))).toContain('aws:region: not an AWS region (did you mean "eu-west-1"?)');
+    expect(configError(setPath(shippedConfig("staging"), "aws:region", "eu-central-2"))).toBeUndefined();
+  });
+
+  it("services written as a list get told to write a map", () => {
+    const config = shippedConfig("staging");
+    const services = config["release:services"] as Record<string, unknown>;
+    config["release:services"] = Object.entries(services).map(([name, service]) => ({ name, ...(service as object) }));
+    expect(configError(config)).toMatch(/release:services: expected a map of service name to its settings .*, not a list \(got \[/);
+  });
+
+  it("a YAML error ends with what is wrong, not a dangling column", () => {
+    const directory = mkdtempSync(join(tmpdir(), "cli-yaml-"));
+    const file = join(directory, "bad.yaml");
+    writeFileSync(file, "config:\n  aws:region: eu-west-1\n  release:tier: a: b\n");
+    const result = release(["synth", "staging", "--config-file", file]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/not valid YAML: .*at line 3, column \d+\n/);
   });
 });
