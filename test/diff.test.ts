@@ -34,6 +34,10 @@ describe("plan diff", () => {
       "**replaces target group catalog-blue**",
       "**replaces target group catalog-green**",
       "alarm checkout-alarms-error-rate: threshold 1 -> 2",
+      "releases catalog: a new task definition revision that ECS deploys with the service's strategy",
+      "**catalog-service ignores changes to loadBalancers and keeps naming catalog-blue, catalog-green, which this change replaces**: Pulumi keeps the old value of an ignored field, so the old target stays in use and the new one gets nothing",
+      "**catalog-production ignores changes to actions and keeps naming catalog-blue, catalog-green, which this change replaces**: Pulumi keeps the old value of an ignored field, so the old target stays in use and the new one gets nothing",
+      "**catalog-test ignores changes to actions and keeps naming catalog-blue, catalog-green, which this change replaces**: Pulumi keeps the old value of an ignored field, so the old target stays in use and the new one gets nothing",
       "removes flag express-shipping",
       "flag new-checkout: 25% (2 variants) -> 50% (2 variants)",
     ]);
@@ -41,6 +45,38 @@ describe("plan diff", () => {
     expect(text).toContain("BlueGreenService checkout\n");
     expect(text).toContain("      inputs.deploymentConfiguration.canaryConfiguration.canaryPercent: 10 -> 20");
     expect(text).toContain("  +- TargetGroup catalog-blue\n      inputs.name: \"production-catalog-3000-b\" -> \"production-catalog-3001-b\"");
+    expect(text).toMatch(/ {2}= ListenerRule catalog-production\n {6}inputs\.actions\[0\]\.forward\.targetGroups\[0\]\.arn: ".*" -> ".*" {2}\(ignored: ECS rewrites this rule's weights on every deployment/);
+  });
+
+  it("agrees with pulumi preview: ignored fields are not updates, a task definition change is a replacement", async () => {
+    const base = await synth(shippedConfig("production"), "production");
+    const config = shippedConfig("production");
+    setPath(config, "release:services.checkout.desiredCount", 5);
+    setPath(config, "release:services.checkout.image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.5.0");
+    const diff = diffDocuments(base, await synth(config, "production"));
+    const service = diff.resources.find((change) => change.name === "checkout-service");
+    expect(service?.changes.map((change) => change.path)).not.toContain("inputs.desiredCount");
+    expect(service?.ignored).toEqual([
+      { path: "inputs.desiredCount", old: 3, new: 5, reason: "the count at creation; autoscaling owns it after (change autoscaling.min/max to resize)" },
+    ]);
+    const task = diff.resources.find((change) => change.name === "checkout-task");
+    expect(task?.kind).toBe("replaced");
+    expect(diff.callouts).toContain(
+      'releases checkout: a new task definition revision (image "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2" -> "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.5.0") that ECS deploys with the service\'s strategy',
+    );
+  });
+
+  it("making the e-mails secret re-subscribes every address, and says so", async () => {
+    const base = await synth(shippedConfig("production"), "production");
+    const config = shippedConfig("production");
+    const emails = (config["release:notifications"] as { emails: string[] }).emails;
+    setPath(config, "release:notifications.emails", emails.map((email, index) => (index === 0 ? { secure: "AAAA" } : email)));
+    const diff = diffDocuments(base, await synth(config, "production"));
+    const subscriptions = diff.resources.filter((change) => change.type === "aws:sns/topicSubscription:TopicSubscription");
+    expect(subscriptions.length).toBeGreaterThan(0);
+    expect(diff.callouts).toContain(
+      `**re-subscribes ${emails.length} e-mail address(es)**: each gets a new confirmation e-mail and receives no alerts until it confirms (unconfirmed subscriptions expire after 3 days)`,
+    );
   });
 
   it("a kill switch shows as such", async () => {
