@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { evaluate, reportSarif } from "../policy/evaluate";
 import { policyResources } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
+import { renderTree } from "../src/synth/render";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, load, setPath, shippedConfig, synth } from "./helpers";
 
@@ -269,5 +270,48 @@ describe("Pulumi conventions in the stack file", () => {
     const result = release(["synth", "staging", "--config-file", file]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/not valid YAML: .*at line 3, column \d+\n/);
+  });
+});
+
+describe("the synth tree", () => {
+  it("prints each service's release: gate, smoke test, every shift with its percentage, bakes, total and timeout", () => {
+    const result = release(["synth", "production"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      [
+        "release plans (what one deployment does):",
+        "  catalog: linear, 22m of traffic shift and bakes if healthy, pulumi up waits up to 52m, rolls back on 3 alarms",
+        "    1. alarm gate: stops if any of 3 alarms is in ALARM",
+      ].join("\n"),
+    );
+    expect(result.stdout).toContain(
+      [
+        "  checkout: canary, 20m of traffic shift and bakes if healthy, pulumi up waits up to 50m, rolls back on 3 alarms",
+        "    1. alarm gate: stops if any of 3 alarms is in ALARM",
+        "    2. start the new version's tasks, as many as run now",
+        "    3. test listener to the new version",
+        "    4. smoke test: 20 GETs of /checkout/ping on the test listener, needs 95% 2xx/3xx",
+        "    5. 10% of production traffic to the new version",
+        "    6. bake 5m, rolled back if an alarm fires",
+        "    7. 100% of production traffic to the new version",
+        "    8. bake 15m with both versions running, rolled back if an alarm fires",
+        "    9. old tasks stopped",
+      ].join("\n"),
+    );
+    for (const percent of [20, 40, 60, 80, 100]) expect(result.stdout).toContain(`. ${percent}% of production traffic to the new version\n`);
+  });
+
+  it("labels types by module, p99 in milliseconds as configured, and custom alarms by their metric", async () => {
+    const config = shippedConfig("production");
+    setPath(config, "release:services.checkout.alarms.custom", [
+      { name: "queue-age", namespace: "AWS/SQS", metric: "ApproximateAgeOfOldestMessage", statistic: "Maximum", comparison: "GreaterThanThreshold", threshold: 300 },
+    ]);
+    const tree = renderTree(await synth(config, "production"));
+    expect(tree).toMatch(/\n {4}aws:appconfig:Environment production-flags-env  production monitors/);
+    expect(tree).toMatch(/\n {4}aws:appconfig:Deployment /);
+    expect(tree).not.toMatch(/ aws:(Environment|Deployment) /);
+    expect(tree).toContain("production-checkout-p99-latency MAX([latency0f, latency1f]) GreaterThanThreshold 800 ms (");
+    expect(tree).toContain("production-checkout-queue-age AWS/SQS ApproximateAgeOfOldestMessage Maximum GreaterThanThreshold 300 (1 of 1 x 60s, no data keeps the state)");
+    expect(tree).not.toContain("missing missing");
   });
 });

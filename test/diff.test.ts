@@ -79,6 +79,28 @@ describe("plan diff", () => {
     );
   });
 
+  it("markdown shows how a changed release goes, as text before and after and as a Mermaid chart", async () => {
+    const base = await synth(shippedConfig("production"), "production");
+    const head = await synth(setPath(shippedConfig("production"), "release:services.checkout.deployment.canaryPercent", 25), "production");
+    const diff = diffDocuments(base, head);
+    expect(diff.releases.map((release) => release.service)).toEqual(["checkout"]);
+    const markdown = renderDiffMarkdown(diff, head);
+    expect(markdown).toContain("**How a release of `checkout` goes (changed)**");
+    expect(markdown).toMatch(/before:\n[\s\S]*5\. 10% of production traffic to the new version[\s\S]*after:\n[\s\S]*5\. 25% of production traffic to the new version/);
+    expect(markdown).toContain('checkout_4["25% of production traffic to the new version"]\n  checkout_3 --> checkout_4');
+    expect(markdown).toContain('checkout_0{{"alarm gate: stops if any of 3 alarms is in ALARM"}}');
+    expect(markdown).toContain("checkout_5 -.->|alarm| checkout_rollback");
+    expect(renderDiffText(diff)).toContain("Releases this change starts or changes:");
+  });
+
+  it("an image change deploys the service: its unchanged plan is shown as what will run", async () => {
+    const base = await synth(shippedConfig("production"), "production");
+    const head = await synth(setPath(shippedConfig("production"), "release:services.catalog.image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/catalog:2.4.0"), "production");
+    const diff = diffDocuments(base, head);
+    expect(diff.releases.map((release) => release.service)).toEqual(["catalog"]);
+    expect(renderDiffMarkdown(diff, head)).toContain("**How a release of `catalog` goes (deployed by this change)**");
+  });
+
   it("a kill switch shows as such", async () => {
     const base = await synth(shippedConfig("production"), "production");
     const head = await synth(setPath(shippedConfig("production"), "release:flags.new-checkout.enabled", false), "production");

@@ -1,5 +1,6 @@
 import { readAppConfigDocument } from "../../components/feature-flag-store/documents";
 import type { SynthDocument, SynthResource } from "./capture";
+import { type ReleasePlan, releaseMermaid, releasePlans, renderReleasePlan } from "./release-plan";
 
 /** Two synth JSON documents compared: what a pull request changes in one stack. */
 
@@ -34,6 +35,8 @@ export interface PlanDiff {
   /** The settings reviewers care about, first. */
   readonly callouts: readonly string[];
   readonly resources: readonly ResourceChange[];
+  /** Services whose deployment steps change (added, removed or different), base and head. */
+  readonly releases: readonly { readonly service: string; readonly before?: ReleasePlan; readonly after?: ReleasePlan }[];
 }
 
 /**
@@ -170,7 +173,32 @@ export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDif
     const kind = replaced ? "replaced" : all.length > 0 ? "changed" : "ignored";
     changes.push({ urn, type: resource.type, name: resource.name, component, kind, changes: all, ignored });
   }
-  return { stack: head.stack, callouts: callouts(changes, base, head), resources: changes };
+  return { stack: head.stack, callouts: callouts(changes, base, head), resources: changes, releases: releaseChanges(base, head, changes) };
+}
+
+/** Services whose deployment steps change, and those this change deploys (a new task definition runs their plan). */
+function releaseChanges(base: SynthDocument, head: SynthDocument, changes: readonly ResourceChange[]): PlanDiff["releases"] {
+  const before = new Map(releasePlans(base).map((plan) => [plan.service, plan]));
+  const after = new Map(releasePlans(head).map((plan) => [plan.service, plan]));
+  const deployed = new Set(
+    changes
+      .filter((change) => change.type === "aws:ecs/taskDefinition:TaskDefinition" && change.kind === "replaced")
+      .map((change) => change.component.replace(/^BlueGreenService /, "")),
+  );
+  return [...new Set([...before.keys(), ...after.keys()])]
+    .sort()
+    .filter((service) => deployed.has(service) || JSON.stringify(before.get(service)) !== JSON.stringify(after.get(service)))
+    .map((service) => ({ service, before: before.get(service), after: after.get(service) }));
+}
+
+function releaseLines(release: PlanDiff["releases"][number]): string[] {
+  if (release.before && release.after && JSON.stringify(release.before) === JSON.stringify(release.after)) {
+    return ["  deployed by this change, steps unchanged:", ...renderReleasePlan(release.after, "    ")];
+  }
+  return [
+    ...(release.before ? ["  before:", ...renderReleasePlan(release.before, "    ")] : [`  ${release.service} is new`]),
+    ...(release.after ? ["  after:", ...renderReleasePlan(release.after, "    ")] : [`  ${release.service} is removed`]),
+  ];
 }
 
 const show = (value: unknown) => (value === undefined ? "(none)" : JSON.stringify(value));
@@ -294,6 +322,10 @@ function counts(diff: PlanDiff): string {
 export function renderDiffText(diff: PlanDiff): string {
   const lines = [`${diff.stack}: ${counts(diff)}`];
   if (diff.callouts.length > 0) lines.push("", "Review first:", ...diff.callouts.map((callout) => `  ! ${callout.replace(/\*\*/g, "")}`));
+  if (diff.releases.length > 0) {
+    lines.push("", "Releases this change starts or changes:");
+    for (const release of diff.releases) lines.push(...releaseLines(release));
+  }
   for (const [component, changes] of grouped(diff)) {
     lines.push("", component);
     for (const change of changes) {
@@ -376,6 +408,11 @@ export function renderDiffMarkdown(diff: PlanDiff, head: SynthDocument): string 
     lines.push("", "</details>", "");
   }
   if (diff.resources.length === 0) lines.push("No changes.", "");
+  for (const release of diff.releases) {
+    lines.push(`**How a release of \`${release.service}\` goes${!release.after ? " (removed)" : !release.before ? " (new)" : JSON.stringify(release.before) === JSON.stringify(release.after) ? " (deployed by this change)" : " (changed)"}**`, "");
+    lines.push("```text", ...releaseLines(release).map((line) => line.slice(2)), "```", "");
+    if (release.after) lines.push("```mermaid", releaseMermaid(release.after), "```", "");
+  }
   lines.push("```mermaid", mermaidDiagram(head), "```", "");
   return lines.join("\n");
 }
