@@ -1,0 +1,105 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import Ajv2020 from "ajv/dist/2020";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { configReferenceMarkdown, stackFileJsonSchema, stackFileJsonSchemaText } from "../src/config/json-schema";
+import { PROJECT_ROOT } from "../src/synth/run";
+import { configError, setPath, shippedConfig } from "./helpers";
+
+const validate = new Ajv2020({ allErrors: true, strict: false }).compile(stackFileJsonSchema());
+const stackFiles = readdirSync(PROJECT_ROOT).filter((file) => /^Pulumi\.[^.]+\.yaml$/.test(file)).sort();
+
+function errorsOf(document: unknown): string[] {
+  return validate(document) ? [] : (validate.errors ?? []).map((error) => `${error.instancePath} ${error.message}`);
+}
+
+describe("the stack file's JSON Schema", () => {
+  it("is generated from the zod schema: the shipped files are what `npm run schema` writes", () => {
+    expect(readFileSync(join(PROJECT_ROOT, "docs/stack-file.schema.json"), "utf8")).toBe(stackFileJsonSchemaText());
+    expect(readFileSync(join(PROJECT_ROOT, "docs/config-reference.md"), "utf8")).toBe(configReferenceMarkdown());
+  });
+
+  it.each(stackFiles)("%s names the schema for yaml-language-server and is valid against it", (file) => {
+    const text = readFileSync(join(PROJECT_ROOT, file), "utf8");
+    const reference = /^# yaml-language-server: \$schema=(\S+)$/m.exec(text)?.[1];
+    expect(reference).toBe("./docs/stack-file.schema.json");
+    expect(existsSync(join(dirname(join(PROJECT_ROOT, file)), reference as string))).toBe(true);
+    expect(errorsOf(parse(text))).toEqual([]);
+  });
+
+  it("accepts what the loader accepts: secrets in place of text, numbers and booleans as --path text, ESC imports", () => {
+    const config = shippedConfig("production");
+    setPath(config, "release:notifications.emails", [{ secure: "AAAA" }]);
+    setPath(config, "release:services.checkout.smokeTest.minSuccessRate", "0.9");
+    setPath(config, "release:services.checkout.alarmGate", { enabled: "false" });
+    expect(configError(config, "production")).toBeUndefined();
+    expect(errorsOf({ config })).toEqual([]);
+    const imported = shippedConfig("production");
+    delete imported["release:network"];
+    expect(errorsOf({ environment: ["acme/network"], config: imported })).toEqual([]);
+    expect(errorsOf({ config: imported })).toEqual(["/config must have required property 'release:network'", ' must match "then" schema']);
+  });
+
+  it.each([
+    ["an unknown release key", "release:servics", {}, "/config/release:servics boolean schema is false"],
+    ["an unknown service setting", "release:services.checkout.prot", 8080, "/config/release:services/checkout must NOT have additional properties"],
+    ["a port that is no number", "release:services.checkout.port", "eighty", "/config/release:services/checkout/port must be integer"],
+    ["an unknown strategy", "release:services.checkout.deployment.strategy", "bluegreen", "/config/release:services/checkout/deployment/strategy must be equal to one of the allowed values"],
+    ["a region typo", "aws:region", "eu-wst-1", "/config/aws:region must be equal to one of the allowed values"],
+  ])("flags %s, as the loader does", (_, path, value, error) => {
+    const config = setPath(shippedConfig("production"), path, value);
+    expect(configError(config, "production")).toBeDefined();
+    expect(errorsOf({ config })).toContain(error);
+  });
+
+  it("flags services written as a list", () => {
+    const config = shippedConfig("production");
+    config["release:services"] = [{ name: "checkout" }];
+    expect(errorsOf({ config })).toContain("/config/release:services must be object");
+  });
+});
+
+describe("the README's config reference", () => {
+  const resolve = (path: string): unknown => {
+    let node: Record<string, unknown> | undefined = stackFileJsonSchema() as Record<string, unknown>;
+    node = (node.properties as Record<string, Record<string, unknown>>).config;
+    const [namespaced, ...rest] = path.replace(/\[\]/g, ".[]").split(".");
+    const steps = [namespaced, ...rest];
+    for (const step of steps) {
+      if (!node) return undefined;
+      const options = [node, ...((node.anyOf as Record<string, unknown>[] | undefined) ?? [])];
+      const next: Record<string, unknown> | undefined = options
+        .map((option) =>
+          step === "[]"
+            ? (option.items as Record<string, unknown> | undefined)
+            : /^<\w+>$/.test(step)
+              ? (option.additionalProperties as Record<string, unknown> | undefined)
+              : (option.properties as Record<string, Record<string, unknown>> | undefined)?.[step],
+        )
+        .find((candidate) => candidate !== undefined && typeof candidate === "object");
+      node = next;
+    }
+    return node;
+  };
+
+  it("names only keys the schema has", () => {
+    const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
+    const table = readme.slice(readme.indexOf("## Config reference"), readme.indexOf("\n## ", readme.indexOf("## Config reference") + 1));
+    const keys = table
+      .split("\n")
+      .filter((line) => line.startsWith("| `"))
+      .flatMap((line) => {
+        const cell = line.split(" | ")[0].slice(2);
+        const names = [...cell.matchAll(/`([^`]+)`/g)].map((match) => match[1].replace(/^…\./, "release:services.<name>."));
+        let previous = "";
+        return names.map((name) => {
+          const full = name.startsWith(".") ? previous.replace(/\.[^.]+$/, name) : name;
+          previous = full;
+          return full;
+        });
+      });
+    expect(keys.length).toBeGreaterThan(40);
+    expect(keys.filter((key) => resolve(key) === undefined)).toEqual([]);
+  });
+});
