@@ -7,7 +7,7 @@ const { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync 
 const { join } = require("node:path");
 
 const root = join(__dirname, "..");
-const entries = { synth: "src/cli.ts", flags: "src/flags-cli.ts", check: "src/check-cli.ts", schema: "src/schema-cli.ts", bench: "bench/bench.ts" };
+const entries = { synth: "src/cli.ts", flags: "src/flags-cli.ts", check: "src/check-cli.ts", schema: "src/schema-cli.ts", stacks: "src/stacks-cli.ts", bench: "bench/bench.ts" };
 const [command, ...args] = process.argv.slice(2);
 const entry = entries[command];
 const version = () => require(join(root, "package.json")).version;
@@ -16,6 +16,7 @@ const USAGE = `usage: release-platform <command> [args]     (npx release-platfor
   synth     synthesize a stack offline and print its resources, or diff two synth JSON files
   check     run the policy rules over a synthesized stack
   flags     print a stack's flag document, or explain a flag's decision
+  stacks    list the stacks with tier and region (--format json: a workflow matrix)
   schema    regenerate docs/stack-file.schema.json and docs/config-reference.md from the config schema
   bench     measure synthesis times (about a minute)
 

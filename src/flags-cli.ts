@@ -1,10 +1,11 @@
-import { toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
+import { expiredFlagWarnings, toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
 import { choice, emit, runCommand, text, usage } from "./command";
 import { explain } from "./flags/explain";
 import { loadStack } from "./synth/run";
 
 const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--backend appconfig|flagd] [--out <file>]
        npm run flags -- <stack> --explain <flag> --context '{"userId":"u-1"}'
+       npm run flags -- <stack> --expired [--today yyyy-mm-dd]   exit 1 when a flag is past its expires date
 
   prints the flag document the store would hold, or the variant a context gets and why
   (evaluated by flagd's own engine on the flagd document)
@@ -21,6 +22,8 @@ runCommand({
     context: { type: "string" },
     "env-values": { type: "string" },
     out: { type: "string" },
+    expired: { type: "boolean" },
+    today: { type: "string" },
   },
   run(values, positionals) {
     const backend = choice("backend", text(values.backend), ["appconfig", "flagd"], {
@@ -32,6 +35,15 @@ runCommand({
     if (flag === undefined && values.context !== undefined) throw usage(`--context needs --explain <flag>: it is the evaluation context of the flag to explain`);
     if (flag !== undefined && backend !== undefined) throw usage(`--backend does not apply to --explain, which evaluates with flagd's engine`);
     const config = loadStack({ stack: positionals[0], configFile: text(values["config-file"]), envValuesFile: text(values["env-values"]) });
+    if (values.expired) {
+      if (flag !== undefined) throw usage("--expired and --explain are two different questions: ask one");
+      const today = text(values.today) ?? new Date().toISOString().slice(0, 10);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw usage(`--today ${today}: expected a date like 2027-03-01`);
+      const expired = expiredFlagWarnings(config.flags, today);
+      emit(text(values.out), expired.length > 0 ? `${expired.join("\n")}\n` : `${config.stackFile}: no flag expired by ${today}\n`);
+      return expired.length > 0 ? 1 : 0;
+    }
+    if (values.today !== undefined) throw usage("--today applies to --expired only");
     if (flag === undefined) {
       const document = (backend ?? config.flagStore.backend) === "flagd" ? toFlagdDocument(config.flags) : toAppConfigDocument(config.flags);
       emit(text(values.out), `${JSON.stringify(document, null, 2)}\n`);

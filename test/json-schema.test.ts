@@ -61,24 +61,21 @@ describe("the stack file's JSON Schema", () => {
 });
 
 describe("the README's config reference", () => {
-  const resolve = (path: string): unknown => {
-    let node: Record<string, unknown> | undefined = stackFileJsonSchema() as Record<string, unknown>;
-    node = (node.properties as Record<string, Record<string, unknown>>).config;
-    const [namespaced, ...rest] = path.replace(/\[\]/g, ".[]").split(".");
-    const steps = [namespaced, ...rest];
-    for (const step of steps) {
-      if (!node) return undefined;
-      const options = [node, ...((node.anyOf as Record<string, unknown>[] | undefined) ?? [])];
-      const next: Record<string, unknown> | undefined = options
-        .map((option) =>
-          step === "[]"
-            ? (option.items as Record<string, unknown> | undefined)
-            : /^<\w+>$/.test(step)
-              ? (option.additionalProperties as Record<string, unknown> | undefined)
-              : (option.properties as Record<string, Record<string, unknown>> | undefined)?.[step],
-        )
-        .find((candidate) => candidate !== undefined && typeof candidate === "object");
-      node = next;
+  type Node = { properties?: Record<string, Node>; items?: Node; additionalProperties?: Node | boolean; anyOf?: Node[] };
+  const resolve = (path: string): Node | undefined => {
+    let node: Node | undefined = (stackFileJsonSchema() as Node).properties?.config;
+    for (const step of path.replace(/\[\]/g, ".[]").split(".")) {
+      const options: Node[] = node ? [node, ...(node.anyOf ?? [])] : [];
+      const next: (Node | undefined)[] = options.map((option) =>
+        step === "[]"
+          ? option.items
+          : /^<\w+>$/.test(step)
+            ? typeof option.additionalProperties === "object"
+              ? option.additionalProperties
+              : undefined
+            : option.properties?.[step],
+      );
+      node = next.find((candidate) => candidate !== undefined);
     }
     return node;
   };
