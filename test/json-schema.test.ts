@@ -4,7 +4,8 @@ import Ajv2020 from "ajv/dist/2020";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { configReferenceMarkdown, stackFileJsonSchema, stackFileJsonSchemaText } from "../src/config/json-schema";
-import { PROJECT_ROOT } from "../src/synth/run";
+import { reportJson } from "../policy/evaluate";
+import { PROJECT_ROOT, synthesizeStack } from "../src/synth/run";
 import { configError, setPath, shippedConfig } from "./helpers";
 
 const validate = new Ajv2020({ allErrors: true, strict: false }).compile(stackFileJsonSchema());
@@ -98,5 +99,32 @@ describe("the README's config reference", () => {
       });
     expect(keys.length).toBeGreaterThan(40);
     expect(keys.filter((key) => resolve(key) === undefined)).toEqual([]);
+  });
+});
+
+describe("docs/json-contract.md", () => {
+  const contract = readFileSync(join(PROJECT_ROOT, "docs/json-contract.md"), "utf8");
+  const examples = [...contract.matchAll(/```json\n([\s\S]*?)```/g)].map((match) => JSON.parse(match[1]) as Record<string, unknown>);
+  const keys = (value: unknown) => Object.keys(value as object);
+
+  it("shows the synth document's fields as synth writes them, in order", async () => {
+    const document = await synthesizeStack({ stack: "production" });
+    const [example] = examples;
+    expect(keys(example)).toEqual(keys(document));
+    const [resource] = example.resources as Record<string, unknown>[];
+    const real = document.resources.find((r) => r.type === resource.type && r.name === resource.name);
+    expect(real, "the example resource exists").toBeDefined();
+    expect(keys(resource)).toEqual(keys(real));
+    expect(keys(resource.options)).toEqual(keys(real?.options));
+    expect({ urn: resource.urn, parent: resource.parent, provider: resource.provider }).toEqual({ urn: real?.urn, parent: real?.parent, provider: real?.provider });
+    for (const field of keys(real)) expect(contract, field).toContain(`\`resources[].${field}\``);
+  });
+
+  it("shows the check report's and the stacks matrix's fields", () => {
+    const violation = { rule: "r", enforcement: "mandatory" as const, resource: "x", type: "t", urn: "u", message: "m", suppressedBecause: "s" };
+    const report = JSON.parse(reportJson([violation], { stack: "production" }));
+    expect(keys(examples[1])).toEqual(keys(report));
+    expect(keys((examples[1].violations as unknown[])[0])).toEqual(keys(report.violations[0]));
+    expect(examples[2]).toEqual({ include: [{ stack: "dev", tier: "dev", region: "eu-west-1" }] });
   });
 });
