@@ -79,7 +79,7 @@ describe("--help and --version never run work", () => {
   it("no command lists the commands", () => {
     const result = release([]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/synth .*\n {2}check .*\n {2}flags .*\n {2}bench /);
+    expect(result.stdout).toMatch(/synth .*\n {2}check .*\n {2}flags .*\n {2}stacks .*\n {2}schema .*\n {2}bench /);
   });
 });
 
