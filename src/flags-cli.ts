@@ -1,5 +1,5 @@
 import { expiredFlagWarnings, toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
-import { choice, emit, runCommand, text, usage } from "./command";
+import { choice, didYouMean, emit, runCommand, text, usage } from "./command";
 import { explain } from "./flags/explain";
 import { loadStack } from "./synth/run";
 
@@ -50,7 +50,7 @@ runCommand({
       return 0;
     }
     if (!(flag in config.flags)) {
-      throw usage(`no flag ${flag} in ${config.stackFile}; flags: ${Object.keys(config.flags).join(", ") || "none"}`);
+      throw usage(`no flag ${flag} in ${config.stackFile}${didYouMean(flag, Object.keys(config.flags))}; flags: ${Object.keys(config.flags).join(", ") || "none"}`);
     }
     let context: unknown;
     try {

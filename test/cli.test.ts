@@ -44,6 +44,9 @@ describe("usage errors say what was wrong and what is allowed", () => {
     [["check", "production", "--format", "sarif2"], "check: --format sarif2: expected one of text, json, sarif (sarif)"],
     [["synth", "production", "--exit-code"], "synth: --exit-code applies to diff only"],
     [["sinth", "production"], "release-platform: unknown command sinth (did you mean synth?)"],
+    [["synth", "prodution"], "(did you mean production?); stack files here: Pulumi.dev.yaml, Pulumi.production.yaml, Pulumi.staging.yaml"],
+    [["flags", "staging", "--explain", "new-chekout"], "flags: no flag new-chekout in Pulumi.staging.yaml (did you mean new-checkout?)"],
+    [["flags", "staging", "--expired", "--today", "soon"], "flags: --today soon: expected a date like 2027-03-01"],
   ])("%j", (args, message) => {
     const result = release(args);
     expect(result.code).toBe(2);

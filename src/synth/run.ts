@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { parse } from "yaml";
 import { findUp } from "../../components/find-up";
-import { invocationDirectory, userPath } from "../command";
+import { didYouMean, invocationDirectory, userPath } from "../command";
 import { ConfigError, loadReleaseConfig, type ReleaseConfig } from "../config/load";
 import { PROJECT, synthesize, type SynthDocument } from "./capture";
 import { readStackFile, StackFileError, toConfigValues } from "./stack-file";
@@ -39,7 +39,8 @@ export function stackFilePath(source: StackSource): { path: string; display: str
   const display = relative(invocationDirectory(), path) || name;
   if (!existsSync(path)) {
     const existing = readdirSync(directory).filter((file) => /^Pulumi\.[^.]+\.ya?ml$/.test(file)).sort();
-    throw new UsageError(`no stack file ${name} in ${directory}; stack files here: ${existing.join(", ") || "none"}`);
+    const stacks = existing.map((file) => file.replace(/^Pulumi\.|\.ya?ml$/g, ""));
+    throw new UsageError(`no stack file ${name} in ${directory}${didYouMean(source.stack, stacks)}; stack files here: ${existing.join(", ") || "none"}`);
   }
   return { path, display: display.startsWith("..") ? name : display };
 }
