@@ -48,6 +48,12 @@ const REPLACES_ON: Readonly<Record<string, readonly string[]>> = {
   // internal/service/ecs/task_definition.go: every argument is ForceNew but tags and skip_destroy (a new revision).
   "aws:ecs/taskDefinition:TaskDefinition": ["*"],
   "aws:sns/topicSubscription:TopicSubscription": ["endpoint", "protocol", "topic"],
+  "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
+  "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix"],
+  "aws:iam/role:Role": ["name", "namePrefix"],
+  // internal/service/ec2/vpc_security_group.go: a new description or VPC means a new group (and new rules).
+  "aws:ec2/securityGroup:SecurityGroup": ["name", "namePrefix", "description", "vpcId"],
+  "aws:ecs/cluster:Cluster": ["name"],
   "aws:lb/loadBalancer:LoadBalancer": ["name", "internal", "loadBalancerType"],
   "aws:lb/targetGroup:TargetGroup": ["name", "port", "protocol", "targetType", "vpcId"],
   "aws:appconfig/application:Application": [],
@@ -92,6 +98,8 @@ const CRITICAL = new Map([
   ["aws:appconfig/configurationProfile:ConfigurationProfile", "flag store profile"],
   ["release:aws:FeatureFlagStore", "flag store"],
   ["aws:ecs/service:Service", "ECS service"],
+  ["aws:cloudwatch/logGroup:LogGroup", "log group (its logs go with it)"],
+  ["aws:sns/topic:Topic", "alert topic"],
 ]);
 
 function parseJsonString(value: unknown): unknown {
