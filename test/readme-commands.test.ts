@@ -29,6 +29,8 @@ const NOT_OFFLINE: readonly [RegExp, string][] = [
   [/^npm test$/, "is this test suite"],
   [/^npm run bench$/, "takes a minute of both cores"],
   [/^pulumi /, "needs the Pulumi CLI, a backend and AWS credentials"],
+  [/^(aws|esc|kubectl|helm) /, "needs cloud credentials or a cluster"],
+  [/^curl /, "needs a running service"],
 ];
 
 describe("every command the README shows works", () => {
