@@ -460,6 +460,14 @@ describe("bad input is a config error before any resource", () => {
     );
   });
 
+  it("steps set by pulumi config set --path (stored as text) read as numbers; other text is refused", () => {
+    const config = setPath(exampleConfig(), "release:services.search.deployment.steps", ["5", { percent: "50", pauseMinutes: "3" }]);
+    expect(load(config, "eks").services.find((service) => service.name === "search")?.steps).toEqual([5, { percent: 50, pauseMinutes: 3 }]);
+    expect(errorOf((c) => setPath(c, "release:services.search.deployment.steps", ["five"]))).toBe(
+      `Pulumi.eks.yaml: ${search}.steps[0]: expected a percent or {percent, pauseMinutes} (got "five")`,
+    );
+  });
+
   it("steps on an ECS service say they need runtime kubernetes", () => {
     expect(errorOf((c) => setPath(c, "release:services.checkout.deployment", { steps: [10, 50, 100] }))).toBe(
       "Pulumi.eks.yaml: release:services.checkout.deployment.steps: arbitrary steps need runtime: kubernetes (Argo Rollouts); ECS's native engine shifts by one canary step or equal linear steps: use strategy canary or linear (got [10,50,100])",

@@ -62,6 +62,12 @@ export type StrategyName = (typeof STRATEGIES)[number];
 
 const bakeMinutes = int(0, 1440);
 
+/** Inside the union of a step the loader's reading of `pulumi config set --path` text as numbers does not reach: read it here. */
+const stepNumber = z.preprocess(
+  (value) => (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value),
+  z.number({ error: "expected a number" }),
+);
+
 export const deploymentSchema = z.strictObject({
   strategy: z.enum(STRATEGIES, { error: `expected one of ${STRATEGIES.join(", ")}` }).optional(),
   canaryPercent: num(0.1, 100).optional(),
@@ -70,7 +76,7 @@ export const deploymentSchema = z.strictObject({
   stepBakeMinutes: bakeMinutes.optional(),
   bakeMinutes: bakeMinutes.optional(),
   /** Arbitrary traffic stages, Kubernetes only: percents, or {percent, pauseMinutes}. Checked by the Kubernetes component's rules. */
-  steps: list(z.union([z.number(), z.strictObject({ percent: z.number(), pauseMinutes: z.number().optional() })], { error: "expected a percent or {percent, pauseMinutes}" }), 100).optional(),
+  steps: list(z.union([stepNumber, z.strictObject({ percent: stepNumber, pauseMinutes: stepNumber.optional() })], { error: "expected a percent or {percent, pauseMinutes}" }), 100).optional(),
   stepPauseMinutes: z.number({ error: "expected a number" }).optional(),
 });
 
