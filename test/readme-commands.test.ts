@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -52,6 +52,8 @@ describe("every command the README shows works", () => {
     writeFileSync(join(home, "my.yaml"), stringify({ config: setPath(shippedConfig("staging"), "release:network", { stackReference: "acme/network/staging" }) }));
     writeFileSync(join(cwd, "net.json"), JSON.stringify({ "acme/network/staging": network }));
     writeFileSync(join(cwd, "esc.json"), JSON.stringify({ pulumiConfig: { "release:network": network } }));
+    // The Kubernetes example, as a clone has it.
+    cpSync(join(PROJECT_ROOT, "examples", "kubernetes"), join(cwd, "examples", "kubernetes"), { recursive: true });
     const ran: string[] = [];
     for (const command of commands) {
       if (NOT_OFFLINE.some(([pattern]) => pattern.test(command))) continue;
