@@ -10,7 +10,8 @@ import {
   FLAG_PROFILE_NAME,
 } from "../components/feature-flag-store/feature-flag-store";
 import { LifecycleHooks } from "../components/lifecycle-hooks/lifecycle-hooks";
-import { loadReleaseConfig, type ReleaseConfig, type ResolvedService } from "./config/load";
+import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig, type ResolvedService } from "./config/load";
+import { stackFileBeside } from "./synth/stack-file";
 
 /** Pulumi's own test of `--secret` keys; the SDK exports it without declaring it. */
 function isConfigSecret(key: string): boolean {
@@ -25,7 +26,8 @@ export function readStackConfig(): ReleaseConfig {
   const values = pulumi.runtime.allConfig();
   const secretKeys = new Set(Object.keys(values).filter(isConfigSecret));
   const stack = pulumi.getStack();
-  return loadReleaseConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values, secretKeys });
+  const file = stackFileBeside(stack, PROJECT_NAMESPACE);
+  return loadReleaseConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values, secretKeys, secretPaths: file?.secretPaths, fileProblems: file?.problems });
 }
 
 /** Network ids from the stack file, or from another stack's outputs (vpcId, publicSubnetIds, privateSubnetIds). */
@@ -158,6 +160,8 @@ export async function releasePlatform(
           deregistrationDelaySeconds: service.deregistrationDelaySeconds,
           deployment: service.deployment,
           environmentVariables: service.environment,
+          secretEnvironmentVariables: service.secretEnvironment,
+          secretRecoveryWindowDays: service.secretRecoveryWindowDays,
           secrets: service.secrets,
           logRetentionDays: service.logRetentionDays,
           waitForSteadyState: config.defaults.waitForSteadyState,

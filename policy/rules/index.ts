@@ -10,6 +10,7 @@ import { productionImagePinned } from "./production-image-pinned";
 import { productionLoadBalancerHardened } from "./production-load-balancer-hardened";
 import { productionServiceRollsBackOnAlarm } from "./production-service-rolls-back-on-alarm";
 import { productionStatefulResourcesProtected } from "./production-stateful-resources-protected";
+import { secretsNotInPlaintext } from "./secrets-not-in-plaintext";
 import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
 import type { Rule } from "./types";
 
@@ -27,6 +28,7 @@ export const RULES: readonly Rule[] = [
   hookInvokeRoleIsEcsOnly,
   productionStatefulResourcesProtected,
   productionImagePinned,
+  secretsNotInPlaintext,
 ];
 
 export type { PolicyResource, Rule, StackContext, Tier } from "./types";

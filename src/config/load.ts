@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { DeploymentStrategy } from "../../components/blue-green-service/strategy";
-import { fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
+import { duplicateVariables, fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
 import { STRATEGY_FILL, TIER_DEFAULTS } from "./defaults";
 import { flagProblems } from "./flags";
 import { awsRegion, imageTag, SECURE_PLACEHOLDER } from "./formats";
 import {
+  notificationsSchema,
   RELEASE_KEYS,
   releaseConfigSchema,
   type RawFlag,
@@ -22,6 +23,13 @@ export interface ConfigSource {
   readonly values: Readonly<Record<string, string>>;
   /** Keys set with `--secret` (a key is secret as a whole when any path under it is). */
   readonly secretKeys: ReadonlySet<string>;
+  /**
+   * Where the `--secret` values sit inside those keys (`release:services.api.environment.TOKEN`, the stack file's
+   * `secure:` leaves). A secret key with none listed is secret as a whole.
+   */
+  readonly secretPaths?: ReadonlySet<string>;
+  /** Problems found reading the file itself (keys beside `config:`, YAML tags), listed with the rest. */
+  readonly fileProblems?: readonly ConfigProblem[];
 }
 
 export interface ConfigProblem {
@@ -33,13 +41,18 @@ export interface ConfigProblem {
   readonly secret: boolean;
 }
 
+/** At most this many problems are printed; a file with more is mostly one mistake repeated. */
+export const PRINTED_PROBLEMS = 50;
+
 /** Bad config: every problem at once, each naming the file, the key path and the value. Printed without a stack trace. */
 export class ConfigError extends pulumi.RunError {
   constructor(
     public readonly stackFile: string,
     public readonly problems: readonly ConfigProblem[],
   ) {
-    super(problems.map((problem) => formatProblem(stackFile, problem)).join("\n"));
+    const printed = problems.slice(0, PRINTED_PROBLEMS).map((problem) => formatProblem(stackFile, problem));
+    const rest = problems.length - printed.length;
+    super([...printed, ...(rest > 0 ? [`${stackFile}: ... and ${rest} more problem${rest === 1 ? "" : "s"} (${problems.length} in all)`] : [])].join("\n"));
     this.name = "ConfigError";
   }
 }
@@ -80,10 +93,21 @@ export interface ResolvedService {
   readonly alarms: (typeof TIER_DEFAULTS)[Tier]["alarms"] & {
     readonly custom: NonNullable<NonNullable<RawService["alarms"]>["custom"]>;
   };
-  readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Plain environment variables: visible in the task definition and the plan. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Environment variables set with `--secret`: stored in Secrets Manager by the service, never in its task definition. */
+  readonly secretEnvironment: Readonly<Record<string, pulumi.Input<string>>>;
   readonly secrets: Readonly<Record<string, string>>;
+  /** How long a secret of `secretEnvironment` stays restorable once the service no longer uses it. */
+  readonly secretRecoveryWindowDays: number;
   readonly logRetentionDays: number;
 }
+
+/**
+ * A removed secret variable's secret: dev frees it at once; staging and production keep it restorable, for a manual
+ * rollback to a task definition that still names it (running tasks keep their value either way).
+ */
+const SECRET_RECOVERY_WINDOW_DAYS: Readonly<Record<Tier, number>> = { dev: 0, staging: 7, production: 30 };
 
 export type ResolvedNetwork =
   | { readonly kind: "ids"; readonly vpcId: string; readonly publicSubnetIds: readonly string[]; readonly privateSubnetIds: readonly string[] }
@@ -131,16 +155,43 @@ export function tierFromStackName(stack: string): Tier | undefined {
 
 const OBJECT_KEYS = new Set<string>(["network", "ingress", "notifications", "services", "flags", "flagStore"]);
 
+/** The project's name (Pulumi.yaml): a key written without a namespace, or set by `pulumi config set` without one, lands in it. */
+export const PROJECT_NAMESPACE = "release-platform";
+
+/**
+ * Why a key outside `release:` is one the user meant for the program (a missing or misspelt namespace), or undefined
+ * for namespaces the program leaves to others (aws:, pulumi:, other providers).
+ */
+export function misplacedKeyMessage(fullKey: string): string | undefined {
+  const colon = fullKey.indexOf(":");
+  const namespace = fullKey.slice(0, colon);
+  const key = fullKey.slice(colon + 1);
+  if (namespace === "release") return undefined;
+  const known = RELEASE_KEYS as readonly string[];
+  let meant: string | undefined;
+  if (known.includes(namespace)) {
+    meant = `${namespace}.${key}`;
+  } else if (namespace === PROJECT_NAMESPACE || editDistance(namespace, "release") <= 2) {
+    meant = known.includes(key) ? key : closest(key, known);
+    if (!meant) return `the program reads only release: keys (${known.map((k) => `release:${k}`).join(", ")}), and ${namespace}:${key} is none of them`;
+  } else {
+    return undefined;
+  }
+  const why = namespace === PROJECT_NAMESPACE ? `keys without a namespace land in the project's, ${PROJECT_NAMESPACE}:` : `unknown namespace ${namespace}`;
+  return `${why}; the program reads release:${meant} (write release:${meant} in the stack file, or pulumi config set --path release:${meant}...)`;
+}
+
 /** Validates the stack's config and applies tier defaults. Throws ConfigError listing every problem. */
 export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = [...(source.fileProblems ?? [])];
   const raw: Record<string, unknown> = {};
-  const isSecret = (key: string) => source.secretKeys.has(`release:${key}`);
+  const secretAt = secrecy(source);
+  const isSecret = (key: string) => secretAt([key]);
 
   for (const [fullKey, text] of Object.entries(source.values).sort(([a], [b]) => a.localeCompare(b))) {
-    const namespace = fullKey.split(":")[0];
-    if (namespace !== "release" && editDistance(namespace, "release") <= 2) {
-      problems.push({ path: fullKey, message: `unknown namespace ${namespace} (did you mean release:${fullKey.slice(namespace.length + 1)}?)`, got: text, secret: source.secretKeys.has(fullKey) });
+    const misplaced = misplacedKeyMessage(fullKey);
+    if (misplaced) {
+      problems.push({ path: fullKey, message: misplaced, got: parseValue(text), secret: source.secretKeys.has(fullKey) });
       continue;
     }
     if (!fullKey.startsWith("release:")) continue;
@@ -167,7 +218,7 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
 
   const parsed = releaseConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(...zodProblems(issue, raw, isSecret));
+    for (const issue of parsed.error.issues) problems.push(...zodProblems(issue, raw, secretAt));
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, sortProblems(problems));
 
@@ -185,7 +236,36 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
   }
   problems.push(...crossFieldProblems(config, tier));
   if (problems.length > 0) throw new ConfigError(source.stackFile, sortProblems(problems));
-  return resolve(source, config, tier, region as string, isSecret);
+  return resolve(source, config, tier, region as string, secretAt);
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Path under `release:` -> whether the value there (or one inside it) was set with `--secret`. */
+type Secrecy = (path: readonly (string | number)[]) => boolean;
+
+/** Per value where the source lists its secret leaves; per key where it cannot (each secret key then secret as a whole). */
+function secrecy(source: ConfigSource): Secrecy {
+  const leavesByKey = new Map<string, string[]>();
+  for (const leaf of source.secretPaths ?? []) {
+    const key = leaf.split(/[.[]/)[0];
+    leavesByKey.set(key, [...(leavesByKey.get(key) ?? []), leaf]);
+  }
+  const related = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
+  return (path) => {
+    const key = `release:${path[0]}`;
+    if (!source.secretKeys.has(key)) return false;
+    const leaves = leavesByKey.get(key);
+    if (!leaves) return true;
+    const at = renderPath(path);
+    return leaves.some((leaf) => related(leaf, at) || related(at, leaf));
+  };
 }
 
 /** By path, so the same mistakes read the same whatever the order of keys in the stack file. */
@@ -193,9 +273,9 @@ function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
   return [...problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.message.localeCompare(b.message)));
 }
 
-function zodProblems(issue: z.core.$ZodIssue, raw: unknown, isSecret: (key: string) => boolean): ConfigProblem[] {
+function zodProblems(issue: z.core.$ZodIssue, raw: unknown, secretAt: Secrecy): ConfigProblem[] {
   const path = issue.path.map((part) => (typeof part === "symbol" ? String(part) : part));
-  const secret = typeof path[0] === "string" && isSecret(path[0]);
+  const secret = path.length > 0 && secretAt(path);
   if (issue.code === "unrecognized_keys") {
     const parent = valueAt(raw, path);
     const known = knownKeysAt(path);
@@ -267,6 +347,12 @@ export function renderPath(path: readonly (string | number)[]): string {
 
 /** ` (did you mean "x"?)` for a key one or two edits from a known one. */
 function suggest(key: string, known: readonly string[]): string {
+  const best = closest(key, known);
+  return best ? ` (did you mean "${best}"?)` : "";
+}
+
+/** The known key one or two edits from `key`, if any. */
+function closest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of known) {
@@ -276,7 +362,7 @@ function suggest(key: string, known: readonly string[]): string {
       bestDistance = distance;
     }
   }
-  return best ? ` (did you mean "${best}"?)` : "";
+  return best;
 }
 
 function editDistance(a: string, b: string): number {
@@ -300,6 +386,20 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
 
   if (tier !== "dev" && config.ingress?.certificateArn === undefined) {
     add(["ingress", "certificateArn"], `required in ${tier}: listeners there are HTTPS only (HTTP alone is allowed in dev)`, undefined);
+  }
+
+  // Alarms and rollbacks notify the alert topic; with no subscriber they reach no one, and nothing says so.
+  const notifications: Record<string, unknown> = config.notifications ?? {};
+  const subscriptions = ["emails", "httpsEndpoints", "slack"].reduce((count, field) => {
+    const value = notifications[field];
+    return count + (Array.isArray(value) ? value.length : value !== undefined && value !== null ? 1 : 0);
+  }, 0);
+  if (tier !== "dev" && subscriptions === 0) {
+    add(
+      ["notifications"],
+      `${tier} needs at least one alert subscription (emails, httpsEndpoints${"slack" in notificationsSchema.shape ? " or slack" : ""}): without one, alarms and rollbacks reach no one`,
+      config.notifications,
+    );
   }
 
   const testPort = config.ingress?.testListenerPort;
@@ -367,6 +467,9 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
         add(at("alarms", "custom", index, "name"), "is used by another alarm of this service", alarmName);
       }
     });
+    for (const { field, variable, other } of duplicateVariables({ environment: service.environment, secrets: service.secrets })) {
+      add(at(field, variable), `is also set in ${renderPath(at(other))}: a variable comes from one place`, service.secrets?.[variable]);
+    }
     if (service.port === 2772) {
       add(at("port"), "2772 is the AWS AppConfig Agent's port in the task; choose another", service.port);
     }
@@ -387,20 +490,20 @@ function resolve(
   config: RawReleaseConfig,
   tier: Tier,
   region: string,
-  isSecret: (key: string) => boolean,
+  secretAt: Secrecy,
 ): ReleaseConfig {
   const defaults = TIER_DEFAULTS[tier];
   const secretIf = (secret: boolean) => (value: string): pulumi.Input<string> => (secret ? pulumi.secret(value) : value);
   const services = Object.entries(config.services)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, service]) => resolveService(name, service, tier, secretIf(isSecret("services"))));
+    .map(([name, service]) => resolveService(name, service, tier, (variable) => secretAt(["services", name, "environment", variable])));
   const network: ResolvedNetwork =
     "stackReference" in config.network
       ? { kind: "stackReference", name: config.network.stackReference }
       : { kind: "ids", ...config.network };
   const ingress = config.ingress ?? {};
   const notifications = config.notifications ?? {};
-  const secretNotifications = secretIf(isSecret("notifications"));
+  const secretNotification = (field: string) => (value: string, index: number) => secretIf(secretAt(["notifications", field, index]))(value);
   const flagStore = config.flagStore ?? {};
   return {
     stack: source.stack,
@@ -409,7 +512,7 @@ function resolve(
     region,
     network,
     ingress: {
-      certificateArn: ingress.certificateArn === undefined ? undefined : secretIf(isSecret("ingress"))(ingress.certificateArn),
+      certificateArn: ingress.certificateArn === undefined ? undefined : secretIf(secretAt(["ingress", "certificateArn"]))(ingress.certificateArn),
       allowedCidrs: ingress.allowedCidrs ?? defaults.ingress.allowedCidrs,
       internal: ingress.internal ?? false,
       testListenerPort: ingress.testListenerPort ?? defaults.ingress.testListenerPort,
@@ -421,8 +524,8 @@ function resolve(
           : undefined,
     },
     notifications: {
-      emails: (notifications.emails ?? []).map(secretNotifications),
-      httpsEndpoints: (notifications.httpsEndpoints ?? []).map(secretNotifications),
+      emails: (notifications.emails ?? []).map(secretNotification("emails")),
+      httpsEndpoints: (notifications.httpsEndpoints ?? []).map(secretNotification("httpsEndpoints")),
     },
     services,
     flags: Object.fromEntries(Object.entries(config.flags ?? {}).sort(([a], [b]) => a.localeCompare(b))),
@@ -440,7 +543,7 @@ function resolveService(
   name: string,
   service: RawService,
   tier: Tier,
-  secret: (value: string) => pulumi.Input<string>,
+  isSecretVariable: (name: string) => boolean,
 ): ResolvedService {
   const defaults = TIER_DEFAULTS[tier];
   const desiredCount = service.desiredCount ?? defaults.desiredCount;
@@ -479,8 +582,14 @@ function resolveService(
       ...Object.fromEntries(Object.entries(service.alarms ?? {}).filter(([key]) => key !== "custom")),
       custom: service.alarms?.custom ?? [],
     },
-    environment: Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, secret(value)])),
+    environment: Object.fromEntries(Object.entries(service.environment ?? {}).filter(([key]) => !isSecretVariable(key))),
+    secretEnvironment: Object.fromEntries(
+      Object.entries(service.environment ?? {})
+        .filter(([key]) => isSecretVariable(key))
+        .map(([key, value]) => [key, pulumi.secret(value)]),
+    ),
     secrets: service.secrets ?? {},
+    secretRecoveryWindowDays: SECRET_RECOVERY_WINDOW_DAYS[tier],
     logRetentionDays: service.logRetentionDays ?? defaults.logRetentionDays,
   };
 }

@@ -197,6 +197,17 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           const functionArn = arn("lambda", `function:${named}`);
           return { id: named, state: state({ name: named, arn: functionArn, invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${functionArn}/invocations`, version: "$LATEST" }) };
         }
+        case "aws:secretsmanager/secret:Secret": {
+          // Secrets Manager appends six random characters to the name in the ARN.
+          const secretName = typeof inputs.namePrefix === "string" ? `${inputs.namePrefix}${hex(seed, 26)}` : named;
+          const secretArn = arn("secretsmanager", `secret:${secretName}-${hex(`${seed}arn`, 6)}`);
+          return { id: secretArn, state: state({ name: secretName, arn: secretArn }) };
+        }
+        case "aws:secretsmanager/secretVersion:SecretVersion": {
+          const versionId = uuid(seed);
+          const secretArn = String(inputs.secretId);
+          return { id: `${secretArn}|${versionId}`, state: state({ secretArn, arn: secretArn, versionId, versionStages: ["AWSCURRENT"] }) };
+        }
         case "aws:cloudwatch/dashboard:Dashboard":
           return { id: String(inputs.dashboardName), state: state({ dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${String(inputs.dashboardName)}` }) };
         default: {

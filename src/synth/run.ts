@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { findUp } from "../../components/find-up";
 import { loadReleaseConfig, type ReleaseConfig } from "../config/load";
 import { PROJECT, synthesize, type SynthDocument } from "./capture";
-import { readStackFile, StackFileError } from "./stack-file";
+import { readStackFile } from "./stack-file";
 
 /** The repository root, where Pulumi.yaml and the stack files live: the nearest directory above this code with one. */
 export const PROJECT_ROOT =
@@ -34,18 +34,14 @@ export function stackFilePath(source: StackSource): { path: string; display: str
 export function loadStack(source: StackSource): ReleaseConfig {
   const file = stackFilePath(source);
   if (!existsSync(file.path)) throw new UsageError(`config file ${file.display} does not exist`);
-  let stackFile;
-  try {
-    stackFile = readStackFile(file.path, PROJECT);
-  } catch (error) {
-    if (error instanceof StackFileError) throw new UsageError(error.message);
-    throw error;
-  }
+  const stackFile = readStackFile(file.path, PROJECT, file.display);
   return loadReleaseConfig({
     stack: source.stack,
     stackFile: file.display,
     values: stackFile.values,
     secretKeys: stackFile.secretKeys,
+    secretPaths: stackFile.secretPaths,
+    fileProblems: stackFile.problems,
   });
 }
 
