@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import type { DeploymentStrategy } from "../../components/blue-green-service/strategy";
 import { duplicateVariables, fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
+import { toAppConfigDocument } from "../../components/feature-flag-store/documents";
 import { STRATEGY_FILL, TIER_DEFAULTS } from "./defaults";
 import { flagProblems } from "./flags";
 import { awsRegion, imageTag, SECURE_PLACEHOLDER } from "./formats";
@@ -12,6 +13,7 @@ import {
   type RawFlag,
   type RawReleaseConfig,
   type RawService,
+  TIERS,
   type Tier,
 } from "./schema";
 
@@ -155,6 +157,45 @@ export function tierFromStackName(stack: string): Tier | undefined {
 
 const OBJECT_KEYS = new Set<string>(["network", "ingress", "notifications", "services", "flags", "flagStore"]);
 
+/**
+ * The largest stack the program supports, from the AWS quotas it depends on (README, "Limits"). Checked before
+ * anything else, so a stack past them fails at once with the quota, not deep inside a deployment.
+ */
+export const STACK_LIMITS = {
+  /** "Target Groups per Application Load Balancer: 100, not adjustable" (ELB quotas); blue/green, canary and linear take two. */
+  targetGroupsPerLoadBalancer: 100,
+  /** "Rules per Application Load Balancer (excluding default rules): 100" (adjustable); a traffic-shifting service takes a production and a test rule. */
+  rulesPerLoadBalancer: 100,
+  /** "Configurations must be 1 MB or smaller" (AppConfig hosted configuration store). */
+  flagDocumentBytes: 1024 * 1024,
+  /** Far above the largest valid stack (50 services, a 1 MB flag document); read no further than this. */
+  stackFileBytes: 4 * 1024 * 1024,
+} as const;
+
+/** Target groups (and listener rules) the services take on the environment's one load balancer. */
+function loadBalancerShare(services: Readonly<Record<string, unknown>>, tier: Tier | undefined): number {
+  const fallback = TIER_DEFAULTS[tier ?? "dev"].deployment.strategy;
+  return Object.values(services).reduce<number>((count, service) => {
+    const strategy = (service as { deployment?: { strategy?: unknown } } | null)?.deployment?.strategy ?? fallback;
+    return count + (strategy === "rolling" ? 1 : 2);
+  }, 0);
+}
+
+/** The problem of a stack with more services than one Application Load Balancer takes, or undefined. */
+function serviceCountProblem(services: unknown, tier: Tier | undefined): ConfigProblem | undefined {
+  if (services === null || typeof services !== "object" || Array.isArray(services)) return undefined;
+  const count = Object.keys(services).length;
+  const share = loadBalancerShare(services as Record<string, unknown>, tier);
+  const limit = Math.min(STACK_LIMITS.targetGroupsPerLoadBalancer, STACK_LIMITS.rulesPerLoadBalancer);
+  if (share <= limit) return undefined;
+  return {
+    path: "release:services",
+    message: `${count} services need ${share} target groups and listener rules on the environment's load balancer; AWS allows ${STACK_LIMITS.targetGroupsPerLoadBalancer} target groups per Application Load Balancer (not adjustable): at most ${limit / 2} blue-green, canary or linear services (a rolling one takes half as much); split the services over more stacks`,
+    got: `${count} services`,
+    secret: false,
+  };
+}
+
 /** The project's name (Pulumi.yaml): a key written without a namespace, or set by `pulumi config set` without one, lands in it. */
 export const PROJECT_NAMESPACE = "release-platform";
 
@@ -210,6 +251,10 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
       raw[key] = text;
     }
   }
+
+  // Past the load balancer's limit nothing else matters, and checking thousands of services would take minutes.
+  const tooMany = serviceCountProblem(raw.services, TIERS.find((tier) => tier === raw.tier) ?? tierFromStackName(source.stack));
+  if (tooMany) throw new ConfigError(source.stackFile, [tooMany]);
 
   const region = source.values["aws:region"];
   if (!awsRegion.safeParse(region).success) {
@@ -475,7 +520,14 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
     }
   }
 
-  problems.push(...flagProblems(config.flags ?? {}).map((problem) => ({ ...problem, path: renderPath(["flags", ...problem.path]), secret: false })));
+  const flagsProblems = flagProblems(config.flags ?? {});
+  problems.push(...flagsProblems.map((problem) => ({ ...problem, path: renderPath(["flags", ...problem.path]), secret: false })));
+  if (flagsProblems.length === 0 && (config.flagStore?.backend ?? "appconfig") === "appconfig") {
+    const bytes = Buffer.byteLength(JSON.stringify(toAppConfigDocument(config.flags ?? {})));
+    if (bytes > STACK_LIMITS.flagDocumentBytes) {
+      add(["flags"], `the AppConfig flag document would be ${bytes} bytes; AppConfig's hosted store takes at most ${STACK_LIMITS.flagDocumentBytes} (1 MB): remove flags past their expiry, or split them over more stacks`, `${Object.keys(config.flags ?? {}).length} flags`);
+    }
+  }
   return problems;
 }
 

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isMap, isScalar, isSeq, type Node, parseDocument, visit } from "yaml";
 import { findUp } from "../../components/find-up";
-import { ConfigError, type ConfigProblem } from "../config/load";
+import { ConfigError, type ConfigProblem, STACK_LIMITS } from "../config/load";
 import { SECURE_PLACEHOLDER } from "../config/formats";
 
 export interface StackFileConfig {
@@ -28,6 +28,17 @@ const KNOWN_TAGS = new Set(["tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "t
  * not YAML, or not a stack file, throws a ConfigError listing every problem.
  */
 export function readStackFile(path: string, project: string, display = path): StackFileConfig {
+  const bytes = statSync(path).size;
+  if (bytes > STACK_LIMITS.stackFileBytes) {
+    throw new ConfigError(display, [
+      {
+        path: "config",
+        message: `the stack file is ${(bytes / 1024 / 1024).toFixed(1)} MB; the largest stack the program supports (50 services, a 1 MB flag document) is far smaller, so it is not read: split it over more stacks`,
+        got: `${bytes} bytes`,
+        secret: false,
+      },
+    ]);
+  }
   const source = readFileSync(path, "utf8");
   const document = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
   const lineOf = (offset: number) => source.slice(0, offset).split("\n").length;
