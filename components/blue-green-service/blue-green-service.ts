@@ -479,8 +479,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
           ),
         tags,
       },
-      // ECS starts tasks as soon as the service names this revision: the execution role must already read its secrets.
-      { ...child, dependsOn: [executionPolicyResource, ...storedSecrets.map((stored) => stored.version)] },
+      // ECS starts tasks as soon as the service names this revision: the execution role must already read its secrets
+      // (the secrets' values it waits for through valueFrom).
+      { ...child, dependsOn: [executionPolicyResource] },
     );
 
     // ECS needs this role to move listener-rule weights and target-group registrations during a deployment.
