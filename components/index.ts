@@ -26,7 +26,6 @@ export {
 } from "./blue-green-service/strategy";
 export { DeploymentAlarms, type DeploymentAlarmsArgs } from "./deployment-alarms/deployment-alarms";
 export {
-  describeDetection,
   detectionSeconds,
   errorRateAlarm,
   latencyAlarm,
@@ -34,6 +33,7 @@ export {
   type AlarmTiming,
   type CustomAlarm,
 } from "./deployment-alarms/alarm-math";
+export { alarmSensitivity, describeSensitivity, type ScenarioResult, type SensitivityInputs } from "./deployment-alarms/alarm-sensitivity";
 export { LifecycleHooks, smokeTestTimeoutSeconds, type AlarmGateHookArgs, type LifecycleHooksArgs, type SmokeTestHookArgs } from "./lifecycle-hooks/lifecycle-hooks";
 export { bundleHook, HOOK_RUNTIME, type HookBundle, type HookName } from "./lifecycle-hooks/bundle";
 export {

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenService, type ServiceTargets } from "../components/blue-green-service/blue-green-service";
+import { toDeploymentConfiguration } from "../components/blue-green-service/strategy";
+import { firstShiftPercent } from "../components/deployment-alarms/alarm-sensitivity";
 import { DeploymentAlarms } from "../components/deployment-alarms/deployment-alarms";
 import { Environment } from "../components/environment/environment";
 import { expiredFlagWarnings, toAppConfigDocument } from "../components/feature-flag-store/documents";
@@ -108,6 +110,7 @@ export async function releasePlatform(
         unhealthyHosts: service.alarms.unhealthyHosts,
         custom: service.alarms.custom,
         timing: service.alarms,
+        detectionTraffic: { newVersionPercent: firstShiftPercent(toDeploymentConfiguration(service.deployment)), tasks: service.desiredCount },
       },
       { parent },
     );
@@ -128,12 +131,15 @@ export async function releasePlatform(
               samples: service.smokeTest.samples,
               minSuccessRate: service.smokeTest.minSuccessRate,
               timeoutMs: service.smokeTest.timeoutMs,
+              expectedStatuses: service.smokeTest.expectedStatuses,
               hostHeader,
               subnetIds: environment.privateSubnetIds,
               securityGroupIds: [environment.hooksSecurityGroupId],
             }
           : undefined,
-        alarmGate: service.alarmGate ? { alarmNames: alarms.alarmNames, alarmArns: alarms.alarmArns } : undefined,
+        alarmGate: service.alarmGate
+          ? { alarmNames: alarms.alarmNames, alarmArns: alarms.alarmArns, override: service.alarmGateOverride }
+          : undefined,
       },
       { parent },
     );

@@ -1,7 +1,6 @@
 import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
 import {
-  describeDetection,
   detectionSeconds,
   errorRateAlarm,
   latencyAlarm,
@@ -16,13 +15,23 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const targets = { loadBalancerArnSuffix: "app/lb/1", targetGroupArnSuffixes: ["targetgroup/b/1", "targetgroup/g/2"] };
 
 describe("alarm math", () => {
-  it("the error rate sums both target groups and is 0 below the request minimum", () => {
+  it("the error rate judges each target group on its own, counts refused connections, and is 0 below the group's request minimum", () => {
     const alarm = errorRateAlarm(targets, 1, 50, 60);
     const expressions = alarm.metricQueries.filter((query) => query.expression).map((query) => [query.id, query.expression, query.returnData]);
     expect(expressions).toEqual([
-      ["requests", "FILL(requests0, 0) + FILL(requests1, 0)", false],
-      ["errors", "FILL(errors0, 0) + FILL(errors1, 0)", false],
-      ["errorRate", "IF(requests >= 50, 100 * errors / requests, 0)", true],
+      ["failed0", "FILL(errors0, 0) + FILL(refused0, 0)", false],
+      ["rate0", "IF(FILL(requests0, 0) >= 50, IF(failed0 >= 2, 100 * failed0 / FILL(requests0, 0), 0), 0)", false],
+      ["failed1", "FILL(errors1, 0) + FILL(refused1, 0)", false],
+      ["rate1", "IF(FILL(requests1, 0) >= 50, IF(failed1 >= 2, 100 * failed1 / FILL(requests1, 0), 0), 0)", false],
+      ["errorRate", "MAX([rate0, rate1])", true],
+    ]);
+    expect(alarm.metricQueries.filter((query) => query.metric).map((query) => query.metric?.metricName)).toEqual([
+      "RequestCount",
+      "RequestCount",
+      "HTTPCode_Target_5XX_Count",
+      "HTTPCode_Target_5XX_Count",
+      "TargetConnectionErrorCount",
+      "TargetConnectionErrorCount",
     ]);
     expect(alarm.metricQueries.filter((query) => query.returnData)).toHaveLength(1);
     expect(alarm.threshold).toBe(1);
@@ -41,7 +50,6 @@ describe("alarm math", () => {
     expect(seconds("production")).toBeLessThanOrEqual(180);
     expect(seconds("staging")).toBe(240);
     expect(seconds("dev")).toBe(300);
-    expect(describeDetection(TIER_DEFAULTS.production.alarms, 1)).toBe("rolls back within ~3 min of sustained 5xx > 1%");
   });
 
   it("refuses timings CloudWatch would refuse", () => {
@@ -66,6 +74,8 @@ describe("alarms under mocks", () => {
       .filter((query) => query.metric)
       .map((query) => query.metric?.dimensions);
     expect(dimensions).toEqual([
+      { LoadBalancer: lb, TargetGroup: blue },
+      { LoadBalancer: lb, TargetGroup: green },
       { LoadBalancer: lb, TargetGroup: blue },
       { LoadBalancer: lb, TargetGroup: green },
       { LoadBalancer: lb, TargetGroup: blue },

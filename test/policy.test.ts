@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { policyResources } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
 import type { PolicyResource, Rule, StackContext } from "../policy/rules/types";
 import { readSuppressions } from "../policy/suppressions";
+import type { SynthDocument } from "../src/synth/capture";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { shippedConfig, synth } from "./helpers";
 
@@ -98,6 +99,12 @@ const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [Po
     pass: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ image: "repo/app:1.2.3" }]) }), production()],
     fail: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ image: "repo/app:latest" }]) }), production()],
   },
+  "alarm-sensitivity": (() => {
+    // Synthesized production checkout: today's (main) summed error rate, and the per-target-group alarms.
+    const stack = (file: string) => production(...policyResources(JSON.parse(readFileSync(join(__dirname, "fixtures", file), "utf8")) as SynthDocument));
+    const serviceIn = (context: StackContext): [PolicyResource, StackContext] => [context.resources.find((r) => r.type === "aws:ecs/service:Service") as PolicyResource, context];
+    return { pass: serviceIn(stack("alarms-per-group-checkout.json")), fail: serviceIn(stack("alarms-main-checkout.json")) };
+  })(),
 };
 
 describe("every rule has a passing and a failing fixture", () => {

@@ -64,7 +64,6 @@ function perTargetGroup(
   }));
 }
 
-const sumOf = (queries: readonly MetricQuery[]) => queries.map((query) => `FILL(${query.id}, 0)`).join(" + ");
 /** The worst of several series: each gap-filled with 0 first, so an idle target group cannot hide the other. */
 function worstOf(queries: readonly MetricQuery[], id: string, label: string): MetricQuery[] {
   const filled = queries.map((query) => ({ id: `${query.id}f`, expression: `FILL(${query.id}, 0)`, returnData: false }));
@@ -72,16 +71,33 @@ function worstOf(queries: readonly MetricQuery[], id: string, label: string): Me
   return [...filled, { id, expression, label, returnData: true }];
 }
 
+/** Failed requests a target group needs in a minute before its error rate counts: one is a stray error, never a verdict. */
+export const MIN_FAILED_REQUESTS = 2;
+
 /**
- * 5xx from the targets as a percentage of requests, over every target group the service's traffic can be on, and 0
- * below `minRequests` so a handful of requests cannot roll a release back.
+ * Failed requests as a percentage of requests, per target group, and the worse group: the new version is judged on its
+ * own traffic, never diluted by the old version's. Failed means a 5xx from the target or a connection the target refused
+ * (a crashed task: ALB answers those 502/503 itself, and HTTPCode_ELB_5XX_Count has no TargetGroup dimension).
+ * A group's rate counts as 0 below `minRequests` requests or MIN_FAILED_REQUESTS failures in the minute.
  */
 export function errorRateAlarm(targets: TrafficTargets, errorRatePercent: number, minRequests: number, period: number): AlarmDefinition {
   const requests = perTargetGroup(targets, "requests", "RequestCount", "Sum", period);
   const errors = perTargetGroup(targets, "errors", "HTTPCode_Target_5XX_Count", "Sum", period);
+  // A request whose target refused the connection still counts in RequestCount: a target had been chosen for it.
+  // "Metrics for Application Load Balancers exclude health check requests": an idle group's failing checks add nothing.
+  const refused = perTargetGroup(targets, "refused", "TargetConnectionErrorCount", "Sum", period);
+  const perGroup = targets.targetGroupArnSuffixes.flatMap((_, index): MetricQuery[] => [
+    { id: `failed${index}`, expression: `FILL(errors${index}, 0) + FILL(refused${index}, 0)`, returnData: false },
+    {
+      id: `rate${index}`,
+      expression: `IF(FILL(requests${index}, 0) >= ${minRequests}, IF(failed${index} >= ${MIN_FAILED_REQUESTS}, 100 * failed${index} / FILL(requests${index}, 0), 0), 0)`,
+      returnData: false,
+    },
+  ]);
+  const rates = perGroup.filter((query) => query.id.startsWith("rate")).map((query) => query.id);
   return {
     kind: "error-rate",
-    description: `5xx over ${errorRatePercent}% of requests (with at least ${minRequests} requests per ${period}s) across the service's target groups`,
+    description: `5xx and refused connections over ${errorRatePercent}% of requests on either target group (each judged from ${minRequests} requests and ${MIN_FAILED_REQUESTS} failures a minute)`,
     comparison: "GreaterThanThreshold",
     threshold: errorRatePercent,
     // ALB publishes request and 5xx counts only while requests flow: no data means no errors.
@@ -89,16 +105,21 @@ export function errorRateAlarm(targets: TrafficTargets, errorRatePercent: number
     metricQueries: [
       ...requests,
       ...errors,
-      { id: "requests", expression: sumOf(requests), label: "Requests", returnData: false },
-      { id: "errors", expression: sumOf(errors), label: "5xx", returnData: false },
-      {
-        id: "errorRate",
-        expression: `IF(requests >= ${minRequests}, 100 * errors / requests, 0)`,
-        label: "Error rate (%)",
-        returnData: true,
-      },
+      ...refused,
+      ...perGroup,
+      { id: "errorRate", expression: rates.length === 1 ? rates[0] : `MAX([${rates.join(", ")}])`, label: "Worst target group's error rate (%)", returnData: true },
     ],
   };
+}
+
+/** CloudWatch's limits on a metric-math alarm: at most 10 metrics and 10 expressions (PutMetricAlarm, "Metrics"). */
+export function metricMathProblems(definition: AlarmDefinition): string[] {
+  const metrics = definition.metricQueries.filter((query) => query.metric).length;
+  const expressions = definition.metricQueries.filter((query) => query.expression).length;
+  return [
+    ...(metrics > 10 ? [`the ${definition.kind} alarm would read ${metrics} metrics; CloudWatch allows 10 per alarm`] : []),
+    ...(expressions > 10 ? [`the ${definition.kind} alarm would need ${expressions} expressions; CloudWatch allows 10 per alarm`] : []),
+  ];
 }
 
 /** p99 of target response time, the worse of the target groups, in seconds as ALB reports it. */
@@ -175,13 +196,6 @@ export const PUBLISH_AND_EVALUATE_SECONDS = 60;
  */
 export function detectionSeconds(timing: AlarmTiming): number {
   return timing.periodSeconds * (timing.datapointsToAlarm + 1) + PUBLISH_AND_EVALUATE_SECONDS;
-}
-
-/** e.g. `rolls back within ~3 min of sustained 5xx > 1%` */
-export function describeDetection(timing: AlarmTiming, errorRatePercent: number): string {
-  const seconds = detectionSeconds(timing);
-  const time = seconds % 60 === 0 ? `${seconds / 60} min` : `${Math.ceil(seconds / 60)} min`;
-  return `rolls back within ~${time} of sustained 5xx > ${errorRatePercent}%`;
 }
 
 /** Problems with alarm timing CloudWatch would refuse, each naming its field. */

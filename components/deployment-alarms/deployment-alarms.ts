@@ -7,14 +7,16 @@ import {
   type AlarmTiming,
   type CustomAlarm,
   customAlarm,
-  describeDetection,
   detectionSeconds,
   errorRateAlarm,
   latencyAlarm,
+  metricMathProblems,
   timingProblems,
   type TrafficTargets,
   unhealthyHostsAlarm,
 } from "./alarm-math";
+import type { AlarmSpec } from "./alarm-evaluator";
+import { alarmSensitivity, describeSensitivity, type ScenarioResult } from "./alarm-sensitivity";
 
 export interface DeploymentAlarmsArgs {
   /** The service the alarms watch; part of every alarm name. */
@@ -29,7 +31,7 @@ export interface DeploymentAlarmsArgs {
   readonly alertTopicArn: pulumi.Input<string>;
   /** @default 1 */
   readonly errorRatePercent?: number;
-  /** Requests per period below which the error rate counts as 0. @default 50 */
+  /** Requests a target group needs in a period before its own error rate counts (0 below). @default 50 */
   readonly minRequests?: number;
   /** @default 800 */
   readonly p99LatencyMs?: number;
@@ -39,6 +41,11 @@ export interface DeploymentAlarmsArgs {
   readonly custom?: readonly CustomAlarm[];
   /** @default { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 } */
   readonly timing?: AlarmTiming;
+  /**
+   * What the detection estimate assumes: the new version's first share of production traffic (first canary or linear
+   * step) and the running tasks (10 requests per second each). @default { newVersionPercent: 100, tasks: 1 }
+   */
+  readonly detectionTraffic?: { readonly newVersionPercent: number; readonly tasks: number };
 }
 
 /**
@@ -55,7 +62,9 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
   /** Worst-case seconds from the start of a sustained breach to the alarm firing. */
   public readonly detectionSeconds: number;
-  /** e.g. `rolls back within ~3 min of sustained 5xx > 1%` */
+  /** Each scenario's detection time, as the alarms themselves judge synthetic ALB metrics (alarm-sensitivity.ts). */
+  public readonly sensitivity: ScenarioResult[];
+  /** e.g. `detects 5xx at 2x threshold 2m30s, ..., healthy quiet 30m, ... (new version at 10%, 1000 and 1800 req/min)` */
   public readonly detectionSummary: string;
 
   constructor(name: string, args: DeploymentAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -66,41 +75,57 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
       ...(args.targetGroupArnSuffixes.length === 0 ? ["targetGroupArnSuffixes must name at least one target group"] : []),
       ...(errorRatePercent > 0 && errorRatePercent <= 100 ? [] : [`errorRatePercent must be in (0, 100] (got ${errorRatePercent})`]),
     ];
-    const kinds = (args.custom ?? []).map((alarm) => alarm.name);
-    const duplicate = kinds.find((kind, index) => kinds.indexOf(kind) !== index || ["error-rate", "p99-latency", "unhealthy-hosts"].includes(kind));
-    if (duplicate) problems.push(`custom alarm name ${duplicate} is used twice or by a built-in alarm`);
-    refuseBadArguments("DeploymentAlarms", name, problems);
-    super("release:aws:DeploymentAlarms", name, {}, opts);
-
     const period = timing.periodSeconds;
     const minRequests = args.minRequests ?? 50;
     const p99LatencyMs = args.p99LatencyMs ?? 800;
     const unhealthyHosts = args.unhealthyHosts ?? 1;
-    const targets: pulumi.Output<TrafficTargets> = pulumi
-      .all([pulumi.output(args.loadBalancerArnSuffix), pulumi.all(args.targetGroupArnSuffixes.map((suffix) => pulumi.output(suffix)))])
-      .apply(([loadBalancerArnSuffix, targetGroupArnSuffixes]) => ({ loadBalancerArnSuffix, targetGroupArnSuffixes }));
-
-    // Definitions are built twice: once with the real ARN suffixes for the queries, once for the static fields.
-    const placeholder: TrafficTargets = { loadBalancerArnSuffix: "", targetGroupArnSuffixes: args.targetGroupArnSuffixes.map(() => "") };
     const definitions: ((t: TrafficTargets) => AlarmDefinition)[] = [
       (t) => errorRateAlarm(t, errorRatePercent, minRequests, period),
       (t) => latencyAlarm(t, p99LatencyMs, period),
       (t) => unhealthyHostsAlarm(t, unhealthyHosts, period),
       ...(args.custom ?? []).map((alarm) => () => customAlarm(alarm, period)),
     ];
+    // Definitions are built twice: once with the real ARN suffixes for the queries, once with these for the rest.
+    const sample: TrafficTargets = {
+      loadBalancerArnSuffix: "app/sample/0",
+      targetGroupArnSuffixes: args.targetGroupArnSuffixes.map((_, index) => `targetgroup/sample-${index}/0`),
+    };
+    const kinds = (args.custom ?? []).map((alarm) => alarm.name);
+    const duplicate = kinds.find((kind, index) => kinds.indexOf(kind) !== index || ["error-rate", "p99-latency", "unhealthy-hosts"].includes(kind));
+    if (duplicate) problems.push(`custom alarm name ${duplicate} is used twice or by a built-in alarm`);
+    problems.push(...definitions.flatMap((define) => metricMathProblems(define(sample))));
+    refuseBadArguments("DeploymentAlarms", name, problems);
+    super("release:aws:DeploymentAlarms", name, {}, opts);
 
-    this.alarms = definitions.map((define) => {
-      const shape = define(placeholder);
+    const targets: pulumi.Output<TrafficTargets> = pulumi
+      .all([pulumi.output(args.loadBalancerArnSuffix), pulumi.all(args.targetGroupArnSuffixes.map((suffix) => pulumi.output(suffix)))])
+      .apply(([loadBalancerArnSuffix, targetGroupArnSuffixes]) => ({ loadBalancerArnSuffix, targetGroupArnSuffixes }));
+    const specs: AlarmSpec[] = definitions.map((define) => {
+      const shape = define(sample);
+      return {
+        name: physicalName([args.namePrefix, args.serviceName], shape.kind, NAME_LIMITS.alarm),
+        comparison: shape.comparison,
+        threshold: shape.threshold,
+        evaluationPeriods: Math.max(timing.evaluationPeriods, shape.minimumEvaluation?.evaluationPeriods ?? 0),
+        datapointsToAlarm: Math.max(timing.datapointsToAlarm, shape.minimumEvaluation?.datapointsToAlarm ?? 0),
+        treatMissingData: shape.treatMissingData,
+        metricQueries: shape.metricQueries,
+      };
+    });
+
+    this.alarms = definitions.map((define, index) => {
+      const shape = define(sample);
+      const spec = specs[index];
       return new aws.cloudwatch.MetricAlarm(
         `${name}-${shape.kind}`,
         {
-          name: physicalName([args.namePrefix, args.serviceName], shape.kind, NAME_LIMITS.alarm),
+          name: spec.name,
           alarmDescription: `${args.serviceName}: ${shape.description}. ECS rolls a deployment back while this is in ALARM.`,
-          comparisonOperator: shape.comparison,
-          threshold: shape.threshold,
-          evaluationPeriods: Math.max(timing.evaluationPeriods, shape.minimumEvaluation?.evaluationPeriods ?? 0),
-          datapointsToAlarm: Math.max(timing.datapointsToAlarm, shape.minimumEvaluation?.datapointsToAlarm ?? 0),
-          treatMissingData: shape.treatMissingData,
+          comparisonOperator: spec.comparison,
+          threshold: spec.threshold,
+          evaluationPeriods: spec.evaluationPeriods,
+          datapointsToAlarm: spec.datapointsToAlarm,
+          treatMissingData: spec.treatMissingData,
           metricQueries: targets.apply((t) => define(t).metricQueries.map((query) => ({ ...query }))),
           alarmActions: [args.alertTopicArn],
           okActions: [args.alertTopicArn],
@@ -127,7 +152,16 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
     this.compositeAlarmArn = composite.arn;
     this.compositeAlarmName = composite.alarmName;
     this.detectionSeconds = detectionSeconds(timing);
-    this.detectionSummary = describeDetection(timing, errorRatePercent);
+    const traffic = {
+      errorRatePercent,
+      p99LatencyMs,
+      minRequests,
+      newVersionPercent: args.detectionTraffic?.newVersionPercent ?? 100,
+      tasks: args.detectionTraffic?.tasks ?? 1,
+      targetGroups: sample.targetGroupArnSuffixes,
+    };
+    this.sensitivity = alarmSensitivity(specs, traffic);
+    this.detectionSummary = describeSensitivity(this.sensitivity, traffic);
 
     this.registerOutputs({
       detection: this.detectionSummary,

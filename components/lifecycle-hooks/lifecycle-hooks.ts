@@ -5,17 +5,31 @@ import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
 import { refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { bundleHook, HOOK_RUNTIME, type HookName } from "./bundle";
+import { ALARM_GATE_TIMEOUT_SECONDS } from "./handlers/hook-event";
+import {
+  DEFAULT_EXPECTED_STATUSES,
+  describeSmokeDecision,
+  SMOKE_CONCURRENCY,
+  smokeSettingsProblems,
+  type SmokeSettingsProblem,
+  smokeWorstCaseSeconds,
+} from "./handlers/smoke-decision";
 
 export interface SmokeTestHookArgs {
   /** Base URL of the test listener, e.g. `http://<alb>:9000`. */
   readonly url: pulumi.Input<string>;
   readonly paths: readonly string[];
-  /** Requests per path. @default 10 */
+  /** Requests per path; with the paths, enough that a version failing half of them fails 95% of the time. @default 20 */
   readonly samples?: number;
-  /** Share of 2xx/3xx answers needed, 0-1. @default 0.95 */
+  /**
+   * The success rate of a healthy version, 0.8-1: the hook fails a version at exactly this rate at most 5% of the time
+   * and fails any version whose failures exceed what that allows. @default 0.95
+   */
   readonly minSuccessRate?: number;
-  /** Per request. @default 2000 */
+  /** Per request, its same-origin redirects included. @default 2000 */
   readonly timeoutMs?: number;
+  /** Statuses that count as success, e.g. "200-299,304"; other redirects are followed on the test listener only. @default "200-299" */
+  readonly expectedStatuses?: string;
   /** Sent as Host when the service's rules match on host headers. @default none */
   readonly hostHeader?: string;
   /** Invocations (30 s apart) that may find the new targets not ready before the hook fails. @default 10 */
@@ -31,6 +45,11 @@ export interface AlarmGateHookArgs {
   readonly alarmNames: pulumi.Input<string[]>;
   /** Their ARNs: the only alarms the gate may read. */
   readonly alarmArns: pulumi.Input<string[]>;
+  /**
+   * A reason (an incident or ticket) to deploy while the alarms fire, as ECS alone would so that a fix can ship. The
+   * gate still reads the alarms and logs the override with them. Remove it once the fix is out. @default none
+   */
+  readonly override?: string;
 }
 
 export interface LifecycleHooksArgs {
@@ -45,11 +64,46 @@ export interface LifecycleHooksArgs {
   readonly logRetentionDays?: number;
 }
 
-const SMOKE_CONCURRENCY = 10;
-
 /** Seconds the smoke test may run: every request at its timeout, `SMOKE_CONCURRENCY` at a time, plus start-up. */
 export function smokeTestTimeoutSeconds(paths: number, samples: number, timeoutMs: number): number {
-  return Math.min(900, Math.ceil((Math.ceil((paths * samples) / SMOKE_CONCURRENCY) * timeoutMs) / 1000) + 10);
+  return smokeWorstCaseSeconds(paths, samples, timeoutMs);
+}
+
+/** The smoke-test arguments that decide what it judges and how long it runs. */
+export type SmokeTestDecisionArgs = Pick<SmokeTestHookArgs, "paths" | "samples" | "minSuccessRate" | "timeoutMs" | "expectedStatuses">;
+
+/** The smoke test's settings with their defaults, as the hook receives them. */
+function smokeSettings(smoke: SmokeTestDecisionArgs) {
+  return {
+    paths: smoke.paths,
+    samples: smoke.samples ?? 20,
+    minSuccessRate: smoke.minSuccessRate ?? 0.95,
+    timeoutMs: smoke.timeoutMs ?? 2000,
+    expectedStatuses: smoke.expectedStatuses ?? DEFAULT_EXPECTED_STATUSES,
+  };
+}
+
+/** Every problem with a smoke test's arguments, by field (config maps them to stack-file paths). */
+export function smokeTestArgsProblems(smoke: SmokeTestDecisionArgs): SmokeSettingsProblem[] {
+  return smokeSettingsProblems(smokeSettings(smoke));
+}
+
+function lifecycleHooksArgsProblems(args: LifecycleHooksArgs): string[] {
+  const problems = args.smokeTest
+    ? smokeTestArgsProblems(args.smokeTest).map((problem) => `smokeTest.${problem.field} ${problem.message} (got ${JSON.stringify(problem.got)})`)
+    : [];
+  if (args.alarmGate?.override !== undefined && args.alarmGate.override.trim() === "") problems.push("alarmGate.override must give a reason");
+  return problems;
+}
+
+function hooksSummary(args: LifecycleHooksArgs): string {
+  const parts: string[] = [];
+  if (args.smokeTest) {
+    const { paths, samples, minSuccessRate } = smokeSettings(args.smokeTest);
+    parts.push(describeSmokeDecision(paths.length * samples, minSuccessRate));
+  }
+  if (args.alarmGate) parts.push(args.alarmGate.override ? `alarm gate OVERRIDDEN: ${args.alarmGate.override}` : "alarm gate");
+  return parts.join("; ");
 }
 
 /**
@@ -61,12 +115,15 @@ export class LifecycleHooks extends pulumi.ComponentResource {
   /** The `deploymentConfiguration.lifecycleHooks` entries for the ECS service. */
   public readonly lifecycleHooks: pulumi.Input<LifecycleHook>[];
   public readonly functionArns: pulumi.Output<string[]>;
+  /** What the hooks decide, for reviewers: the smoke test's error rates and whether the alarm gate is overridden. */
+  public readonly summary: string;
   /** The role ECS assumes to invoke the hooks. */
   public readonly invokeRoleArn?: pulumi.Output<string>;
 
   constructor(name: string, args: LifecycleHooksArgs, opts?: pulumi.ComponentResourceOptions) {
-    refuseBadArguments("LifecycleHooks", name, args.smokeTest?.paths.length === 0 ? ["smokeTest.paths must list at least one path"] : []);
+    refuseBadArguments("LifecycleHooks", name, lifecycleHooksArgsProblems(args));
     super("release:aws:LifecycleHooks", name, {}, opts);
+    this.summary = hooksSummary(args);
 
     const retention = args.logRetentionDays ?? 30;
     const functions: { stage: string; fn: aws.lambda.Function; details: pulumi.Output<string> }[] = [];
@@ -116,8 +173,7 @@ export class LifecycleHooks extends pulumi.ComponentResource {
 
     if (args.smokeTest) {
       const smoke = args.smokeTest;
-      const samples = smoke.samples ?? 10;
-      const timeoutMs = smoke.timeoutMs ?? 2000;
+      const { samples, minSuccessRate, timeoutMs, expectedStatuses } = smokeSettings(smoke);
       const fn = createFunction(
         "smoke-test",
         (logGroupArn) =>
@@ -153,8 +209,9 @@ export class LifecycleHooks extends pulumi.ComponentResource {
           url: smoke.url,
           paths: [...smoke.paths],
           samples,
-          minSuccessRate: smoke.minSuccessRate ?? 0.95,
+          minSuccessRate,
           timeoutMs,
+          expectedStatuses,
           ...(smoke.hostHeader ? { hostHeader: smoke.hostHeader } : {}),
           maxAttempts: smoke.maxAttempts ?? 10,
           callBackDelaySeconds: 30,
@@ -175,19 +232,19 @@ export class LifecycleHooks extends pulumi.ComponentResource {
               { Sid: "ReadServiceAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: gate.alarmArns },
             ],
           }),
-        { timeout: 30 },
+        { timeout: ALARM_GATE_TIMEOUT_SECONDS },
       );
       functions.push({
         stage: "PRE_SCALE_UP",
         fn,
-        details: pulumi.jsonStringify({ alarmNames: gate.alarmNames, maxAttempts: 5, callBackDelaySeconds: 30 }),
+        details: pulumi.jsonStringify({ alarmNames: gate.alarmNames, maxAttempts: 5, callBackDelaySeconds: 30, ...(gate.override ? { override: gate.override } : {}) }),
       });
     }
 
     this.functionArns = pulumi.all(functions.map(({ fn }) => fn.arn));
     if (functions.length === 0) {
       this.lifecycleHooks = [];
-      this.registerOutputs({ functionArns: this.functionArns });
+      this.registerOutputs({ functionArns: this.functionArns, summary: this.summary });
       return;
     }
 
@@ -221,6 +278,6 @@ export class LifecycleHooks extends pulumi.ComponentResource {
       lifecycleStages: [stage],
       hookDetails: details,
     }));
-    this.registerOutputs({ functionArns: this.functionArns, invokeRoleArn: this.invokeRoleArn });
+    this.registerOutputs({ functionArns: this.functionArns, invokeRoleArn: this.invokeRoleArn, summary: this.summary });
   }
 }

@@ -1,4 +1,5 @@
 import { alarmHasActions } from "./alarm-has-actions";
+import { alarmSensitivityRule } from "./alarm-sensitivity";
 import { blueGreenRuleIgnoresActions } from "./blue-green-rule-ignores-actions";
 import { hookInvokeRoleIsEcsOnly } from "./hook-invoke-role-is-ecs-only";
 import { hookLambdaHasTimeout } from "./hook-lambda-has-timeout";
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = [
   productionStatefulResourcesProtected,
   productionImagePinned,
   secretsNotInPlaintext,
+  alarmSensitivityRule,
 ];
 
 export type { PolicyResource, Rule, StackContext, Tier } from "./types";

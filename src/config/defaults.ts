@@ -24,9 +24,11 @@ export interface TierDefaults {
   readonly logRetentionDays: number;
   readonly smokeTest: {
     readonly enabled: boolean;
+    /** Per path; one path's worth must be enough to fail a version answering half its requests with errors. */
     readonly samples: number;
     readonly minSuccessRate: number;
     readonly timeoutMs: number;
+    readonly expectedStatuses: string;
   };
   readonly alarmGate: boolean;
   readonly alarms: {
@@ -77,7 +79,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     healthCheck: { ...healthCheck, intervalSeconds: 10, healthyThreshold: 2 },
     deregistrationDelaySeconds: 5,
     logRetentionDays: 7,
-    smokeTest: { enabled: false, samples: 5, minSuccessRate: 0.8, timeoutMs: 2000 },
+    smokeTest: { enabled: false, samples: 30, minSuccessRate: 0.8, timeoutMs: 2000, expectedStatuses: "200-299" },
     alarmGate: false,
     alarms: {
       errorRatePercent: 5,
@@ -104,7 +106,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     healthCheck,
     deregistrationDelaySeconds: 30,
     logRetentionDays: 30,
-    smokeTest: { enabled: true, samples: 10, minSuccessRate: 0.95, timeoutMs: 2000 },
+    smokeTest: { enabled: true, samples: 20, minSuccessRate: 0.95, timeoutMs: 2000, expectedStatuses: "200-299" },
     alarmGate: true,
     alarms: {
       errorRatePercent: 2,
@@ -131,7 +133,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     healthCheck,
     deregistrationDelaySeconds: 60,
     logRetentionDays: 90,
-    smokeTest: { enabled: true, samples: 20, minSuccessRate: 0.95, timeoutMs: 2000 },
+    smokeTest: { enabled: true, samples: 20, minSuccessRate: 0.95, timeoutMs: 2000, expectedStatuses: "200-299" },
     alarmGate: true,
     alarms: {
       errorRatePercent: 1,

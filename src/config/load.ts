@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { DeploymentStrategy } from "../../components/blue-green-service/strategy";
 import { duplicateVariables, fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
 import { toAppConfigDocument } from "../../components/feature-flag-store/documents";
+import { smokeTestArgsProblems } from "../../components/lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS } from "./defaults";
 import { flagProblems } from "./flags";
 import { awsRegion, imageTag, SECURE_PLACEHOLDER } from "./formats";
@@ -90,8 +91,11 @@ export interface ResolvedService {
     readonly samples: number;
     readonly minSuccessRate: number;
     readonly timeoutMs: number;
+    readonly expectedStatuses: string;
   };
   readonly alarmGate: boolean;
+  /** Why the alarm gate lets a deployment through while alarms fire (an incident or ticket); undefined normally. */
+  readonly alarmGateOverride?: string;
   readonly alarms: (typeof TIER_DEFAULTS)[Tier]["alarms"] & {
     readonly custom: NonNullable<NonNullable<RawService["alarms"]>["custom"]>;
   };
@@ -506,6 +510,16 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
         add(where, why, explicit ? path : undefined);
       });
     }
+    if (smokeEnabled) {
+      const smoke = { ...TIER_DEFAULTS[tier].smokeTest, ...service.smokeTest };
+      const paths = service.smokeTest?.paths ?? [service.healthCheck?.path ?? TIER_DEFAULTS[tier].healthCheck.path];
+      for (const problem of smokeTestArgsProblems({ ...smoke, paths })) {
+        add(at("smokeTest", problem.field), problem.message, problem.got);
+      }
+    }
+    if (service.alarmGate?.override !== undefined && !(service.alarmGate.enabled ?? TIER_DEFAULTS[tier].alarmGate)) {
+      add(at("alarmGate", "override"), "applies only to an enabled alarm gate: remove it, or set alarmGate.enabled", service.alarmGate.override);
+    }
     const customNames = (service.alarms?.custom ?? []).map((alarm) => alarm.name);
     customNames.forEach((alarmName, index) => {
       if (["error-rate", "p99-latency", "unhealthy-hosts", "any"].includes(alarmName) || customNames.indexOf(alarmName) !== index) {
@@ -627,8 +641,10 @@ function resolveService(
       samples: service.smokeTest?.samples ?? defaults.smokeTest.samples,
       minSuccessRate: service.smokeTest?.minSuccessRate ?? defaults.smokeTest.minSuccessRate,
       timeoutMs: service.smokeTest?.timeoutMs ?? defaults.smokeTest.timeoutMs,
+      expectedStatuses: service.smokeTest?.expectedStatuses ?? defaults.smokeTest.expectedStatuses,
     },
     alarmGate: service.alarmGate?.enabled ?? defaults.alarmGate,
+    alarmGateOverride: service.alarmGate?.override,
     alarms: {
       ...defaults.alarms,
       ...Object.fromEntries(Object.entries(service.alarms ?? {}).filter(([key]) => key !== "custom")),

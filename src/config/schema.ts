@@ -81,6 +81,7 @@ export const smokeTestSchema = z.strictObject({
   samples: int(1, 500).optional(),
   minSuccessRate: num(0, 1).optional(),
   timeoutMs: int(100, 30000).optional(),
+  expectedStatuses: str(200).optional(),
 });
 
 export const COMPARISONS = [
@@ -137,7 +138,7 @@ export const serviceSchema = z.strictObject({
   healthCheck: healthCheckSchema.optional(),
   deployment: deploymentSchema.optional(),
   smokeTest: smokeTestSchema.optional(),
-  alarmGate: z.strictObject({ enabled: bool().optional() }).optional(),
+  alarmGate: z.strictObject({ enabled: bool().optional(), override: str(256).optional() }).optional(),
   alarms: alarmsSchema.optional(),
   environment: z.record(envName, z.string({ error: "expected a string" }).max(32768)).optional(),
   secrets: z.record(envName, format.secretReferenceArn).optional(),

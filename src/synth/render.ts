@@ -43,6 +43,8 @@ function summary(resource: SynthResource, names: ReadonlyMap<string, string>): s
       return String(outputs.strategy ?? "");
     case "release:aws:DeploymentAlarms":
       return String(outputs.detection ?? "");
+    case "release:aws:LifecycleHooks":
+      return String(outputs.summary ?? "");
     case "aws:cloudwatch/metricAlarm:MetricAlarm": {
       const math = ((inputs.metricQueries as Inputs[] | undefined) ?? []).find((query) => query.returnData === true);
       return `${String(inputs.name)} ${String(math?.expression ?? get(math ?? {}, "metric", "metricName") ?? "")} ${String(inputs.comparisonOperator)} ${String(inputs.threshold)} (${String(inputs.datapointsToAlarm)} of ${String(inputs.evaluationPeriods)} x ${String(get(inputs, "metricQueries", 0, "metric", "period"))}s, missing ${String(inputs.treatMissingData)})`;

@@ -6,8 +6,19 @@ export interface HookResponse {
   readonly hookStatus: HookStatus;
   /** Seconds until ECS calls the hook again (IN_PROGRESS only). */
   readonly callBackDelay?: number;
-  /** Handed back to the next invocation after IN_PROGRESS; carries the reason after FAILED. */
+  /** Handed back to the next invocation after IN_PROGRESS (state only); carries the reason after FAILED. */
   readonly hookDetails?: Record<string, unknown>;
+}
+
+/** The alarm gate function's timeout, here so the component can set it without loading the gate's AWS SDK. */
+export const ALARM_GATE_TIMEOUT_SECONDS = 30;
+
+/** Reasons longer than this are cut: a response carries what the next call or a reader needs, never whole inputs. */
+export const MAX_REASON_LENGTH = 1000;
+
+/** A FAILED response with nothing but its reason. */
+export function failed(reason: string): HookResponse {
+  return { hookStatus: "FAILED", hookDetails: { reason: reason.length > MAX_REASON_LENGTH ? `${reason.slice(0, MAX_REASON_LENGTH - 3)}...` : reason } };
 }
 
 export interface HookInvocation {

@@ -1,0 +1,106 @@
+import type { AlarmSpec } from "../../components/deployment-alarms/alarm-evaluator";
+import type { MetricQuery, TreatMissingData } from "../../components/deployment-alarms/alarm-math";
+import { alarmSensitivity, firstShiftPercent, type ScenarioResult, sensitivityProblems } from "../../components/deployment-alarms/alarm-sensitivity";
+import { references } from "../../components/deployment-alarms/metric-math";
+import { at, inProduction, list } from "./props";
+import type { PolicyResource, Rule, StackContext } from "./types";
+
+/** Production promises a bad new version is rolled back within 3 minutes of its first production traffic. */
+const PRODUCTION_DETECTION_SECONDS = 180;
+
+/** A MetricAlarm's inputs as the evaluator reads them; a single-metric alarm becomes one metric query. */
+function alarmSpec(alarm: PolicyResource): AlarmSpec {
+  const props = alarm.props;
+  const queries = list(props.metricQueries) as MetricQuery[];
+  const metricQueries: MetricQuery[] =
+    queries.length > 0
+      ? queries
+      : [
+          {
+            id: "m",
+            returnData: true,
+            metric: {
+              namespace: String(props.namespace),
+              metricName: String(props.metricName),
+              dimensions: (at(props, "dimensions") as Record<string, string> | undefined) ?? {},
+              period: Number(props.period),
+              stat: String(props.statistic ?? props.extendedStatistic),
+            },
+          },
+        ];
+  return {
+    name: String(props.name ?? alarm.name),
+    comparison: String(props.comparisonOperator),
+    threshold: Number(props.threshold),
+    evaluationPeriods: Number(props.evaluationPeriods),
+    datapointsToAlarm: Number(props.datapointsToAlarm ?? props.evaluationPeriods),
+    treatMissingData: (props.treatMissingData as TreatMissingData | undefined) ?? "missing",
+    metricQueries,
+  };
+}
+
+/** Metric names an alarm reads. */
+const metricsOf = (alarm: AlarmSpec) => alarm.metricQueries.flatMap((query) => (query.metric ? [query.metric.metricName] : []));
+
+/** The request minimum an alarm applies: `x >= N` in its math where x is built from RequestCount alone. */
+function requestFloor(alarm: AlarmSpec): number | undefined {
+  const byId = new Map(alarm.metricQueries.map((query) => [query.id, query]));
+  const onlyRequests = (id: string, seen: readonly string[] = []): boolean => {
+    const query = byId.get(id);
+    if (!query || seen.includes(id)) return false;
+    if (query.metric) return query.metric.metricName === "RequestCount";
+    return references(query.expression ?? "").every((ref) => onlyRequests(ref, [...seen, id]));
+  };
+  for (const query of alarm.metricQueries) {
+    for (const match of (query.expression ?? "").matchAll(/(?:FILL\(\s*(\w+)\s*,\s*0\s*\)|(\w+))\s*>=\s*(\d+(?:\.\d+)?)/g)) {
+      if (onlyRequests(match[1] ?? match[2])) return Number(match[3]);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The scenarios run against the alarms an ECS service rolls back on, or why they cannot run (no error-rate or latency
+ * alarm among them); undefined when the service has no target group to judge.
+ */
+export function serviceSensitivity(service: PolicyResource, stack: StackContext): { results: ScenarioResult[] } | { missing: string } | undefined {
+  const arns = [at(service.props, "loadBalancers", 0, "targetGroupArn"), at(service.props, "loadBalancers", 0, "advancedConfiguration", "alternateTargetGroupArn")];
+  const targetGroups = arns
+    .filter((arn) => arn !== undefined)
+    .map((arn) => stack.resources.find((candidate) => candidate.type === "aws:lb/targetGroup:TargetGroup" && candidate.props.arn === arn)?.props.arnSuffix)
+    .filter((suffix): suffix is string => typeof suffix === "string");
+  if (targetGroups.length === 0) return undefined;
+  const rollback = at(service.props, "alarms", "rollback") === true && at(service.props, "alarms", "enable") === true;
+  const names = rollback ? list(at(service.props, "alarms", "alarmNames")) : [];
+  // ECS rolls back on exactly the alarms the service names: any other alarm is no rollback.
+  const alarms = stack.resources
+    .filter((candidate) => candidate.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && names.includes(candidate.props.name))
+    .map(alarmSpec);
+  const errorRate = alarms.find((alarm) => metricsOf(alarm).includes("HTTPCode_Target_5XX_Count"));
+  const latency = alarms.find((alarm) => metricsOf(alarm).includes("TargetResponseTime"));
+  if (!errorRate || !latency) return { missing: "no rollback alarm reads HTTPCode_Target_5XX_Count and TargetResponseTime per target group: a bad version's errors and latency go unnoticed" };
+  const inputs = {
+    errorRatePercent: errorRate.threshold,
+    p99LatencyMs: latency.threshold * 1000,
+    minRequests: requestFloor(errorRate) ?? 1,
+    newVersionPercent: firstShiftPercent(at(service.props, "deploymentConfiguration")),
+    tasks: typeof service.props.desiredCount === "number" ? service.props.desiredCount : 1,
+    targetGroups,
+  };
+  return { results: alarmSensitivity(alarms, inputs) };
+}
+
+export const alarmSensitivityRule: Rule = {
+  id: "alarm-sensitivity",
+  description:
+    "A service's rollback alarms, evaluated minute by minute over synthetic ALB metrics, catch a new version at 2x the error-rate or p99 threshold or with crashing tasks within 3 minutes in production, and stay quiet for a healthy version and a stray error in quiet hours",
+  enforcement: "mandatory",
+  check(resource, stack) {
+    if (resource.type !== "aws:ecs/service:Service") return [];
+    const sensitivity = serviceSensitivity(resource, stack);
+    const production = inProduction(stack);
+    if (!sensitivity) return [];
+    if ("missing" in sensitivity) return production ? [sensitivity.missing] : [];
+    return sensitivityProblems(sensitivity.results, production ? PRODUCTION_DETECTION_SECONDS : undefined);
+  },
+};

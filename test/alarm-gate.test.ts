@@ -1,0 +1,263 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandOutput } from "@aws-sdk/client-cloudwatch";
+import { mockClient } from "aws-sdk-client-mock";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { type AlarmGateOptions, createAlarmGate } from "../components/lifecycle-hooks/handlers/alarm-gate";
+import { configError, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
+
+const NAMES = ["svc-error-rate", "svc-latency"];
+const FAST: AlarmGateOptions = { requestTimeoutMs: 100, deadlineMs: 600, backoffMs: [20, 40, 80, 160], maxPages: 5 };
+
+const gateEvent = (extra: Record<string, unknown> = {}) => ({
+  executionId: "exec-1",
+  lifecycleStage: "PRE_SCALE_UP",
+  executionDetails: { serviceArn: "arn:aws:ecs:eu-west-1:123456789012:service/c/s" },
+  hookDetails: { alarmNames: NAMES, maxAttempts: 5, callBackDelaySeconds: 30, ...extra },
+});
+
+const page = (states: string[], nextToken?: string): DescribeAlarmsCommandOutput => ({
+  $metadata: {},
+  MetricAlarms: states.map((state, index) => ({ AlarmName: NAMES[index], StateValue: state as "OK", StateReason: `reason ${index}` })),
+  NextToken: nextToken,
+});
+
+/** An error as the SDK raises it for an HTTP 500 from CloudWatch. */
+const serverError = () => Object.assign(new Error("Internal failure"), { name: "InternalServiceFault", $fault: "server", $metadata: { httpStatusCode: 500 } });
+
+let logs: Record<string, unknown>[] = [];
+beforeEach(() => {
+  logs = [];
+  vi.spyOn(console, "log").mockImplementation((line: unknown) => {
+    logs.push(JSON.parse(String(line)) as Record<string, unknown>);
+  });
+});
+afterEach(() => vi.restoreAllMocks());
+// One mocked instance: the clients of the fake-endpoint tests below stay real.
+const mockedClient = new CloudWatchClient({ region: "eu-west-1" });
+const cloudwatch = mockClient(mockedClient);
+beforeEach(() => cloudwatch.reset());
+
+describe("alarm gate with a mocked CloudWatch", () => {
+  const gate = createAlarmGate(mockedClient, FAST);
+
+  it("retries a transient 500 as it does throttling, and decides on the answer", async () => {
+    cloudwatch.on(DescribeAlarmsCommand).rejectsOnce(serverError()).resolves(page(["OK", "OK"]));
+    expect(await gate(gateEvent())).toEqual({ hookStatus: "SUCCEEDED" });
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(2);
+  });
+
+  it("500s until the deadline: IN_PROGRESS carrying only the attempt", async () => {
+    cloudwatch.on(DescribeAlarmsCommand).rejects(serverError());
+    expect(await gate(gateEvent())).toEqual({ hookStatus: "IN_PROGRESS", callBackDelay: 30, hookDetails: { attempt: 1 } });
+    // One call and one per backoff step.
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(5);
+  });
+
+  it("a call that never answers times out per request and the invocation answers before its deadline", async () => {
+    cloudwatch.on(DescribeAlarmsCommand).callsFake(() => new Promise(() => undefined));
+    const started = Date.now();
+    const response = await gate(gateEvent());
+    const elapsed = Date.now() - started;
+    expect(response).toEqual({ hookStatus: "IN_PROGRESS", callBackDelay: 30, hookDetails: { attempt: 1 } });
+    expect(elapsed).toBeLessThan(FAST.deadlineMs + 100);
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand).length).toBeGreaterThanOrEqual(3);
+    expect(logs[0]).toMatchObject({ decision: "IN_PROGRESS", reason: expect.stringContaining("RequestTimeout: no answer within 100 ms") });
+  });
+
+  it("the deadline stays inside the Lambda's remaining time", async () => {
+    cloudwatch.on(DescribeAlarmsCommand).callsFake(() => new Promise(() => undefined));
+    const slowGate = createAlarmGate(mockedClient, { ...FAST, requestTimeoutMs: 10_000, deadlineMs: 20_000 });
+    const started = Date.now();
+    // 3.3 s left in the invocation: 3 s are kept for answering, so the gate gives up after about 300 ms.
+    const response = await slowGate(gateEvent(), { getRemainingTimeInMillis: () => 3300 });
+    expect(response.hookStatus).toBe("IN_PROGRESS");
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it("the last attempt that still cannot read the alarms fails closed", async () => {
+    cloudwatch.on(DescribeAlarmsCommand).rejects(serverError());
+    const response = await gate(gateEvent({ attempt: 4 }));
+    expect(response).toEqual({ hookStatus: "FAILED", hookDetails: { reason: "cannot read the alarms (InternalServiceFault: Internal failure (after 5 calls)); failing closed" } });
+  });
+
+  it("a NextToken that never ends is followed at most maxPages times, then fails closed", async () => {
+    cloudwatch.on(DescribeAlarmsCommand).resolves(page(["OK", "OK"], "again"));
+    const response = await gate(gateEvent());
+    expect(response).toEqual({
+      hookStatus: "FAILED",
+      hookDetails: { reason: "cannot read the alarms (DescribeAlarms still returned a NextToken after 5 pages for 2 names); failing closed" },
+    });
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(5);
+  });
+
+  it("follows real pages and asks for up to 100 names per call, metric and composite alarms alike", async () => {
+    const names = Array.from({ length: 150 }, (_, index) => `alarm-${index}`);
+    cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[]; NextToken?: string }) => {
+      const half = input.NextToken ? input.AlarmNames.slice(50) : input.AlarmNames.slice(0, 50);
+      return { MetricAlarms: half.map((name) => ({ AlarmName: name, StateValue: "OK" })), NextToken: input.NextToken || input.AlarmNames.length <= 50 ? undefined : "second" };
+    });
+    expect(await gate(gateEvent({ alarmNames: names }))).toEqual({ hookStatus: "SUCCEEDED" });
+    const inputs = cloudwatch.commandCalls(DescribeAlarmsCommand).map((call) => call.args[0].input);
+    expect(inputs.map((input) => [input.AlarmNames?.length, input.NextToken, input.MaxRecords])).toEqual([
+      [100, undefined, 100],
+      [100, "second", 100],
+      [50, undefined, 100],
+    ]);
+    expect(inputs[0].AlarmTypes).toEqual(["MetricAlarm", "CompositeAlarm"]);
+  });
+
+  it("access denied is not transient: FAILED at the first call", async () => {
+    cloudwatch.on(DescribeAlarmsCommand).rejects(Object.assign(new Error("not allowed"), { name: "AccessDenied", $fault: "client", $metadata: { httpStatusCode: 403 } }));
+    expect((await gate(gateEvent())).hookStatus).toBe("FAILED");
+    expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(1);
+  });
+
+  it("responses stay small when many alarms fire: the reason is cut, nothing of hookDetails is echoed", async () => {
+    const names = Array.from({ length: 300 }, (_, index) => `very-long-alarm-name-of-service-checkout-${index}`);
+    cloudwatch.on(DescribeAlarmsCommand).callsFake((input: { AlarmNames: string[] }) => ({
+      MetricAlarms: input.AlarmNames.map((name) => ({ AlarmName: name, StateValue: "ALARM", StateReason: "Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (1.0)." })),
+    }));
+    const response = await gate(gateEvent({ alarmNames: names }));
+    expect(response.hookStatus).toBe("FAILED");
+    expect(Object.keys(response.hookDetails ?? {})).toEqual(["reason"]);
+    expect(JSON.stringify(response).length).toBeLessThan(1100);
+  });
+});
+
+describe("incident override (ECS lets a fix ship while an alarm fires; the gate may too, on the record)", () => {
+  const gate = createAlarmGate(mockedClient, FAST);
+
+  it("without an override a firing alarm fails the deployment", async () => {
+    cloudwatch.on(DescribeAlarmsCommand).resolves(page(["ALARM", "OK"]));
+    expect((await gate(gateEvent())).hookStatus).toBe("FAILED");
+  });
+
+  it("with an override the deployment proceeds, and the log line names the reason and the alarms it let through", async () => {
+    cloudwatch.on(DescribeAlarmsCommand).resolves(page(["ALARM", "OK"]));
+    expect(await gate(gateEvent({ override: "INC-4711: roll forward the checkout fix" }))).toEqual({ hookStatus: "SUCCEEDED" });
+    expect(logs).toEqual([
+      expect.objectContaining({
+        hook: "alarm-gate",
+        decision: "SUCCEEDED",
+        override: "INC-4711: roll forward the checkout fix",
+        overridden: ["svc-error-rate"],
+        alarmStates: { "svc-error-rate": "ALARM", "svc-latency": "OK" },
+      }),
+    ]);
+  });
+
+  it("an override does not excuse missing alarms or unreadable ones", async () => {
+    cloudwatch.on(DescribeAlarmsCommand).resolves(page(["ALARM"]));
+    expect((await gate(gateEvent({ override: "INC-1" }))).hookDetails?.reason).toBe("alarms not found, so the deployment would be unguarded: svc-latency");
+    cloudwatch.on(DescribeAlarmsCommand).rejects(Object.assign(new Error("no"), { name: "AccessDenied" }));
+    expect((await gate(gateEvent({ override: "INC-1" }))).hookStatus).toBe("FAILED");
+  });
+
+  it("the stack file's override reaches the gate's hookDetails and the synth tree", async () => {
+    const config = setPath(shippedConfig("production"), "release:services.checkout.alarmGate", { override: "INC-4711: roll forward" });
+    const d = await synth(config, "production");
+    const service = resource(d, "aws:ecs/service:Service", "checkout-service");
+    const hooks = (service.inputs.deploymentConfiguration as { lifecycleHooks: { lifecycleStages: string[]; hookDetails: string }[] }).lifecycleHooks;
+    const gateDetails = JSON.parse(hooks.find((hook) => hook.lifecycleStages[0] === "PRE_SCALE_UP")?.hookDetails ?? "{}");
+    expect(gateDetails).toEqual({ alarmNames: expect.any(Array), maxAttempts: 5, callBackDelaySeconds: 30, override: "INC-4711: roll forward" });
+    expect(String(resource(d, "release:aws:LifecycleHooks", "checkout-hooks").outputs.summary)).toMatch(/; alarm gate OVERRIDDEN: INC-4711: roll forward$/);
+    expect(String(resource(d, "release:aws:LifecycleHooks", "catalog-hooks").outputs.summary)).toMatch(/; alarm gate$/);
+    expect(resourcesOf(d, "aws:lambda/function:Function").find((fn) => fn.name === "checkout-hooks-alarm-gate")?.inputs.timeout).toBe(30);
+  });
+
+  it("the boolean form keeps working, and an override on a disabled gate is an error", () => {
+    expect(configError(setPath(shippedConfig("production"), "release:services.checkout.alarmGate", { enabled: true }), "production")).toBeUndefined();
+    expect(configError(setPath(shippedConfig("production"), "release:services.checkout.alarmGate", { enabled: false, override: "INC-1" }), "production")).toBe(
+      'Pulumi.production.yaml: release:services.checkout.alarmGate.override: applies only to an enabled alarm gate: remove it, or set alarmGate.enabled (got "INC-1")',
+    );
+    expect(configError(setPath(shippedConfig("production"), "release:services.checkout.alarmGate", { override: "" }), "production")).toContain(
+      "release:services.checkout.alarmGate.override: must not be empty",
+    );
+  });
+});
+
+/** A local stand-in for CloudWatch's JSON protocol (X-Amz-Target GraniteServiceVersion20100801.DescribeAlarms). */
+async function fakeCloudWatch(answer: (body: Record<string, unknown>, response: ServerResponse, index: number) => void) {
+  const requests: Record<string, unknown>[] = [];
+  const server = createServer((request: IncomingMessage, response) => {
+    let text = "";
+    request.on("data", (chunk) => (text += chunk));
+    request.on("end", () => {
+      const body = JSON.parse(text || "{}") as Record<string, unknown>;
+      requests.push({ target: request.headers["x-amz-target"], ...body });
+      answer(body, response, requests.length - 1);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  fakes.push(server);
+  const client = new CloudWatchClient({
+    region: "eu-west-1",
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" },
+    maxAttempts: 1,
+  });
+  return { client, requests };
+}
+const fakes: Server[] = [];
+afterEach(async () => {
+  await Promise.all(
+    fakes.splice(0).map(
+      (server) =>
+        new Promise((resolve) => {
+          server.closeAllConnections();
+          server.close(resolve);
+        }),
+    ),
+  );
+});
+
+const json = (response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  response.writeHead(status, { "content-type": "application/x-amz-json-1.0", ...headers });
+  response.end(JSON.stringify(body));
+};
+/** Time enough for a real SDK's first call on a busy machine; the never-answering test keeps FAST's 100 ms. */
+const PATIENT: AlarmGateOptions = { ...FAST, requestTimeoutMs: 3000, deadlineMs: 8000 };
+const ok = { MetricAlarms: NAMES.map((name) => ({ AlarmName: name, StateValue: "OK", StateReason: "fine" })) };
+
+describe("alarm gate against a local fake CloudWatch endpoint (the real SDK, real HTTP)", () => {
+  it("reads the alarms through the real protocol", async () => {
+    const { client, requests } = await fakeCloudWatch((_body, response) => json(response, 200, ok));
+    expect(await createAlarmGate(client, PATIENT)(gateEvent())).toEqual({ hookStatus: "SUCCEEDED" });
+    expect(requests).toEqual([
+      { target: "GraniteServiceVersion20100801.DescribeAlarms", AlarmNames: NAMES, AlarmTypes: ["MetricAlarm", "CompositeAlarm"], MaxRecords: 100 },
+    ]);
+  });
+
+  it("an endpoint that never answers: per-request timeouts, retries, then IN_PROGRESS before the deadline", async () => {
+    const { client, requests } = await fakeCloudWatch(() => undefined);
+    const started = Date.now();
+    const response = await createAlarmGate(client, FAST)(gateEvent());
+    expect(response).toEqual({ hookStatus: "IN_PROGRESS", callBackDelay: 30, hookDetails: { attempt: 1 } });
+    expect(Date.now() - started).toBeLessThan(FAST.deadlineMs + 150);
+    expect(requests.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a transient HTTP 500 is retried and the answer decides", async () => {
+    const { client, requests } = await fakeCloudWatch((_body, response, index) =>
+      index === 0 ? json(response, 500, { __type: "InternalServiceFault", message: "Internal failure" }, { "x-amzn-query-error": "InternalServiceError;Receiver" }) : json(response, 200, ok),
+    );
+    expect(await createAlarmGate(client, PATIENT)(gateEvent())).toEqual({ hookStatus: "SUCCEEDED" });
+    expect(requests).toHaveLength(2);
+  });
+
+  it("throttling is retried the same way", async () => {
+    const { client, requests } = await fakeCloudWatch((_body, response, index) =>
+      index < 2 ? json(response, 400, { __type: "Throttling", message: "Rate exceeded" }, { "x-amzn-query-error": "Throttling;Sender" }) : json(response, 200, ok),
+    );
+    expect(await createAlarmGate(client, PATIENT)(gateEvent())).toEqual({ hookStatus: "SUCCEEDED" });
+    expect(requests).toHaveLength(3);
+  });
+
+  it("endless pagination stops at the page cap", async () => {
+    const { client, requests } = await fakeCloudWatch((body, response) => json(response, 200, { ...ok, NextToken: `${String(body.NextToken ?? "")}x` }));
+    const response = await createAlarmGate(client, PATIENT)(gateEvent());
+    expect(response.hookStatus).toBe("FAILED");
+    expect(requests.map((request) => request.NextToken)).toEqual([undefined, "x", "xx", "xxx", "xxxx"]);
+  });
+});
