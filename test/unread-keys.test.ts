@@ -75,7 +75,7 @@ describe("a key the program does not read is an error naming the key the user me
     const result = cli("staging", "--config-file", path);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toBe(
-      `${path}: notifications: is beside config:, where Pulumi reads nothing: settings go under config: (e.g. config: release:notifications: ...) (got {"emails":["oncall@example.com"]})`,
+      `${path}: notifications: is not a stack file setting (Pulumi reads config:, environment: and its encryption keys here, nothing else): settings go under config:, e.g. config: release:notifications: ... (got {"emails":["oncall@example.com"]})`,
     );
   });
 

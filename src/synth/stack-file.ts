@@ -40,18 +40,19 @@ export function readStackFile(path: string, project: string, display = path): St
     ]);
   }
   const source = readFileSync(path, "utf8");
-  const document = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
+  const document = parseDocument(source);
   const lineOf = (offset: number) => source.slice(0, offset).split("\n").length;
   const lineText = (offset: number) => source.split("\n")[lineOf(offset) - 1]?.trim();
   const problems: ConfigProblem[] = document.errors.map((error) => ({
     path: `line ${lineOf(error.pos[0])}`,
-    message: `not valid YAML: ${error.message.split("\n")[0]}`,
+    // The yaml library's first line ends "at line 3, column 7:" before an excerpt; the line alone must not dangle.
+    message: `not valid YAML: ${error.message.split("\n")[0].replace(/:\s*$/, "")}`,
     got: lineText(error.pos[0]),
     secret: false,
   }));
   if (problems.length > 0) throw new ConfigError(display, problems);
   problems.push(...tagProblems(document.contents, project, lineOf));
-  const contents: unknown = document.toJS({ maxAliasCount: 100 });
+  const contents: unknown = document.toJS();
   if (contents === null || contents === undefined) return { values: {}, secretKeys: new Set(), secretPaths: new Set(), problems };
   if (typeof contents !== "object" || Array.isArray(contents)) {
     throw new ConfigError(display, [{ path: "config", message: "expected a stack file: a map with a config: key", got: contents, secret: false }]);
@@ -61,7 +62,7 @@ export function readStackFile(path: string, project: string, display = path): St
     const meant = key.includes(":") ? key : `release:${key}`;
     problems.push({
       path: key,
-      message: `is beside config:, where Pulumi reads nothing: settings go under config: (e.g. config: ${meant}: ...)`,
+      message: `is not a stack file setting (Pulumi reads config:, environment: and its encryption keys here, nothing else): settings go under config:, e.g. config: ${meant}: ...`,
       got: value,
       secret: false,
     });
