@@ -129,6 +129,16 @@ describe("clean output: every problem in the project's format, exit 1 for any in
     ]);
   });
 
+  it("other YAML warnings are problems too, and nothing reaches stderr raw", () => {
+    const text = `%FOO bar\n---\n${stringify({ config: shippedConfig("staging") })}`.replace("  release:network:", "  ? [a, b]\n  : 1\n  release:network:");
+    const result = cli("staging", "--config-file", writeStackFile(text));
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim().split("\n")).toEqual([
+      expect.stringMatching(/: line 1: YAML: Unknown directive %FOO at line 1, column 1 \(got "%FOO bar"\)$/),
+      expect.stringMatching(/: release-platform:\[ a, b \]: the program reads only release: keys/),
+    ]);
+  });
+
   it("a file that is not a map of settings exits 1", () => {
     const result = cli("staging", "--config-file", writeStackFile("- just\n- a list\n"));
     expect(result.code).toBe(1);

@@ -40,7 +40,8 @@ export function readStackFile(path: string, project: string, display = path): St
     ]);
   }
   const source = readFileSync(path, "utf8");
-  const document = parseDocument(source);
+  // Its warnings become problems below; the library must not print them to stderr itself.
+  const document = parseDocument(source, { logLevel: "error" });
   const lineOf = (offset: number) => source.slice(0, offset).split("\n").length;
   const lineText = (offset: number) => source.split("\n")[lineOf(offset) - 1]?.trim();
   const problems: ConfigProblem[] = document.errors.map((error) => ({
@@ -52,6 +53,9 @@ export function readStackFile(path: string, project: string, display = path): St
   }));
   if (problems.length > 0) throw new ConfigError(display, problems);
   problems.push(...tagProblems(document.contents, project, lineOf));
+  for (const warning of document.warnings.filter((candidate) => candidate.code !== "TAG_RESOLVE_FAILED")) {
+    problems.push({ path: `line ${lineOf(warning.pos[0])}`, message: `YAML: ${warning.message.split("\n")[0].replace(/:\s*$/, "")}`, got: lineText(warning.pos[0]), secret: false });
+  }
   const contents: unknown = document.toJS();
   if (contents === null || contents === undefined) return { values: {}, secretKeys: new Set(), secretPaths: new Set(), problems };
   if (typeof contents !== "object" || Array.isArray(contents)) {
