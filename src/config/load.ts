@@ -110,8 +110,8 @@ export interface ResolvedService {
 }
 
 /**
- * A removed secret variable's secret: dev frees it at once; staging and production keep it restorable, for a manual
- * rollback to a task definition that still names it (running tasks keep their value either way).
+ * A removed secret variable's secret: dev frees it at once; staging and production keep it restorable for a variable
+ * removed by mistake. Running tasks keep their value either way: ECS injects it "when the container is initially started".
  */
 const SECRET_RECOVERY_WINDOW_DAYS: Readonly<Record<Tier, number>> = { dev: 0, staging: 7, production: 30 };
 
