@@ -54,5 +54,8 @@ export {
   type FlagRule,
   type Flags,
   type FlagValue,
+  type FlagRollout,
+  type VariantSpec,
 } from "./feature-flag-store/documents";
+export { rampStepsForStore, type FlagRampStep } from "./feature-flag-store/ramp";
 export { physicalName, shortHash } from "./naming";

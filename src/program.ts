@@ -11,6 +11,7 @@ import {
   FeatureFlagStore,
   FLAG_PROFILE_NAME,
 } from "../components/feature-flag-store/feature-flag-store";
+import { rampStepsForStore } from "../components/feature-flag-store/ramp";
 import { LifecycleHooks } from "../components/lifecycle-hooks/lifecycle-hooks";
 import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig, type ResolvedService } from "./config/load";
 import { stackFileBeside } from "./synth/stack-file";
@@ -181,6 +182,7 @@ export async function releasePlatform(
     await options.settle?.();
   }
 
+  const ramp = rampStepsForStore(config.flags);
   const flagStore = useAppConfig
     ? new FeatureFlagStore(
         `${config.stack}-flags`,
@@ -195,6 +197,7 @@ export async function releasePlatform(
           }),
           protectHistory: config.defaults.protectStateful,
           ownership: config.flagStore.ownership,
+          ...(ramp.length > 0 ? { ramp: { steps: ramp, alertTopicArn: environment.alertTopicArn } } : {}),
         },
         { providers },
       )
@@ -223,7 +226,13 @@ export async function releasePlatform(
     testUrl: environment.testUrl(),
     alertTopicArn: environment.alertTopicArn,
     flags: flagStore
-      ? { applicationId: flagStore.applicationId, environmentId: flagStore.environmentId, profileId: flagStore.profileId, version: flagStore.versionNumber }
+      ? {
+          applicationId: flagStore.applicationId,
+          environmentId: flagStore.environmentId,
+          profileId: flagStore.profileId,
+          version: flagStore.versionNumber,
+          ...(flagStore.rampStateMachineArn ? { ramp: { stateMachineArn: flagStore.rampStateMachineArn, name: flagStore.rampName } } : {}),
+        }
       : { backend: config.flagStore.backend },
     services: Object.fromEntries(
       services.map((service, index) => [

@@ -47,9 +47,9 @@ describe("alarm gate with a mocked CloudWatch", () => {
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(2);
   });
 
-  it("500s until the deadline: IN_PROGRESS carrying only the attempt", async () => {
+  it("500s until the deadline: IN_PROGRESS carrying the gate's settings and the attempt, nothing else", async () => {
     cloudwatch.on(DescribeAlarmsCommand).rejects(serverError());
-    expect(await gate(gateEvent())).toEqual({ hookStatus: "IN_PROGRESS", callBackDelay: 30, hookDetails: { attempt: 1 } });
+    expect(await gate(gateEvent({ unrelated: "x".repeat(5000) }))).toEqual({ hookStatus: "IN_PROGRESS", callBackDelay: 30, hookDetails: { alarmNames: NAMES, maxAttempts: 5, callBackDelaySeconds: 30, attempt: 1 } });
     // One call and one per backoff step.
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand)).toHaveLength(5);
   });
@@ -59,7 +59,7 @@ describe("alarm gate with a mocked CloudWatch", () => {
     const started = Date.now();
     const response = await gate(gateEvent());
     const elapsed = Date.now() - started;
-    expect(response).toEqual({ hookStatus: "IN_PROGRESS", callBackDelay: 30, hookDetails: { attempt: 1 } });
+    expect(response).toEqual({ hookStatus: "IN_PROGRESS", callBackDelay: 30, hookDetails: { alarmNames: NAMES, maxAttempts: 5, callBackDelaySeconds: 30, attempt: 1 } });
     expect(elapsed).toBeLessThan(FAST.deadlineMs + 100);
     expect(cloudwatch.commandCalls(DescribeAlarmsCommand).length).toBeGreaterThanOrEqual(3);
     expect(logs[0]).toMatchObject({ decision: "IN_PROGRESS", reason: expect.stringContaining("RequestTimeout: no answer within 100 ms") });
@@ -233,7 +233,7 @@ describe("alarm gate against a local fake CloudWatch endpoint (the real SDK, rea
     const { client, requests } = await fakeCloudWatch(() => undefined);
     const started = Date.now();
     const response = await createAlarmGate(client, FAST)(gateEvent());
-    expect(response).toEqual({ hookStatus: "IN_PROGRESS", callBackDelay: 30, hookDetails: { attempt: 1 } });
+    expect(response).toEqual({ hookStatus: "IN_PROGRESS", callBackDelay: 30, hookDetails: { alarmNames: NAMES, maxAttempts: 5, callBackDelaySeconds: 30, attempt: 1 } });
     expect(Date.now() - started).toBeLessThan(FAST.deadlineMs + 150);
     expect(requests.length).toBeGreaterThanOrEqual(2);
   });

@@ -10,6 +10,7 @@ import {
   toFlagdDocument,
 } from "../components/feature-flag-store/documents";
 import { anyAlarmRule } from "../components/feature-flag-store/feature-flag-store";
+import { evaluateAppConfig } from "../src/flags/appconfig-rules";
 import { explain, flagdEngine } from "../src/flags/explain";
 import { synthesize } from "../src/synth/capture";
 import { renderTree } from "../src/synth/render";
@@ -138,14 +139,16 @@ describe("AppConfig document", () => {
     });
   });
 
-  it("A/B weights become cumulative splits: 20/30/50 is A pct::20, B pct::50, C the default", () => {
+  it("A/B weights become cumulative splits: 20/30/50 is A pct::20, B pct::50, C pct::100, then the declared default", () => {
     const variants = (document.values as Record<string, { _variants: { name: string; rule?: string; attributeValues: unknown }[] }>)["search-ranking"]._variants;
     expect(variants.map((variant) => [variant.name, variant.rule])).toEqual([
       ["a", '(split pct::20 by::$userId seed::"search-ranking")'],
       ["b", '(split pct::50 by::$userId seed::"search-ranking")'],
-      ["c", undefined],
+      ["c", '(split pct::100 by::$userId seed::"search-ranking")'],
+      ["a-default", undefined],
     ]);
     expect(variants[2].attributeValues).toEqual({ variant: "c", value: "v3" });
+    expect(variants[3].attributeValues).toEqual({ variant: "a", value: "v1" });
   });
 
   it("rules come first in order, with AppConfig's operators", () => {
@@ -234,6 +237,44 @@ describe("flagd document, evaluated by flagd's own engine", () => {
       why: 'rule 2 matched (country in ["DE","FR"]), serving off',
     });
     expect(explain(sample, "new-checkout", {}).why).toBe("the context has no userId to bucket by: default variant off");
+  });
+});
+
+describe("explicit defaults", () => {
+  const experiment: Flags = {
+    ranking: flag({ variants: { control: { weight: 50, value: "v1" }, treatment: { weight: 50, value: "v2" } }, rules: [{ attribute: "email", startsWith: "qa-", serve: "treatment" }] }),
+    layout: flag({ variants: { wide: 30, narrow: 70 }, defaultVariant: "narrow" }),
+  };
+
+  it("a context without the bucketing attribute gets the first declared variant, reason DEFAULT, in both documents", () => {
+    const engine = flagdEngine(experiment);
+    expect(engine.resolveStringEvaluation("ranking", "", {})).toMatchObject({ value: "v1", variant: "control", reason: "DEFAULT" });
+    expect(engine.resolveStringEvaluation("ranking", "", { email: "someone@example.com" })).toMatchObject({ variant: "control", reason: "DEFAULT" });
+    expect(evaluateAppConfig(toAppConfigDocument(experiment), "ranking", {})).toMatchObject({ variant: "control", value: "v1", reason: "DEFAULT" });
+    expect(explain(experiment, "ranking", {}).why).toBe("the context has no userId to bucket by: default variant control");
+  });
+
+  it("defaultVariant picks another; short weights (wide: 30) split as declared", () => {
+    const engine = flagdEngine(experiment);
+    expect(engine.resolveStringEvaluation("layout", "", {})).toMatchObject({ variant: "narrow", reason: "DEFAULT" });
+    expect(evaluateAppConfig(toAppConfigDocument(experiment), "layout", {}).variant).toBe("narrow");
+    let wide = 0;
+    for (let i = 0; i < 10_000; i++) if (engine.resolveStringEvaluation("layout", "", { userId: `user-${i}` }).value === "wide") wide++;
+    expect(Math.abs(wide / 100 - 30)).toBeLessThanOrEqual(1.5);
+  });
+
+  it("users with the attribute keep their buckets: the splits do not depend on the default", () => {
+    const document = toAppConfigDocument(experiment);
+    const flipped = toAppConfigDocument({ ...experiment, ranking: { ...experiment.ranking, defaultVariant: "treatment" } });
+    for (let i = 0; i < 500; i++) {
+      const context = { userId: `user-${i}` };
+      expect(evaluateAppConfig(flipped, "ranking", context).variant).toBe(evaluateAppConfig(document, "ranking", context).variant);
+    }
+  });
+
+  it("a defaultVariant that is not declared is a config error", () => {
+    const config = setPath(shippedConfig("staging"), "release:flags.search-ranking.defaultVariant", "nope");
+    expect(configError(config)).toContain("release:flags.search-ranking.defaultVariant: expected one of control, treatment (got \"nope\")");
   });
 });
 

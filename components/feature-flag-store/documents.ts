@@ -12,6 +12,20 @@ export interface FlagRule {
   readonly serve: string;
 }
 
+/** A variant's weight, short (`control: 50`) or with a value (`control: { weight: 50, value: v1 }`). */
+export type VariantSpec = number | { readonly weight: number; readonly value?: FlagValue };
+
+export interface FlagRollout {
+  /** Percent of users who get the flag. @default 100 (the first stage with `stages`) */
+  readonly percent?: number;
+  /** Context attribute users are bucketed by. @default "userId" */
+  readonly by?: string;
+  /** A guarded ramp: percentages deployed one after another by the store's ramp (`FeatureFlagStore`), e.g. [1, 5, 25, 50, 100]. */
+  readonly stages?: readonly number[];
+  /** Hold between stages: one duration (`30m`, `2h`) or one per stage after the first. */
+  readonly every?: string | readonly string[];
+}
+
 export interface FlagDefinition {
   readonly description: string;
   readonly owner: string;
@@ -20,12 +34,15 @@ export interface FlagDefinition {
   /** The kill switch: false turns the flag off for everyone. */
   readonly enabled: boolean;
   /** On for a consistent share of users, bucketed by `by` (default `userId`). */
-  readonly rollout?: { readonly percent: number; readonly by?: string };
+  readonly rollout?: FlagRollout;
   /** A/B test: variants with weights summing to 100, bucketed by `bucketBy` (default `userId`). */
-  readonly variants?: Readonly<Record<string, { readonly weight: number; readonly value?: FlagValue }>>;
+  readonly variants?: Readonly<Record<string, VariantSpec>>;
+  /** The variant served when the context lacks `bucketBy` or no rule matches. @default the first declared variant */
+  readonly defaultVariant?: string;
   readonly bucketBy?: string;
   /** Segments served a fixed variant, checked in order before any split. */
   readonly rules?: readonly FlagRule[];
+  /** A user gets this flag only if they also get every flag listed (see `servesOn`). */
   readonly dependsOn?: readonly string[];
 }
 
@@ -36,6 +53,14 @@ const DEFAULT_BUCKET = "userId";
 /** Keys in a stable order, so documents do not depend on the order of keys in a stack file. */
 const sortedKeys = <T>(record: Readonly<Record<string, T>>) => Object.keys(record).sort();
 
+export const variantWeight = (spec: VariantSpec): number => (typeof spec === "number" ? spec : spec.weight);
+const variantValue = (name: string, spec: VariantSpec): FlagValue => (typeof spec === "number" ? name : (spec.value ?? name));
+
+/** The percentage the stack file's document serves: `percent`, or a ramp's first stage; 100 without a rollout. */
+export function rolloutPercent(flag: FlagDefinition): number {
+  return flag.rollout?.percent ?? flag.rollout?.stages?.[0] ?? 100;
+}
+
 /** Variant names and values: `on`/`off` for a plain or rolled-out flag, else the declared variants by name. */
 export function flagVariants(flag: FlagDefinition): [string, FlagValue][] {
   if (!flag.variants) {
@@ -44,33 +69,97 @@ export function flagVariants(flag: FlagDefinition): [string, FlagValue][] {
       ["off", false],
     ];
   }
-  return sortedKeys(flag.variants).map((name) => [name, flag.variants?.[name].value ?? name]);
+  const variants = flag.variants;
+  return sortedKeys(variants).map((name) => [name, variantValue(name, variants[name])]);
 }
 
-/** Cumulative split points: A/B/C at 20/30/50 become A up to 20, B up to 50, C the rest. */
+/** Cumulative split points: A/B/C at 20/30/50 become A up to 20, B up to 50, C the rest (in name order, so buckets never move). */
 export function splits(flag: FlagDefinition): { variant: string; upTo: number }[] {
   if (flag.variants) {
+    const variants = flag.variants;
     let total = 0;
-    return sortedKeys(flag.variants).map((name) => {
-      total += flag.variants?.[name].weight ?? 0;
+    return sortedKeys(variants).map((name) => {
+      total += variantWeight(variants[name]);
       return { variant: name, upTo: Math.round(total * 1e6) / 1e6 };
     });
   }
-  const percent = flag.rollout?.percent ?? 100;
   return [
-    { variant: "on", upTo: percent },
+    { variant: "on", upTo: rolloutPercent(flag) },
     { variant: "off", upTo: 100 },
   ];
 }
 
-export function bucketAttribute(flag: FlagDefinition): string {
-  return flag.variants ? (flag.bucketBy ?? DEFAULT_BUCKET) : (flag.rollout?.by ?? DEFAULT_BUCKET);
+/** A partial rollout: some users get the flag and some do not, by a hash. */
+const isPartial = (flag: FlagDefinition) => !flag.variants && flag.rollout !== undefined && rolloutPercent(flag) > 0 && rolloutPercent(flag) < 100;
+
+/**
+ * The seed and attribute a flag buckets with. A rollout that depends on rollouts buckets with its (first) dependency's
+ * seed and attribute, so that its users are a subset of the dependency's: a split is true for the users whose hash is
+ * below the percentage, and the same seed gives the same hash.
+ */
+export function bucketing(flags: Flags, key: string, seen: readonly string[] = []): { seed: string; by: string } {
+  const flag = flags[key];
+  if (flag.variants) return { seed: key, by: flag.bucketBy ?? DEFAULT_BUCKET };
+  const parent = (flag.dependsOn ?? []).find((dependency) => flags[dependency]?.rollout !== undefined && !flags[dependency].variants && !seen.includes(dependency));
+  if (flag.rollout !== undefined && parent !== undefined) return bucketing(flags, parent, [...seen, key]);
+  return { seed: key, by: flag.rollout?.by ?? DEFAULT_BUCKET };
 }
 
-/** What a context no rule or split selects gets: the last A/B variant, `on` for a full rollout, else `off`. */
+/** What a context no rule or split selects gets: the declared (or first declared) A/B variant, `on` for a full rollout, else `off`. */
 export function defaultVariant(flag: FlagDefinition): string {
-  if (flag.variants) return sortedKeys(flag.variants).slice(-1)[0];
-  return (flag.rollout?.percent ?? 100) >= 100 ? "on" : "off";
+  if (flag.variants) return flag.defaultVariant ?? Object.keys(flag.variants)[0];
+  return rolloutPercent(flag) >= 100 ? "on" : "off";
+}
+
+/** A condition on a context, rendered to both AppConfig's rule syntax and flagd's JSONLogic. */
+export type Condition =
+  | { readonly kind: "always" }
+  | { readonly kind: "never" }
+  | { readonly kind: "split"; readonly percent: number; readonly by: string; readonly seed: string }
+  | { readonly kind: "rule"; readonly rule: FlagRule }
+  | { readonly kind: "and" | "or"; readonly of: readonly Condition[] }
+  | { readonly kind: "not"; readonly of: Condition };
+
+const ALWAYS: Condition = { kind: "always" };
+const NEVER: Condition = { kind: "never" };
+
+function and(...of: Condition[]): Condition {
+  if (of.some((c) => c.kind === "never")) return NEVER;
+  const kept = of.filter((c) => c.kind !== "always");
+  return kept.length === 0 ? ALWAYS : kept.length === 1 ? kept[0] : { kind: "and", of: kept };
+}
+
+function or(...of: Condition[]): Condition {
+  if (of.some((c) => c.kind === "always")) return ALWAYS;
+  const kept = of.filter((c) => c.kind !== "never");
+  return kept.length === 0 ? NEVER : kept.length === 1 ? kept[0] : { kind: "or", of: kept };
+}
+
+function not(of: Condition): Condition {
+  if (of.kind === "always") return NEVER;
+  if (of.kind === "never") return ALWAYS;
+  return of.kind === "not" ? of.of : { kind: "not", of };
+}
+
+/** The context gets every flag `key` depends on (and their dependencies). */
+export function dependenciesServe(flags: Flags, key: string, seen: readonly string[] = []): Condition {
+  return and(...(flags[key].dependsOn ?? []).filter((d) => d in flags && !seen.includes(d)).map((d) => servesOn(flags, d, [...seen, key])));
+}
+
+/** The context gets the flag: an enabled variant (`on`, or any variant of an A/B test), its dependencies included. */
+export function servesOn(flags: Flags, key: string, seen: readonly string[] = []): Condition {
+  const flag = flags[key];
+  if (!flag.enabled) return NEVER;
+  const dependencies = dependenciesServe(flags, key, seen);
+  if (flag.variants) return dependencies;
+  const percent = rolloutPercent(flag);
+  const { seed, by } = bucketing(flags, key);
+  let decision: Condition = percent >= 100 ? ALWAYS : percent <= 0 ? NEVER : { kind: "split", percent, by, seed };
+  for (const rule of [...(flag.rules ?? [])].reverse()) {
+    const match: Condition = { kind: "rule", rule };
+    decision = rule.serve === "on" ? or(match, decision) : and(not(match), decision);
+  }
+  return and(dependencies, decision);
 }
 
 const quote = (text: string) => JSON.stringify(text);
@@ -80,6 +169,25 @@ function appConfigRule(rule: FlagRule): string {
   if (rule.equals !== undefined) return `(eq ${attribute} ${quote(rule.equals)})`;
   if (rule.in !== undefined) return `(in ${attribute} [${rule.in.map(quote).join(", ")}])`;
   return `(begins_with ${attribute} ${quote(rule.startsWith ?? "")})`;
+}
+
+const appConfigSplit = (percent: number, by: string, seed: string) => `(split pct::${percent} by::$${by} seed::${quote(seed)})`;
+
+/** AppConfig's rule syntax; `and`/`or` take two operands, so longer lists nest. */
+export function appConfigCondition(condition: Condition): string {
+  switch (condition.kind) {
+    case "always":
+    case "never":
+      throw new Error("constant conditions are simplified away before they are rendered");
+    case "split":
+      return appConfigSplit(condition.percent, condition.by, condition.seed);
+    case "rule":
+      return appConfigRule(condition.rule);
+    case "not":
+      return `(not ${appConfigCondition(condition.of)})`;
+    default:
+      return condition.of.map(appConfigCondition).reduceRight((right, left) => `(${condition.kind} ${left} ${right})`);
+  }
 }
 
 function describeFlag(key: string, flag: FlagDefinition): string {
@@ -94,11 +202,16 @@ interface AppConfigVariant {
   attributeValues?: Record<string, FlagValue>;
 }
 
+/** Suffix of the variant a flag serves when one of its dependencies is off for the context. */
+export const DEPENDENCY_VARIANT_SUFFIX = "-dependency-off";
+/** Suffix of an A/B test's default variant (served without the bucketing attribute): variant names must be unique. */
+export const DEFAULT_VARIANT_SUFFIX = "-default";
+
 /**
- * The `AWS.AppConfig.FeatureFlags` document. A disabled flag is `enabled: false` for everyone. A rollout, A/B test or
- * rules become a multi-variant flag: rule variants first, then `split` variants with cumulative percentages and a
- * per-flag seed (so one user's buckets differ between flags), then the default variant, last and without a rule.
- * Every variant carries `variant` (its logical name) and, for A/B tests, `value`.
+ * The `AWS.AppConfig.FeatureFlags` document. A disabled flag is `enabled: false` for everyone. A rollout, A/B test,
+ * rules or dependencies become a multi-variant flag: first a variant serving off (or an A/B test's default) when a
+ * dependency is off for the context, then rule variants, then `split` variants with cumulative percentages, then the
+ * default variant, last and without a rule. Every variant carries `variant` (its logical name) and, for A/B tests, `value`.
  */
 export function toAppConfigDocument(flags: Flags): Record<string, unknown> {
   const definitions: Record<string, unknown> = {};
@@ -107,7 +220,10 @@ export function toAppConfigDocument(flags: Flags): Record<string, unknown> {
     const flag = flags[key];
     const variants = flagVariants(flag);
     const valueType = typeof variants[0][1];
-    const multiVariant = flag.enabled && (flag.variants !== undefined || flag.rollout !== undefined || (flag.rules?.length ?? 0) > 0);
+    const guard = dependenciesServe(flags, key);
+    const enabled = flag.enabled && guard.kind !== "never";
+    const multiVariant =
+      enabled && (flag.variants !== undefined || flag.rollout !== undefined || (flag.rules?.length ?? 0) > 0 || guard.kind !== "always");
     definitions[key] = {
       name: key,
       description: describeFlag(key, flag),
@@ -121,28 +237,34 @@ export function toAppConfigDocument(flags: Flags): Record<string, unknown> {
         : {}),
     };
     if (!multiVariant) {
-      values[key] = { enabled: flag.enabled };
+      values[key] = { enabled };
       continue;
     }
-    const variantValue = new Map(variants);
+    const variantValues = new Map(variants);
     const asVariant = (name: string, rule?: string, suffix = ""): AppConfigVariant => ({
       name: `${name}${suffix}`,
       enabled: flag.variants ? true : name === "on",
       ...(rule ? { rule } : {}),
-      attributeValues: { variant: name, ...(flag.variants ? { value: variantValue.get(name) as FlagValue } : {}) },
+      attributeValues: { variant: name, ...(flag.variants ? { value: variantValues.get(name) as FlagValue } : {}) },
     });
-    const ruleVariants = (flag.rules ?? []).map((rule, index) => asVariant(rule.serve, appConfigRule(rule), `-rule${index + 1}`));
-    const points = splits(flag);
-    const seed = quote(key);
-    const by = `$${bucketAttribute(flag)}`;
-    const splitVariants = points
-      .slice(0, -1)
-      .filter((point) => point.upTo > 0)
-      .map((point) => asVariant(point.variant, `(split pct::${point.upTo} by::${by} seed::${seed})`));
     const fallback = defaultVariant(flag);
-    // A 100% rollout needs no split: `on` is the default.
-    const splitsBeforeDefault = fallback === "on" && !flag.variants ? [] : splitVariants;
-    values[key] = { _variants: [...ruleVariants, ...splitsBeforeDefault, asVariant(fallback)] };
+    const dependencyVariants =
+      guard.kind === "always" ? [] : [asVariant(flag.variants ? fallback : "off", appConfigCondition(not(guard)), DEPENDENCY_VARIANT_SUFFIX)];
+    const ruleVariants = (flag.rules ?? []).map((rule, index) => asVariant(rule.serve, appConfigRule(rule), `-rule${index + 1}`));
+    const { seed, by } = bucketing(flags, key);
+    const points = splits(flag);
+    let splitVariants: AppConfigVariant[];
+    let last: AppConfigVariant;
+    if (flag.variants) {
+      // Every variant is a split (the last at pct::100): a context without the attribute matches none and gets the default.
+      splitVariants = points.filter((point) => point.upTo > 0).map((point) => asVariant(point.variant, appConfigSplit(point.upTo, by, seed)));
+      last = asVariant(fallback, undefined, DEFAULT_VARIANT_SUFFIX);
+    } else {
+      // A 100% rollout needs no split: `on` is the default.
+      splitVariants = fallback === "on" ? [] : points.slice(0, -1).filter((point) => point.upTo > 0).map((point) => asVariant(point.variant, appConfigSplit(point.upTo, by, seed)));
+      last = asVariant(fallback);
+    }
+    values[key] = { _variants: [...dependencyVariants, ...ruleVariants, ...splitVariants, last] };
   }
   return { version: "1", flags: definitions, values };
 }
@@ -156,12 +278,39 @@ function flagdCondition(rule: FlagRule): JsonLogic {
   return { starts_with: [attribute, rule.startsWith ?? ""] };
 }
 
-/** flagd weights are integers; percentages keep two decimals by scaling. */
+/** flagd weights are integers; percentages keep two decimals by scaling (every split totals 10,000). */
 const weight = (percent: number) => Math.round(percent * 100);
 
+/** flagd's `fractional` on seed + attribute: the same seed and total weight give the same bucket, as AppConfig's split. */
+const fractional = (seed: string, by: string, buckets: [string, number][]): JsonLogic => ({ fractional: [{ cat: [seed, { var: by }] }, ...buckets] });
+
+/** JSONLogic for flagd; a split needs the attribute, as AppConfig's does. */
+export function flagdLogic(condition: Condition): JsonLogic {
+  switch (condition.kind) {
+    case "always":
+      return true;
+    case "never":
+      return false;
+    case "split":
+      return {
+        and: [
+          { var: condition.by },
+          { "==": [fractional(condition.seed, condition.by, [["on", weight(condition.percent)], ["off", weight(100 - condition.percent)]]), "on"] },
+        ],
+      };
+    case "rule":
+      return flagdCondition(condition.rule);
+    case "not":
+      return { "!": [flagdLogic(condition.of)] };
+    default:
+      return { [condition.kind]: condition.of.map(flagdLogic) };
+  }
+}
+
 /**
- * A flagd flag definition set. Disabled flags are `DISABLED` (callers get their default, i.e. off). Rollouts and A/B
- * tests use `fractional` bucketed on the flag key plus the bucketing attribute; rules come first as `if` branches.
+ * A flagd flag definition set. Disabled flags are `DISABLED` (callers get their default, i.e. off). A dependency that
+ * is off for the context comes first, then rules as `if` branches, then `fractional` on seed + bucketing attribute. A
+ * context matching none gets `defaultVariant` with flagd's reason DEFAULT.
  */
 export function toFlagdDocument(flags: Flags): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -170,20 +319,22 @@ export function toFlagdDocument(flags: Flags): Record<string, unknown> {
     const variants = flagVariants(flag);
     const points = splits(flag);
     const fallback = flag.enabled || flag.variants ? defaultVariant(flag) : "off";
+    const guard = dependenciesServe(flags, key);
     let split: JsonLogic[] = [];
-    if (flag.variants || (flag.rollout && flag.rollout.percent > 0 && flag.rollout.percent < 100)) {
+    if (flag.variants || isPartial(flag)) {
       let previous = 0;
-      const buckets = points.map((point) => {
+      const buckets = points.map((point): [string, number] => {
         const share = point.upTo - previous;
         previous = point.upTo;
         return [point.variant, weight(share)];
       });
-      const by = bucketAttribute(flag);
-      // Without the bucketing attribute a context gets the default, as AppConfig's split does.
-      split = [{ var: by }, { fractional: [{ cat: [{ var: "$flagd.flagKey" }, { var: by }] }, ...buckets] }];
+      const { seed, by } = bucketing(flags, key);
+      split = [{ var: by }, fractional(seed, by, buckets)];
     }
-    const branches = [...(flag.rules ?? []).flatMap((rule) => [flagdCondition(rule), rule.serve]), ...split];
-    const targeting = branches.length > 0 ? { if: [...branches, fallback] } : undefined;
+    const guardBranch = guard.kind === "always" ? [] : [flagdLogic(not(guard)), flag.variants ? fallback : "off"];
+    const branches = [...guardBranch, ...(flag.rules ?? []).flatMap((rule) => [flagdCondition(rule), rule.serve]), ...split];
+    // No else branch: a context that matches nothing gets defaultVariant, reason DEFAULT.
+    const targeting = branches.length > 0 ? { if: branches } : undefined;
     out[key] = {
       state: flag.enabled ? "ENABLED" : "DISABLED",
       variants: Object.fromEntries(variants),
@@ -240,7 +391,7 @@ export function readAppConfigDocument(document: unknown): Map<string, FlagServin
           variants: [...new Set(variants.map((variant) => String(variant.attributeValues?.variant ?? variant.name)))],
           variantCount: variants.length,
           splitPercent: variants.find((variant) => isSplit(variant.rule))?.rule?.match(/pct::([\d.]+)/)?.[1],
-          ruleCount: variants.filter((variant) => variant.rule !== undefined && !isSplit(variant.rule)).length,
+          ruleCount: variants.filter((variant) => variant.rule !== undefined && !isSplit(variant.rule) && !variant.name.endsWith(DEPENDENCY_VARIANT_SUFFIX)).length,
         },
       ];
     }),

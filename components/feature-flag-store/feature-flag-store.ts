@@ -1,8 +1,10 @@
+import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
 import { refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
+import { type FlagRampStep, rampDefinition } from "./ramp";
 
 export interface FlagDeploymentStrategy {
   /** @default "LINEAR" */
@@ -38,9 +40,26 @@ export interface FeatureFlagStoreArgs {
   /** `console`: Pulumi creates the first version only; later versions are made by people in the console. @default "pulumi" */
   readonly ownership?: "pulumi" | "console";
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * A guarded ramp (`rampStepsForStore(flags)`): a Step Functions state machine that deploys each step's document in
+   * turn with this store's strategy and monitors, and notifies `alertTopicArn` when a step is rolled back or superseded
+   * and when it ends. `pulumi up` creates or updates it and never starts it: a person or CD starts it
+   * (`aws stepfunctions start-execution --name <rampName>`). While a ramp runs, `pulumi up` with unchanged flags
+   * changes nothing; with changed flags it deploys the document (ramps at their first stage) and the ramp, finding a
+   * version that is not its own at its next step, stops and notifies instead of overwriting it. @default no ramp
+   */
+  readonly ramp?: { readonly steps: readonly FlagRampStep[]; readonly alertTopicArn: pulumi.Input<string> };
 }
 
 export const MAX_APPCONFIG_MONITORS = 5;
+/** Step Functions refuses definitions above 1 MB, and a task's input above 256 KiB (each step's document is one). */
+const MAX_DEFINITION_BYTES = 1024 * 1024;
+const MAX_TASK_INPUT_BYTES = 256 * 1024;
+
+/** An execution name for a ramp: the same steps give the same name, which Step Functions runs once (names are unique for 90 days). */
+export function rampExecutionName(steps: readonly FlagRampStep[]): string {
+  return `ramp-${createHash("sha256").update(JSON.stringify(steps)).digest("hex").slice(0, 16)}`;
+}
 
 /** An AppConfig composite alarm rule over alarm names: `ALARM("a") OR ALARM("b")`. */
 export function anyAlarmRule(names: readonly string[]): string {
@@ -88,6 +107,10 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
   /** A policy document granting StartConfigurationSession and GetLatestConfiguration on exactly this store. */
   public readonly readerPolicy: pulumi.Output<string>;
   public readonly prefetchPath: string;
+  /** The ramp's state machine, when the store ramps. */
+  public readonly rampStateMachineArn?: pulumi.Output<string>;
+  /** The execution name that starts this ramp (the same steps, the same name). */
+  public readonly rampName?: string;
   private readonly componentName: string;
 
   constructor(name: string, args: FeatureFlagStoreArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -97,6 +120,7 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       ...(strategy.durationMinutes >= 0 && strategy.durationMinutes <= 1440 ? [] : [`strategy.durationMinutes must be 0-1440 (got ${strategy.durationMinutes})`]),
       ...(strategy.bakeMinutes >= 0 && strategy.bakeMinutes <= 1440 ? [] : [`strategy.bakeMinutes must be 0-1440 (got ${strategy.bakeMinutes})`]),
       ...((args.monitors?.length ?? 0) > 100 * MAX_APPCONFIG_MONITORS ? [`at most ${100 * MAX_APPCONFIG_MONITORS} monitored alarms`] : []),
+      ...rampProblems(args),
     ];
     refuseBadArguments("FeatureFlagStore", name, problems);
     super("release:aws:FeatureFlagStore", name, {}, opts);
@@ -201,6 +225,12 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       { parent: this, ...(consoleOwned ? { ignoreChanges: ["configurationVersion"] } : {}) },
     );
 
+    if (args.ramp && args.ramp.steps.length > 0) {
+      const ramp = createRamp(name, args, { application, environment, profile, deploymentStrategy, tags }, this);
+      this.rampStateMachineArn = ramp.arn;
+      this.rampName = rampExecutionName(args.ramp.steps);
+    }
+
     this.applicationId = application.id;
     this.environmentId = environment.environmentId;
     this.profileId = profile.configurationProfileId;
@@ -226,6 +256,10 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       profileId: this.profileId,
       configurationArn: this.configurationArn,
       versionNumber: this.versionNumber,
+      rampStateMachineArn: this.rampStateMachineArn,
+      rampName: this.rampName,
+      // What the ramp deploys, for previews and the synth tree: `+30m new-checkout 5%`.
+      rampSteps: args.ramp?.steps.map((step) => `+${step.holdMinutes}m ${step.description}`),
     });
   }
 
@@ -253,4 +287,99 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       return { name: composite.alarmName, arn: composite.arn };
     });
   }
+}
+
+function rampProblems(args: FeatureFlagStoreArgs): string[] {
+  if (!args.ramp) return [];
+  const ids = { applicationId: "a", environmentId: "e", profileId: "p", strategyId: "s", alertTopicArn: "t", label: args.applicationName };
+  const size = Buffer.byteLength(JSON.stringify(rampDefinition(ids, args.ramp.steps)));
+  return [
+    ...(args.ownership === "console" ? ["ramp: a console-owned store has no ramp (people make its versions)"] : []),
+    ...args.ramp.steps.flatMap((step, index) => (step.holdMinutes >= 0 ? [] : [`ramp.steps[${index}].holdMinutes must not be negative (got ${step.holdMinutes})`])),
+    ...args.ramp.steps.flatMap((step, index) =>
+      Buffer.byteLength(step.document) < MAX_TASK_INPUT_BYTES - 1024 ? [] : [`ramp.steps[${index}]: the document is too large for a Step Functions task input (256 KiB)`],
+    ),
+    ...(size > MAX_DEFINITION_BYTES ? [`ramp: the state machine holds every step's document and would be ${size} bytes, above Step Functions' 1 MB; ramp fewer flags or stages at once`] : []),
+  ];
+}
+
+interface StoreParts {
+  readonly application: aws.appconfig.Application;
+  readonly environment: aws.appconfig.Environment;
+  readonly profile: aws.appconfig.ConfigurationProfile;
+  readonly deploymentStrategy: aws.appconfig.DeploymentStrategy;
+  readonly tags: Record<string, string>;
+}
+
+/**
+ * The ramp's state machine and its role. The role may read and deploy this environment's flag profile with this
+ * store's strategy and publish to the alert topic, nothing else. Running executions keep the definition they started
+ * with, so a `pulumi up` that updates it never changes a ramp in flight.
+ */
+function createRamp(name: string, args: FeatureFlagStoreArgs, parts: StoreParts, parent: pulumi.Resource): aws.sfn.StateMachine {
+  const ramp = args.ramp as NonNullable<FeatureFlagStoreArgs["ramp"]>;
+  const { application, environment, profile, deploymentStrategy, tags } = parts;
+  const role = new aws.iam.Role(
+    `${name}-ramp`,
+    {
+      name: physicalName([args.applicationName], "ramp", NAME_LIMITS.iamRole),
+      assumeRolePolicy: assumeRolePolicy("states.amazonaws.com"),
+      inlinePolicies: [
+        {
+          name: "deploy-flag-ramp",
+          policy: pulumi.jsonStringify({
+            Version: "2012-10-17",
+            Statement: [
+              // AppConfig authorizes each call on the application as well as on the environment, profile or strategy it names.
+              { Sid: "ReadDeployments", Effect: "Allow", Action: "appconfig:ListDeployments", Resource: [application.arn, environment.arn] },
+              {
+                Sid: "WatchDeployments",
+                Effect: "Allow",
+                Action: "appconfig:GetDeployment",
+                Resource: [application.arn, environment.arn, pulumi.interpolate`${environment.arn}/deployment/*`],
+              },
+              { Sid: "CreateVersions", Effect: "Allow", Action: "appconfig:CreateHostedConfigurationVersion", Resource: [application.arn, profile.arn] },
+              {
+                Sid: "Deploy",
+                Effect: "Allow",
+                Action: "appconfig:StartDeployment",
+                Resource: [application.arn, environment.arn, profile.arn, deploymentStrategy.arn],
+              },
+              { Sid: "Notify", Effect: "Allow", Action: "sns:Publish", Resource: ramp.alertTopicArn },
+              // The alert topic is encrypted with a customer key whose policy defers to IAM: publishing needs the key, through SNS only.
+              {
+                Sid: "EncryptNotifications",
+                Effect: "Allow",
+                Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+                Resource: "*",
+                Condition: { StringLike: { "kms:ViaService": "sns.*.amazonaws.com" } },
+              },
+            ],
+          }),
+        },
+      ],
+      tags,
+    },
+    { parent },
+  );
+  return new aws.sfn.StateMachine(
+    `${name}-ramp`,
+    {
+      name: physicalName([args.applicationName], "flag-ramp", 80),
+      roleArn: role.arn,
+      type: "STANDARD",
+      definition: pulumi
+        .all([application.id, environment.environmentId, profile.configurationProfileId, deploymentStrategy.id, pulumi.output(ramp.alertTopicArn)])
+        .apply(([applicationId, environmentId, profileId, strategyId, alertTopicArn]) =>
+          JSON.stringify(
+            rampDefinition(
+              { applicationId, environmentId, profileId, strategyId, alertTopicArn, label: `${args.applicationName}/${args.environmentName}` },
+              ramp.steps,
+            ),
+          ),
+        ),
+      tags,
+    },
+    { parent },
+  );
 }

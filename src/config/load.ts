@@ -534,7 +534,7 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
     }
   }
 
-  const flagsProblems = flagProblems(config.flags ?? {});
+  const flagsProblems = flagProblems(config.flags ?? {}, config.flagStore);
   problems.push(...flagsProblems.map((problem) => ({ ...problem, path: renderPath(["flags", ...problem.path]), secret: false })));
   if (flagsProblems.length === 0 && (config.flagStore?.backend ?? "appconfig") === "appconfig") {
     const bytes = Buffer.byteLength(JSON.stringify(toAppConfigDocument(config.flags ?? {})));

@@ -152,6 +152,9 @@ export const serviceSchema = z.strictObject({
     .optional(),
 });
 
+/** How long a ramp holds a stage: minutes or hours, e.g. 30m, 2h. */
+export const FLAG_HOLD = z.string().regex(/^[1-9]\d{0,4}[mh]$/, { error: "expected a duration like 30m or 2h" });
+
 const FLAG_VALUE = z.union([z.string().max(1024), z.number(), z.boolean()], { error: "expected a string, number or boolean" });
 
 export const flagRuleSchema = z.strictObject({
@@ -169,16 +172,22 @@ export const flagSchema = z.strictObject({
   enabled: bool(),
   rollout: z
     .strictObject({
-      percent: num(0, 100),
+      percent: num(0, 100).optional(),
       by: z.string().regex(/^[a-zA-Z][\w.-]{0,63}$/, { error: "expected an attribute name like userId" }).optional(),
+      /** A guarded ramp: each percentage deployed in turn by the flag store's state machine. */
+      stages: list(num(0, 100), 20).min(2, { error: "a ramp needs at least two stages" }).optional(),
+      every: z.union([FLAG_HOLD, list(FLAG_HOLD, 19)], { error: "expected a duration like 30m or 2h, or a list of them" }).optional(),
     })
     .optional(),
   variants: z
     .record(
       z.string().regex(/^[a-zA-Z][\w-]{0,63}$/, { error: "expected a variant name" }),
-      z.strictObject({ weight: num(0, 100), value: FLAG_VALUE.optional() }),
+      z.union([num(0, 100), z.strictObject({ weight: num(0, 100), value: FLAG_VALUE.optional() })], {
+        error: "expected a weight (control: 50) or {weight, value}",
+      }),
     )
     .optional(),
+  defaultVariant: z.string().regex(/^[a-zA-Z][\w-]{0,63}$/, { error: "expected a declared variant name" }).optional(),
   bucketBy: z.string().regex(/^[a-zA-Z][\w.-]{0,63}$/, { error: "expected an attribute name like userId" }).optional(),
   rules: list(flagRuleSchema, 20).optional(),
   dependsOn: list(z.string(), 10).optional(),

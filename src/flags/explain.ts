@@ -1,11 +1,12 @@
 import type { EvaluationContext, JsonValue, Logger } from "@openfeature/core";
 import { FlagdCore, MemoryStorage } from "@openfeature/flagd-core";
 import {
-  bucketAttribute,
+  bucketing,
   defaultVariant,
-  type FlagDefinition,
   type FlagRule,
   type Flags,
+  flagVariants,
+  rolloutPercent,
   splits,
   toFlagdDocument,
 } from "../../components/feature-flag-store/documents";
@@ -44,25 +45,39 @@ function describeRule(rule: FlagRule): string {
   return `${rule.attribute} starts with ${JSON.stringify(rule.startsWith)}`;
 }
 
-function why(key: string, flag: FlagDefinition, context: EvaluationContext, variant: string | undefined): string {
-  if (!flag.enabled) return "the flag is disabled (kill switch): everyone gets the caller's default, off";
-  const index = (flag.rules ?? []).findIndex((rule) => ruleMatches(rule, context));
-  if (index >= 0) return `rule ${index + 1} matched (${describeRule(flag.rules?.[index] as FlagRule)}), serving ${flag.rules?.[index].serve}`;
+function describeSplit(flags: Flags, key: string, context: EvaluationContext, variant: string | undefined): string {
+  const flag = flags[key];
   const points = splits(flag);
-  const split = flag.variants !== undefined || (flag.rollout !== undefined && flag.rollout.percent > 0 && flag.rollout.percent < 100);
-  if (!split) return flag.rollout ? `rollout is at ${flag.rollout.percent}%: everyone gets ${defaultVariant(flag)}` : "the flag is on for everyone";
-  const by = bucketAttribute(flag);
-  if (context[by] === undefined) return `the context has no ${by} to bucket by: default variant ${defaultVariant(flag)}`;
+  const { seed, by } = bucketing(flags, key);
   const shares = points.map((point, i) => `${point.variant} ${Math.round((point.upTo - (i > 0 ? points[i - 1].upTo : 0)) * 100) / 100}%`).join(", ");
-  return `no rule matched; ${by} ${JSON.stringify(context[by])} hashed with the flag key "${key}" falls in the ${variant} bucket (${shares})`;
+  const hashed = seed === key ? `hashed with the flag key "${key}"` : `hashed with the seed of "${seed}", which it depends on (so its users are a subset)`;
+  return `no rule matched; ${by} ${JSON.stringify(context[by])} ${hashed} falls in the ${variant} bucket (${shares})`;
 }
 
-/** Evaluates one flag for a context with flagd's own engine, and says why. */
+function why(flags: Flags, key: string, context: EvaluationContext, variant: string | undefined, engine: FlagdCore): string {
+  const flag = flags[key];
+  if (!flag.enabled) return "the flag is disabled (kill switch): everyone gets the caller's default, off";
+  for (const dependency of flag.dependsOn ?? []) {
+    if (!(dependency in flags) || engine.resolveBooleanEvaluation(dependency, false, context).value === true) continue;
+    const served = flag.variants ? `the default variant ${defaultVariant(flag)}` : "off";
+    const because = why(flags, dependency, context, engine.resolveBooleanEvaluation(dependency, false, context).variant, engine);
+    return `depends on ${dependency}, which is off for this context, so it serves ${served}; ${dependency}: ${because}`;
+  }
+  const index = (flag.rules ?? []).findIndex((rule) => ruleMatches(rule, context));
+  if (index >= 0) return `rule ${index + 1} matched (${describeRule(flag.rules?.[index] as FlagRule)}), serving ${flag.rules?.[index].serve}`;
+  const percent = rolloutPercent(flag);
+  const split = flag.variants !== undefined || (flag.rollout !== undefined && percent > 0 && percent < 100);
+  if (!split) return flag.rollout ? `rollout is at ${percent}%: everyone gets ${defaultVariant(flag)}` : "the flag is on for everyone";
+  const { by } = bucketing(flags, key);
+  if (context[by] === undefined) return `the context has no ${by} to bucket by: default variant ${defaultVariant(flag)}`;
+  return describeSplit(flags, key, context, variant);
+}
+
+/** Evaluates one flag for a context with flagd's own engine, and says why (naming the dependency that decided). */
 export function explain(flags: Flags, key: string, context: EvaluationContext): Explanation {
   const flag = flags[key];
   const engine = flagdEngine(flags);
-  const values = Object.values(flag.variants ?? {}).map((variant) => variant.value);
-  const sample = flag.variants ? (values[0] ?? Object.keys(flag.variants)[0]) : false;
+  const sample = flagVariants(flag)[0][1];
   const resolution =
     typeof sample === "boolean"
       ? engine.resolveBooleanEvaluation(key, false, context)
@@ -74,6 +89,6 @@ export function explain(flags: Flags, key: string, context: EvaluationContext): 
     variant: resolution.variant,
     value: resolution.value,
     reason: resolution.reason ?? "UNKNOWN",
-    why: why(key, flag, context, resolution.variant),
+    why: why(flags, key, context, resolution.variant, engine),
   };
 }

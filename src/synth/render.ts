@@ -132,7 +132,8 @@ function summary(resource: SynthResource, names: ReadonlyMap<string, string>): s
       } catch {
         flags = String(outputs.document);
       }
-      return `flags: ${flags}`;
+      const ramp = Array.isArray(outputs.rampSteps) && outputs.rampSteps.length > 0 ? `; ramp: ${outputs.rampSteps.join(" -> ")}` : "";
+      return `flags: ${flags}${ramp}`;
     }
     case "aws:ecs/cluster:Cluster":
       return `container insights ${String(get(inputs, "settings", 0, "value"))}`;

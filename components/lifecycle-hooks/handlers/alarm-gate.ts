@@ -1,5 +1,8 @@
 import { CloudWatchClient, DescribeAlarmsCommand, type DescribeAlarmsCommandOutput } from "@aws-sdk/client-cloudwatch";
-import { type HookInvocation, type HookResponse, failed, logDecision, numberSetting, parseHookEvent } from "./hook-event";
+import { type HookInvocation, type HookResponse, carriedDetails, failed, logDecision, numberSetting, parseHookEvent } from "./hook-event";
+
+/** The hookDetails keys the gate reads: carried to the next call with IN_PROGRESS. */
+const SETTING_KEYS = ["alarmNames", "maxAttempts", "callBackDelaySeconds", "override"] as const;
 
 export interface AlarmGateOptions {
   /** Longest wait for one DescribeAlarms answer. */
@@ -151,8 +154,7 @@ export function createAlarmGate(client: CloudWatchClient, options: AlarmGateOpti
         const why = error instanceof UnreadableAlarms ? error.message : describeError(error);
         if (transient && attempt + 1 < maxAttempts) {
           const callBackDelay = Math.round(numberSetting(details, "callBackDelaySeconds", 30, 1, 900));
-          // Only the state: ECS passes the service's configured hookDetails on every invocation anyway.
-          return decide({ hookStatus: "IN_PROGRESS", callBackDelay, hookDetails: { attempt: attempt + 1 } }, { reason: `cannot read the alarms yet (${why}); trying again`, attempt: attempt + 1 });
+          return decide({ hookStatus: "IN_PROGRESS", callBackDelay, hookDetails: carriedDetails(details, SETTING_KEYS, { attempt: attempt + 1 }) }, { reason: `cannot read the alarms yet (${why}); trying again`, attempt: attempt + 1 });
         }
         const reason = `cannot read the alarms (${why}); failing closed`;
         return decide(failed(reason), { reason, attempt: attempt + 1 });

@@ -56,6 +56,17 @@ export function parseHookEvent(raw: unknown): HookInvocation {
   };
 }
 
+/**
+ * hookDetails for an IN_PROGRESS answer: the settings this hook reads and its state, nothing else. ECS's guide says the
+ * configured hookDetails are passed "on each invocation" and those returned with IN_PROGRESS are "passed back" on the
+ * next one, without saying whether the two are merged; carrying the settings works either way.
+ */
+export function carriedDetails(details: Record<string, unknown>, settingKeys: readonly string[], state: Record<string, unknown>): Record<string, unknown> {
+  const carried: Record<string, unknown> = {};
+  for (const key of settingKeys) if (details[key] !== undefined) carried[key] = details[key];
+  return { ...carried, ...state };
+}
+
 export function numberSetting(details: Record<string, unknown>, key: string, fallback: number, min: number, max: number): number {
   const value = details[key];
   return typeof value === "number" && Number.isFinite(value) ? Math.min(max, Math.max(min, value)) : fallback;

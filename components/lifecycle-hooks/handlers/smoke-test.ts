@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import * as https from "node:https";
-import { type HookInvocation, type HookResponse, failed, logDecision, numberSetting, parseHookEvent } from "./hook-event";
+import { type HookInvocation, type HookResponse, carriedDetails, failed, logDecision, numberSetting, parseHookEvent } from "./hook-event";
 import {
   allowedFailures,
   DEFAULT_EXPECTED_STATUSES,
@@ -46,6 +46,9 @@ function headersSetting(value: unknown): Record<string, string> {
   if (value === null || typeof value !== "object" || Array.isArray(value)) return {};
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === "string" && entry[0] !== ""));
 }
+
+/** The hookDetails keys `readSettings` reads: carried to the next call with IN_PROGRESS. */
+const SETTING_KEYS = ["url", "paths", "samples", "minSuccessRate", "timeoutMs", "expectedStatuses", "hostHeader", "headers", "maxAttempts", "callBackDelaySeconds", "concurrency", "maxRedirects"] as const;
 
 export function readSettings(details: Record<string, unknown>): SmokeTestSettings | string {
   const url = details.url;
@@ -174,15 +177,14 @@ export function tally(outcomes: readonly ProbeOutcome[]): Record<string, number>
  * are still registering: IN_PROGRESS until `maxAttempts`, then FAILED. Otherwise the count of failures decides, against
  * the number a version at exactly `minSuccessRate` would exceed only 5% of the time (`allowedFailures`).
  */
-export function decide(outcomes: readonly ProbeOutcome[], settings: SmokeTestSettings, attempt: number): HookResponse {
+export function decide(outcomes: readonly ProbeOutcome[], settings: SmokeTestSettings, attempt: number, details: Record<string, unknown> = {}): HookResponse {
   const total = outcomes.length;
   const succeeded = outcomes.filter((outcome) => outcome.kind === "ok").length;
   const notReady = outcomes.filter((outcome) => outcome.kind === "not-ready").length;
   const statuses = tally(outcomes);
   if (succeeded === 0 && notReady === total) {
     if (attempt + 1 < settings.maxAttempts) {
-      // Only the state: ECS passes the service's configured hookDetails on every invocation anyway.
-      return { hookStatus: "IN_PROGRESS", callBackDelay: settings.callBackDelaySeconds, hookDetails: { attempt: attempt + 1 } };
+      return { hookStatus: "IN_PROGRESS", callBackDelay: settings.callBackDelaySeconds, hookDetails: carriedDetails(details, SETTING_KEYS, { attempt: attempt + 1 }) };
     }
     return failed(`test listener not ready after ${attempt + 1} attempts (${JSON.stringify(statuses)})`);
   }
@@ -205,7 +207,7 @@ export async function handler(event: unknown): Promise<HookResponse> {
     }
     const attempt = Math.round(numberSetting(invocation.details, "attempt", 0, 0, 1000));
     const outcomes = await runProbes(settings);
-    const response = decide(outcomes, settings, attempt);
+    const response = decide(outcomes, settings, attempt, invocation.details);
     logDecision("smoke-test", invocation, response, {
       attempt: attempt + 1,
       requests: outcomes.length,

@@ -1,0 +1,442 @@
+import {
+  AppConfigClient,
+  ConflictException,
+  CreateHostedConfigurationVersionCommand,
+  GetDeploymentCommand,
+  ListDeploymentsCommand,
+  StartDeploymentCommand,
+} from "@aws-sdk/client-appconfig";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { runSimulation } from "@cloud-copilot/iam-simulate";
+import { mockClient } from "aws-sdk-client-mock";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { type FlagDefinition, type Flags, toAppConfigDocument } from "../components/feature-flag-store/documents";
+import { rampDefinition, rampSteps, rampStepsForStore, type RampTargets } from "../components/feature-flag-store/ramp";
+import { evaluateAppConfig } from "../src/flags/appconfig-rules";
+import { flagdEngine } from "../src/flags/explain";
+import { PROJECT_ROOT } from "../src/synth/run";
+import { configError, resource, setPath, shippedConfig, synth } from "./helpers";
+
+const base = { description: "d", owner: "team", expires: "2027-01-01" };
+const flag = (extra: Partial<FlagDefinition>): FlagDefinition => ({ ...base, enabled: true, ...extra });
+const USERS = Array.from({ length: 10_000 }, (_, i) => ({ userId: `user-${i}` }));
+
+function servedBoth(flags: Flags, key: string) {
+  const engine = flagdEngine(flags);
+  const document = toAppConfigDocument(flags);
+  return {
+    flagd: USERS.map((context) => engine.resolveBooleanEvaluation(key, false, context).value === true),
+    appconfig: USERS.map((context) => evaluateAppConfig(document, key, context).enabled),
+  };
+}
+
+describe("ramps are sticky", () => {
+  it("raising new-checkout from 10% to 25% keeps every user who had it, in both documents", () => {
+    const before = servedBoth({ "new-checkout": flag({ rollout: { percent: 10 } }) }, "new-checkout");
+    const after = servedBoth({ "new-checkout": flag({ rollout: { percent: 25 } }) }, "new-checkout");
+    for (const engine of ["flagd", "appconfig"] as const) {
+      const kept = before[engine].filter((on, i) => on && after[engine][i]).length;
+      expect(kept).toBe(before[engine].filter(Boolean).length);
+      expect(Math.abs(after[engine].filter(Boolean).length / 100 - 25)).toBeLessThanOrEqual(1.5);
+    }
+  });
+
+  it("every step of a ramp keeps the users of the step before, and a dependent flag stays inside its dependency", () => {
+    const flags: Flags = {
+      "new-checkout": flag({ rollout: { stages: [1, 5, 25, 50, 100], every: "30m" } }),
+      "express-pay": flag({ rollout: { stages: [1, 10, 25], every: ["1h", "2h"] }, dependsOn: ["new-checkout"] }),
+    };
+    const documents = [toAppConfigDocument(flags), ...rampStepsForStore(flags).map((step) => JSON.parse(step.document) as Record<string, unknown>)];
+    let previous: boolean[] | undefined;
+    for (const document of documents) {
+      const parent = USERS.map((context) => evaluateAppConfig(document, "new-checkout", context).enabled);
+      const child = USERS.map((context) => evaluateAppConfig(document, "express-pay", context).enabled);
+      expect(child.filter((on, i) => on && !parent[i])).toEqual([]);
+      if (previous) expect(previous.filter((on, i) => on && !parent[i])).toEqual([]);
+      previous = parent;
+    }
+  });
+});
+
+describe("ramp timeline", () => {
+  it("merges every ramping flag into one sequence of documents", () => {
+    const flags: Flags = {
+      "new-checkout": flag({ rollout: { stages: [1, 5, 25, 50, 100], every: "30m" } }),
+      "express-pay": flag({ rollout: { stages: [1, 10], every: "45m" }, dependsOn: ["new-checkout"] }),
+    };
+    expect(rampSteps(flags).map((step) => [step.atMinutes, step.percents, step.changed])).toEqual([
+      [0, { "express-pay": 1, "new-checkout": 1 }, ["express-pay", "new-checkout"]],
+      [30, { "express-pay": 1, "new-checkout": 5 }, ["new-checkout"]],
+      [45, { "express-pay": 10, "new-checkout": 5 }, ["express-pay"]],
+      [60, { "express-pay": 10, "new-checkout": 25 }, ["new-checkout"]],
+      [90, { "express-pay": 10, "new-checkout": 50 }, ["new-checkout"]],
+      [120, { "express-pay": 10, "new-checkout": 100 }, ["new-checkout"]],
+    ]);
+    expect(rampStepsForStore(flags).map((step) => [step.holdMinutes, step.description])).toEqual([
+      [30, "new-checkout 5%"],
+      [15, "express-pay 10%"],
+      [15, "new-checkout 25%"],
+      [30, "new-checkout 50%"],
+      [30, "new-checkout 100%"],
+    ]);
+  });
+
+  it.each([
+    [{ stages: [1, 5, 5], every: "30m" }, "release:flags.new-checkout.rollout.stages[2]: must be above the stage before (5): a ramp only rises (got 5)"],
+    [{ stages: [1, 5] }, "release:flags.new-checkout.rollout.every: a ramp needs every: how long each stage holds (e.g. 30m)"],
+    [{ stages: [1, 5, 25], every: ["30m"] }, "release:flags.new-checkout.rollout.every: give one hold per stage after the first (2)"],
+    [{ percent: 5, stages: [1, 5], every: "30m" }, "release:flags.new-checkout.rollout.percent: use either percent or stages, not both"],
+    [{ stages: [1, 5], every: "30 minutes" }, "release:flags.new-checkout.rollout.every: expected a duration like 30m or 2h"],
+    [{ stages: [1, 5], every: "200h" }, "release:flags.new-checkout.rollout.every: at most 7 days (10080m) (got \"200h\")"],
+  ])("a bad ramp is a config error: %j", (rollout, message) => {
+    expect(configError(setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", rollout), "production")).toContain(message);
+  });
+
+  it("a ramp needs the AppConfig store that Pulumi owns", () => {
+    const config = setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [1, 5], every: "30m" });
+    expect(configError(setPath(config, "release:flagStore.backend", "flagd"), "production")).toContain(
+      "release:flags.new-checkout.rollout.stages: a ramp is deployed by the AppConfig store's state machine, and flagStore.backend is flagd; use percent",
+    );
+  });
+
+  it("a ramp with one hold per stage loads", () => {
+    const rollout = { stages: [1, 5, 25], every: ["30m", "1h"] };
+    expect(configError(setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", rollout), "production")).toBeUndefined();
+  });
+});
+
+const targets: RampTargets = {
+  applicationId: "app1",
+  environmentId: "env1",
+  profileId: "prof1",
+  strategyId: "strat1",
+  alertTopicArn: "arn:aws:sns:eu-west-1:123456789012:production-alerts",
+  label: "release-platform-production/production",
+};
+const rampFlags: Flags = { "new-checkout": flag({ rollout: { stages: [1, 5, 25, 50, 100], every: "30m" } }) };
+const steps = rampStepsForStore(rampFlags);
+const definition = rampDefinition(targets, steps) as { StartAt: string; States: Record<string, Record<string, unknown>> };
+
+describe("ramp state machine definition", () => {
+  it("each step creates the step's whole document as a version and deploys it with the store's strategy, after its hold", () => {
+    expect(definition.States["Hold 2"]).toEqual({ Type: "Wait", Seconds: 1800, Next: "Check 2" });
+    const create = definition.States["Create 2"];
+    expect(create.Resource).toBe("arn:aws:states:::aws-sdk:appconfig:createHostedConfigurationVersion");
+    const parameters = create.Parameters as Record<string, string>;
+    expect(parameters).toMatchObject({ ApplicationId: "app1", ConfigurationProfileId: "prof1", ContentType: "application/json" });
+    expect(JSON.parse(parameters.Content)).toEqual(toAppConfigDocument({ "new-checkout": flag({ rollout: { percent: 25 } }) }));
+    expect(definition.States["Deploy 2"]).toMatchObject({
+      Resource: "arn:aws:states:::aws-sdk:appconfig:startDeployment",
+      Parameters: { ApplicationId: "app1", EnvironmentId: "env1", ConfigurationProfileId: "prof1", DeploymentStrategyId: "strat1" },
+      Catch: [{ ErrorEquals: ["AppConfig.ConflictException"], Next: "Wait out 2" }],
+    });
+    expect(Object.keys(definition.States).filter((name) => name.startsWith("Create "))).toHaveLength(4);
+    // Only SDK integrations: no Lambda anywhere.
+    const resources = Object.values(definition.States).flatMap((state) => (state.Resource ? [String(state.Resource)] : []));
+    expect(resources.every((arn) => arn.startsWith("arn:aws:states:::aws-sdk:appconfig:") || arn === "arn:aws:states:::aws-sdk:sns:publish")).toBe(true);
+  });
+});
+
+/**
+ * A small interpreter of the ASL subset the ramp uses (Task, Wait, Choice, Pass, Succeed, Fail; Retry, Catch,
+ * ResultSelector, ResultPath, Parameters with `.$` paths and States.Format), mapping each aws-sdk integration to the
+ * SDK v3 command of the same name, so the ramp's logic runs against aws-sdk-client-mock clients.
+ */
+type Json = Record<string, unknown>;
+const COMMANDS: Record<string, new (input: never) => unknown> = {
+  "appconfig:listDeployments": ListDeploymentsCommand,
+  "appconfig:getDeployment": GetDeploymentCommand,
+  "appconfig:startDeployment": StartDeploymentCommand,
+  "appconfig:createHostedConfigurationVersion": CreateHostedConfigurationVersionCommand,
+  "sns:publish": PublishCommand,
+};
+const SERVICE_PREFIX: Record<string, string> = { appconfig: "AppConfig", sns: "Sns" };
+
+function read(path: string, data: unknown): unknown {
+  if (path === "$") return data;
+  return path
+    .slice(2)
+    .split(/\.|(?=\[)/)
+    .reduce<unknown>((value, part) => {
+      const index = /^\[(\d+)\]$/.exec(part);
+      if (value === undefined || value === null) return undefined;
+      return index ? (value as unknown[])[Number(index[1])] : (value as Json)[part];
+    }, data);
+}
+
+function intrinsic(expression: string, data: unknown): unknown {
+  const match = /^States\.Format\('((?:[^'\\]|\\.)*)'((?:,\s*\$[\w.[\]]+)*)\)$/.exec(expression);
+  if (!match) return read(expression, data);
+  const args = match[2].split(",").slice(1).map((arg) => read(arg.trim(), data));
+  let i = 0;
+  return match[1].replace(/\{\}/g, () => String(args[i++])).replace(/\\'/g, "'");
+}
+
+function resolve(template: Json, data: unknown): Json {
+  return Object.fromEntries(
+    Object.entries(template).map(([key, value]) =>
+      key.endsWith(".$") ? [key.slice(0, -2), intrinsic(String(value), data)] : [key, value !== null && typeof value === "object" && !Array.isArray(value) ? resolve(value as Json, data) : value],
+    ),
+  );
+}
+
+function withResult(data: unknown, path: unknown, result: unknown): unknown {
+  if (path === null) return data;
+  if (path === undefined || path === "$") return result;
+  return { ...(data as Json), [String(path).slice(2)]: result };
+}
+
+function choose(rule: Json, data: unknown): boolean {
+  if (rule.And) return (rule.And as Json[]).every((r) => choose(r, data));
+  if (rule.Or) return (rule.Or as Json[]).some((r) => choose(r, data));
+  const value = read(String(rule.Variable), data);
+  if ("StringEquals" in rule) return value === rule.StringEquals;
+  if ("StringEqualsPath" in rule) return value === read(String(rule.StringEqualsPath), data);
+  throw new Error(`unsupported choice ${JSON.stringify(rule)}`);
+}
+
+async function run(machine: typeof definition, clients: { appconfig: AppConfigClient; sns: SNSClient }) {
+  const trail: string[] = [];
+  let waited = 0;
+  let data: unknown = {};
+  let name = machine.StartAt;
+  for (let transitions = 0; transitions < 2000; transitions++) {
+    const state = machine.States[name];
+    trail.push(name);
+    if (state.Type === "Succeed") return { status: "SUCCEEDED", trail, waited };
+    if (state.Type === "Fail") return { status: "FAILED", error: state.Error, trail, waited };
+    let next = state.Next as string | undefined;
+    if (state.Type === "Wait") waited += Number(state.Seconds);
+    if (state.Type === "Pass") data = withResult(data, state.ResultPath, resolve(state.Parameters as Json, data));
+    if (state.Type === "Choice") next = ((state.Choices as Json[]).find((rule) => choose(rule, data))?.Next as string) ?? (state.Default as string);
+    if (state.Type === "Task") {
+      const [service, action] = String(state.Resource).replace("arn:aws:states:::aws-sdk:", "").split(":");
+      const Command = COMMANDS[`${service}:${action}`];
+      const input = resolve(state.Parameters as Json, data);
+      const client = service === "sns" ? clients.sns : clients.appconfig;
+      let result: unknown;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          result = await (client as unknown as { send: (command: unknown) => Promise<unknown> }).send(new Command(input as never));
+          break;
+        } catch (error) {
+          const errorName = `${SERVICE_PREFIX[service]}.${(error as Error).name}`;
+          const retry = ((state.Retry as Json[] | undefined) ?? []).find((r) => (r.ErrorEquals as string[]).includes(errorName));
+          if (retry && attempt + 1 < Number(retry.MaxAttempts)) continue;
+          const catcher = ((state.Catch as Json[] | undefined) ?? []).find((c) => (c.ErrorEquals as string[]).includes(errorName));
+          if (!catcher) return { status: "FAILED", error: errorName, trail, waited };
+          data = withResult(data, catcher.ResultPath, { Error: errorName });
+          next = String(catcher.Next);
+          result = undefined;
+          break;
+        }
+      }
+      if (result !== undefined) data = withResult(data, state.ResultPath, state.ResultSelector ? resolve(state.ResultSelector as Json, result) : result);
+      if (state.End) return { status: "SUCCEEDED", trail, waited };
+    }
+    if (next === undefined) throw new Error(`state ${name} has no next`);
+    name = next;
+  }
+  throw new Error("the ramp did not end");
+}
+
+describe("ramp state machine, run against mocked AppConfig and SNS", () => {
+  const appconfig = mockClient(AppConfigClient);
+  const sns = mockClient(SNSClient);
+  const clients = { appconfig: new AppConfigClient({ region: "eu-west-1" }), sns: new SNSClient({ region: "eu-west-1" }) };
+  let versions: number;
+  let deployments: { DeploymentNumber: number; ConfigurationVersion: string; State: string }[];
+
+  beforeEach(() => {
+    appconfig.reset();
+    sns.reset();
+    versions = 1;
+    deployments = [{ DeploymentNumber: 1, ConfigurationVersion: "1", State: "COMPLETE" }];
+    appconfig.on(ListDeploymentsCommand).callsFake(() => ({ Items: [...deployments].reverse().slice(0, 1) }));
+    appconfig.on(CreateHostedConfigurationVersionCommand).callsFake(() => ({ VersionNumber: ++versions }));
+    appconfig.on(StartDeploymentCommand).callsFake((input) => {
+      const deployment = { DeploymentNumber: deployments.length + 1, ConfigurationVersion: String(input.ConfigurationVersion), State: "DEPLOYING" };
+      deployments.push(deployment);
+      return { DeploymentNumber: deployment.DeploymentNumber };
+    });
+    appconfig.on(GetDeploymentCommand).callsFake((input) => {
+      const deployment = deployments[Number(input.DeploymentNumber) - 1];
+      deployment.State = deployment.State === "DEPLOYING" ? "BAKING" : deployment.State === "BAKING" ? "COMPLETE" : deployment.State;
+      return { State: deployment.State };
+    });
+    sns.on(PublishCommand).resolves({ MessageId: "m" });
+  });
+
+  const deployedContents = () =>
+    appconfig.commandCalls(CreateHostedConfigurationVersionCommand).map((call) => {
+      const document = JSON.parse(String(call.args[0].input.Content)) as { values: Record<string, { _variants: { rule?: string }[] }> };
+      return document.values["new-checkout"]._variants[0].rule ?? "on";
+    });
+
+  it("succeeds: deploys 5, 25, 50 and 100% in turn, each version once, and says it is done", async () => {
+    const result = await run(definition, clients);
+    expect(result.status).toBe("SUCCEEDED");
+    expect(deployedContents()).toEqual([
+      '(split pct::5 by::$userId seed::"new-checkout")',
+      '(split pct::25 by::$userId seed::"new-checkout")',
+      '(split pct::50 by::$userId seed::"new-checkout")',
+      "on",
+    ]);
+    expect(appconfig.commandCalls(StartDeploymentCommand).map((call) => [call.args[0].input.ConfigurationVersion, call.args[0].input.DeploymentStrategyId])).toEqual([
+      ["2", "strat1"],
+      ["3", "strat1"],
+      ["4", "strat1"],
+      ["5", "strat1"],
+    ]);
+    expect(result.waited).toBeGreaterThanOrEqual(4 * 1800);
+    expect(sns.commandCalls(PublishCommand).map((call) => call.args[0].input.Subject)).toEqual(["Flag ramp complete: release-platform-production/production"]);
+    expect(sns.commandCalls(PublishCommand)[0].args[0].input.Message).toContain("set the stack file to match (new-checkout: rollout { percent: 100 })");
+  });
+
+  it("a rollback at stage 3 stops the ramp, deploys nothing more and notifies the alert topic", async () => {
+    appconfig.on(GetDeploymentCommand).callsFake((input) => {
+      const deployment = deployments[Number(input.DeploymentNumber) - 1];
+      // The third stage (25%, the ramp's second step) trips a monitor: AppConfig rolls it back.
+      deployment.State = deployment.ConfigurationVersion === "3" ? "ROLLED_BACK" : "COMPLETE";
+      return { State: deployment.State };
+    });
+    const result = await run(definition, clients);
+    expect(result).toMatchObject({ status: "FAILED", error: "RampStopped" });
+    expect(appconfig.commandCalls(StartDeploymentCommand)).toHaveLength(2);
+    const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({ TopicArn: targets.alertTopicArn, Subject: "Flag ramp rolled back: release-platform-production/production" });
+    expect(published[0].Message).toBe(
+      "The flag ramp of release-platform-production/production stopped at step 2 of 4 (new-checkout 25%): AppConfig rolled deployment 3 back (a monitored alarm fired). Users are back on the previous step.",
+    );
+  });
+
+  it("a throttled API is retried and the ramp carries on", async () => {
+    const throttled = Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
+    appconfig.on(ListDeploymentsCommand).rejectsOnce(throttled).rejectsOnce(throttled).callsFake(() => ({ Items: [...deployments].reverse().slice(0, 1) }));
+    const result = await run(definition, clients);
+    expect(result.status).toBe("SUCCEEDED");
+    expect(appconfig.commandCalls(StartDeploymentCommand)).toHaveLength(4);
+  });
+
+  it("a deployment already in progress is waited out; when it deploys another version the ramp yields and notifies", async () => {
+    appconfig.on(StartDeploymentCommand).callsFake(() => {
+      // Someone (pulumi up, the console) started a deployment of their own version between the ramp's check and its start.
+      deployments.push({ DeploymentNumber: deployments.length + 1, ConfigurationVersion: "7", State: "DEPLOYING" });
+      throw new ConflictException({ message: "Deployment in progress", $metadata: {} });
+    });
+    appconfig.on(ListDeploymentsCommand).callsFake(() => {
+      const last = deployments[deployments.length - 1];
+      const items = [{ ...last }];
+      if (last.State === "DEPLOYING") last.State = "COMPLETE";
+      return { Items: items };
+    });
+    const result = await run(definition, clients);
+    expect(result).toMatchObject({ status: "FAILED", error: "RampStopped" });
+    expect(result.trail).toContain("Wait out 1");
+    expect(result.trail.slice(-3)).toEqual(["Still ours 1?", "Superseded 1", "Stopped"]);
+    expect(String(sns.commandCalls(PublishCommand)[0].args[0].input.Message)).toContain("deployment 2 of version 7 (COMPLETE) is not one the ramp deployed");
+  });
+});
+
+describe("ramp in the program", () => {
+  it("production with a ramp: a state machine whose role may deploy only this store's profile and publish to the alert topic", async () => {
+    const config = setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [25, 50, 100], every: "1h" });
+    const d = await synth(config, "production");
+    const machine = resource(d, "aws:sfn/stateMachine:StateMachine", "production-flags-ramp");
+    const states = JSON.parse(String(machine.inputs.definition)).States as Record<string, Record<string, Record<string, unknown>>>;
+    const env = resource(d, "aws:appconfig/environment:Environment", "production-flags-env");
+    const profile = resource(d, "aws:appconfig/configurationProfile:ConfigurationProfile", "production-flags-profile");
+    const strategy = resource(d, "aws:appconfig/deploymentStrategy:DeploymentStrategy", "production-flags-strategy");
+    expect(states["Deploy 1"].Parameters).toMatchObject({
+      EnvironmentId: env.outputs.environmentId,
+      ConfigurationProfileId: profile.outputs.configurationProfileId,
+      DeploymentStrategyId: strategy.outputs.id,
+    });
+    const role = resource(d, "aws:iam/role:Role", "production-flags-ramp");
+    expect(JSON.parse(String(role.inputs.assumeRolePolicy)).Statement[0].Principal).toEqual({ Service: "states.amazonaws.com" });
+    const statements = JSON.parse(String((role.inputs.inlinePolicies as { policy: string }[])[0].policy)).Statement as { Action: string; Resource: unknown }[];
+    const topic = resource(d, "aws:sns/topic:Topic", "production-alerts").outputs.arn;
+    expect(statements.find((s) => s.Action === "sns:Publish")?.Resource).toBe(topic);
+    expect(statements.flatMap((s) => [s.Resource].flat()).filter((r) => r === "*")).toHaveLength(1);
+    // What AWS decides for each call the state machine makes, on every resource type AppConfig authorizes it on.
+    const app = String(resource(d, "aws:appconfig/application:Application", "production-flags-app").outputs.arn);
+    const policy = JSON.parse(String((role.inputs.inlinePolicies as { policy: string }[])[0].policy));
+    const decide = async (action: string, arn: string) => {
+      const response = await runSimulation(
+        {
+          identityPolicies: [{ name: "ramp", policy }],
+          serviceControlPolicies: [],
+          resourceControlPolicies: [],
+          request: { action, principal: String(role.outputs.arn), resource: { resource: arn, accountId: "123456789012" }, contextVariables: {} },
+        },
+        {},
+      );
+      if (response.resultType === "error") throw new Error(JSON.stringify(response.errors));
+      return response.overallResult;
+    };
+    const environmentArn = String(env.outputs.arn);
+    const calls: [string, string][] = [
+      ["appconfig:ListDeployments", app],
+      ["appconfig:ListDeployments", environmentArn],
+      ["appconfig:GetDeployment", app],
+      ["appconfig:GetDeployment", environmentArn],
+      ["appconfig:GetDeployment", `${environmentArn}/deployment/7`],
+      ["appconfig:CreateHostedConfigurationVersion", app],
+      ["appconfig:CreateHostedConfigurationVersion", String(profile.outputs.arn)],
+      ["appconfig:StartDeployment", app],
+      ["appconfig:StartDeployment", environmentArn],
+      ["appconfig:StartDeployment", String(profile.outputs.arn)],
+      ["appconfig:StartDeployment", String(strategy.outputs.arn)],
+      ["sns:Publish", String(topic)],
+    ];
+    for (const [action, arn] of calls) expect(`${action} ${arn}: ${await decide(action, arn)}`).toBe(`${action} ${arn}: Allowed`);
+    const otherEnvironment = environmentArn.replace(/environment\/[^/]+$/, "environment/other1");
+    expect(await decide("appconfig:StartDeployment", otherEnvironment)).toBe("ImplicitlyDenied");
+    expect(await decide("sns:Publish", String(topic).replace(/:[^:]+$/, ":other-topic"))).toBe("ImplicitlyDenied");
+    // Pulumi's own version serves the ramp's first stage.
+    expect(JSON.parse(String(resource(d, "release:aws:FeatureFlagStore", "production-flags").outputs.document)).values["new-checkout"]._variants[0].rule).toBe(
+      '(split pct::25 by::$userId seed::"new-checkout")',
+    );
+  });
+});
+
+describe("ramp synthesis", () => {
+  it("the same stack file synthesizes the same state machine, byte for byte", async () => {
+    const config = () => setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [25, 50, 100], every: "1h" });
+    expect(JSON.stringify(await synth(config(), "production"))).toBe(JSON.stringify(await synth(config(), "production")));
+  });
+
+  it("a stack without ramps has no state machine", async () => {
+    const d = await synth(shippedConfig("production"), "production");
+    expect(d.resources.filter((r) => r.type === "aws:sfn/stateMachine:StateMachine")).toEqual([]);
+  });
+});
+
+describe("see a ramp before it happens", () => {
+  it("the plan prints each flag's stages, percentages, times and what stops them; the synth tree shows the ramp", async () => {
+    const { planText } = await import("../src/flags/plan");
+    const text = planText(rampFlags, { deploymentMinutes: 30, monitors: ["production-checkout-any"], alertTopic: "production-alerts" });
+    expect(text).toContain("new-checkout  ramp\n  stage 1    1%  at pulumi up (the stack file's document)\n  stage 2    5%  +1h00m after the ramp starts\n");
+    expect(text).toContain("  stage 5  100%  +4h00m after the ramp starts\n");
+    expect(text).toContain("a monitor goes to ALARM during a step's deployment (AppConfig rolls it back): production-checkout-any");
+    const dir = mkdtempSync(join(tmpdir(), "ramp-"));
+    const file = join(dir, "Pulumi.production.yaml");
+    writeFileSync(file, stringify({ config: setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [1, 5, 25, 50, 100], every: "30m" }) }));
+    const cli = spawnSync(process.execPath, [join(PROJECT_ROOT, "node_modules/tsx/dist/cli.mjs"), join(PROJECT_ROOT, "src/flags-cli.ts"), "production", "--config-file", file, "--plan"], {
+      encoding: "utf8",
+    });
+    expect(cli.status).toBe(0);
+    // Production's strategy: 20 minutes of steps and a 10-minute bake per deployment.
+    expect(cli.stdout).toContain("new-checkout  ramp\n  stage 1    1%  at pulumi up (the stack file's document)\n  stage 2    5%  +1h00m after the ramp starts\n");
+    expect(cli.stdout).toContain("production-checkout-any");
+    const { renderTree } = await import("../src/synth/render");
+    const config = setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [25, 50, 100], every: "1h" });
+    expect(renderTree(await synth(config, "production"))).toContain("flags: express-shipping off, new-checkout 25%; ramp: +60m new-checkout 50% -> +60m new-checkout 100%");
+  });
+});
