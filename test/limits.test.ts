@@ -78,20 +78,21 @@ describe("the largest stack is stated and checked first", () => {
   it("flags whose AppConfig document passes AppConfig's 1 MB are refused", () => {
     const config = shippedConfig("production");
     const flags: Record<string, unknown> = {};
-    for (let i = 0; i < 60; i++) {
+    // Each flag within AppConfig's own bounds (a 1,024-character description and rule), 600 of them past 1 MB.
+    for (let i = 0; i < 600; i++) {
       flags[`flag${i}`] = {
-        description: "d",
+        description: "d".repeat(900),
         owner: "o",
         expires: "2027-01-01",
         enabled: true,
-        rules: [{ attribute: "userId", in: Array.from({ length: 100 }, (_, j) => `user-${i}-${j}-${"u".repeat(180)}`), serve: "on" }],
+        rules: [{ attribute: "userId", in: Array.from({ length: 8 }, (_, j) => `user-${j}-${"u".repeat(80)}`), serve: "on" }],
       };
     }
     config["release:flags"] = flags;
     expect(configError(config, "production")).toMatch(
       /^Pulumi\.production\.yaml: release:flags: the AppConfig flag document would be \d+ bytes; AppConfig's hosted store takes at most 1048576 \(1 MB\)/,
     );
-    config["release:flags"] = Object.fromEntries(Object.entries(flags).slice(0, 40));
+    config["release:flags"] = Object.fromEntries(Object.entries(flags).slice(0, 300));
     expect(configError(config, "production")).toBeUndefined();
   });
 });
