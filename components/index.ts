@@ -4,11 +4,13 @@
  */
 export { Environment, TLS13_POLICY, type EnvironmentArgs, type Tier } from "./environment/environment";
 export { dashboardBody, type DashboardInput, type DashboardService } from "./environment/dashboard";
+export { alertKeyPolicy, alertTopicPolicy, ecsDeploymentEventPattern, flagDeploymentEventPattern, type SlackChannel } from "./environment/notifications";
 export {
   BlueGreenService,
   ecrRepositoryArn,
   executionPolicy,
   fargateMemoryProblem,
+  TEST_ROUTE_HEADER,
   type Autoscaling,
   type BlueGreenServiceArgs,
   type DeploymentGuard,

@@ -6,11 +6,16 @@ export function shortHash(text: string, length = 6): string {
 }
 
 /**
- * A physical name `<parts joined by ->-<suffix>` that fits in `max` characters. When the parts are too long
- * they are cut and a digest of the full name is added, so two long names never collide.
+ * A physical name `<parts joined by ->-<suffix>` that fits in `max` characters and is valid for every AWS resource type
+ * this library names. When the parts are too long they are cut and a digest of the full name is added, so two long
+ * names never collide.
  */
 export function physicalName(parts: readonly string[], suffix: string, max: number): string {
-  const base = parts.filter((part) => part.length > 0).join("-");
+  const joined = parts.filter((part) => part.length > 0).join("-");
+  // Load balancer and target group names take letters, digits and hyphens only, the strictest of the names set here; a
+  // stack named prod.eu or prod_eu gets hyphens and a digest of its real name, so it cannot collide with prod-eu.
+  const cleaned = joined.replace(/[^A-Za-z0-9-]/g, "-").replace(/^-+|-+$/g, "");
+  const base = cleaned === joined ? joined : [cleaned, shortHash(joined)].filter((part) => part.length > 0).join("-");
   const tail = suffix.length > 0 ? `-${suffix}` : "";
   const whole = `${base}${tail}`;
   if (whole.length <= max) return whole;

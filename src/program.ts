@@ -83,6 +83,7 @@ export async function releasePlatform(
     accessLogs: config.ingress.accessLogs,
     alertEmails: config.notifications.emails,
     alertHttpsEndpoints: config.notifications.httpsEndpoints,
+    alertSlack: config.notifications.slack,
     protectStateful: config.defaults.protectStateful,
   });
   const providers = [environment.provider];
@@ -134,13 +135,12 @@ export async function releasePlatform(
               timeoutMs: service.smokeTest.timeoutMs,
               expectedStatuses: service.smokeTest.expectedStatuses,
               hostHeader,
+              headers: targets.testHeaders,
               subnetIds: environment.privateSubnetIds,
               securityGroupIds: [environment.hooksSecurityGroupId],
             }
           : undefined,
-        alarmGate: service.alarmGate
-          ? { alarmNames: alarms.alarmNames, alarmArns: alarms.alarmArns, override: service.alarmGateOverride }
-          : undefined,
+        alarmGate: service.alarmGate ? { alarmNames: alarms.alarmNames, override: service.alarmGateOverride } : undefined,
       },
       { parent },
     );
@@ -203,6 +203,7 @@ export async function releasePlatform(
       )
     : undefined;
   if (flagStore) services.forEach((service, index) => flagStore.grantRead(config.services[index].name, service.taskRoleName));
+  if (flagStore) environment.notifyFlagDeployments(flagStore);
 
   environment.addDashboards(
     config.services.map((service, index) => {

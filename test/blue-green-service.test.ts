@@ -79,7 +79,7 @@ describe.each([
     for (const colour of ["blue", "green"]) {
       const tg = resource(d, TG, `checkout-${colour}`);
       expect(tg.inputs).toMatchObject({
-        name: `staging-checkout-8080-${colour[0]}`,
+        name: `staging-checkout-${colour[0]}`,
         targetType: "ip",
         protocol: "HTTP",
         port: 8080,
@@ -109,10 +109,11 @@ describe.each([
     expect(test.inputs.listenerArn).toBe(arnOf(d, "aws:lb/listener:Listener", "staging-test"));
     for (const rule of [production, test]) {
       expect(rule.inputs.actions).toEqual(forward);
-      expect(rule.inputs.conditions).toEqual([{ pathPattern: { values: ["/checkout/*"] } }]);
       expect(rule.inputs.priority).toBe(10);
       expect(rule.options.ignoreChanges).toEqual(["actions"]);
     }
+    expect(production.inputs.conditions).toEqual([{ pathPattern: { values: ["/checkout/*"] } }]);
+    expect(test.inputs.conditions).toEqual([{ httpHeader: { httpHeaderName: "x-release-service", values: ["checkout"] } }]);
   });
 
   it("has an ECS-controlled service with the strategy block and advancedConfiguration on the right ARNs", async () => {
@@ -208,12 +209,12 @@ describe("security groups", () => {
     expect(intoTasks[0].inputs.cidrIpv4).toBeUndefined();
   });
 
-  it("the test listener is reachable from the hooks' security group only, never from the internet", async () => {
+  it("the test listener of an internet-facing load balancer admits the NAT gateways' prefix list only, never the internet", async () => {
     const d = await synth(shippedConfig("staging"));
     const lb = resource(d, "aws:ec2/securityGroup:SecurityGroup", "staging-lb").outputs.id;
-    const hooks = resource(d, "aws:ec2/securityGroup:SecurityGroup", "staging-hooks").outputs.id;
+    const nat = resource(d, "aws:ec2/managedPrefixList:ManagedPrefixList", "staging-nat").outputs.id;
     const onTestPort = resourcesOf(d, INGRESS).filter((rule) => rule.inputs.securityGroupId === lb && rule.inputs.fromPort === 9000);
-    expect(onTestPort.map((rule) => rule.inputs.referencedSecurityGroupId)).toEqual([hooks]);
+    expect(onTestPort.map((rule) => rule.inputs.prefixListId)).toEqual([nat]);
     expect(onTestPort.some((rule) => rule.inputs.cidrIpv4 === "0.0.0.0/0")).toBe(false);
     const internetOpen = resourcesOf(d, INGRESS).filter((rule) => rule.inputs.cidrIpv4 === "0.0.0.0/0");
     expect(internetOpen.map((rule) => rule.inputs.fromPort).sort()).toEqual([443, 80]);

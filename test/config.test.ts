@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, matchesPathPattern, tierFromStackName } from "../src/config/load";
+import { ConfigError, tierFromStackName } from "../src/config/load";
 import { configError, load, setPath, shippedConfig } from "./helpers";
 
 describe("shipped stack files", () => {
@@ -256,37 +256,6 @@ describe("what the components would refuse is refused here, before anything is r
     expect(configError(setPath(shippedConfig("staging"), "release:services.checkout.alarms", { custom: [custom] }))).toContain(
       'release:services.checkout.alarms.custom[0].name: is used by another alarm of this service (got "error-rate")',
     );
-  });
-});
-
-describe("smoke test paths go through the service's listener rule", () => {
-  it.each([
-    ["/checkout/*", "/checkout/ping", true],
-    ["/checkout/*", "/checkout/", true],
-    ["/checkout/*", "/healthz", false],
-    ["/api/v?/*", "/api/v2/users", true],
-    ["/Checkout/*", "/checkout/x", false],
-    ["/exact", "/exact?x=1", true],
-  ])("pattern %s %s path %s: %s", (pattern, path, matches) => {
-    expect(matchesPathPattern(pattern, path)).toBe(matches);
-  });
-
-  it("a smoke path the rule does not route is an error at its index", () => {
-    const config = setPath(shippedConfig("staging"), "release:services.checkout.smokeTest.paths", ["/checkout/ping", "/healthz"]);
-    expect(configError(config)).toBe(
-      'Pulumi.staging.yaml: release:services.checkout.smokeTest.paths[1]: is not routed to this service by its pathPatterns ["/checkout/*"] (got "/healthz")',
-    );
-  });
-
-  it("without smoke paths, a health check path outside the routes is an error asking for them", () => {
-    const config = setPath(shippedConfig("staging"), "release:services.checkout.smokeTest", undefined);
-    expect(configError(config)).toContain(
-      "release:services.checkout.smokeTest.paths: required: the smoke test would call the health check path /healthz",
-    );
-  });
-
-  it("dev, where the smoke test is off by default, does not ask", () => {
-    expect(configError(shippedConfig("dev"), "dev")).toBeUndefined();
   });
 });
 

@@ -167,6 +167,7 @@ describe("notifications", () => {
       Principal: { Service: "cloudwatch.amazonaws.com" },
       Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
       Resource: "*",
+      Condition: { StringEquals: { "aws:SourceAccount": "123456789012", "kms:EncryptionContext:aws:sns:topicArn": resource(d, "aws:sns/topic:Topic", "staging-alerts").outputs.arn } },
     });
   });
 

@@ -29,10 +29,7 @@ describe("plan diff", () => {
     const head = await synth(config, "production");
     const diff = diffDocuments(base, head);
     expect(diff.callouts).toEqual([
-      "**replaces ECS service catalog-service**",
       "deployment of checkout-service: canaryConfiguration.canaryPercent 10 -> 20",
-      "**replaces target group catalog-blue**",
-      "**replaces target group catalog-green**",
       "alarm checkout-alarms-error-rate: threshold 1 -> 2",
       "removes flag express-shipping",
       "flag new-checkout: 25% (2 variants) -> 50% (2 variants)",
@@ -40,7 +37,8 @@ describe("plan diff", () => {
     const text = renderDiffText(diff);
     expect(text).toContain("BlueGreenService checkout\n");
     expect(text).toContain("      inputs.deploymentConfiguration.canaryConfiguration.canaryPercent: 10 -> 20");
-    expect(text).toContain("  +- TargetGroup catalog-blue\n      inputs.name: \"production-catalog-3000-b\" -> \"production-catalog-3001-b\"");
+    expect(text).toContain("      inputs.loadBalancers[0].containerPort: 3000 -> 3001");
+    expect(text).not.toContain("TargetGroup catalog-blue");
   });
 
   it("a kill switch shows as such", async () => {

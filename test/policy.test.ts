@@ -10,6 +10,7 @@ import type { PolicyResource, Rule, StackContext } from "../policy/rules/types";
 import { readSuppressions } from "../policy/suppressions";
 import type { SynthDocument } from "../src/synth/capture";
 import { PROJECT_ROOT } from "../src/synth/run";
+import { runtimePathsFixtures } from "./fixtures/network-wiring";
 import { shippedConfig, synth } from "./helpers";
 
 const res = (type: string, props: Record<string, unknown>, options: Partial<PolicyResource["options"]> = {}, name = "r", parent?: string): PolicyResource => ({
@@ -91,10 +92,26 @@ const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [Po
       fail: [res("aws:iam/rolePolicy:RolePolicy", { role: "fn", policy: invokePolicy("*") }), production(badRole)],
     };
   })(),
+  "runtime-paths-allowed": (() => {
+    const composite = "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:production-checkout-any";
+    const roleArn = "arn:aws:iam::123456789012:role/flags-monitors";
+    const monitorRole = (resource: unknown) =>
+      res("aws:iam/role:Role", {
+        arn: roleArn,
+        name: "flags-monitors",
+        assumeRolePolicy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: { Service: "appconfig.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+        inlinePolicies: [{ name: "describe", policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: resource }] }) }],
+      });
+    const alarm = res("aws:cloudwatch/compositeAlarm:CompositeAlarm", { arn: composite });
+    const environment = res("aws:appconfig/environment:Environment", { monitors: [{ alarmArn: composite, alarmRoleArn: roleArn }] });
+    // Today's wiring scoped the monitor role to the composite's ARN; CloudWatch returns composites only to `*`.
+    return { pass: [environment, production(monitorRole("*"), alarm)], fail: [environment, production(monitorRole([composite]), alarm)] };
+  })(),
   "production-stateful-resources-protected": {
     pass: [res("aws:appconfig/application:Application", {}, { protect: true }), production()],
     fail: [res("aws:s3/bucket:Bucket", {}), production()],
   },
+  "runtime-paths-reachable": runtimePathsFixtures(),
   "production-image-pinned": {
     pass: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ image: "repo/app:1.2.3" }]) }), production()],
     fail: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ image: "repo/app:latest" }]) }), production()],

@@ -48,7 +48,7 @@ describe("mocks answer like AWS", () => {
     expect(lb.outputs.arn).toMatch(/^arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer\/app\/staging\/[0-9a-f]{16}$/);
     expect(lb.outputs.arnSuffix).toBe(String(lb.outputs.arn).split(":loadbalancer/")[1]);
     const blue = resource(document, "aws:lb/targetGroup:TargetGroup", "checkout-blue");
-    expect(blue.outputs.arnSuffix).toMatch(/^targetgroup\/staging-checkout-8080-b\/[0-9a-f]{16}$/);
+    expect(blue.outputs.arnSuffix).toMatch(/^targetgroup\/staging-checkout-b\/[0-9a-f]{16}$/);
   });
 });
 

@@ -99,6 +99,11 @@ describe("alerting never disappears silently", () => {
     expect(configError(config, stack)).toContain("needs at least one alert subscription");
   });
 
+  it("a Slack channel alone is a subscription", () => {
+    const config = setPath(shippedConfig("production"), "release:notifications", { slack: { workspaceId: "T0123ABCD", channelId: "C0123ABCD" } });
+    expect(configError(config, "production")).toBeUndefined();
+  });
+
   it("an https endpoint alone is a subscription; dev may go without", () => {
     const config = setPath(shippedConfig("production"), "release:notifications", { httpsEndpoints: ["https://events.pagerduty.com/integration/abc/enqueue"] });
     expect(configError(config, "production")).toBeUndefined();

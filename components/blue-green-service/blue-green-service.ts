@@ -25,7 +25,12 @@ export interface ServiceTargets {
   readonly testUrl: pulumi.Output<string>;
   /** Host headers the service's rules match (the smoke test sends the first). */
   readonly hostHeaders: readonly string[];
+  /** Headers a request to the test listener must carry to reach this service, e.g. `{"x-release-service": "checkout"}`. */
+  readonly testHeaders: Readonly<Record<string, string>>;
 }
+
+/** The header the test listener routes by: a service's test rule forwards requests that name it, whatever their path. */
+export const TEST_ROUTE_HEADER = "x-release-service";
 
 /** What guards the deployment: alarms ECS watches (and rolls back on) and hooks it calls at lifecycle stages. */
 export interface DeploymentGuard {
@@ -193,7 +198,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
   /** For attaching policies the tasks need, e.g. FeatureFlagStore.grantRead. */
   public readonly taskRoleName: pulumi.Output<string>;
   public readonly securityGroupId: pulumi.Output<string>;
-  /** URL of the test listener for this service's first path, where the new version answers before users see it. */
+  /** URL of the test listener for this service's first path, where the new version answers (with `TEST_ROUTE_HEADER`) before users see it. */
   public readonly testUrl: pulumi.Output<string>;
   public readonly productionUrl: pulumi.Output<string>;
   /** Names of the alarms ECS watches during a deployment. */
@@ -232,12 +237,16 @@ export class BlueGreenService extends pulumi.ComponentResource {
     const healthCheck = args.healthCheck ?? {};
     const twoTargetGroups = shiftsTraffic(strategy);
 
+    // The rules' forward actions and the service's target groups are ignored (ECS owns them), so they would keep naming a
+    // replaced group: nothing that can change goes into a group's name or replace-triggering inputs. ECS registers each
+    // task with its container port and the health check follows it (traffic-port), so the group's own port is only a
+    // default no target uses: set at creation and ignored after, so a new container port updates the service in place.
+    // Groups created before this kept the port in their names: ignoring `name` keeps them rather than replacing them.
     const targetGroup = (colour: "blue" | "green") =>
       new aws.lb.TargetGroup(
         `${name}-${colour}`,
         {
-          // The port is in the name so that a new port creates the replacement before the old one is deleted.
-          name: physicalName([prefix, name], `${args.port}-${colour === "blue" ? "b" : "g"}`, NAME_LIMITS.targetGroup),
+          name: physicalName([prefix, name], colour === "blue" ? "b" : "g", NAME_LIMITS.targetGroup),
           targetType: "ip",
           protocol: "HTTP",
           port: args.port,
@@ -256,7 +265,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
           },
           tags: { ...tags, colour },
         },
-        child,
+        { ...child, ignoreChanges: ["name", "port"] },
       );
     this.blueTargetGroup = targetGroup("blue");
     this.greenTargetGroup = twoTargetGroups ? targetGroup("green") : undefined;
@@ -267,7 +276,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     this.loadBalancerArnSuffix = env.loadBalancerArnSuffix;
 
     // ECS rewrites the forward weights on every deployment; Pulumi must not put them back, so actions are ignored.
-    const conditions = [
+    const productionConditions = [
       ...(pathPatterns.length > 0 ? [{ pathPattern: { values: [...pathPatterns] } }] : []),
       ...(hostHeaders.length > 0 ? [{ hostHeader: { values: [...hostHeaders] } }] : []),
     ];
@@ -285,13 +294,22 @@ export class BlueGreenService extends pulumi.ComponentResource {
     const ruleOpts: pulumi.CustomResourceOptions = { ...child, ignoreChanges: ["actions"] };
     const productionRule = new aws.lb.ListenerRule(
       `${name}-production`,
-      { listenerArn: env.productionListenerArn, priority: args.priority, conditions, actions: forward, tags },
+      { listenerArn: env.productionListenerArn, priority: args.priority, conditions: productionConditions, actions: forward, tags },
       ruleOpts,
     );
+    // The test rule routes by a header naming the service, not by the production paths, so a smoke test can call any
+    // path of the new version (its health check path included) with no route of its own; one condition value of five.
+    const testHeaders = { [TEST_ROUTE_HEADER]: name };
     const testRule = twoTargetGroups
       ? new aws.lb.ListenerRule(
           `${name}-test`,
-          { listenerArn: env.testListenerArn, priority: args.priority, conditions, actions: forward, tags },
+          {
+            listenerArn: env.testListenerArn,
+            priority: args.priority,
+            conditions: [{ httpHeader: { httpHeaderName: TEST_ROUTE_HEADER, values: [name] } }],
+            actions: forward,
+            tags,
+          },
           ruleOpts,
         )
       : undefined;
@@ -311,6 +329,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
           greenTargetGroupArnSuffix: this.greenTargetGroup?.arnSuffix,
           testUrl: env.testUrl(),
           hostHeaders,
+          testHeaders,
         },
         this,
       ) ?? {};
@@ -321,8 +340,11 @@ export class BlueGreenService extends pulumi.ComponentResource {
       { vpcId: env.vpcId, description: `Tasks of ${name}: reachable from the load balancer only`, tags },
       child,
     );
+    // Named by port, with the old name as alias: a new port adds its rules first and drops the old ones only after the
+    // service's deployment, so old and new tasks are both reachable while traffic moves. (ALB nodes reach targets at
+    // their private addresses, so references match here, for both schemes.)
     new aws.vpc.SecurityGroupIngressRule(
-      `${name}-tasks-from-lb`,
+      `${name}-tasks-from-lb-${args.port}`,
       {
         securityGroupId: taskSecurityGroup.id,
         description: "From the load balancer",
@@ -331,10 +353,10 @@ export class BlueGreenService extends pulumi.ComponentResource {
         toPort: args.port,
         referencedSecurityGroupId: env.loadBalancerSecurityGroupId,
       },
-      child,
+      { ...child, aliases: [{ name: `${name}-tasks-from-lb` }] },
     );
     new aws.vpc.SecurityGroupEgressRule(
-      `${name}-lb-to-tasks`,
+      `${name}-lb-to-tasks-${args.port}`,
       {
         securityGroupId: env.loadBalancerSecurityGroupId,
         description: `To the tasks of ${name}`,
@@ -343,7 +365,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         toPort: args.port,
         referencedSecurityGroupId: taskSecurityGroup.id,
       },
-      child,
+      { ...child, aliases: [{ name: `${name}-lb-to-tasks` }] },
     );
     // Tasks pull images and call AWS APIs over HTTPS (through NAT or VPC endpoints).
     new aws.vpc.SecurityGroupEgressRule(
@@ -551,15 +573,16 @@ export class BlueGreenService extends pulumi.ComponentResource {
       },
       {
         ...child,
-        // Autoscaling owns the task count once the service exists, and ECS owns which target group is live. A new
-        // port brings new target groups the ignored fields would never pick up, so it re-creates the service instead.
+        // Autoscaling owns the task count once the service exists, and ECS owns which target group is live. The target
+        // groups never change, so a new container port is an in-place update ("When you add, update, or remove a load
+        // balancer configuration, Amazon ECS starts a new deployment with the updated Elastic Load Balancing configuration").
         ignoreChanges: twoTargetGroups
           ? ["desiredCount", "loadBalancers[0].targetGroupArn", "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn"]
           : ["desiredCount"],
-        replaceOnChanges: twoTargetGroups ? ["loadBalancers[0].containerPort"] : [],
         // waitForSteadyState lasts the whole traffic shift and bake; the provider's default 20 minutes would cut a
         // healthy canary off and report a failure.
         customTimeouts: { create: `${waitMinutes}m`, update: `${waitMinutes}m` },
+        // The service's name is fixed, so a replacement (e.g. of the cluster) must delete the old one first.
         deleteBeforeReplace: twoTargetGroups,
         dependsOn: [productionRule, ...(testRule ? [testRule] : [])],
       },

@@ -32,6 +32,11 @@ function outside(value: number, min: number, max: number): boolean {
   return !Number.isFinite(value) || value < min || value > max;
 }
 
+/** ECS takes traffic percentages in steps of 0.1 ("valid values are multiples of 0.1"); 0.3 is 0.30000000000000004 in binary. */
+function tenths(value: number): boolean {
+  return Math.abs(value * 10 - Math.round(value * 10)) < 1e-9;
+}
+
 /** Everything ECS would reject about a strategy, each naming its field. */
 export function strategyProblems(strategy: DeploymentStrategy): StrategyProblem[] {
   const problems: StrategyProblem[] = [];
@@ -44,6 +49,8 @@ export function strategyProblems(strategy: DeploymentStrategy): StrategyProblem[
     case "canary":
       if (outside(strategy.canaryPercent, 0.1, 100)) {
         problems.push({ field: "canaryPercent", message: "must be from 0.1 to 100", value: strategy.canaryPercent });
+      } else if (!tenths(strategy.canaryPercent)) {
+        problems.push({ field: "canaryPercent", message: "must be a multiple of 0.1 (ECS shifts traffic in tenths of a percent)", value: strategy.canaryPercent });
       }
       bake("canaryBakeMinutes", strategy.canaryBakeMinutes);
       bake("bakeMinutes", strategy.bakeMinutes);
@@ -51,6 +58,8 @@ export function strategyProblems(strategy: DeploymentStrategy): StrategyProblem[
     case "linear":
       if (outside(strategy.stepPercent, 3, 100)) {
         problems.push({ field: "stepPercent", message: "must be from 3 to 100", value: strategy.stepPercent });
+      } else if (!tenths(strategy.stepPercent)) {
+        problems.push({ field: "stepPercent", message: "must be a multiple of 0.1 (ECS shifts traffic in tenths of a percent)", value: strategy.stepPercent });
       }
       bake("stepBakeMinutes", strategy.stepBakeMinutes);
       bake("bakeMinutes", strategy.bakeMinutes);

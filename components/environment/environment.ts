@@ -2,7 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName, shortHash } from "../naming";
+import { accessLogBucketPolicy } from "./access-logs";
 import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
+import { type AlertNotifications, createAlertNotifications, notifyFlagDeployments, type SlackChannel, slackChannelProblems } from "./notifications";
 
 export type Tier = "dev" | "staging" | "production";
 
@@ -32,8 +34,9 @@ export interface EnvironmentArgs {
   /** Port of the test listener ECS sends test traffic through. @default 9000 */
   readonly testListenerPort?: number;
   /**
-   * Other sources admitted to the test listener. The hooks' security group is always admitted; an internet-facing load
-   * balancer sees hook traffic from the NAT gateways' addresses, so list those here. @default []
+   * Other sources admitted to the test listener. The hooks are always admitted: by their security group when the load
+   * balancer is internal, by the public addresses of the VPC's NAT gateways (found with data sources) when it is
+   * internet-facing. List here what those miss, e.g. a NAT gateway's secondary addresses or a central egress VPC's. @default []
    */
   readonly testListenerCidrs?: readonly string[];
   /** @default 60 */
@@ -48,6 +51,8 @@ export interface EnvironmentArgs {
   readonly alertEmails?: readonly pulumi.Input<string>[];
   /** HTTPS endpoints subscribed to the alert topic (e.g. a paging service's webhook). @default [] */
   readonly alertHttpsEndpoints?: readonly pulumi.Input<string>[];
+  /** A Slack channel that receives the alert topic through AWS Chatbot. @default none */
+  readonly alertSlack?: SlackChannel;
   /** `protect` on resources that hold data or history (the access-log bucket). @default true in production */
   readonly protectStateful?: boolean;
 }
@@ -83,7 +88,10 @@ export class Environment extends pulumi.ComponentResource {
   public readonly clusterArn: pulumi.Output<string>;
   public readonly clusterName: pulumi.Output<string>;
   public readonly alertTopicArn: pulumi.Output<string>;
+  private readonly alerts: AlertNotifications;
   public readonly accessLogBucket?: aws.s3.Bucket;
+  /** The NAT gateways' public addresses the test listener admits; only for an internet-facing load balancer. */
+  public readonly natPrefixList?: aws.ec2.ManagedPrefixList;
 
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     const tier = args.tier;
@@ -93,6 +101,8 @@ export class Environment extends pulumi.ComponentResource {
     refuseBadArguments("Environment", name, [
       ...(!https && tier !== "dev" ? [`certificateArn is required in ${tier} (HTTP alone is allowed only in dev)`] : []),
       ...(testListenerPort === 443 || testListenerPort === 80 ? [`testListenerPort ${testListenerPort} collides with the production listener ports 80/443`] : []),
+      ...slackChannelProblems(args.alertSlack, "alertSlack"),
+      ...testListenerCidrProblems(args.testListenerCidrs ?? []).map((problem) => `testListenerCidrs[${problem.index}] ${problem.message}`),
     ]);
     super("release:aws:Environment", name, {}, opts);
     const protectStateful = args.protectStateful ?? tier === "production";
@@ -126,46 +136,6 @@ export class Environment extends pulumi.ComponentResource {
     this.vpcId = pulumi.output(args.vpcId);
     this.privateSubnetIds = pulumi.output(args.privateSubnetIds);
 
-    // Alarms publish to the topic, and CloudWatch cannot use the AWS-managed SNS key: a key of our own lets it encrypt.
-    const caller = aws.getCallerIdentityOutput({}, invoke);
-    const partition = aws.getPartitionOutput({}, invoke);
-    const topicKey = new aws.kms.Key(
-      `${name}-alerts`,
-      {
-        description: `Encrypts the ${this.namePrefix} alert topic`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "AccountAdministers",
-              Effect: "Allow",
-              Principal: { AWS: pulumi.interpolate`arn:${partition.partition}:iam::${caller.accountId}:root` },
-              Action: "kms:*",
-              Resource: "*",
-            },
-            {
-              Sid: "CloudWatchAlarmsPublish",
-              Effect: "Allow",
-              Principal: { Service: "cloudwatch.amazonaws.com" },
-              Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-              Resource: "*",
-            },
-          ],
-        }),
-      },
-      child,
-    );
-    const topic = new aws.sns.Topic(
-      `${name}-alerts`,
-      { name: physicalName([this.namePrefix], "alerts", 256), kmsMasterKeyId: topicKey.arn },
-      child,
-    );
-    this.alertTopicArn = topic.arn;
-    subscribe(name, topic, "email", args.alertEmails ?? [], child);
-    subscribe(name, topic, "https", args.alertHttpsEndpoints ?? [], child);
-
     const lbSecurityGroup = new aws.ec2.SecurityGroup(
       `${name}-lb`,
       { vpcId: args.vpcId, description: `Load balancer of ${this.namePrefix}: production and test listeners` },
@@ -197,67 +167,61 @@ export class Environment extends pulumi.ComponentResource {
         );
       }
     }
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-lb-test-from-hooks`,
-      {
-        securityGroupId: lbSecurityGroup.id,
-        description: "Test listener, from the deployment hooks",
-        ipProtocol: "tcp",
-        fromPort: testListenerPort,
-        toPort: testListenerPort,
-        referencedSecurityGroupId: hooksSecurityGroup.id,
-      },
-      child,
-    );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-hooks-to-test`,
-      {
-        securityGroupId: hooksSecurityGroup.id,
-        description: "To the test listener",
-        ipProtocol: "tcp",
-        fromPort: testListenerPort,
-        toPort: testListenerPort,
-        referencedSecurityGroupId: lbSecurityGroup.id,
-      },
-      child,
-    );
-    for (const cidr of args.testListenerCidrs ?? []) {
+    const internal = args.internal ?? false;
+    const testPort = { ipProtocol: "tcp", fromPort: testListenerPort, toPort: testListenerPort };
+    if (internal) {
+      // The hooks reach an internal load balancer at its private addresses, which security-group references match.
       new aws.vpc.SecurityGroupIngressRule(
-        `${name}-lb-test-${shortHash(cidr)}`,
-        {
-          securityGroupId: lbSecurityGroup.id,
-          description: "Test listener, from the hooks' NAT address",
-          ipProtocol: "tcp",
-          fromPort: testListenerPort,
-          toPort: testListenerPort,
-          ...cidrSource(cidr),
-        },
+        `${name}-lb-test-from-hooks`,
+        { securityGroupId: lbSecurityGroup.id, description: "Test listener, from the deployment hooks", ...testPort, referencedSecurityGroupId: hooksSecurityGroup.id },
         child,
       );
       new aws.vpc.SecurityGroupEgressRule(
-        `${name}-hooks-to-test-${shortHash(cidr)}`,
-        {
-          securityGroupId: hooksSecurityGroup.id,
-          description: "To the test listener through the NAT gateway",
-          ipProtocol: "tcp",
-          fromPort: testListenerPort,
-          toPort: testListenerPort,
-          ...cidrSource(cidr),
-        },
+        `${name}-hooks-to-test`,
+        { securityGroupId: hooksSecurityGroup.id, description: "To the test listener", ...testPort, referencedSecurityGroupId: lbSecurityGroup.id },
+        child,
+      );
+    } else {
+      // An internet-facing load balancer's DNS name resolves to public addresses only, so the hooks' requests leave
+      // through the VPC's NAT gateways with a public source and destination, which no security-group reference
+      // matches ("references match private addresses only"). So the test listener admits the NAT gateways' public
+      // addresses (never the world), and the hooks may leave on the test port to any address: the load balancer's
+      // public addresses are not fixed.
+      this.natPrefixList = new aws.ec2.ManagedPrefixList(
+        `${name}-nat`,
+        natGatewayPrefixList(physicalName([this.namePrefix], "nat-gateways", 255), natGatewayAddresses(args.vpcId, invoke)),
+        child,
+      );
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-lb-test-from-nat`,
+        { securityGroupId: lbSecurityGroup.id, description: "Test listener, from the hooks through the NAT gateways", ...testPort, prefixListId: this.natPrefixList.id },
+        child,
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-hooks-to-test`,
+        { securityGroupId: hooksSecurityGroup.id, description: "To the test listener's public addresses", ...testPort, cidrIpv4: "0.0.0.0/0" },
+        child,
+      );
+    }
+    for (const cidr of args.testListenerCidrs ?? []) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-lb-test-${shortHash(cidr)}`,
+        { securityGroupId: lbSecurityGroup.id, description: "Test listener, from an address in testListenerCidrs", ...testPort, ...cidrSource(cidr) },
         child,
       );
     }
 
-    if (args.accessLogs) {
-      this.accessLogBucket = this.createAccessLogBucket(name, args.accessLogs.expirationDays, protectStateful, child, invoke);
-    }
+    const accessLogs = args.accessLogs ? this.createAccessLogBucket(name, args.accessLogs.expirationDays, protectStateful, child, invoke) : undefined;
+    this.accessLogBucket = accessLogs?.bucket;
+    const loadBalancerName = physicalName([this.namePrefix], "", NAME_LIMITS.loadBalancer);
 
     this.loadBalancer = new aws.lb.LoadBalancer(
       `${name}-lb`,
       {
-        name: physicalName([this.namePrefix], "", NAME_LIMITS.loadBalancer),
+        // AWS refuses load balancer names that begin with internal-.
+        name: loadBalancerName.startsWith("internal-") ? `lb-${loadBalancerName}`.slice(0, NAME_LIMITS.loadBalancer).replace(/-+$/, "") : loadBalancerName,
         loadBalancerType: "application",
-        internal: args.internal ?? false,
+        internal,
         subnets: args.publicSubnetIds,
         securityGroups: [lbSecurityGroup.id],
         idleTimeout: args.idleTimeoutSeconds ?? 60,
@@ -266,7 +230,8 @@ export class Environment extends pulumi.ComponentResource {
         desyncMitigationMode: "defensive",
         accessLogs: this.accessLogBucket ? { bucket: this.accessLogBucket.bucket, enabled: true } : undefined,
       },
-      this.accessLogBucket ? { ...child, dependsOn: [this.accessLogBucket] } : child,
+      // AWS refuses a load balancer whose log bucket it may not write to yet (InvalidConfigurationRequest: access denied).
+      accessLogs ? { ...child, dependsOn: [accessLogs.bucket, accessLogs.policy] } : child,
     );
     this.loadBalancerArn = this.loadBalancer.arn;
     this.loadBalancerArnSuffix = this.loadBalancer.arnSuffix;
@@ -319,6 +284,13 @@ export class Environment extends pulumi.ComponentResource {
     this.clusterArn = cluster.arn;
     this.clusterName = cluster.name;
 
+    this.alerts = createAlertNotifications(
+      name,
+      { namePrefix: this.namePrefix, emails: args.alertEmails, httpsEndpoints: args.alertHttpsEndpoints, slack: args.alertSlack, clusterArn: cluster.arn },
+      child,
+    );
+    this.alertTopicArn = this.alerts.topic.arn;
+
     this.registerOutputs({
       tier,
       loadBalancerArn: this.loadBalancerArn,
@@ -340,6 +312,15 @@ export class Environment extends pulumi.ComponentResource {
     if (holder !== undefined && holder !== service) return `priority ${priority} is already taken by service ${holder} on this environment's listeners`;
     this.priorities.set(priority, service);
     return undefined;
+  }
+
+  /** AppConfig deployments of a flag environment (completed, rolled back) notify the alert topic. */
+  public notifyFlagDeployments(flags: { readonly applicationId: pulumi.Input<string>; readonly environmentId: pulumi.Input<string> }): void {
+    notifyFlagDeployments(
+      this.componentName,
+      { namePrefix: this.namePrefix, topicArn: this.alertTopicArn, topicPolicy: this.alerts.topicPolicy, ...flags },
+      { parent: this, provider: this.provider },
+    );
   }
 
   /**
@@ -384,9 +365,11 @@ export class Environment extends pulumi.ComponentResource {
     protect: boolean,
     child: pulumi.CustomResourceOptions,
     invoke: pulumi.InvokeOutputOptions,
-  ): aws.s3.Bucket {
+  ): { bucket: aws.s3.Bucket; policy: aws.s3.BucketPolicy } {
     const stateful = { ...child, protect };
-    const bucket = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: false }, stateful);
+    // Bucket names take lower-case letters, digits, dots and hyphens: other component names get a valid prefix.
+    const bucketPrefix = /^[a-z0-9.-]+$/.test(name) ? {} : { bucketPrefix: physicalName([this.namePrefix.toLowerCase()], "access-logs", 37).toLowerCase() };
+    const bucket = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: false, ...bucketPrefix }, stateful);
     new aws.s3.BucketPublicAccessBlock(
       `${name}-access-logs`,
       { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
@@ -406,62 +389,50 @@ export class Environment extends pulumi.ComponentResource {
       },
       child,
     );
-    // Older regions deliver logs from a regional ELB account rather than the log-delivery service principal.
-    const elbAccount = aws.elb.getServiceAccountOutput({}, invoke);
-    new aws.s3.BucketPolicy(
+    const accountId = aws.getCallerIdentityOutput({}, invoke).accountId;
+    const policy = new aws.s3.BucketPolicy(
       `${name}-access-logs`,
       {
         bucket: bucket.id,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "LoadBalancerWritesAccessLogs",
-              Effect: "Allow",
-              Principal: { AWS: elbAccount.arn, Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
-              Action: "s3:PutObject",
-              Resource: pulumi.interpolate`${bucket.arn}/AWSLogs/*`,
-            },
-            {
-              Sid: "DenyInsecureTransport",
-              Effect: "Deny",
-              Principal: "*",
-              Action: "s3:*",
-              Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
-              Condition: { Bool: { "aws:SecureTransport": "false" } },
-            },
-          ],
-        }),
+        policy: pulumi
+          .all([this.region, bucket.arn, accountId])
+          .apply(([region, bucketArn, account]) => JSON.stringify(accessLogBucketPolicy({ region, bucketArn, accountId: account }))),
       },
       child,
     );
-    return bucket;
+    return { bucket, policy };
   }
+}
+
+/** Public addresses of the VPC's available NAT gateways: where the hooks' requests to public addresses come from. */
+function natGatewayAddresses(vpcId: pulumi.Input<string>, invoke: pulumi.InvokeOutputOptions): pulumi.Output<string[]> {
+  const gateways = aws.ec2.getNatGatewaysOutput({ vpcId, filters: [{ name: "state", values: ["available"] }] }, invoke);
+  return gateways.ids.apply((ids) =>
+    pulumi
+      .all([...ids].sort().map((id) => aws.ec2.getNatGatewayOutput({ id }, invoke)))
+      // A private NAT gateway has no public address.
+      .apply((found) => found.filter((gateway) => gateway.connectivityType === "public" && gateway.publicIp).map((gateway) => gateway.publicIp)),
+  );
+}
+
+/** A prefix list of those addresses: one security-group rule admits them all, however many gateways the VPC has. */
+function natGatewayPrefixList(name: string, addresses: pulumi.Output<string[]>): aws.ec2.ManagedPrefixListArgs {
+  return {
+    name,
+    addressFamily: "IPv4",
+    // Security groups count a referenced prefix list as maxEntries rules: no more than the gateways need.
+    maxEntries: addresses.apply((list) => Math.max(list.length, 1)),
+    entries: addresses.apply((list) => list.map((address) => ({ cidr: `${address}/32`, description: "NAT gateway" }))),
+  };
+}
+
+/** The test listener serves versions no one has released yet: it never admits the whole internet. */
+export function testListenerCidrProblems(cidrs: readonly string[]): { index: number; message: string; value: string }[] {
+  return cidrs.flatMap((cidr, index) =>
+    /^(0\.0\.0\.0|::)\/0$/.test(cidr) ? [{ index, message: "opens the test listener, which serves unreleased versions, to the internet: list specific sources", value: cidr }] : [],
+  );
 }
 
 function cidrSource(cidr: string): { cidrIpv4: string } | { cidrIpv6: string } {
   return cidr.includes(":") ? { cidrIpv6: cidr } : { cidrIpv4: cidr };
-}
-
-/** Subscriptions named by a digest of the endpoint, so reordering the list changes nothing; secrets by position. */
-function subscribe(
-  name: string,
-  topic: aws.sns.Topic,
-  protocol: "email" | "https",
-  endpoints: readonly pulumi.Input<string>[],
-  opts: pulumi.CustomResourceOptions,
-): void {
-  endpoints.forEach((endpoint, index) => {
-    const key = typeof endpoint === "string" ? shortHash(endpoint) : `${index}`;
-    new aws.sns.TopicSubscription(
-      `${name}-${protocol}-${key}`,
-      {
-        topic: topic.arn,
-        protocol,
-        endpoint,
-        ...(protocol === "https" ? { endpointAutoConfirms: false } : {}),
-      },
-      opts,
-    );
-  });
 }

@@ -147,7 +147,8 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
                   name: "describe-monitored-alarms",
                   policy: pulumi.jsonStringify({
                     Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: monitored.map((alarm) => alarm.arn) }],
+                    // The monitors are composite alarms: "you can't return information about composite alarms if your cloudwatch:DescribeAlarms permission has a narrower scope" than * (CloudWatch API reference).
+                    Statement: [{ Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" }],
                   }),
                 },
               ],

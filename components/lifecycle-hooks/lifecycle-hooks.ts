@@ -32,6 +32,8 @@ export interface SmokeTestHookArgs {
   readonly expectedStatuses?: string;
   /** Sent as Host when the service's rules match on host headers. @default none */
   readonly hostHeader?: string;
+  /** Headers every request carries, e.g. the one the test listener routes by (`ServiceTargets.testHeaders`). @default {} */
+  readonly headers?: pulumi.Input<Readonly<Record<string, string>>>;
   /** Invocations (30 s apart) that may find the new targets not ready before the hook fails. @default 10 */
   readonly maxAttempts?: number;
   /** Subnets the function runs in: ones that reach the test listener. */
@@ -43,8 +45,6 @@ export interface SmokeTestHookArgs {
 export interface AlarmGateHookArgs {
   /** Alarms that must not be in ALARM when a deployment starts. */
   readonly alarmNames: pulumi.Input<string[]>;
-  /** Their ARNs: the only alarms the gate may read. */
-  readonly alarmArns: pulumi.Input<string[]>;
   /**
    * A reason (an incident or ticket) to deploy while the alarms fire, as ECS alone would so that a fix can ship. The
    * gate still reads the alarms and logs the override with them. Remove it once the fix is out. @default none
@@ -213,6 +213,7 @@ export class LifecycleHooks extends pulumi.ComponentResource {
           timeoutMs,
           expectedStatuses,
           ...(smoke.hostHeader ? { hostHeader: smoke.hostHeader } : {}),
+          headers: smoke.headers ?? {},
           maxAttempts: smoke.maxAttempts ?? 10,
           callBackDelaySeconds: 30,
           concurrency: SMOKE_CONCURRENCY,
@@ -229,7 +230,8 @@ export class LifecycleHooks extends pulumi.ComponentResource {
             Version: "2012-10-17",
             Statement: [
               logStatement(logGroupArn),
-              { Sid: "ReadServiceAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: gate.alarmArns },
+              // "To use this operation and return information about composite alarms, you must be signed on with the cloudwatch:DescribeAlarms permission that is scoped to *" (CloudWatch API reference); read-only.
+              { Sid: "ReadServiceAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" },
             ],
           }),
         { timeout: ALARM_GATE_TIMEOUT_SECONDS },

@@ -79,6 +79,8 @@ export async function shopPlatform(): Promise<Record<string, unknown>> {
     { providers },
   );
   store.grantRead("storefront", storefront.taskRoleName);
+  // Flag deployments that complete or roll back notify the environment's alert topic, as ECS deployments already do.
+  environment.notifyFlagDeployments(store);
 
   return { url: storefront.productionUrl, testUrl: storefront.testUrl, strategy: storefront.strategySummary };
 }

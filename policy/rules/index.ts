@@ -2,6 +2,7 @@ import { alarmHasActions } from "./alarm-has-actions";
 import { alarmSensitivityRule } from "./alarm-sensitivity";
 import { blueGreenRuleIgnoresActions } from "./blue-green-rule-ignores-actions";
 import { hookInvokeRoleIsEcsOnly } from "./hook-invoke-role-is-ecs-only";
+import { runtimePathsAllowed } from "./runtime-paths-allowed";
 import { hookLambdaHasTimeout } from "./hook-lambda-has-timeout";
 import { listenerUsesTls13 } from "./listener-uses-tls13";
 import { logGroupHasRetention } from "./log-group-has-retention";
@@ -12,6 +13,7 @@ import { productionLoadBalancerHardened } from "./production-load-balancer-harde
 import { productionServiceRollsBackOnAlarm } from "./production-service-rolls-back-on-alarm";
 import { productionStatefulResourcesProtected } from "./production-stateful-resources-protected";
 import { secretsNotInPlaintext } from "./secrets-not-in-plaintext";
+import { runtimePathsReachable } from "./runtime-paths-reachable";
 import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
 import type { Rule } from "./types";
 
@@ -27,7 +29,9 @@ export const RULES: readonly Rule[] = [
   productionFlagEnvironmentHasMonitors,
   hookLambdaHasTimeout,
   hookInvokeRoleIsEcsOnly,
+  runtimePathsAllowed,
   productionStatefulResourcesProtected,
+  runtimePathsReachable,
   productionImagePinned,
   secretsNotInPlaintext,
   alarmSensitivityRule,

@@ -1,14 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
-import type { DeploymentStrategy } from "../../components/blue-green-service/strategy";
+import { type DeploymentStrategy, strategyProblems } from "../../components/blue-green-service/strategy";
 import { duplicateVariables, fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
+import type { SlackChannel } from "../../components/environment/notifications";
+import { testListenerCidrProblems } from "../../components/environment/environment";
 import { toAppConfigDocument } from "../../components/feature-flag-store/documents";
 import { smokeTestArgsProblems } from "../../components/lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS } from "./defaults";
 import { flagProblems } from "./flags";
 import { awsRegion, imageTag, SECURE_PLACEHOLDER } from "./formats";
 import {
-  notificationsSchema,
   RELEASE_KEYS,
   releaseConfigSchema,
   type RawFlag,
@@ -137,6 +138,7 @@ export interface ReleaseConfig {
   readonly notifications: {
     readonly emails: readonly pulumi.Input<string>[];
     readonly httpsEndpoints: readonly pulumi.Input<string>[];
+    readonly slack?: SlackChannel;
   };
   /** Sorted by name, so output does not depend on the order of keys in the stack file. */
   readonly services: readonly ResolvedService[];
@@ -446,11 +448,14 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
   if (tier !== "dev" && subscriptions === 0) {
     add(
       ["notifications"],
-      `${tier} needs at least one alert subscription (emails, httpsEndpoints${"slack" in notificationsSchema.shape ? " or slack" : ""}): without one, alarms and rollbacks reach no one`,
+      `${tier} needs at least one alert subscription (emails, httpsEndpoints or slack): without one, alarms and rollbacks reach no one`,
       config.notifications,
     );
   }
 
+  for (const problem of testListenerCidrProblems(config.ingress?.testListenerCidrs ?? [])) {
+    add(["ingress", "testListenerCidrs", problem.index], problem.message, problem.value);
+  }
   const testPort = config.ingress?.testListenerPort;
   if (testPort === 80 || testPort === 443) {
     add(["ingress", "testListenerPort"], "collides with the production listener (80/443): choose another port, e.g. 9000", testPort);
@@ -496,20 +501,11 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
       const value = (deployment as Record<string, unknown>)[field];
       if (value !== undefined) add(at("deployment", field), `does not apply to strategy ${strategy}`, value);
     }
-    const smokeEnabled = (service.smokeTest?.enabled ?? (service.smokeTest !== undefined || TIER_DEFAULTS[tier].smokeTest.enabled)) && strategy !== "rolling";
-    if (smokeEnabled && (service.pathPatterns?.length ?? 0) > 0) {
-      // The smoke test goes through the test listener, whose rule routes only the service's path patterns.
-      const explicit = service.smokeTest?.paths;
-      const paths = explicit ?? [service.healthCheck?.path ?? TIER_DEFAULTS[tier].healthCheck.path];
-      paths.forEach((path, index) => {
-        if (service.pathPatterns?.some((pattern) => matchesPathPattern(pattern, path))) return;
-        const where = explicit ? at("smokeTest", "paths", index) : at("smokeTest", "paths");
-        const why = explicit
-          ? `is not routed to this service by its pathPatterns ${JSON.stringify(service.pathPatterns)}`
-          : `required: the smoke test would call the health check path ${path}, which pathPatterns ${JSON.stringify(service.pathPatterns)} do not route to this service`;
-        add(where, why, explicit ? path : undefined);
-      });
+    // The schema has checked ranges; the component's own rules (e.g. percentages in tenths) map to the stack file here.
+    for (const problem of strategyProblems(resolveStrategy(deployment, TIER_DEFAULTS[tier].deployment))) {
+      add(at("deployment", problem.field), problem.message, problem.value);
     }
+    const smokeEnabled = (service.smokeTest?.enabled ?? (service.smokeTest !== undefined || TIER_DEFAULTS[tier].smokeTest.enabled)) && strategy !== "rolling";
     if (smokeEnabled) {
       const smoke = { ...TIER_DEFAULTS[tier].smokeTest, ...service.smokeTest };
       const paths = service.smokeTest?.paths ?? [service.healthCheck?.path ?? TIER_DEFAULTS[tier].healthCheck.path];
@@ -543,12 +539,6 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
     }
   }
   return problems;
-}
-
-/** ALB path-pattern matching: `*` any run of characters, `?` one character, case-sensitive, on the path without query. */
-export function matchesPathPattern(pattern: string, path: string): boolean {
-  const expression = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${expression}$`).test(path.split("?")[0]);
 }
 
 function resolve(
@@ -592,6 +582,7 @@ function resolve(
     notifications: {
       emails: (notifications.emails ?? []).map(secretNotification("emails")),
       httpsEndpoints: (notifications.httpsEndpoints ?? []).map(secretNotification("httpsEndpoints")),
+      ...(notifications.slack ? { slack: notifications.slack } : {}),
     },
     services,
     flags: Object.fromEntries(Object.entries(config.flags ?? {}).sort(([a], [b]) => a.localeCompare(b))),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import * as format from "./formats";
+import { SLACK_CHANNEL_ID, SLACK_WORKSPACE_ID } from "../../components/environment/notifications";
 
 /** What a user writes under the `release:` namespace. Every field but the few AWS needs is optional: tiers fill the rest. */
 
@@ -47,6 +48,13 @@ export const ingressSchema = z.strictObject({
 export const notificationsSchema = z.strictObject({
   emails: list(format.email, 100).optional(),
   httpsEndpoints: list(format.httpsUrl, 20).optional(),
+  /** Alerts in a Slack channel through AWS Chatbot (the workspace is authorized once in the Chatbot console). */
+  slack: z
+    .strictObject({
+      workspaceId: z.string({ error: "expected a string" }).regex(SLACK_WORKSPACE_ID, { error: "expected a Slack workspace id, e.g. T0123ABCD" }),
+      channelId: z.string({ error: "expected a string" }).regex(SLACK_CHANNEL_ID, { error: "expected a Slack channel id, e.g. C0123ABCD" }),
+    })
+    .optional(),
 });
 
 export const STRATEGIES = ["blue-green", "canary", "linear", "rolling"] as const;

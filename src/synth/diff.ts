@@ -35,7 +35,7 @@ const REPLACES_ON: Readonly<Record<string, readonly string[]>> = {
   "aws:appconfig/application:Application": [],
   "aws:appconfig/environment:Environment": ["applicationId"],
   "aws:appconfig/configurationProfile:ConfigurationProfile": ["applicationId", "locationUri", "type"],
-  "aws:ecs/service:Service": ["name", "cluster", "launchType", "loadBalancers[0].containerPort"],
+  "aws:ecs/service:Service": ["name", "cluster", "launchType"],
   "aws:s3/bucket:Bucket": ["bucket"],
   "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
   "aws:lambda/function:Function": ["name"],
@@ -108,7 +108,11 @@ export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDif
       changes.push({ urn, type: resource.type, name: resource.name, component, kind: old ? "removed" : "added", changes: [] });
       continue;
     }
-    const inputChanges = propertyChanges(old.inputs, now.inputs, "inputs");
+    // The engine keeps the old value of an ignored input: such a change neither updates nor replaces anything.
+    const ignored = now.options.ignoreChanges.map((path) => `inputs.${path}`);
+    const inputChanges = propertyChanges(old.inputs, now.inputs, "inputs").filter(
+      (change) => !ignored.some((path) => change.path === path || change.path.startsWith(`${path}.`) || change.path.startsWith(`${path}[`)),
+    );
     const optionChanges = propertyChanges(old.options, now.options, "options");
     const outputChanges = now.custom ? [] : propertyChanges(old.outputs, now.outputs, "outputs");
     const all = [...inputChanges, ...optionChanges, ...outputChanges];

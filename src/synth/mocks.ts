@@ -50,8 +50,29 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
         case "aws:index/getRegion:getRegion":
           return { name: region, region, endpoint: `ec2.${region}.amazonaws.com`, description: region, id: region };
-        case "aws:elb/getServiceAccount:getServiceAccount":
-          return { arn: "arn:aws:iam::156460612806:root", id: "156460612806" };
+        case "aws:ec2/getNatGateways:getNatGateways": {
+          // Two public NAT gateways per VPC, one per availability zone, as a typical network stack builds them.
+          const vpcId = String(args.inputs.vpcId ?? "vpc");
+          return { id: region, vpcId, ids: ["a", "b"].map((zone) => `nat-${hex(`${vpcId}${zone}`, 17)}`), filters: args.inputs.filters ?? [], tags: {} };
+        }
+        case "aws:ec2/getNatGateway:getNatGateway": {
+          const id = String(args.inputs.id);
+          const octet = (parseInt(hex(id, 4), 16) % 250) + 1;
+          return {
+            id,
+            connectivityType: "public",
+            state: "available",
+            // Addresses from TEST-NET-3 (RFC 5737): realistic public addresses that belong to nobody.
+            publicIp: `203.0.113.${octet}`,
+            privateIp: `10.0.${octet}.10`,
+            allocationId: `eipalloc-${hex(`${id}eip`, 17)}`,
+            networkInterfaceId: `eni-${hex(`${id}eni`, 17)}`,
+            subnetId: `subnet-${hex(`${id}subnet`, 17)}`,
+            secondaryAllocationIds: [],
+            secondaryPrivateIpAddresses: [],
+            tags: {},
+          };
+        }
         default:
           return {};
       }
@@ -133,6 +154,10 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
         }
         case "aws:cloudwatch/logGroup:LogGroup":
           return { id: named, state: state({ name: named, arn: arn("logs", `log-group:${named}`) }) };
+        case "aws:ec2/managedPrefixList:ManagedPrefixList": {
+          const id = `pl-${hex(seed, 17)}`;
+          return { id, state: state({ arn: arn("ec2", `prefix-list/${id}`), ownerId: account, version: 1 }) };
+        }
         case "aws:ec2/securityGroup:SecurityGroup": {
           const id = `sg-${hex(seed, 17)}`;
           return { id, state: state({ name: named, arn: arn("ec2", `security-group/${id}`), ownerId: account }) };
@@ -207,6 +232,19 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           const versionId = uuid(seed);
           const secretArn = String(inputs.secretId);
           return { id: `${secretArn}|${versionId}`, state: state({ secretArn, arn: secretArn, versionId, versionStages: ["AWSCURRENT"] }) };
+        }
+        case "aws:cloudwatch/eventRule:EventRule":
+          return { id: named, state: state({ name: named, arn: arn("events", `rule/${named}`) }) };
+        // Both take `arn` as an input (the topic, the target) and return it unchanged.
+        case "aws:sns/topicPolicy:TopicPolicy":
+          return { id: String(inputs.arn), state: state({ owner: account }) };
+        case "aws:cloudwatch/eventTarget:EventTarget": {
+          const targetId = typeof inputs.targetId === "string" ? inputs.targetId : generatedName;
+          return { id: `${String(inputs.rule)}-${targetId}`, state: state({ targetId }) };
+        }
+        case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": {
+          const chatConfigurationArn = `arn:aws:chatbot::${account}:chat-configuration/slack-channel/${String(inputs.configurationName)}`;
+          return { id: chatConfigurationArn, state: state({ chatConfigurationArn }) };
         }
         case "aws:cloudwatch/dashboard:Dashboard":
           return { id: String(inputs.dashboardName), state: state({ dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${String(inputs.dashboardName)}` }) };

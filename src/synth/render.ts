@@ -21,6 +21,8 @@ function conditionsOf(inputs: Inputs): string {
     .map((condition) => {
       const paths = get(condition, "pathPattern", "values") as string[] | undefined;
       const hosts = get(condition, "hostHeader", "values") as string[] | undefined;
+      const header = get(condition, "httpHeader", "httpHeaderName") as string | undefined;
+      if (header) return `header ${header}: ${((get(condition, "httpHeader", "values") as string[] | undefined) ?? []).join(",")}`;
       return paths ? `paths ${paths.join(",")}` : hosts ? `hosts ${hosts.join(",")}` : "";
     })
     .filter(Boolean)
@@ -110,7 +112,11 @@ function summary(resource: SynthResource, names: ReadonlyMap<string, string>): s
       return `cpu target ${String(get(inputs, "targetTrackingScalingPolicyConfiguration", "targetValue"))}%`;
     case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
     case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": {
-      const peer = inputs.cidrIpv4 ?? inputs.cidrIpv6 ?? (inputs.referencedSecurityGroupId ? `sg ${names.get(String(inputs.referencedSecurityGroupId)) ?? inputs.referencedSecurityGroupId}` : "");
+      const peer =
+        inputs.cidrIpv4 ??
+        inputs.cidrIpv6 ??
+        (inputs.prefixListId ? `prefix list ${names.get(String(inputs.prefixListId)) ?? inputs.prefixListId}` : undefined) ??
+        (inputs.referencedSecurityGroupId ? `sg ${names.get(String(inputs.referencedSecurityGroupId)) ?? inputs.referencedSecurityGroupId}` : "");
       const direction = resource.type.includes("Ingress") ? "from" : "to";
       return `${String(inputs.ipProtocol)} ${String(inputs.fromPort)} ${direction} ${String(peer)}`;
     }

@@ -1,0 +1,197 @@
+import { at, list } from "./props";
+import type { PolicyResource, Rule } from "./types";
+
+/**
+ * Where a packet comes from or goes to: the security groups of the network interface, and the address the other side
+ * sees: private (inside the VPC), public (an internet-facing load balancer, Lambda outside a VPC, the internet), or
+ * nat (a private source calling a public address, seen as the public address of the VPC's NAT gateways).
+ */
+export interface Endpoint {
+  readonly label: string;
+  readonly securityGroups: readonly string[];
+  readonly address: "private" | "public" | "nat";
+}
+
+interface Permission {
+  readonly protocol: string;
+  readonly from: number;
+  readonly to: number;
+  /** `unknown`: a peer the graph does not show (unknown in a preview of new resources): given the benefit of the doubt. */
+  readonly peer: { readonly group: string } | { readonly cidr: string } | { readonly prefixList: string } | { readonly unknown: true };
+}
+
+const OPEN = new Set(["0.0.0.0/0", "::/0"]);
+const PRIVATE_RANGES = [/^10\./, /^172\.(1[6-9]|2\d|3[01])\./, /^192\.168\./];
+
+const isPrivateCidr = (cidr: string) => PRIVATE_RANGES.some((range) => range.test(cidr));
+/** Security-group ids, or undefined while any is unknown (a preview of new resources): then nothing can be judged. */
+const groupIds = (value: unknown): string[] | undefined => {
+  const ids = list(value);
+  return ids.every((id) => typeof id === "string" && id.length > 0) ? (ids as string[]) : undefined;
+};
+const byProp = (resources: readonly PolicyResource[], type: string, key: string, value: unknown) =>
+  value === undefined ? undefined : resources.find((r) => r.type === type && r.props[key] === value);
+
+/** Ingress or egress permissions of one security group: its inline rules and the separate rule resources. */
+function permissions(group: string, direction: "ingress" | "egress", resources: readonly PolicyResource[]): Permission[] {
+  const out: Permission[] = [];
+  const ruleType = direction === "ingress" ? "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" : "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+  for (const rule of resources.filter((r) => r.type === ruleType && r.props.securityGroupId === group)) {
+    const protocol = String(rule.props.ipProtocol ?? "");
+    const from = protocol === "-1" ? 0 : Number(rule.props.fromPort);
+    const to = protocol === "-1" ? 65535 : Number(rule.props.toPort);
+    const peer = rule.props.referencedSecurityGroupId ?? rule.props.cidrIpv4 ?? rule.props.cidrIpv6 ?? rule.props.prefixListId;
+    out.push({
+      protocol,
+      from,
+      to,
+      peer:
+        typeof peer !== "string"
+          ? { unknown: true }
+          : rule.props.referencedSecurityGroupId
+            ? { group: peer }
+            : rule.props.prefixListId
+              ? { prefixList: peer }
+              : { cidr: peer },
+    });
+  }
+  // Inline rules of aws.ec2.SecurityGroup. The provider revokes AWS's default allow-all egress when it creates a group,
+  // so a group allows only what it lists.
+  const owner = byProp(resources, "aws:ec2/securityGroup:SecurityGroup", "id", group);
+  for (const inline of list(owner?.props[direction])) {
+    const protocol = String(at(inline, "protocol") ?? "");
+    const from = protocol === "-1" ? 0 : Number(at(inline, "fromPort"));
+    const to = protocol === "-1" ? 65535 : Number(at(inline, "toPort"));
+    for (const peer of list(at(inline, "securityGroups"))) out.push({ protocol, from, to, peer: { group: String(peer) } });
+    if (at(inline, "self") === true) out.push({ protocol, from, to, peer: { group } });
+    for (const cidr of [...list(at(inline, "cidrBlocks")), ...list(at(inline, "ipv6CidrBlocks"))]) out.push({ protocol, from, to, peer: { cidr: String(cidr) } });
+    for (const prefixList of list(at(inline, "prefixListIds"))) out.push({ protocol, from, to, peer: { prefixList: String(prefixList) } });
+  }
+  return out;
+}
+
+/** Entries of a managed prefix list in the graph; undefined when the list is not one of the stack's. */
+function prefixListEntries(id: string, resources: readonly PolicyResource[]): string[] | undefined {
+  const prefixList = byProp(resources, "aws:ec2/managedPrefixList:ManagedPrefixList", "id", id);
+  return prefixList ? list(prefixList.props.entries).map((entry) => String(at(entry, "cidr"))) : undefined;
+}
+
+/**
+ * Does `permission` match a packet whose other end is `peer`? A security-group reference matches only the private
+ * addresses of the referenced group's members (AWS: "the rule applies to the private IP addresses of the network
+ * interfaces of the referenced security group"). Public addresses are not in the graph: an internet-facing load
+ * balancer's change (only 0.0.0.0/0 reaches them all); NAT gateways' are matched by a CIDR or prefix list of public
+ * addresses (the data sources' answer offline); anything else public only by 0.0.0.0/0.
+ */
+function admits(permission: Permission, port: number, peer: Endpoint, resources: readonly PolicyResource[]): boolean {
+  if (!(permission.protocol === "-1" || permission.protocol === "tcp" || permission.protocol === "6")) return false;
+  if (port < permission.from || port > permission.to) return false;
+  const target = permission.peer;
+  if ("unknown" in target) return true;
+  if ("group" in target) return peer.address === "private" && peer.securityGroups.includes(target.group);
+  const cidrs = "cidr" in target ? [target.cidr] : prefixListEntries(target.prefixList, resources);
+  // A prefix list the stack does not own (e.g. AWS-managed): its entries are not in the graph.
+  if (cidrs === undefined) return true;
+  if (cidrs.some((cidr) => OPEN.has(cidr))) return true;
+  if (peer.address === "private") return cidrs.some(isPrivateCidr);
+  return peer.address === "nat" && cidrs.some((cidr) => !isPrivateCidr(cidr));
+}
+
+/** Why `source` cannot open a TCP connection to `destination` on `port`, or undefined when both groups admit it. */
+export function unreachable(source: Endpoint, destination: Endpoint, port: number, resources: readonly PolicyResource[]): string | undefined {
+  // A private source calling a public address leaves through a NAT gateway: the destination sees the NAT's address.
+  const seenSource: Endpoint = destination.address === "public" && source.address === "private" ? { ...source, address: "nat" } : source;
+  const leaves = source.securityGroups.length === 0 || source.securityGroups.some((group) => permissions(group, "egress", resources).some((p) => admits(p, port, destination, resources)));
+  const enters =
+    destination.securityGroups.length === 0 ||
+    destination.securityGroups.some((group) => permissions(group, "ingress", resources).some((p) => admits(p, port, seenSource, resources)));
+  const addresses = (endpoint: Endpoint) =>
+    endpoint.address === "nat" ? `the NAT gateways' public addresses ${endpoint.label} leaves through` : `the ${endpoint.address} addresses of ${endpoint.label}`;
+  const problems = [
+    ...(leaves ? [] : [`no egress rule of ${source.label} admits tcp ${port} to ${addresses(destination)}`]),
+    ...(enters ? [] : [`no ingress rule of ${destination.label} admits tcp ${port} from ${addresses(seenSource)}`]),
+  ];
+  return problems.length > 0 ? `${source.label} cannot reach ${destination.label} on tcp ${port}: ${problems.join("; ")}` : undefined;
+}
+
+function loadBalancerOfRule(ruleArn: unknown, resources: readonly PolicyResource[]): { balancer: PolicyResource; port: number } | undefined {
+  const rule = byProp(resources, "aws:lb/listenerRule:ListenerRule", "arn", ruleArn);
+  const listener = byProp(resources, "aws:lb/listener:Listener", "arn", rule?.props.listenerArn);
+  const balancer = byProp(resources, "aws:lb/loadBalancer:LoadBalancer", "arn", listener?.props.loadBalancerArn);
+  return balancer && listener ? { balancer, port: Number(listener.props.port) } : undefined;
+}
+
+const balancerEndpoint = (balancer: PolicyResource, address: "private" | "public"): Endpoint | undefined => {
+  const securityGroups = groupIds(balancer.props.securityGroups);
+  return securityGroups ? { label: `load balancer ${balancer.name}`, securityGroups, address } : undefined;
+};
+
+/** Every network call an ECS service's release needs, with why each is blocked. */
+export function serviceReachProblems(service: PolicyResource, resources: readonly PolicyResource[]): string[] {
+  const problems: string[] = [];
+  const taskGroups = groupIds(at(service.props, "networkConfiguration", "securityGroups"));
+  if (taskGroups === undefined) return [];
+  const tasks: Endpoint = { label: `the tasks of ${service.name}`, securityGroups: taskGroups, address: "private" };
+  if (list(at(service.props, "networkConfiguration", "subnets")).length === 0) problems.push(`${service.name} runs in no subnets`);
+
+  for (const binding of list(service.props.loadBalancers)) {
+    const containerPort = Number(at(binding, "containerPort"));
+    const groupArns: unknown[] = [at(binding, "targetGroupArn"), at(binding, "advancedConfiguration", "alternateTargetGroupArn")].filter((arn) => arn !== undefined);
+    const rules = resources.filter(
+      (r) =>
+        r.type === "aws:lb/listenerRule:ListenerRule" &&
+        list(r.props.actions).some((action) => list(at(action, "forward", "targetGroups")).some((group) => groupArns.includes(at(group, "arn"))) || groupArns.includes(at(action, "targetGroupArn"))),
+    );
+    const balancers = new Map(rules.map((rule) => loadBalancerOfRule(rule.props.arn, resources)).filter((found) => found !== undefined).map((found) => [found.balancer.urn, found.balancer]));
+    for (const arn of groupArns) {
+      const group = byProp(resources, "aws:lb/targetGroup:TargetGroup", "arn", arn);
+      const healthPort = at(group?.props, "healthCheck", "port");
+      const ports = new Set([containerPort, healthPort === undefined || healthPort === "traffic-port" ? containerPort : Number(healthPort)]);
+      // Load balancer nodes reach targets at their private addresses, whatever the scheme.
+      for (const balancer of balancers.values()) {
+        const source = balancerEndpoint(balancer, "private");
+        if (source === undefined) continue;
+        for (const port of ports) {
+          const problem = unreachable(source, tasks, port, resources);
+          if (problem && !problems.includes(problem)) problems.push(problem);
+        }
+      }
+    }
+
+    const test = loadBalancerOfRule(at(binding, "advancedConfiguration", "testListenerRule"), resources);
+    const smokeHooks = list(at(service.props, "deploymentConfiguration", "lifecycleHooks")).filter((hook) =>
+      list(at(hook, "lifecycleStages")).some((stage) => stage === "POST_TEST_TRAFFIC_SHIFT" || stage === "TEST_TRAFFIC_SHIFT"),
+    );
+    for (const hook of test ? smokeHooks : []) {
+      const fn = byProp(resources, "aws:lambda/function:Function", "arn", at(hook, "hookTargetArn"));
+      if (!fn || !test) continue;
+      const groups = groupIds(at(fn.props, "vpcConfig", "securityGroupIds"));
+      const inVpc = list(at(fn.props, "vpcConfig", "subnetIds")).length > 0;
+      const destination = balancerEndpoint(test.balancer, test.balancer.props.internal === true ? "private" : "public");
+      if (groups === undefined || destination === undefined) continue;
+      // Outside a VPC a function calls from Lambda's own public addresses, with no security group to leave through.
+      const source: Endpoint = { label: `hook ${fn.name}`, securityGroups: inVpc ? groups : [], address: inVpc ? "private" : "public" };
+      if (destination.address === "private" && !inVpc) {
+        problems.push(`hook ${fn.name} runs outside the VPC and cannot reach internal load balancer ${test.balancer.name}`);
+        continue;
+      }
+      const problem = unreachable(source, destination, test.port, resources);
+      if (problem) problems.push(problem);
+    }
+  }
+
+  const internet: Endpoint = { label: "image registries and AWS APIs", securityGroups: [], address: "public" };
+  const https = unreachable(tasks, internet, 443, resources);
+  if (https) problems.push(https);
+  return problems;
+}
+
+export const runtimePathsReachable: Rule = {
+  id: "runtime-paths-reachable",
+  description:
+    "Every network call a release makes (hooks to the test listener, load balancer to tasks on the container and health-check ports, tasks to 443) is admitted by the security groups for the load balancer's scheme",
+  enforcement: "mandatory",
+  check(resource, stack) {
+    return resource.type === "aws:ecs/service:Service" ? serviceReachProblems(resource, stack.resources) : [];
+  },
+};
