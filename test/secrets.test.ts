@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { policyResources } from "../policy/from-synth";
@@ -8,6 +9,7 @@ import { RULES } from "../policy/rules";
 import { plaintextSecret, secretsNotInPlaintext } from "../policy/rules/secrets-not-in-plaintext";
 import type { PolicyResource } from "../policy/rules/types";
 import { loadReleaseConfig } from "../src/config/load";
+import { readStackConfig } from "../src/program";
 import { synthesize, type SynthDocument } from "../src/synth/capture";
 import { diffDocuments, renderDiffText } from "../src/synth/diff";
 import { readStackFile, stackFileBeside, toConfigValues } from "../src/synth/stack-file";
@@ -90,7 +92,7 @@ describe("a secret environment value goes to Secrets Manager, never into the tas
   it("a removed secret stays restorable per tier: dev frees it at once, staging 7 days, production 30", async () => {
     const windows: Record<string, unknown> = {};
     for (const stack of ["dev", "staging", "production"]) {
-      const config = setPath(shippedConfig(stack), `release:services.${stack === "dev" ? "checkout" : "checkout"}.environment`, { API_TOKEN: TOKEN });
+      const config = setPath(shippedConfig(stack), "release:services.checkout.environment", { API_TOKEN: TOKEN });
       const document = await synthesize({ config: withSecretLeaves(config, stack, ["release:services.checkout.environment.API_TOKEN"]) });
       windows[stack] = resource(document, "aws:secretsmanager/secret:Secret", "checkout-env-API_TOKEN").inputs.recoveryWindowInDays;
     }
@@ -150,6 +152,29 @@ describe("which values are secret comes from the stack file's secure: leaves", (
     const document = await synthesize({ config: loaded });
     const endpoints = resourcesOf(document, "aws:sns/topicSubscription:TopicSubscription").map((subscription) => subscription.inputs.endpoint).sort();
     expect(endpoints).toEqual(["[secret]", "oncall@example.com"]);
+  });
+});
+
+describe("under pulumi up", () => {
+  it("the program learns the secret leaves from the stack file beside Pulumi.yaml, the secret keys from Pulumi", async () => {
+    const config = setPath(shippedConfig("production"), "release:services.checkout.environment", { API_TOKEN: { secure: "v1:AAAAcipher" }, LOG_LEVEL: "info" });
+    const dir = mkdtempSync(join(tmpdir(), "release-up-"));
+    writeFileSync(join(dir, "Pulumi.yaml"), "name: release-platform\nruntime: nodejs\n");
+    writeFileSync(join(dir, "Pulumi.production.yaml"), stringify({ config }));
+    // What Pulumi hands the program: decrypted values, and release:services as a secret key as a whole.
+    const decrypted = setPath(structuredClone(config), "release:services.checkout.environment.API_TOKEN", TOKEN);
+    const { values } = toConfigValues(decrypted, "release-platform");
+    await pulumi.runtime.setMocks({ newResource: (args) => ({ id: args.name, state: args.inputs }), call: () => ({}) }, "release-platform", "production");
+    pulumi.runtime.setAllConfig(values, ["release:services"]);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const checkout = readStackConfig().services.find((service) => service.name === "checkout");
+      expect(checkout?.environment).toEqual({ LOG_LEVEL: "info" });
+      expect(Object.keys(checkout?.secretEnvironment ?? {})).toEqual(["API_TOKEN"]);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });
 
