@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -232,7 +233,9 @@ describe("the packed package, installed with production dependencies only", () =
       expect(fn, hook).toBeDefined();
       expect(fn).toMatchObject({ handler: "index.handler", runtime: "nodejs22.x" });
       expect(Object.keys(fn!.files)).toEqual(["index.js"]);
-      expect(fn!.files["index.js"]).toBe(bundleHook(hook).code);
+      const { bytes, sha256 } = bundleHook(hook);
+      const code = fn!.files["index.js"];
+      expect({ bytes: Buffer.byteLength(code), sha256: createHash("sha256").update(code).digest("hex") }, hook).toEqual({ bytes, sha256 });
       expect(typeof loadHandler(fn!.files["index.js"]), hook).toBe("function");
     }
   });
