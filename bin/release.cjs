@@ -7,12 +7,58 @@ const { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync 
 const { join } = require("node:path");
 
 const root = join(__dirname, "..");
-const entries = { synth: "src/cli.ts", flags: "src/flags-cli.ts", check: "src/check-cli.ts", bench: "bench/bench.ts" };
+const entries = { synth: "src/cli.ts", flags: "src/flags-cli.ts", check: "src/check-cli.ts", schema: "src/schema-cli.ts", stacks: "src/stacks-cli.ts", bench: "bench/bench.ts" };
 const [command, ...args] = process.argv.slice(2);
 const entry = entries[command];
+const version = () => require(join(root, "package.json")).version;
+const USAGE = `usage: release-platform <command> [args]     (npx release-platform ..., or npm run <command> -- ...)
+
+  synth     synthesize a stack offline and print its resources, or diff two synth JSON files
+  check     run the policy rules over a synthesized stack
+  flags     print a stack's flag document, or explain a flag's decision
+  stacks    list the stacks with tier and region (--format json: a workflow matrix)
+  schema    regenerate docs/stack-file.schema.json and docs/config-reference.md from the config schema
+  bench     measure synthesis times (about a minute)
+
+  release-platform <command> --help    what a command takes
+  release-platform --version           the version`;
+const options = args.slice(0, args.includes("--") ? args.indexOf("--") : args.length);
+if (command === "--version" || command === "-V" || (entry && options.includes("--version"))) {
+  process.stdout.write(`release-platform ${version()}\n`);
+  process.exit(0);
+}
+if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 if (!entry) {
-  process.stderr.write(`usage: node bin/release.cjs ${Object.keys(entries).join("|")} [args]\n`);
+  const near = Object.keys(entries).find((name) => name.startsWith(command) || command.startsWith(name) || distance(name, command) <= 2);
+  process.stderr.write(`release-platform: unknown command ${command}${near ? ` (did you mean ${near}?)` : ""}; commands: ${Object.keys(entries).join(", ")}\n`);
   process.exit(2);
+}
+// The benchmark has no option parser of its own to answer --help with: it must never start measuring for one.
+if (command === "bench" && (options.includes("--help") || options.includes("-h"))) {
+  process.stdout.write("usage: npm run bench [-- --json]\n\n  measures synthesis wall times against a floor (about a minute); --json prints the figures as JSON\n");
+  process.exit(0);
+}
+if (!existsSync(join(root, entry))) {
+  // A package installed from a registry or git tarball carries only what package.json "files" lists.
+  process.stderr.write(`release-platform ${command}: ${entry} is not in ${root}; the commands run from a clone of the repository (or a linked one: npm install <path-to-clone>)\n`);
+  process.exit(2);
+}
+
+function distance(a, b) {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
 }
 
 function newest(directory) {

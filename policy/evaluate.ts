@@ -52,3 +52,73 @@ export function report(violations: readonly Violation[]): string {
   lines.push(`${blocking} mandatory violation(s), ${violations.filter((v) => v.enforcement === "advisory").length} advisory, ${violations.filter((v) => v.suppressedBecause).length} suppressed`);
   return `${lines.join("\n")}\n`;
 }
+
+export interface ReportSource {
+  readonly stack: string;
+  /** The stack file, relative to the repository root, that results point at. */
+  readonly stackFile: string;
+  /** The stack file's text, to point each result at the line of the service it belongs to. */
+  readonly stackFileText: string;
+  readonly version: string;
+  /** Resource name -> the service (stack-file key) it belongs to, when it belongs to one. */
+  readonly serviceOf: ReadonlyMap<string, string>;
+}
+
+function lineOf(text: string, service: string | undefined): number {
+  if (service === undefined) return 1;
+  const lines = text.split("\n");
+  const services = lines.findIndex((line) => /^\s*release:services:\s*$/.test(line));
+  const escaped = service.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
+  const found = lines.findIndex((line, index) => index > services && new RegExp(`^\\s+["']?${escaped}["']?:\\s*$`).test(line));
+  return services >= 0 && found >= 0 ? found + 1 : 1;
+}
+
+/** The report as JSON for tools: every finding, and the count that decides the exit code. */
+export function reportJson(violations: readonly Violation[], source: Pick<ReportSource, "stack">, rules: readonly Rule[] = RULES): string {
+  const blocking = violations.filter((violation) => violation.enforcement === "mandatory" && !violation.suppressedBecause).length;
+  return `${JSON.stringify({ stack: source.stack, rules: rules.length, blocking, violations }, null, 2)}\n`;
+}
+
+/**
+ * SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`): one result per finding, located at the
+ * stack file line of the service it belongs to; suppressed findings carry their reason as an external suppression.
+ */
+export function reportSarif(violations: readonly Violation[], source: ReportSource, rules: readonly Rule[] = RULES): string {
+  const sarif = {
+    $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+    version: "2.1.0",
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: "release-platform check",
+            version: source.version,
+            rules: rules.map((rule) => ({
+              id: rule.id,
+              shortDescription: { text: rule.description },
+              defaultConfiguration: { level: rule.enforcement === "mandatory" ? "error" : "warning" },
+            })),
+          },
+        },
+        automationDetails: { id: `release-platform-check/${source.stack}/` },
+        results: violations.map((violation) => ({
+          ruleId: violation.rule,
+          ruleIndex: rules.findIndex((rule) => rule.id === violation.rule),
+          level: violation.enforcement === "mandatory" ? "error" : "warning",
+          message: { text: `${violation.resource} (${violation.type}) in stack ${source.stack}: ${violation.message}` },
+          locations: [
+            {
+              physicalLocation: {
+                artifactLocation: { uri: source.stackFile },
+                region: { startLine: lineOf(source.stackFileText, source.serviceOf.get(violation.resource)) },
+              },
+              logicalLocations: [{ name: violation.resource, fullyQualifiedName: violation.urn, kind: "resource" }],
+            },
+          ],
+          ...(violation.suppressedBecause ? { suppressions: [{ kind: "external", justification: violation.suppressedBecause }] } : {}),
+        })),
+      },
+    ],
+  };
+  return `${JSON.stringify(sarif, null, 2)}\n`;
+}

@@ -1,27 +1,73 @@
-import { join } from "node:path";
-import { evaluate, report } from "../policy/evaluate";
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { evaluate, report, reportJson, reportSarif } from "../policy/evaluate";
 import { policyResources } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
-import { readSuppressions } from "../policy/suppressions";
-import { runCommand, text, usage } from "./command";
-import { PROJECT_ROOT, synthesizeStack } from "./synth/run";
+import { readSuppressions, SuppressionsError } from "../policy/suppressions";
+import { choice, emit, runCommand, text, usage, userPath } from "./command";
+import { ConfigError } from "./config/load";
+import type { SynthDocument } from "./synth/capture";
+import { PROJECT_ROOT, stackFilePath, stacksDirectory, synthesizeStack } from "./synth/run";
 
-const USAGE = `usage: npm run check -- <stack> [--config-file <path>]
+const USAGE = `usage: npm run check -- <stack> [--config-file <path>] [--env-values <file.json>] [--format text|json|sarif] [--out <file>]
+                         [--suppressions <file>]
 
   synthesizes the stack offline and runs every policy rule over it
-exit codes: 0 no mandatory violation, 1 a mandatory violation or invalid config, 2 bad usage`;
+  --format    text (default) for people; json for tools; sarif for GitHub code scanning
+              (upload with github/codeql-action/upload-sarif; results point at the stack file)
+  --out       write the report to this file instead of stdout
+  --suppressions  accepted exceptions (default policy/suppressions.yaml)
+exit codes: 0 no mandatory violation, 1 a mandatory violation or invalid config (or policy/suppressions.yaml), 2 bad usage`;
+
+/** Resource name -> the service it belongs to (the name of its top-level BlueGreenService). */
+function servicesByResource(document: SynthDocument): Map<string, string> {
+  const byUrn = new Map(document.resources.map((resource) => [resource.urn, resource]));
+  const out = new Map<string, string>();
+  for (const resource of document.resources) {
+    let top = resource;
+    while (top.parent && byUrn.has(top.parent)) top = byUrn.get(top.parent) ?? top;
+    if (top.type === "release:aws:BlueGreenService") out.set(resource.name, top.name);
+  }
+  return out;
+}
 
 runCommand({
   name: "check",
   usage: USAGE,
-  options: { "config-file": { type: "string" } },
+  options: {
+    "config-file": { type: "string" },
+    "env-values": { type: "string" },
+    format: { type: "string" },
+    out: { type: "string" },
+    suppressions: { type: "string" },
+  },
   async run(values, positionals) {
-    if (positionals.length !== 1) throw usage(USAGE);
+    const format = choice("format", text(values.format), ["text", "json", "sarif"], { sarif2: "sarif", "code-scanning": "sarif" }) ?? "text";
+    if (positionals.length !== 1) throw usage(positionals.length === 0 ? "which stack? e.g. npm run check -- production" : `expected one stack, got ${positionals.length}: ${positionals.join(" ")}`);
     const [stack] = positionals;
-    const document = await synthesizeStack({ stack, configFile: text(values["config-file"]) });
-    const suppressions = readSuppressions(join(PROJECT_ROOT, "policy", "suppressions.yaml"), RULES.map((rule) => rule.id));
+    const source = { stack, configFile: text(values["config-file"]), envValuesFile: text(values["env-values"]) };
+    const document = await synthesizeStack(source);
+    const given = text(values.suppressions);
+    const suppressionsFile = given ? userPath(given) : join(PROJECT_ROOT, "policy", "suppressions.yaml");
+    let suppressions;
+    try {
+      suppressions = readSuppressions(suppressionsFile, RULES.map((rule) => rule.id));
+    } catch (error) {
+      // A bad suppressions file is bad config: its problems, exit 1, no stack trace.
+      if (error instanceof SuppressionsError) throw new ConfigError(given ?? relative(PROJECT_ROOT, suppressionsFile), error.problems.map((problem) => ({ ...problem, secret: false })));
+      throw error;
+    }
     const violations = evaluate(policyResources(document), stack, suppressions);
-    process.stdout.write(`${stack}: ${RULES.length} rules over ${document.resources.length} resources\n${report(violations)}`);
+    const file = stackFilePath(source);
+    const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
+    emit(
+      text(values.out),
+      format === "json"
+        ? reportJson(violations, { stack })
+        : format === "sarif"
+          ? reportSarif(violations, { stack, stackFile: relative(stacksDirectory(), file.path), stackFileText: readFileSync(file.path, "utf8"), version, serviceOf: servicesByResource(document) })
+          : `${stack}: ${RULES.length} rules over ${document.resources.length} resources\n${report(violations)}`,
+    );
     return violations.some((violation) => violation.enforcement === "mandatory" && !violation.suppressedBecause) ? 1 : 0;
   },
 });

@@ -1,31 +1,55 @@
-import { readFileSync } from "node:fs";
-import { runCommand, text, usage } from "./command";
+import { readdirSync, readFileSync } from "node:fs";
+import { choice, emit, runCommand, text, userPath } from "./command";
 import type { SynthDocument } from "./synth/capture";
 import { diffDocuments, renderDiffMarkdown, renderDiffText } from "./synth/diff";
 import { renderJson, renderTree } from "./synth/render";
-import { synthesizeStack, UsageError } from "./synth/run";
+import { stacksDirectory, synthesizeStack, UsageError } from "./synth/run";
 
 const USAGE = `usage: npm run synth -- <stack> [--config-file <path>] [--format tree|json] [--stack-outputs <file.json>]
-       npm run synth -- diff <base.json> <head.json> [--format text|markdown]
+                         [--env-values <file.json>] [--out <file>]
+       npm run synth -- diff <base.json> <head.json> [--format text|markdown] [--exit-code] [--out <file>]
+       (or: npx release-platform synth ...)
 
-  <stack>            dev, staging, production (reads Pulumi.<stack>.yaml)
+  <stack>            a stack with a Pulumi.<stack>.yaml next to the nearest Pulumi.yaml (dev, staging, production here)
   --config-file      a stack file elsewhere, synthesized as <stack>
-  --format           tree (default) for people, json for tools (the contract in DESIGN.md)
+  --format           tree (default) for people, json for tools (the contract in docs/json-contract.md)
   --stack-outputs    JSON of referenced stacks' outputs: {"org/network/production": {"vpcId": "vpc-...", ...}}
+  --env-values       the JSON \`esc env open <org>/<env>\` prints, for a stack file that imports ESC environments
+  --out              write the result to this file instead of stdout (npm prints its own banner on stdout)
   diff               compares two synth JSON documents: resources added, removed and changed, by component,
                      with the settings reviewers care about first; markdown ends with a Mermaid diagram
+  --exit-code        diff only: exit 1 when the documents differ, like git diff --exit-code
+  --version          the version of release-platform
 
-exit codes: 0 synthesized, 1 invalid config, 2 bad usage`;
+Relative paths are taken from the directory you ran the command in.
+exit codes: 0 synthesized (diff: no change, or any change without --exit-code), 1 invalid config (diff --exit-code:
+changes), 2 bad usage`;
 
 function readDocument(path: string): SynthDocument {
   let document: SynthDocument;
+  let content = "";
   try {
-    document = JSON.parse(readFileSync(path, "utf8")) as SynthDocument;
+    content = readFileSync(userPath(path), "utf8");
+    document = JSON.parse(content) as SynthDocument;
   } catch (error) {
-    throw new UsageError(`${path}: not a synth JSON document (${(error as Error).message.split("\n")[0]})`);
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT"
+        ? "no such file"
+        : /^\s*> /.test(content)
+          ? "it starts with the banner npm prints on stdout"
+          : (error as Error).message.replace(/\s+/g, " ");
+    throw new UsageError(`${path}: not a synth JSON document (${reason}); make one with \`npm run synth -- <stack> --format json --out ${path}\``);
   }
-  if (document?.version !== 1 || !Array.isArray(document.resources)) throw new UsageError(`${path}: not a synth JSON document (version 1)`);
+  if (document?.version !== 1 || !Array.isArray(document.resources)) throw new UsageError(`${path}: not a synth JSON document (expected "version": 1 and "resources")`);
   return document;
+}
+
+function knownStacks(): string {
+  const stacks = readdirSync(stacksDirectory())
+    .map((file) => /^Pulumi\.([^.]+)\.ya?ml$/.exec(file)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .sort();
+  return stacks.join(", ") || "none";
 }
 
 // `npm run bench` reads the process's own peak memory from here.
@@ -34,23 +58,50 @@ if (process.env.RELEASE_REPORT_MAXRSS) process.on("exit", () => process.stderr.w
 runCommand({
   name: "synth",
   usage: USAGE,
-  options: { "config-file": { type: "string" }, format: { type: "string" }, "stack-outputs": { type: "string" } },
+  options: {
+    "config-file": { type: "string" },
+    format: { type: "string" },
+    "stack-outputs": { type: "string" },
+    "env-values": { type: "string" },
+    out: { type: "string" },
+    "exit-code": { type: "boolean" },
+  },
   async run(values, positionals) {
-    const format = text(values.format);
+    const out = text(values.out);
     if (positionals[0] === "diff") {
-      if (positionals.length !== 3 || !["text", "markdown"].includes(format ?? "text")) throw usage(USAGE);
-      const [base, head] = positionals.slice(1).map(readDocument);
+      const format = choice("format", text(values.format), ["text", "markdown"], { json: "diff reads JSON; it writes text or markdown", md: "markdown" });
+      const files = positionals.slice(1);
+      if (files.length !== 2) {
+        throw new UsageError(`diff needs two synth JSON files, base then head (got ${files.length}${files.length ? `: ${files.join(" ")}` : ""})`);
+      }
+      for (const option of ["config-file", "stack-outputs", "env-values"]) {
+        if (values[option] !== undefined) throw new UsageError(`--${option} does not apply to diff, which compares two synth JSON files`);
+      }
+      const [base, head] = files.map(readDocument);
       const diff = diffDocuments(base, head);
-      process.stdout.write(format === "markdown" ? renderDiffMarkdown(diff, head) : renderDiffText(diff));
-      return 0;
+      emit(out, format === "markdown" ? renderDiffMarkdown(diff, head) : renderDiffText(diff));
+      return values["exit-code"] && diff.resources.length > 0 ? 1 : 0;
     }
-    if (positionals.length !== 1 || !["tree", "json"].includes(format ?? "tree")) throw usage(USAGE);
+    const format = choice("format", text(values.format), ["tree", "json"], {
+      yaml: "json is YAML too: any YAML parser reads it",
+      text: "the text form is tree",
+      markdown: "markdown is for diff: npm run synth -- diff <base.json> <head.json> --format markdown",
+    });
+    if (values["exit-code"]) throw new UsageError("--exit-code applies to diff only");
+    if (positionals.length !== 1) {
+      throw new UsageError(
+        positionals.length === 0
+          ? `which stack? give one of: ${knownStacks()}`
+          : `expected one stack, got ${positionals.length}: ${positionals.join(" ")} (to compare two synth files: npm run synth -- diff <base.json> <head.json>)`,
+      );
+    }
     const document = await synthesizeStack({
       stack: positionals[0],
       configFile: text(values["config-file"]),
       stackOutputsFile: text(values["stack-outputs"]),
+      envValuesFile: text(values["env-values"]),
     });
-    process.stdout.write(format === "json" ? renderJson(document) : renderTree(document));
+    emit(out, format === "json" ? renderJson(document) : renderTree(document));
     return 0;
   },
 });

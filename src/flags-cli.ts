@@ -1,13 +1,14 @@
-import { toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
+import { expiredFlagWarnings, toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
 import { NAME_LIMITS, physicalName } from "../components/naming";
-import { runCommand, text, usage } from "./command";
+import { choice, didYouMean, emit, runCommand, text, usage } from "./command";
 import { explain } from "./flags/explain";
 import { planText } from "./flags/plan";
 import { loadStack } from "./synth/run";
 
-const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--backend appconfig|flagd]
+const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--backend appconfig|flagd] [--out <file>]
        npm run flags -- <stack> --explain <flag> --context '{"userId":"u-1"}'
        npm run flags -- <stack> --plan
+       npm run flags -- <stack> --expired [--today yyyy-mm-dd]   exit 1 when a flag is past its expires date
 
   prints the flag document the store would hold, or the variant a context gets and why
   (evaluated by flagd's own engine on the flagd document), or each flag's timeline (--plan)
@@ -21,17 +22,37 @@ runCommand({
     "config-file": { type: "string" },
     backend: { type: "string" },
     explain: { type: "string" },
-    context: { type: "string", default: "{}" },
+    context: { type: "string" },
     plan: { type: "boolean" },
+    "env-values": { type: "string" },
+    out: { type: "string" },
+    expired: { type: "boolean" },
+    today: { type: "string" },
   },
   run(values, positionals) {
-    const backend = text(values.backend);
-    if (positionals.length !== 1 || (backend !== undefined && !["appconfig", "flagd"].includes(backend))) throw usage(USAGE);
-    const config = loadStack({ stack: positionals[0], configFile: text(values["config-file"]) });
+    const backend = choice("backend", text(values.backend), ["appconfig", "flagd"], {
+      launchdarkly: "LaunchDarkly is not a backend here: flags live in AWS AppConfig, or in flagd on Kubernetes",
+      openfeature: "OpenFeature clients read either: flagd speaks it natively, AppConfig through its provider",
+    });
+    if (positionals.length !== 1) throw usage(positionals.length === 0 ? "which stack? e.g. npm run flags -- staging" : `expected one stack, got ${positionals.length}: ${positionals.join(" ")}`);
     const flag = text(values.explain);
+    if (flag === undefined && values.context !== undefined) throw usage(`--context needs --explain <flag>: it is the evaluation context of the flag to explain`);
+    if (flag !== undefined && backend !== undefined) throw usage(`--backend does not apply to --explain, which evaluates with flagd's engine`);
+    if (values.plan === true && (flag !== undefined || values.expired === true)) throw usage("--plan is a question of its own: ask it without --explain or --expired");
+    const config = loadStack({ stack: positionals[0], configFile: text(values["config-file"]), envValuesFile: text(values["env-values"]) });
+    if (values.expired) {
+      if (flag !== undefined) throw usage("--expired and --explain are two different questions: ask one");
+      const today = text(values.today) ?? new Date().toISOString().slice(0, 10);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(today)) throw usage(`--today ${today}: expected a date like 2027-03-01`);
+      const expired = expiredFlagWarnings(config.flags, today);
+      emit(text(values.out), expired.length > 0 ? `${expired.join("\n")}\n` : `${config.stackFile}: no flag expired by ${today}\n`);
+      return expired.length > 0 ? 1 : 0;
+    }
+    if (values.today !== undefined) throw usage("--today applies to --expired only");
     if (values.plan === true) {
       const strategy = config.flagStore.deployment;
-      process.stdout.write(
+      emit(
+        text(values.out),
         planText(config.flags, {
           deploymentMinutes: strategy.durationMinutes + strategy.bakeMinutes,
           monitors: config.services.map((service) => physicalName([config.stack, service.name], "any", NAME_LIMITS.alarm)),
@@ -42,11 +63,11 @@ runCommand({
     }
     if (flag === undefined) {
       const document = (backend ?? config.flagStore.backend) === "flagd" ? toFlagdDocument(config.flags) : toAppConfigDocument(config.flags);
-      process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+      emit(text(values.out), `${JSON.stringify(document, null, 2)}\n`);
       return 0;
     }
     if (!(flag in config.flags)) {
-      throw usage(`no flag ${flag} in ${config.stackFile}; flags: ${Object.keys(config.flags).join(", ") || "none"}`);
+      throw usage(`no flag ${flag} in ${config.stackFile}${didYouMean(flag, Object.keys(config.flags))}; flags: ${Object.keys(config.flags).join(", ") || "none"}`);
     }
     let context: unknown;
     try {
@@ -58,7 +79,8 @@ runCommand({
       throw usage(`--context must be a JSON object, like '{"userId":"u-1"}'`);
     }
     const result = explain(config.flags, flag, context as Record<string, string>);
-    process.stdout.write(
+    emit(
+      text(values.out),
       `${result.flag} for ${JSON.stringify(context)}: ${result.variant ?? "(caller's default)"} = ${JSON.stringify(result.value)} [${result.reason}]\n  why: ${result.why}\n`,
     );
     return 0;

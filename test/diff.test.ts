@@ -31,6 +31,7 @@ describe("plan diff", () => {
     expect(diff.callouts).toEqual([
       "deployment of checkout-service: canaryConfiguration.canaryPercent 10 -> 20",
       "alarm checkout-alarms-error-rate: threshold 1 -> 2",
+      "releases catalog: a new task definition revision that ECS deploys with the service's strategy",
       "removes flag express-shipping",
       "flag new-checkout: 25% (2 variants) -> 50% (2 variants)",
     ]);
@@ -38,7 +39,62 @@ describe("plan diff", () => {
     expect(text).toContain("BlueGreenService checkout\n");
     expect(text).toContain("      inputs.deploymentConfiguration.canaryConfiguration.canaryPercent: 10 -> 20");
     expect(text).toContain("      inputs.loadBalancers[0].containerPort: 3000 -> 3001");
-    expect(text).not.toContain("TargetGroup catalog-blue");
+    // Target groups keep their port and name: ECS registers tasks with the container port.
+    expect(text).toContain("  = TargetGroup catalog-blue\n      inputs.port: 3000 -> 3001  (ignored: ECS registers each task with its container port");
+    expect(text).not.toContain("+- TargetGroup");
+  });
+
+  it("agrees with pulumi preview: ignored fields are not updates, a task definition change is a replacement", async () => {
+    const base = await synth(shippedConfig("production"), "production");
+    const config = shippedConfig("production");
+    setPath(config, "release:services.checkout.desiredCount", 5);
+    setPath(config, "release:services.checkout.image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.5.0");
+    const diff = diffDocuments(base, await synth(config, "production"));
+    const service = diff.resources.find((change) => change.name === "checkout-service");
+    expect(service?.changes.map((change) => change.path)).not.toContain("inputs.desiredCount");
+    expect(service?.ignored).toEqual([
+      { path: "inputs.desiredCount", old: 3, new: 5, reason: "the count at creation; autoscaling owns it after (change autoscaling.min/max to resize)" },
+    ]);
+    const task = diff.resources.find((change) => change.name === "checkout-task");
+    expect(task?.kind).toBe("replaced");
+    expect(diff.callouts).toContain(
+      'releases checkout: a new task definition revision (image "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2" -> "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.5.0") that ECS deploys with the service\'s strategy',
+    );
+  });
+
+  it("making the e-mails secret re-subscribes every address, and says so", async () => {
+    const base = await synth(shippedConfig("production"), "production");
+    const config = shippedConfig("production");
+    const emails = (config["release:notifications"] as { emails: string[] }).emails;
+    setPath(config, "release:notifications.emails", emails.map((email, index) => (index === 0 ? { secure: "AAAA" } : email)));
+    const diff = diffDocuments(base, await synth(config, "production"));
+    const subscriptions = diff.resources.filter((change) => change.type === "aws:sns/topicSubscription:TopicSubscription");
+    expect(subscriptions.length).toBeGreaterThan(0);
+    expect(diff.callouts).toContain(
+      `**re-subscribes ${emails.length} e-mail address(es)**: each gets a new confirmation e-mail and receives no alerts until it confirms (unconfirmed subscriptions expire after 3 days)`,
+    );
+  });
+
+  it("markdown shows how a changed release goes, as text before and after and as a Mermaid chart", async () => {
+    const base = await synth(shippedConfig("production"), "production");
+    const head = await synth(setPath(shippedConfig("production"), "release:services.checkout.deployment.canaryPercent", 25), "production");
+    const diff = diffDocuments(base, head);
+    expect(diff.releases.map((release) => release.service)).toEqual(["checkout"]);
+    const markdown = renderDiffMarkdown(diff, head);
+    expect(markdown).toContain("**How a release of `checkout` goes (changed)**");
+    expect(markdown).toMatch(/before:\n[\s\S]*5\. 10% of production traffic to the new version[\s\S]*after:\n[\s\S]*5\. 25% of production traffic to the new version/);
+    expect(markdown).toContain('checkout_4["25% of production traffic to the new version"]\n  checkout_3 --> checkout_4');
+    expect(markdown).toContain('checkout_0{{"alarm gate: stops if any of 3 alarms is in ALARM"}}');
+    expect(markdown).toContain("checkout_5 -.->|alarm| checkout_rollback");
+    expect(renderDiffText(diff)).toContain("Releases this change starts or changes:");
+  });
+
+  it("an image change deploys the service: its unchanged plan is shown as what will run", async () => {
+    const base = await synth(shippedConfig("production"), "production");
+    const head = await synth(setPath(shippedConfig("production"), "release:services.catalog.image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/catalog:2.4.0"), "production");
+    const diff = diffDocuments(base, head);
+    expect(diff.releases.map((release) => release.service)).toEqual(["catalog"]);
+    expect(renderDiffMarkdown(diff, head)).toContain("**How a release of `catalog` goes (deployed by this change)**");
   });
 
   it("a kill switch shows as such", async () => {

@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
@@ -6,23 +7,105 @@ import { describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "../src/synth/run";
 
 const workflow = (name: string) => readFileSync(join(PROJECT_ROOT, ".github", "workflows", name), "utf8");
+const WORKFLOWS = readdirSync(join(PROJECT_ROOT, ".github", "workflows")).filter((name) => name.endsWith(".yml")).sort();
+
+type Step = { uses?: string; run?: string; with?: Record<string, unknown>; if?: string };
+type Job = { steps: Step[]; strategy?: { matrix: unknown; "max-parallel"?: number; "fail-fast"?: boolean }; environment?: { name: string }; needs?: string; if?: string; permissions?: Record<string, string>; concurrency?: Record<string, unknown> };
+const jobs = (name: string) => (parse(workflow(name)) as { jobs: Record<string, Job> }).jobs;
+
+/** The oldest major of each action that runs on Node 24 (GitHub removes Node 20 from runners in September 2026). */
+const CURRENT: Readonly<Record<string, number>> = {
+  "actions/checkout": 6,
+  "actions/setup-node": 6,
+  "actions/upload-artifact": 6,
+  "aws-actions/configure-aws-credentials": 6,
+  "github/codeql-action/upload-sarif": 4,
+  "pulumi/actions": 6,
+  "pulumi/auth-actions": 1,
+};
 
 describe("GitHub workflows", () => {
-  it.each(["preview.yml", "plan.yml"])("%s is a valid workflow", (name) => {
+  it("are the expected set", () => {
+    expect(WORKFLOWS).toEqual(["deploy.yml", "drift.yml", "flag-expiry.yml", "plan.yml", "preview.yml"]);
+  });
+
+  it.each(WORKFLOWS)("%s is a valid workflow with current action versions and Node LTS", (name) => {
     expect(validateWorkflow(workflow(name)).errors).toEqual([]);
+    for (const job of Object.values(jobs(name))) {
+      for (const step of job.steps) {
+        if (!step.uses) continue;
+        const [action, version] = step.uses.split("@");
+        expect(CURRENT[action], `${name}: ${step.uses} is not a known action`).toBeDefined();
+        expect(Number(version.replace(/^v/, "")), `${name}: ${step.uses}`).toBeGreaterThanOrEqual(CURRENT[action]);
+        if (action === "actions/setup-node") expect(step.with?.["node-version"], name).toBe(24);
+      }
+    }
   });
 
   it("the validator does reject a broken workflow", () => {
     expect(validateWorkflow("on: push\njobs:\n  x:\n    runs-on: ubuntu-latest\n    steps: 3\n").errors.length).toBeGreaterThan(0);
   });
 
+  it("stacks come from the stack files, with the region from their config, in promotion order", () => {
+    const result = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/release.cjs"), "stacks", "--format", "json"], { encoding: "utf8" });
+    expect(result.stderr).toBe("");
+    expect(JSON.parse(result.stdout)).toEqual({
+      include: [
+        { stack: "dev", tier: "dev", region: "eu-west-1" },
+        { stack: "staging", tier: "staging", region: "eu-west-1" },
+        { stack: "production", tier: "production", region: "eu-west-1" },
+      ],
+    });
+    for (const name of ["preview.yml", "deploy.yml", "drift.yml"]) {
+      const all = jobs(name);
+      expect(all.stacks.steps.at(-1)?.run, name).toBe('echo "matrix=$(npx release-platform stacks --format json)" >> "$GITHUB_OUTPUT"');
+      const main = Object.values(all).find((job) => job.needs === "stacks") as Job;
+      expect(main.strategy?.matrix, name).toBe("${{ fromJSON(needs.stacks.outputs.matrix) }}");
+      const aws = main.steps.find((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+      expect(aws?.with?.["aws-region"], name).toBe("${{ matrix.region }}");
+    }
+  });
+
   it("preview runs per stack with the policy pack and OIDC, only for pull requests from this repository", () => {
     const preview = parse(workflow("preview.yml"));
     expect(preview.permissions["id-token"]).toBe("write");
     expect(preview.jobs.preview.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
-    expect(preview.jobs.preview.strategy.matrix.stack).toEqual(["dev", "staging", "production"]);
-    const pulumi = preview.jobs.preview.steps.find((step: { uses?: string }) => step.uses?.startsWith("pulumi/actions@"));
+    const pulumi = preview.jobs.preview.steps.find((step: Step) => step.uses?.startsWith("pulumi/actions@"));
     expect(pulumi.with).toMatchObject({ command: "preview", policyPacks: "policy", "comment-on-pr": true });
+  });
+
+  it("deploy runs pulumi up on merge, one stack at a time, each through its GitHub environment", () => {
+    const deploy = parse(workflow("deploy.yml"));
+    expect(deploy.on.push.branches).toEqual(["main"]);
+    const job = deploy.jobs.deploy as Job;
+    expect(job.environment).toEqual({ name: "${{ matrix.stack }}" });
+    expect(job.strategy).toMatchObject({ "max-parallel": 1, "fail-fast": true });
+    expect(job.permissions?.["id-token"]).toBe("write");
+    expect(job.concurrency).toEqual({ group: "deploy-${{ matrix.stack }}", "cancel-in-progress": false });
+    expect(job.steps.map((step) => step.run).filter(Boolean)).toContain('npx release-platform check "${{ matrix.stack }}"');
+    const pulumi = job.steps.find((step) => step.uses?.startsWith("pulumi/actions@"));
+    expect(pulumi?.with).toMatchObject({ command: "up", policyPacks: "policy", "stack-name": "${{ vars.PULUMI_ORG }}/release-platform/${{ matrix.stack }}" });
+  });
+
+  it("drift detection runs on a schedule: a refreshed preview that must show no changes", () => {
+    const drift = parse(workflow("drift.yml"));
+    expect(drift.on.schedule[0].cron).toMatch(/^\S+ \S+ \* \* \*$/);
+    const pulumi = (drift.jobs.drift as Job).steps.find((step) => step.uses?.startsWith("pulumi/actions@"));
+    expect(pulumi?.with).toMatchObject({ command: "preview", refresh: true, "expect-no-changes": true });
+    expect((drift.jobs.drift as Job).concurrency).toEqual({ group: "deploy-${{ matrix.stack }}", "cancel-in-progress": false });
+  });
+
+  it("the expired-flag check runs on a schedule, offline, and fails on an expired flag", () => {
+    const expiry = parse(workflow("flag-expiry.yml"));
+    expect(expiry.on.schedule[0].cron).toBeDefined();
+    expect(workflow("flag-expiry.yml")).not.toMatch(/secrets\.|id-token/);
+    expect(workflow("flag-expiry.yml")).toContain('npx release-platform flags "$stack" --expired --out "expired-$stack.txt"');
+    const run = (today: string) =>
+      spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/release.cjs"), "flags", "production", "--expired", "--today", today], { encoding: "utf8" });
+    expect(run("2027-01-01").status).toBe(0);
+    const late = run("2027-03-02");
+    expect(late.status).toBe(1);
+    expect(late.stdout).toContain("flag new-checkout expired on 2027-03-01 (owner payments)");
   });
 
   it("plan runs on every pull request without secrets and writes the diff to the job summary", () => {
@@ -31,6 +114,9 @@ describe("GitHub workflows", () => {
     const text = workflow("plan.yml");
     expect(text).not.toMatch(/secrets\./);
     expect(text).toContain("npm test");
-    expect(text).toContain('synth -- diff "plan/base/$stack.json" "$file" --format markdown >> "$GITHUB_STEP_SUMMARY"');
+    expect(text).toContain('npx release-platform synth diff "plan/base/$stack.json" "$file" --format markdown --out "plan/$stack.md"');
+    expect(text).toContain('cat "plan/$stack.md" >> "$GITHUB_STEP_SUMMARY"');
+    const upload = (plan.jobs.plan as Job).steps.find((step) => step.uses?.startsWith("github/codeql-action/upload-sarif@"));
+    expect(upload?.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
   });
 });

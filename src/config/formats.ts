@@ -10,7 +10,8 @@ export const SECURE_PLACEHOLDER = "[secret]";
 function formatted(test: (value: string) => boolean, expected: string) {
   return z
     .string({ error: `expected ${expected}` })
-    .refine((value) => value === SECURE_PLACEHOLDER || test(value), { error: `expected ${expected}` });
+    .refine((value) => value === SECURE_PLACEHOLDER || test(value), { error: `expected ${expected}` })
+    .describe(expected);
 }
 
 const matches = (pattern: RegExp) => (value: string) => pattern.test(value);

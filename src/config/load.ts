@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Region } from "@pulumi/aws/types/enums";
 import type { z } from "zod";
 import { type DeploymentStrategy, strategyProblems } from "../../components/blue-green-service/strategy";
 import { fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
@@ -170,9 +171,11 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
   const region = source.values["aws:region"];
   if (!awsRegion.safeParse(region).success) {
     problems.push({ path: "aws:region", message: "expected an AWS region like eu-west-1", got: region, secret: false });
+  } else if (!(AWS_REGIONS as string[]).includes(region as string)) {
+    problems.push({ path: "aws:region", message: `not an AWS region${suggest(region as string, AWS_REGIONS)}; the regions @pulumi/aws knows: ${AWS_REGIONS.join(", ")}`, got: region, secret: false });
   }
 
-  const parsed = releaseConfigSchema.safeParse(raw);
+  const parsed = parseWithPathStrings(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...zodProblems(issue, raw, isSecret));
   }
@@ -193,6 +196,33 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
   problems.push(...crossFieldProblems(config, tier));
   if (problems.length > 0) throw new ConfigError(source.stackFile, sortProblems(problems));
   return resolve(source, config, tier, region as string, isSecret);
+}
+
+const AWS_REGIONS = Object.values(Region).sort() as string[];
+
+/**
+ * `pulumi config set --path k 0.9` stores the text "0.9" (numbers and booleans need `--type`): where the schema wants a
+ * number or a boolean and the text is one, it is read as one.
+ */
+function parseWithPathStrings(raw: Record<string, unknown>): ReturnType<typeof releaseConfigSchema.safeParse> {
+  let parsed = releaseConfigSchema.safeParse(raw);
+  for (let round = 0; round < 3 && !parsed.success; round++) {
+    let changed = false;
+    for (const issue of parsed.error.issues) {
+      if (issue.code !== "invalid_type" || (issue.expected !== "number" && issue.expected !== "boolean")) continue;
+      const parent = valueAt(raw, issue.path.slice(0, -1) as (string | number)[]) as Record<string | number, unknown> | undefined;
+      const key = issue.path[issue.path.length - 1] as string | number;
+      const text = parent?.[key];
+      if (typeof text !== "string") continue;
+      if (issue.expected === "number" && /^-?\d+(\.\d+)?$/.test(text.trim())) parent![key] = Number(text);
+      else if (issue.expected === "boolean" && (text === "true" || text === "false")) parent![key] = text === "true";
+      else continue;
+      changed = true;
+    }
+    if (!changed) break;
+    parsed = releaseConfigSchema.safeParse(raw);
+  }
+  return parsed;
 }
 
 /** By path, so the same mistakes read the same whatever the order of keys in the stack file. */

@@ -226,6 +226,7 @@ export const releaseConfigSchema = z.strictObject({
       .max(40, { error: "service names are at most 40 characters" })
       .regex(SERVICE_NAME, { error: "service names are lower-case letters, digits and single hyphens, starting with a letter" }),
     serviceSchema,
+    { error: "expected a map of service name to its settings (checkout: {image: ..., port: ...}), not a list" },
   ),
   flags: z
     .record(

@@ -1,5 +1,6 @@
 import { readAppConfigDocument } from "../../components/feature-flag-store/documents";
 import type { SynthDocument, SynthResource } from "./capture";
+import { type ReleasePlan, releaseMermaid, releasePlans, renderReleasePlan } from "./release-plan";
 
 /** Two synth JSON documents compared: what a pull request changes in one stack. */
 
@@ -9,7 +10,13 @@ export interface PropertyChange {
   readonly new: unknown;
 }
 
-export type ChangeKind = "added" | "removed" | "changed" | "replaced";
+/** `ignored`: every change is under the resource's ignoreChanges, so `pulumi up` leaves it alone. */
+export type ChangeKind = "added" | "removed" | "changed" | "replaced" | "ignored";
+
+export interface IgnoredChange extends PropertyChange {
+  /** Why the program ignores the field. */
+  readonly reason: string;
+}
 
 export interface ResourceChange {
   readonly urn: string;
@@ -19,6 +26,8 @@ export interface ResourceChange {
   readonly component: string;
   readonly kind: ChangeKind;
   readonly changes: readonly PropertyChange[];
+  /** Changes under the resource's ignoreChanges: in the program, never applied by `pulumi up`. */
+  readonly ignored: readonly IgnoredChange[];
 }
 
 export interface PlanDiff {
@@ -26,10 +35,25 @@ export interface PlanDiff {
   /** The settings reviewers care about, first. */
   readonly callouts: readonly string[];
   readonly resources: readonly ResourceChange[];
+  /** Services whose deployment steps change (added, removed or different), base and head. */
+  readonly releases: readonly { readonly service: string; readonly before?: ReleasePlan; readonly after?: ReleasePlan }[];
 }
 
-/** Inputs whose change makes AWS (and so Pulumi) replace the resource, for the types where a replacement hurts. */
+/**
+ * Inputs whose change makes Pulumi replace the resource. pulumi-aws bridges terraform-provider-aws, whose schema marks
+ * them `ForceNew` (e.g. internal/service/sns/topic_subscription.go: endpoint, protocol, topic_arn); the npm package
+ * carries no schema, so the fields are listed here. `*` means every input but those in UPDATABLE_IN_PLACE.
+ */
 const REPLACES_ON: Readonly<Record<string, readonly string[]>> = {
+  // internal/service/ecs/task_definition.go: every argument is ForceNew but tags and skip_destroy (a new revision).
+  "aws:ecs/taskDefinition:TaskDefinition": ["*"],
+  "aws:sns/topicSubscription:TopicSubscription": ["endpoint", "protocol", "topic"],
+  "aws:sns/topic:Topic": ["name", "namePrefix", "fifoTopic"],
+  "aws:cloudwatch/logGroup:LogGroup": ["name", "namePrefix"],
+  "aws:iam/role:Role": ["name", "namePrefix"],
+  // internal/service/ec2/vpc_security_group.go: a new description or VPC means a new group (and new rules).
+  "aws:ec2/securityGroup:SecurityGroup": ["name", "namePrefix", "description", "vpcId"],
+  "aws:ecs/cluster:Cluster": ["name"],
   "aws:lb/loadBalancer:LoadBalancer": ["name", "internal", "loadBalancerType"],
   "aws:lb/targetGroup:TargetGroup": ["name", "port", "protocol", "targetType", "vpcId"],
   "aws:appconfig/application:Application": [],
@@ -41,6 +65,34 @@ const REPLACES_ON: Readonly<Record<string, readonly string[]>> = {
   "aws:lambda/function:Function": ["name"],
 };
 
+const UPDATABLE_IN_PLACE = new Set(["tags", "tagsAll", "skipDestroy", "trackLatest"]);
+
+/** Why the program puts a field under ignoreChanges, by resource type and field. */
+const IGNORED_BECAUSE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  "aws:lb/targetGroup:TargetGroup": {
+    port: "ECS registers each task with its container port; the group's own port is only a default, and changing it would replace the group",
+    name: "a rename would replace the group that ECS and the listener rules still name",
+  },
+  "aws:lb/listenerRule:ListenerRule": { actions: "ECS rewrites this rule's weights on every deployment; pulumi up keeps what ECS set" },
+  "aws:ecs/service:Service": {
+    desiredCount: "the count at creation; autoscaling owns it after (change autoscaling.min/max to resize)",
+    loadBalancers: "ECS swaps the production and alternate target groups on every deployment",
+  },
+  "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": { content: "flagStore.ownership console: people manage later versions" },
+  "aws:appconfig/deployment:Deployment": { configurationVersion: "flagStore.ownership console: people deploy later versions" },
+};
+
+function ignoredBecause(type: string, field: string): string {
+  const root = field.split(/[.[]/)[0];
+  return IGNORED_BECAUSE[type]?.[root] ?? "under ignoreChanges: pulumi up keeps the value the resource has";
+}
+
+/** The ignoreChanges entry a changed input path falls under, if any. */
+function ignoredBy(path: string, ignoreChanges: readonly string[]): string | undefined {
+  const field = path.replace(/^inputs\./, "");
+  return ignoreChanges.find((ignored) => field === ignored || field.startsWith(`${ignored}.`) || field.startsWith(`${ignored}[`));
+}
+
 /** Replacing or removing these loses traffic, state or history: always called out. */
 const CRITICAL = new Map([
   ["aws:lb/loadBalancer:LoadBalancer", "load balancer"],
@@ -50,6 +102,8 @@ const CRITICAL = new Map([
   ["aws:appconfig/configurationProfile:ConfigurationProfile", "flag store profile"],
   ["release:aws:FeatureFlagStore", "flag store"],
   ["aws:ecs/service:Service", "ECS service"],
+  ["aws:cloudwatch/logGroup:LogGroup", "log group (its logs go with it)"],
+  ["aws:sns/topic:Topic", "alert topic"],
 ]);
 
 function parseJsonString(value: unknown): unknown {
@@ -105,23 +159,58 @@ export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDif
     const resource = (now ?? old) as SynthResource;
     const component = componentOf(resource, now ? after : before);
     if (!old || !now) {
-      changes.push({ urn, type: resource.type, name: resource.name, component, kind: old ? "removed" : "added", changes: [] });
+      changes.push({ urn, type: resource.type, name: resource.name, component, kind: old ? "removed" : "added", changes: [], ignored: [] });
       continue;
     }
-    // The engine keeps the old value of an ignored input: such a change neither updates nor replaces anything.
-    const ignored = now.options.ignoreChanges.map((path) => `inputs.${path}`);
-    const inputChanges = propertyChanges(old.inputs, now.inputs, "inputs").filter(
-      (change) => !ignored.some((path) => change.path === path || change.path.startsWith(`${path}.`) || change.path.startsWith(`${path}[`)),
-    );
+    // Pulumi compares the program's inputs with the old ones except under ignoreChanges: those neither update nor replace.
+    const ignoreChanges = now.options.ignoreChanges;
+    const ignored: IgnoredChange[] = [];
+    const inputChanges = propertyChanges(old.inputs, now.inputs, "inputs").filter((change) => {
+      const field = ignoredBy(change.path, ignoreChanges);
+      if (field !== undefined) ignored.push({ ...change, reason: ignoredBecause(resource.type, field) });
+      return field === undefined;
+    });
     const optionChanges = propertyChanges(old.options, now.options, "options");
     const outputChanges = now.custom ? [] : propertyChanges(old.outputs, now.outputs, "outputs");
     const all = [...inputChanges, ...optionChanges, ...outputChanges];
-    if (all.length === 0) continue;
+    if (all.length === 0 && ignored.length === 0) continue;
     const triggers = REPLACES_ON[resource.type] ?? [];
-    const replaced = inputChanges.some((change) => triggers.some((field) => change.path === `inputs.${field}` || change.path.startsWith(`inputs.${field}.`)));
-    changes.push({ urn, type: resource.type, name: resource.name, component, kind: replaced ? "replaced" : "changed", changes: all });
+    const replaced = inputChanges.some((change) =>
+      triggers.some((field) =>
+        field === "*"
+          ? !UPDATABLE_IN_PLACE.has(change.path.replace(/^inputs\./, "").split(/[.[]/)[0])
+          : change.path === `inputs.${field}` || change.path.startsWith(`inputs.${field}.`) || change.path.startsWith(`inputs.${field}[`),
+      ),
+    );
+    const kind = replaced ? "replaced" : all.length > 0 ? "changed" : "ignored";
+    changes.push({ urn, type: resource.type, name: resource.name, component, kind, changes: all, ignored });
   }
-  return { stack: head.stack, callouts: callouts(changes, base, head), resources: changes };
+  return { stack: head.stack, callouts: callouts(changes, base, head), resources: changes, releases: releaseChanges(base, head, changes) };
+}
+
+/** Services whose deployment steps change, and those this change deploys (a new task definition runs their plan). */
+function releaseChanges(base: SynthDocument, head: SynthDocument, changes: readonly ResourceChange[]): PlanDiff["releases"] {
+  const before = new Map(releasePlans(base).map((plan) => [plan.service, plan]));
+  const after = new Map(releasePlans(head).map((plan) => [plan.service, plan]));
+  const deployed = new Set(
+    changes
+      .filter((change) => change.type === "aws:ecs/taskDefinition:TaskDefinition" && change.kind === "replaced")
+      .map((change) => change.component.replace(/^BlueGreenService /, "")),
+  );
+  return [...new Set([...before.keys(), ...after.keys()])]
+    .sort()
+    .filter((service) => deployed.has(service) || JSON.stringify(before.get(service)) !== JSON.stringify(after.get(service)))
+    .map((service) => ({ service, before: before.get(service), after: after.get(service) }));
+}
+
+function releaseLines(release: PlanDiff["releases"][number]): string[] {
+  if (release.before && release.after && JSON.stringify(release.before) === JSON.stringify(release.after)) {
+    return ["  deployed by this change, steps unchanged:", ...renderReleasePlan(release.after, "    ")];
+  }
+  return [
+    ...(release.before ? ["  before:", ...renderReleasePlan(release.before, "    ")] : [`  ${release.service} is new`]),
+    ...(release.after ? ["  after:", ...renderReleasePlan(release.after, "    ")] : [`  ${release.service} is removed`]),
+  ];
 }
 
 const show = (value: unknown) => (value === undefined ? "(none)" : JSON.stringify(value));
@@ -162,6 +251,7 @@ function callouts(changes: readonly ResourceChange[], base: SynthDocument, head:
       if (change.kind === "removed") out.push(`removes alarm ${change.name}`);
     }
   }
+  out.push(...sideEffects(changes, base, head));
   // Flags: from the store's document, which previews otherwise show only as a secret.
   const store = (document: SynthDocument) => document.resources.find((resource) => resource.type === "release:aws:FeatureFlagStore");
   const before = flagSummary(store(base)?.outputs.document);
@@ -175,7 +265,55 @@ function callouts(changes: readonly ResourceChange[], base: SynthDocument, head:
   return out;
 }
 
-const kindMark: Record<ChangeKind, string> = { added: "+", removed: "-", changed: "~", replaced: "+-" };
+/** What users notice after `pulumi up`, beyond the resources: releases started, confirmations, rules left pointing at the past. */
+function sideEffects(changes: readonly ResourceChange[], base: SynthDocument, head: SynthDocument): string[] {
+  const out: string[] = [];
+  for (const change of changes) {
+    if (change.type === "aws:ecs/taskDefinition:TaskDefinition" && change.kind === "replaced") {
+      const image = change.changes.find((property) => /^inputs\.containerDefinitions\[0\]\.image$/.test(property.path));
+      const service = change.component.replace(/^BlueGreenService /, "");
+      out.push(`releases ${service}: a new task definition revision${image ? ` (image ${show(image.old)} -> ${show(image.new)})` : ""} that ECS deploys with the service's strategy`);
+    }
+  }
+  // Fields under ignoreChanges keep their old value in the state: one naming a resource this change replaces is stale.
+  const going = new Map<string, ResourceChange>();
+  for (const change of changes) {
+    const old = base.resources.find((resource) => resource.urn === change.urn);
+    if (old && (change.kind === "replaced" || change.kind === "removed") && typeof old.outputs.arn === "string") going.set(old.outputs.arn, change);
+  }
+  for (const change of changes) {
+    const byField = new Map<string, Set<ResourceChange>>();
+    for (const property of change.ignored) {
+      const target = going.get(String(property.old));
+      if (!target) continue;
+      const field = property.path.replace(/^inputs\./, "").split(/[.[]/)[0];
+      byField.set(field, (byField.get(field) ?? new Set()).add(target));
+    }
+    for (const [field, targets] of byField) {
+      const names = [...targets].map((target) => target.name).sort().join(", ");
+      const verb = [...targets].every((target) => target.kind === "removed") ? "removes" : "replaces";
+      out.push(`**${change.name} ignores changes to ${field} and keeps naming ${names}, which this change ${verb}**: Pulumi keeps the old value of an ignored field, so the old target stays in use and the new one gets nothing`);
+    }
+  }
+  // SNS has no way to move a subscription: a new one (new name, endpoint or protocol) asks its owner to confirm again.
+  const subscriptions = changes.filter((change) => change.type === "aws:sns/topicSubscription:TopicSubscription");
+  const protocolOf = (change: ResourceChange) =>
+    String((change.kind === "added" ? head : base).resources.find((resource) => resource.urn === change.urn)?.inputs.protocol ?? "");
+  for (const [protocol, what, confirm] of [
+    ["email", "e-mail address", "gets a new confirmation e-mail"],
+    ["https", "HTTPS endpoint", "gets a new SubscriptionConfirmation"],
+  ]) {
+    const count = (kind: ChangeKind) => subscriptions.filter((change) => change.kind === kind && protocolOf(change) === protocol).length;
+    const moved = Math.min(count("removed"), count("added"));
+    const again = count("replaced") + moved;
+    if (again > 0) out.push(`**re-subscribes ${again} ${what}(es)**: each ${confirm} and receives no alerts until it confirms (unconfirmed subscriptions expire after 3 days)`);
+    if (count("added") > moved) out.push(`subscribes ${count("added") - moved} new ${what}(es): each ${confirm} and must confirm before alerts arrive`);
+    if (count("removed") > moved) out.push(`unsubscribes ${count("removed") - moved} ${what}(es): they stop receiving alerts`);
+  }
+  return out;
+}
+
+const kindMark: Record<ChangeKind, string> = { added: "+", removed: "-", changed: "~", replaced: "+-", ignored: "=" };
 
 function grouped(diff: PlanDiff): Map<string, ResourceChange[]> {
   const groups = new Map<string, ResourceChange[]>();
@@ -189,17 +327,23 @@ function grouped(diff: PlanDiff): Map<string, ResourceChange[]> {
 
 function counts(diff: PlanDiff): string {
   const count = (kind: ChangeKind) => diff.resources.filter((change) => change.kind === kind).length;
-  return `${count("added")} to add, ${count("changed")} to change, ${count("replaced")} to replace, ${count("removed")} to remove`;
+  const ignored = count("ignored");
+  return `${count("added")} to add, ${count("changed")} to change, ${count("replaced")} to replace, ${count("removed")} to remove${ignored ? `, ${ignored} with ignored changes only` : ""}`;
 }
 
 export function renderDiffText(diff: PlanDiff): string {
   const lines = [`${diff.stack}: ${counts(diff)}`];
   if (diff.callouts.length > 0) lines.push("", "Review first:", ...diff.callouts.map((callout) => `  ! ${callout.replace(/\*\*/g, "")}`));
+  if (diff.releases.length > 0) {
+    lines.push("", "Releases this change starts or changes:");
+    for (const release of diff.releases) lines.push(...releaseLines(release));
+  }
   for (const [component, changes] of grouped(diff)) {
     lines.push("", component);
     for (const change of changes) {
       lines.push(`  ${kindMark[change.kind]} ${change.type.split(":").pop()} ${change.name}`);
       for (const property of change.changes) lines.push(`      ${property.path}: ${show(property.old)} -> ${show(property.new)}`);
+      for (const property of change.ignored) lines.push(`      ${property.path}: ${show(property.old)} -> ${show(property.new)}  (ignored: ${property.reason})`);
     }
   }
   return `${lines.join("\n")}\n`;
@@ -266,12 +410,21 @@ export function renderDiffMarkdown(diff: PlanDiff, head: SynthDocument): string 
   for (const [component, changes] of grouped(diff)) {
     lines.push(`<details><summary>${component} (${changes.length})</summary>`, "", "| | resource | change |", "|---|---|---|");
     for (const change of changes) {
-      const detail = change.changes.length > 0 ? change.changes.map((p) => `\`${p.path}\`: ${cell(p.old)} -> ${cell(p.new)}`).join("<br>") : change.kind;
+      const details = [
+        ...change.changes.map((p) => `\`${p.path}\`: ${cell(p.old)} -> ${cell(p.new)}`),
+        ...change.ignored.map((p) => `\`${p.path}\`: ${cell(p.old)} -> ${cell(p.new)} *(ignored: ${p.reason})*`),
+      ];
+      const detail = details.length > 0 ? details.join("<br>") : change.kind;
       lines.push(`| \`${kindMark[change.kind]}\` | ${change.type.split(":").pop()} \`${change.name}\` | ${detail} |`);
     }
     lines.push("", "</details>", "");
   }
   if (diff.resources.length === 0) lines.push("No changes.", "");
+  for (const release of diff.releases) {
+    lines.push(`**How a release of \`${release.service}\` goes${!release.after ? " (removed)" : !release.before ? " (new)" : JSON.stringify(release.before) === JSON.stringify(release.after) ? " (deployed by this change)" : " (changed)"}**`, "");
+    lines.push("```text", ...releaseLines(release).map((line) => line.slice(2)), "```", "");
+    if (release.after) lines.push("```mermaid", releaseMermaid(release.after), "```", "");
+  }
   lines.push("```mermaid", mermaidDiagram(head), "```", "");
   return lines.join("\n");
 }

@@ -1,5 +1,6 @@
 import { readAppConfigDocument } from "../../components/feature-flag-store/documents";
 import type { SynthDocument, SynthResource } from "./capture";
+import { releasePlans, renderReleasePlan } from "./release-plan";
 
 /** The JSON contract: stable key order from capture, two-space indent, trailing newline. */
 export function renderJson(document: SynthDocument): string {
@@ -10,9 +11,36 @@ type Inputs = Record<string, unknown>;
 const get = (inputs: Inputs, ...path: (string | number)[]): unknown =>
   path.reduce<unknown>((value, key) => (value !== null && typeof value === "object" ? (value as Record<string | number, unknown>)[key] : undefined), inputs);
 
+/** `aws:appconfig:Environment`, never a bare `aws:Environment`: several modules (and a component) share a type name. */
 function shortType(type: string): string {
   const parts = type.split(":");
-  return parts[0] === "release" ? parts[2] : `${parts[0]}:${parts[2] ?? parts[1]}`;
+  if (parts[0] === "release") return parts[2];
+  return parts.length === 3 ? `${parts[0]}:${parts[1].split("/")[0]}:${parts[2]}` : type;
+}
+
+const MISSING_DATA: Readonly<Record<string, string>> = {
+  notBreaching: "no data is OK",
+  breaching: "no data breaches",
+  missing: "no data keeps the state",
+  ignore: "no data is ignored",
+};
+
+/** A metric alarm: what it computes, the threshold in the config's unit, when it fires and what missing data does. */
+function alarmSummary(inputs: Inputs): string {
+  const queries = (inputs.metricQueries as Inputs[] | undefined) ?? [];
+  const returned = queries.find((query) => query.returnData === true);
+  const metric = (returned?.metric as Inputs | undefined) ?? undefined;
+  const computes = returned?.expression
+    ? String(returned.expression)
+    : metric
+      ? `${String(metric.namespace)} ${String(metric.metricName)} ${String(metric.stat)}`
+      : String(inputs.metricName ?? "");
+  // TargetResponseTime is in seconds; the stack file sets p99LatencyMs in milliseconds.
+  const seconds = queries.some((query) => get(query, "metric", "metricName") === "TargetResponseTime");
+  const threshold = seconds ? `${Math.round(Number(inputs.threshold) * 1000)} ms` : String(inputs.threshold);
+  const period = get(inputs, "metricQueries", 0, "metric", "period") ?? inputs.period;
+  const missing = MISSING_DATA[String(inputs.treatMissingData)] ?? `missing data ${String(inputs.treatMissingData)}`;
+  return `${String(inputs.name)} ${computes} ${String(inputs.comparisonOperator)} ${threshold} (${String(inputs.datapointsToAlarm)} of ${String(inputs.evaluationPeriods)} x ${String(period)}s, ${missing})`;
 }
 
 function conditionsOf(inputs: Inputs): string {
@@ -47,10 +75,8 @@ function summary(resource: SynthResource, names: ReadonlyMap<string, string>): s
       return String(outputs.detection ?? "");
     case "release:aws:LifecycleHooks":
       return String(outputs.summary ?? "");
-    case "aws:cloudwatch/metricAlarm:MetricAlarm": {
-      const math = ((inputs.metricQueries as Inputs[] | undefined) ?? []).find((query) => query.returnData === true);
-      return `${String(inputs.name)} ${String(math?.expression ?? get(math ?? {}, "metric", "metricName") ?? "")} ${String(inputs.comparisonOperator)} ${String(inputs.threshold)} (${String(inputs.datapointsToAlarm)} of ${String(inputs.evaluationPeriods)} x ${String(get(inputs, "metricQueries", 0, "metric", "period"))}s, missing ${String(inputs.treatMissingData)})`;
-    }
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return alarmSummary(inputs);
     case "aws:lambda/function:Function": {
       const code = get(inputs, "code", "[archive]", "index.js");
       return `${String(inputs.name)} ${String(inputs.runtime)} timeout ${String(inputs.timeout)}s ${String(code ?? "")}`;
@@ -181,6 +207,11 @@ export function renderTree(document: SynthDocument): string {
     }
   };
   walk(null, 1);
+  const plans = releasePlans(document);
+  if (plans.length > 0) {
+    lines.push("release plans (what one deployment does):");
+    for (const plan of plans) lines.push(...renderReleasePlan(plan));
+  }
   const outputs = Object.entries(document.outputs);
   if (outputs.length > 0) {
     lines.push("outputs:");

@@ -1,9 +1,11 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
+import { parse } from "yaml";
 import { findUp } from "../../components/find-up";
-import { loadReleaseConfig, type ReleaseConfig } from "../config/load";
+import { didYouMean, invocationDirectory, userPath } from "../command";
+import { ConfigError, loadReleaseConfig, type ReleaseConfig } from "../config/load";
 import { PROJECT, synthesize, type SynthDocument } from "./capture";
-import { readStackFile, StackFileError } from "./stack-file";
+import { readStackFile, StackFileError, toConfigValues } from "./stack-file";
 
 /** The repository root, where Pulumi.yaml and the stack files live: the nearest directory above this code with one. */
 export const PROJECT_ROOT =
@@ -17,18 +19,58 @@ export interface StackSource {
   readonly configFile?: string;
   /** A JSON file mapping stack reference names to their outputs, e.g. {"org/network/production": {"vpcId": ...}}. */
   readonly stackOutputsFile?: string;
+  /** The JSON that `esc env open <org>/<env>` prints: its `pulumiConfig` stands in for the environments the stack imports. */
+  readonly envValuesFile?: string;
+}
+
+/**
+ * Where stack files are looked up: the Pulumi project the user ran the command in (the nearest Pulumi.yaml above their
+ * directory, as the Pulumi CLI finds it), else this repository.
+ */
+export function stacksDirectory(): string {
+  return findUp(invocationDirectory(), (directory) => (existsSync(join(directory, "Pulumi.yaml")) ? directory : undefined)) ?? PROJECT_ROOT;
 }
 
 export function stackFilePath(source: StackSource): { path: string; display: string } {
-  if (source.configFile) return { path: resolve(source.configFile), display: source.configFile };
-  const display = `Pulumi.${source.stack}.yaml`;
-  const path = join(PROJECT_ROOT, display);
+  if (source.configFile) return { path: userPath(source.configFile), display: source.configFile };
+  const directory = stacksDirectory();
+  const name = `Pulumi.${source.stack}.yaml`;
+  const path = join(directory, name);
+  const display = relative(invocationDirectory(), path) || name;
   if (!existsSync(path)) {
-    const existing = readdirSync(PROJECT_ROOT).filter((file) => /^Pulumi\.[^.]+\.ya?ml$/.test(file)).sort();
-    throw new UsageError(`no stack file ${display} in ${PROJECT_ROOT}; stack files here: ${existing.join(", ") || "none"}`);
+    const existing = readdirSync(directory).filter((file) => /^Pulumi\.[^.]+\.ya?ml$/.test(file)).sort();
+    const stacks = existing.map((file) => file.replace(/^Pulumi\.|\.ya?ml$/g, ""));
+    throw new UsageError(`no stack file ${name} in ${directory}${didYouMean(source.stack, stacks)}; stack files here: ${existing.join(", ") || "none"}`);
   }
-  return { path, display };
+  return { path, display: display.startsWith("..") ? name : display };
 }
+
+/** The ESC environments a stack file imports (its top-level `environment:` list), which offline tools cannot open. */
+function importedEnvironments(path: string): string[] {
+  try {
+    const environment = (parse(readFileSync(path, "utf8")) as { environment?: unknown } | null)?.environment;
+    const imports = Array.isArray(environment) ? environment : (environment as { imports?: unknown } | undefined)?.imports;
+    return Array.isArray(imports) ? imports.filter((name): name is string => typeof name === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function readEnvValues(file: string): StackFileConfigValues {
+  let document: unknown;
+  try {
+    document = JSON.parse(readFileSync(userPath(file), "utf8"));
+  } catch (error) {
+    throw new UsageError(`--env-values ${file}: expected the JSON that \`esc env open <org>/<env>\` prints (${(error as Error).message.split("\n")[0]})`);
+  }
+  const pulumiConfig = (document as { pulumiConfig?: unknown } | null)?.pulumiConfig;
+  if (pulumiConfig === null || typeof pulumiConfig !== "object" || Array.isArray(pulumiConfig)) {
+    throw new UsageError(`--env-values ${file}: no pulumiConfig map; the stack reads only an environment's pulumiConfig values`);
+  }
+  return toConfigValues(pulumiConfig as Record<string, unknown>, PROJECT);
+}
+
+type StackFileConfigValues = ReturnType<typeof toConfigValues>;
 
 /** Stack file -> validated config. Throws ConfigError (bad config) or UsageError. */
 export function loadStack(source: StackSource): ReleaseConfig {
@@ -41,12 +83,30 @@ export function loadStack(source: StackSource): ReleaseConfig {
     if (error instanceof StackFileError) throw new UsageError(error.message);
     throw error;
   }
-  return loadReleaseConfig({
-    stack: source.stack,
-    stackFile: file.display,
-    values: stackFile.values,
-    secretKeys: stackFile.secretKeys,
-  });
+  // Like `pulumi up`: the imported environments' pulumiConfig first, the stack file's own settings over it.
+  const environment = source.envValuesFile ? readEnvValues(source.envValuesFile) : undefined;
+  try {
+    return loadReleaseConfig({
+      stack: source.stack,
+      stackFile: file.display,
+      values: { ...environment?.values, ...stackFile.values },
+      secretKeys: new Set([...(environment?.secretKeys ?? []), ...stackFile.secretKeys]),
+    });
+  } catch (error) {
+    const imports = importedEnvironments(file.path);
+    if (!(error instanceof ConfigError) || environment || imports.length === 0) throw error;
+    const missing = error.problems.filter((problem) => problem.got === undefined);
+    if (missing.length === 0) throw error;
+    throw new ConfigError(file.display, [
+      ...error.problems,
+      {
+        path: "environment",
+        message: `${file.display} imports the ESC environment(s) ${imports.join(", ")}, which offline tools cannot open: pass --env-values <file> with the output of \`esc env open ${imports[imports.length - 1]}\` (values the environment's pulumiConfig sets are missing above)`,
+        got: imports,
+        secret: false,
+      },
+    ]);
+  }
 }
 
 /** Stack file -> validated config -> synthesized document. Throws ConfigError (bad config) or UsageError. */
@@ -55,7 +115,7 @@ export async function synthesizeStack(source: StackSource): Promise<SynthDocumen
   let stackOutputs: Record<string, Record<string, unknown>> = {};
   if (source.stackOutputsFile) {
     try {
-      stackOutputs = JSON.parse(readFileSync(resolve(source.stackOutputsFile), "utf8")) as Record<string, Record<string, unknown>>;
+      stackOutputs = JSON.parse(readFileSync(userPath(source.stackOutputsFile), "utf8")) as Record<string, Record<string, unknown>>;
     } catch (error) {
       throw new UsageError(`--stack-outputs ${source.stackOutputsFile}: ${(error as Error).message}`);
     }

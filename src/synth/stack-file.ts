@@ -20,7 +20,8 @@ export function readStackFile(path: string, project: string): StackFileConfig {
   try {
     document = parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new StackFileError(`${path}: not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+    // The yaml library's first line ends "at line 3, column 7:" before an excerpt; the line alone must not dangle.
+    throw new StackFileError(`${path}: not valid YAML: ${(error as Error).message.split("\n")[0].replace(/:\s*$/, "")}`);
   }
   if (document === null || document === undefined) return { values: {}, secretKeys: new Set() };
   if (typeof document !== "object" || Array.isArray(document)) throw new StackFileError(`${path}: expected a map with a config: key`);
