@@ -119,13 +119,9 @@ export function buildHookUncached(name: HookName): string {
 }
 
 /** Bundles every hook from its source into `directory`, where the compiled module reads them. */
-export function writeHookBundles(directory: string = SHIPPED_BUNDLES): string[] {
+export function writeHookBundles(directory: string = SHIPPED_BUNDLES): void {
   mkdirSync(directory, { recursive: true });
-  return HOOK_NAMES.map((name) => {
-    const path = join(directory, `${name}.js`);
-    writeFileSync(path, buildHookUncached(name));
-    return path;
-  });
+  for (const name of HOOK_NAMES) writeFileSync(join(directory, `${name}.js`), buildHookUncached(name));
 }
 
 // `npm run build` runs this module, compiled into dist/, after tsc: the bundles go beside it into the package.
