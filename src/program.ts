@@ -17,7 +17,8 @@ import { KubernetesService } from "../components/kubernetes-service/kubernetes-s
 import { rampStepsForStore } from "../components/feature-flag-store/ramp";
 import { LifecycleHooks } from "../components/lifecycle-hooks/lifecycle-hooks";
 import { KUBERNETES_CONTROLLERS } from "./config/schema";
-import { loadReleaseConfig, type ReleaseConfig, type ResolvedCluster, type ResolvedService } from "./config/load";
+import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig, type ResolvedCluster, type ResolvedService } from "./config/load";
+import { stackFileBeside } from "./synth/stack-file";
 
 /** Pulumi's own test of `--secret` keys; the SDK exports it without declaring it. */
 function isConfigSecret(key: string): boolean {
@@ -32,7 +33,8 @@ export function readStackConfig(): ReleaseConfig {
   const values = pulumi.runtime.allConfig();
   const secretKeys = new Set(Object.keys(values).filter(isConfigSecret));
   const stack = pulumi.getStack();
-  return loadReleaseConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values, secretKeys });
+  const file = stackFileBeside(stack, PROJECT_NAMESPACE);
+  return loadReleaseConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values, secretKeys, secretPaths: file?.secretPaths, fileProblems: file?.problems });
 }
 
 /** Network ids from the stack file, or from another stack's outputs (vpcId, publicSubnetIds, privateSubnetIds). */
@@ -253,6 +255,8 @@ export async function releasePlatform(
           deregistrationDelaySeconds: service.deregistrationDelaySeconds,
           deployment: service.deployment,
           environmentVariables: service.environment,
+          secretEnvironmentVariables: service.secretEnvironment,
+          secretRecoveryWindowDays: service.secretRecoveryWindowDays,
           secrets: service.secrets,
           logRetentionDays: service.logRetentionDays,
           waitForSteadyState: config.defaults.waitForSteadyState,

@@ -5,8 +5,7 @@ import { tierFromStackName } from "./config/load";
 import { TIERS } from "./config/schema";
 import { PROJECT } from "./synth/capture";
 import { stacksDirectory } from "./synth/run";
-import { UsageError } from "./synth/run";
-import { readStackFile, StackFileError } from "./synth/stack-file";
+import { readStackFile } from "./synth/stack-file";
 
 const USAGE = `usage: npx release-platform stacks [--format text|json] [--out <file>]
 
@@ -25,13 +24,8 @@ export function listStacks(directory: string): StackEntry[] {
     .map((file) => /^Pulumi\.([^.]+)\.yaml$/.exec(file)?.[1])
     .filter((stack): stack is string => stack !== undefined)
     .map((stack) => {
-      let values: Record<string, string>;
-      try {
-        values = readStackFile(join(directory, `Pulumi.${stack}.yaml`), PROJECT).values;
-      } catch (error) {
-        if (error instanceof StackFileError) throw new UsageError(error.message);
-        throw error;
-      }
+      // A stack file that does not read is invalid config (ConfigError, exit 1), as in every other command.
+      const { values } = readStackFile(join(directory, `Pulumi.${stack}.yaml`), PROJECT, `Pulumi.${stack}.yaml`);
       return { stack, tier: values["release:tier"] ?? tierFromStackName(stack) ?? "", region: values["aws:region"] ?? "" };
     })
     .sort((a, b) => TIERS.indexOf(a.tier as (typeof TIERS)[number]) - TIERS.indexOf(b.tier as (typeof TIERS)[number]) || a.stack.localeCompare(b.stack));

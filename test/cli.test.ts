@@ -271,8 +271,8 @@ describe("Pulumi conventions in the stack file", () => {
     const file = join(directory, "bad.yaml");
     writeFileSync(file, "config:\n  aws:region: eu-west-1\n  release:tier: a: b\n");
     const result = release(["synth", "staging", "--config-file", file]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/not valid YAML: .*at line 3, column \d+\n/);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not valid YAML: .*at line 3, column \d+ \(got "release:tier: a: b"\)\n/);
   });
 });
 

@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
@@ -29,21 +28,5 @@ describe("the example program composes the components with its own config", () =
     ]);
     expect(resourcesOf(d, "aws:sns/topicSubscription:TopicSubscription").map((s) => s.inputs.endpoint)).toEqual(["shop-oncall@example.com"]);
     expect(d.outputs.strategy).toBe("canary 5% -> bake 10m -> 100%, bake 20m");
-  });
-});
-
-describe("npm run build", () => {
-  it("emits JavaScript and declarations that another program imports through the package exports", () => {
-    const out = join(PROJECT_ROOT, ".build-test");
-    execFileSync(process.execPath, [join(PROJECT_ROOT, "node_modules/typescript/bin/tsc"), "-p", join(PROJECT_ROOT, "tsconfig.build.json"), "--outDir", out], {
-      stdio: "pipe",
-    });
-    const api = require(join(out, "components", "index.js")) as Record<string, unknown>;
-    for (const name of ["Environment", "BlueGreenService", "DeploymentAlarms", "LifecycleHooks", "FeatureFlagStore", "toAppConfigDocument"]) {
-      expect(typeof api[name], name).toBe("function");
-    }
-    expect(readFileSync(join(out, "components", "index.d.ts"), "utf8")).toContain("BlueGreenServiceArgs");
-    const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8"));
-    expect(manifest.exports["."]).toEqual({ types: "./dist/components/index.d.ts", default: "./dist/components/index.js" });
   });
 });

@@ -88,7 +88,7 @@ describe("bad config: one class at a time, with the exact path", () => {
     const config = shippedConfig("staging");
     config["relase:flagStore"] = { agent: false };
     expect(configError(config)).toBe(
-      'Pulumi.staging.yaml: relase:flagStore: unknown namespace relase (did you mean release:flagStore?) (got "{\\"agent\\":false}")',
+      'Pulumi.staging.yaml: relase:flagStore: unknown namespace relase; the program reads release:flagStore (write release:flagStore in the stack file, or pulumi config set --path release:flagStore...) (got {"agent":false})',
     );
   });
 

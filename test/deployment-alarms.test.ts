@@ -8,8 +8,8 @@ import {
 } from "../components/deployment-alarms/alarm-math";
 import { dashboardBody } from "../components/environment/dashboard";
 import { TIER_DEFAULTS } from "../src/config/defaults";
-import type { SynthDocument } from "../src/synth/capture";
-import { resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
+import { synthesize, type SynthDocument } from "../src/synth/capture";
+import { load, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const targets = { loadBalancerArnSuffix: "app/lb/1", targetGroupArnSuffixes: ["targetgroup/b/1", "targetgroup/g/2"] };
@@ -290,10 +290,11 @@ describe("dashboard", () => {
   });
 
   it("more than 100 services spread over dashboards of at most 500 widgets", async () => {
-    const config = shippedConfig("dev");
-    const services = config["release:services"] as Record<string, Record<string, unknown>>;
-    for (let i = 0; i < 100; i++) services[`svc${i}`] = { ...services.checkout, priority: 100 + i, pathPatterns: [`/svc${i}/*`] };
-    const d = await synth(config, "dev");
+    // One load balancer takes at most 50 such services (the config refuses more): the dashboards are built past that.
+    const config = load(shippedConfig("dev"), "dev");
+    const checkout = config.services.find((service) => service.name === "checkout")!;
+    const services = [...config.services, ...Array.from({ length: 100 }, (_, i) => ({ ...checkout, name: `svc${i}`, priority: 100 + i, pathPatterns: [`/svc${i}/*`] }))];
+    const d = await synthesize({ config: { ...config, services } });
     const dashboards = resourcesOf(d, "aws:cloudwatch/dashboard:Dashboard");
     expect(dashboards.map((dashboard) => dashboard.inputs.dashboardName)).toEqual(["dev-release", "dev-release-2"]);
     const widgets = dashboards.map((dashboard) => (JSON.parse(String(dashboard.inputs.dashboardBody)) as { widgets: unknown[] }).widgets.length);

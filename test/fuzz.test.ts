@@ -104,7 +104,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: fc.constant(flagCycle) },
 );
 
-const LINE = /^Pulumi\.(dev|staging|production)\.yaml: (release:|aws:region)[^\n]*: .+ \(got .*\)$/s;
+const LINE = /^Pulumi\.(dev|staging|production)\.yaml: (release:|release-platform:|aws:region)[^\n]*: .+ \(got .*\)$/s;
 
 describe("config fuzzing", () => {
   it(`${RUNS} mutated stack files synthesize or fail with the config error`, async () => {

@@ -72,6 +72,10 @@ const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [Po
     pass: [res("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 30 }), production()],
     fail: [res("aws:cloudwatch/logGroup:LogGroup", {}), production()],
   },
+  "secrets-not-in-plaintext": {
+    pass: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ name: "app", environment: [{ name: "LOG_LEVEL", value: "info" }], secrets: [{ name: "DB_PASSWORD", valueFrom: "arn:aws:secretsmanager:eu-west-1:1:secret:db-AbCdEf" }] }]) }), production()],
+    fail: [res("aws:ecs/taskDefinition:TaskDefinition", { containerDefinitions: JSON.stringify([{ name: "app", environment: [{ name: "DB_PASSWORD", value: "hunter2" }] }]) }), production()],
+  },
   "production-flag-environment-has-monitors": {
     pass: [res("aws:appconfig/environment:Environment", { monitors: [{ alarmArn: "a", alarmRoleArn: "r" }] }), production()],
     fail: [res("aws:appconfig/environment:Environment", { monitors: [] }), production()],

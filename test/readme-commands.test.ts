@@ -12,7 +12,8 @@ function readmeCommands(): string[] {
   const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
   const blocks = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1]);
   return blocks
-    .flatMap((block) => block.split("\n"))
+    // A line ending in a backslash goes on on the next one, as in a shell.
+    .flatMap((block) => block.replace(/\\\n\s*/g, " ").split("\n"))
     .map((line) => line.replace(/\s+#.*$/, "").trim())
     .filter((line) => line.length > 0 && !line.startsWith("#"))
     .flatMap((line) => line.split(/\s+&&\s+/));

@@ -95,6 +95,17 @@ export interface BlueGreenServiceArgs {
   readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Environment variables from Secrets Manager secret or SSM parameter ARNs. @default {} */
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Environment variables whose values are secret. Each is stored in a Secrets Manager secret the service creates,
+   * which the container reads at start through `secrets`, pinned to the version holding the value: no task definition
+   * (readable by anyone who may describe it) holds the value, and a new value deploys like a new image. @default {}
+   */
+  readonly secretEnvironmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
+  /**
+   * Days Secrets Manager keeps a secret of `secretEnvironmentVariables` after the service stops using it, restorable
+   * until then: 0 deletes it at once, else 7-30. Running tasks keep their value either way. @default 30
+   */
+  readonly secretRecoveryWindowDays?: number;
   /** Days the container logs are kept. @default 30 */
   readonly logRetentionDays?: number;
   /** Wait for the deployment to finish (or roll back, failing `pulumi up`). @default true unless the tier is dev */
@@ -108,6 +119,38 @@ export interface BlueGreenServiceArgs {
    * the ECS service is created, so alarms can cover both target groups. @default none
    */
   readonly guard?: (targets: ServiceTargets, parent: pulumi.Resource) => DeploymentGuard;
+}
+
+/**
+ * A container variable must come from one place: a name in two would leave which value the container sees to ECS.
+ * Takes the places by field name; returns each later duplicate with the field that set it first.
+ */
+export function duplicateVariables(
+  sources: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>>,
+): { readonly field: string; readonly variable: string; readonly other: string }[] {
+  const duplicates: { field: string; variable: string; other: string }[] = [];
+  const seen = new Map<string, string>();
+  for (const [field, variables] of Object.entries(sources)) {
+    for (const variable of Object.keys(variables ?? {}).sort()) {
+      const other = seen.get(variable);
+      if (other) duplicates.push({ field, variable, other });
+      else seen.set(variable, field);
+    }
+  }
+  return duplicates;
+}
+
+function containerEnvironmentProblems(args: BlueGreenServiceArgs): string[] {
+  const problems = duplicateVariables({
+    environmentVariables: args.environmentVariables,
+    secretEnvironmentVariables: args.secretEnvironmentVariables,
+    secrets: args.secrets,
+  }).map(({ field, variable, other }) => `${field}.${variable} is also set in ${other}`);
+  const days = args.secretRecoveryWindowDays;
+  if (days !== undefined && !(days === 0 || (Number.isInteger(days) && days >= 7 && days <= 30))) {
+    problems.push(`secretRecoveryWindowDays must be 0 or 7-30 (got ${days})`);
+  }
+  return problems;
 }
 
 /** Fargate's valid memory (MiB) for each CPU size. */
@@ -179,6 +222,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
       ...(args.autoscaling && args.autoscaling.min > args.autoscaling.max
         ? [`autoscaling.min ${args.autoscaling.min} exceeds autoscaling.max ${args.autoscaling.max}`]
         : []),
+      ...containerEnvironmentProblems(args),
     ];
     const taken = problems.length === 0 ? env.claimPriority(args.priority, name) : undefined;
     if (taken) problems.push(taken);
@@ -354,8 +398,31 @@ export class BlueGreenService extends pulumi.ComponentResource {
       { name: physicalName([prefix, name], "execution", NAME_LIMITS.iamRole), assumeRolePolicy: ecsTrust, tags },
       child,
     );
-    const secretArns = Object.values(args.secrets ?? {});
-    new aws.iam.RolePolicy(
+    // Secrets the service stores itself, each read at task start by the execution role, pinned to the version that holds
+    // the value: "If the secret is subsequently updated ... the container will not receive the updated value" (ECS guide).
+    const storedSecrets = Object.entries(args.secretEnvironmentVariables ?? {})
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([variable, value]) => {
+        const secret = new aws.secretsmanager.Secret(
+          `${name}-env-${variable}`,
+          {
+            // A prefix, not a fixed name: a deleted secret's name stays taken for its whole recovery window.
+            namePrefix: `${prefix}/${name}/${variable}-`,
+            description: `Environment variable ${variable} of service ${name}`,
+            recoveryWindowInDays: args.secretRecoveryWindowDays ?? 30,
+            tags,
+          },
+          child,
+        );
+        const version = new aws.secretsmanager.SecretVersion(
+          `${name}-env-${variable}`,
+          { secretId: secret.arn, secretString: pulumi.secret(value) },
+          child,
+        );
+        return { variable, secretArn: secret.arn, version };
+      });
+    const secretArns = [...Object.values(args.secrets ?? {}), ...storedSecrets.map((stored) => stored.secretArn)];
+    const executionPolicyResource = new aws.iam.RolePolicy(
       `${name}-execution`,
       {
         role: executionRole.id,
@@ -379,7 +446,14 @@ export class BlueGreenService extends pulumi.ComponentResource {
     this.taskRoleName = taskRole.name;
 
     const environmentVariables = Object.entries(args.environmentVariables ?? {}).sort(([a], [b]) => a.localeCompare(b));
-    const secrets = Object.entries(args.secrets ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    const secrets: [string, pulumi.Input<string>][] = [
+      ...Object.entries(args.secrets ?? {}),
+      ...storedSecrets.map(({ variable, version }): [string, pulumi.Input<string>] => [
+        variable,
+        // arn:...:secret:<name>:<json-key>:<version-stage>:<version-id>, the whole value of one version.
+        pulumi.interpolate`${version.secretArn}:::${version.versionId}`,
+      ]),
+    ].sort(([a], [b]) => a.localeCompare(b));
     const appContainer = pulumi
       .all([
         pulumi.output(args.image),
@@ -427,7 +501,9 @@ export class BlueGreenService extends pulumi.ComponentResource {
           ),
         tags,
       },
-      child,
+      // ECS starts tasks as soon as the service names this revision: the execution role must already read its secrets
+      // (the secrets' values it waits for through valueFrom).
+      { ...child, dependsOn: [executionPolicyResource] },
     );
 
     // ECS needs this role to move listener-rule weights and target-group registrations during a deployment.

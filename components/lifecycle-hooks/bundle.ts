@@ -4,7 +4,9 @@ import { dirname, join } from "node:path";
 import { findUp } from "../find-up";
 import type * as esbuild from "esbuild";
 
-export type HookName = "smoke-test" | "alarm-gate";
+/** The hooks the package ships, each bundled into one file. */
+export const HOOK_NAMES = ["smoke-test", "alarm-gate"] as const;
+export type HookName = (typeof HOOK_NAMES)[number];
 
 export interface HookBundle {
   readonly name: HookName;
@@ -19,29 +21,38 @@ export const HOOK_RUNTIME = "nodejs22.x";
 
 const cache = new Map<HookName, HookBundle>();
 
+/** Where `npm run build` puts the bundles: beside this module compiled, so the installed package needs no esbuild. */
+const SHIPPED_BUNDLES = join(__dirname, "bundles");
+
 /**
- * The handler's source: TypeScript beside this file in the repository, compiled JavaScript in the built package, and
- * from a bundled command line (whose code lives elsewhere) the repository's components/ found upwards.
+ * The handler's TypeScript source: beside this file in the repository, and from a bundled command line or the built
+ * dist/ (whose code lives elsewhere) the repository's components/ found upwards.
  */
 function handlerSource(name: HookName): string {
   const source = findUp(__dirname, (directory) =>
-    [join(directory, "handlers"), join(directory, "components", "lifecycle-hooks", "handlers")]
-      .flatMap((candidate) => [".ts", ".js"].map((extension) => join(candidate, `${name}${extension}`)))
-      .find(existsSync),
+    [join(directory, "handlers", `${name}.ts`), join(directory, "components", "lifecycle-hooks", "handlers", `${name}.ts`)].find(existsSync),
   );
-  if (!source) throw new Error(`cannot find the ${name} hook's source near ${__dirname}`);
+  if (!source) {
+    throw new Error(`the ${name} hook is neither bundled in ${SHIPPED_BUNDLES} nor found as TypeScript source near ${__dirname}: build the package with npm run build`);
+  }
   return source;
 }
 
 /**
- * Bundles a hook's TypeScript source with esbuild. Same source, same bytes: no timestamps, paths, source maps or legal
- * comments go into the output, so an unchanged hook never shows as a change in a preview.
+ * A hook as one file: the bundle the built package ships, or in the repository its TypeScript source bundled with
+ * esbuild. Same source, same bytes either way: no timestamps, paths, source maps or legal comments go into the output,
+ * so an unchanged hook never shows as a change in a preview, whether the program runs from source or the package.
  */
 export function bundleHook(name: HookName): HookBundle {
   const cached = cache.get(name);
   if (cached) return cached;
-  const source = handlerSource(name);
-  const code = fromDiskCache(name, source) ?? build(source);
+  const shipped = join(SHIPPED_BUNDLES, `${name}.js`);
+  let code: string;
+  if (existsSync(shipped)) code = readFileSync(shipped, "utf8");
+  else {
+    const source = handlerSource(name);
+    code = fromDiskCache(name, source) ?? build(source);
+  }
   const bundle: HookBundle = {
     name,
     code,
@@ -102,7 +113,16 @@ function fromDiskCache(name: HookName, source: string): string | undefined {
   return code;
 }
 
-/** The bundle as built, bypassing every cache (for tests of determinism). */
+/** The bundle as built from the TypeScript source, bypassing every cache (for tests of determinism). */
 export function buildHookUncached(name: HookName): string {
   return build(handlerSource(name));
 }
+
+/** Bundles every hook from its source into `directory`, where the compiled module reads them. */
+export function writeHookBundles(directory: string = SHIPPED_BUNDLES): void {
+  mkdirSync(directory, { recursive: true });
+  for (const name of HOOK_NAMES) writeFileSync(join(directory, `${name}.js`), buildHookUncached(name));
+}
+
+// `npm run build` runs this module, compiled into dist/, after tsc: the bundles go beside it into the package.
+if (require.main === module) writeHookBundles();

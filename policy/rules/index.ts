@@ -14,6 +14,7 @@ import { productionImagePinned } from "./production-image-pinned";
 import { productionLoadBalancerHardened } from "./production-load-balancer-hardened";
 import { productionServiceRollsBackOnAlarm } from "./production-service-rolls-back-on-alarm";
 import { productionStatefulResourcesProtected } from "./production-stateful-resources-protected";
+import { secretsNotInPlaintext } from "./secrets-not-in-plaintext";
 import { runtimePathsReachable } from "./runtime-paths-reachable";
 import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
 import type { Rule } from "./types";
@@ -36,6 +37,7 @@ export const RULES: readonly Rule[] = [
   productionImagePinned,
   kubernetesServiceHasAnalysis,
   kubernetesManifestValid,
+  secretsNotInPlaintext,
   alarmSensitivityRule,
 ];
 

@@ -2,10 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { Region } from "@pulumi/aws/types/enums";
 import type { z } from "zod";
 import { type DeploymentStrategy, strategyProblems } from "../../components/blue-green-service/strategy";
-import { fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
+import { duplicateVariables, fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
 import { kubernetesStrategyProblems, type StepInput, stepsProblems } from "../../components/kubernetes-service/plan";
 import type { SlackChannel } from "../../components/environment/notifications";
 import { testListenerCidrProblems } from "../../components/environment/environment";
+import { toAppConfigDocument } from "../../components/feature-flag-store/documents";
 import { smokeTestArgsProblems } from "../../components/lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS } from "./defaults";
 import { flagProblems } from "./flags";
@@ -16,6 +17,7 @@ import {
   type RawFlag,
   type RawReleaseConfig,
   type RawService,
+  TIERS,
   type Tier,
 } from "./schema";
 
@@ -27,6 +29,13 @@ export interface ConfigSource {
   readonly values: Readonly<Record<string, string>>;
   /** Keys set with `--secret` (a key is secret as a whole when any path under it is). */
   readonly secretKeys: ReadonlySet<string>;
+  /**
+   * Where the `--secret` values sit inside those keys (`release:services.api.environment.TOKEN`, the stack file's
+   * `secure:` leaves). A secret key with none listed is secret as a whole.
+   */
+  readonly secretPaths?: ReadonlySet<string>;
+  /** Problems found reading the file itself (keys beside `config:`, YAML tags), listed with the rest. */
+  readonly fileProblems?: readonly ConfigProblem[];
 }
 
 export interface ConfigProblem {
@@ -38,13 +47,18 @@ export interface ConfigProblem {
   readonly secret: boolean;
 }
 
+/** At most this many problems are printed; a file with more is mostly one mistake repeated. */
+export const PRINTED_PROBLEMS = 50;
+
 /** Bad config: every problem at once, each naming the file, the key path and the value. Printed without a stack trace. */
 export class ConfigError extends pulumi.RunError {
   constructor(
     public readonly stackFile: string,
     public readonly problems: readonly ConfigProblem[],
   ) {
-    super(problems.map((problem) => formatProblem(stackFile, problem)).join("\n"));
+    const printed = problems.slice(0, PRINTED_PROBLEMS).map((problem) => formatProblem(stackFile, problem));
+    const rest = problems.length - printed.length;
+    super([...printed, ...(rest > 0 ? [`${stackFile}: ... and ${rest} more problem${rest === 1 ? "" : "s"} (${problems.length} in all)`] : [])].join("\n"));
     this.name = "ConfigError";
   }
 }
@@ -88,8 +102,13 @@ export interface ResolvedService {
   readonly alarms: (typeof TIER_DEFAULTS)[Tier]["alarms"] & {
     readonly custom: NonNullable<NonNullable<RawService["alarms"]>["custom"]>;
   };
-  readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Plain environment variables: visible in the task definition and the plan. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Environment variables set with `--secret`: stored in Secrets Manager by the service, never in its task definition. */
+  readonly secretEnvironment: Readonly<Record<string, pulumi.Input<string>>>;
   readonly secrets: Readonly<Record<string, string>>;
+  /** How long a secret of `secretEnvironment` stays restorable once the service no longer uses it. */
+  readonly secretRecoveryWindowDays: number;
   readonly logRetentionDays: number;
   /** Where the service runs: ECS (the default) or Kubernetes with Argo Rollouts. */
   readonly runtime: "ecs" | "kubernetes";
@@ -107,6 +126,12 @@ export interface ResolvedCluster {
   readonly securityGroupId?: string;
   readonly controllers: readonly string[];
 }
+
+/**
+ * A removed secret variable's secret: dev frees it at once; staging and production keep it restorable for a variable
+ * removed by mistake. Running tasks keep their value either way: ECS injects it "when the container is initially started".
+ */
+const SECRET_RECOVERY_WINDOW_DAYS: Readonly<Record<Tier, number>> = { dev: 0, staging: 7, production: 30 };
 
 export type ResolvedNetwork =
   | { readonly kind: "ids"; readonly vpcId: string; readonly publicSubnetIds: readonly string[]; readonly privateSubnetIds: readonly string[] }
@@ -157,16 +182,82 @@ export function tierFromStackName(stack: string): Tier | undefined {
 
 const OBJECT_KEYS = new Set<string>(["network", "ingress", "notifications", "services", "flags", "flagStore", "cluster"]);
 
+/**
+ * The largest stack the program supports, from the AWS quotas it depends on (README, "Limits"). Checked before
+ * anything else, so a stack past them fails at once with the quota, not deep inside a deployment.
+ */
+export const STACK_LIMITS = {
+  /** "Target Groups per Application Load Balancer: 100, not adjustable" (ELB quotas); blue/green, canary and linear take two. */
+  targetGroupsPerLoadBalancer: 100,
+  /** "Rules per Application Load Balancer (excluding default rules): 100" (adjustable); a traffic-shifting service takes a production and a test rule. */
+  rulesPerLoadBalancer: 100,
+  /** "Configurations must be 1 MB or smaller" (AppConfig hosted configuration store). */
+  flagDocumentBytes: 1024 * 1024,
+  /** Far above the largest valid stack (50 services, a 1 MB flag document); read no further than this. */
+  stackFileBytes: 4 * 1024 * 1024,
+} as const;
+
+/** Target groups (and listener rules) the services take on the environment's one load balancer. */
+function loadBalancerShare(services: Readonly<Record<string, unknown>>, tier: Tier | undefined): number {
+  const fallback = TIER_DEFAULTS[tier ?? "dev"].deployment.strategy;
+  return Object.values(services).reduce<number>((count, service) => {
+    const strategy = (service as { deployment?: { strategy?: unknown } } | null)?.deployment?.strategy ?? fallback;
+    return count + (strategy === "rolling" ? 1 : 2);
+  }, 0);
+}
+
+/** The problem of a stack with more services than one Application Load Balancer takes, or undefined. */
+function serviceCountProblem(services: unknown, tier: Tier | undefined): ConfigProblem | undefined {
+  if (services === null || typeof services !== "object" || Array.isArray(services)) return undefined;
+  const count = Object.keys(services).length;
+  const share = loadBalancerShare(services as Record<string, unknown>, tier);
+  const limit = Math.min(STACK_LIMITS.targetGroupsPerLoadBalancer, STACK_LIMITS.rulesPerLoadBalancer);
+  if (share <= limit) return undefined;
+  return {
+    path: "release:services",
+    message: `${count} services need ${share} target groups and listener rules on the environment's load balancer; AWS allows ${STACK_LIMITS.targetGroupsPerLoadBalancer} target groups per Application Load Balancer (not adjustable): at most ${limit / 2} blue-green, canary or linear services (a rolling one takes half as much); split the services over more stacks`,
+    got: `${count} services`,
+    secret: false,
+  };
+}
+
+/** The project's name (Pulumi.yaml): a key written without a namespace, or set by `pulumi config set` without one, lands in it. */
+export const PROJECT_NAMESPACE = "release-platform";
+
+/**
+ * Why a key outside `release:` is one the user meant for the program (a missing or misspelt namespace), or undefined
+ * for namespaces the program leaves to others (aws:, pulumi:, other providers).
+ */
+export function misplacedKeyMessage(fullKey: string): string | undefined {
+  const colon = fullKey.indexOf(":");
+  const namespace = fullKey.slice(0, colon);
+  const key = fullKey.slice(colon + 1);
+  if (namespace === "release") return undefined;
+  const known = RELEASE_KEYS as readonly string[];
+  let meant: string | undefined;
+  if (known.includes(namespace)) {
+    meant = `${namespace}.${key}`;
+  } else if (namespace === PROJECT_NAMESPACE || editDistance(namespace, "release") <= 2) {
+    meant = known.includes(key) ? key : closest(key, known);
+    if (!meant) return `the program reads only release: keys (${known.map((k) => `release:${k}`).join(", ")}), and ${namespace}:${key} is none of them`;
+  } else {
+    return undefined;
+  }
+  const why = namespace === PROJECT_NAMESPACE ? `keys without a namespace land in the project's, ${PROJECT_NAMESPACE}:` : `unknown namespace ${namespace}`;
+  return `${why}; the program reads release:${meant} (write release:${meant} in the stack file, or pulumi config set --path release:${meant}...)`;
+}
+
 /** Validates the stack's config and applies tier defaults. Throws ConfigError listing every problem. */
 export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = [...(source.fileProblems ?? [])];
   const raw: Record<string, unknown> = {};
-  const isSecret = (key: string) => source.secretKeys.has(`release:${key}`);
+  const secretAt = secrecy(source);
+  const isSecret = (key: string) => secretAt([key]);
 
   for (const [fullKey, text] of Object.entries(source.values).sort(([a], [b]) => a.localeCompare(b))) {
-    const namespace = fullKey.split(":")[0];
-    if (namespace !== "release" && editDistance(namespace, "release") <= 2) {
-      problems.push({ path: fullKey, message: `unknown namespace ${namespace} (did you mean release:${fullKey.slice(namespace.length + 1)}?)`, got: text, secret: source.secretKeys.has(fullKey) });
+    const misplaced = misplacedKeyMessage(fullKey);
+    if (misplaced) {
+      problems.push({ path: fullKey, message: misplaced, got: parseValue(text), secret: source.secretKeys.has(fullKey) });
       continue;
     }
     if (!fullKey.startsWith("release:")) continue;
@@ -186,6 +277,10 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
     }
   }
 
+  // Past the load balancer's limit nothing else matters, and checking thousands of services would take minutes.
+  const tooMany = serviceCountProblem(raw.services, TIERS.find((tier) => tier === raw.tier) ?? tierFromStackName(source.stack));
+  if (tooMany) throw new ConfigError(source.stackFile, [tooMany]);
+
   const region = source.values["aws:region"];
   if (!awsRegion.safeParse(region).success) {
     problems.push({ path: "aws:region", message: "expected an AWS region like eu-west-1", got: region, secret: false });
@@ -195,7 +290,7 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
 
   const parsed = parseWithPathStrings(raw);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(...zodProblems(issue, raw, isSecret));
+    for (const issue of parsed.error.issues) problems.push(...zodProblems(issue, raw, secretAt));
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, sortProblems(problems));
 
@@ -213,7 +308,36 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
   }
   problems.push(...crossFieldProblems(config, tier), ...kubernetesProblems(config, tier, source.stack));
   if (problems.length > 0) throw new ConfigError(source.stackFile, sortProblems(problems));
-  return resolve(source, config, tier, region as string, isSecret);
+  return resolve(source, config, tier, region as string, secretAt);
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Path under `release:` -> whether the value there (or one inside it) was set with `--secret`. */
+type Secrecy = (path: readonly (string | number)[]) => boolean;
+
+/** Per value where the source lists its secret leaves; per key where it cannot (each secret key then secret as a whole). */
+function secrecy(source: ConfigSource): Secrecy {
+  const leavesByKey = new Map<string, string[]>();
+  for (const leaf of source.secretPaths ?? []) {
+    const key = leaf.split(/[.[]/)[0];
+    leavesByKey.set(key, [...(leavesByKey.get(key) ?? []), leaf]);
+  }
+  const related = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || a.startsWith(`${b}[`);
+  return (path) => {
+    const key = `release:${path[0]}`;
+    if (!source.secretKeys.has(key)) return false;
+    const leaves = leavesByKey.get(key);
+    if (!leaves) return true;
+    const at = renderPath(path);
+    return leaves.some((leaf) => related(leaf, at) || related(at, leaf));
+  };
 }
 
 const AWS_REGIONS = Object.values(Region).sort() as string[];
@@ -248,9 +372,9 @@ function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
   return [...problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.message.localeCompare(b.message)));
 }
 
-function zodProblems(issue: z.core.$ZodIssue, raw: unknown, isSecret: (key: string) => boolean): ConfigProblem[] {
+function zodProblems(issue: z.core.$ZodIssue, raw: unknown, secretAt: Secrecy): ConfigProblem[] {
   const path = issue.path.map((part) => (typeof part === "symbol" ? String(part) : part));
-  const secret = typeof path[0] === "string" && isSecret(path[0]);
+  const secret = path.length > 0 && secretAt(path);
   if (issue.code === "unrecognized_keys") {
     const parent = valueAt(raw, path);
     const known = knownKeysAt(path);
@@ -322,6 +446,12 @@ export function renderPath(path: readonly (string | number)[]): string {
 
 /** ` (did you mean "x"?)` for a key one or two edits from a known one. */
 function suggest(key: string, known: readonly string[]): string {
+  const best = closest(key, known);
+  return best ? ` (did you mean "${best}"?)` : "";
+}
+
+/** The known key one or two edits from `key`, if any. */
+function closest(key: string, known: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = 3;
   for (const candidate of known) {
@@ -331,7 +461,7 @@ function suggest(key: string, known: readonly string[]): string {
       bestDistance = distance;
     }
   }
-  return best ? ` (did you mean "${best}"?)` : "";
+  return best;
 }
 
 function editDistance(a: string, b: string): number {
@@ -355,6 +485,20 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
 
   if (tier !== "dev" && config.ingress?.certificateArn === undefined) {
     add(["ingress", "certificateArn"], `required in ${tier}: listeners there are HTTPS only (HTTP alone is allowed in dev)`, undefined);
+  }
+
+  // Alarms and rollbacks notify the alert topic; with no subscriber they reach no one, and nothing says so.
+  const notifications: Record<string, unknown> = config.notifications ?? {};
+  const subscriptions = ["emails", "httpsEndpoints", "slack"].reduce((count, field) => {
+    const value = notifications[field];
+    return count + (Array.isArray(value) ? value.length : value !== undefined && value !== null ? 1 : 0);
+  }, 0);
+  if (tier !== "dev" && subscriptions === 0) {
+    add(
+      ["notifications"],
+      `${tier} needs at least one alert subscription (emails, httpsEndpoints or slack): without one, alarms and rollbacks reach no one`,
+      config.notifications,
+    );
   }
 
   for (const problem of testListenerCidrProblems(config.ingress?.testListenerCidrs ?? [])) {
@@ -426,12 +570,22 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
         add(at("alarms", "custom", index, "name"), "is used by another alarm of this service", alarmName);
       }
     });
+    for (const { field, variable, other } of duplicateVariables({ environment: service.environment, secrets: service.secrets })) {
+      add(at(field, variable), `is also set in ${renderPath(at(other))}: a variable comes from one place`, service.secrets?.[variable]);
+    }
     if (service.port === 2772) {
       add(at("port"), "2772 is the AWS AppConfig Agent's port in the task; choose another", service.port);
     }
   }
 
-  problems.push(...flagProblems(config.flags ?? {}, config.flagStore).map((problem) => ({ ...problem, path: renderPath(["flags", ...problem.path]), secret: false })));
+  const flagsProblems = flagProblems(config.flags ?? {}, config.flagStore);
+  problems.push(...flagsProblems.map((problem) => ({ ...problem, path: renderPath(["flags", ...problem.path]), secret: false })));
+  if (flagsProblems.length === 0 && (config.flagStore?.backend ?? "appconfig") === "appconfig") {
+    const bytes = Buffer.byteLength(JSON.stringify(toAppConfigDocument(config.flags ?? {})));
+    if (bytes > STACK_LIMITS.flagDocumentBytes) {
+      add(["flags"], `the AppConfig flag document would be ${bytes} bytes; AppConfig's hosted store takes at most ${STACK_LIMITS.flagDocumentBytes} (1 MB): remove flags past their expiry, or split them over more stacks`, `${Object.keys(config.flags ?? {}).length} flags`);
+    }
+  }
   return problems;
 }
 
@@ -440,20 +594,20 @@ function resolve(
   config: RawReleaseConfig,
   tier: Tier,
   region: string,
-  isSecret: (key: string) => boolean,
+  secretAt: Secrecy,
 ): ReleaseConfig {
   const defaults = TIER_DEFAULTS[tier];
   const secretIf = (secret: boolean) => (value: string): pulumi.Input<string> => (secret ? pulumi.secret(value) : value);
   const services = Object.entries(config.services)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, service]) => resolveService(name, service, tier, secretIf(isSecret("services"))));
+    .map(([name, service]) => resolveService(name, service, tier, (variable) => secretAt(["services", name, "environment", variable])));
   const network: ResolvedNetwork =
     "stackReference" in config.network
       ? { kind: "stackReference", name: config.network.stackReference }
       : { kind: "ids", ...config.network };
   const ingress = config.ingress ?? {};
   const notifications = config.notifications ?? {};
-  const secretNotifications = secretIf(isSecret("notifications"));
+  const secretNotification = (field: string) => (value: string, index: number) => secretIf(secretAt(["notifications", field, index]))(value);
   const flagStore = config.flagStore ?? {};
   return {
     stack: source.stack,
@@ -462,7 +616,7 @@ function resolve(
     region,
     network,
     ingress: {
-      certificateArn: ingress.certificateArn === undefined ? undefined : secretIf(isSecret("ingress"))(ingress.certificateArn),
+      certificateArn: ingress.certificateArn === undefined ? undefined : secretIf(secretAt(["ingress", "certificateArn"]))(ingress.certificateArn),
       allowedCidrs: ingress.allowedCidrs ?? defaults.ingress.allowedCidrs,
       internal: ingress.internal ?? false,
       testListenerPort: ingress.testListenerPort ?? defaults.ingress.testListenerPort,
@@ -474,8 +628,8 @@ function resolve(
           : undefined,
     },
     notifications: {
-      emails: (notifications.emails ?? []).map(secretNotifications),
-      httpsEndpoints: (notifications.httpsEndpoints ?? []).map(secretNotifications),
+      emails: (notifications.emails ?? []).map(secretNotification("emails")),
+      httpsEndpoints: (notifications.httpsEndpoints ?? []).map(secretNotification("httpsEndpoints")),
       ...(notifications.slack ? { slack: notifications.slack } : {}),
     },
     services,
@@ -567,7 +721,7 @@ function resolveService(
   name: string,
   service: RawService,
   tier: Tier,
-  secret: (value: string) => pulumi.Input<string>,
+  isSecretVariable: (name: string) => boolean,
 ): ResolvedService {
   const defaults = TIER_DEFAULTS[tier];
   const desiredCount = service.desiredCount ?? defaults.desiredCount;
@@ -611,8 +765,14 @@ function resolveService(
       ...Object.fromEntries(Object.entries(service.alarms ?? {}).filter(([key]) => key !== "custom")),
       custom: service.alarms?.custom ?? [],
     },
-    environment: Object.fromEntries(Object.entries(service.environment ?? {}).map(([key, value]) => [key, secret(value)])),
+    environment: Object.fromEntries(Object.entries(service.environment ?? {}).filter(([key]) => !isSecretVariable(key))),
+    secretEnvironment: Object.fromEntries(
+      Object.entries(service.environment ?? {})
+        .filter(([key]) => isSecretVariable(key))
+        .map(([key, value]) => [key, pulumi.secret(value)]),
+    ),
     secrets: service.secrets ?? {},
+    secretRecoveryWindowDays: SECRET_RECOVERY_WINDOW_DAYS[tier],
     logRetentionDays: service.logRetentionDays ?? defaults.logRetentionDays,
     runtime: service.runtime ?? "ecs",
     ...(service.deployment?.steps ? { steps: service.deployment.steps } : {}),

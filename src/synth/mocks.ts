@@ -240,6 +240,17 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           const associationId = `a-${hex(seed, 17)}`;
           return { id: `${String(inputs.clusterName)},${associationId}`, state: state({ associationId, associationArn: arn("eks", `podidentityassociation/${String(inputs.clusterName)}/${associationId}`) }) };
         }
+        case "aws:secretsmanager/secret:Secret": {
+          // Secrets Manager appends six random characters to the name in the ARN.
+          const secretName = typeof inputs.namePrefix === "string" ? `${inputs.namePrefix}${hex(seed, 26)}` : named;
+          const secretArn = arn("secretsmanager", `secret:${secretName}-${hex(`${seed}arn`, 6)}`);
+          return { id: secretArn, state: state({ name: secretName, arn: secretArn }) };
+        }
+        case "aws:secretsmanager/secretVersion:SecretVersion": {
+          const versionId = uuid(seed);
+          const secretArn = String(inputs.secretId);
+          return { id: `${secretArn}|${versionId}`, state: state({ secretArn, arn: secretArn, versionId, versionStages: ["AWSCURRENT"] }) };
+        }
         case "aws:cloudwatch/eventRule:EventRule":
           return { id: named, state: state({ name: named, arn: arn("events", `rule/${named}`) }) };
         // Both take `arn` as an input (the topic, the target) and return it unchanged.

@@ -5,7 +5,7 @@ import { findUp } from "../../components/find-up";
 import { didYouMean, invocationDirectory, userPath } from "../command";
 import { ConfigError, loadReleaseConfig, type ReleaseConfig } from "../config/load";
 import { PROJECT, synthesize, type SynthDocument } from "./capture";
-import { readStackFile, StackFileError, toConfigValues } from "./stack-file";
+import { readStackFile, toConfigValues } from "./stack-file";
 
 /** The repository root, where Pulumi.yaml and the stack files live: the nearest directory above this code with one. */
 export const PROJECT_ROOT =
@@ -48,7 +48,8 @@ export function stackFilePath(source: StackSource): { path: string; display: str
 /** The ESC environments a stack file imports (its top-level `environment:` list), which offline tools cannot open. */
 function importedEnvironments(path: string): string[] {
   try {
-    const environment = (parse(readFileSync(path, "utf8")) as { environment?: unknown } | null)?.environment;
+    // The file was read once already, its YAML warnings reported as problems: not again, raw.
+    const environment = (parse(readFileSync(path, "utf8"), { logLevel: "error" }) as { environment?: unknown } | null)?.environment;
     const imports = Array.isArray(environment) ? environment : (environment as { imports?: unknown } | undefined)?.imports;
     return Array.isArray(imports) ? imports.filter((name): name is string => typeof name === "string") : [];
   } catch {
@@ -76,13 +77,7 @@ type StackFileConfigValues = ReturnType<typeof toConfigValues>;
 export function loadStack(source: StackSource): ReleaseConfig {
   const file = stackFilePath(source);
   if (!existsSync(file.path)) throw new UsageError(`config file ${file.display} does not exist`);
-  let stackFile;
-  try {
-    stackFile = readStackFile(file.path, PROJECT);
-  } catch (error) {
-    if (error instanceof StackFileError) throw new UsageError(error.message);
-    throw error;
-  }
+  const stackFile = readStackFile(file.path, PROJECT, file.display);
   // Like `pulumi up`: the imported environments' pulumiConfig first, the stack file's own settings over it.
   const environment = source.envValuesFile ? readEnvValues(source.envValuesFile) : undefined;
   try {
@@ -91,6 +86,8 @@ export function loadStack(source: StackSource): ReleaseConfig {
       stackFile: file.display,
       values: { ...environment?.values, ...stackFile.values },
       secretKeys: new Set([...(environment?.secretKeys ?? []), ...stackFile.secretKeys]),
+      secretPaths: stackFile.secretPaths,
+      fileProblems: stackFile.problems,
     });
   } catch (error) {
     const imports = importedEnvironments(file.path);
