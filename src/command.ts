@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError } from "./config/load";
 import { UsageError } from "./synth/run";
+import { editDistance } from "./edit-distance";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -95,20 +96,6 @@ export function didYouMean(word: string, known: readonly string[], prefix = ""):
     .filter(({ distance }) => distance <= 2)
     .sort((a, b) => a.distance - b.distance);
   return candidates.length > 0 ? ` (did you mean ${prefix}${candidates[0].candidate}?)` : "";
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
 }
 
 /**

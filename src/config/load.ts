@@ -20,6 +20,7 @@ import {
   TIERS,
   type Tier,
 } from "./schema";
+import { editDistance } from "../edit-distance";
 
 /** Where config comes from: the values Pulumi holds for the stack, as strings (objects as JSON). */
 export interface ConfigSource {
@@ -462,20 +463,6 @@ function closest(key: string, known: readonly string[]): string | undefined {
     }
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
 }
 
 function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem[] {
