@@ -406,7 +406,7 @@ describe("composing the component directly", () => {
       }
       return {};
     });
-    expect((thrown as Error).message).toBe("BlueGreenService second: priority 7 is already taken by service first on this environment's listeners");
+    expect((thrown as Error).message).toBe("BlueGreenService second: priority is already taken by service first on this environment's listeners (got 7)");
   });
 
   it("rolling outside dev is refused by the component itself, naming the field, before it registers", async () => {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../environment/environment";
-import { refuseBadArguments } from "../arguments";
+import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import {
   describeStrategy,
@@ -140,21 +140,40 @@ export function duplicateVariables(
   return duplicates;
 }
 
-function containerEnvironmentProblems(args: BlueGreenServiceArgs): string[] {
-  const problems = duplicateVariables({
+function containerEnvironmentProblems(args: BlueGreenServiceArgs): ArgumentProblem[] {
+  const problems: ArgumentProblem[] = duplicateVariables({
     environmentVariables: args.environmentVariables,
     secretEnvironmentVariables: args.secretEnvironmentVariables,
     secrets: args.secrets,
-  }).map(({ field, variable, other }) => `${field}.${variable} is also set in ${other}`);
+  }).map(({ field, variable, other }) => ({ field: [field, variable], message: `is also set in ${other}`, got: undefined }));
   const days = args.secretRecoveryWindowDays;
   if (days !== undefined && !(days === 0 || (Number.isInteger(days) && days >= 7 && days <= 30))) {
-    problems.push(`secretRecoveryWindowDays must be 0 or 7-30 (got ${days})`);
+    problems.push({ field: ["secretRecoveryWindowDays"], message: "must be 0 or 7-30", got: days });
   }
   return problems;
 }
 
-/** Fargate's valid memory (MiB) for each CPU size. */
-export function fargateMemoryProblem(cpu: number, memory: number): string | undefined {
+/** A listener rule needs a condition to route by and takes at most five values across them. */
+export function routeProblems(args: { readonly pathPatterns?: readonly string[]; readonly hostHeaders?: readonly string[] }): ArgumentProblem[] {
+  const routes = (args.pathPatterns?.length ?? 0) + (args.hostHeaders?.length ?? 0);
+  if (routes === 0) return [{ field: ["pathPatterns"], message: "or hostHeaders must name at least one route", got: undefined }];
+  if (routes > 5) return [{ field: ["pathPatterns"], message: "and hostHeaders together take at most 5 values on a listener rule", got: args.pathPatterns }];
+  return [];
+}
+
+/** ELB listener rule priorities are 1-50000. */
+export function priorityProblems(priority: number): ArgumentProblem[] {
+  return Number.isInteger(priority) && priority >= 1 && priority <= 50000 ? [] : [{ field: ["priority"], message: "must be 1-50000", got: priority }];
+}
+
+export function autoscalingProblems(autoscaling: Autoscaling | undefined): ArgumentProblem[] {
+  return autoscaling && autoscaling.min > autoscaling.max
+    ? [{ field: ["autoscaling", "min"], message: `must not exceed autoscaling.max (${autoscaling.max})`, got: autoscaling.min }]
+    : [];
+}
+
+/** Fargate's valid memory (MiB) for each CPU size; the problem names `cpu` when no memory fits it. */
+export function fargateMemoryProblem(cpu: number, memory: number): ArgumentProblem | undefined {
   const ranges: Record<number, [number, number, number]> = {
     256: [512, 2048, 512],
     512: [1024, 4096, 1024],
@@ -165,13 +184,31 @@ export function fargateMemoryProblem(cpu: number, memory: number): string | unde
     16384: [32768, 122880, 8192],
   };
   const range = ranges[cpu];
-  if (!range) return `cpu must be one of ${Object.keys(ranges).join(", ")}`;
+  if (!range) return { field: ["cpu"], message: `must be one of ${Object.keys(ranges).join(", ")}`, got: cpu };
   const [min, max, step] = range;
-  if (cpu === 256 && ![512, 1024, 2048].includes(memory)) return "memory for cpu 256 must be 512, 1024 or 2048";
+  if (cpu === 256 && ![512, 1024, 2048].includes(memory)) return { field: ["memory"], message: "for cpu 256 must be 512, 1024 or 2048", got: memory };
   if (memory < min || memory > max || (memory - min) % step !== 0) {
-    return `memory for cpu ${cpu} must be ${min}-${max} in steps of ${step}`;
+    return { field: ["memory"], message: `for cpu ${cpu} must be ${min}-${max} in steps of ${step}`, got: memory };
   }
   return undefined;
+}
+
+/** Every problem with a service's arguments, each naming its field; the constructor refuses them before registering. */
+export function blueGreenServiceArgsProblems(args: BlueGreenServiceArgs): ArgumentProblem[] {
+  const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
+  const tier = args.environment.tier;
+  const fargate = fargateMemoryProblem(args.cpu ?? 256, args.memory ?? 512);
+  return [
+    ...under(["deployment"], strategyProblems(strategy)),
+    ...routeProblems(args),
+    ...(strategy.strategy === "rolling" && tier !== "dev"
+      ? [{ field: ["deployment", "strategy"], message: `rolling is allowed in dev only (tier is ${tier})`, got: undefined }]
+      : []),
+    ...priorityProblems(args.priority),
+    ...(fargate ? [fargate] : []),
+    ...autoscalingProblems(args.autoscaling),
+    ...containerEnvironmentProblems(args),
+  ];
 }
 
 /**
@@ -212,18 +249,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     const desiredCount = args.desiredCount ?? 1;
     const pathPatterns = args.pathPatterns ?? [];
     const hostHeaders = args.hostHeaders ?? [];
-    const problems = [
-      ...strategyProblems(strategy).map((p) => `deployment.${p.field} ${p.message} (got ${p.value})`),
-      ...(pathPatterns.length + hostHeaders.length === 0 ? ["pathPatterns or hostHeaders must name at least one route"] : []),
-      ...(pathPatterns.length + hostHeaders.length > 5 ? ["a listener rule takes at most 5 path patterns and host headers together"] : []),
-      ...(strategy.strategy === "rolling" && env.tier !== "dev" ? [`deployment.strategy rolling is allowed in dev only (tier is ${env.tier})`] : []),
-      ...(Number.isInteger(args.priority) && args.priority >= 1 && args.priority <= 50000 ? [] : [`priority must be 1-50000 (got ${args.priority})`]),
-      ...[fargateMemoryProblem(cpu, memory)].filter((p): p is string => p !== undefined),
-      ...(args.autoscaling && args.autoscaling.min > args.autoscaling.max
-        ? [`autoscaling.min ${args.autoscaling.min} exceeds autoscaling.max ${args.autoscaling.max}`]
-        : []),
-      ...containerEnvironmentProblems(args),
-    ];
+    const problems = blueGreenServiceArgsProblems(args);
     const taken = problems.length === 0 ? env.claimPriority(args.priority, name) : undefined;
     if (taken) problems.push(taken);
     refuseBadArguments("BlueGreenService", name, problems);

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { refuseBadArguments } from "../arguments";
+import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { NAME_LIMITS, physicalName, shortHash } from "../naming";
 import { accessLogBucketPolicy } from "./access-logs";
 import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
@@ -57,6 +57,21 @@ export interface EnvironmentArgs {
   readonly protectStateful?: boolean;
 }
 
+/** Every problem with an environment's arguments, each naming its field; the constructor refuses them before registering. */
+export function environmentArgsProblems(args: EnvironmentArgs): ArgumentProblem[] {
+  const testListenerPort = args.testListenerPort ?? 9000;
+  return [
+    ...(args.certificateArn === undefined && args.tier !== "dev"
+      ? [{ field: ["certificateArn"], message: `is required in ${args.tier} (HTTP alone is allowed only in dev)`, got: undefined }]
+      : []),
+    ...(testListenerPort === 443 || testListenerPort === 80
+      ? [{ field: ["testListenerPort"], message: "collides with the production listener ports 80/443", got: testListenerPort }]
+      : []),
+    ...under(["alertSlack"], slackChannelProblems(args.alertSlack)),
+    ...under(["testListenerCidrs"], testListenerCidrProblems(args.testListenerCidrs ?? [])),
+  ];
+}
+
 /**
  * The shared entry point of one environment: the AWS provider every child uses, the load balancer with its production
  * and test listeners, the ECS cluster, and the alert topic that alarms notify.
@@ -98,12 +113,7 @@ export class Environment extends pulumi.ComponentResource {
     const https = args.certificateArn !== undefined;
     const testListenerPort = args.testListenerPort ?? 9000;
     const productionPort = https ? 443 : 80;
-    refuseBadArguments("Environment", name, [
-      ...(!https && tier !== "dev" ? [`certificateArn is required in ${tier} (HTTP alone is allowed only in dev)`] : []),
-      ...(testListenerPort === 443 || testListenerPort === 80 ? [`testListenerPort ${testListenerPort} collides with the production listener ports 80/443`] : []),
-      ...slackChannelProblems(args.alertSlack, "alertSlack"),
-      ...testListenerCidrProblems(args.testListenerCidrs ?? []).map((problem) => `testListenerCidrs[${problem.index}] ${problem.message}`),
-    ]);
+    refuseBadArguments("Environment", name, environmentArgsProblems(args));
     super("release:aws:Environment", name, {}, opts);
     const protectStateful = args.protectStateful ?? tier === "production";
     this.tier = tier;
@@ -307,9 +317,9 @@ export class Environment extends pulumi.ComponentResource {
    * Reserves a listener rule priority for a service; ALB refuses two rules with one priority on a listener.
    * @returns a problem naming the service that holds it, or undefined when the priority was free
    */
-  public claimPriority(priority: number, service: string): string | undefined {
+  public claimPriority(priority: number, service: string): ArgumentProblem | undefined {
     const holder = this.priorities.get(priority);
-    if (holder !== undefined && holder !== service) return `priority ${priority} is already taken by service ${holder} on this environment's listeners`;
+    if (holder !== undefined && holder !== service) return { field: ["priority"], message: `is already taken by service ${holder} on this environment's listeners`, got: priority };
     this.priorities.set(priority, service);
     return undefined;
   }
@@ -427,9 +437,9 @@ function natGatewayPrefixList(name: string, addresses: pulumi.Output<string[]>):
 }
 
 /** The test listener serves versions no one has released yet: it never admits the whole internet. */
-export function testListenerCidrProblems(cidrs: readonly string[]): { index: number; message: string; value: string }[] {
+export function testListenerCidrProblems(cidrs: readonly string[]): ArgumentProblem[] {
   return cidrs.flatMap((cidr, index) =>
-    /^(0\.0\.0\.0|::)\/0$/.test(cidr) ? [{ index, message: "opens the test listener, which serves unreleased versions, to the internet: list specific sources", value: cidr }] : [],
+    /^(0\.0\.0\.0|::)\/0$/.test(cidr) ? [{ field: [index], message: "opens the test listener, which serves unreleased versions, to the internet: list specific sources", got: cidr }] : [],
   );
 }
 

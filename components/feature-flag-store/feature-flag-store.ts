@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
-import { refuseBadArguments } from "../arguments";
+import { type ArgumentProblem, refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { type FlagRampStep, rampDefinition } from "./ramp";
 
@@ -92,6 +92,21 @@ export function agentContainer(prefetchPath: string, region: string): Record<str
 
 export const FLAG_PROFILE_NAME = "feature-flags";
 
+/** Every problem with the store's arguments, each naming its field; the constructor refuses them before registering. */
+export function featureFlagStoreArgsProblems(args: FeatureFlagStoreArgs): ArgumentProblem[] {
+  const strategy = { growthFactor: 100, durationMinutes: 0, bakeMinutes: 0, ...args.strategy };
+  const monitors = args.monitors?.length ?? 0;
+  return [
+    ...(strategy.growthFactor >= 1 && strategy.growthFactor <= 100 ? [] : [{ field: ["strategy", "growthFactor"], message: "must be 1-100", got: strategy.growthFactor }]),
+    ...(strategy.durationMinutes >= 0 && strategy.durationMinutes <= 1440
+      ? []
+      : [{ field: ["strategy", "durationMinutes"], message: "must be 0-1440", got: strategy.durationMinutes }]),
+    ...(strategy.bakeMinutes >= 0 && strategy.bakeMinutes <= 1440 ? [] : [{ field: ["strategy", "bakeMinutes"], message: "must be 0-1440", got: strategy.bakeMinutes }]),
+    ...(monitors > 100 * MAX_APPCONFIG_MONITORS ? [{ field: ["monitors"], message: `must be at most ${100 * MAX_APPCONFIG_MONITORS} alarms`, got: monitors }] : []),
+    ...rampProblems(args),
+  ];
+}
+
 /**
  * An AppConfig feature-flag store: application, one environment with alarm monitors, a FeatureFlags profile, the
  * current version of the document, a deployment strategy and the deployment that rolls each new version out. AWS
@@ -114,15 +129,8 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
   private readonly componentName: string;
 
   constructor(name: string, args: FeatureFlagStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseBadArguments("FeatureFlagStore", name, featureFlagStoreArgsProblems(args));
     const strategy = { growthType: "LINEAR" as const, growthFactor: 100, durationMinutes: 0, bakeMinutes: 0, ...args.strategy };
-    const problems = [
-      ...(strategy.growthFactor >= 1 && strategy.growthFactor <= 100 ? [] : [`strategy.growthFactor must be 1-100 (got ${strategy.growthFactor})`]),
-      ...(strategy.durationMinutes >= 0 && strategy.durationMinutes <= 1440 ? [] : [`strategy.durationMinutes must be 0-1440 (got ${strategy.durationMinutes})`]),
-      ...(strategy.bakeMinutes >= 0 && strategy.bakeMinutes <= 1440 ? [] : [`strategy.bakeMinutes must be 0-1440 (got ${strategy.bakeMinutes})`]),
-      ...((args.monitors?.length ?? 0) > 100 * MAX_APPCONFIG_MONITORS ? [`at most ${100 * MAX_APPCONFIG_MONITORS} monitored alarms`] : []),
-      ...rampProblems(args),
-    ];
-    refuseBadArguments("FeatureFlagStore", name, problems);
     super("release:aws:FeatureFlagStore", name, {}, opts);
     this.componentName = name;
 
@@ -290,17 +298,23 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
   }
 }
 
-function rampProblems(args: FeatureFlagStoreArgs): string[] {
+function rampProblems(args: FeatureFlagStoreArgs): ArgumentProblem[] {
   if (!args.ramp) return [];
   const ids = { applicationId: "a", environmentId: "e", profileId: "p", strategyId: "s", alertTopicArn: "t", label: args.applicationName };
   const size = Buffer.byteLength(JSON.stringify(rampDefinition(ids, args.ramp.steps)));
   return [
-    ...(args.ownership === "console" ? ["ramp: a console-owned store has no ramp (people make its versions)"] : []),
-    ...args.ramp.steps.flatMap((step, index) => (step.holdMinutes >= 0 ? [] : [`ramp.steps[${index}].holdMinutes must not be negative (got ${step.holdMinutes})`])),
+    ...(args.ownership === "console" ? [{ field: ["ramp"], message: "is not for a console-owned store (people make its versions)", got: undefined }] : []),
     ...args.ramp.steps.flatMap((step, index) =>
-      Buffer.byteLength(step.document) < MAX_TASK_INPUT_BYTES - 1024 ? [] : [`ramp.steps[${index}]: the document is too large for a Step Functions task input (256 KiB)`],
+      step.holdMinutes >= 0 ? [] : [{ field: ["ramp", "steps", index, "holdMinutes"], message: "must not be negative", got: step.holdMinutes }],
     ),
-    ...(size > MAX_DEFINITION_BYTES ? [`ramp: the state machine holds every step's document and would be ${size} bytes, above Step Functions' 1 MB; ramp fewer flags or stages at once`] : []),
+    ...args.ramp.steps.flatMap((step, index) =>
+      Buffer.byteLength(step.document) < MAX_TASK_INPUT_BYTES - 1024
+        ? []
+        : [{ field: ["ramp", "steps", index, "document"], message: "is too large for a Step Functions task input (256 KiB)", got: undefined }],
+    ),
+    ...(size > MAX_DEFINITION_BYTES
+      ? [{ field: ["ramp", "steps"], message: `make a state machine of ${size} bytes, above Step Functions' 1 MB; ramp fewer flags or stages at once`, got: undefined }]
+      : []),
   ];
 }
 

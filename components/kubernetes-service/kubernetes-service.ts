@@ -1,11 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { refuseBadArguments } from "../arguments";
+import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import {
   type Autoscaling,
+  autoscalingProblems,
   type HealthCheck,
   listenerRuleConditions,
+  priorityProblems,
+  routeProblems,
   type Sidecar,
   TEST_ROUTE_HEADER,
   targetGroupHealthCheck,
@@ -93,27 +96,23 @@ export interface KubernetesServiceArgs {
 }
 
 /** Problems with the arguments, each naming its field, before anything is registered. */
-export function kubernetesServiceArgsProblems(args: KubernetesServiceArgs): string[] {
+export function kubernetesServiceArgsProblems(args: KubernetesServiceArgs): ArgumentProblem[] {
   const strategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
-  const routes = (args.pathPatterns?.length ?? 0) + (args.hostHeaders?.length ?? 0);
-  const problems = [
-    ...strategyProblems(strategy).map((p) => `deployment.${p.field} ${p.message} (got ${p.value})`),
-    ...kubernetesStrategyProblems(strategy).map((p) => `deployment.${p.field} ${p.message} (got ${p.value})`),
-    ...(args.steps ? stepsProblems(args.steps, args.stepPauseMinutes) : []).map((p) => `deployment.${p.field} ${p.message} (got ${JSON.stringify(p.value)})`),
-    ...(args.steps && strategy.strategy === "blue-green" ? ["deployment.steps cannot be combined with strategy blue-green"] : []),
-    ...(routes === 0 ? ["pathPatterns or hostHeaders must name at least one route"] : []),
-    ...(routes > 5 ? ["a listener rule takes at most 5 path patterns and host headers together"] : []),
-    ...(Number.isInteger(args.priority) && args.priority >= 1 && args.priority <= 50000 ? [] : [`priority must be 1-50000 (got ${args.priority})`]),
-    ...(strategy.strategy === "blue-green" && args.podSecurityGroupId === undefined
-      ? ["podSecurityGroupId is required for blue-green: the load balancer must reach the pods"]
+  const blueGreen = strategy.strategy === "blue-green";
+  return [
+    ...under(["deployment"], strategyProblems(strategy)),
+    ...under(["deployment"], kubernetesStrategyProblems(strategy)),
+    ...(args.steps ? stepsProblems(args.steps, args.stepPauseMinutes) : []),
+    ...(args.steps && blueGreen ? [{ field: ["steps"], message: "cannot be combined with strategy blue-green", got: undefined }] : []),
+    ...routeProblems(args),
+    ...priorityProblems(args.priority),
+    ...(blueGreen && args.podSecurityGroupId === undefined
+      ? [{ field: ["podSecurityGroupId"], message: "is required for blue-green: the load balancer must reach the pods", got: undefined }]
       : []),
-    ...(strategy.strategy !== "blue-green" && args.ingressSubnetIds === undefined ? ["ingressSubnetIds is required for a canary Ingress"] : []),
-    ...(args.autoscaling && args.autoscaling.min > args.autoscaling.max
-      ? [`autoscaling.min ${args.autoscaling.min} exceeds autoscaling.max ${args.autoscaling.max}`]
-      : []),
-    ...(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace) ? [] : [`namespace ${args.namespace} is not a Kubernetes name`]),
+    ...(!blueGreen && args.ingressSubnetIds === undefined ? [{ field: ["ingressSubnetIds"], message: "is required for a canary Ingress", got: undefined }] : []),
+    ...autoscalingProblems(args.autoscaling),
+    ...(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace) ? [] : [{ field: ["namespace"], message: "is not a Kubernetes name", got: args.namespace }]),
   ];
-  return problems;
 }
 
 /** An ECS container definition (as agentContainer returns it) as a Kubernetes container. */
