@@ -5,8 +5,9 @@ import { NAME_LIMITS, physicalName, shortHash } from "../naming";
 import { accessLogBucketPolicy } from "./access-logs";
 import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
 import { type AlertNotifications, createAlertNotifications, notifyFlagDeployments, type SlackChannel, slackChannelProblems } from "./notifications";
+import type { Tier } from "../tiers";
 
-export type Tier = "dev" | "staging" | "production";
+export type { Tier };
 
 /** TLS 1.3 (with 1.2 for older clients), the ALB policy AWS recommends for new listeners. */
 export const TLS13_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";

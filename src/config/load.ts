@@ -127,12 +127,6 @@ export interface ResolvedCluster {
   readonly controllers: readonly string[];
 }
 
-/**
- * A removed secret variable's secret: dev frees it at once; staging and production keep it restorable for a variable
- * removed by mistake. Running tasks keep their value either way: ECS injects it "when the container is initially started".
- */
-const SECRET_RECOVERY_WINDOW_DAYS: Readonly<Record<Tier, number>> = { dev: 0, staging: 7, production: 30 };
-
 export type ResolvedNetwork =
   | { readonly kind: "ids"; readonly vpcId: string; readonly publicSubnetIds: readonly string[]; readonly privateSubnetIds: readonly string[] }
   | { readonly kind: "stackReference"; readonly name: string };
@@ -767,7 +761,7 @@ function resolveService(
         .map(([key, value]) => [key, pulumi.secret(value)]),
     ),
     secrets: service.secrets ?? {},
-    secretRecoveryWindowDays: SECRET_RECOVERY_WINDOW_DAYS[tier],
+    secretRecoveryWindowDays: TIER_DEFAULTS[tier].secretRecoveryWindowDays,
     logRetentionDays: service.logRetentionDays ?? defaults.logRetentionDays,
     runtime: service.runtime ?? "ecs",
     ...(service.deployment?.steps ? { steps: service.deployment.steps } : {}),
