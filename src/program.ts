@@ -1,9 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, type ServiceTargets } from "../components/blue-green-service/blue-green-service";
-import { toDeploymentConfiguration } from "../components/blue-green-service/strategy";
-import { firstShiftPercent } from "../components/deployment-alarms/alarm-sensitivity";
-import { DeploymentAlarms } from "../components/deployment-alarms/deployment-alarms";
+import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
 import { Environment } from "../components/environment/environment";
 import { expiredFlagWarnings, toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
 import {
@@ -15,9 +12,8 @@ import {
 import { FLAGD_PORT, FlagdServer } from "../components/kubernetes-service/flagd-server";
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import { rampStepsForStore } from "../components/feature-flag-store/ramp";
-import { LifecycleHooks } from "../components/lifecycle-hooks/lifecycle-hooks";
 import { KUBERNETES_CONTROLLERS } from "./config/schema";
-import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig, type ResolvedCluster, type ResolvedService } from "./config/load";
+import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig, type ResolvedCluster } from "./config/load";
 import { stackFileBeside } from "./synth/stack-file";
 
 /** Pulumi's own test of `--secret` keys; the SDK exports it without declaring it. */
@@ -126,59 +122,6 @@ export async function releasePlatform(
     useAppConfig && config.flagStore.agent
       ? [{ definition: agentContainer(agentPrefetchPath(flagApplication, config.stack, FLAG_PROFILE_NAME), config.region) }]
       : [];
-  const alarmsByService = new Map<string, DeploymentAlarms>();
-
-  /** Alarms ECS rolls back on, and the hooks it calls: created once the service's target groups exist. */
-  const guard = (service: ResolvedService) => (targets: ServiceTargets, parent: pulumi.Resource) => {
-    const alarms = new DeploymentAlarms(
-      `${service.name}-alarms`,
-      {
-        serviceName: service.name,
-        namePrefix: config.stack,
-        loadBalancerArnSuffix: targets.loadBalancerArnSuffix,
-        targetGroupArnSuffixes: [targets.blueTargetGroupArnSuffix, ...(targets.greenTargetGroupArnSuffix ? [targets.greenTargetGroupArnSuffix] : [])],
-        alertTopicArn: environment.alertTopicArn,
-        errorRatePercent: service.alarms.errorRatePercent,
-        minRequests: service.alarms.minRequests,
-        p99LatencyMs: service.alarms.p99LatencyMs,
-        unhealthyHosts: service.alarms.unhealthyHosts,
-        custom: service.alarms.custom,
-        timing: service.alarms,
-        detectionTraffic: { newVersionPercent: firstShiftPercent(toDeploymentConfiguration(service.deployment)), tasks: service.desiredCount },
-      },
-      { parent },
-    );
-    alarmsByService.set(service.name, alarms);
-    const smoke = service.smokeTest.enabled && service.deployment.strategy !== "rolling";
-    if (!smoke && !service.alarmGate) return { alarmNames: alarms.alarmNames };
-    const hostHeader = targets.hostHeaders.find((host) => !/[*?]/.test(host));
-    const hooks = new LifecycleHooks(
-      `${service.name}-hooks`,
-      {
-        serviceName: service.name,
-        namePrefix: config.stack,
-        logRetentionDays: service.logRetentionDays,
-        smokeTest: smoke
-          ? {
-              url: targets.testUrl,
-              paths: service.smokeTest.paths,
-              samples: service.smokeTest.samples,
-              minSuccessRate: service.smokeTest.minSuccessRate,
-              timeoutMs: service.smokeTest.timeoutMs,
-              expectedStatuses: service.smokeTest.expectedStatuses,
-              hostHeader,
-              headers: targets.testHeaders,
-              subnetIds: environment.privateSubnetIds,
-              securityGroupIds: [environment.hooksSecurityGroupId],
-            }
-          : undefined,
-        alarmGate: service.alarmGate ? { alarmNames: alarms.alarmNames, override: service.alarmGateOverride } : undefined,
-      },
-      { parent },
-    );
-    return { alarmNames: alarms.alarmNames, lifecycleHooks: hooks.lifecycleHooks };
-  };
-
   const onKubernetes = config.services.filter((service) => service.runtime === "kubernetes");
   const kubernetes = config.cluster && onKubernetes.length > 0 ? cluster(config.cluster) : undefined;
   const namespace = kubernetes
@@ -191,6 +134,8 @@ export async function releasePlatform(
   const kubernetesServices = new Map<string, KubernetesService>();
   const ecsServices = config.services.filter((service) => service.runtime === "ecs");
   const services: BlueGreenService[] = [];
+  // Every service in the stack file's order: the flag store's monitors follow it.
+  const deployedServices: (BlueGreenService | KubernetesService)[] = [];
   for (const service of config.services) {
     if (kubernetes && service.runtime === "kubernetes") {
       const deployed = new KubernetesService(
@@ -233,39 +178,59 @@ export async function releasePlatform(
         { providers, dependsOn: namespace ? [namespace] : [] },
       );
       kubernetesServices.set(service.name, deployed);
-      if (deployed.alarms) alarmsByService.set(service.name, deployed.alarms);
+      deployedServices.push(deployed);
       await options.settle?.();
       continue;
     }
-    services.push(
-      new BlueGreenService(
-        service.name,
-        {
-          environment,
-          image: service.image,
-          port: service.port,
-          pathPatterns: service.pathPatterns,
-          hostHeaders: service.hostHeaders,
-          priority: service.priority,
-          cpu: service.cpu,
-          memory: service.memory,
-          desiredCount: service.desiredCount,
-          autoscaling: service.autoscaling,
-          healthCheck: service.healthCheck,
-          deregistrationDelaySeconds: service.deregistrationDelaySeconds,
-          deployment: service.deployment,
-          environmentVariables: service.environment,
-          secretEnvironmentVariables: service.secretEnvironment,
-          secretRecoveryWindowDays: service.secretRecoveryWindowDays,
-          secrets: service.secrets,
-          logRetentionDays: service.logRetentionDays,
-          waitForSteadyState: config.defaults.waitForSteadyState,
-          guard: guard(service),
-          sidecars: agent,
+    const smoke = service.smokeTest.enabled && service.deployment.strategy !== "rolling";
+    const deployed = new BlueGreenService(
+      service.name,
+      {
+        environment,
+        image: service.image,
+        port: service.port,
+        pathPatterns: service.pathPatterns,
+        hostHeaders: service.hostHeaders,
+        priority: service.priority,
+        cpu: service.cpu,
+        memory: service.memory,
+        desiredCount: service.desiredCount,
+        autoscaling: service.autoscaling,
+        healthCheck: service.healthCheck,
+        deregistrationDelaySeconds: service.deregistrationDelaySeconds,
+        deployment: service.deployment,
+        environmentVariables: service.environment,
+        secretEnvironmentVariables: service.secretEnvironment,
+        secretRecoveryWindowDays: service.secretRecoveryWindowDays,
+        secrets: service.secrets,
+        logRetentionDays: service.logRetentionDays,
+        waitForSteadyState: config.defaults.waitForSteadyState,
+        alarms: {
+          errorRatePercent: service.alarms.errorRatePercent,
+          minRequests: service.alarms.minRequests,
+          p99LatencyMs: service.alarms.p99LatencyMs,
+          unhealthyHosts: service.alarms.unhealthyHosts,
+          custom: service.alarms.custom,
+          timing: service.alarms,
         },
-        { providers },
-      ),
+        hooks: {
+          smokeTest: smoke
+            ? {
+                paths: service.smokeTest.paths,
+                samples: service.smokeTest.samples,
+                minSuccessRate: service.smokeTest.minSuccessRate,
+                timeoutMs: service.smokeTest.timeoutMs,
+                expectedStatuses: service.smokeTest.expectedStatuses,
+              }
+            : false,
+          alarmGate: service.alarmGate ? { override: service.alarmGateOverride } : false,
+        },
+        sidecars: agent,
+      },
+      { providers },
     );
+    services.push(deployed);
+    deployedServices.push(deployed);
     // Offline, let this service's registrations finish before the next: the same graph, a fraction of the memory.
     await options.settle?.();
   }
@@ -279,10 +244,8 @@ export async function releasePlatform(
           environmentName: config.stack,
           document: JSON.stringify(toAppConfigDocument(config.flags)),
           strategy: config.flagStore.deployment,
-          monitors: config.services.flatMap((service) => {
-            const alarms = alarmsByService.get(service.name);
-            return alarms ? [{ name: alarms.compositeAlarmName, arn: alarms.compositeAlarmArn }] : [];
-          }),
+          monitors: deployedServices,
+          readers: [...services, ...kubernetesServices.values()],
           protectHistory: config.defaults.protectStateful,
           ownership: config.flagStore.ownership,
           ...(ramp.length > 0 ? { ramp: { steps: ramp, alertTopicArn: environment.alertTopicArn } } : {}),
@@ -290,18 +253,13 @@ export async function releasePlatform(
         { providers },
       )
     : undefined;
-  if (flagStore) services.forEach((service, index) => flagStore.grantRead(ecsServices[index].name, service.taskRoleName));
-  if (flagStore) {
-    for (const [name, deployed] of kubernetesServices) if (deployed.podRoleName) flagStore.grantRead(name, deployed.podRoleName);
-  }
   if (flagStore) environment.notifyFlagDeployments(flagStore);
 
   environment.addDashboards(
     ecsServices.map((service, index) => {
       const deployed = services[index];
-      const alarms = alarmsByService.get(service.name);
       return pulumi
-        .all([deployed.blueTargetGroupArnSuffix, deployed.greenTargetGroupArnSuffix, alarms?.alarmArns ?? []])
+        .all([deployed.blueTargetGroupArnSuffix, deployed.greenTargetGroupArnSuffix, deployed.alarms?.alarmArns ?? []])
         .apply(([blue, green, alarmArns]) => ({
           name: service.name,
           targetGroupArnSuffixes: green ? [blue, green] : [blue],
@@ -346,7 +304,7 @@ export async function releasePlatform(
         ecsServices[index].name,
         {
           strategy: service.strategySummary,
-          detection: alarmsByService.get(ecsServices[index].name)?.detectionSummary,
+          detection: service.alarms?.detectionSummary,
           alarmNames: service.alarmNames,
           serviceArn: service.serviceArn,
           testUrl: service.testUrl,

@@ -11,32 +11,15 @@ import {
   strategyProblems,
   toDeploymentConfiguration,
 } from "./strategy";
+import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
+import { DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
+import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
+import { type GuardedTargets, type ServiceAlarmsArgs, serviceAlarmsArgs, type ServiceHooksArgs, serviceHooksArgs } from "./guards";
 
 export type LifecycleHook = aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook;
 
-/** What alarms and hooks need to know about a service's traffic, available before the ECS service exists. */
-export interface ServiceTargets {
-  readonly serviceName: string;
-  readonly loadBalancerArnSuffix: pulumi.Output<string>;
-  readonly blueTargetGroupArnSuffix: pulumi.Output<string>;
-  /** Undefined for a rolling service, which has one target group. */
-  readonly greenTargetGroupArnSuffix?: pulumi.Output<string>;
-  /** Base URL of the test listener, e.g. `http://<alb>:9000`. */
-  readonly testUrl: pulumi.Output<string>;
-  /** Host headers the service's rules match (the smoke test sends the first). */
-  readonly hostHeaders: readonly string[];
-  /** Headers a request to the test listener must carry to reach this service, e.g. `{"x-release-service": "checkout"}`. */
-  readonly testHeaders: Readonly<Record<string, string>>;
-}
-
 /** The header the test listener routes by: a service's test rule forwards requests that name it, whatever their path. */
 export const TEST_ROUTE_HEADER = "x-release-service";
-
-/** What guards the deployment: alarms ECS watches (and rolls back on) and hooks it calls at lifecycle stages. */
-export interface DeploymentGuard {
-  readonly alarmNames?: pulumi.Input<pulumi.Input<string>[]>;
-  readonly lifecycleHooks?: pulumi.Input<LifecycleHook>[];
-}
 
 export interface HealthCheck {
   /** @default "/" */
@@ -115,10 +98,12 @@ export interface BlueGreenServiceArgs {
   /** IAM policy documents (JSON) attached to the task role. @default [] */
   readonly taskRolePolicies?: readonly pulumi.Input<string>[];
   /**
-   * Alarms and hooks that guard each deployment. Called with the service's target groups once they exist and before
-   * the ECS service is created, so alarms can cover both target groups. @default none
+   * The service's CloudWatch alarms over both target groups (error rate, p99 latency, unhealthy hosts, custom): ECS
+   * rolls a deployment back while any is in ALARM. The service creates them as its child `<name>-alarms`. @default none
    */
-  readonly guard?: (targets: ServiceTargets, parent: pulumi.Resource) => DeploymentGuard;
+  readonly alarms?: ServiceAlarmsArgs | false;
+  /** Lambda hooks ECS calls during a deployment: a smoke test and an alarm gate, as the child `<name>-hooks`. @default none */
+  readonly hooks?: ServiceHooksArgs;
 }
 
 /**
@@ -208,7 +193,49 @@ export function blueGreenServiceArgsProblems(args: BlueGreenServiceArgs): Argume
     ...(fargate ? [fargate] : []),
     ...autoscalingProblems(args.autoscaling),
     ...containerEnvironmentProblems(args),
+    ...guardProblems(args, strategy),
   ];
+}
+
+/** The alarms' and hooks' problems, checked on the arguments the service will pass them, under `alarms` and `hooks`. */
+function guardProblems(args: BlueGreenServiceArgs, strategy: DeploymentStrategy): ArgumentProblem[] {
+  // Names and ids only name things; the validators read the settings.
+  const targets = guardedTargets("service", args, strategy, {
+    loadBalancerArnSuffix: "",
+    targetGroupArnSuffixes: shiftsTraffic(strategy) ? ["", ""] : [""],
+    alertTopicArn: "",
+    testUrl: "",
+    subnetIds: [],
+    securityGroupIds: [],
+  });
+  const alarms = serviceAlarmsArgs(args.alarms, targets);
+  const hooks = serviceHooksArgs(args.hooks, targets, []);
+  return [
+    ...(alarms ? under(["alarms"], deploymentAlarmsArgsProblems(alarms).filter((problem) => problem.field[0] !== "targetGroupArnSuffixes")) : []),
+    ...(hooks ? under(["hooks"], lifecycleHooksArgsProblems(hooks)) : []),
+    ...(args.hooks?.smokeTest && !shiftsTraffic(strategy)
+      ? [{ field: ["hooks", "smokeTest"], message: "needs the test listener, which a rolling service is not behind: leave it out or set false", got: undefined }]
+      : []),
+  ];
+}
+
+/** What the service's alarms and hooks need of it, given its load balancer's and environment's values. */
+function guardedTargets(
+  name: string,
+  args: BlueGreenServiceArgs,
+  strategy: DeploymentStrategy,
+  values: Pick<GuardedTargets, "loadBalancerArnSuffix" | "targetGroupArnSuffixes" | "alertTopicArn" | "testUrl" | "subnetIds" | "securityGroupIds">,
+): GuardedTargets {
+  return {
+    ...values,
+    serviceName: name,
+    namePrefix: args.environment.namePrefix,
+    hostHeaders: args.hostHeaders ?? [],
+    testHeaders: { [TEST_ROUTE_HEADER]: name },
+    healthCheckPath: args.healthCheck?.path ?? "/",
+    logRetentionDays: args.logRetentionDays,
+    detectionTraffic: { newVersionPercent: firstShiftPercent(toDeploymentConfiguration(strategy)), tasks: args.desiredCount ?? 1 },
+  };
 }
 
 /**
@@ -240,6 +267,15 @@ export class BlueGreenService extends pulumi.ComponentResource {
   public readonly productionUrl: pulumi.Output<string>;
   /** Names of the alarms ECS watches during a deployment. */
   public readonly alarmNames: pulumi.Output<string[]>;
+  /** The service's alarms (`alarms`), for dashboards and escape hatches. */
+  public readonly alarms?: DeploymentAlarms;
+  /** Any of the service's alarms: a flag store's monitor. */
+  public readonly compositeAlarmArn?: pulumi.Output<string>;
+  public readonly compositeAlarmName?: pulumi.Output<string>;
+  /** The service's hooks (`hooks`). */
+  public readonly hooks?: LifecycleHooks;
+  /** The task role as a flag store reader (`FeatureFlagStore` `readers`). */
+  public readonly flagReader: { readonly name: string; readonly roleName: pulumi.Output<string> };
 
   constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     const env = args.environment;
@@ -325,7 +361,6 @@ export class BlueGreenService extends pulumi.ComponentResource {
     );
     // The test rule routes by a header naming the service, not by the production paths, so a smoke test can call any
     // path of the new version (its health check path included) with no route of its own; one condition value of five.
-    const testHeaders = { [TEST_ROUTE_HEADER]: name };
     const testRule = twoTargetGroups
       ? new aws.lb.ListenerRule(
           `${name}-test`,
@@ -346,19 +381,24 @@ export class BlueGreenService extends pulumi.ComponentResource {
     this.testUrl = pulumi.interpolate`${env.testUrl()}${firstPath.startsWith("/") ? firstPath : `/${firstPath}`}`;
     this.productionUrl = pulumi.interpolate`${env.productionUrl()}${firstPath.startsWith("/") ? firstPath : `/${firstPath}`}`;
 
-    const guard =
-      args.guard?.(
-        {
-          serviceName: name,
-          loadBalancerArnSuffix: env.loadBalancerArnSuffix,
-          blueTargetGroupArnSuffix: this.blueTargetGroup.arnSuffix,
-          greenTargetGroupArnSuffix: this.greenTargetGroup?.arnSuffix,
-          testUrl: env.testUrl(),
-          hostHeaders,
-          testHeaders,
-        },
-        this,
-      ) ?? {};
+    const targets = guardedTargets(name, args, strategy, {
+      loadBalancerArnSuffix: env.loadBalancerArnSuffix,
+      targetGroupArnSuffixes: [this.blueTargetGroup.arnSuffix, ...(this.greenTargetGroup ? [this.greenTargetGroup.arnSuffix] : [])],
+      alertTopicArn: env.alertTopicArn,
+      testUrl: env.testUrl(),
+      subnetIds: env.privateSubnetIds,
+      securityGroupIds: [env.hooksSecurityGroupId],
+    });
+    const alarmsArgs = serviceAlarmsArgs(args.alarms, targets);
+    this.alarms = alarmsArgs ? new DeploymentAlarms(`${name}-alarms`, alarmsArgs, { parent: this }) : undefined;
+    this.compositeAlarmArn = this.alarms?.compositeAlarmArn;
+    this.compositeAlarmName = this.alarms?.compositeAlarmName;
+    const extraAlarmNames = args.alarms ? (args.alarms.extraAlarmNames ?? []) : [];
+    const guardAlarmNames: pulumi.Input<pulumi.Input<string>[]> | undefined =
+      extraAlarmNames.length > 0 ? pulumi.all([this.alarms?.alarmNames ?? [], ...extraAlarmNames]).apply(([own, ...extra]) => [...(own as string[]), ...(extra as string[])]) : this.alarms?.alarmNames;
+    const hooksArgs = serviceHooksArgs(args.hooks, targets, guardAlarmNames ?? []);
+    this.hooks = hooksArgs ? new LifecycleHooks(`${name}-hooks`, hooksArgs, { parent: this }) : undefined;
+    const lifecycleHooks = [...(this.hooks?.lifecycleHooks ?? []), ...(args.hooks?.extraLifecycleHooks ?? [])];
 
     // Tasks accept traffic from the load balancer only, on the container port.
     const taskSecurityGroup = new aws.ec2.SecurityGroup(
@@ -470,6 +510,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     });
     this.taskRoleArn = taskRole.arn;
     this.taskRoleName = taskRole.name;
+    this.flagReader = { name, roleName: taskRole.name };
 
     const environmentVariables = Object.entries(args.environmentVariables ?? {}).sort(([a], [b]) => a.localeCompare(b));
     const secrets: [string, pulumi.Input<string>][] = [
@@ -550,7 +591,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
 
     const scaling = args.autoscaling ?? { min: desiredCount, max: desiredCount, cpuTargetPercent: 60 };
     const waitMinutes = deploymentWaitMinutes(strategy);
-    const alarmNames = guard.alarmNames !== undefined ? pulumi.output(guard.alarmNames) : undefined;
+    const alarmNames = guardAlarmNames !== undefined ? pulumi.output(guardAlarmNames) : undefined;
     const deploymentConfiguration = toDeploymentConfiguration(strategy);
     this.service = new aws.ecs.Service(
       `${name}-service`,
@@ -563,7 +604,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         deploymentController: { type: "ECS" },
         deploymentConfiguration: {
           ...deploymentConfiguration,
-          ...(guard.lifecycleHooks && guard.lifecycleHooks.length > 0 ? { lifecycleHooks: guard.lifecycleHooks } : {}),
+          ...(lifecycleHooks.length > 0 ? { lifecycleHooks } : {}),
         },
         ...(twoTargetGroups ? {} : { deploymentCircuitBreaker: { enable: true, rollback: true } }),
         deploymentMinimumHealthyPercent: 100,
@@ -661,6 +702,11 @@ export class BlueGreenService extends pulumi.ComponentResource {
       serviceArn: this.serviceArn,
       testUrl: this.testUrl,
       alarmNames: this.alarmNames,
+      compositeAlarmArn: this.compositeAlarmArn,
+      compositeAlarmName: this.compositeAlarmName,
+      taskRoleArn: this.taskRoleArn,
+      taskRoleName: this.taskRoleName,
+      productionUrl: this.productionUrl,
     });
   }
 }

@@ -22,6 +22,31 @@ export interface MonitoredAlarm {
   readonly arn: pulumi.Input<string>;
 }
 
+/** A `DeploymentAlarms`, or a service with alarms (`BlueGreenService`, `KubernetesService`): the composite alarm. */
+export interface AlarmedService {
+  readonly compositeAlarmName?: pulumi.Input<string>;
+  readonly compositeAlarmArn?: pulumi.Input<string>;
+}
+
+/** A role that reads the flags; `name` names the policy that grants it. */
+export interface FlagReader {
+  readonly name: string;
+  readonly roleName: pulumi.Input<string>;
+}
+
+/** A service whose task or pod role reads the flags, when it has one. */
+export interface FlagReadingService {
+  readonly flagReader?: FlagReader;
+}
+
+/** The alarms a store watches, from alarms, `DeploymentAlarms` and services alike, in order; a service without alarms adds none. */
+export function monitoredAlarms(monitors: readonly (MonitoredAlarm | AlarmedService)[]): MonitoredAlarm[] {
+  return monitors.flatMap((monitor): MonitoredAlarm[] => {
+    if ("arn" in monitor) return [monitor];
+    return monitor.compositeAlarmArn !== undefined && monitor.compositeAlarmName !== undefined ? [{ name: monitor.compositeAlarmName, arn: monitor.compositeAlarmArn }] : [];
+  });
+}
+
 export interface FeatureFlagStoreArgs {
   /** AppConfig application name. */
   readonly applicationName: string;
@@ -34,7 +59,9 @@ export interface FeatureFlagStoreArgs {
    * Alarms that roll a flag deployment back when they fire (the services' composite alarms). AppConfig takes at most 5
    * monitors; with more, the store watches a composite of them. @default []
    */
-  readonly monitors?: readonly MonitoredAlarm[];
+  readonly monitors?: readonly (MonitoredAlarm | AlarmedService)[];
+  /** Roles, or services' task and pod roles, that may read the flags (as `grantRead` grants). @default [] */
+  readonly readers?: readonly (FlagReader | FlagReadingService)[];
   /** `protect` the application and profile, and keep old versions when a new one replaces them. @default false */
   readonly protectHistory?: boolean;
   /** `console`: Pulumi creates the first version only; later versions are made by people in the console. @default "pulumi" */
@@ -95,7 +122,7 @@ export const FLAG_PROFILE_NAME = "feature-flags";
 /** Every problem with the store's arguments, each naming its field; the constructor refuses them before registering. */
 export function featureFlagStoreArgsProblems(args: FeatureFlagStoreArgs): ArgumentProblem[] {
   const strategy = { growthFactor: 100, durationMinutes: 0, bakeMinutes: 0, ...args.strategy };
-  const monitors = args.monitors?.length ?? 0;
+  const monitors = monitoredAlarms(args.monitors ?? []).length;
   return [
     ...(strategy.growthFactor >= 1 && strategy.growthFactor <= 100 ? [] : [{ field: ["strategy", "growthFactor"], message: "must be 1-100", got: strategy.growthFactor }]),
     ...(strategy.durationMinutes >= 0 && strategy.durationMinutes <= 1440
@@ -142,7 +169,7 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       history,
     );
 
-    const monitored = this.monitoredAlarms(name, args.applicationName, args.monitors ?? []);
+    const monitored = this.monitoredAlarms(name, args.applicationName, monitoredAlarms(args.monitors ?? []));
     const monitorRole =
       monitored.length > 0
         ? new aws.iam.Role(
@@ -257,6 +284,10 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       ],
     });
     this.prefetchPath = agentPrefetchPath(args.applicationName, args.environmentName, FLAG_PROFILE_NAME);
+    for (const reader of args.readers ?? []) {
+      const role = "roleName" in reader ? reader : reader.flagReader;
+      if (role) this.grantRead(role.name, role.roleName);
+    }
     this.registerOutputs({
       // The provider keeps a version's content secret; the document is repeated here so previews show flag changes.
       document: args.document,

@@ -145,8 +145,13 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly previewTargetGroupArnSuffix?: pulumi.Output<string>;
   /** Blue/green: the CloudWatch alarms over both target groups (dashboard, flag monitors, alerts). */
   public readonly alarms?: DeploymentAlarms;
+  /** Blue/green: any of the service's alarms, a flag store's monitor. */
+  public readonly compositeAlarmArn?: pulumi.Output<string>;
+  public readonly compositeAlarmName?: pulumi.Output<string>;
   /** The service account's role (Pod Identity), for grants such as FeatureFlagStore.grantRead. */
   public readonly podRoleName?: pulumi.Output<string>;
+  /** The pod role as a flag store reader (`FeatureFlagStore` `readers`), when the service has one. */
+  public readonly flagReader?: { readonly name: string; readonly roleName: pulumi.Output<string> };
   /** Canary: the Ingress whose load balancer the AWS Load Balancer Controller creates. */
   public readonly ingressName?: string;
   /** What a user does after Argo aborts a release. */
@@ -201,6 +206,7 @@ export class KubernetesService extends pulumi.ComponentResource {
         { ...awsOpts, dependsOn: [serviceAccount] },
       );
       this.podRoleName = role.name;
+      this.flagReader = { name, roleName: role.name };
     }
 
     // One Service per role the strategy gives Argo: it moves their selectors (blue/green) or the Ingress weights (canary).
@@ -228,6 +234,8 @@ export class KubernetesService extends pulumi.ComponentResource {
       this.activeTargetGroupArnSuffix = traffic.active.arnSuffix;
       this.previewTargetGroupArnSuffix = traffic.preview.arnSuffix;
       this.alarms = traffic.alarms;
+      this.compositeAlarmArn = traffic.alarms.compositeAlarmArn;
+      this.compositeAlarmName = traffic.alarms.compositeAlarmName;
       loadBalancerArg = { name: LOAD_BALANCER_ARG, value: env.loadBalancerArnSuffix };
       newTargetGroupArg = { name: TARGET_GROUP_ARG, value: traffic.preview.arnSuffix };
     } else {
@@ -409,6 +417,8 @@ export class KubernetesService extends pulumi.ComponentResource {
       activeTargetGroupArn: this.activeTargetGroupArn,
       previewTargetGroupArn: this.previewTargetGroupArn,
       ingress: this.ingressName,
+      compositeAlarmArn: this.compositeAlarmArn,
+      compositeAlarmName: this.compositeAlarmName,
     });
   }
 }
