@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
+import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../components/blue-green-service/guards";
 import { Environment } from "../components/environment/environment";
 import { expiredFlagWarnings, toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
 import {
@@ -13,7 +14,7 @@ import { FLAGD_PORT, FlagdServer } from "../components/kubernetes-service/flagd-
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import { rampStepsForStore } from "../components/feature-flag-store/ramp";
 import { KUBERNETES_CONTROLLERS } from "./config/schema";
-import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig, type ResolvedCluster } from "./config/load";
+import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig, type ResolvedCluster, type ResolvedService } from "./config/load";
 import { stackFileBeside } from "./synth/stack-file";
 
 /** Pulumi's own test of `--secret` keys; the SDK exports it without declaring it. */
@@ -75,6 +76,18 @@ function cluster(config: ResolvedCluster) {
     name: (): pulumi.Input<string> => config.name ?? (reference!.requireOutput("clusterName") as pulumi.Output<string>),
     securityGroupId: (): pulumi.Input<string> => config.securityGroupId ?? (reference!.requireOutput("clusterSecurityGroupId") as pulumi.Output<string>),
   };
+}
+
+/** A service's alarms as the stack file resolves them. */
+function serviceAlarms(service: ResolvedService): ServiceAlarmsArgs {
+  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, periodSeconds, evaluationPeriods, datapointsToAlarm } = service.alarms;
+  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
+}
+
+/** A service's smoke test as the stack file resolves it. */
+function serviceSmokeTest(service: ResolvedService): ServiceSmokeTest {
+  const { paths, samples, minSuccessRate, timeoutMs, expectedStatuses } = service.smokeTest;
+  return { paths, samples, minSuccessRate, timeoutMs, expectedStatuses };
 }
 
 export interface ProgramOptions {
@@ -162,12 +175,8 @@ export async function releasePlatform(
             ? { ...service.environment, FLAGD_HOST: `${config.stack}-flagd.${config.cluster!.namespace}.svc.cluster.local`, FLAGD_PORT: String(FLAGD_PORT) }
             : service.environment,
           sidecars: agent,
-          smokeTest: service.smokeTest.enabled
-            ? { ...service.smokeTest, hostHeader: service.hostHeaders.find((host) => !/[*?]/.test(host)) }
-            : undefined,
-          alarmGate: service.alarmGate,
-          alarms: service.alarms,
-          timing: service.alarms,
+          alarms: serviceAlarms(service),
+          hooks: { smokeTest: service.smokeTest.enabled ? serviceSmokeTest(service) : false, alarmGate: service.alarmGate ? {} : false },
           podSecurityGroupId: service.deployment.strategy === "blue-green" ? kubernetes.securityGroupId() : undefined,
           ingressSubnetIds: service.deployment.strategy === "blue-green" ? undefined : config.ingress.internal ? environment.privateSubnetIds : (publicSubnetIds as pulumi.Input<string[]>),
           internal: config.ingress.internal,
@@ -182,7 +191,6 @@ export async function releasePlatform(
       await options.settle?.();
       continue;
     }
-    const smoke = service.smokeTest.enabled && service.deployment.strategy !== "rolling";
     const deployed = new BlueGreenService(
       service.name,
       {
@@ -205,24 +213,9 @@ export async function releasePlatform(
         secrets: service.secrets,
         logRetentionDays: service.logRetentionDays,
         waitForSteadyState: config.defaults.waitForSteadyState,
-        alarms: {
-          errorRatePercent: service.alarms.errorRatePercent,
-          minRequests: service.alarms.minRequests,
-          p99LatencyMs: service.alarms.p99LatencyMs,
-          unhealthyHosts: service.alarms.unhealthyHosts,
-          custom: service.alarms.custom,
-          timing: service.alarms,
-        },
+        alarms: serviceAlarms(service),
         hooks: {
-          smokeTest: smoke
-            ? {
-                paths: service.smokeTest.paths,
-                samples: service.smokeTest.samples,
-                minSuccessRate: service.smokeTest.minSuccessRate,
-                timeoutMs: service.smokeTest.timeoutMs,
-                expectedStatuses: service.smokeTest.expectedStatuses,
-              }
-            : false,
+          smokeTest: service.smokeTest.enabled && service.deployment.strategy !== "rolling" ? serviceSmokeTest(service) : false,
           alarmGate: service.alarmGate ? { override: service.alarmGateOverride } : false,
         },
         sidecars: agent,

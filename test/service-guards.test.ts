@@ -1,7 +1,9 @@
+import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { BlueGreenService, type BlueGreenServiceArgs } from "../components/blue-green-service/blue-green-service";
 import { Environment } from "../components/environment/environment";
 import { FeatureFlagStore } from "../components/feature-flag-store/feature-flag-store";
+import { KubernetesService, type KubernetesServiceArgs } from "../components/kubernetes-service/kubernetes-service";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
 import { resource, resourcesOf } from "./helpers";
 
@@ -129,5 +131,41 @@ describe("the flag store takes services as monitors and readers", () => {
       ["flags-read-checkout", "env-checkout-task"],
       ["flags-read-search", "env-search-task"],
     ]);
+  });
+});
+
+describe("a Kubernetes service reads the same alarms and hooks", () => {
+  const kubernetes = (environment: Environment, extra: Partial<KubernetesServiceArgs>): KubernetesServiceArgs => ({
+    environment,
+    provider: new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" }),
+    namespace: "shop",
+    image: "nginx:1.27",
+    port: 80,
+    pathPatterns: ["/*"],
+    priority: 7,
+    healthCheck: { path: "/healthz" },
+    podSecurityGroupId: "sg-0123456789abcdef0",
+    ...extra,
+  });
+
+  it("a smoke test from hooks runs before promotion on the health check path; alarmGate false drops the gate", async () => {
+    const { document } = await build((environment) => {
+      new KubernetesService("web", kubernetes(environment, { alarms: { errorRatePercent: 2 }, hooks: { smokeTest: { samples: 30 }, alarmGate: false } }), { providers: [environment.provider] });
+    });
+    const rollout = resource(document, "kubernetes:argoproj.io/v1alpha1:Rollout", "web-rollout");
+    const analysis = (rollout.inputs.spec as { strategy: { blueGreen: { prePromotionAnalysis: { templates: { templateName: string }[] } } } }).strategy.blueGreen.prePromotionAnalysis;
+    expect(analysis.templates.map((template) => template.templateName)).toEqual(["web-smoke"]);
+    expect(JSON.stringify(resource(document, "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate", "web-smoke").inputs)).toContain("/healthz");
+    expect(resource(document, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-alarms-error-rate").inputs.alarmDescription).toContain("over 2% of requests");
+  });
+
+  it("a bad smoke setting, or an ECS-only hook, registers nothing of the service", async () => {
+    const { thrown, document } = await build((environment) => {
+      new KubernetesService("web", kubernetes(environment, { hooks: { smokeTest: { timeoutMs: 0 }, alarmGate: { override: "INC-1" } } }), { providers: [environment.provider] });
+    });
+    expect(thrown).toBe(
+      "KubernetesService web: hooks.smokeTest.timeoutMs must be positive (got 0); hooks.alarmGate.override does not apply on kubernetes: abort or promote the Rollout instead (got \"INC-1\")",
+    );
+    expect(document.resources.filter((r) => r.name.startsWith("web"))).toEqual([]);
   });
 });

@@ -14,9 +14,11 @@ import {
   targetGroupHealthCheck,
 } from "../blue-green-service/blue-green-service";
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
-import type { AlarmTiming, CustomAlarm } from "../deployment-alarms/alarm-math";
+import type { ServiceAlarmsArgs, ServiceHooksArgs } from "../blue-green-service/guards";
+import { type AlarmTiming, timingProblems } from "../deployment-alarms/alarm-math";
 import { DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
+import { smokeTestArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
 import { NAME_LIMITS, physicalName } from "../naming";
 import {
   type AlarmThresholds,
@@ -73,14 +75,17 @@ export interface KubernetesServiceArgs {
   readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Containers beside the app, as ECS container definitions (name, image, portMappings, environment). @default [] */
   readonly sidecars?: readonly Sidecar[];
-  /** A job analysis against the new version's Service before it gets user traffic. @default none */
-  readonly smokeTest?: SmokeTest;
-  /** An analysis of the alarm math on the new version's target group right before promotion. @default true */
-  readonly alarmGate?: boolean;
-  /** The ECS alarm thresholds; the analysis uses the same. */
-  readonly alarms: AlarmThresholds & { readonly custom?: readonly CustomAlarm[] };
-  /** @default { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 } */
-  readonly timing?: AlarmTiming;
+  /**
+   * The ECS alarm thresholds and timing: the service's CloudWatch alarms (blue/green) and Argo's analysis use the same.
+   * `extraAlarmNames` does not apply: Argo judges metrics, not alarms. @default DeploymentAlarms' defaults
+   */
+  readonly alarms?: ServiceAlarmsArgs;
+  /**
+   * `smokeTest`: a job analysis against the new version's Service before it gets user traffic (@default none);
+   * `alarmGate`: an analysis of the alarm math on the new version right before promotion (@default on). Argo has no
+   * lifecycle hooks or gate override: `extraLifecycleHooks` and `alarmGate.override` do not apply.
+   */
+  readonly hooks?: ServiceHooksArgs;
   /** Security group of the pods (the EKS cluster security group): blue/green opens it to the load balancer. */
   readonly podSecurityGroupId?: pulumi.Input<string>;
   /** Canary Ingress: subnets of the controller-managed load balancer (public, or private when internal). */
@@ -95,10 +100,38 @@ export interface KubernetesServiceArgs {
   readonly podIdentity?: { readonly clusterName: pulumi.Input<string> };
 }
 
+const DEFAULT_TIMING: AlarmTiming = { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 };
+
+/** The thresholds of the alarms and the analysis, with DeploymentAlarms' defaults. */
+function thresholdsOf(alarms: ServiceAlarmsArgs | undefined): AlarmThresholds {
+  return {
+    errorRatePercent: alarms?.errorRatePercent ?? 1,
+    minRequests: alarms?.minRequests ?? 50,
+    p99LatencyMs: alarms?.p99LatencyMs ?? 800,
+    unhealthyHosts: alarms?.unhealthyHosts ?? 1,
+  };
+}
+
+/** The smoke test's settings with the ECS hook's defaults; paths default to the health check's. */
+function smokeTestOf(args: KubernetesServiceArgs): SmokeTest | undefined {
+  const smoke = args.hooks?.smokeTest;
+  if (!smoke) return undefined;
+  return {
+    paths: smoke.paths ?? [args.healthCheck?.path ?? "/"],
+    samples: smoke.samples ?? 20,
+    minSuccessRate: smoke.minSuccessRate ?? 0.95,
+    timeoutMs: smoke.timeoutMs ?? 2000,
+    expectedStatuses: smoke.expectedStatuses,
+    // A wildcard host cannot be sent as Host: the first exact one reaches the service's rule.
+    hostHeader: (args.hostHeaders ?? []).find((host) => !/[*?]/.test(host)),
+  };
+}
+
 /** Problems with the arguments, each naming its field, before anything is registered. */
 export function kubernetesServiceArgsProblems(args: KubernetesServiceArgs): ArgumentProblem[] {
   const strategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
   const blueGreen = strategy.strategy === "blue-green";
+  const smokeTest = smokeTestOf(args);
   return [
     ...under(["deployment"], strategyProblems(strategy)),
     ...under(["deployment"], kubernetesStrategyProblems(strategy)),
@@ -112,6 +145,13 @@ export function kubernetesServiceArgsProblems(args: KubernetesServiceArgs): Argu
     ...(!blueGreen && args.ingressSubnetIds === undefined ? [{ field: ["ingressSubnetIds"], message: "is required for a canary Ingress", got: undefined }] : []),
     ...autoscalingProblems(args.autoscaling),
     ...(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace) ? [] : [{ field: ["namespace"], message: "is not a Kubernetes name", got: args.namespace }]),
+    ...under(["alarms", "timing"], timingProblems(args.alarms?.timing ?? DEFAULT_TIMING)),
+    ...(args.alarms?.extraAlarmNames?.length ? [{ field: ["alarms", "extraAlarmNames"], message: "do not apply on kubernetes: Argo Rollouts judges metrics, not alarms", got: undefined }] : []),
+    ...(smokeTest ? under(["hooks", "smokeTest"], smokeTestArgsProblems(smokeTest)) : []),
+    ...(args.hooks?.alarmGate && args.hooks.alarmGate.override !== undefined
+      ? [{ field: ["hooks", "alarmGate", "override"], message: "does not apply on kubernetes: abort or promote the Rollout instead", got: args.hooks.alarmGate.override }]
+      : []),
+    ...(args.hooks?.extraLifecycleHooks?.length ? [{ field: ["hooks", "extraLifecycleHooks"], message: "are ECS lifecycle hooks: they do not apply on kubernetes", got: undefined }] : []),
   ];
 }
 
@@ -182,7 +222,8 @@ export class KubernetesService extends pulumi.ComponentResource {
     const labels = { ...selector, "app.kubernetes.io/managed-by": "release-platform" };
     const meta = (objectName: string, extra: Record<string, string> = {}) => ({ name: objectName, namespace, labels: { ...labels, ...extra } });
     const healthCheck = args.healthCheck ?? {};
-    const timing = args.timing ?? { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 };
+    const timing = args.alarms?.timing ?? DEFAULT_TIMING;
+    const smoke = smokeTestOf(args);
     const tags = { service: name };
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(name) }, k8sOpts);
@@ -246,7 +287,7 @@ export class KubernetesService extends pulumi.ComponentResource {
       newTargetGroupArg = { name: TARGET_GROUP_ARG, valueFrom: { fieldRef: { fieldPath: "status.alb.canaryTargetGroup.fullName" } } };
     }
 
-    const alarmDefinitions = analysisAlarms(args.alarms, timing.periodSeconds);
+    const alarmDefinitions = analysisAlarms(thresholdsOf(args.alarms), timing.periodSeconds);
     const template = (templateName: string, metrics: Record<string, unknown>[], templateArgs: string[]) =>
       new k8s.apiextensions.CustomResource(
         `${name}-${templateName}`,
@@ -262,9 +303,9 @@ export class KubernetesService extends pulumi.ComponentResource {
     const templates: k8s.apiextensions.CustomResource[] = [];
     // Measured every period for as long as the new version takes traffic: aborts the moment an alarm would fire.
     templates.push(template("alarms", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing)), alarmArgs));
-    const gate = args.alarmGate ?? true;
+    const gate = args.hooks?.alarmGate !== false;
     if (gate) templates.push(template("alarm-gate", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, 1)), alarmArgs));
-    if (args.smokeTest) {
+    if (smoke) {
       templates.push(
         template(
           "smoke",
@@ -280,7 +321,7 @@ export class KubernetesService extends pulumi.ComponentResource {
                     template: {
                       spec: {
                         restartPolicy: "Never",
-                        containers: [{ name: "smoke", image: SMOKE_IMAGE, command: ["sh", "-c", smokeScript(nextServiceUrl, args.smokeTest)] }],
+                        containers: [{ name: "smoke", image: SMOKE_IMAGE, command: ["sh", "-c", smokeScript(nextServiceUrl, smoke)] }],
                       },
                     },
                   },
@@ -301,7 +342,7 @@ export class KubernetesService extends pulumi.ComponentResource {
       const measurements = Math.max(1, Math.ceil((strategy.bakeMinutes * 60) / timing.periodSeconds));
       templates.push(template("bake", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, measurements)), alarmArgs));
       const activeTargetGroupArg = { name: TARGET_GROUP_ARG, value: this.activeTargetGroupArnSuffix };
-      const before = [...(args.smokeTest ? smokeRef.templates : []), ...(gate ? [{ templateName: `${name}-alarm-gate` }] : [])];
+      const before = [...(smoke ? smokeRef.templates : []), ...(gate ? [{ templateName: `${name}-alarm-gate` }] : [])];
       strategySpec = {
         blueGreen: {
           activeService: serviceNames.live,
@@ -314,7 +355,7 @@ export class KubernetesService extends pulumi.ComponentResource {
       };
     } else {
       const steps: Record<string, unknown>[] = [];
-      if (args.smokeTest) {
+      if (smoke) {
         // One pod of the new version with no user traffic yet: the smoke test calls it through the canary Service.
         steps.push({ setCanaryScale: { replicas: 1 } }, { analysis: smokeRef }, { setCanaryScale: { matchTrafficWeight: true } });
       }
@@ -525,7 +566,8 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
       loadBalancerArnSuffix: env.loadBalancerArnSuffix,
       targetGroupArnSuffixes: [active.arnSuffix, preview.arnSuffix],
       alertTopicArn: env.alertTopicArn,
-      ...args.alarms,
+      ...thresholdsOf(args.alarms),
+      custom: args.alarms?.custom,
       timing,
     },
     { parent },
