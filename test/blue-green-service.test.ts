@@ -359,6 +359,7 @@ describe("composing the component directly", () => {
           priority: 1,
           alarms: { extraAlarmNames: ["api-orders"] },
           hooks: {
+            smokeTest: false,
             alarmGate: {},
             extraLifecycleHooks: [{ hookTargetArn: "arn:aws:lambda:eu-west-1:123456789012:function:smoke", roleArn: "arn:aws:iam::123456789012:role/hook", lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }],
           },

@@ -14,6 +14,7 @@ import {
 import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
 import { DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
+import { TIER_DEFAULTS } from "../tiers";
 import { type GuardedTargets, type ServiceAlarmsArgs, serviceAlarmsArgs, type ServiceHooksArgs, serviceHooksArgs } from "./guards";
 
 export type LifecycleHook = aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook;
@@ -61,18 +62,18 @@ export interface BlueGreenServiceArgs {
   readonly hostHeaders?: readonly string[];
   /** Listener rule priority, unique on the listener. */
   readonly priority: number;
-  /** Fargate CPU units. @default 256 */
+  /** Fargate CPU units. @default 256 / 512 / 512 (dev / staging / production, `TIER_DEFAULTS`) */
   readonly cpu?: number;
-  /** Fargate memory in MiB. @default 512 */
+  /** Fargate memory in MiB. @default 512 / 1024 / 1024 */
   readonly memory?: number;
-  /** Tasks when the service is created; autoscaling owns the count afterwards. @default 1 */
+  /** Tasks when the service is created; autoscaling owns the count afterwards. @default 1 / 2 / 3 */
   readonly desiredCount?: number;
-  /** Task-count scaling on CPU. @default fixed at desiredCount */
+  /** Task-count scaling on CPU. @default fixed / desiredCount..2x, 60% / desiredCount..4x, 60% */
   readonly autoscaling?: Autoscaling;
   readonly healthCheck?: HealthCheck;
-  /** Seconds a target drains before it leaves a target group. @default 30 */
+  /** Seconds a target drains before it leaves a target group. @default 5 / 30 / 60 */
   readonly deregistrationDelaySeconds?: number;
-  /** @default { strategy: "blue-green", bakeMinutes: 0 } */
+  /** @default blue-green, bake 0 / blue-green, bake 5 / canary 10%, bake 5 then 15 */
   readonly deployment?: DeploymentStrategy;
   /** Plain environment variables of the container. @default {} */
   readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
@@ -86,12 +87,12 @@ export interface BlueGreenServiceArgs {
   readonly secretEnvironmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * Days Secrets Manager keeps a secret of `secretEnvironmentVariables` after the service stops using it, restorable
-   * until then: 0 deletes it at once, else 7-30. Running tasks keep their value either way. @default 30
+   * until then: 0 deletes it at once, else 7-30. Running tasks keep their value either way. @default 0 / 7 / 30
    */
   readonly secretRecoveryWindowDays?: number;
-  /** Days the container logs are kept. @default 30 */
+  /** Days the container logs are kept. @default 7 / 30 / 90 */
   readonly logRetentionDays?: number;
-  /** Wait for the deployment to finish (or roll back, failing `pulumi up`). @default true unless the tier is dev */
+  /** Wait for the deployment to finish (or roll back, failing `pulumi up`). @default false / true / true */
   readonly waitForSteadyState?: boolean;
   /** Containers beside the service's own, e.g. the AWS AppConfig Agent. @default [] */
   readonly sidecars?: readonly Sidecar[];
@@ -99,10 +100,15 @@ export interface BlueGreenServiceArgs {
   readonly taskRolePolicies?: readonly pulumi.Input<string>[];
   /**
    * The service's CloudWatch alarms over both target groups (error rate, p99 latency, unhealthy hosts, custom): ECS
-   * rolls a deployment back while any is in ALARM. The service creates them as its child `<name>-alarms`. @default none
+   * rolls a deployment back while any is in ALARM. The service creates them as its child `<name>-alarms`; settings left
+   * out come from the tier (`TIER_DEFAULTS[tier].alarms`). `false`: no alarms. @default the tier's alarms
    */
   readonly alarms?: ServiceAlarmsArgs | false;
-  /** Lambda hooks ECS calls during a deployment: a smoke test and an alarm gate, as the child `<name>-hooks`. @default none */
+  /**
+   * Lambda hooks ECS calls during a deployment: a smoke test and an alarm gate, as the child `<name>-hooks`. Each left
+   * out follows the tier (`TIER_DEFAULTS[tier].smokeTest`, `.alarmGate`; no smoke test for `rolling`); `false` turns it
+   * off. @default none / both / both
+   */
   readonly hooks?: ServiceHooksArgs;
 }
 
@@ -178,8 +184,40 @@ export function fargateMemoryProblem(cpu: number, memory: number): ArgumentProbl
   return undefined;
 }
 
+/**
+ * The service's arguments with what the caller left out taken from its environment's tier (`TIER_DEFAULTS`): the
+ * strategy, task size and count, autoscaling, health check, draining, log and secret retention, alarms, and the smoke
+ * test and alarm gate. `alarms: false` and `hooks.smokeTest`/`hooks.alarmGate: false` turn a guard off.
+ */
+export function withTierDefaults(args: BlueGreenServiceArgs): BlueGreenServiceArgs {
+  const tier = TIER_DEFAULTS[args.environment.tier];
+  const deployment = args.deployment ?? tier.deployment;
+  const desiredCount = args.desiredCount ?? tier.desiredCount;
+  const scaling = tier.autoscaling;
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = tier.alarms;
+  const smoke = args.hooks?.smokeTest ?? (tier.smokeTest.enabled && shiftsTraffic(deployment) ? {} : false);
+  const { enabled: _, ...smokeSettings } = tier.smokeTest;
+  const gate = args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false);
+  return {
+    ...args,
+    deployment,
+    cpu: args.cpu ?? tier.cpu,
+    memory: args.memory ?? tier.memory,
+    desiredCount,
+    autoscaling: args.autoscaling ?? (scaling ? { min: desiredCount, max: desiredCount * scaling.maxFactor, cpuTargetPercent: scaling.cpuTargetPercent } : undefined),
+    healthCheck: { ...tier.healthCheck, ...args.healthCheck },
+    deregistrationDelaySeconds: args.deregistrationDelaySeconds ?? tier.deregistrationDelaySeconds,
+    logRetentionDays: args.logRetentionDays ?? tier.logRetentionDays,
+    secretRecoveryWindowDays: args.secretRecoveryWindowDays ?? tier.secretRecoveryWindowDays,
+    waitForSteadyState: args.waitForSteadyState ?? tier.waitForSteadyState,
+    alarms: args.alarms === false ? false : { ...thresholds, ...args.alarms, timing: args.alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm } },
+    hooks: { ...args.hooks, smokeTest: smoke && { ...smokeSettings, ...smoke }, alarmGate: gate },
+  };
+}
+
 /** Every problem with a service's arguments, each naming its field; the constructor refuses them before registering. */
-export function blueGreenServiceArgsProblems(args: BlueGreenServiceArgs): ArgumentProblem[] {
+export function blueGreenServiceArgsProblems(given: BlueGreenServiceArgs): ArgumentProblem[] {
+  const args = withTierDefaults(given);
   const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
   const tier = args.environment.tier;
   const fargate = fargateMemoryProblem(args.cpu ?? 256, args.memory ?? 512);
@@ -277,7 +315,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
   /** The task role as a flag store reader (`FeatureFlagStore` `readers`). */
   public readonly flagReader: { readonly name: string; readonly roleName: pulumi.Output<string> };
 
-  constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, given: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const args = withTierDefaults(given);
     const env = args.environment;
     const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
     const cpu = args.cpu ?? 256;

@@ -29,10 +29,10 @@ export type ServiceSmokeTest = Partial<Pick<SmokeTestHookArgs, "paths" | "sample
 export interface ServiceHooksArgs {
   /**
    * Requests against the new version on the test listener before production traffic moves (not for `rolling`, which
-   * has no test listener rule). Paths default to the health check's. @default none
+   * has no test listener rule). Paths default to the health check's. @default the tier's (a BlueGreenService)
    */
   readonly smokeTest?: ServiceSmokeTest | false;
-  /** Refuses to scale up a new version while the service's alarms fire; `override` gives a reason to deploy anyway. @default none */
+  /** Refuses to scale up a new version while the service's alarms fire; `override` gives a reason to deploy anyway. @default the tier's (a BlueGreenService) */
   readonly alarmGate?: { readonly override?: string } | false;
   /** Hooks made elsewhere (`deploymentConfiguration.lifecycleHooks` entries), after the service's own. @default [] */
   readonly extraLifecycleHooks?: readonly pulumi.Input<LifecycleHook>[];
