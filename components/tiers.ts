@@ -46,6 +46,8 @@ export interface TierDefaults {
     readonly allowedCidrs: readonly string[];
     readonly testListenerPort: number;
     readonly idleTimeoutSeconds: number;
+    /** Load balancer access logs to an S3 bucket. */
+    readonly accessLogs: boolean;
     readonly accessLogExpirationDays: number;
   };
   readonly deletionProtection: boolean;
@@ -75,7 +77,7 @@ const healthCheck = {
   unhealthyThreshold: 3,
 } as const;
 
-const ingress = { allowedCidrs: ["0.0.0.0/0"], testListenerPort: 9000, idleTimeoutSeconds: 60, accessLogExpirationDays: 90 };
+const ingress = { allowedCidrs: ["0.0.0.0/0"], testListenerPort: 9000, idleTimeoutSeconds: 60, accessLogs: false, accessLogExpirationDays: 90 };
 
 export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
   dev: {
@@ -156,7 +158,7 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
       evaluationPeriods: 1,
       datapointsToAlarm: 1,
     },
-    ingress,
+    ingress: { ...ingress, accessLogs: true },
     deletionProtection: true,
     containerInsights: true,
     waitForSteadyState: true,

@@ -121,7 +121,7 @@ export async function releasePlatform(
     idleTimeoutSeconds: config.ingress.idleTimeoutSeconds,
     deletionProtection: config.defaults.deletionProtection,
     containerInsights: config.defaults.containerInsights,
-    accessLogs: config.ingress.accessLogs,
+    accessLogs: config.ingress.accessLogs ?? false,
     alertEmails: config.notifications.emails,
     alertHttpsEndpoints: config.notifications.httpsEndpoints,
     alertSlack: config.notifications.slack,

@@ -73,3 +73,19 @@ describe("a BlueGreenService given only its required arguments gets its tier's d
     expect(resource(d, "aws:cloudwatch/logGroup:LogGroup", "api-logs").inputs.retentionInDays).toBe(14);
   });
 });
+
+describe("an Environment given only its required arguments gets its tier's defaults", () => {
+  it("production: deletion protection, Container Insights, access logs in a protected bucket; dev: none of them", async () => {
+    const production = await minimalService("production");
+    expect(resource(production, "aws:lb/loadBalancer:LoadBalancer", "env-lb").inputs).toMatchObject({ enableDeletionProtection: true, idleTimeout: 60 });
+    expect(resource(production, "aws:lb/loadBalancer:LoadBalancer", "env-lb").inputs.accessLogs).toMatchObject({ enabled: true });
+    const bucket = resourcesOf(production, "aws:s3/bucket:Bucket");
+    expect(bucket.map((b) => b.options.protect)).toEqual([true]);
+    expect(resource(production, "aws:ecs/cluster:Cluster", "env-cluster").inputs.settings).toEqual([{ name: "containerInsights", value: "enabled" }]);
+
+    const dev = await minimalService("dev");
+    expect(resource(dev, "aws:lb/loadBalancer:LoadBalancer", "env-lb").inputs.enableDeletionProtection).toBe(false);
+    expect(resourcesOf(dev, "aws:s3/bucket:Bucket")).toEqual([]);
+    expect(resource(dev, "aws:ecs/cluster:Cluster", "env-cluster").inputs.settings).toEqual([{ name: "containerInsights", value: "disabled" }]);
+  });
+});

@@ -617,7 +617,7 @@ function resolve(
       testListenerCidrs: ingress.testListenerCidrs ?? [],
       idleTimeoutSeconds: ingress.idleTimeoutSeconds ?? defaults.ingress.idleTimeoutSeconds,
       accessLogs:
-        ingress.accessLogs?.enabled ?? tier === "production"
+        ingress.accessLogs?.enabled ?? defaults.ingress.accessLogs
           ? { expirationDays: ingress.accessLogs?.expirationDays ?? defaults.ingress.accessLogExpirationDays }
           : undefined,
     },
