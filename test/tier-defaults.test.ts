@@ -1,6 +1,8 @@
+import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
 import { Environment } from "../components/environment/environment";
+import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import type { Tier } from "../components/tiers";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
 import { resource, resourcesOf } from "./helpers";
@@ -87,5 +89,41 @@ describe("an Environment given only its required arguments gets its tier's defau
     expect(resource(dev, "aws:lb/loadBalancer:LoadBalancer", "env-lb").inputs.enableDeletionProtection).toBe(false);
     expect(resourcesOf(dev, "aws:s3/bucket:Bucket")).toEqual([]);
     expect(resource(dev, "aws:ecs/cluster:Cluster", "env-cluster").inputs.settings).toEqual([{ name: "containerInsights", value: "disabled" }]);
+  });
+});
+
+describe("a KubernetesService given only its required arguments gets its tier's defaults", () => {
+  const build = (tier: Tier) =>
+    synthesizeProgram({ stack: tier, tier, region: "eu-west-1" }, async () => {
+      const environment = new Environment("env", {
+        tier,
+        region: "eu-west-1",
+        vpcId: "vpc-0123456789abcdef0",
+        publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
+        privateSubnetIds: ["subnet-0123456789abcdef3"],
+        certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d",
+      });
+      const provider = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" });
+      new KubernetesService(
+        "web",
+        { environment, provider, namespace: "shop", image: "nginx:1.27", port: 80, pathPatterns: ["/*"], priority: 7, podSecurityGroupId: "sg-0123456789abcdef0" },
+        { providers: [environment.provider] },
+      );
+      return {};
+    });
+  const templates = (document: SynthDocument) => resourcesOf(document, "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate").map((template) => template.name);
+
+  it("staging: 2 replicas, staging's alarm thresholds, a smoke test and an alarm gate before promotion", async () => {
+    const d = await build("staging");
+    expect((resource(d, "kubernetes:argoproj.io/v1alpha1:Rollout", "web-rollout").inputs.spec as { replicas: number }).replicas).toBe(2);
+    expect(resource(d, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-alarms-error-rate").inputs.alarmDescription).toContain("over 2% of requests");
+    expect(templates(d)).toEqual(expect.arrayContaining(["web-smoke", "web-alarm-gate"]));
+  });
+
+  it("dev: one replica, no smoke test and no alarm gate", async () => {
+    const d = await build("dev");
+    expect((resource(d, "kubernetes:argoproj.io/v1alpha1:Rollout", "web-rollout").inputs.spec as { replicas: number }).replicas).toBe(1);
+    expect(templates(d)).not.toContain("web-smoke");
+    expect(templates(d)).not.toContain("web-alarm-gate");
   });
 });

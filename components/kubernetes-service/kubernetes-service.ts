@@ -20,6 +20,7 @@ import { DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
 import { NAME_LIMITS, physicalName } from "../naming";
+import { TIER_DEFAULTS } from "../tiers";
 import {
   type AlarmThresholds,
   analysisAlarms,
@@ -53,19 +54,19 @@ export interface KubernetesServiceArgs {
   readonly hostHeaders?: readonly string[];
   /** Listener rule priority on the environment's listeners (blue/green). */
   readonly priority: number;
-  /** CPU units as on ECS (1024 = one vCPU), the container's request and limit. @default 256 */
+  /** CPU units as on ECS (1024 = one vCPU), the container's request and limit. @default 256 / 512 / 512 (dev / staging / production, `TIER_DEFAULTS`) */
   readonly cpu?: number;
-  /** MiB, the container's request and limit. @default 512 */
+  /** MiB, the container's request and limit. @default 512 / 1024 / 1024 */
   readonly memory?: number;
-  /** Replicas when the Rollout is created; a HorizontalPodAutoscaler owns the count afterwards when autoscaling has room. @default 1 */
+  /** Replicas when the Rollout is created; a HorizontalPodAutoscaler owns the count afterwards when autoscaling has room. @default 1 / 2 / 3 */
   readonly desiredCount?: number;
-  /** @default fixed at desiredCount */
+  /** @default fixed / desiredCount..2x, 60% / desiredCount..4x, 60% */
   readonly autoscaling?: Autoscaling;
   /** Readiness and liveness probes, and the target groups' health check. */
   readonly healthCheck?: HealthCheck;
-  /** @default 30 */
+  /** @default 5 / 30 / 60 */
   readonly deregistrationDelaySeconds?: number;
-  /** blue-green, canary or linear, as on ECS. @default { strategy: "blue-green", bakeMinutes: 0 } */
+  /** blue-green, canary or linear, as on ECS. @default the tier's, as a BlueGreenService's (none with `steps`) */
   readonly deployment?: DeploymentStrategy;
   /** Arbitrary stages instead of the strategy's; each percent above the last, at most 100. @default none */
   readonly steps?: readonly StepInput[];
@@ -77,12 +78,12 @@ export interface KubernetesServiceArgs {
   readonly sidecars?: readonly Sidecar[];
   /**
    * The ECS alarm thresholds and timing: the service's CloudWatch alarms (blue/green) and Argo's analysis use the same.
-   * `extraAlarmNames` does not apply: Argo judges metrics, not alarms. @default DeploymentAlarms' defaults
+   * `extraAlarmNames` does not apply: Argo judges metrics, not alarms. @default the tier's (`TIER_DEFAULTS[tier].alarms`)
    */
   readonly alarms?: ServiceAlarmsArgs;
   /**
-   * `smokeTest`: a job analysis against the new version's Service before it gets user traffic (@default none);
-   * `alarmGate`: an analysis of the alarm math on the new version right before promotion (@default on). Argo has no
+   * `smokeTest`: a job analysis against the new version's Service before it gets user traffic; `alarmGate`: an
+   * analysis of the alarm math on the new version right before promotion (both @default none / on / on). Argo has no
    * lifecycle hooks or gate override: `extraLifecycleHooks` and `alarmGate.override` do not apply.
    */
   readonly hooks?: ServiceHooksArgs;
@@ -127,8 +128,35 @@ function smokeTestOf(args: KubernetesServiceArgs): SmokeTest | undefined {
   };
 }
 
+/**
+ * The service's arguments with what the caller left out taken from its environment's tier (`TIER_DEFAULTS`), as a
+ * BlueGreenService takes them: strategy (unless `steps` replace it), size and count, autoscaling, health check,
+ * draining, alarm thresholds and timing, the smoke test and the alarm gate (`false` turns either off).
+ */
+export function kubernetesServiceWithTierDefaults(args: KubernetesServiceArgs): KubernetesServiceArgs {
+  const tier = TIER_DEFAULTS[args.environment.tier];
+  const desiredCount = args.desiredCount ?? tier.desiredCount;
+  const scaling = tier.autoscaling;
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = tier.alarms;
+  const { enabled, ...smokeSettings } = tier.smokeTest;
+  const smoke = args.hooks?.smokeTest ?? (enabled ? {} : false);
+  return {
+    ...args,
+    deployment: args.deployment ?? (args.steps ? undefined : tier.deployment),
+    cpu: args.cpu ?? tier.cpu,
+    memory: args.memory ?? tier.memory,
+    desiredCount,
+    autoscaling: args.autoscaling ?? (scaling ? { min: desiredCount, max: desiredCount * scaling.maxFactor, cpuTargetPercent: scaling.cpuTargetPercent } : undefined),
+    healthCheck: { ...tier.healthCheck, ...args.healthCheck },
+    deregistrationDelaySeconds: args.deregistrationDelaySeconds ?? tier.deregistrationDelaySeconds,
+    alarms: { ...thresholds, ...args.alarms, timing: args.alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm } },
+    hooks: { ...args.hooks, smokeTest: smoke && { ...smokeSettings, ...smoke }, alarmGate: args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false) },
+  };
+}
+
 /** Problems with the arguments, each naming its field, before anything is registered. */
-export function kubernetesServiceArgsProblems(args: KubernetesServiceArgs): ArgumentProblem[] {
+export function kubernetesServiceArgsProblems(given: KubernetesServiceArgs): ArgumentProblem[] {
+  const args = kubernetesServiceWithTierDefaults(given);
   const strategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
   const blueGreen = strategy.strategy === "blue-green";
   const smokeTest = smokeTestOf(args);
@@ -197,7 +225,8 @@ export class KubernetesService extends pulumi.ComponentResource {
   /** What a user does after Argo aborts a release. */
   public readonly afterAbort: string;
 
-  constructor(name: string, args: KubernetesServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, given: KubernetesServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const args = kubernetesServiceWithTierDefaults(given);
     const problems = kubernetesServiceArgsProblems(args);
     // Only blue/green puts rules on the environment's listeners; a canary's rules live on the controller's load balancer.
     const onListeners = (args.deployment ?? { strategy: "blue-green" }).strategy === "blue-green";
