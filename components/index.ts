@@ -13,12 +13,11 @@ export {
   TEST_ROUTE_HEADER,
   type Autoscaling,
   type BlueGreenServiceArgs,
-  type DeploymentGuard,
   type HealthCheck,
   type LifecycleHook,
-  type ServiceTargets,
   type Sidecar,
 } from "./blue-green-service/blue-green-service";
+export { type ServiceAlarmsArgs, type ServiceHooksArgs, type ServiceSmokeTest } from "./blue-green-service/guards";
 export {
   describeStrategy,
   minutesToComplete,

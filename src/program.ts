@@ -1,9 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService, type ServiceTargets } from "../components/blue-green-service/blue-green-service";
-import { toDeploymentConfiguration } from "../components/blue-green-service/strategy";
-import { firstShiftPercent } from "../components/deployment-alarms/alarm-sensitivity";
-import { DeploymentAlarms } from "../components/deployment-alarms/deployment-alarms";
+import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
+import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../components/blue-green-service/guards";
 import { Environment } from "../components/environment/environment";
 import { expiredFlagWarnings, toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
 import {
@@ -15,7 +13,6 @@ import {
 import { FLAGD_PORT, FlagdServer } from "../components/kubernetes-service/flagd-server";
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import { rampStepsForStore } from "../components/feature-flag-store/ramp";
-import { LifecycleHooks } from "../components/lifecycle-hooks/lifecycle-hooks";
 import { KUBERNETES_CONTROLLERS } from "./config/schema";
 import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig, type ResolvedCluster, type ResolvedService } from "./config/load";
 import { stackFileBeside } from "./synth/stack-file";
@@ -81,6 +78,18 @@ function cluster(config: ResolvedCluster) {
   };
 }
 
+/** A service's alarms as the stack file resolves them. */
+function serviceAlarms(service: ResolvedService): ServiceAlarmsArgs {
+  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, periodSeconds, evaluationPeriods, datapointsToAlarm } = service.alarms;
+  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
+}
+
+/** A service's smoke test as the stack file resolves it. */
+function serviceSmokeTest(service: ResolvedService): ServiceSmokeTest {
+  const { paths, samples, minSuccessRate, timeoutMs, expectedStatuses } = service.smokeTest;
+  return { paths, samples, minSuccessRate, timeoutMs, expectedStatuses };
+}
+
 export interface ProgramOptions {
   /** Where warnings go: Pulumi's log by default, the synth document's diagnostics offline. */
   readonly warn?: (message: string) => void;
@@ -112,7 +121,7 @@ export async function releasePlatform(
     idleTimeoutSeconds: config.ingress.idleTimeoutSeconds,
     deletionProtection: config.defaults.deletionProtection,
     containerInsights: config.defaults.containerInsights,
-    accessLogs: config.ingress.accessLogs,
+    accessLogs: config.ingress.accessLogs ?? false,
     alertEmails: config.notifications.emails,
     alertHttpsEndpoints: config.notifications.httpsEndpoints,
     alertSlack: config.notifications.slack,
@@ -126,59 +135,6 @@ export async function releasePlatform(
     useAppConfig && config.flagStore.agent
       ? [{ definition: agentContainer(agentPrefetchPath(flagApplication, config.stack, FLAG_PROFILE_NAME), config.region) }]
       : [];
-  const alarmsByService = new Map<string, DeploymentAlarms>();
-
-  /** Alarms ECS rolls back on, and the hooks it calls: created once the service's target groups exist. */
-  const guard = (service: ResolvedService) => (targets: ServiceTargets, parent: pulumi.Resource) => {
-    const alarms = new DeploymentAlarms(
-      `${service.name}-alarms`,
-      {
-        serviceName: service.name,
-        namePrefix: config.stack,
-        loadBalancerArnSuffix: targets.loadBalancerArnSuffix,
-        targetGroupArnSuffixes: [targets.blueTargetGroupArnSuffix, ...(targets.greenTargetGroupArnSuffix ? [targets.greenTargetGroupArnSuffix] : [])],
-        alertTopicArn: environment.alertTopicArn,
-        errorRatePercent: service.alarms.errorRatePercent,
-        minRequests: service.alarms.minRequests,
-        p99LatencyMs: service.alarms.p99LatencyMs,
-        unhealthyHosts: service.alarms.unhealthyHosts,
-        custom: service.alarms.custom,
-        timing: service.alarms,
-        detectionTraffic: { newVersionPercent: firstShiftPercent(toDeploymentConfiguration(service.deployment)), tasks: service.desiredCount },
-      },
-      { parent },
-    );
-    alarmsByService.set(service.name, alarms);
-    const smoke = service.smokeTest.enabled && service.deployment.strategy !== "rolling";
-    if (!smoke && !service.alarmGate) return { alarmNames: alarms.alarmNames };
-    const hostHeader = targets.hostHeaders.find((host) => !/[*?]/.test(host));
-    const hooks = new LifecycleHooks(
-      `${service.name}-hooks`,
-      {
-        serviceName: service.name,
-        namePrefix: config.stack,
-        logRetentionDays: service.logRetentionDays,
-        smokeTest: smoke
-          ? {
-              url: targets.testUrl,
-              paths: service.smokeTest.paths,
-              samples: service.smokeTest.samples,
-              minSuccessRate: service.smokeTest.minSuccessRate,
-              timeoutMs: service.smokeTest.timeoutMs,
-              expectedStatuses: service.smokeTest.expectedStatuses,
-              hostHeader,
-              headers: targets.testHeaders,
-              subnetIds: environment.privateSubnetIds,
-              securityGroupIds: [environment.hooksSecurityGroupId],
-            }
-          : undefined,
-        alarmGate: service.alarmGate ? { alarmNames: alarms.alarmNames, override: service.alarmGateOverride } : undefined,
-      },
-      { parent },
-    );
-    return { alarmNames: alarms.alarmNames, lifecycleHooks: hooks.lifecycleHooks };
-  };
-
   const onKubernetes = config.services.filter((service) => service.runtime === "kubernetes");
   const kubernetes = config.cluster && onKubernetes.length > 0 ? cluster(config.cluster) : undefined;
   const namespace = kubernetes
@@ -191,6 +147,8 @@ export async function releasePlatform(
   const kubernetesServices = new Map<string, KubernetesService>();
   const ecsServices = config.services.filter((service) => service.runtime === "ecs");
   const services: BlueGreenService[] = [];
+  // Every service in the stack file's order: the flag store's monitors follow it.
+  const deployedServices: (BlueGreenService | KubernetesService)[] = [];
   for (const service of config.services) {
     if (kubernetes && service.runtime === "kubernetes") {
       const deployed = new KubernetesService(
@@ -217,12 +175,8 @@ export async function releasePlatform(
             ? { ...service.environment, FLAGD_HOST: `${config.stack}-flagd.${config.cluster!.namespace}.svc.cluster.local`, FLAGD_PORT: String(FLAGD_PORT) }
             : service.environment,
           sidecars: agent,
-          smokeTest: service.smokeTest.enabled
-            ? { ...service.smokeTest, hostHeader: service.hostHeaders.find((host) => !/[*?]/.test(host)) }
-            : undefined,
-          alarmGate: service.alarmGate,
-          alarms: service.alarms,
-          timing: service.alarms,
+          alarms: serviceAlarms(service),
+          hooks: { smokeTest: service.smokeTest.enabled ? serviceSmokeTest(service) : false, alarmGate: service.alarmGate ? {} : false },
           podSecurityGroupId: service.deployment.strategy === "blue-green" ? kubernetes.securityGroupId() : undefined,
           ingressSubnetIds: service.deployment.strategy === "blue-green" ? undefined : config.ingress.internal ? environment.privateSubnetIds : (publicSubnetIds as pulumi.Input<string[]>),
           internal: config.ingress.internal,
@@ -233,39 +187,43 @@ export async function releasePlatform(
         { providers, dependsOn: namespace ? [namespace] : [] },
       );
       kubernetesServices.set(service.name, deployed);
-      if (deployed.alarms) alarmsByService.set(service.name, deployed.alarms);
+      deployedServices.push(deployed);
       await options.settle?.();
       continue;
     }
-    services.push(
-      new BlueGreenService(
-        service.name,
-        {
-          environment,
-          image: service.image,
-          port: service.port,
-          pathPatterns: service.pathPatterns,
-          hostHeaders: service.hostHeaders,
-          priority: service.priority,
-          cpu: service.cpu,
-          memory: service.memory,
-          desiredCount: service.desiredCount,
-          autoscaling: service.autoscaling,
-          healthCheck: service.healthCheck,
-          deregistrationDelaySeconds: service.deregistrationDelaySeconds,
-          deployment: service.deployment,
-          environmentVariables: service.environment,
-          secretEnvironmentVariables: service.secretEnvironment,
-          secretRecoveryWindowDays: service.secretRecoveryWindowDays,
-          secrets: service.secrets,
-          logRetentionDays: service.logRetentionDays,
-          waitForSteadyState: config.defaults.waitForSteadyState,
-          guard: guard(service),
-          sidecars: agent,
+    const deployed = new BlueGreenService(
+      service.name,
+      {
+        environment,
+        image: service.image,
+        port: service.port,
+        pathPatterns: service.pathPatterns,
+        hostHeaders: service.hostHeaders,
+        priority: service.priority,
+        cpu: service.cpu,
+        memory: service.memory,
+        desiredCount: service.desiredCount,
+        autoscaling: service.autoscaling,
+        healthCheck: service.healthCheck,
+        deregistrationDelaySeconds: service.deregistrationDelaySeconds,
+        deployment: service.deployment,
+        environmentVariables: service.environment,
+        secretEnvironmentVariables: service.secretEnvironment,
+        secretRecoveryWindowDays: service.secretRecoveryWindowDays,
+        secrets: service.secrets,
+        logRetentionDays: service.logRetentionDays,
+        waitForSteadyState: config.defaults.waitForSteadyState,
+        alarms: serviceAlarms(service),
+        hooks: {
+          smokeTest: service.smokeTest.enabled && service.deployment.strategy !== "rolling" ? serviceSmokeTest(service) : false,
+          alarmGate: service.alarmGate ? { override: service.alarmGateOverride } : false,
         },
-        { providers },
-      ),
+        sidecars: agent,
+      },
+      { providers },
     );
+    services.push(deployed);
+    deployedServices.push(deployed);
     // Offline, let this service's registrations finish before the next: the same graph, a fraction of the memory.
     await options.settle?.();
   }
@@ -279,10 +237,8 @@ export async function releasePlatform(
           environmentName: config.stack,
           document: JSON.stringify(toAppConfigDocument(config.flags)),
           strategy: config.flagStore.deployment,
-          monitors: config.services.flatMap((service) => {
-            const alarms = alarmsByService.get(service.name);
-            return alarms ? [{ name: alarms.compositeAlarmName, arn: alarms.compositeAlarmArn }] : [];
-          }),
+          monitors: deployedServices,
+          readers: [...services, ...kubernetesServices.values()],
           protectHistory: config.defaults.protectStateful,
           ownership: config.flagStore.ownership,
           ...(ramp.length > 0 ? { ramp: { steps: ramp, alertTopicArn: environment.alertTopicArn } } : {}),
@@ -290,18 +246,13 @@ export async function releasePlatform(
         { providers },
       )
     : undefined;
-  if (flagStore) services.forEach((service, index) => flagStore.grantRead(ecsServices[index].name, service.taskRoleName));
-  if (flagStore) {
-    for (const [name, deployed] of kubernetesServices) if (deployed.podRoleName) flagStore.grantRead(name, deployed.podRoleName);
-  }
   if (flagStore) environment.notifyFlagDeployments(flagStore);
 
   environment.addDashboards(
     ecsServices.map((service, index) => {
       const deployed = services[index];
-      const alarms = alarmsByService.get(service.name);
       return pulumi
-        .all([deployed.blueTargetGroupArnSuffix, deployed.greenTargetGroupArnSuffix, alarms?.alarmArns ?? []])
+        .all([deployed.blueTargetGroupArnSuffix, deployed.greenTargetGroupArnSuffix, deployed.alarms?.alarmArns ?? []])
         .apply(([blue, green, alarmArns]) => ({
           name: service.name,
           targetGroupArnSuffixes: green ? [blue, green] : [blue],
@@ -346,7 +297,7 @@ export async function releasePlatform(
         ecsServices[index].name,
         {
           strategy: service.strategySummary,
-          detection: alarmsByService.get(ecsServices[index].name)?.detectionSummary,
+          detection: service.alarms?.detectionSummary,
           alarmNames: service.alarmNames,
           serviceArn: service.serviceArn,
           testUrl: service.testUrl,

@@ -1,4 +1,3 @@
-import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { BlueGreenService, ecrRepositoryArn, executionPolicy } from "../components/blue-green-service/blue-green-service";
 import { deploymentWaitMinutes, describeStrategy, minutesToComplete, toDeploymentConfiguration } from "../components/blue-green-service/strategy";
@@ -347,10 +346,9 @@ function testEnvironment(tier: "staging" | "production"): Environment {
 }
 
 describe("composing the component directly", () => {
-  it("the alarms a guard returns become the ECS service's rollback alarms, and hooks its lifecycle hooks", async () => {
+  it("alarms made elsewhere and hooks made elsewhere reach the ECS service after the service's own", async () => {
     const d = await synthesizeProgram({ stack: "staging", tier: "staging", region: "eu-west-1" }, async () => {
       const environment = testEnvironment("staging");
-      let seen: pulumi.Output<string> | undefined;
       new BlueGreenService(
         "api",
         {
@@ -359,24 +357,21 @@ describe("composing the component directly", () => {
           port: 80,
           pathPatterns: ["/*"],
           priority: 1,
-          guard: (targets) => {
-            seen = targets.greenTargetGroupArnSuffix;
-            return {
-              alarmNames: ["api-errors", "api-latency"],
-              lifecycleHooks: [{ hookTargetArn: "arn:aws:lambda:eu-west-1:123456789012:function:smoke", roleArn: "arn:aws:iam::123456789012:role/hook", lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }],
-            };
+          alarms: { extraAlarmNames: ["api-orders"] },
+          hooks: {
+            smokeTest: false,
+            alarmGate: {},
+            extraLifecycleHooks: [{ hookTargetArn: "arn:aws:lambda:eu-west-1:123456789012:function:smoke", roleArn: "arn:aws:iam::123456789012:role/hook", lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] }],
           },
         },
         { providers: [environment.provider] },
       );
-      return { green: seen };
+      return {};
     });
     const service = resource(d, SERVICE, "api-service");
-    expect(service.inputs.alarms).toEqual({ alarmNames: ["api-errors", "api-latency"], enable: true, rollback: true });
-    expect((service.inputs.deploymentConfiguration as Record<string, unknown>).lifecycleHooks).toEqual([
-      { hookTargetArn: "arn:aws:lambda:eu-west-1:123456789012:function:smoke", roleArn: "arn:aws:iam::123456789012:role/hook", lifecycleStages: ["POST_TEST_TRAFFIC_SHIFT"] },
-    ]);
-    expect(d.outputs.green).toBe(resource(d, TG, "api-green").outputs.arnSuffix);
+    expect(service.inputs.alarms).toEqual({ alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "api-orders"], enable: true, rollback: true });
+    const hooks = (service.inputs.deploymentConfiguration as Record<string, unknown>).lifecycleHooks as { hookTargetArn: string }[];
+    expect(hooks.map((hook) => hook.hookTargetArn)).toEqual([expect.stringContaining("alarm-gate"), "arn:aws:lambda:eu-west-1:123456789012:function:smoke"]);
   });
 
   it("an environment outside dev without a certificate is refused before it registers", async () => {
@@ -406,7 +401,7 @@ describe("composing the component directly", () => {
       }
       return {};
     });
-    expect((thrown as Error).message).toBe("BlueGreenService second: priority 7 is already taken by service first on this environment's listeners");
+    expect((thrown as Error).message).toBe("BlueGreenService second: priority is already taken by service first on this environment's listeners (got 7)");
   });
 
   it("rolling outside dev is refused by the component itself, naming the field, before it registers", async () => {

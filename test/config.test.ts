@@ -232,7 +232,7 @@ describe("listener rules and tasks", () => {
 
   it("a Fargate cpu/memory pair AWS does not offer is an error", () => {
     const config = setPath(shippedConfig("staging"), "release:services.checkout.memory", 512);
-    expect(configError(config)).toContain("release:services.checkout.memory: memory for cpu 512 must be 1024-4096 in steps of 1024 (got 512)");
+    expect(configError(config)).toContain("release:services.checkout.memory: for cpu 512 must be 1024-4096 in steps of 1024 (got 512)");
   });
 
   it("a service name longer than 40 characters is an error", () => {

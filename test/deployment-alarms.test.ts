@@ -54,8 +54,8 @@ describe("alarm math", () => {
 
   it("refuses timings CloudWatch would refuse", () => {
     expect(timingProblems({ periodSeconds: 45, evaluationPeriods: 2, datapointsToAlarm: 3 })).toEqual([
-      "periodSeconds must be 10, 20, 30 or a multiple of 60 (got 45)",
-      "datapointsToAlarm must be 1-2 (got 3)",
+      { field: ["periodSeconds"], message: "must be 10, 20, 30 or a multiple of 60", got: 45 },
+      { field: ["datapointsToAlarm"], message: "must be 1-2", got: 3 },
     ]);
   });
 });

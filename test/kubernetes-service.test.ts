@@ -405,8 +405,8 @@ describe("composing KubernetesService directly", () => {
       return {};
     });
     expect(thrown).toEqual([
-      "KubernetesService second: priority 7 is already taken by service first on this environment's listeners",
-      'KubernetesService third: deployment.steps[1] must be greater than the step before it (10): steps only increase (got 5)',
+      "KubernetesService second: priority is already taken by service first on this environment's listeners (got 7)",
+      'KubernetesService third: steps[1] must be greater than the step before it (10): steps only increase (got 5)',
     ]);
     const names = document.resources.map((r) => r.name);
     expect(names).toContain("first-rollout");
@@ -496,7 +496,7 @@ describe("bad input is a config error before any resource", () => {
   });
 
   it("the component refuses the same steps when used directly (one copy of the rule)", () => {
-    expect(stepsProblems([10, 5]).map((p) => p.field)).toEqual(["steps[1]"]);
+    expect(stepsProblems([10, 5]).map((p) => p.field)).toEqual([["steps", 1]]);
     expect(rolloutSteps({ strategy: "linear", stepPercent: 30, stepBakeMinutes: 2, bakeMinutes: 7 })).toEqual([
       { percent: 30, pauseMinutes: 2 },
       { percent: 60, pauseMinutes: 2 },

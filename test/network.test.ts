@@ -118,7 +118,7 @@ describe("the synthesized network", () => {
       'Pulumi.staging.yaml: release:ingress.testListenerCidrs[1]: opens the test listener, which serves unreleased versions, to the internet: list specific sources (got "0.0.0.0/0")',
     );
     expect(testListenerCidrProblems(["::/0", "10.0.0.0/8"])).toEqual([
-      { index: 0, message: "opens the test listener, which serves unreleased versions, to the internet: list specific sources", value: "::/0" },
+      { field: [0], message: "opens the test listener, which serves unreleased versions, to the internet: list specific sources", got: "::/0" },
     ]);
   });
 
@@ -207,7 +207,7 @@ describe("access logs", () => {
 describe("traffic percentages in tenths", () => {
   it("the component refuses a canaryPercent or stepPercent that is not a multiple of 0.1", () => {
     expect(strategyProblems({ strategy: "canary", canaryPercent: 10.05, canaryBakeMinutes: 5, bakeMinutes: 5 })).toEqual([
-      { field: "canaryPercent", message: "must be a multiple of 0.1 (ECS shifts traffic in tenths of a percent)", value: 10.05 },
+      { field: ["canaryPercent"], message: "must be a multiple of 0.1 (ECS shifts traffic in tenths of a percent)", got: 10.05 },
     ]);
     expect(strategyProblems({ strategy: "linear", stepPercent: 12.25, stepBakeMinutes: 2, bakeMinutes: 5 })).toHaveLength(1);
     for (const percent of [0.1, 0.3, 2.7, 33.3, 100]) {

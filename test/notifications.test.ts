@@ -193,6 +193,6 @@ describe("Slack through AWS Chatbot", () => {
           privateSubnetIds: ["subnet-c"],
           alertSlack: { workspaceId: "t0123", channelId: "C1" },
         }),
-    ).toThrow("Environment dev: alertSlack.workspaceId must be upper-case letters and digits, e.g. T0123ABCD (got t0123)");
+    ).toThrow("Environment dev: alertSlack.workspaceId must be upper-case letters and digits, e.g. T0123ABCD (got \"t0123\")");
   });
 });

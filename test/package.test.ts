@@ -24,7 +24,7 @@ interface ScratchReport {
 
 /**
  * A platform team's program, as an ES module importing the package by name: an Environment and a canary
- * BlueGreenService guarded by DeploymentAlarms and LifecycleHooks (smoke test and alarm gate), under the project's
+ * BlueGreenService that creates its own DeploymentAlarms and LifecycleHooks (smoke test and alarm gate), under the project's
  * offline mocks (bundled beside it, since they are not part of the package).
  */
 const PROGRAM = `
@@ -50,7 +50,7 @@ pulumi.runtime.setMocks(
 
 // Imported once the mocks are set, as a program under \`pulumi up\` finds its engine already there.
 const api = await import("release-platform");
-const { BlueGreenService, DeploymentAlarms, Environment, LifecycleHooks } = api;
+const { BlueGreenService, Environment } = api;
 
 const environment = new Environment("shop", {
   tier: "production",
@@ -61,7 +61,6 @@ const environment = new Environment("shop", {
   certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0e0e0e0e-0e0e-0e0e-0e0e-0e0e0e0e0e0e",
   alertEmails: ["oncall@example.com"],
 });
-let hooks;
 const storefront = new BlueGreenService(
   "storefront",
   {
@@ -72,39 +71,12 @@ const storefront = new BlueGreenService(
     priority: 100,
     healthCheck: { path: "/healthz" },
     deployment: { strategy: "canary", canaryPercent: 10, canaryBakeMinutes: 5, bakeMinutes: 15 },
-    guard: (targets, parent) => {
-      const alarms = new DeploymentAlarms(
-        "storefront-alarms",
-        {
-          serviceName: targets.serviceName,
-          namePrefix: "shop",
-          loadBalancerArnSuffix: targets.loadBalancerArnSuffix,
-          targetGroupArnSuffixes: [targets.blueTargetGroupArnSuffix, targets.greenTargetGroupArnSuffix],
-          alertTopicArn: environment.alertTopicArn,
-        },
-        { parent },
-      );
-      hooks = new LifecycleHooks(
-        "storefront-hooks",
-        {
-          serviceName: targets.serviceName,
-          namePrefix: "shop",
-          smokeTest: {
-            url: targets.testUrl,
-            paths: ["/healthz"],
-            headers: targets.testHeaders,
-            subnetIds: environment.privateSubnetIds,
-            securityGroupIds: [environment.hooksSecurityGroupId],
-          },
-          alarmGate: { alarmNames: alarms.alarmNames },
-        },
-        { parent },
-      );
-      return { alarmNames: alarms.alarmNames, lifecycleHooks: hooks.lifecycleHooks };
-    },
+    alarms: {},
+    hooks: { smokeTest: {}, alarmGate: {} },
   },
   { providers: [environment.provider] },
 );
+const hooks = storefront.hooks;
 
 const settled = (output) => new Promise((resolve) => output.apply(resolve));
 // The ECS service takes the hooks' ARNs, so once it is registered the functions are too.
@@ -214,7 +186,7 @@ describe("the packed package, installed with production dependencies only", () =
       expect(existsSync(join(work, "scratch/node_modules/release-platform", path)), path).toBe(true);
     }
     const declarations = readFileSync(join(work, "scratch/node_modules/release-platform", manifest.types), "utf8");
-    for (const name of ["EnvironmentArgs", "BlueGreenServiceArgs", "DeploymentAlarmsArgs", "LifecycleHooksArgs", "FeatureFlagStoreArgs"]) {
+    for (const name of ["EnvironmentArgs", "BlueGreenServiceArgs", "ServiceAlarmsArgs", "ServiceHooksArgs", "DeploymentAlarmsArgs", "LifecycleHooksArgs", "FeatureFlagStoreArgs"]) {
       expect(declarations, name).toContain(name);
     }
   });

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../environment/environment";
-import { refuseBadArguments } from "../arguments";
+import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import {
   describeStrategy,
@@ -11,32 +11,16 @@ import {
   strategyProblems,
   toDeploymentConfiguration,
 } from "./strategy";
+import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
+import { DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
+import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
+import { TIER_DEFAULTS } from "../tiers";
+import { type GuardedTargets, type ServiceAlarmsArgs, serviceAlarmsArgs, type ServiceHooksArgs, serviceHooksArgs } from "./guards";
 
 export type LifecycleHook = aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook;
 
-/** What alarms and hooks need to know about a service's traffic, available before the ECS service exists. */
-export interface ServiceTargets {
-  readonly serviceName: string;
-  readonly loadBalancerArnSuffix: pulumi.Output<string>;
-  readonly blueTargetGroupArnSuffix: pulumi.Output<string>;
-  /** Undefined for a rolling service, which has one target group. */
-  readonly greenTargetGroupArnSuffix?: pulumi.Output<string>;
-  /** Base URL of the test listener, e.g. `http://<alb>:9000`. */
-  readonly testUrl: pulumi.Output<string>;
-  /** Host headers the service's rules match (the smoke test sends the first). */
-  readonly hostHeaders: readonly string[];
-  /** Headers a request to the test listener must carry to reach this service, e.g. `{"x-release-service": "checkout"}`. */
-  readonly testHeaders: Readonly<Record<string, string>>;
-}
-
 /** The header the test listener routes by: a service's test rule forwards requests that name it, whatever their path. */
 export const TEST_ROUTE_HEADER = "x-release-service";
-
-/** What guards the deployment: alarms ECS watches (and rolls back on) and hooks it calls at lifecycle stages. */
-export interface DeploymentGuard {
-  readonly alarmNames?: pulumi.Input<pulumi.Input<string>[]>;
-  readonly lifecycleHooks?: pulumi.Input<LifecycleHook>[];
-}
 
 export interface HealthCheck {
   /** @default "/" */
@@ -78,18 +62,18 @@ export interface BlueGreenServiceArgs {
   readonly hostHeaders?: readonly string[];
   /** Listener rule priority, unique on the listener. */
   readonly priority: number;
-  /** Fargate CPU units. @default 256 */
+  /** Fargate CPU units. @default 256 / 512 / 512 (dev / staging / production, `TIER_DEFAULTS`) */
   readonly cpu?: number;
-  /** Fargate memory in MiB. @default 512 */
+  /** Fargate memory in MiB. @default 512 / 1024 / 1024 */
   readonly memory?: number;
-  /** Tasks when the service is created; autoscaling owns the count afterwards. @default 1 */
+  /** Tasks when the service is created; autoscaling owns the count afterwards. @default 1 / 2 / 3 */
   readonly desiredCount?: number;
-  /** Task-count scaling on CPU. @default fixed at desiredCount */
+  /** Task-count scaling on CPU. @default fixed / desiredCount..2x, 60% / desiredCount..4x, 60% */
   readonly autoscaling?: Autoscaling;
   readonly healthCheck?: HealthCheck;
-  /** Seconds a target drains before it leaves a target group. @default 30 */
+  /** Seconds a target drains before it leaves a target group. @default 5 / 30 / 60 */
   readonly deregistrationDelaySeconds?: number;
-  /** @default { strategy: "blue-green", bakeMinutes: 0 } */
+  /** @default blue-green, bake 0 / blue-green, bake 5 / canary 10%, bake 5 then 15 */
   readonly deployment?: DeploymentStrategy;
   /** Plain environment variables of the container. @default {} */
   readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
@@ -103,22 +87,29 @@ export interface BlueGreenServiceArgs {
   readonly secretEnvironmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
    * Days Secrets Manager keeps a secret of `secretEnvironmentVariables` after the service stops using it, restorable
-   * until then: 0 deletes it at once, else 7-30. Running tasks keep their value either way. @default 30
+   * until then: 0 deletes it at once, else 7-30. Running tasks keep their value either way. @default 0 / 7 / 30
    */
   readonly secretRecoveryWindowDays?: number;
-  /** Days the container logs are kept. @default 30 */
+  /** Days the container logs are kept. @default 7 / 30 / 90 */
   readonly logRetentionDays?: number;
-  /** Wait for the deployment to finish (or roll back, failing `pulumi up`). @default true unless the tier is dev */
+  /** Wait for the deployment to finish (or roll back, failing `pulumi up`). @default false / true / true */
   readonly waitForSteadyState?: boolean;
   /** Containers beside the service's own, e.g. the AWS AppConfig Agent. @default [] */
   readonly sidecars?: readonly Sidecar[];
   /** IAM policy documents (JSON) attached to the task role. @default [] */
   readonly taskRolePolicies?: readonly pulumi.Input<string>[];
   /**
-   * Alarms and hooks that guard each deployment. Called with the service's target groups once they exist and before
-   * the ECS service is created, so alarms can cover both target groups. @default none
+   * The service's CloudWatch alarms over both target groups (error rate, p99 latency, unhealthy hosts, custom): ECS
+   * rolls a deployment back while any is in ALARM. The service creates them as its child `<name>-alarms`; settings left
+   * out come from the tier (`TIER_DEFAULTS[tier].alarms`). `false`: no alarms. @default the tier's alarms
    */
-  readonly guard?: (targets: ServiceTargets, parent: pulumi.Resource) => DeploymentGuard;
+  readonly alarms?: ServiceAlarmsArgs | false;
+  /**
+   * Lambda hooks ECS calls during a deployment: a smoke test and an alarm gate, as the child `<name>-hooks`. Each left
+   * out follows the tier (`TIER_DEFAULTS[tier].smokeTest`, `.alarmGate`; no smoke test for `rolling`); `false` turns it
+   * off. @default none / both / both
+   */
+  readonly hooks?: ServiceHooksArgs;
 }
 
 /**
@@ -140,21 +131,40 @@ export function duplicateVariables(
   return duplicates;
 }
 
-function containerEnvironmentProblems(args: BlueGreenServiceArgs): string[] {
-  const problems = duplicateVariables({
+function containerEnvironmentProblems(args: BlueGreenServiceArgs): ArgumentProblem[] {
+  const problems: ArgumentProblem[] = duplicateVariables({
     environmentVariables: args.environmentVariables,
     secretEnvironmentVariables: args.secretEnvironmentVariables,
     secrets: args.secrets,
-  }).map(({ field, variable, other }) => `${field}.${variable} is also set in ${other}`);
+  }).map(({ field, variable, other }) => ({ field: [field, variable], message: `is also set in ${other}`, got: undefined }));
   const days = args.secretRecoveryWindowDays;
   if (days !== undefined && !(days === 0 || (Number.isInteger(days) && days >= 7 && days <= 30))) {
-    problems.push(`secretRecoveryWindowDays must be 0 or 7-30 (got ${days})`);
+    problems.push({ field: ["secretRecoveryWindowDays"], message: "must be 0 or 7-30", got: days });
   }
   return problems;
 }
 
-/** Fargate's valid memory (MiB) for each CPU size. */
-export function fargateMemoryProblem(cpu: number, memory: number): string | undefined {
+/** A listener rule needs a condition to route by and takes at most five values across them. */
+export function routeProblems(args: { readonly pathPatterns?: readonly string[]; readonly hostHeaders?: readonly string[] }): ArgumentProblem[] {
+  const routes = (args.pathPatterns?.length ?? 0) + (args.hostHeaders?.length ?? 0);
+  if (routes === 0) return [{ field: ["pathPatterns"], message: "or hostHeaders must name at least one route", got: undefined }];
+  if (routes > 5) return [{ field: ["pathPatterns"], message: "and hostHeaders together take at most 5 values on a listener rule", got: args.pathPatterns }];
+  return [];
+}
+
+/** ELB listener rule priorities are 1-50000. */
+export function priorityProblems(priority: number): ArgumentProblem[] {
+  return Number.isInteger(priority) && priority >= 1 && priority <= 50000 ? [] : [{ field: ["priority"], message: "must be 1-50000", got: priority }];
+}
+
+export function autoscalingProblems(autoscaling: Autoscaling | undefined): ArgumentProblem[] {
+  return autoscaling && autoscaling.min > autoscaling.max
+    ? [{ field: ["autoscaling", "min"], message: `must not exceed autoscaling.max (${autoscaling.max})`, got: autoscaling.min }]
+    : [];
+}
+
+/** Fargate's valid memory (MiB) for each CPU size; the problem names `cpu` when no memory fits it. */
+export function fargateMemoryProblem(cpu: number, memory: number): ArgumentProblem | undefined {
   const ranges: Record<number, [number, number, number]> = {
     256: [512, 2048, 512],
     512: [1024, 4096, 1024],
@@ -165,13 +175,105 @@ export function fargateMemoryProblem(cpu: number, memory: number): string | unde
     16384: [32768, 122880, 8192],
   };
   const range = ranges[cpu];
-  if (!range) return `cpu must be one of ${Object.keys(ranges).join(", ")}`;
+  if (!range) return { field: ["cpu"], message: `must be one of ${Object.keys(ranges).join(", ")}`, got: cpu };
   const [min, max, step] = range;
-  if (cpu === 256 && ![512, 1024, 2048].includes(memory)) return "memory for cpu 256 must be 512, 1024 or 2048";
+  if (cpu === 256 && ![512, 1024, 2048].includes(memory)) return { field: ["memory"], message: "for cpu 256 must be 512, 1024 or 2048", got: memory };
   if (memory < min || memory > max || (memory - min) % step !== 0) {
-    return `memory for cpu ${cpu} must be ${min}-${max} in steps of ${step}`;
+    return { field: ["memory"], message: `for cpu ${cpu} must be ${min}-${max} in steps of ${step}`, got: memory };
   }
   return undefined;
+}
+
+/**
+ * The service's arguments with what the caller left out taken from its environment's tier (`TIER_DEFAULTS`): the
+ * strategy, task size and count, autoscaling, health check, draining, log and secret retention, alarms, and the smoke
+ * test and alarm gate. `alarms: false` and `hooks.smokeTest`/`hooks.alarmGate: false` turn a guard off.
+ */
+export function withTierDefaults(args: BlueGreenServiceArgs): BlueGreenServiceArgs {
+  const tier = TIER_DEFAULTS[args.environment.tier];
+  const deployment = args.deployment ?? tier.deployment;
+  const desiredCount = args.desiredCount ?? tier.desiredCount;
+  const scaling = tier.autoscaling;
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = tier.alarms;
+  const smoke = args.hooks?.smokeTest ?? (tier.smokeTest.enabled && shiftsTraffic(deployment) ? {} : false);
+  const { enabled: _, ...smokeSettings } = tier.smokeTest;
+  const gate = args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false);
+  return {
+    ...args,
+    deployment,
+    cpu: args.cpu ?? tier.cpu,
+    memory: args.memory ?? tier.memory,
+    desiredCount,
+    autoscaling: args.autoscaling ?? (scaling ? { min: desiredCount, max: desiredCount * scaling.maxFactor, cpuTargetPercent: scaling.cpuTargetPercent } : undefined),
+    healthCheck: { ...tier.healthCheck, ...args.healthCheck },
+    deregistrationDelaySeconds: args.deregistrationDelaySeconds ?? tier.deregistrationDelaySeconds,
+    logRetentionDays: args.logRetentionDays ?? tier.logRetentionDays,
+    secretRecoveryWindowDays: args.secretRecoveryWindowDays ?? tier.secretRecoveryWindowDays,
+    waitForSteadyState: args.waitForSteadyState ?? tier.waitForSteadyState,
+    alarms: args.alarms === false ? false : { ...thresholds, ...args.alarms, timing: args.alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm } },
+    hooks: { ...args.hooks, smokeTest: smoke && { ...smokeSettings, ...smoke }, alarmGate: gate },
+  };
+}
+
+/** Every problem with a service's arguments, each naming its field; the constructor refuses them before registering. */
+export function blueGreenServiceArgsProblems(given: BlueGreenServiceArgs): ArgumentProblem[] {
+  const args = withTierDefaults(given);
+  const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
+  const tier = args.environment.tier;
+  const fargate = fargateMemoryProblem(args.cpu ?? 256, args.memory ?? 512);
+  return [
+    ...under(["deployment"], strategyProblems(strategy)),
+    ...routeProblems(args),
+    ...(strategy.strategy === "rolling" && tier !== "dev"
+      ? [{ field: ["deployment", "strategy"], message: `rolling is allowed in dev only (tier is ${tier})`, got: undefined }]
+      : []),
+    ...priorityProblems(args.priority),
+    ...(fargate ? [fargate] : []),
+    ...autoscalingProblems(args.autoscaling),
+    ...containerEnvironmentProblems(args),
+    ...guardProblems(args, strategy),
+  ];
+}
+
+/** The alarms' and hooks' problems, checked on the arguments the service will pass them, under `alarms` and `hooks`. */
+function guardProblems(args: BlueGreenServiceArgs, strategy: DeploymentStrategy): ArgumentProblem[] {
+  // Names and ids only name things; the validators read the settings.
+  const targets = guardedTargets("service", args, strategy, {
+    loadBalancerArnSuffix: "",
+    targetGroupArnSuffixes: shiftsTraffic(strategy) ? ["", ""] : [""],
+    alertTopicArn: "",
+    testUrl: "",
+    subnetIds: [],
+    securityGroupIds: [],
+  });
+  const alarms = serviceAlarmsArgs(args.alarms, targets);
+  const hooks = serviceHooksArgs(args.hooks, targets, []);
+  return [
+    ...(alarms ? under(["alarms"], deploymentAlarmsArgsProblems(alarms).filter((problem) => problem.field[0] !== "targetGroupArnSuffixes")) : []),
+    ...(hooks ? under(["hooks"], lifecycleHooksArgsProblems(hooks)) : []),
+    ...(args.hooks?.smokeTest && !shiftsTraffic(strategy)
+      ? [{ field: ["hooks", "smokeTest"], message: "needs the test listener, which a rolling service is not behind: leave it out or set false", got: undefined }]
+      : []),
+  ];
+}
+
+/** What the service's alarms and hooks need of it, given its load balancer's and environment's values. */
+function guardedTargets(
+  name: string,
+  args: BlueGreenServiceArgs,
+  strategy: DeploymentStrategy,
+  values: Pick<GuardedTargets, "loadBalancerArnSuffix" | "targetGroupArnSuffixes" | "alertTopicArn" | "testUrl" | "subnetIds" | "securityGroupIds">,
+): GuardedTargets {
+  return {
+    ...values,
+    serviceName: name,
+    namePrefix: args.environment.namePrefix,
+    hostHeaders: args.hostHeaders ?? [],
+    testHeaders: { [TEST_ROUTE_HEADER]: name },
+    healthCheckPath: args.healthCheck?.path ?? "/",
+    logRetentionDays: args.logRetentionDays,
+    detectionTraffic: { newVersionPercent: firstShiftPercent(toDeploymentConfiguration(strategy)), tasks: args.desiredCount ?? 1 },
+  };
 }
 
 /**
@@ -203,8 +305,18 @@ export class BlueGreenService extends pulumi.ComponentResource {
   public readonly productionUrl: pulumi.Output<string>;
   /** Names of the alarms ECS watches during a deployment. */
   public readonly alarmNames: pulumi.Output<string[]>;
+  /** The service's alarms (`alarms`), for dashboards and escape hatches. */
+  public readonly alarms?: DeploymentAlarms;
+  /** Any of the service's alarms: a flag store's monitor. */
+  public readonly compositeAlarmArn?: pulumi.Output<string>;
+  public readonly compositeAlarmName?: pulumi.Output<string>;
+  /** The service's hooks (`hooks`). */
+  public readonly hooks?: LifecycleHooks;
+  /** The task role as a flag store reader (`FeatureFlagStore` `readers`). */
+  public readonly flagReader: { readonly name: string; readonly roleName: pulumi.Output<string> };
 
-  constructor(name: string, args: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, given: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const args = withTierDefaults(given);
     const env = args.environment;
     const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
     const cpu = args.cpu ?? 256;
@@ -212,18 +324,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     const desiredCount = args.desiredCount ?? 1;
     const pathPatterns = args.pathPatterns ?? [];
     const hostHeaders = args.hostHeaders ?? [];
-    const problems = [
-      ...strategyProblems(strategy).map((p) => `deployment.${p.field} ${p.message} (got ${p.value})`),
-      ...(pathPatterns.length + hostHeaders.length === 0 ? ["pathPatterns or hostHeaders must name at least one route"] : []),
-      ...(pathPatterns.length + hostHeaders.length > 5 ? ["a listener rule takes at most 5 path patterns and host headers together"] : []),
-      ...(strategy.strategy === "rolling" && env.tier !== "dev" ? [`deployment.strategy rolling is allowed in dev only (tier is ${env.tier})`] : []),
-      ...(Number.isInteger(args.priority) && args.priority >= 1 && args.priority <= 50000 ? [] : [`priority must be 1-50000 (got ${args.priority})`]),
-      ...[fargateMemoryProblem(cpu, memory)].filter((p): p is string => p !== undefined),
-      ...(args.autoscaling && args.autoscaling.min > args.autoscaling.max
-        ? [`autoscaling.min ${args.autoscaling.min} exceeds autoscaling.max ${args.autoscaling.max}`]
-        : []),
-      ...containerEnvironmentProblems(args),
-    ];
+    const problems = blueGreenServiceArgsProblems(args);
     const taken = problems.length === 0 ? env.claimPriority(args.priority, name) : undefined;
     if (taken) problems.push(taken);
     refuseBadArguments("BlueGreenService", name, problems);
@@ -299,7 +400,6 @@ export class BlueGreenService extends pulumi.ComponentResource {
     );
     // The test rule routes by a header naming the service, not by the production paths, so a smoke test can call any
     // path of the new version (its health check path included) with no route of its own; one condition value of five.
-    const testHeaders = { [TEST_ROUTE_HEADER]: name };
     const testRule = twoTargetGroups
       ? new aws.lb.ListenerRule(
           `${name}-test`,
@@ -320,19 +420,24 @@ export class BlueGreenService extends pulumi.ComponentResource {
     this.testUrl = pulumi.interpolate`${env.testUrl()}${firstPath.startsWith("/") ? firstPath : `/${firstPath}`}`;
     this.productionUrl = pulumi.interpolate`${env.productionUrl()}${firstPath.startsWith("/") ? firstPath : `/${firstPath}`}`;
 
-    const guard =
-      args.guard?.(
-        {
-          serviceName: name,
-          loadBalancerArnSuffix: env.loadBalancerArnSuffix,
-          blueTargetGroupArnSuffix: this.blueTargetGroup.arnSuffix,
-          greenTargetGroupArnSuffix: this.greenTargetGroup?.arnSuffix,
-          testUrl: env.testUrl(),
-          hostHeaders,
-          testHeaders,
-        },
-        this,
-      ) ?? {};
+    const targets = guardedTargets(name, args, strategy, {
+      loadBalancerArnSuffix: env.loadBalancerArnSuffix,
+      targetGroupArnSuffixes: [this.blueTargetGroup.arnSuffix, ...(this.greenTargetGroup ? [this.greenTargetGroup.arnSuffix] : [])],
+      alertTopicArn: env.alertTopicArn,
+      testUrl: env.testUrl(),
+      subnetIds: env.privateSubnetIds,
+      securityGroupIds: [env.hooksSecurityGroupId],
+    });
+    const alarmsArgs = serviceAlarmsArgs(args.alarms, targets);
+    this.alarms = alarmsArgs ? new DeploymentAlarms(`${name}-alarms`, alarmsArgs, { parent: this }) : undefined;
+    this.compositeAlarmArn = this.alarms?.compositeAlarmArn;
+    this.compositeAlarmName = this.alarms?.compositeAlarmName;
+    const extraAlarmNames = args.alarms ? (args.alarms.extraAlarmNames ?? []) : [];
+    const guardAlarmNames: pulumi.Input<pulumi.Input<string>[]> | undefined =
+      extraAlarmNames.length > 0 ? pulumi.all([this.alarms?.alarmNames ?? [], ...extraAlarmNames]).apply(([own, ...extra]) => [...(own as string[]), ...(extra as string[])]) : this.alarms?.alarmNames;
+    const hooksArgs = serviceHooksArgs(args.hooks, targets, guardAlarmNames ?? []);
+    this.hooks = hooksArgs ? new LifecycleHooks(`${name}-hooks`, hooksArgs, { parent: this }) : undefined;
+    const lifecycleHooks = [...(this.hooks?.lifecycleHooks ?? []), ...(args.hooks?.extraLifecycleHooks ?? [])];
 
     // Tasks accept traffic from the load balancer only, on the container port.
     const taskSecurityGroup = new aws.ec2.SecurityGroup(
@@ -444,6 +549,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     });
     this.taskRoleArn = taskRole.arn;
     this.taskRoleName = taskRole.name;
+    this.flagReader = { name, roleName: taskRole.name };
 
     const environmentVariables = Object.entries(args.environmentVariables ?? {}).sort(([a], [b]) => a.localeCompare(b));
     const secrets: [string, pulumi.Input<string>][] = [
@@ -524,7 +630,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
 
     const scaling = args.autoscaling ?? { min: desiredCount, max: desiredCount, cpuTargetPercent: 60 };
     const waitMinutes = deploymentWaitMinutes(strategy);
-    const alarmNames = guard.alarmNames !== undefined ? pulumi.output(guard.alarmNames) : undefined;
+    const alarmNames = guardAlarmNames !== undefined ? pulumi.output(guardAlarmNames) : undefined;
     const deploymentConfiguration = toDeploymentConfiguration(strategy);
     this.service = new aws.ecs.Service(
       `${name}-service`,
@@ -537,7 +643,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
         deploymentController: { type: "ECS" },
         deploymentConfiguration: {
           ...deploymentConfiguration,
-          ...(guard.lifecycleHooks && guard.lifecycleHooks.length > 0 ? { lifecycleHooks: guard.lifecycleHooks } : {}),
+          ...(lifecycleHooks.length > 0 ? { lifecycleHooks } : {}),
         },
         ...(twoTargetGroups ? {} : { deploymentCircuitBreaker: { enable: true, rollback: true } }),
         deploymentMinimumHealthyPercent: 100,
@@ -635,6 +741,11 @@ export class BlueGreenService extends pulumi.ComponentResource {
       serviceArn: this.serviceArn,
       testUrl: this.testUrl,
       alarmNames: this.alarmNames,
+      compositeAlarmArn: this.compositeAlarmArn,
+      compositeAlarmName: this.compositeAlarmName,
+      taskRoleArn: this.taskRoleArn,
+      taskRoleName: this.taskRoleName,
+      productionUrl: this.productionUrl,
     });
   }
 }

@@ -1,4 +1,5 @@
 import type * as aws from "@pulumi/aws";
+import type { ArgumentProblem } from "../arguments";
 
 type EcsDeploymentConfiguration = aws.types.input.ecs.ServiceDeploymentConfiguration;
 
@@ -22,12 +23,6 @@ export type DeploymentStrategy =
   /** In-place replacement without a second target group's traffic shift: dev only. */
   | { readonly strategy: "rolling" };
 
-export interface StrategyProblem {
-  readonly field: string;
-  readonly message: string;
-  readonly value: unknown;
-}
-
 function outside(value: number, min: number, max: number): boolean {
   return !Number.isFinite(value) || value < min || value > max;
 }
@@ -38,28 +33,28 @@ function tenths(value: number): boolean {
 }
 
 /** Everything ECS would reject about a strategy, each naming its field. */
-export function strategyProblems(strategy: DeploymentStrategy): StrategyProblem[] {
-  const problems: StrategyProblem[] = [];
+export function strategyProblems(strategy: DeploymentStrategy): ArgumentProblem[] {
+  const problems: ArgumentProblem[] = [];
   const bake = (field: string, value: number) => {
     if (outside(value, 0, 1440) || !Number.isInteger(value)) {
-      problems.push({ field, message: "must be a whole number of minutes from 0 to 1440", value });
+      problems.push({ field: [field], message: "must be a whole number of minutes from 0 to 1440", got: value });
     }
   };
   switch (strategy.strategy) {
     case "canary":
       if (outside(strategy.canaryPercent, 0.1, 100)) {
-        problems.push({ field: "canaryPercent", message: "must be from 0.1 to 100", value: strategy.canaryPercent });
+        problems.push({ field: ["canaryPercent"], message: "must be from 0.1 to 100", got: strategy.canaryPercent });
       } else if (!tenths(strategy.canaryPercent)) {
-        problems.push({ field: "canaryPercent", message: "must be a multiple of 0.1 (ECS shifts traffic in tenths of a percent)", value: strategy.canaryPercent });
+        problems.push({ field: ["canaryPercent"], message: "must be a multiple of 0.1 (ECS shifts traffic in tenths of a percent)", got: strategy.canaryPercent });
       }
       bake("canaryBakeMinutes", strategy.canaryBakeMinutes);
       bake("bakeMinutes", strategy.bakeMinutes);
       break;
     case "linear":
       if (outside(strategy.stepPercent, 3, 100)) {
-        problems.push({ field: "stepPercent", message: "must be from 3 to 100", value: strategy.stepPercent });
+        problems.push({ field: ["stepPercent"], message: "must be from 3 to 100", got: strategy.stepPercent });
       } else if (!tenths(strategy.stepPercent)) {
-        problems.push({ field: "stepPercent", message: "must be a multiple of 0.1 (ECS shifts traffic in tenths of a percent)", value: strategy.stepPercent });
+        problems.push({ field: ["stepPercent"], message: "must be a multiple of 0.1 (ECS shifts traffic in tenths of a percent)", got: strategy.stepPercent });
       }
       bake("stepBakeMinutes", strategy.stepBakeMinutes);
       bake("bakeMinutes", strategy.bakeMinutes);

@@ -1,5 +1,7 @@
 /** Alarm definitions as plain data: the metric math, thresholds and timing behind each deployment alarm. */
 
+import type { ArgumentProblem } from "../arguments";
+
 export interface AlarmTiming {
   /** Seconds per datapoint; ALB metrics have 60-second resolution. */
   readonly periodSeconds: number;
@@ -199,16 +201,18 @@ export function detectionSeconds(timing: AlarmTiming): number {
 }
 
 /** Problems with alarm timing CloudWatch would refuse, each naming its field. */
-export function timingProblems(timing: AlarmTiming): string[] {
-  const problems: string[] = [];
+export function timingProblems(timing: AlarmTiming): ArgumentProblem[] {
+  const problems: ArgumentProblem[] = [];
   const { periodSeconds, evaluationPeriods, datapointsToAlarm } = timing;
   if (![10, 20, 30].includes(periodSeconds) && !(periodSeconds >= 60 && periodSeconds % 60 === 0)) {
-    problems.push(`periodSeconds must be 10, 20, 30 or a multiple of 60 (got ${periodSeconds})`);
+    problems.push({ field: ["periodSeconds"], message: "must be 10, 20, 30 or a multiple of 60", got: periodSeconds });
   }
-  if (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1) problems.push(`evaluationPeriods must be at least 1 (got ${evaluationPeriods})`);
+  if (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1) problems.push({ field: ["evaluationPeriods"], message: "must be at least 1", got: evaluationPeriods });
   if (!Number.isInteger(datapointsToAlarm) || datapointsToAlarm < 1 || datapointsToAlarm > evaluationPeriods) {
-    problems.push(`datapointsToAlarm must be 1-${evaluationPeriods} (got ${datapointsToAlarm})`);
+    problems.push({ field: ["datapointsToAlarm"], message: `must be 1-${evaluationPeriods}`, got: datapointsToAlarm });
   }
-  if (periodSeconds * evaluationPeriods > 86400) problems.push("periodSeconds x evaluationPeriods must be at most one day");
+  if (periodSeconds * evaluationPeriods > 86400) {
+    problems.push({ field: ["evaluationPeriods"], message: "times periodSeconds must be at most one day", got: evaluationPeriods });
+  }
   return problems;
 }

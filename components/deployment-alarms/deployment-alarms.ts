@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { refuseBadArguments } from "../arguments";
+import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import {
   type AlarmDefinition,
@@ -48,6 +48,51 @@ export interface DeploymentAlarmsArgs {
   readonly detectionTraffic?: { readonly newVersionPercent: number; readonly tasks: number };
 }
 
+/** The alarms' settings with their defaults and their definitions, over sample target groups for what is not a query. */
+function alarmPlan(args: DeploymentAlarmsArgs) {
+  const timing = args.timing ?? { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 };
+  const errorRatePercent = args.errorRatePercent ?? 1;
+  const period = timing.periodSeconds;
+  const minRequests = args.minRequests ?? 50;
+  const p99LatencyMs = args.p99LatencyMs ?? 800;
+  const unhealthyHosts = args.unhealthyHosts ?? 1;
+  const definitions: ((t: TrafficTargets) => AlarmDefinition)[] = [
+    (t) => errorRateAlarm(t, errorRatePercent, minRequests, period),
+    (t) => latencyAlarm(t, p99LatencyMs, period),
+    (t) => unhealthyHostsAlarm(t, unhealthyHosts, period),
+    ...(args.custom ?? []).map((alarm) => () => customAlarm(alarm, period)),
+  ];
+  // Definitions are built twice: once with the real ARN suffixes for the queries, once with these for the rest.
+  const sample: TrafficTargets = {
+    loadBalancerArnSuffix: "app/sample/0",
+    targetGroupArnSuffixes: args.targetGroupArnSuffixes.map((_, index) => `targetgroup/sample-${index}/0`),
+  };
+  return { timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample };
+}
+
+/** Names the service's own alarms take: a custom alarm by one of them would collide with it (`any` is the composite). */
+const RESERVED_ALARM_NAMES = ["error-rate", "p99-latency", "unhealthy-hosts", "any"];
+
+/** Every problem with the alarms' arguments, each naming its field; the constructor refuses them before registering. */
+export function deploymentAlarmsArgsProblems(args: DeploymentAlarmsArgs): ArgumentProblem[] {
+  const { timing, errorRatePercent, definitions, sample } = alarmPlan(args);
+  const custom = args.custom ?? [];
+  const names = custom.map((alarm) => alarm.name);
+  return [
+    ...under(["timing"], timingProblems(timing)),
+    ...(args.targetGroupArnSuffixes.length === 0 ? [{ field: ["targetGroupArnSuffixes"], message: "must name at least one target group", got: [] }] : []),
+    ...(errorRatePercent > 0 && errorRatePercent <= 100 ? [] : [{ field: ["errorRatePercent"], message: "must be in (0, 100]", got: errorRatePercent }]),
+    ...names.flatMap((alarmName, index) =>
+      RESERVED_ALARM_NAMES.includes(alarmName) || names.indexOf(alarmName) !== index
+        ? [{ field: ["custom", index, "name"], message: "is used by another alarm of this service", got: alarmName }]
+        : [],
+    ),
+    ...definitions.flatMap((define, index) =>
+      metricMathProblems(define(sample)).map((message) => ({ field: index < 3 ? ["targetGroupArnSuffixes"] : ["custom", index - 3], message, got: undefined })),
+    ),
+  ];
+}
+
 /**
  * The CloudWatch alarms of one service: error rate and p99 latency over both target groups, unhealthy hosts, custom
  * alarms, and a composite of them all. ECS watches the metric alarms during a deployment and rolls back on any.
@@ -68,34 +113,9 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
   public readonly detectionSummary: string;
 
   constructor(name: string, args: DeploymentAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
-    const timing = args.timing ?? { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 };
-    const errorRatePercent = args.errorRatePercent ?? 1;
-    const problems = [
-      ...timingProblems(timing),
-      ...(args.targetGroupArnSuffixes.length === 0 ? ["targetGroupArnSuffixes must name at least one target group"] : []),
-      ...(errorRatePercent > 0 && errorRatePercent <= 100 ? [] : [`errorRatePercent must be in (0, 100] (got ${errorRatePercent})`]),
-    ];
-    const period = timing.periodSeconds;
-    const minRequests = args.minRequests ?? 50;
-    const p99LatencyMs = args.p99LatencyMs ?? 800;
-    const unhealthyHosts = args.unhealthyHosts ?? 1;
-    const definitions: ((t: TrafficTargets) => AlarmDefinition)[] = [
-      (t) => errorRateAlarm(t, errorRatePercent, minRequests, period),
-      (t) => latencyAlarm(t, p99LatencyMs, period),
-      (t) => unhealthyHostsAlarm(t, unhealthyHosts, period),
-      ...(args.custom ?? []).map((alarm) => () => customAlarm(alarm, period)),
-    ];
-    // Definitions are built twice: once with the real ARN suffixes for the queries, once with these for the rest.
-    const sample: TrafficTargets = {
-      loadBalancerArnSuffix: "app/sample/0",
-      targetGroupArnSuffixes: args.targetGroupArnSuffixes.map((_, index) => `targetgroup/sample-${index}/0`),
-    };
-    const kinds = (args.custom ?? []).map((alarm) => alarm.name);
-    const duplicate = kinds.find((kind, index) => kinds.indexOf(kind) !== index || ["error-rate", "p99-latency", "unhealthy-hosts"].includes(kind));
-    if (duplicate) problems.push(`custom alarm name ${duplicate} is used twice or by a built-in alarm`);
-    problems.push(...definitions.flatMap((define) => metricMathProblems(define(sample))));
-    refuseBadArguments("DeploymentAlarms", name, problems);
+    refuseBadArguments("DeploymentAlarms", name, deploymentAlarmsArgsProblems(args));
     super("release:aws:DeploymentAlarms", name, {}, opts);
+    const { timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample } = alarmPlan(args);
 
     const targets: pulumi.Output<TrafficTargets> = pulumi
       .all([pulumi.output(args.loadBalancerArnSuffix), pulumi.all(args.targetGroupArnSuffixes.map((suffix) => pulumi.output(suffix)))])

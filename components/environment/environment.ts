@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { refuseBadArguments } from "../arguments";
+import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { NAME_LIMITS, physicalName, shortHash } from "../naming";
 import { accessLogBucketPolicy } from "./access-logs";
 import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
 import { type AlertNotifications, createAlertNotifications, notifyFlagDeployments, type SlackChannel, slackChannelProblems } from "./notifications";
+import { type Tier, TIER_DEFAULTS } from "../tiers";
 
-export type Tier = "dev" | "staging" | "production";
+export type { Tier };
 
 /** TLS 1.3 (with 1.2 for older clients), the ALB policy AWS recommends for new listeners. */
 export const TLS13_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -31,7 +32,7 @@ export interface EnvironmentArgs {
   readonly allowedCidrs?: readonly string[];
   /** An internal load balancer instead of an internet-facing one. @default false */
   readonly internal?: boolean;
-  /** Port of the test listener ECS sends test traffic through. @default 9000 */
+  /** Port of the test listener ECS sends test traffic through. @default 9000 (`TIER_DEFAULTS`) */
   readonly testListenerPort?: number;
   /**
    * Other sources admitted to the test listener. The hooks are always admitted: by their security group when the load
@@ -41,20 +42,35 @@ export interface EnvironmentArgs {
   readonly testListenerCidrs?: readonly string[];
   /** @default 60 */
   readonly idleTimeoutSeconds?: number;
-  /** @default true in production */
+  /** @default false / false / true (dev / staging / production, `TIER_DEFAULTS`) */
   readonly deletionProtection?: boolean;
-  /** @default true in staging and production */
+  /** @default false / true / true */
   readonly containerInsights?: boolean;
-  /** Access logs to a new S3 bucket whose objects expire after `expirationDays`. @default off */
-  readonly accessLogs?: { readonly expirationDays: number };
+  /** Access logs to a new S3 bucket whose objects expire after `expirationDays` (@default 90); `false`: none. @default off / off / on */
+  readonly accessLogs?: { readonly expirationDays?: number } | false;
   /** Addresses subscribed to the alert topic by e-mail (each must confirm). @default [] */
   readonly alertEmails?: readonly pulumi.Input<string>[];
   /** HTTPS endpoints subscribed to the alert topic (e.g. a paging service's webhook). @default [] */
   readonly alertHttpsEndpoints?: readonly pulumi.Input<string>[];
   /** A Slack channel that receives the alert topic through AWS Chatbot. @default none */
   readonly alertSlack?: SlackChannel;
-  /** `protect` on resources that hold data or history (the access-log bucket). @default true in production */
+  /** `protect` on resources that hold data or history (the access-log bucket). @default false / false / true */
   readonly protectStateful?: boolean;
+}
+
+/** Every problem with an environment's arguments, each naming its field; the constructor refuses them before registering. */
+export function environmentArgsProblems(args: EnvironmentArgs): ArgumentProblem[] {
+  const testListenerPort = args.testListenerPort ?? TIER_DEFAULTS[args.tier].ingress.testListenerPort;
+  return [
+    ...(args.certificateArn === undefined && args.tier !== "dev"
+      ? [{ field: ["certificateArn"], message: `is required in ${args.tier} (HTTP alone is allowed only in dev)`, got: undefined }]
+      : []),
+    ...(testListenerPort === 443 || testListenerPort === 80
+      ? [{ field: ["testListenerPort"], message: "collides with the production listener ports 80/443", got: testListenerPort }]
+      : []),
+    ...under(["alertSlack"], slackChannelProblems(args.alertSlack)),
+    ...under(["testListenerCidrs"], testListenerCidrProblems(args.testListenerCidrs ?? [])),
+  ];
 }
 
 /**
@@ -96,16 +112,12 @@ export class Environment extends pulumi.ComponentResource {
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     const tier = args.tier;
     const https = args.certificateArn !== undefined;
-    const testListenerPort = args.testListenerPort ?? 9000;
+    const testListenerPort = args.testListenerPort ?? TIER_DEFAULTS[tier].ingress.testListenerPort;
     const productionPort = https ? 443 : 80;
-    refuseBadArguments("Environment", name, [
-      ...(!https && tier !== "dev" ? [`certificateArn is required in ${tier} (HTTP alone is allowed only in dev)`] : []),
-      ...(testListenerPort === 443 || testListenerPort === 80 ? [`testListenerPort ${testListenerPort} collides with the production listener ports 80/443`] : []),
-      ...slackChannelProblems(args.alertSlack, "alertSlack"),
-      ...testListenerCidrProblems(args.testListenerCidrs ?? []).map((problem) => `testListenerCidrs[${problem.index}] ${problem.message}`),
-    ]);
+    refuseBadArguments("Environment", name, environmentArgsProblems(args));
     super("release:aws:Environment", name, {}, opts);
-    const protectStateful = args.protectStateful ?? tier === "production";
+    const defaults = TIER_DEFAULTS[tier];
+    const protectStateful = args.protectStateful ?? defaults.protectStateful;
     this.tier = tier;
     this.namePrefix = args.namePrefix ?? name;
     this.region = pulumi.output(args.region);
@@ -149,7 +161,7 @@ export class Environment extends pulumi.ComponentResource {
     this.loadBalancerSecurityGroupId = lbSecurityGroup.id;
     this.hooksSecurityGroupId = hooksSecurityGroup.id;
 
-    const allowedCidrs = args.allowedCidrs ?? ["0.0.0.0/0"];
+    const allowedCidrs = args.allowedCidrs ?? defaults.ingress.allowedCidrs;
     const listenerPorts = https ? [443, 80] : [80];
     for (const port of listenerPorts) {
       for (const cidr of allowedCidrs) {
@@ -211,7 +223,10 @@ export class Environment extends pulumi.ComponentResource {
       );
     }
 
-    const accessLogs = args.accessLogs ? this.createAccessLogBucket(name, args.accessLogs.expirationDays, protectStateful, child, invoke) : undefined;
+    const accessLogSettings = args.accessLogs ?? (defaults.ingress.accessLogs ? {} : false);
+    const accessLogs = accessLogSettings
+      ? this.createAccessLogBucket(name, accessLogSettings.expirationDays ?? defaults.ingress.accessLogExpirationDays, protectStateful, child, invoke)
+      : undefined;
     this.accessLogBucket = accessLogs?.bucket;
     const loadBalancerName = physicalName([this.namePrefix], "", NAME_LIMITS.loadBalancer);
 
@@ -224,8 +239,8 @@ export class Environment extends pulumi.ComponentResource {
         internal,
         subnets: args.publicSubnetIds,
         securityGroups: [lbSecurityGroup.id],
-        idleTimeout: args.idleTimeoutSeconds ?? 60,
-        enableDeletionProtection: args.deletionProtection ?? tier === "production",
+        idleTimeout: args.idleTimeoutSeconds ?? defaults.ingress.idleTimeoutSeconds,
+        enableDeletionProtection: args.deletionProtection ?? defaults.deletionProtection,
         dropInvalidHeaderFields: true,
         desyncMitigationMode: "defensive",
         accessLogs: this.accessLogBucket ? { bucket: this.accessLogBucket.bucket, enabled: true } : undefined,
@@ -277,7 +292,7 @@ export class Environment extends pulumi.ComponentResource {
       `${name}-cluster`,
       {
         name: physicalName([this.namePrefix], "", NAME_LIMITS.ecs),
-        settings: [{ name: "containerInsights", value: (args.containerInsights ?? tier !== "dev") ? "enabled" : "disabled" }],
+        settings: [{ name: "containerInsights", value: (args.containerInsights ?? defaults.containerInsights) ? "enabled" : "disabled" }],
       },
       child,
     );
@@ -307,9 +322,9 @@ export class Environment extends pulumi.ComponentResource {
    * Reserves a listener rule priority for a service; ALB refuses two rules with one priority on a listener.
    * @returns a problem naming the service that holds it, or undefined when the priority was free
    */
-  public claimPriority(priority: number, service: string): string | undefined {
+  public claimPriority(priority: number, service: string): ArgumentProblem | undefined {
     const holder = this.priorities.get(priority);
-    if (holder !== undefined && holder !== service) return `priority ${priority} is already taken by service ${holder} on this environment's listeners`;
+    if (holder !== undefined && holder !== service) return { field: ["priority"], message: `is already taken by service ${holder} on this environment's listeners`, got: priority };
     this.priorities.set(priority, service);
     return undefined;
   }
@@ -427,9 +442,9 @@ function natGatewayPrefixList(name: string, addresses: pulumi.Output<string[]>):
 }
 
 /** The test listener serves versions no one has released yet: it never admits the whole internet. */
-export function testListenerCidrProblems(cidrs: readonly string[]): { index: number; message: string; value: string }[] {
+export function testListenerCidrProblems(cidrs: readonly string[]): ArgumentProblem[] {
   return cidrs.flatMap((cidr, index) =>
-    /^(0\.0\.0\.0|::)\/0$/.test(cidr) ? [{ index, message: "opens the test listener, which serves unreleased versions, to the internet: list specific sources", value: cidr }] : [],
+    /^(0\.0\.0\.0|::)\/0$/.test(cidr) ? [{ field: [index], message: "opens the test listener, which serves unreleased versions, to the internet: list specific sources", got: cidr }] : [],
   );
 }
 

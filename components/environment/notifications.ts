@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { ArgumentProblem } from "../arguments";
 import { physicalName, shortHash } from "../naming";
 
 /** A Slack channel that AWS Chatbot posts the alert topic's messages to. */
@@ -14,12 +15,12 @@ export interface SlackChannel {
 export const SLACK_WORKSPACE_ID = /^[0-9A-Z]{1,255}$/;
 export const SLACK_CHANNEL_ID = /^[A-Za-z0-9]{1,255}$/;
 
-/** Problems with a Slack channel's ids, each naming its field under `field`. */
-export function slackChannelProblems(slack: SlackChannel | undefined, field: string): string[] {
+/** Problems with a Slack channel's ids, each naming its field. */
+export function slackChannelProblems(slack: SlackChannel | undefined): ArgumentProblem[] {
   if (!slack) return [];
   return [
-    ...(SLACK_WORKSPACE_ID.test(slack.workspaceId) ? [] : [`${field}.workspaceId must be upper-case letters and digits, e.g. T0123ABCD (got ${slack.workspaceId})`]),
-    ...(SLACK_CHANNEL_ID.test(slack.channelId) ? [] : [`${field}.channelId must be letters and digits, e.g. C0123ABCD (got ${slack.channelId})`]),
+    ...(SLACK_WORKSPACE_ID.test(slack.workspaceId) ? [] : [{ field: ["workspaceId"], message: "must be upper-case letters and digits, e.g. T0123ABCD", got: slack.workspaceId }]),
+    ...(SLACK_CHANNEL_ID.test(slack.channelId) ? [] : [{ field: ["channelId"], message: "must be letters and digits, e.g. C0123ABCD", got: slack.channelId }]),
   ];
 }
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
-import { refuseBadArguments } from "../arguments";
+import { type ArgumentProblem, refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { type FlagRampStep, rampDefinition } from "./ramp";
 
@@ -22,6 +22,31 @@ export interface MonitoredAlarm {
   readonly arn: pulumi.Input<string>;
 }
 
+/** A `DeploymentAlarms`, or a service with alarms (`BlueGreenService`, `KubernetesService`): the composite alarm. */
+export interface AlarmedService {
+  readonly compositeAlarmName?: pulumi.Input<string>;
+  readonly compositeAlarmArn?: pulumi.Input<string>;
+}
+
+/** A role that reads the flags; `name` names the policy that grants it. */
+export interface FlagReader {
+  readonly name: string;
+  readonly roleName: pulumi.Input<string>;
+}
+
+/** A service whose task or pod role reads the flags, when it has one. */
+export interface FlagReadingService {
+  readonly flagReader?: FlagReader;
+}
+
+/** The alarms a store watches, from alarms, `DeploymentAlarms` and services alike, in order; a service without alarms adds none. */
+export function monitoredAlarms(monitors: readonly (MonitoredAlarm | AlarmedService)[]): MonitoredAlarm[] {
+  return monitors.flatMap((monitor): MonitoredAlarm[] => {
+    if ("arn" in monitor) return [monitor];
+    return monitor.compositeAlarmArn !== undefined && monitor.compositeAlarmName !== undefined ? [{ name: monitor.compositeAlarmName, arn: monitor.compositeAlarmArn }] : [];
+  });
+}
+
 export interface FeatureFlagStoreArgs {
   /** AppConfig application name. */
   readonly applicationName: string;
@@ -34,7 +59,9 @@ export interface FeatureFlagStoreArgs {
    * Alarms that roll a flag deployment back when they fire (the services' composite alarms). AppConfig takes at most 5
    * monitors; with more, the store watches a composite of them. @default []
    */
-  readonly monitors?: readonly MonitoredAlarm[];
+  readonly monitors?: readonly (MonitoredAlarm | AlarmedService)[];
+  /** Roles, or services' task and pod roles, that may read the flags (as `grantRead` grants). @default [] */
+  readonly readers?: readonly (FlagReader | FlagReadingService)[];
   /** `protect` the application and profile, and keep old versions when a new one replaces them. @default false */
   readonly protectHistory?: boolean;
   /** `console`: Pulumi creates the first version only; later versions are made by people in the console. @default "pulumi" */
@@ -92,6 +119,21 @@ export function agentContainer(prefetchPath: string, region: string): Record<str
 
 export const FLAG_PROFILE_NAME = "feature-flags";
 
+/** Every problem with the store's arguments, each naming its field; the constructor refuses them before registering. */
+export function featureFlagStoreArgsProblems(args: FeatureFlagStoreArgs): ArgumentProblem[] {
+  const strategy = { growthFactor: 100, durationMinutes: 0, bakeMinutes: 0, ...args.strategy };
+  const monitors = monitoredAlarms(args.monitors ?? []).length;
+  return [
+    ...(strategy.growthFactor >= 1 && strategy.growthFactor <= 100 ? [] : [{ field: ["strategy", "growthFactor"], message: "must be 1-100", got: strategy.growthFactor }]),
+    ...(strategy.durationMinutes >= 0 && strategy.durationMinutes <= 1440
+      ? []
+      : [{ field: ["strategy", "durationMinutes"], message: "must be 0-1440", got: strategy.durationMinutes }]),
+    ...(strategy.bakeMinutes >= 0 && strategy.bakeMinutes <= 1440 ? [] : [{ field: ["strategy", "bakeMinutes"], message: "must be 0-1440", got: strategy.bakeMinutes }]),
+    ...(monitors > 100 * MAX_APPCONFIG_MONITORS ? [{ field: ["monitors"], message: `must be at most ${100 * MAX_APPCONFIG_MONITORS} alarms`, got: monitors }] : []),
+    ...rampProblems(args),
+  ];
+}
+
 /**
  * An AppConfig feature-flag store: application, one environment with alarm monitors, a FeatureFlags profile, the
  * current version of the document, a deployment strategy and the deployment that rolls each new version out. AWS
@@ -114,15 +156,8 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
   private readonly componentName: string;
 
   constructor(name: string, args: FeatureFlagStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseBadArguments("FeatureFlagStore", name, featureFlagStoreArgsProblems(args));
     const strategy = { growthType: "LINEAR" as const, growthFactor: 100, durationMinutes: 0, bakeMinutes: 0, ...args.strategy };
-    const problems = [
-      ...(strategy.growthFactor >= 1 && strategy.growthFactor <= 100 ? [] : [`strategy.growthFactor must be 1-100 (got ${strategy.growthFactor})`]),
-      ...(strategy.durationMinutes >= 0 && strategy.durationMinutes <= 1440 ? [] : [`strategy.durationMinutes must be 0-1440 (got ${strategy.durationMinutes})`]),
-      ...(strategy.bakeMinutes >= 0 && strategy.bakeMinutes <= 1440 ? [] : [`strategy.bakeMinutes must be 0-1440 (got ${strategy.bakeMinutes})`]),
-      ...((args.monitors?.length ?? 0) > 100 * MAX_APPCONFIG_MONITORS ? [`at most ${100 * MAX_APPCONFIG_MONITORS} monitored alarms`] : []),
-      ...rampProblems(args),
-    ];
-    refuseBadArguments("FeatureFlagStore", name, problems);
     super("release:aws:FeatureFlagStore", name, {}, opts);
     this.componentName = name;
 
@@ -134,7 +169,7 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       history,
     );
 
-    const monitored = this.monitoredAlarms(name, args.applicationName, args.monitors ?? []);
+    const monitored = this.monitoredAlarms(name, args.applicationName, monitoredAlarms(args.monitors ?? []));
     const monitorRole =
       monitored.length > 0
         ? new aws.iam.Role(
@@ -249,6 +284,10 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       ],
     });
     this.prefetchPath = agentPrefetchPath(args.applicationName, args.environmentName, FLAG_PROFILE_NAME);
+    for (const reader of args.readers ?? []) {
+      const role = "roleName" in reader ? reader : reader.flagReader;
+      if (role) this.grantRead(role.name, role.roleName);
+    }
     this.registerOutputs({
       // The provider keeps a version's content secret; the document is repeated here so previews show flag changes.
       document: args.document,
@@ -290,17 +329,23 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
   }
 }
 
-function rampProblems(args: FeatureFlagStoreArgs): string[] {
+function rampProblems(args: FeatureFlagStoreArgs): ArgumentProblem[] {
   if (!args.ramp) return [];
   const ids = { applicationId: "a", environmentId: "e", profileId: "p", strategyId: "s", alertTopicArn: "t", label: args.applicationName };
   const size = Buffer.byteLength(JSON.stringify(rampDefinition(ids, args.ramp.steps)));
   return [
-    ...(args.ownership === "console" ? ["ramp: a console-owned store has no ramp (people make its versions)"] : []),
-    ...args.ramp.steps.flatMap((step, index) => (step.holdMinutes >= 0 ? [] : [`ramp.steps[${index}].holdMinutes must not be negative (got ${step.holdMinutes})`])),
+    ...(args.ownership === "console" ? [{ field: ["ramp"], message: "is not for a console-owned store (people make its versions)", got: undefined }] : []),
     ...args.ramp.steps.flatMap((step, index) =>
-      Buffer.byteLength(step.document) < MAX_TASK_INPUT_BYTES - 1024 ? [] : [`ramp.steps[${index}]: the document is too large for a Step Functions task input (256 KiB)`],
+      step.holdMinutes >= 0 ? [] : [{ field: ["ramp", "steps", index, "holdMinutes"], message: "must not be negative", got: step.holdMinutes }],
     ),
-    ...(size > MAX_DEFINITION_BYTES ? [`ramp: the state machine holds every step's document and would be ${size} bytes, above Step Functions' 1 MB; ramp fewer flags or stages at once`] : []),
+    ...args.ramp.steps.flatMap((step, index) =>
+      Buffer.byteLength(step.document) < MAX_TASK_INPUT_BYTES - 1024
+        ? []
+        : [{ field: ["ramp", "steps", index, "document"], message: "is too large for a Step Functions task input (256 KiB)", got: undefined }],
+    ),
+    ...(size > MAX_DEFINITION_BYTES
+      ? [{ field: ["ramp", "steps"], message: `make a state machine of ${size} bytes, above Step Functions' 1 MB; ramp fewer flags or stages at once`, got: undefined }]
+      : []),
   ];
 }
 

@@ -26,8 +26,8 @@ export class FlagdServer extends pulumi.ComponentResource {
   constructor(name: string, args: FlagdServerArgs, opts?: pulumi.ComponentResourceOptions) {
     const replicas = args.replicas ?? 2;
     refuseBadArguments("FlagdServer", name, [
-      ...(Number.isInteger(replicas) && replicas >= 1 ? [] : [`replicas must be at least 1 (got ${replicas})`]),
-      ...(isJson(args.document) ? [] : ["document must be JSON"]),
+      ...(Number.isInteger(replicas) && replicas >= 1 ? [] : [{ field: ["replicas"], message: "must be at least 1", got: replicas }]),
+      ...(isJson(args.document) ? [] : [{ field: ["document"], message: "must be JSON", got: undefined }]),
     ]);
     super("release:kubernetes:FlagdServer", name, {}, opts);
     const child: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };

@@ -1,20 +1,26 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { refuseBadArguments } from "../arguments";
+import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import {
   type Autoscaling,
+  autoscalingProblems,
   type HealthCheck,
   listenerRuleConditions,
+  priorityProblems,
+  routeProblems,
   type Sidecar,
   TEST_ROUTE_HEADER,
   targetGroupHealthCheck,
 } from "../blue-green-service/blue-green-service";
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
-import type { AlarmTiming, CustomAlarm } from "../deployment-alarms/alarm-math";
+import type { ServiceAlarmsArgs, ServiceHooksArgs } from "../blue-green-service/guards";
+import { type AlarmTiming, timingProblems } from "../deployment-alarms/alarm-math";
 import { DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
+import { smokeTestArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
 import { NAME_LIMITS, physicalName } from "../naming";
+import { TIER_DEFAULTS } from "../tiers";
 import {
   type AlarmThresholds,
   analysisAlarms,
@@ -48,19 +54,19 @@ export interface KubernetesServiceArgs {
   readonly hostHeaders?: readonly string[];
   /** Listener rule priority on the environment's listeners (blue/green). */
   readonly priority: number;
-  /** CPU units as on ECS (1024 = one vCPU), the container's request and limit. @default 256 */
+  /** CPU units as on ECS (1024 = one vCPU), the container's request and limit. @default 256 / 512 / 512 (dev / staging / production, `TIER_DEFAULTS`) */
   readonly cpu?: number;
-  /** MiB, the container's request and limit. @default 512 */
+  /** MiB, the container's request and limit. @default 512 / 1024 / 1024 */
   readonly memory?: number;
-  /** Replicas when the Rollout is created; a HorizontalPodAutoscaler owns the count afterwards when autoscaling has room. @default 1 */
+  /** Replicas when the Rollout is created; a HorizontalPodAutoscaler owns the count afterwards when autoscaling has room. @default 1 / 2 / 3 */
   readonly desiredCount?: number;
-  /** @default fixed at desiredCount */
+  /** @default fixed / desiredCount..2x, 60% / desiredCount..4x, 60% */
   readonly autoscaling?: Autoscaling;
   /** Readiness and liveness probes, and the target groups' health check. */
   readonly healthCheck?: HealthCheck;
-  /** @default 30 */
+  /** @default 5 / 30 / 60 */
   readonly deregistrationDelaySeconds?: number;
-  /** blue-green, canary or linear, as on ECS. @default { strategy: "blue-green", bakeMinutes: 0 } */
+  /** blue-green, canary or linear, as on ECS. @default the tier's, as a BlueGreenService's (none with `steps`) */
   readonly deployment?: DeploymentStrategy;
   /** Arbitrary stages instead of the strategy's; each percent above the last, at most 100. @default none */
   readonly steps?: readonly StepInput[];
@@ -70,14 +76,17 @@ export interface KubernetesServiceArgs {
   readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Containers beside the app, as ECS container definitions (name, image, portMappings, environment). @default [] */
   readonly sidecars?: readonly Sidecar[];
-  /** A job analysis against the new version's Service before it gets user traffic. @default none */
-  readonly smokeTest?: SmokeTest;
-  /** An analysis of the alarm math on the new version's target group right before promotion. @default true */
-  readonly alarmGate?: boolean;
-  /** The ECS alarm thresholds; the analysis uses the same. */
-  readonly alarms: AlarmThresholds & { readonly custom?: readonly CustomAlarm[] };
-  /** @default { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 } */
-  readonly timing?: AlarmTiming;
+  /**
+   * The ECS alarm thresholds and timing: the service's CloudWatch alarms (blue/green) and Argo's analysis use the same.
+   * `extraAlarmNames` does not apply: Argo judges metrics, not alarms. @default the tier's (`TIER_DEFAULTS[tier].alarms`)
+   */
+  readonly alarms?: ServiceAlarmsArgs;
+  /**
+   * `smokeTest`: a job analysis against the new version's Service before it gets user traffic; `alarmGate`: an
+   * analysis of the alarm math on the new version right before promotion (both @default none / on / on). Argo has no
+   * lifecycle hooks or gate override: `extraLifecycleHooks` and `alarmGate.override` do not apply.
+   */
+  readonly hooks?: ServiceHooksArgs;
   /** Security group of the pods (the EKS cluster security group): blue/green opens it to the load balancer. */
   readonly podSecurityGroupId?: pulumi.Input<string>;
   /** Canary Ingress: subnets of the controller-managed load balancer (public, or private when internal). */
@@ -92,28 +101,86 @@ export interface KubernetesServiceArgs {
   readonly podIdentity?: { readonly clusterName: pulumi.Input<string> };
 }
 
+const DEFAULT_TIMING: AlarmTiming = { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 };
+
+/** The thresholds of the alarms and the analysis, with DeploymentAlarms' defaults. */
+function thresholdsOf(alarms: ServiceAlarmsArgs | undefined): AlarmThresholds {
+  return {
+    errorRatePercent: alarms?.errorRatePercent ?? 1,
+    minRequests: alarms?.minRequests ?? 50,
+    p99LatencyMs: alarms?.p99LatencyMs ?? 800,
+    unhealthyHosts: alarms?.unhealthyHosts ?? 1,
+  };
+}
+
+/** The smoke test's settings with the ECS hook's defaults; paths default to the health check's. */
+function smokeTestOf(args: KubernetesServiceArgs): SmokeTest | undefined {
+  const smoke = args.hooks?.smokeTest;
+  if (!smoke) return undefined;
+  return {
+    paths: smoke.paths ?? [args.healthCheck?.path ?? "/"],
+    samples: smoke.samples ?? 20,
+    minSuccessRate: smoke.minSuccessRate ?? 0.95,
+    timeoutMs: smoke.timeoutMs ?? 2000,
+    expectedStatuses: smoke.expectedStatuses,
+    // A wildcard host cannot be sent as Host: the first exact one reaches the service's rule.
+    hostHeader: (args.hostHeaders ?? []).find((host) => !/[*?]/.test(host)),
+  };
+}
+
+/**
+ * The service's arguments with what the caller left out taken from its environment's tier (`TIER_DEFAULTS`), as a
+ * BlueGreenService takes them: strategy (unless `steps` replace it), size and count, autoscaling, health check,
+ * draining, alarm thresholds and timing, the smoke test and the alarm gate (`false` turns either off).
+ */
+export function kubernetesServiceWithTierDefaults(args: KubernetesServiceArgs): KubernetesServiceArgs {
+  const tier = TIER_DEFAULTS[args.environment.tier];
+  const desiredCount = args.desiredCount ?? tier.desiredCount;
+  const scaling = tier.autoscaling;
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = tier.alarms;
+  const { enabled, ...smokeSettings } = tier.smokeTest;
+  const smoke = args.hooks?.smokeTest ?? (enabled ? {} : false);
+  return {
+    ...args,
+    deployment: args.deployment ?? (args.steps ? undefined : tier.deployment),
+    cpu: args.cpu ?? tier.cpu,
+    memory: args.memory ?? tier.memory,
+    desiredCount,
+    autoscaling: args.autoscaling ?? (scaling ? { min: desiredCount, max: desiredCount * scaling.maxFactor, cpuTargetPercent: scaling.cpuTargetPercent } : undefined),
+    healthCheck: { ...tier.healthCheck, ...args.healthCheck },
+    deregistrationDelaySeconds: args.deregistrationDelaySeconds ?? tier.deregistrationDelaySeconds,
+    alarms: { ...thresholds, ...args.alarms, timing: args.alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm } },
+    hooks: { ...args.hooks, smokeTest: smoke && { ...smokeSettings, ...smoke }, alarmGate: args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false) },
+  };
+}
+
 /** Problems with the arguments, each naming its field, before anything is registered. */
-export function kubernetesServiceArgsProblems(args: KubernetesServiceArgs): string[] {
+export function kubernetesServiceArgsProblems(given: KubernetesServiceArgs): ArgumentProblem[] {
+  const args = kubernetesServiceWithTierDefaults(given);
   const strategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
-  const routes = (args.pathPatterns?.length ?? 0) + (args.hostHeaders?.length ?? 0);
-  const problems = [
-    ...strategyProblems(strategy).map((p) => `deployment.${p.field} ${p.message} (got ${p.value})`),
-    ...kubernetesStrategyProblems(strategy).map((p) => `deployment.${p.field} ${p.message} (got ${p.value})`),
-    ...(args.steps ? stepsProblems(args.steps, args.stepPauseMinutes) : []).map((p) => `deployment.${p.field} ${p.message} (got ${JSON.stringify(p.value)})`),
-    ...(args.steps && strategy.strategy === "blue-green" ? ["deployment.steps cannot be combined with strategy blue-green"] : []),
-    ...(routes === 0 ? ["pathPatterns or hostHeaders must name at least one route"] : []),
-    ...(routes > 5 ? ["a listener rule takes at most 5 path patterns and host headers together"] : []),
-    ...(Number.isInteger(args.priority) && args.priority >= 1 && args.priority <= 50000 ? [] : [`priority must be 1-50000 (got ${args.priority})`]),
-    ...(strategy.strategy === "blue-green" && args.podSecurityGroupId === undefined
-      ? ["podSecurityGroupId is required for blue-green: the load balancer must reach the pods"]
+  const blueGreen = strategy.strategy === "blue-green";
+  const smokeTest = smokeTestOf(args);
+  return [
+    ...under(["deployment"], strategyProblems(strategy)),
+    ...under(["deployment"], kubernetesStrategyProblems(strategy)),
+    ...(args.steps ? stepsProblems(args.steps, args.stepPauseMinutes) : []),
+    ...(args.steps && blueGreen ? [{ field: ["steps"], message: "cannot be combined with strategy blue-green", got: undefined }] : []),
+    ...routeProblems(args),
+    ...priorityProblems(args.priority),
+    ...(blueGreen && args.podSecurityGroupId === undefined
+      ? [{ field: ["podSecurityGroupId"], message: "is required for blue-green: the load balancer must reach the pods", got: undefined }]
       : []),
-    ...(strategy.strategy !== "blue-green" && args.ingressSubnetIds === undefined ? ["ingressSubnetIds is required for a canary Ingress"] : []),
-    ...(args.autoscaling && args.autoscaling.min > args.autoscaling.max
-      ? [`autoscaling.min ${args.autoscaling.min} exceeds autoscaling.max ${args.autoscaling.max}`]
+    ...(!blueGreen && args.ingressSubnetIds === undefined ? [{ field: ["ingressSubnetIds"], message: "is required for a canary Ingress", got: undefined }] : []),
+    ...autoscalingProblems(args.autoscaling),
+    ...(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace) ? [] : [{ field: ["namespace"], message: "is not a Kubernetes name", got: args.namespace }]),
+    ...under(["alarms", "timing"], timingProblems(args.alarms?.timing ?? DEFAULT_TIMING)),
+    ...(args.alarms?.extraAlarmNames?.length ? [{ field: ["alarms", "extraAlarmNames"], message: "do not apply on kubernetes: Argo Rollouts judges metrics, not alarms", got: undefined }] : []),
+    ...(smokeTest ? under(["hooks", "smokeTest"], smokeTestArgsProblems(smokeTest)) : []),
+    ...(args.hooks?.alarmGate && args.hooks.alarmGate.override !== undefined
+      ? [{ field: ["hooks", "alarmGate", "override"], message: "does not apply on kubernetes: abort or promote the Rollout instead", got: args.hooks.alarmGate.override }]
       : []),
-    ...(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace) ? [] : [`namespace ${args.namespace} is not a Kubernetes name`]),
+    ...(args.hooks?.extraLifecycleHooks?.length ? [{ field: ["hooks", "extraLifecycleHooks"], message: "are ECS lifecycle hooks: they do not apply on kubernetes", got: undefined }] : []),
   ];
-  return problems;
 }
 
 /** An ECS container definition (as agentContainer returns it) as a Kubernetes container. */
@@ -146,14 +213,20 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly previewTargetGroupArnSuffix?: pulumi.Output<string>;
   /** Blue/green: the CloudWatch alarms over both target groups (dashboard, flag monitors, alerts). */
   public readonly alarms?: DeploymentAlarms;
+  /** Blue/green: any of the service's alarms, a flag store's monitor. */
+  public readonly compositeAlarmArn?: pulumi.Output<string>;
+  public readonly compositeAlarmName?: pulumi.Output<string>;
   /** The service account's role (Pod Identity), for grants such as FeatureFlagStore.grantRead. */
   public readonly podRoleName?: pulumi.Output<string>;
+  /** The pod role as a flag store reader (`FeatureFlagStore` `readers`), when the service has one. */
+  public readonly flagReader?: { readonly name: string; readonly roleName: pulumi.Output<string> };
   /** Canary: the Ingress whose load balancer the AWS Load Balancer Controller creates. */
   public readonly ingressName?: string;
   /** What a user does after Argo aborts a release. */
   public readonly afterAbort: string;
 
-  constructor(name: string, args: KubernetesServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+  constructor(name: string, given: KubernetesServiceArgs, opts?: pulumi.ComponentResourceOptions) {
+    const args = kubernetesServiceWithTierDefaults(given);
     const problems = kubernetesServiceArgsProblems(args);
     // Only blue/green puts rules on the environment's listeners; a canary's rules live on the controller's load balancer.
     const onListeners = (args.deployment ?? { strategy: "blue-green" }).strategy === "blue-green";
@@ -178,7 +251,8 @@ export class KubernetesService extends pulumi.ComponentResource {
     const labels = { ...selector, "app.kubernetes.io/managed-by": "release-platform" };
     const meta = (objectName: string, extra: Record<string, string> = {}) => ({ name: objectName, namespace, labels: { ...labels, ...extra } });
     const healthCheck = args.healthCheck ?? {};
-    const timing = args.timing ?? { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 };
+    const timing = args.alarms?.timing ?? DEFAULT_TIMING;
+    const smoke = smokeTestOf(args);
     const tags = { service: name };
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta(name) }, k8sOpts);
@@ -202,6 +276,7 @@ export class KubernetesService extends pulumi.ComponentResource {
         { ...awsOpts, dependsOn: [serviceAccount] },
       );
       this.podRoleName = role.name;
+      this.flagReader = { name, roleName: role.name };
     }
 
     // One Service per role the strategy gives Argo: it moves their selectors (blue/green) or the Ingress weights (canary).
@@ -229,6 +304,8 @@ export class KubernetesService extends pulumi.ComponentResource {
       this.activeTargetGroupArnSuffix = traffic.active.arnSuffix;
       this.previewTargetGroupArnSuffix = traffic.preview.arnSuffix;
       this.alarms = traffic.alarms;
+      this.compositeAlarmArn = traffic.alarms.compositeAlarmArn;
+      this.compositeAlarmName = traffic.alarms.compositeAlarmName;
       loadBalancerArg = { name: LOAD_BALANCER_ARG, value: env.loadBalancerArnSuffix };
       newTargetGroupArg = { name: TARGET_GROUP_ARG, value: traffic.preview.arnSuffix };
     } else {
@@ -239,7 +316,7 @@ export class KubernetesService extends pulumi.ComponentResource {
       newTargetGroupArg = { name: TARGET_GROUP_ARG, valueFrom: { fieldRef: { fieldPath: "status.alb.canaryTargetGroup.fullName" } } };
     }
 
-    const alarmDefinitions = analysisAlarms(args.alarms, timing.periodSeconds);
+    const alarmDefinitions = analysisAlarms(thresholdsOf(args.alarms), timing.periodSeconds);
     const template = (templateName: string, metrics: Record<string, unknown>[], templateArgs: string[]) =>
       new k8s.apiextensions.CustomResource(
         `${name}-${templateName}`,
@@ -255,9 +332,9 @@ export class KubernetesService extends pulumi.ComponentResource {
     const templates: k8s.apiextensions.CustomResource[] = [];
     // Measured every period for as long as the new version takes traffic: aborts the moment an alarm would fire.
     templates.push(template("alarms", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing)), alarmArgs));
-    const gate = args.alarmGate ?? true;
+    const gate = args.hooks?.alarmGate !== false;
     if (gate) templates.push(template("alarm-gate", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, 1)), alarmArgs));
-    if (args.smokeTest) {
+    if (smoke) {
       templates.push(
         template(
           "smoke",
@@ -273,7 +350,7 @@ export class KubernetesService extends pulumi.ComponentResource {
                     template: {
                       spec: {
                         restartPolicy: "Never",
-                        containers: [{ name: "smoke", image: SMOKE_IMAGE, command: ["sh", "-c", smokeScript(nextServiceUrl, args.smokeTest)] }],
+                        containers: [{ name: "smoke", image: SMOKE_IMAGE, command: ["sh", "-c", smokeScript(nextServiceUrl, smoke)] }],
                       },
                     },
                   },
@@ -294,7 +371,7 @@ export class KubernetesService extends pulumi.ComponentResource {
       const measurements = Math.max(1, Math.ceil((strategy.bakeMinutes * 60) / timing.periodSeconds));
       templates.push(template("bake", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, measurements)), alarmArgs));
       const activeTargetGroupArg = { name: TARGET_GROUP_ARG, value: this.activeTargetGroupArnSuffix };
-      const before = [...(args.smokeTest ? smokeRef.templates : []), ...(gate ? [{ templateName: `${name}-alarm-gate` }] : [])];
+      const before = [...(smoke ? smokeRef.templates : []), ...(gate ? [{ templateName: `${name}-alarm-gate` }] : [])];
       strategySpec = {
         blueGreen: {
           activeService: serviceNames.live,
@@ -307,7 +384,7 @@ export class KubernetesService extends pulumi.ComponentResource {
       };
     } else {
       const steps: Record<string, unknown>[] = [];
-      if (args.smokeTest) {
+      if (smoke) {
         // One pod of the new version with no user traffic yet: the smoke test calls it through the canary Service.
         steps.push({ setCanaryScale: { replicas: 1 } }, { analysis: smokeRef }, { setCanaryScale: { matchTrafficWeight: true } });
       }
@@ -410,6 +487,8 @@ export class KubernetesService extends pulumi.ComponentResource {
       activeTargetGroupArn: this.activeTargetGroupArn,
       previewTargetGroupArn: this.previewTargetGroupArn,
       ingress: this.ingressName,
+      compositeAlarmArn: this.compositeAlarmArn,
+      compositeAlarmName: this.compositeAlarmName,
     });
   }
 }
@@ -516,7 +595,8 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
       loadBalancerArnSuffix: env.loadBalancerArnSuffix,
       targetGroupArnSuffixes: [active.arnSuffix, preview.arnSuffix],
       alertTopicArn: env.alertTopicArn,
-      ...args.alarms,
+      ...thresholdsOf(args.alarms),
+      custom: args.alarms?.custom,
       timing,
     },
     { parent },

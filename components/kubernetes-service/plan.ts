@@ -1,4 +1,5 @@
 /** The release plan of a Kubernetes service as plain data: Argo Rollouts steps and analysis built from the ECS alarm math. */
+import type { ArgumentProblem } from "../arguments";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import { allowedFailures, DEFAULT_EXPECTED_STATUSES, parseStatusMatcher } from "../lifecycle-hooks/handlers/smoke-decision";
 import {
@@ -20,51 +21,44 @@ export interface RolloutStep {
 /** A step as the stack file may write it: a bare percent (paused by `stepPauseMinutes`) or `{percent, pauseMinutes}`. */
 export type StepInput = number | { readonly percent: number; readonly pauseMinutes?: number };
 
-export interface PlanProblem {
-  /** Path below the service's `deployment`, e.g. `steps[2].percent`. */
-  readonly field: string;
-  readonly message: string;
-  readonly value: unknown;
-}
-
 const wholeMinutes = (value: number) => Number.isInteger(value) && value >= 0 && value <= 1440;
 
 /** Everything wrong with a list of steps: each percent a whole number from 1 to 100, each above the one before. */
-export function stepsProblems(steps: readonly StepInput[], stepPauseMinutes?: number): PlanProblem[] {
-  const problems: PlanProblem[] = [];
-  if (steps.length === 0) problems.push({ field: "steps", message: "must list at least one step", value: steps });
+export function stepsProblems(steps: readonly StepInput[], stepPauseMinutes?: number): ArgumentProblem[] {
+  const problems: ArgumentProblem[] = [];
+  if (steps.length === 0) problems.push({ field: ["steps"], message: "must list at least one step", got: steps });
   if (stepPauseMinutes !== undefined && !wholeMinutes(stepPauseMinutes)) {
-    problems.push({ field: "stepPauseMinutes", message: "must be a whole number of minutes from 0 to 1440", value: stepPauseMinutes });
+    problems.push({ field: ["stepPauseMinutes"], message: "must be a whole number of minutes from 0 to 1440", got: stepPauseMinutes });
   }
   let previous = 0;
   steps.forEach((step, index) => {
     const percent = typeof step === "number" ? step : step.percent;
-    const field = typeof step === "number" ? `steps[${index}]` : `steps[${index}].percent`;
+    const field = typeof step === "number" ? ["steps", index] : ["steps", index, "percent"];
     if (!Number.isInteger(percent) || percent < 1) {
-      problems.push({ field, message: "must be a whole percent from 1 to 100 (Argo Rollouts' setWeight is an integer)", value: percent });
+      problems.push({ field, message: "must be a whole percent from 1 to 100 (Argo Rollouts' setWeight is an integer)", got: percent });
     } else if (percent > 100) {
-      problems.push({ field, message: "must be at most 100", value: percent });
+      problems.push({ field, message: "must be at most 100", got: percent });
     } else if (percent <= previous) {
-      problems.push({ field, message: `must be greater than the step before it (${previous}): steps only increase`, value: percent });
+      problems.push({ field, message: `must be greater than the step before it (${previous}): steps only increase`, got: percent });
     }
     if (Number.isFinite(percent)) previous = Math.max(previous, percent);
     if (typeof step !== "number" && step.pauseMinutes !== undefined && !wholeMinutes(step.pauseMinutes)) {
-      problems.push({ field: `steps[${index}].pauseMinutes`, message: "must be a whole number of minutes from 0 to 1440", value: step.pauseMinutes });
+      problems.push({ field: ["steps", index, "pauseMinutes"], message: "must be a whole number of minutes from 0 to 1440", got: step.pauseMinutes });
     }
   });
   return problems;
 }
 
 /** What Argo cannot do with an ECS strategy: fractional weights (ECS takes 0.1% steps, Argo whole percents). */
-export function kubernetesStrategyProblems(strategy: DeploymentStrategy): PlanProblem[] {
+export function kubernetesStrategyProblems(strategy: DeploymentStrategy): ArgumentProblem[] {
   if (strategy.strategy === "rolling") {
-    return [{ field: "strategy", message: "rolling is ECS-only; use blue-green, canary, linear or steps on kubernetes", value: "rolling" }];
+    return [{ field: ["strategy"], message: "rolling is ECS-only; use blue-green, canary, linear or steps on kubernetes", got: "rolling" }];
   }
   if (strategy.strategy === "canary" && !Number.isInteger(strategy.canaryPercent)) {
-    return [{ field: "canaryPercent", message: "must be a whole percent on kubernetes (Argo Rollouts' setWeight is an integer)", value: strategy.canaryPercent }];
+    return [{ field: ["canaryPercent"], message: "must be a whole percent on kubernetes (Argo Rollouts' setWeight is an integer)", got: strategy.canaryPercent }];
   }
   if (strategy.strategy === "linear" && !Number.isInteger(strategy.stepPercent)) {
-    return [{ field: "stepPercent", message: "must be a whole percent on kubernetes (Argo Rollouts' setWeight is an integer)", value: strategy.stepPercent }];
+    return [{ field: ["stepPercent"], message: "must be a whole percent on kubernetes (Argo Rollouts' setWeight is an integer)", got: strategy.stepPercent }];
   }
   return [];
 }

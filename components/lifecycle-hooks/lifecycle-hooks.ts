@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { LifecycleHook } from "../blue-green-service/blue-green-service";
 import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
-import { refuseBadArguments } from "../arguments";
+import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { bundleHook, HOOK_RUNTIME, type HookName } from "./bundle";
 import { ALARM_GATE_TIMEOUT_SECONDS } from "./handlers/hook-event";
@@ -11,7 +11,6 @@ import {
   describeSmokeDecision,
   SMOKE_CONCURRENCY,
   smokeSettingsProblems,
-  type SmokeSettingsProblem,
   smokeWorstCaseSeconds,
 } from "./handlers/smoke-decision";
 
@@ -84,16 +83,18 @@ function smokeSettings(smoke: SmokeTestDecisionArgs) {
 }
 
 /** Every problem with a smoke test's arguments, by field (config maps them to stack-file paths). */
-export function smokeTestArgsProblems(smoke: SmokeTestDecisionArgs): SmokeSettingsProblem[] {
-  return smokeSettingsProblems(smokeSettings(smoke));
+export function smokeTestArgsProblems(smoke: SmokeTestDecisionArgs): ArgumentProblem[] {
+  return smokeSettingsProblems(smokeSettings(smoke)).map((problem) => ({ ...problem, field: [problem.field] }));
 }
 
-function lifecycleHooksArgsProblems(args: LifecycleHooksArgs): string[] {
-  const problems = args.smokeTest
-    ? smokeTestArgsProblems(args.smokeTest).map((problem) => `smokeTest.${problem.field} ${problem.message} (got ${JSON.stringify(problem.got)})`)
-    : [];
-  if (args.alarmGate?.override !== undefined && args.alarmGate.override.trim() === "") problems.push("alarmGate.override must give a reason");
-  return problems;
+/** Every problem with the hooks' arguments, each naming its field; the constructor refuses them before registering. */
+export function lifecycleHooksArgsProblems(args: LifecycleHooksArgs): ArgumentProblem[] {
+  return [
+    ...(args.smokeTest ? under(["smokeTest"], smokeTestArgsProblems(args.smokeTest)) : []),
+    ...(args.alarmGate?.override !== undefined && args.alarmGate.override.trim() === ""
+      ? [{ field: ["alarmGate", "override"], message: "must give a reason", got: args.alarmGate.override }]
+      : []),
+  ];
 }
 
 function hooksSummary(args: LifecycleHooksArgs): string {

@@ -3,7 +3,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
   BlueGreenService,
-  DeploymentAlarms,
   Environment,
   FeatureFlagStore,
   toAppConfigDocument,
@@ -26,8 +25,7 @@ export async function shopPlatform(): Promise<Record<string, unknown>> {
   });
   const providers = [environment.provider];
 
-  // 2. A service whose canary ECS rolls back on the alarms created for its two target groups.
-  let alarms: DeploymentAlarms | undefined;
+  // 2. A service whose canary ECS rolls back on its alarms: it creates them over its two target groups itself.
   const storefront = new BlueGreenService(
     "storefront",
     {
@@ -42,22 +40,7 @@ export async function shopPlatform(): Promise<Record<string, unknown>> {
       autoscaling: { min: 3, max: 9, cpuTargetPercent: 60 },
       healthCheck: { path: "/healthz" },
       deployment: { strategy: "canary", canaryPercent: 5, canaryBakeMinutes: 10, bakeMinutes: 20 },
-      guard: (targets, parent) => {
-        alarms = new DeploymentAlarms(
-          "storefront-alarms",
-          {
-            serviceName: targets.serviceName,
-            namePrefix: "shop",
-            loadBalancerArnSuffix: targets.loadBalancerArnSuffix,
-            targetGroupArnSuffixes: [targets.blueTargetGroupArnSuffix, ...(targets.greenTargetGroupArnSuffix ? [targets.greenTargetGroupArnSuffix] : [])],
-            alertTopicArn: environment.alertTopicArn,
-            errorRatePercent: 0.5,
-            p99LatencyMs: 600,
-          },
-          { parent },
-        );
-        return { alarmNames: alarms.alarmNames };
-      },
+      alarms: { errorRatePercent: 0.5, p99LatencyMs: 600 },
     },
     { providers },
   );
@@ -73,12 +56,12 @@ export async function shopPlatform(): Promise<Record<string, unknown>> {
       environmentName: "production",
       document: JSON.stringify(toAppConfigDocument(flags)),
       strategy: { growthType: "LINEAR", growthFactor: 20, durationMinutes: 20, bakeMinutes: 10 },
-      monitors: alarms ? [{ name: alarms.compositeAlarmName, arn: alarms.compositeAlarmArn }] : [],
+      monitors: [storefront],
+      readers: [storefront],
       protectHistory: true,
     },
     { providers },
   );
-  store.grantRead("storefront", storefront.taskRoleName);
   // Flag deployments that complete or roll back notify the environment's alert topic, as ECS deployments already do.
   environment.notifyFlagDeployments(store);
 

@@ -128,12 +128,6 @@ export interface ResolvedCluster {
   readonly controllers: readonly string[];
 }
 
-/**
- * A removed secret variable's secret: dev frees it at once; staging and production keep it restorable for a variable
- * removed by mistake. Running tasks keep their value either way: ECS injects it "when the container is initially started".
- */
-const SECRET_RECOVERY_WINDOW_DAYS: Readonly<Record<Tier, number>> = { dev: 0, staging: 7, production: 30 };
-
 export type ResolvedNetwork =
   | { readonly kind: "ids"; readonly vpcId: string; readonly publicSubnetIds: readonly string[]; readonly privateSubnetIds: readonly string[] }
   | { readonly kind: "stackReference"; readonly name: string };
@@ -489,7 +483,7 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
   }
 
   for (const problem of testListenerCidrProblems(config.ingress?.testListenerCidrs ?? [])) {
-    add(["ingress", "testListenerCidrs", problem.index], problem.message, problem.value);
+    add(["ingress", "testListenerCidrs", ...problem.field], problem.message, problem.got);
   }
   const testPort = config.ingress?.testListenerPort;
   if (testPort === 80 || testPort === 443) {
@@ -514,7 +508,7 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
     const cpu = service.cpu ?? TIER_DEFAULTS[tier].cpu;
     const memory = service.memory ?? TIER_DEFAULTS[tier].memory;
     const fargate = fargateMemoryProblem(cpu, memory);
-    if (fargate && service.runtime !== "kubernetes") add(at(service.cpu !== undefined && fargate.startsWith("cpu") ? "cpu" : "memory"), fargate, fargate.startsWith("cpu") ? cpu : memory);
+    if (fargate && service.runtime !== "kubernetes") add(at(...fargate.field), fargate.message, fargate.got);
     if (service.autoscaling?.min !== undefined && service.autoscaling.max !== undefined && service.autoscaling.min > service.autoscaling.max) {
       add(at("autoscaling", "min"), `must not exceed autoscaling.max (${service.autoscaling.max})`, service.autoscaling.min);
     }
@@ -538,14 +532,14 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
     }
     // The schema has checked ranges; the component's own rules (e.g. percentages in tenths) map to the stack file here.
     for (const problem of strategyProblems(resolveStrategy(deployment, TIER_DEFAULTS[tier].deployment))) {
-      add(at("deployment", problem.field), problem.message, problem.value);
+      add(at("deployment", ...problem.field), problem.message, problem.got);
     }
     const smokeEnabled = (service.smokeTest?.enabled ?? (service.smokeTest !== undefined || TIER_DEFAULTS[tier].smokeTest.enabled)) && strategy !== "rolling";
     if (smokeEnabled) {
       const smoke = { ...TIER_DEFAULTS[tier].smokeTest, ...service.smokeTest };
       const paths = service.smokeTest?.paths ?? [service.healthCheck?.path ?? TIER_DEFAULTS[tier].healthCheck.path];
       for (const problem of smokeTestArgsProblems({ ...smoke, paths })) {
-        add(at("smokeTest", problem.field), problem.message, problem.got);
+        add(at("smokeTest", ...problem.field), problem.message, problem.got);
       }
     }
     if (service.alarmGate?.override !== undefined && !(service.alarmGate.enabled ?? TIER_DEFAULTS[tier].alarmGate)) {
@@ -610,7 +604,7 @@ function resolve(
       testListenerCidrs: ingress.testListenerCidrs ?? [],
       idleTimeoutSeconds: ingress.idleTimeoutSeconds ?? defaults.ingress.idleTimeoutSeconds,
       accessLogs:
-        ingress.accessLogs?.enabled ?? tier === "production"
+        ingress.accessLogs?.enabled ?? defaults.ingress.accessLogs
           ? { expirationDays: ingress.accessLogs?.expirationDays ?? defaults.ingress.accessLogExpirationDays }
           : undefined,
     },
@@ -675,13 +669,13 @@ function kubernetesProblems(config: RawReleaseConfig, tier: Tier, stack: string)
         add(at("deployment", "strategy"), "steps replace the strategy's stages: leave strategy out (or canary) when giving steps", deployment.strategy);
       }
       for (const problem of stepsProblems(deployment.steps as StepInput[], deployment.stepPauseMinutes)) {
-        add(at("deployment", ...pathParts(problem.field)), problem.message, problem.value);
+        add(at("deployment", ...problem.field), problem.message, problem.got);
       }
     } else if (deployment.stepPauseMinutes !== undefined) {
       add(at("deployment", "stepPauseMinutes"), "applies to steps only", deployment.stepPauseMinutes);
     }
     const strategy = resolveStrategy({ ...deployment, strategy: deployment.strategy ?? (deployment.steps ? "canary" : undefined) }, TIER_DEFAULTS[tier].deployment);
-    for (const problem of kubernetesStrategyProblems(strategy)) add(at("deployment", problem.field), problem.message, problem.value);
+    for (const problem of kubernetesStrategyProblems(strategy)) add(at("deployment", ...problem.field), problem.message, problem.got);
     if (Object.keys(service.secrets ?? {}).length > 0) {
       add(at("secrets"), "Secrets Manager and SSM references are ECS-only: on kubernetes, mount them with the Secrets Store CSI driver or External Secrets and pass names in environment", Object.keys(service.secrets ?? {}));
     }
@@ -697,11 +691,6 @@ function kubernetesProblems(config: RawReleaseConfig, tier: Tier, stack: string)
     }
   }
   return problems;
-}
-
-/** `steps[2].percent` -> ["steps", 2, "percent"] */
-function pathParts(field: string): (string | number)[] {
-  return field.split(/[.[\]]+/).filter(Boolean).map((part) => (/^\d+$/.test(part) ? Number(part) : part));
 }
 
 function resolveService(
@@ -759,7 +748,7 @@ function resolveService(
         .map(([key, value]) => [key, pulumi.secret(value)]),
     ),
     secrets: service.secrets ?? {},
-    secretRecoveryWindowDays: SECRET_RECOVERY_WINDOW_DAYS[tier],
+    secretRecoveryWindowDays: TIER_DEFAULTS[tier].secretRecoveryWindowDays,
     logRetentionDays: service.logRetentionDays ?? defaults.logRetentionDays,
     runtime: service.runtime ?? "ecs",
     ...(service.deployment?.steps ? { steps: service.deployment.steps } : {}),

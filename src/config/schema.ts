@@ -5,7 +5,7 @@ import { SLACK_CHANNEL_ID, SLACK_WORKSPACE_ID } from "../../components/environme
 /** What a user writes under the `release:` namespace. Every field but the few AWS needs is optional: tiers fill the rest. */
 
 export const TIERS = ["dev", "staging", "production"] as const;
-export type Tier = (typeof TIERS)[number];
+export type { Tier } from "../../components/tiers";
 
 const int = (min: number, max: number) =>
   z.number({ error: "expected a number" }).int({ error: "expected a whole number" }).min(min).max(max);

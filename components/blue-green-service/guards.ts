@@ -1,0 +1,109 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { AlarmTiming, CustomAlarm } from "../deployment-alarms/alarm-math";
+import type { DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
+import type { LifecycleHooksArgs, SmokeTestHookArgs } from "../lifecycle-hooks/lifecycle-hooks";
+import type { LifecycleHook } from "./blue-green-service";
+
+/** The alarms a service creates over its target groups; ECS rolls a deployment back while any is in ALARM. */
+export interface ServiceAlarmsArgs {
+  /** @default 1 */
+  readonly errorRatePercent?: number;
+  /** Requests a target group needs in a period before its own error rate counts. @default 50 */
+  readonly minRequests?: number;
+  /** @default 800 */
+  readonly p99LatencyMs?: number;
+  /** @default 1 */
+  readonly unhealthyHosts?: number;
+  /** Alarms on any other metric, watched like the built-in ones. @default [] */
+  readonly custom?: readonly CustomAlarm[];
+  /** @default { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 } */
+  readonly timing?: AlarmTiming;
+  /** Alarms made elsewhere that ECS also rolls the service back on. @default [] */
+  readonly extraAlarmNames?: readonly pulumi.Input<string>[];
+}
+
+/** The smoke test's settings; the service supplies where it runs (its test URL, headers, subnets). */
+export type ServiceSmokeTest = Partial<Pick<SmokeTestHookArgs, "paths" | "samples" | "minSuccessRate" | "timeoutMs" | "expectedStatuses" | "maxAttempts">>;
+
+/** Lambda hooks ECS calls during a deployment of the service. */
+export interface ServiceHooksArgs {
+  /**
+   * Requests against the new version on the test listener before production traffic moves (not for `rolling`, which
+   * has no test listener rule). Paths default to the health check's. @default the tier's (a BlueGreenService)
+   */
+  readonly smokeTest?: ServiceSmokeTest | false;
+  /** Refuses to scale up a new version while the service's alarms fire; `override` gives a reason to deploy anyway. @default the tier's (a BlueGreenService) */
+  readonly alarmGate?: { readonly override?: string } | false;
+  /** Hooks made elsewhere (`deploymentConfiguration.lifecycleHooks` entries), after the service's own. @default [] */
+  readonly extraLifecycleHooks?: readonly pulumi.Input<LifecycleHook>[];
+}
+
+/** What the guards need of a service; Outputs once it exists, placeholders when only its arguments are checked. */
+export interface GuardedTargets {
+  readonly serviceName: string;
+  readonly namePrefix: string;
+  readonly loadBalancerArnSuffix: pulumi.Input<string>;
+  readonly targetGroupArnSuffixes: readonly pulumi.Input<string>[];
+  readonly alertTopicArn: pulumi.Input<string>;
+  readonly testUrl: pulumi.Input<string>;
+  readonly hostHeaders: readonly string[];
+  readonly testHeaders: Readonly<Record<string, string>>;
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  readonly securityGroupIds: pulumi.Input<pulumi.Input<string>[]>;
+  readonly healthCheckPath: string;
+  readonly logRetentionDays?: number;
+  /** The new version's first share of production traffic and the tasks running, for the detection estimate. */
+  readonly detectionTraffic: { readonly newVersionPercent: number; readonly tasks: number };
+}
+
+/** The DeploymentAlarms arguments of a service, or none. */
+export function serviceAlarmsArgs(alarms: ServiceAlarmsArgs | false | undefined, targets: GuardedTargets): DeploymentAlarmsArgs | undefined {
+  if (!alarms) return undefined;
+  return {
+    serviceName: targets.serviceName,
+    namePrefix: targets.namePrefix,
+    loadBalancerArnSuffix: targets.loadBalancerArnSuffix,
+    targetGroupArnSuffixes: targets.targetGroupArnSuffixes,
+    alertTopicArn: targets.alertTopicArn,
+    errorRatePercent: alarms.errorRatePercent,
+    minRequests: alarms.minRequests,
+    p99LatencyMs: alarms.p99LatencyMs,
+    unhealthyHosts: alarms.unhealthyHosts,
+    custom: alarms.custom,
+    timing: alarms.timing,
+    detectionTraffic: targets.detectionTraffic,
+  };
+}
+
+/** The LifecycleHooks arguments of a service, or none when it asks for no hook. The alarm gate reads the service's alarms. */
+export function serviceHooksArgs(
+  hooks: ServiceHooksArgs | undefined,
+  targets: GuardedTargets,
+  alarmNames: pulumi.Input<pulumi.Input<string>[]>,
+): LifecycleHooksArgs | undefined {
+  const smoke = hooks?.smokeTest || undefined;
+  const gate = hooks?.alarmGate || undefined;
+  if (!smoke && !gate) return undefined;
+  return {
+    serviceName: targets.serviceName,
+    namePrefix: targets.namePrefix,
+    logRetentionDays: targets.logRetentionDays,
+    smokeTest: smoke
+      ? {
+          url: targets.testUrl,
+          paths: smoke.paths ?? [targets.healthCheckPath],
+          samples: smoke.samples,
+          minSuccessRate: smoke.minSuccessRate,
+          timeoutMs: smoke.timeoutMs,
+          expectedStatuses: smoke.expectedStatuses,
+          maxAttempts: smoke.maxAttempts,
+          // A wildcard host cannot be sent as Host: the first exact one reaches the service's rule.
+          hostHeader: targets.hostHeaders.find((host) => !/[*?]/.test(host)),
+          headers: targets.testHeaders,
+          subnetIds: targets.subnetIds,
+          securityGroupIds: targets.securityGroupIds,
+        }
+      : undefined,
+    alarmGate: gate ? { alarmNames: alarmNames as pulumi.Input<string[]>, override: gate.override } : undefined,
+  };
+}
