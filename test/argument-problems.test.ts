@@ -129,7 +129,8 @@ describe("a bad argument registers nothing, not even the component", () => {
     });
     expect(messages).toEqual([
       "BlueGreenService api: cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (got 300)",
-      "KubernetesService web: podSecurityGroupId is required for blue-green: the load balancer must reach the pods",
+      // Production's default strategy is a canary, which runs behind its own Ingress.
+      "KubernetesService web: ingressSubnetIds is required for a canary Ingress",
     ]);
     expect(document.resources.filter((resource) => resource.name.startsWith("api") || resource.name.startsWith("web"))).toEqual([]);
   });
