@@ -353,17 +353,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
           port: args.port,
           vpcId: env.vpcId,
           deregistrationDelay: args.deregistrationDelaySeconds ?? 30,
-          healthCheck: {
-            enabled: true,
-            protocol: "HTTP",
-            port: "traffic-port",
-            path: healthCheck.path ?? "/",
-            matcher: healthCheck.matcher ?? "200-399",
-            interval: healthCheck.intervalSeconds ?? 15,
-            timeout: healthCheck.timeoutSeconds ?? 5,
-            healthyThreshold: healthCheck.healthyThreshold ?? 2,
-            unhealthyThreshold: healthCheck.unhealthyThreshold ?? 3,
-          },
+          healthCheck: targetGroupHealthCheck(healthCheck),
           tags: { ...tags, colour },
         },
         { ...child, ignoreChanges: ["name", "port"] },
@@ -377,10 +367,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     this.loadBalancerArnSuffix = env.loadBalancerArnSuffix;
 
     // ECS rewrites the forward weights on every deployment; Pulumi must not put them back, so actions are ignored.
-    const productionConditions = [
-      ...(pathPatterns.length > 0 ? [{ pathPattern: { values: [...pathPatterns] } }] : []),
-      ...(hostHeaders.length > 0 ? [{ hostHeader: { values: [...hostHeaders] } }] : []),
-    ];
+    const productionConditions = listenerRuleConditions(pathPatterns, hostHeaders);
     const forward = [
       {
         type: "forward",
@@ -801,7 +788,7 @@ export function executionPolicy(input: {
   return { Version: "2012-10-17", Statement: statements };
 }
 
-/** The health check of a service's target groups, as the constructor above sets it; the Kubernetes runtime's target groups use it too. */
+/** The health check of a service's target groups; the Kubernetes runtime's target groups use it too. */
 export function targetGroupHealthCheck(healthCheck: HealthCheck): aws.types.input.lb.TargetGroupHealthCheck {
   return {
     enabled: true,
@@ -816,7 +803,7 @@ export function targetGroupHealthCheck(healthCheck: HealthCheck): aws.types.inpu
   };
 }
 
-/** The production rule's conditions routing a service's paths and hosts, as the constructor above sets them; the Kubernetes runtime's rules use them too. */
+/** The production rule's conditions routing a service's paths and hosts; the Kubernetes runtime's rules use them too. */
 export function listenerRuleConditions(pathPatterns: readonly string[], hostHeaders: readonly string[]): aws.types.input.lb.ListenerRuleCondition[] {
   return [
     ...(pathPatterns.length > 0 ? [{ pathPattern: { values: [...pathPatterns] } }] : []),
