@@ -15,7 +15,15 @@ import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
 import { DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
 import { TIER_DEFAULTS } from "../tiers";
-import { type GuardedTargets, type ServiceAlarmsArgs, serviceAlarmsArgs, type ServiceHooksArgs, serviceHooksArgs } from "./guards";
+import {
+  alarmsWithTierDefaults,
+  type GuardedTargets,
+  type ServiceAlarmsArgs,
+  serviceAlarmsArgs,
+  type ServiceHooksArgs,
+  serviceHooksArgs,
+  serviceTierDefaults,
+} from "./guards";
 
 export type LifecycleHook = aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook;
 
@@ -192,26 +200,14 @@ export function fargateMemoryProblem(cpu: number, memory: number): ArgumentProbl
 export function withTierDefaults(args: BlueGreenServiceArgs): BlueGreenServiceArgs {
   const tier = TIER_DEFAULTS[args.environment.tier];
   const deployment = args.deployment ?? tier.deployment;
-  const desiredCount = args.desiredCount ?? tier.desiredCount;
-  const scaling = tier.autoscaling;
-  const { periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = tier.alarms;
-  const smoke = args.hooks?.smokeTest ?? (tier.smokeTest.enabled && shiftsTraffic(deployment) ? {} : false);
-  const { enabled: _, ...smokeSettings } = tier.smokeTest;
-  const gate = args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false);
   return {
     ...args,
     deployment,
-    cpu: args.cpu ?? tier.cpu,
-    memory: args.memory ?? tier.memory,
-    desiredCount,
-    autoscaling: args.autoscaling ?? (scaling ? { min: desiredCount, max: desiredCount * scaling.maxFactor, cpuTargetPercent: scaling.cpuTargetPercent } : undefined),
-    healthCheck: { ...tier.healthCheck, ...args.healthCheck },
-    deregistrationDelaySeconds: args.deregistrationDelaySeconds ?? tier.deregistrationDelaySeconds,
+    ...serviceTierDefaults(tier, args, shiftsTraffic(deployment)),
     logRetentionDays: args.logRetentionDays ?? tier.logRetentionDays,
     secretRecoveryWindowDays: args.secretRecoveryWindowDays ?? tier.secretRecoveryWindowDays,
     waitForSteadyState: args.waitForSteadyState ?? tier.waitForSteadyState,
-    alarms: args.alarms === false ? false : { ...thresholds, ...args.alarms, timing: args.alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm } },
-    hooks: { ...args.hooks, smokeTest: smoke && { ...smokeSettings, ...smoke }, alarmGate: gate },
+    alarms: args.alarms === false ? false : alarmsWithTierDefaults(tier, args.alarms),
   };
 }
 

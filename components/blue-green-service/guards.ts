@@ -1,23 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { AlarmTiming, CustomAlarm } from "../deployment-alarms/alarm-math";
 import type { DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
 import type { LifecycleHooksArgs, SmokeTestHookArgs } from "../lifecycle-hooks/lifecycle-hooks";
-import type { LifecycleHook } from "./blue-green-service";
+import type { TierDefaults } from "../tiers";
+import type { Autoscaling, HealthCheck, LifecycleHook } from "./blue-green-service";
 
 /** The alarms a service creates over its target groups; ECS rolls a deployment back while any is in ALARM. */
-export interface ServiceAlarmsArgs {
-  /** @default 1 */
-  readonly errorRatePercent?: number;
-  /** Requests a target group needs in a period before its own error rate counts. @default 50 */
-  readonly minRequests?: number;
-  /** @default 800 */
-  readonly p99LatencyMs?: number;
-  /** @default 1 */
-  readonly unhealthyHosts?: number;
-  /** Alarms on any other metric, watched like the built-in ones. @default [] */
-  readonly custom?: readonly CustomAlarm[];
-  /** @default { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 } */
-  readonly timing?: AlarmTiming;
+export interface ServiceAlarmsArgs
+  extends Pick<DeploymentAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "custom" | "timing"> {
   /** Alarms made elsewhere that ECS also rolls the service back on. @default [] */
   readonly extraAlarmNames?: readonly pulumi.Input<string>[];
 }
@@ -36,6 +25,43 @@ export interface ServiceHooksArgs {
   readonly alarmGate?: { readonly override?: string } | false;
   /** Hooks made elsewhere (`deploymentConfiguration.lifecycleHooks` entries), after the service's own. @default [] */
   readonly extraLifecycleHooks?: readonly pulumi.Input<LifecycleHook>[];
+}
+
+/** What a service of either runtime may leave to its tier. */
+interface TierDefaultedArgs {
+  readonly cpu?: number;
+  readonly memory?: number;
+  readonly desiredCount?: number;
+  readonly autoscaling?: Autoscaling;
+  readonly healthCheck?: HealthCheck;
+  readonly deregistrationDelaySeconds?: number;
+  readonly hooks?: ServiceHooksArgs;
+}
+
+/**
+ * The tier's size, count, autoscaling, health check, draining and hooks for what a service (ECS or Kubernetes) left
+ * out; the smoke test only where the service has a test listener to run it against.
+ */
+export function serviceTierDefaults(tier: TierDefaults, args: TierDefaultedArgs, smokeTestApplies: boolean) {
+  const desiredCount = args.desiredCount ?? tier.desiredCount;
+  const scaling = tier.autoscaling;
+  const { enabled, ...smokeSettings } = tier.smokeTest;
+  const smoke = args.hooks?.smokeTest ?? (enabled && smokeTestApplies ? {} : false);
+  return {
+    cpu: args.cpu ?? tier.cpu,
+    memory: args.memory ?? tier.memory,
+    desiredCount,
+    autoscaling: args.autoscaling ?? (scaling ? { min: desiredCount, max: desiredCount * scaling.maxFactor, cpuTargetPercent: scaling.cpuTargetPercent } : undefined),
+    healthCheck: { ...tier.healthCheck, ...args.healthCheck },
+    deregistrationDelaySeconds: args.deregistrationDelaySeconds ?? tier.deregistrationDelaySeconds,
+    hooks: { ...args.hooks, smokeTest: smoke && { ...smokeSettings, ...smoke }, alarmGate: args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false) },
+  };
+}
+
+/** The tier's alarm thresholds and timing under what the caller set. */
+export function alarmsWithTierDefaults(tier: TierDefaults, alarms: ServiceAlarmsArgs | undefined): ServiceAlarmsArgs {
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = tier.alarms;
+  return { ...thresholds, ...alarms, timing: alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm } };
 }
 
 /** What the guards need of a service; Outputs once it exists, placeholders when only its arguments are checked. */

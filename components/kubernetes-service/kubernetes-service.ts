@@ -14,7 +14,7 @@ import {
   targetGroupHealthCheck,
 } from "../blue-green-service/blue-green-service";
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
-import type { ServiceAlarmsArgs, ServiceHooksArgs } from "../blue-green-service/guards";
+import { alarmsWithTierDefaults, type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
 import { type AlarmTiming, timingProblems } from "../deployment-alarms/alarm-math";
 import { DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
@@ -135,22 +135,11 @@ function smokeTestOf(args: KubernetesServiceArgs): SmokeTest | undefined {
  */
 export function kubernetesServiceWithTierDefaults(args: KubernetesServiceArgs): KubernetesServiceArgs {
   const tier = TIER_DEFAULTS[args.environment.tier];
-  const desiredCount = args.desiredCount ?? tier.desiredCount;
-  const scaling = tier.autoscaling;
-  const { periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = tier.alarms;
-  const { enabled, ...smokeSettings } = tier.smokeTest;
-  const smoke = args.hooks?.smokeTest ?? (enabled ? {} : false);
   return {
     ...args,
     deployment: args.deployment ?? (args.steps ? undefined : tier.deployment),
-    cpu: args.cpu ?? tier.cpu,
-    memory: args.memory ?? tier.memory,
-    desiredCount,
-    autoscaling: args.autoscaling ?? (scaling ? { min: desiredCount, max: desiredCount * scaling.maxFactor, cpuTargetPercent: scaling.cpuTargetPercent } : undefined),
-    healthCheck: { ...tier.healthCheck, ...args.healthCheck },
-    deregistrationDelaySeconds: args.deregistrationDelaySeconds ?? tier.deregistrationDelaySeconds,
-    alarms: { ...thresholds, ...args.alarms, timing: args.alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm } },
-    hooks: { ...args.hooks, smokeTest: smoke && { ...smokeSettings, ...smoke }, alarmGate: args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false) },
+    ...serviceTierDefaults(tier, args, true),
+    alarms: alarmsWithTierDefaults(tier, args.alarms),
   };
 }
 
