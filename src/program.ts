@@ -90,6 +90,24 @@ function serviceSmokeTest(service: ResolvedService): ServiceSmokeTest {
   return { paths, samples, minSuccessRate, timeoutMs, expectedStatuses };
 }
 
+/** What a service asks of either runtime: its image, routing, size, scaling, health check and strategy. */
+function workloadArgs(service: ResolvedService) {
+  return {
+    image: service.image,
+    port: service.port,
+    pathPatterns: service.pathPatterns,
+    hostHeaders: service.hostHeaders,
+    priority: service.priority,
+    cpu: service.cpu,
+    memory: service.memory,
+    desiredCount: service.desiredCount,
+    autoscaling: service.autoscaling,
+    healthCheck: service.healthCheck,
+    deregistrationDelaySeconds: service.deregistrationDelaySeconds,
+    deployment: service.deployment,
+  };
+}
+
 export interface ProgramOptions {
   /** Where warnings go: Pulumi's log by default, the synth document's diagnostics offline. */
   readonly warn?: (message: string) => void;
@@ -157,18 +175,7 @@ export async function releasePlatform(
           environment,
           provider: kubernetes.provider,
           namespace: config.cluster!.namespace,
-          image: service.image,
-          port: service.port,
-          pathPatterns: service.pathPatterns,
-          hostHeaders: service.hostHeaders,
-          priority: service.priority,
-          cpu: service.cpu,
-          memory: service.memory,
-          desiredCount: service.desiredCount,
-          autoscaling: service.autoscaling,
-          healthCheck: service.healthCheck,
-          deregistrationDelaySeconds: service.deregistrationDelaySeconds,
-          deployment: service.deployment,
+          ...workloadArgs(service),
           steps: service.steps,
           stepPauseMinutes: service.stepPauseMinutes,
           environmentVariables: flagd
@@ -195,18 +202,7 @@ export async function releasePlatform(
       service.name,
       {
         environment,
-        image: service.image,
-        port: service.port,
-        pathPatterns: service.pathPatterns,
-        hostHeaders: service.hostHeaders,
-        priority: service.priority,
-        cpu: service.cpu,
-        memory: service.memory,
-        desiredCount: service.desiredCount,
-        autoscaling: service.autoscaling,
-        healthCheck: service.healthCheck,
-        deregistrationDelaySeconds: service.deregistrationDelaySeconds,
-        deployment: service.deployment,
+        ...workloadArgs(service),
         environmentVariables: service.environment,
         secretEnvironmentVariables: service.secretEnvironment,
         secretRecoveryWindowDays: service.secretRecoveryWindowDays,
