@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
 
+/** @internal */
 /** A short, stable digest of `text` (hex), used to keep truncated names unique. */
 export function shortHash(text: string, length = 6): string {
   return createHash("sha256").update(text).digest("hex").slice(0, length);
 }
 
+/** @internal */
 /**
  * A physical name `<parts joined by ->-<suffix>` that fits in `max` characters and is valid for every AWS resource type
  * this library names. When the parts are too long they are cut and a digest of the full name is added, so two long

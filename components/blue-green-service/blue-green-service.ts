@@ -27,6 +27,7 @@ import {
 
 export type LifecycleHook = aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook;
 
+/** @internal */
 /** The header the test listener routes by: a service's test rule forwards requests that name it, whatever their path. */
 export const TEST_ROUTE_HEADER = "x-release-service";
 
@@ -78,6 +79,7 @@ export interface BlueGreenServiceArgs {
   readonly desiredCount?: number;
   /** Task-count scaling on CPU. @default fixed / desiredCount..2x, 60% / desiredCount..4x, 60% */
   readonly autoscaling?: Autoscaling;
+  /** The target groups' health check; each field left out is `HealthCheck`'s default. @default `GET /`, 200-399, every 15 s */
   readonly healthCheck?: HealthCheck;
   /** Seconds a target drains before it leaves a target group. @default 5 / 30 / 60 */
   readonly deregistrationDelaySeconds?: number;
@@ -171,6 +173,7 @@ export function autoscalingProblems(autoscaling: Autoscaling | undefined): Argum
     : [];
 }
 
+/** @internal */
 /** Fargate's valid memory (MiB) for each CPU size; the problem names `cpu` when no memory fits it. */
 export function fargateMemoryProblem(cpu: number, memory: number): ArgumentProblem | undefined {
   const ranges: Record<number, [number, number, number]> = {
@@ -740,12 +743,14 @@ export function assumeRolePolicy(service: string): string {
   });
 }
 
+/** @internal */
 /** ECR repository ARN of an image hosted in ECR, or undefined for other registries. */
 export function ecrRepositoryArn(image: string, partition: string): string | undefined {
   const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(image);
   return match ? `arn:${partition}:ecr:${match[2]}:${match[1]}:repository/${match[3]}` : undefined;
 }
 
+/** @internal */
 /** Least privilege for starting the task: pull this image, write this log group, read these secrets. */
 export function executionPolicy(input: {
   image: string;

@@ -32,6 +32,7 @@ function tenths(value: number): boolean {
   return Math.abs(value * 10 - Math.round(value * 10)) < 1e-9;
 }
 
+/** @internal */
 /** Everything ECS would reject about a strategy, each naming its field. */
 export function strategyProblems(strategy: DeploymentStrategy): ArgumentProblem[] {
   const problems: ArgumentProblem[] = [];
@@ -73,6 +74,7 @@ export function shiftsTraffic(strategy: DeploymentStrategy): boolean {
   return strategy.strategy !== "rolling";
 }
 
+/** @internal */
 /** The `deploymentConfiguration` block of the ECS service (bake times are strings in @pulumi/aws). */
 export function toDeploymentConfiguration(strategy: DeploymentStrategy): EcsDeploymentConfiguration {
   switch (strategy.strategy) {
@@ -117,6 +119,7 @@ export function describeStrategy(strategy: DeploymentStrategy): string {
   }
 }
 
+/** @internal */
 /** Minutes from the first production traffic to the old tasks' end, if nothing fails. */
 export function minutesToComplete(strategy: DeploymentStrategy): number {
   switch (strategy.strategy) {

@@ -76,6 +76,7 @@ function worstOf(queries: readonly MetricQuery[], id: string, label: string): Me
 /** Failed requests a target group needs in a minute before its error rate counts: one is a stray error, never a verdict. */
 export const MIN_FAILED_REQUESTS = 2;
 
+/** @internal */
 /**
  * Failed requests as a percentage of requests, per target group, and the worse group: the new version is judged on its
  * own traffic, never diluted by the old version's. Failed means a 5xx from the target or a connection the target refused
@@ -124,6 +125,7 @@ export function metricMathProblems(definition: AlarmDefinition): string[] {
   ];
 }
 
+/** @internal */
 /** p99 of target response time, the worse of the target groups, in seconds as ALB reports it. */
 export function latencyAlarm(targets: TrafficTargets, p99LatencyMs: number, period: number): AlarmDefinition {
   const latency = perTargetGroup(targets, "latency", "TargetResponseTime", "p99", period);
@@ -138,6 +140,7 @@ export function latencyAlarm(targets: TrafficTargets, p99LatencyMs: number, peri
   };
 }
 
+/** @internal */
 /** Unhealthy targets, the worse of the target groups. */
 export function unhealthyHostsAlarm(targets: TrafficTargets, unhealthyHosts: number, period: number): AlarmDefinition {
   const unhealthy = perTargetGroup(targets, "unhealthy", "UnHealthyHostCount", "Maximum", period);
@@ -192,6 +195,7 @@ export function customAlarm(alarm: CustomAlarm, period: number): AlarmDefinition
 /** Seconds CloudWatch takes to publish an ALB datapoint and evaluate the alarm on it, at most. */
 export const PUBLISH_AND_EVALUATE_SECONDS = 60;
 
+/** @internal */
 /**
  * Worst case from the start of a sustained breach to the alarm firing: the period in which the breach starts may not
  * breach on its own, then `datapointsToAlarm` full breaching periods, then publication and evaluation.

@@ -193,6 +193,7 @@ function runCase(alarms: readonly AlarmSpec[], inputs: SensitivityInputs, c: Cas
   return { newGroup: c.newGroup, requestsPerMinute: c.requestsPerMinute, seconds: first?.seconds, alarm: first?.alarm };
 }
 
+/** @internal */
 /** Every scenario against the given rollback alarms (the alarms ECS rolls back on, nothing else). */
 export function alarmSensitivity(alarms: readonly AlarmSpec[], inputs: SensitivityInputs): ScenarioResult[] {
   const levels = trafficLevels(inputs);
@@ -212,6 +213,7 @@ export function alarmSensitivity(alarms: readonly AlarmSpec[], inputs: Sensitivi
 
 export const formatSeconds = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60}m` : `${Math.floor(seconds / 60)}m${seconds % 60}s`);
 
+/** @internal */
 /** e.g. `5xx at 2x threshold 2m30s, ..., healthy quiet 30m, ... (new version at 10%, 1000 and 1800 req/min)` */
 export function describeSensitivity(results: readonly ScenarioResult[], inputs: SensitivityInputs): string {
   const levels = trafficLevels(inputs);

@@ -9,6 +9,7 @@ export interface DashboardService {
   readonly p99LatencyMs: number;
 }
 
+/** @internal */
 export interface DashboardInput {
   readonly region: string;
   /** `app/<name>/<id>` of the load balancer. */
@@ -36,6 +37,7 @@ function metricWidget(x: number, y: number, width: number, title: string, region
   };
 }
 
+/** @internal */
 /** Widgets: requests per target group (blue and green side by side), error rate, p99 latency, healthy hosts, alarm status. */
 export function dashboardBody(input: DashboardInput): Record<string, unknown> {
   const { region, loadBalancerArnSuffix: lb } = input;

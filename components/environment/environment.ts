@@ -9,6 +9,7 @@ import { type Tier, TIER_DEFAULTS } from "../tiers";
 
 export type { Tier };
 
+/** @internal */
 /** TLS 1.3 (with 1.2 for older clients), the ALB policy AWS recommends for new listeners. */
 export const TLS13_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
@@ -21,6 +22,7 @@ export interface EnvironmentArgs {
   readonly namePrefix?: string;
   /** Tags on every AWS resource through the provider's defaultTags, besides environment, service and managed-by. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
+  /** The VPC of the load balancer, the tasks and the hooks. */
   readonly vpcId: pulumi.Input<string>;
   /** Subnets of the load balancer (at least two availability zones). */
   readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;

@@ -47,6 +47,7 @@ export function clusterServiceArnPrefix(clusterArn: string): string {
   return `${clusterArn.replace(":cluster/", ":service/")}/`;
 }
 
+/** @internal */
 /**
  * ECS deployment state changes of one cluster's services. A rollback is a new deployment: ECS sends
  * SERVICE_DEPLOYMENT_IN_PROGRESS "for both initial deployments and rollback deployments", told apart by `reason`.
@@ -60,6 +61,7 @@ export function ecsDeploymentEventPattern(clusterArn: string): Record<string, un
   };
 }
 
+/** @internal */
 /**
  * AppConfig deployment outcomes of one application. EventBridge's reference calls the rollback event "On Deployment
  * Rollback" while the extension's action point is ON_DEPLOYMENT_ROLLED_BACK; excluding the progress events matches it
@@ -73,6 +75,7 @@ export function flagDeploymentEventPattern(applicationId: string): Record<string
   };
 }
 
+/** @internal */
 /**
  * The key of the alert topic: the account administers it; CloudWatch and EventBridge may encrypt what they publish to
  * this topic only (SNS asks KMS with the encryption context `aws:sns:topicArn`).
@@ -105,6 +108,7 @@ export function alertKeyPolicy(account: Account, topicArn: string): Record<strin
   };
 }
 
+/** @internal */
 /** The alert topic's policy: the account owns it; this account's alarms and event rules, and nothing else, may publish. */
 export function alertTopicPolicy(account: Account, topicArn: string): Record<string, unknown> {
   const { partition, region, accountId } = account;

@@ -54,6 +54,7 @@ export interface FeatureFlagStoreArgs {
   readonly environmentName: string;
   /** The `AWS.AppConfig.FeatureFlags` document, as JSON. */
   readonly document: pulumi.Input<string>;
+  /** How AppConfig rolls each new version out. @default all at once, no bake (each field's `@default`) */
   readonly strategy?: FlagDeploymentStrategy;
   /**
    * Alarms that roll a flag deployment back when they fire (the services' composite alarms). AppConfig takes at most 5
@@ -66,6 +67,7 @@ export interface FeatureFlagStoreArgs {
   readonly protectHistory?: boolean;
   /** `console`: Pulumi creates the first version only; later versions are made by people in the console. @default "pulumi" */
   readonly ownership?: "pulumi" | "console";
+  /** Tags on the store's AppConfig resources and roles, besides the provider's default tags. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
   /**
    * A guarded ramp (`rampStepsForStore(flags)`): a Step Functions state machine that deploys each step's document in
@@ -93,11 +95,13 @@ export function anyAlarmRule(names: readonly string[]): string {
   return names.map((name) => `ALARM(${JSON.stringify(name)})`).join(" OR ");
 }
 
+/** @internal */
 /** The AppConfig Agent sidecar's PREFETCH_LIST entry; names work as well as ids, so it is known before the store exists. */
 export function agentPrefetchPath(applicationName: string, environmentName: string, profileName: string): string {
   return `/applications/${applicationName}/environments/${environmentName}/configurations/${profileName}`;
 }
 
+/** @internal */
 export const AGENT_PORT = 2772;
 export const AGENT_IMAGE = "public.ecr.aws/aws-appconfig/aws-appconfig-agent:2.x";
 
@@ -117,6 +121,7 @@ export function agentContainer(prefetchPath: string, region: string): Record<str
   };
 }
 
+/** @internal */
 export const FLAG_PROFILE_NAME = "feature-flags";
 
 /** Every problem with the store's arguments, each naming its field; the constructor refuses them before registering. */

@@ -3,14 +3,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { refuseBadArguments } from "../arguments";
 
+/** @internal */
 /** flagd pinned to a release; 8013 evaluates (gRPC and HTTP), 8014 answers health checks, 8016 speaks OFREP. */
 export const FLAGD_IMAGE = "ghcr.io/open-feature/flagd:v0.11.1";
+/** @internal */
 export const FLAGD_PORT = 8013;
 const MANAGEMENT_PORT = 8014;
 const OFREP_PORT = 8016;
 
 export interface FlagdServerArgs {
+  /** The cluster's provider: the ConfigMap, Deployment and Service are created through it. */
   readonly provider: k8s.Provider;
+  /** Namespace of flagd's objects (it must exist or be created by the caller). */
   readonly namespace: string;
   /** The flagd flag document (toFlagdDocument), as JSON. */
   readonly document: string;

@@ -45,6 +45,7 @@ export interface KubernetesServiceArgs {
   readonly provider: k8s.Provider;
   /** Namespace of the service's objects (it must exist or be created by the caller). */
   readonly namespace: string;
+  /** Container image, pinned to a tag or digest. */
   readonly image: pulumi.Input<string>;
   /** The container's port; the Services listen on it too. */
   readonly port: number;
@@ -62,7 +63,7 @@ export interface KubernetesServiceArgs {
   readonly desiredCount?: number;
   /** @default fixed / desiredCount..2x, 60% / desiredCount..4x, 60% */
   readonly autoscaling?: Autoscaling;
-  /** Readiness and liveness probes, and the target groups' health check. */
+  /** Readiness and liveness probes, and the target groups' health check. @default `GET /`, 200-399, every 15 s */
   readonly healthCheck?: HealthCheck;
   /** @default 5 / 30 / 60 */
   readonly deregistrationDelaySeconds?: number;
@@ -87,9 +88,9 @@ export interface KubernetesServiceArgs {
    * lifecycle hooks or gate override: `extraLifecycleHooks` and `alarmGate.override` do not apply.
    */
   readonly hooks?: ServiceHooksArgs;
-  /** Security group of the pods (the EKS cluster security group): blue/green opens it to the load balancer. */
+  /** Security group of the pods (the EKS cluster security group): blue/green opens it to the load balancer. @default none (blue/green requires it) */
   readonly podSecurityGroupId?: pulumi.Input<string>;
-  /** Canary Ingress: subnets of the controller-managed load balancer (public, or private when internal). */
+  /** Canary Ingress: subnets of the controller-managed load balancer (public, or private when internal). @default none (canary, linear and steps require it) */
   readonly ingressSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
   /** @default false */
   readonly internal?: boolean;

@@ -23,6 +23,7 @@ export type StepInput = number | { readonly percent: number; readonly pauseMinut
 
 const wholeMinutes = (value: number) => Number.isInteger(value) && value >= 0 && value <= 1440;
 
+/** @internal */
 /** Everything wrong with a list of steps: each percent a whole number from 1 to 100, each above the one before. */
 export function stepsProblems(steps: readonly StepInput[], stepPauseMinutes?: number): ArgumentProblem[] {
   const problems: ArgumentProblem[] = [];
@@ -63,6 +64,7 @@ export function kubernetesStrategyProblems(strategy: DeploymentStrategy): Argume
   return [];
 }
 
+/** @internal */
 /**
  * The traffic stages of a canary, linear or stepped rollout, always ending at 100% for the final bake (with the old
  * version still running, as ECS's bake keeps the old tasks). Blue/green has no stages.

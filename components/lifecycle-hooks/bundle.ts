@@ -8,6 +8,7 @@ import type * as esbuild from "esbuild";
 export const HOOK_NAMES = ["smoke-test", "alarm-gate"] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
 
+/** @internal */
 export interface HookBundle {
   readonly name: HookName;
   /** Minified CommonJS exporting `handler`, for the Lambda handler `index.handler`. */
@@ -16,6 +17,7 @@ export interface HookBundle {
   readonly sha256: string;
 }
 
+/** @internal */
 /** The Lambda runtime the bundles target. */
 export const HOOK_RUNTIME = "nodejs22.x";
 
@@ -38,6 +40,7 @@ function handlerSource(name: HookName): string {
   return source;
 }
 
+/** @internal */
 /**
  * A hook as one file: the bundle the built package ships, or in the repository its TypeScript source bundled with
  * esbuild. Same source, same bytes either way: no timestamps, paths, source maps or legal comments go into the output,

@@ -17,6 +17,7 @@ import {
 export interface SmokeTestHookArgs {
   /** Base URL of the test listener, e.g. `http://<alb>:9000`. */
   readonly url: pulumi.Input<string>;
+  /** Paths requested on the test listener, each `samples` times, e.g. `["/healthz"]`. */
   readonly paths: readonly string[];
   /** Requests per path; with the paths, enough that a version failing half of them fails 95% of the time. @default 20 */
   readonly samples?: number;
@@ -52,6 +53,7 @@ export interface AlarmGateHookArgs {
 }
 
 export interface LifecycleHooksArgs {
+  /** The ECS service the hooks guard: it names the functions and tags them. */
   readonly serviceName: string;
   /** Prefix of the function and role names, usually the environment's. */
   readonly namePrefix: string;
@@ -63,6 +65,7 @@ export interface LifecycleHooksArgs {
   readonly logRetentionDays?: number;
 }
 
+/** @internal */
 /** Seconds the smoke test may run: every request at its timeout, `SMOKE_CONCURRENCY` at a time, plus start-up. */
 export function smokeTestTimeoutSeconds(paths: number, samples: number, timeoutMs: number): number {
   return smokeWorstCaseSeconds(paths, samples, timeoutMs);
