@@ -3,8 +3,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { buildSync } from "esbuild";
+import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleHook, HOOK_NAMES, type HookName } from "../components/lifecycle-hooks/bundle";
 import { PROJECT_ROOT } from "../src/synth/run";
@@ -20,16 +21,20 @@ interface ScratchReport {
   readonly functions: { name: string; handler: string; runtime: string; files: Record<string, string> }[];
   readonly lifecycleHooks: { hookTargetArn: string; lifecycleStages: string[] }[];
   readonly functionArns: string[];
+  /** Each component the program created: its class, and for each of its Output fields whether registerOutputs got it. */
+  readonly components: { readonly className: string; readonly name: string; readonly outputs: Record<string, boolean> }[];
 }
 
 /**
- * A platform team's program, as an ES module importing the package by name: an Environment and a canary
- * BlueGreenService that creates its own DeploymentAlarms and LifecycleHooks (smoke test and alarm gate), under the project's
- * offline mocks (bundled beside it, since they are not part of the package).
+ * A platform team's program, as an ES module importing the package by name: an Environment, a canary BlueGreenService
+ * that creates its own DeploymentAlarms and LifecycleHooks (smoke test and alarm gate), a KubernetesService, a
+ * FeatureFlagStore monitoring both services and a FlagdServer, under the project's offline mocks (bundled beside it,
+ * since they are not part of the package). It records what each component hands registerOutputs.
  */
 const PROGRAM = `
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
 
 const require = createRequire(import.meta.url);
 const { awsMocks } = require("./aws-mocks.cjs");
@@ -47,10 +52,18 @@ pulumi.runtime.setMocks(
   "production",
   false,
 );
+// The package resolves @pulumi/pulumi to this same module, so its components call this method. The SDK calls it once
+// more, with no outputs, after the constructor; only the first call registers.
+const registrations = [];
+const registerOutputs = pulumi.ComponentResource.prototype.registerOutputs;
+pulumi.ComponentResource.prototype.registerOutputs = function (outputs) {
+  if (!this.__registered) registrations.push({ component: this, outputs });
+  return registerOutputs.call(this, outputs);
+};
 
 // Imported once the mocks are set, as a program under \`pulumi up\` finds its engine already there.
 const api = await import("release-platform");
-const { BlueGreenService, Environment } = api;
+const { BlueGreenService, Environment, FeatureFlagStore, FlagdServer, KubernetesService, toAppConfigDocument, toFlagdDocument } = api;
 
 const environment = new Environment("shop", {
   tier: "production",
@@ -61,6 +74,7 @@ const environment = new Environment("shop", {
   certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0e0e0e0e-0e0e-0e0e-0e0e-0e0e0e0e0e0e",
   alertEmails: ["oncall@example.com"],
 });
+const providers = [environment.provider];
 const storefront = new BlueGreenService(
   "storefront",
   {
@@ -74,8 +88,38 @@ const storefront = new BlueGreenService(
     alarms: {},
     hooks: { smokeTest: {}, alarmGate: {} },
   },
-  { providers: [environment.provider] },
+  { providers },
 );
+const cluster = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" });
+const inventory = new KubernetesService(
+  "inventory",
+  {
+    environment,
+    provider: cluster,
+    namespace: "shop",
+    image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/inventory:2.0.1",
+    port: 8080,
+    pathPatterns: ["/inventory/*"],
+    priority: 110,
+    deployment: { strategy: "blue-green", bakeMinutes: 5 },
+    podSecurityGroupId: "sg-0f0f0f0f0f0f0f0f0",
+    podIdentity: { clusterName: "shop" },
+  },
+  { providers },
+);
+const flags = { "one-click-buy": { description: "One-click purchase", owner: "storefront", expires: "2027-09-30", enabled: true, rollout: { percent: 10 } } };
+new FeatureFlagStore(
+  "shop-flags",
+  {
+    applicationName: "shop-flags",
+    environmentName: "production",
+    document: JSON.stringify(toAppConfigDocument(flags)),
+    monitors: [storefront, inventory],
+    readers: [storefront],
+  },
+  { providers },
+);
+new FlagdServer("shop-flagd", { provider: cluster, namespace: "shop", document: JSON.stringify(toFlagdDocument(flags)) });
 const hooks = storefront.hooks;
 
 const settled = (output) => new Promise((resolve) => output.apply(resolve));
@@ -97,13 +141,23 @@ for (const { type, inputs } of registered) {
   for (const [file, asset] of Object.entries(assets)) files[file] = await asset.text;
   functions.push({ name: inputs.name, handler: inputs.handler, runtime: inputs.runtime, files });
 }
+const components = registrations.map(({ component, outputs }) => {
+  const values = Object.values(outputs ?? {});
+  const fields = Object.entries(component).filter(([, value]) => pulumi.Output.isInstance(value));
+  return {
+    className: component.constructor.name,
+    name: component.__name,
+    outputs: Object.fromEntries(fields.map(([field, value]) => [field, values.includes(value)])),
+  };
+});
 const service = registered.find(({ type }) => type === "aws:ecs/service:Service");
 process.stdout.write(JSON.stringify({
-  exports: Object.keys(api).sort(),
+  exports: Object.keys(require("release-platform")).sort(),
   esbuild,
   functions,
   lifecycleHooks: service.inputs.deploymentConfiguration.lifecycleHooks,
   functionArns,
+  components,
 }));
 `;
 
@@ -127,10 +181,166 @@ function productionPackages(): string[] {
     .map(([path]) => path);
 }
 
+/** The public API: the values a program imports at run time, and the types only its declarations carry. */
+const PUBLIC_VALUES = [
+  "BlueGreenService",
+  "DeploymentAlarms",
+  "Environment",
+  "FeatureFlagStore",
+  "FlagdServer",
+  "KubernetesService",
+  "LifecycleHooks",
+  "TIER_DEFAULTS",
+  "agentContainer",
+  "blueGreenServiceArgsProblems",
+  "deploymentAlarmsArgsProblems",
+  "describeRolloutSteps",
+  "describeStrategy",
+  "environmentArgsProblems",
+  "expiredFlagWarnings",
+  "featureFlagStoreArgsProblems",
+  "kubernetesServiceArgsProblems",
+  "lifecycleHooksArgsProblems",
+  "rampStepsForStore",
+  "toAppConfigDocument",
+  "toFlagdDocument",
+];
+const PUBLIC_TYPES = [
+  "AlarmGateHookArgs",
+  "AlarmTiming",
+  "AlarmedService",
+  "ArgumentProblem",
+  "Autoscaling",
+  "BlueGreenServiceArgs",
+  "CaseResult",
+  "CustomAlarm",
+  "DashboardService",
+  "DeploymentAlarmsArgs",
+  "DeploymentStrategy",
+  "EnvironmentArgs",
+  "FeatureFlagStoreArgs",
+  "FlagDefinition",
+  "FlagDeploymentStrategy",
+  "FlagRampStep",
+  "FlagReader",
+  "FlagReadingService",
+  "FlagRollout",
+  "FlagRule",
+  "FlagValue",
+  "FlagdServerArgs",
+  "Flags",
+  "HealthCheck",
+  "KubernetesServiceArgs",
+  "LifecycleHook",
+  "LifecycleHooksArgs",
+  "MonitoredAlarm",
+  "RolloutStep",
+  "ScenarioId",
+  "ScenarioResult",
+  "ServiceAlarmsArgs",
+  "ServiceHooksArgs",
+  "ServiceSmokeTest",
+  "Sidecar",
+  "SlackChannel",
+  "SmokeTestHookArgs",
+  "StepInput",
+  "Tier",
+  "TierDefaults",
+  "VariantSpec",
+];
+
+/** What the TypeScript compiler finds in the installed package's declarations, read as a team's editor reads them. */
+interface DeclarationReport {
+  readonly exports: string[];
+  /** `<export> names <type> (<file>)` for each type of the package a public declaration names that the index does not export. */
+  readonly unexported: string[];
+  /** `<Args>.<field>`: a field with no doc comment, or an optional one whose comment has no `@default`. */
+  readonly undocumented: string[];
+  /** Per exported class, its public fields typed `Output<T>`. */
+  readonly outputFields: Record<string, string[]>;
+  /** Errors in the package's declaration files (e.g. a name `stripInternal` removed that another declaration needs). */
+  readonly errors: string[];
+}
+
+function inspectDeclarations(packageRoot: string, indexPath: string): DeclarationReport {
+  const declarations = ts.sys.readDirectory(packageRoot, [".d.ts"]);
+  const program = ts.createProgram([indexPath, ...declarations], {
+    strict: true,
+    noEmit: true,
+    types: [],
+    module: ts.ModuleKind.Node16,
+    moduleResolution: ts.ModuleResolutionKind.Node16,
+    target: ts.ScriptTarget.ES2022,
+  });
+  const checker = program.getTypeChecker();
+  const inPackage = (file: ts.SourceFile) => !relative(packageRoot, file.fileName).startsWith("..");
+  const where = (node: ts.Node) => relative(packageRoot, node.getSourceFile().fileName);
+  const resolve = (symbol: ts.Symbol) => (symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol);
+  const hidden = (node: ts.Node) => (ts.getCombinedModifierFlags(node as ts.Declaration) & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) !== 0;
+  const exported = checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(indexPath)!)!);
+  const publicSymbols = new Set(exported.map(resolve));
+  const unexported = new Set<string>();
+  const undocumented: string[] = [];
+  const outputFields: Record<string, string[]> = {};
+
+  const visit = (owner: string, node: ts.Node): void => {
+    if ((ts.isPropertyDeclaration(node) || ts.isMethodDeclaration(node)) && hidden(node)) return;
+    const reference = ts.isTypeReferenceNode(node)
+      ? node.typeName
+      : ts.isExpressionWithTypeArguments(node)
+        ? node.expression
+        : ts.isTypeQueryNode(node)
+          ? node.exprName
+          : ts.isImportTypeNode(node)
+            ? node.qualifier
+            : undefined;
+    const symbol = reference && checker.getSymbolAtLocation(reference);
+    if (symbol && !(symbol.flags & ts.SymbolFlags.TypeParameter)) {
+      const target = resolve(symbol);
+      const declaration = target.declarations?.[0];
+      if (declaration && inPackage(declaration.getSourceFile()) && !publicSymbols.has(target)) {
+        unexported.add(`${owner} names ${target.getName()} (${where(declaration)})`);
+      }
+    }
+    ts.forEachChild(node, (child) => visit(owner, child));
+  };
+
+  for (const symbol of exported) {
+    const name = symbol.getName();
+    for (const declaration of resolve(symbol).declarations ?? []) {
+      visit(name, declaration);
+      if (ts.isInterfaceDeclaration(declaration) && name.endsWith("Args")) {
+        for (const member of declaration.members) {
+          const comments = ts.getJSDocCommentsAndTags(member);
+          const optional = ts.isPropertySignature(member) && member.questionToken !== undefined;
+          const hasDefault = comments.some((comment) => ts.isJSDoc(comment) && (comment.tags ?? []).some((tag) => tag.tagName.text === "default"));
+          if (comments.length === 0 || (optional && !hasDefault)) undocumented.push(`${name}.${member.name?.getText()}`);
+        }
+      }
+      if (ts.isClassDeclaration(declaration)) {
+        outputFields[name] = declaration.members
+          .filter((member): member is ts.PropertyDeclaration => ts.isPropertyDeclaration(member) && !hidden(member))
+          .filter((member) => {
+            const type = checker.getNonNullableType(checker.getTypeAtLocation(member));
+            return ["Output", "OutputInstance"].includes((type.aliasSymbol ?? type.getSymbol())?.getName() ?? "");
+          })
+          .map((member) => member.name.getText());
+      }
+    }
+  }
+  const errors = program
+    .getSourceFiles()
+    .filter(inPackage)
+    .flatMap((file) => [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)])
+    .map((diagnostic) => `${diagnostic.file ? where(diagnostic.file) : ""}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, " ")}`);
+  return { exports: exported.map((symbol) => symbol.getName()).sort(), unexported: [...unexported].sort(), undocumented, outputFields, errors };
+}
+
 describe("the packed package, installed with production dependencies only", () => {
   let work: string;
   let packed: PackedFile[];
   let report: ScratchReport;
+  let declarations: DeclarationReport;
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), "release-package-"));
@@ -163,6 +373,9 @@ describe("the packed package, installed with production dependencies only", () =
     writeFileSync(join(scratch, "aws-mocks.cjs"), mocks.outputFiles[0].text);
     writeFileSync(join(scratch, "program.mjs"), PROGRAM);
     report = JSON.parse(execFileSync(process.execPath, ["program.mjs"], { cwd: scratch, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] })) as ScratchReport;
+    const installed = join(modules, "release-platform");
+    const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as { types: string };
+    declarations = inspectDeclarations(installed, join(installed, manifest.types));
   }, 120_000);
 
   afterAll(() => {
@@ -185,17 +398,35 @@ describe("the packed package, installed with production dependencies only", () =
     for (const path of [manifest.exports["."].types, manifest.exports["."].default, manifest.types]) {
       expect(existsSync(join(work, "scratch/node_modules/release-platform", path)), path).toBe(true);
     }
-    const declarations = readFileSync(join(work, "scratch/node_modules/release-platform", manifest.types), "utf8");
-    for (const name of ["EnvironmentArgs", "BlueGreenServiceArgs", "ServiceAlarmsArgs", "ServiceHooksArgs", "DeploymentAlarmsArgs", "LifecycleHooksArgs", "FeatureFlagStoreArgs"]) {
-      expect(declarations, name).toContain(name);
-    }
   });
 
   it("runs a program importing it by name, with no esbuild installed", () => {
     expect(report.esbuild).toBe("absent");
-    for (const name of ["Environment", "BlueGreenService", "DeploymentAlarms", "LifecycleHooks", "FeatureFlagStore", "toAppConfigDocument"]) {
-      expect(report.exports, name).toContain(name);
-    }
+  });
+
+  it("exports exactly the public API: values at run time, values and types in its declarations", () => {
+    expect(report.exports).toEqual([...PUBLIC_VALUES].sort());
+    expect(declarations.exports).toEqual([...PUBLIC_VALUES, ...PUBLIC_TYPES].sort());
+  });
+
+  it("names in its public declarations only types it exports (or TypeScript's and Pulumi's), and its declarations compile", () => {
+    expect(declarations.unexported).toEqual([]);
+    expect(declarations.errors).toEqual([]);
+  });
+
+  it("documents every field of every Args interface, each optional one with its @default", () => {
+    expect(declarations.undocumented).toEqual([]);
+  });
+
+  it("registers every public Output of every component it exports, so previews and the synth JSON show them", () => {
+    const classes = Object.entries(declarations.outputFields).filter(([, fields]) => fields.length > 0);
+    expect(classes.map(([name]) => name).sort(), "components with public outputs, each built by the program").toEqual(
+      [...new Set(report.components.map((component) => component.className))].filter((name) => declarations.outputFields[name]?.length).sort(),
+    );
+    const unregistered = report.components.flatMap(({ className, name, outputs }) =>
+      (declarations.outputFields[className] ?? []).filter((field) => outputs[field] === false).map((field) => `${className} ${name}: ${field}`),
+    );
+    expect(unregistered).toEqual([]);
   });
 
   it("deploys each hook as the handler bundled from this repository's source, byte for byte", () => {

@@ -732,6 +732,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
       taskRoleArn: this.taskRoleArn,
       taskRoleName: this.taskRoleName,
       productionUrl: this.productionUrl,
+      securityGroupId: this.securityGroupId,
     });
   }
 }

@@ -188,6 +188,7 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
       alarmNames: this.alarmNames,
       alarmArns: this.alarmArns,
       compositeAlarmArn: this.compositeAlarmArn,
+      compositeAlarmName: this.compositeAlarmName,
     });
   }
 }

@@ -317,6 +317,12 @@ export class Environment extends pulumi.ComponentResource {
       testListenerArn: this.testListenerArn,
       clusterArn: this.clusterArn,
       alertTopicArn: this.alertTopicArn,
+      region: this.region,
+      vpcId: this.vpcId,
+      privateSubnetIds: this.privateSubnetIds,
+      loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId,
+      hooksSecurityGroupId: this.hooksSecurityGroupId,
+      clusterName: this.clusterName,
     });
   }
 

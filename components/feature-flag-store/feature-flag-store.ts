@@ -305,6 +305,7 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       rampName: this.rampName,
       // What the ramp deploys, for previews and the synth tree: `+30m new-checkout 5%`.
       rampSteps: args.ramp?.steps.map((step) => `+${step.holdMinutes}m ${step.description}`),
+      readerPolicy: this.readerPolicy,
     });
   }
 

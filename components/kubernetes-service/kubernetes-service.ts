@@ -479,6 +479,9 @@ export class KubernetesService extends pulumi.ComponentResource {
       ingress: this.ingressName,
       compositeAlarmArn: this.compositeAlarmArn,
       compositeAlarmName: this.compositeAlarmName,
+      activeTargetGroupArnSuffix: this.activeTargetGroupArnSuffix,
+      previewTargetGroupArnSuffix: this.previewTargetGroupArnSuffix,
+      podRoleName: this.podRoleName,
     });
   }
 }
