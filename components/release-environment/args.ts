@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { HealthCheck } from "../blue-green-service/blue-green-service";
-import type { CustomAlarm } from "../deployment-alarms/alarm-math";
+import type { BlueGreenServiceArgs } from "../blue-green-service/blue-green-service";
+import type { EnvironmentArgs } from "../environment/environment";
+import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
 import type { SlackChannel } from "../environment/notifications";
 import type { Flags } from "../feature-flag-store/documents";
 import type { StepInput } from "../kubernetes-service/plan";
@@ -44,19 +45,9 @@ export type ReleaseNetworkArgs =
       readonly stackReference: string;
     };
 
-export interface ReleaseIngressArgs {
-  /** ACM certificate of the HTTPS listener; required outside dev. @default none */
-  readonly certificateArn?: pulumi.Input<string>;
-  /** Sources admitted to the production listener. @default ["0.0.0.0/0"] */
-  readonly allowedCidrs?: readonly string[];
-  /** An internal load balancer. @default false */
-  readonly internal?: boolean;
-  /** @default 9000 */
-  readonly testListenerPort?: number;
-  /** Sources besides the hooks admitted to the test listener. @default [] */
-  readonly testListenerCidrs?: readonly string[];
-  /** @default 60 */
-  readonly idleTimeoutSeconds?: number;
+/** The load balancer's listeners, as `Environment` takes them. */
+export interface ReleaseIngressArgs
+  extends Pick<EnvironmentArgs, "certificateArn" | "allowedCidrs" | "internal" | "testListenerPort" | "testListenerCidrs" | "idleTimeoutSeconds"> {
   /** Load balancer access logs in an S3 bucket. @default off / off / on (dev / staging / production), objects kept 90 days */
   readonly accessLogs?: { readonly enabled?: boolean; readonly expirationDays?: number };
 }
@@ -70,57 +61,29 @@ export interface ReleaseNotificationsArgs {
   readonly slack?: SlackChannel;
 }
 
-export interface ReleaseServiceArgs {
+/** A service's settings; those shared with `BlueGreenService` read as it documents them. */
+export interface ReleaseServiceArgs
+  extends Pick<BlueGreenServiceArgs, "port" | "pathPatterns" | "hostHeaders" | "priority" | "cpu" | "memory" | "desiredCount" | "healthCheck" | "logRetentionDays"> {
   /** @default "ecs" */
   readonly runtime?: "ecs" | "kubernetes";
   /** Container image, pinned to a tag or digest (`latest` is refused in production). */
   readonly image: string;
-  readonly port: number;
-  /** Path patterns of the listener rules; at least one of pathPatterns and hostHeaders. @default [] */
-  readonly pathPatterns?: readonly string[];
-  /** @default [] */
-  readonly hostHeaders?: readonly string[];
-  /** Listener rule priority, unique in the environment. */
-  readonly priority: number;
-  /** @default 256 / 512 / 512 */
-  readonly cpu?: number;
-  /** @default 512 / 1024 / 1024 */
-  readonly memory?: number;
-  /** @default 1 / 2 / 3 */
-  readonly desiredCount?: number;
   /** @default fixed / desiredCount..2x at 60% CPU / desiredCount..4x at 60% CPU */
   readonly autoscaling?: { readonly min?: number; readonly max?: number; readonly cpuTargetPercent?: number };
-  readonly healthCheck?: HealthCheck;
   /** @default blue-green, bake 0 / blue-green, bake 5 / canary 10%, bake 5 then 15 */
   readonly deployment?: ReleaseDeploymentArgs;
   /** The smoke test on the test listener before production traffic moves. @default off / on / on */
-  readonly smokeTest?: {
-    readonly enabled?: boolean;
-    /** @default the health check's path */
-    readonly paths?: readonly string[];
-    readonly samples?: number;
-    readonly minSuccessRate?: number;
-    readonly timeoutMs?: number;
-    readonly expectedStatuses?: string;
-  };
+  readonly smokeTest?: Omit<ServiceSmokeTest, "maxAttempts"> & { readonly enabled?: boolean };
   /** Refuses to scale up a new version while the service's alarms fire; `override` names why to deploy anyway. @default off / on / on */
   readonly alarmGate?: { readonly enabled?: boolean; readonly override?: string };
   /** Rollback alarms over the service's target groups. @default the tier's thresholds */
-  readonly alarms?: {
-    readonly errorRatePercent?: number;
-    readonly minRequests?: number;
-    readonly p99LatencyMs?: number;
-    readonly unhealthyHosts?: number;
-    readonly custom?: readonly CustomAlarm[];
-  };
+  readonly alarms?: Pick<ServiceAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "custom">;
   /** Plain environment variables (visible in the task definition and the plan). @default {} */
   readonly environment?: Readonly<Record<string, string>>;
   /** Environment variables whose values are secret: stored in Secrets Manager by the service (ECS only). @default {} */
   readonly secretEnvironment?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Variables from Secrets Manager secret or SSM parameter ARNs (ECS only). @default {} */
   readonly secrets?: Readonly<Record<string, string>>;
-  /** @default 7 / 30 / 90 */
-  readonly logRetentionDays?: number;
 }
 
 export interface ReleaseDeploymentArgs {
