@@ -1,20 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Region } from "@pulumi/aws/types/enums";
 import type { z } from "zod";
-import { type DeploymentStrategy, strategyProblems } from "../../components/blue-green-service/strategy";
+import { strategyProblems } from "../../components/blue-green-service/strategy";
 import { duplicateVariables, fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
 import { kubernetesStrategyProblems, type StepInput, stepsProblems } from "../../components/kubernetes-service/plan";
-import type { SlackChannel } from "../../components/environment/notifications";
 import { testListenerCidrProblems } from "../../components/environment/environment";
 import { toAppConfigDocument } from "../../components/feature-flag-store/documents";
 import { smokeTestArgsProblems } from "../../components/lifecycle-hooks/lifecycle-hooks";
-import { STRATEGY_FILL, TIER_DEFAULTS } from "./defaults";
+import { TIER_DEFAULTS } from "./defaults";
+import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "../../components/release-environment/args";
+import { resolveReleaseEnvironment, resolveStrategy, type ResolvedReleaseEnvironment } from "../../components/release-environment/resolve";
 import { flagProblems } from "./flags";
 import { awsRegion, imageTag, SECURE_PLACEHOLDER } from "./formats";
 import {
   RELEASE_KEYS,
   releaseConfigSchema,
-  type RawFlag,
   type RawReleaseConfig,
   type RawService,
   TIERS,
@@ -75,95 +75,14 @@ function renderValue(value: unknown, secret: boolean): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-export interface ResolvedService {
-  readonly name: string;
-  readonly image: string;
-  readonly port: number;
-  readonly pathPatterns: readonly string[];
-  readonly hostHeaders: readonly string[];
-  readonly priority: number;
-  readonly cpu: number;
-  readonly memory: number;
-  readonly desiredCount: number;
-  readonly autoscaling: { readonly min: number; readonly max: number; readonly cpuTargetPercent: number };
-  readonly healthCheck: (typeof TIER_DEFAULTS)[Tier]["healthCheck"];
-  readonly deregistrationDelaySeconds: number;
-  readonly deployment: DeploymentStrategy;
-  readonly smokeTest: {
-    readonly enabled: boolean;
-    readonly paths: readonly string[];
-    readonly samples: number;
-    readonly minSuccessRate: number;
-    readonly timeoutMs: number;
-    readonly expectedStatuses: string;
-  };
-  readonly alarmGate: boolean;
-  /** Why the alarm gate lets a deployment through while alarms fire (an incident or ticket); undefined normally. */
-  readonly alarmGateOverride?: string;
-  readonly alarms: (typeof TIER_DEFAULTS)[Tier]["alarms"] & {
-    readonly custom: NonNullable<NonNullable<RawService["alarms"]>["custom"]>;
-  };
-  /** Plain environment variables: visible in the task definition and the plan. */
-  readonly environment: Readonly<Record<string, string>>;
-  /** Environment variables set with `--secret`: stored in Secrets Manager by the service, never in its task definition. */
-  readonly secretEnvironment: Readonly<Record<string, pulumi.Input<string>>>;
-  readonly secrets: Readonly<Record<string, string>>;
-  /** How long a secret of `secretEnvironment` stays restorable once the service no longer uses it. */
-  readonly secretRecoveryWindowDays: number;
-  readonly logRetentionDays: number;
-  /** Where the service runs: ECS (the default) or Kubernetes with Argo Rollouts. */
-  readonly runtime: "ecs" | "kubernetes";
-  /** Kubernetes only: arbitrary traffic stages instead of the strategy's. */
-  readonly steps?: readonly StepInput[];
-  readonly stepPauseMinutes: number;
-}
+export type { ResolvedCluster, ResolvedService } from "../../components/release-environment/resolve";
 
-/** The cluster of `runtime: kubernetes` services. */
-export interface ResolvedCluster {
-  readonly source: { readonly kind: "stackReference"; readonly name: string } | { readonly kind: "kubeconfig"; readonly kubeconfig: pulumi.Input<string> };
-  /** Namespace of every Kubernetes object of the stack; the stack name unless set. */
-  readonly namespace: string;
-  readonly name?: string;
-  readonly securityGroupId?: string;
-  readonly controllers: readonly string[];
-}
-
-export type ResolvedNetwork =
-  | { readonly kind: "ids"; readonly vpcId: string; readonly publicSubnetIds: readonly string[]; readonly privateSubnetIds: readonly string[] }
-  | { readonly kind: "stackReference"; readonly name: string };
-
-export interface ReleaseConfig {
+/** A stack's validated config: the ReleaseEnvironment's arguments as the stack file gives them, and as its tier fills them. */
+export interface ReleaseConfig extends ResolvedReleaseEnvironment {
   readonly stack: string;
   readonly stackFile: string;
-  readonly tier: Tier;
-  readonly region: string;
-  readonly network: ResolvedNetwork;
-  readonly ingress: {
-    readonly certificateArn?: pulumi.Input<string>;
-    readonly allowedCidrs: readonly string[];
-    readonly internal: boolean;
-    readonly testListenerPort: number;
-    readonly testListenerCidrs: readonly string[];
-    readonly idleTimeoutSeconds: number;
-    readonly accessLogs?: { readonly expirationDays: number };
-  };
-  readonly notifications: {
-    readonly emails: readonly pulumi.Input<string>[];
-    readonly httpsEndpoints: readonly pulumi.Input<string>[];
-    readonly slack?: SlackChannel;
-  };
-  /** Sorted by name, so output does not depend on the order of keys in the stack file. */
-  readonly services: readonly ResolvedService[];
-  readonly flags: Readonly<Record<string, RawFlag>>;
-  readonly flagStore: {
-    readonly backend: "appconfig" | "flagd";
-    readonly ownership: "pulumi" | "console";
-    readonly agent: boolean;
-    readonly deployment: (typeof TIER_DEFAULTS)[Tier]["flagStore"];
-  };
-  readonly defaults: (typeof TIER_DEFAULTS)[Tier];
-  /** Set when the stack file has release:cluster. */
-  readonly cluster?: ResolvedCluster;
+  /** What the stack file says, typed: `new ReleaseEnvironment(stack, args)`. */
+  readonly args: ReleaseEnvironmentArgs;
 }
 
 /** dev*, staging* / stg*, prod* / production*; anything else needs an explicit release:tier. */
@@ -570,6 +489,7 @@ function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem
   return problems;
 }
 
+/** The stack file's settings as ReleaseEnvironment arguments; secret leaves stay secret. Defaults are the library's. */
 function resolve(
   source: ConfigSource,
   config: RawReleaseConfig,
@@ -577,63 +497,41 @@ function resolve(
   region: string,
   secretAt: Secrecy,
 ): ReleaseConfig {
-  const defaults = TIER_DEFAULTS[tier];
   const secretIf = (secret: boolean) => (value: string): pulumi.Input<string> => (secret ? pulumi.secret(value) : value);
-  const services = Object.entries(config.services)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, service]) => resolveService(name, service, tier, (variable) => secretAt(["services", name, "environment", variable])));
-  const network: ResolvedNetwork =
-    "stackReference" in config.network
-      ? { kind: "stackReference", name: config.network.stackReference }
-      : { kind: "ids", ...config.network };
-  const ingress = config.ingress ?? {};
-  const notifications = config.notifications ?? {};
   const secretNotification = (field: string) => (value: string, index: number) => secretIf(secretAt(["notifications", field, index]))(value);
-  const flagStore = config.flagStore ?? {};
-  return {
-    stack: source.stack,
-    stackFile: source.stackFile,
+  const { ingress, notifications } = config;
+  const args: ReleaseEnvironmentArgs = {
+    ...config,
     tier,
     region,
-    network,
-    ingress: {
-      certificateArn: ingress.certificateArn === undefined ? undefined : secretIf(secretAt(["ingress", "certificateArn"]))(ingress.certificateArn),
-      allowedCidrs: ingress.allowedCidrs ?? defaults.ingress.allowedCidrs,
-      internal: ingress.internal ?? false,
-      testListenerPort: ingress.testListenerPort ?? defaults.ingress.testListenerPort,
-      testListenerCidrs: ingress.testListenerCidrs ?? [],
-      idleTimeoutSeconds: ingress.idleTimeoutSeconds ?? defaults.ingress.idleTimeoutSeconds,
-      accessLogs:
-        ingress.accessLogs?.enabled ?? defaults.ingress.accessLogs
-          ? { expirationDays: ingress.accessLogs?.expirationDays ?? defaults.ingress.accessLogExpirationDays }
-          : undefined,
-    },
-    notifications: {
-      emails: (notifications.emails ?? []).map(secretNotification("emails")),
-      httpsEndpoints: (notifications.httpsEndpoints ?? []).map(secretNotification("httpsEndpoints")),
-      ...(notifications.slack ? { slack: notifications.slack } : {}),
-    },
-    services,
-    flags: Object.fromEntries(Object.entries(config.flags ?? {}).sort(([a], [b]) => a.localeCompare(b))),
-    flagStore: {
-      backend: flagStore.backend ?? "appconfig",
-      ownership: flagStore.ownership ?? "pulumi",
-      agent: flagStore.agent ?? true,
-      deployment: { ...defaults.flagStore, ...flagStore.deployment },
-    },
-    defaults,
-    ...(config.cluster ? { cluster: resolveCluster(config.cluster, source.stack) } : {}),
+    ...(ingress
+      ? { ingress: { ...ingress, ...(ingress.certificateArn !== undefined ? { certificateArn: secretIf(secretAt(["ingress", "certificateArn"]))(ingress.certificateArn) } : {}) } }
+      : {}),
+    ...(notifications
+      ? {
+          notifications: {
+            ...notifications,
+            ...(notifications.emails ? { emails: notifications.emails.map(secretNotification("emails")) } : {}),
+            ...(notifications.httpsEndpoints ? { httpsEndpoints: notifications.httpsEndpoints.map(secretNotification("httpsEndpoints")) } : {}),
+          },
+        }
+      : {}),
+    services: Object.fromEntries(
+      Object.entries(config.services).map(([name, service]) => [name, serviceArgs(service, (variable) => secretAt(["services", name, "environment", variable]))]),
+    ),
   };
+  return { ...resolveReleaseEnvironment(source.stack, args), stack: source.stack, stackFile: source.stackFile, args };
 }
 
-function resolveCluster(cluster: NonNullable<RawReleaseConfig["cluster"]>, stack: string): ResolvedCluster {
+/** A service's settings with its `--secret` environment values apart: the service keeps those in Secrets Manager. */
+function serviceArgs(service: RawService, isSecretVariable: (name: string) => boolean): ReleaseServiceArgs {
+  if (!service.environment) return service;
+  const variables = Object.entries(service.environment);
+  const secret = variables.filter(([key]) => isSecretVariable(key));
   return {
-    // A kubeconfig is a credential whether or not the stack file marks it secret.
-    source: cluster.stackReference !== undefined ? { kind: "stackReference", name: cluster.stackReference } : { kind: "kubeconfig", kubeconfig: pulumi.secret(cluster.kubeconfig ?? "") },
-    namespace: cluster.namespace ?? stack,
-    ...(cluster.name !== undefined ? { name: cluster.name } : {}),
-    ...(cluster.securityGroupId !== undefined ? { securityGroupId: cluster.securityGroupId } : {}),
-    controllers: cluster.controllers ?? [],
+    ...service,
+    environment: Object.fromEntries(variables.filter(([key]) => !isSecretVariable(key))),
+    ...(secret.length > 0 ? { secretEnvironment: Object.fromEntries(secret.map(([key, value]) => [key, pulumi.secret(value)])) } : {}),
   };
 }
 
@@ -691,93 +589,4 @@ function kubernetesProblems(config: RawReleaseConfig, tier: Tier, stack: string)
     }
   }
   return problems;
-}
-
-function resolveService(
-  name: string,
-  service: RawService,
-  tier: Tier,
-  isSecretVariable: (name: string) => boolean,
-): ResolvedService {
-  const defaults = TIER_DEFAULTS[tier];
-  const desiredCount = service.desiredCount ?? defaults.desiredCount;
-  const scaling = defaults.autoscaling;
-  const min = service.autoscaling?.min ?? desiredCount;
-  const max = service.autoscaling?.max ?? (scaling ? Math.max(min, desiredCount * scaling.maxFactor) : Math.max(min, desiredCount));
-  const healthCheck = { ...defaults.healthCheck, ...service.healthCheck };
-  return {
-    name,
-    image: service.image,
-    port: service.port,
-    pathPatterns: service.pathPatterns ?? [],
-    hostHeaders: service.hostHeaders ?? [],
-    priority: service.priority,
-    cpu: service.cpu ?? defaults.cpu,
-    memory: service.memory ?? defaults.memory,
-    desiredCount,
-    autoscaling: {
-      min,
-      max,
-      cpuTargetPercent: service.autoscaling?.cpuTargetPercent ?? scaling?.cpuTargetPercent ?? 60,
-    },
-    healthCheck,
-    deregistrationDelaySeconds: defaults.deregistrationDelaySeconds,
-    deployment: resolveStrategy(
-      { ...service.deployment, strategy: service.deployment?.strategy ?? (service.deployment?.steps ? "canary" : undefined) },
-      defaults.deployment,
-    ),
-    smokeTest: {
-      enabled: service.smokeTest?.enabled ?? (service.smokeTest !== undefined || defaults.smokeTest.enabled),
-      paths: service.smokeTest?.paths ?? [healthCheck.path],
-      samples: service.smokeTest?.samples ?? defaults.smokeTest.samples,
-      minSuccessRate: service.smokeTest?.minSuccessRate ?? defaults.smokeTest.minSuccessRate,
-      timeoutMs: service.smokeTest?.timeoutMs ?? defaults.smokeTest.timeoutMs,
-      expectedStatuses: service.smokeTest?.expectedStatuses ?? defaults.smokeTest.expectedStatuses,
-    },
-    alarmGate: service.alarmGate?.enabled ?? defaults.alarmGate,
-    alarmGateOverride: service.alarmGate?.override,
-    alarms: {
-      ...defaults.alarms,
-      ...Object.fromEntries(Object.entries(service.alarms ?? {}).filter(([key]) => key !== "custom")),
-      custom: service.alarms?.custom ?? [],
-    },
-    environment: Object.fromEntries(Object.entries(service.environment ?? {}).filter(([key]) => !isSecretVariable(key))),
-    secretEnvironment: Object.fromEntries(
-      Object.entries(service.environment ?? {})
-        .filter(([key]) => isSecretVariable(key))
-        .map(([key, value]) => [key, pulumi.secret(value)]),
-    ),
-    secrets: service.secrets ?? {},
-    secretRecoveryWindowDays: TIER_DEFAULTS[tier].secretRecoveryWindowDays,
-    logRetentionDays: service.logRetentionDays ?? defaults.logRetentionDays,
-    runtime: service.runtime ?? "ecs",
-    ...(service.deployment?.steps ? { steps: service.deployment.steps } : {}),
-    stepPauseMinutes: service.deployment?.stepPauseMinutes ?? 0,
-  };
-}
-
-function resolveStrategy(deployment: NonNullable<RawService["deployment"]>, fallback: DeploymentStrategy): DeploymentStrategy {
-  const strategy = deployment.strategy ?? fallback.strategy;
-  const bakeMinutes = deployment.bakeMinutes ?? ("bakeMinutes" in fallback ? fallback.bakeMinutes : 0);
-  switch (strategy) {
-    case "rolling":
-      return { strategy };
-    case "blue-green":
-      return { strategy, bakeMinutes };
-    case "canary":
-      return {
-        strategy,
-        bakeMinutes,
-        canaryPercent: deployment.canaryPercent ?? (fallback.strategy === "canary" ? fallback.canaryPercent : STRATEGY_FILL.canary.canaryPercent),
-        canaryBakeMinutes:
-          deployment.canaryBakeMinutes ?? (fallback.strategy === "canary" ? fallback.canaryBakeMinutes : STRATEGY_FILL.canary.canaryBakeMinutes),
-      };
-    case "linear":
-      return {
-        strategy,
-        bakeMinutes,
-        stepPercent: deployment.stepPercent ?? STRATEGY_FILL.linear.stepPercent,
-        stepBakeMinutes: deployment.stepBakeMinutes ?? STRATEGY_FILL.linear.stepBakeMinutes,
-      };
-  }
 }

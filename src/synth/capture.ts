@@ -113,7 +113,7 @@ export function synthesize(input: SynthInput): Promise<SynthDocument> {
   const { config } = input;
   return synthesizeProgram(
     { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs, inspectSecrets: input.inspectSecrets },
-    (warn, settle) => releasePlatform(config, { warn, settle }),
+    (warn) => releasePlatform(config, { warn }),
   );
 }
 

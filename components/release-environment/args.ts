@@ -1,0 +1,135 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { BlueGreenServiceArgs } from "../blue-green-service/blue-green-service";
+import type { EnvironmentArgs } from "../environment/environment";
+import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
+import type { SlackChannel } from "../environment/notifications";
+import type { Flags } from "../feature-flag-store/documents";
+import type { StepInput } from "../kubernetes-service/plan";
+import type { Tier } from "../tiers";
+
+/**
+ * The arguments of a `ReleaseEnvironment`: the typed form of a stack file's `release:` settings, field for field, so a
+ * problem's field is the stack file's path. Everything a stack file may leave out is optional here too and comes from
+ * the tier (`TIER_DEFAULTS`).
+ */
+export interface ReleaseEnvironmentArgs {
+  /** dev is fast, staging production-like, production careful; decides every default below. */
+  readonly tier: Tier;
+  /** AWS Region of every resource. */
+  readonly region: string;
+  /** The VPC and its subnets, or a stack that exports `vpcId`, `publicSubnetIds` and `privateSubnetIds`. */
+  readonly network: ReleaseNetworkArgs;
+  /** The load balancer's listeners. @default HTTPS (HTTP in dev without a certificate) open to all, test listener on 9000 */
+  readonly ingress?: ReleaseIngressArgs;
+  /** Who hears of alarms, rollbacks and flag deployments. Staging and production need at least one subscriber. @default none */
+  readonly notifications?: ReleaseNotificationsArgs;
+  /** Services by name (lower-case, hyphenated); each is released by ECS's native engine or by Argo Rollouts. */
+  readonly services: Readonly<Record<string, ReleaseServiceArgs>>;
+  /** Feature flags, stored in AWS AppConfig (or flagd) and rolled back when a service's alarms fire. @default {} */
+  readonly flags?: Flags;
+  readonly flagStore?: ReleaseFlagStoreArgs;
+  /** The EKS cluster of `runtime: kubernetes` services. @default none (no Kubernetes service allowed) */
+  readonly cluster?: ReleaseClusterArgs;
+}
+
+export type ReleaseNetworkArgs =
+  | {
+      readonly vpcId: pulumi.Input<string>;
+      /** Subnets of the load balancer, in at least two availability zones. */
+      readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+      /** Subnets of the tasks and the hook functions. */
+      readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+    }
+  | {
+      /** `org/project/stack` of a stack exporting vpcId, publicSubnetIds and privateSubnetIds. */
+      readonly stackReference: string;
+    };
+
+/** The load balancer's listeners, as `Environment` takes them. */
+export interface ReleaseIngressArgs
+  extends Pick<EnvironmentArgs, "certificateArn" | "allowedCidrs" | "internal" | "testListenerPort" | "testListenerCidrs" | "idleTimeoutSeconds"> {
+  /** Load balancer access logs in an S3 bucket. @default off / off / on (dev / staging / production), objects kept 90 days */
+  readonly accessLogs?: { readonly enabled?: boolean; readonly expirationDays?: number };
+}
+
+export interface ReleaseNotificationsArgs {
+  /** @default [] */
+  readonly emails?: readonly pulumi.Input<string>[];
+  /** @default [] */
+  readonly httpsEndpoints?: readonly pulumi.Input<string>[];
+  /** A Slack channel through AWS Chatbot. @default none */
+  readonly slack?: SlackChannel;
+}
+
+/** A service's settings; those shared with `BlueGreenService` read as it documents them. */
+export interface ReleaseServiceArgs
+  extends Pick<BlueGreenServiceArgs, "port" | "pathPatterns" | "hostHeaders" | "priority" | "cpu" | "memory" | "desiredCount" | "healthCheck" | "logRetentionDays"> {
+  /** @default "ecs" */
+  readonly runtime?: "ecs" | "kubernetes";
+  /** Container image, pinned to a tag or digest (`latest` is refused in production). */
+  readonly image: string;
+  /** @default fixed / desiredCount..2x at 60% CPU / desiredCount..4x at 60% CPU */
+  readonly autoscaling?: { readonly min?: number; readonly max?: number; readonly cpuTargetPercent?: number };
+  /** @default blue-green, bake 0 / blue-green, bake 5 / canary 10%, bake 5 then 15 */
+  readonly deployment?: ReleaseDeploymentArgs;
+  /** The smoke test on the test listener before production traffic moves. @default off / on / on */
+  readonly smokeTest?: Omit<ServiceSmokeTest, "maxAttempts"> & { readonly enabled?: boolean };
+  /** Refuses to scale up a new version while the service's alarms fire; `override` names why to deploy anyway. @default off / on / on */
+  readonly alarmGate?: { readonly enabled?: boolean; readonly override?: string };
+  /** Rollback alarms over the service's target groups. @default the tier's thresholds */
+  readonly alarms?: Pick<ServiceAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "custom">;
+  /** Plain environment variables (visible in the task definition and the plan). @default {} */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Environment variables whose values are secret: stored in Secrets Manager by the service (ECS only). @default {} */
+  readonly secretEnvironment?: Readonly<Record<string, pulumi.Input<string>>>;
+  /** Variables from Secrets Manager secret or SSM parameter ARNs (ECS only). @default {} */
+  readonly secrets?: Readonly<Record<string, string>>;
+}
+
+export interface ReleaseDeploymentArgs {
+  readonly strategy?: "blue-green" | "canary" | "linear" | "rolling";
+  /** @default 10 */
+  readonly canaryPercent?: number;
+  /** @default 5 */
+  readonly canaryBakeMinutes?: number;
+  /** @default 10 */
+  readonly stepPercent?: number;
+  /** @default 2 */
+  readonly stepBakeMinutes?: number;
+  /** Minutes the new version serves everyone before the old one goes. @default 0 / 5 / 15 */
+  readonly bakeMinutes?: number;
+  /** Kubernetes only: arbitrary traffic stages (Argo Rollouts). */
+  readonly steps?: readonly StepInput[];
+  /** Kubernetes only: the pause after each of `steps` without its own. @default 0 */
+  readonly stepPauseMinutes?: number;
+}
+
+export interface ReleaseFlagStoreArgs {
+  /** @default "appconfig" */
+  readonly backend?: "appconfig" | "flagd";
+  /** `console`: flags edited in the AppConfig console after the first deployment. @default "pulumi" */
+  readonly ownership?: "pulumi" | "console";
+  /** The AWS AppConfig Agent sidecar in every task. @default true */
+  readonly agent?: boolean;
+  /** AppConfig deployment strategy. @default all at once / 50% steps over 4 min, bake 5 / 20% steps over 20 min, bake 10 */
+  readonly deployment?: {
+    readonly growthType?: "LINEAR" | "EXPONENTIAL";
+    readonly growthFactor?: number;
+    readonly durationMinutes?: number;
+    readonly bakeMinutes?: number;
+  };
+}
+
+export interface ReleaseClusterArgs {
+  /** `org/project/stack` exporting kubeconfig (and clusterName, clusterSecurityGroupId); or give `kubeconfig`. */
+  readonly stackReference?: string;
+  readonly kubeconfig?: pulumi.Input<string>;
+  /** Namespace of every Kubernetes object. @default the component's name */
+  readonly namespace?: string;
+  /** The EKS cluster's name, for Pod Identity. @default the referenced stack's clusterName */
+  readonly name?: string;
+  /** The pods' security group. @default the referenced stack's clusterSecurityGroupId */
+  readonly securityGroupId?: string;
+  /** Controllers the cluster runs, as its owner states it. @default [] */
+  readonly controllers?: readonly ("aws-load-balancer-controller" | "argo-rollouts")[];
+}

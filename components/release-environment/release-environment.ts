@@ -1,0 +1,332 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { BlueGreenService } from "../blue-green-service/blue-green-service";
+import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
+import type { DashboardService } from "../environment/dashboard";
+import { Environment } from "../environment/environment";
+import { toAppConfigDocument, toFlagdDocument } from "../feature-flag-store/documents";
+import { agentContainer, agentPrefetchPath, FeatureFlagStore, FLAG_PROFILE_NAME } from "../feature-flag-store/feature-flag-store";
+import { rampStepsForStore } from "../feature-flag-store/ramp";
+import { FLAGD_PORT, FlagdServer } from "../kubernetes-service/flagd-server";
+import { KubernetesService } from "../kubernetes-service/kubernetes-service";
+import type { ReleaseEnvironmentArgs } from "./args";
+import { type ResolvedCluster, type ResolvedReleaseEnvironment, type ResolvedService, resolveReleaseEnvironment } from "./resolve";
+
+/**
+ * Everything this component creates was once created at the stack's root by the program: the alias keeps each (and,
+ * through the engine, its children) the resource already deployed instead of a new one beside it.
+ */
+const MOVED_FROM_ROOT: pulumi.Alias[] = [{ parent: pulumi.rootStackResource }];
+
+/** A service's alarms as its settings resolve them. */
+function serviceAlarms(service: ResolvedService): ServiceAlarmsArgs {
+  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, periodSeconds, evaluationPeriods, datapointsToAlarm } = service.alarms;
+  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
+}
+
+/** A service's smoke test as its settings resolve it. */
+function serviceSmokeTest(service: ResolvedService): ServiceSmokeTest {
+  const { paths, samples, minSuccessRate, timeoutMs, expectedStatuses } = service.smokeTest;
+  return { paths, samples, minSuccessRate, timeoutMs, expectedStatuses };
+}
+
+/** What a service asks of either runtime: its image, routing, size, scaling, health check and strategy. */
+function workloadArgs(service: ResolvedService) {
+  return {
+    image: service.image,
+    port: service.port,
+    pathPatterns: service.pathPatterns,
+    hostHeaders: service.hostHeaders,
+    priority: service.priority,
+    cpu: service.cpu,
+    memory: service.memory,
+    desiredCount: service.desiredCount,
+    autoscaling: service.autoscaling,
+    healthCheck: service.healthCheck,
+    deregistrationDelaySeconds: service.deregistrationDelaySeconds,
+    deployment: service.deployment,
+  };
+}
+
+/** What a team reads of one ECS service after `pulumi up`. */
+export interface ReleaseServiceOutputs {
+  readonly strategy: string;
+  readonly detection?: string;
+  readonly alarmNames: pulumi.Output<string[]>;
+  readonly serviceArn: pulumi.Output<string>;
+  readonly testUrl: pulumi.Output<string>;
+  readonly url: pulumi.Output<string>;
+  readonly blueTargetGroupArn: pulumi.Output<string>;
+  readonly greenTargetGroupArn?: pulumi.Output<string>;
+}
+
+/**
+ * A whole release environment from its settings: the `Environment` (load balancer, listeners, cluster, alert topic and
+ * notifications), each service with its alarms and hooks (ECS, or Kubernetes with Argo Rollouts), the feature-flag
+ * store monitored by the services' alarms, and the dashboards. The stack program and platform teams use this one API.
+ */
+export class ReleaseEnvironment extends pulumi.ComponentResource {
+  public readonly tier: ResolvedReleaseEnvironment["tier"];
+  /** The settings with the tier's defaults filled in. */
+  public readonly settings: ResolvedReleaseEnvironment;
+  public readonly environment: Environment;
+  /** ECS services by name. */
+  public readonly services: Readonly<Record<string, BlueGreenService>>;
+  /** Kubernetes services by name. */
+  public readonly kubernetesServices: Readonly<Record<string, KubernetesService>>;
+  /** The AppConfig store; none with the flagd backend. */
+  public readonly flagStore?: FeatureFlagStore;
+  /** The flagd server of the Kubernetes services; only with the flagd backend and a cluster. */
+  public readonly flagd?: FlagdServer;
+  /** The production listener's URL. */
+  public readonly url: pulumi.Output<string>;
+  /** The test listener's URL, where a new version answers before users see it. */
+  public readonly testUrl: pulumi.Output<string>;
+  public readonly alertTopicArn: pulumi.Output<string>;
+  /** What the stack exports: URLs, the alert topic, the flag store's ids and each service's strategy, alarms and ARNs. */
+  public readonly outputs: Record<string, unknown>;
+
+  constructor(name: string, args: ReleaseEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    const settings = resolveReleaseEnvironment(name, args);
+    super("release:aws:ReleaseEnvironment", name, {}, opts);
+    this.settings = settings;
+    this.tier = settings.tier;
+    const moved = (more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...more, parent: this, aliases: MOVED_FROM_ROOT });
+
+    const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings, moved());
+    const environment = new Environment(
+      name,
+      {
+        tier: settings.tier,
+        region: settings.region,
+        namePrefix: name,
+        vpcId,
+        publicSubnetIds,
+        privateSubnetIds,
+        certificateArn: settings.ingress.certificateArn,
+        allowedCidrs: settings.ingress.allowedCidrs,
+        internal: settings.ingress.internal,
+        testListenerPort: settings.ingress.testListenerPort,
+        testListenerCidrs: settings.ingress.testListenerCidrs,
+        idleTimeoutSeconds: settings.ingress.idleTimeoutSeconds,
+        deletionProtection: settings.defaults.deletionProtection,
+        containerInsights: settings.defaults.containerInsights,
+        accessLogs: settings.ingress.accessLogs ?? false,
+        alertEmails: settings.notifications.emails,
+        alertHttpsEndpoints: settings.notifications.httpsEndpoints,
+        alertSlack: settings.notifications.slack,
+        protectStateful: settings.defaults.protectStateful,
+      },
+      moved(),
+    );
+    this.environment = environment;
+    const providers = [environment.provider];
+    const flagApplication = `release-platform-${name}`;
+    const useAppConfig = settings.flagStore.backend === "appconfig";
+    // The agent finds the store by name, so the task definitions need not wait for the store to exist.
+    const agent =
+      useAppConfig && settings.flagStore.agent
+        ? [{ definition: agentContainer(agentPrefetchPath(flagApplication, name, FLAG_PROFILE_NAME), settings.region) }]
+        : [];
+    const onKubernetes = settings.services.filter((service) => service.runtime === "kubernetes");
+    const clusterSettings = settings.cluster;
+    const kubernetes = clusterSettings && onKubernetes.length > 0 ? cluster(clusterSettings, moved) : undefined;
+    const namespace =
+      kubernetes && clusterSettings
+        ? new k8s.core.v1.Namespace("namespace", { metadata: { name: clusterSettings.namespace } }, moved({ provider: kubernetes.provider }))
+        : undefined;
+    const flagd =
+      kubernetes && clusterSettings && settings.flagStore.backend === "flagd"
+        ? new FlagdServer(
+            `${name}-flagd`,
+            { provider: kubernetes.provider, namespace: clusterSettings.namespace, document: JSON.stringify(toFlagdDocument(settings.flags)) },
+            moved({ dependsOn: namespace ? [namespace] : [] }),
+          )
+        : undefined;
+    this.flagd = flagd;
+
+    const services: Record<string, BlueGreenService> = {};
+    const kubernetesServices: Record<string, KubernetesService> = {};
+    // Every service in name order: the flag store's monitors follow it.
+    const deployed: (BlueGreenService | KubernetesService)[] = [];
+    for (const service of settings.services) {
+      if (kubernetes && clusterSettings && service.runtime === "kubernetes") {
+        const created = new KubernetesService(
+          service.name,
+          {
+            environment,
+            provider: kubernetes.provider,
+            namespace: clusterSettings.namespace,
+            ...workloadArgs(service),
+            steps: service.steps,
+            stepPauseMinutes: service.stepPauseMinutes,
+            environmentVariables: flagd
+              ? { ...service.environment, FLAGD_HOST: `${name}-flagd.${clusterSettings.namespace}.svc.cluster.local`, FLAGD_PORT: String(FLAGD_PORT) }
+              : service.environment,
+            sidecars: agent,
+            alarms: serviceAlarms(service),
+            hooks: { smokeTest: service.smokeTest.enabled ? serviceSmokeTest(service) : false, alarmGate: service.alarmGate ? {} : false },
+            podSecurityGroupId: service.deployment.strategy === "blue-green" ? kubernetes.securityGroupId() : undefined,
+            ingressSubnetIds: service.deployment.strategy === "blue-green" ? undefined : settings.ingress.internal ? environment.privateSubnetIds : publicSubnetIds,
+            internal: settings.ingress.internal,
+            certificateArn: settings.ingress.certificateArn,
+            allowedCidrs: settings.ingress.allowedCidrs,
+            podIdentity: agent.length > 0 ? { clusterName: kubernetes.name() } : undefined,
+          },
+          { ...moved({ dependsOn: namespace ? [namespace] : [] }), providers },
+        );
+        kubernetesServices[service.name] = created;
+        deployed.push(created);
+        continue;
+      }
+      const created = new BlueGreenService(
+        service.name,
+        {
+          environment,
+          ...workloadArgs(service),
+          environmentVariables: service.environment,
+          secretEnvironmentVariables: service.secretEnvironment,
+          secretRecoveryWindowDays: service.secretRecoveryWindowDays,
+          secrets: service.secrets,
+          logRetentionDays: service.logRetentionDays,
+          waitForSteadyState: settings.defaults.waitForSteadyState,
+          alarms: serviceAlarms(service),
+          hooks: {
+            smokeTest: service.smokeTest.enabled && service.deployment.strategy !== "rolling" ? serviceSmokeTest(service) : false,
+            alarmGate: service.alarmGate ? { override: service.alarmGateOverride } : false,
+          },
+          sidecars: agent,
+        },
+        { ...moved(), providers },
+      );
+      services[service.name] = created;
+      deployed.push(created);
+    }
+    this.services = services;
+    this.kubernetesServices = kubernetesServices;
+
+    const ramp = rampStepsForStore(settings.flags);
+    const flagStore = useAppConfig
+      ? new FeatureFlagStore(
+          `${name}-flags`,
+          {
+            applicationName: flagApplication,
+            environmentName: name,
+            document: JSON.stringify(toAppConfigDocument(settings.flags)),
+            strategy: settings.flagStore.deployment,
+            monitors: deployed,
+            readers: [...Object.values(services), ...Object.values(kubernetesServices)],
+            protectHistory: settings.defaults.protectStateful,
+            ownership: settings.flagStore.ownership,
+            ...(ramp.length > 0 ? { ramp: { steps: ramp, alertTopicArn: environment.alertTopicArn } } : {}),
+          },
+          { ...moved(), providers },
+        )
+      : undefined;
+    this.flagStore = flagStore;
+    if (flagStore) environment.notifyFlagDeployments(flagStore);
+    environment.addDashboards(dashboards(settings, services, kubernetesServices));
+
+    this.url = environment.productionUrl();
+    this.testUrl = environment.testUrl();
+    this.alertTopicArn = environment.alertTopicArn;
+    this.outputs = {
+      tier: settings.tier,
+      url: this.url,
+      testUrl: this.testUrl,
+      alertTopicArn: this.alertTopicArn,
+      flags: flagStore
+        ? {
+            applicationId: flagStore.applicationId,
+            environmentId: flagStore.environmentId,
+            profileId: flagStore.profileId,
+            version: flagStore.versionNumber,
+            ...(flagStore.rampStateMachineArn ? { ramp: { stateMachineArn: flagStore.rampStateMachineArn, name: flagStore.rampName } } : {}),
+          }
+        : { backend: settings.flagStore.backend },
+      services: Object.fromEntries(Object.entries(services).map(([serviceName, service]) => [serviceName, serviceOutputs(service)])),
+      ...(kubernetes && clusterSettings && Object.keys(kubernetesServices).length > 0
+        ? {
+            kubernetes: Object.fromEntries(
+              Object.entries(kubernetesServices).map(([serviceName, service]) => [
+                serviceName,
+                {
+                  strategy: service.strategySummary,
+                  afterAbort: service.afterAbort,
+                  ...(service.ingressName
+                    ? { url: `the address of Ingress ${clusterSettings.namespace}/${service.ingressName} (the AWS Load Balancer Controller's load balancer, group ${name})` }
+                    : { activeTargetGroupArn: service.activeTargetGroupArn, previewTargetGroupArn: service.previewTargetGroupArn }),
+                },
+              ]),
+            ),
+          }
+        : {}),
+    };
+    this.registerOutputs(this.outputs);
+  }
+}
+
+function serviceOutputs(service: BlueGreenService): ReleaseServiceOutputs {
+  return {
+    strategy: service.strategySummary,
+    detection: service.alarms?.detectionSummary,
+    alarmNames: service.alarmNames,
+    serviceArn: service.serviceArn,
+    testUrl: service.testUrl,
+    url: service.productionUrl,
+    blueTargetGroupArn: service.blueTargetGroupArn,
+    greenTargetGroupArn: service.greenTargetGroupArn,
+  };
+}
+
+/** Network ids as given, or from another stack's outputs (vpcId, publicSubnetIds, privateSubnetIds). */
+function network(settings: ResolvedReleaseEnvironment, opts: pulumi.CustomResourceOptions) {
+  if (!("stackReference" in settings.network)) return settings.network;
+  const reference = new pulumi.StackReference(settings.network.stackReference, undefined, opts);
+  return {
+    vpcId: reference.requireOutput("vpcId") as pulumi.Output<string>,
+    publicSubnetIds: reference.requireOutput("publicSubnetIds") as pulumi.Output<string[]>,
+    privateSubnetIds: reference.requireOutput("privateSubnetIds") as pulumi.Output<string[]>,
+  };
+}
+
+/** The cluster's provider and what its stack knows: kubeconfig, the EKS cluster's name and the pods' security group. */
+function cluster(settings: ResolvedCluster, moved: (more?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions) {
+  const reference = settings.source.kind === "stackReference" ? new pulumi.StackReference(settings.source.name, undefined, moved()) : undefined;
+  // A kubeconfig is a credential even when the cluster's stack forgot to export it as a secret.
+  const kubeconfig = settings.source.kind === "kubeconfig" ? settings.source.kubeconfig : pulumi.secret(reference!.requireOutput("kubeconfig") as pulumi.Output<string>);
+  // Namespaced objects name their namespace; the provider never falls back to the kubeconfig's.
+  const provider = new k8s.Provider("cluster", { kubeconfig, namespace: settings.namespace }, moved());
+  return {
+    provider,
+    name: (): pulumi.Input<string> => settings.name ?? (reference!.requireOutput("clusterName") as pulumi.Output<string>),
+    securityGroupId: (): pulumi.Input<string> => settings.securityGroupId ?? (reference!.requireOutput("clusterSecurityGroupId") as pulumi.Output<string>),
+  };
+}
+
+/** One dashboard entry per service on the environment's load balancer: ECS services, and blue/green Kubernetes ones. */
+function dashboards(
+  settings: ResolvedReleaseEnvironment,
+  services: Readonly<Record<string, BlueGreenService>>,
+  kubernetesServices: Readonly<Record<string, KubernetesService>>,
+): pulumi.Output<DashboardService>[] {
+  const entry = (service: ResolvedService, suffixes: pulumi.Input<string | undefined>[], alarmArns: pulumi.Input<string[]>) =>
+    pulumi.all([pulumi.all(suffixes), alarmArns]).apply(([targetGroups, arns]) => ({
+      name: service.name,
+      targetGroupArnSuffixes: targetGroups.filter((suffix): suffix is string => suffix !== undefined),
+      alarmArns: arns,
+      errorRatePercent: service.alarms.errorRatePercent,
+      p99LatencyMs: service.alarms.p99LatencyMs,
+    }));
+  const onEcs = settings.services.flatMap((service) => {
+    const deployed = services[service.name];
+    return deployed ? [entry(service, [deployed.blueTargetGroupArnSuffix, deployed.greenTargetGroupArnSuffix], deployed.alarms?.alarmArns ?? [])] : [];
+  });
+  // Blue/green Kubernetes services share the environment's load balancer, so its dashboard shows them too.
+  const onKubernetes = settings.services.flatMap((service) => {
+    const deployed = kubernetesServices[service.name];
+    if (!deployed?.alarms || !deployed.activeTargetGroupArnSuffix || !deployed.previewTargetGroupArnSuffix) return [];
+    return [entry(service, [deployed.activeTargetGroupArnSuffix, deployed.previewTargetGroupArnSuffix], deployed.alarms.alarmArns)];
+  });
+  return [...onEcs, ...onKubernetes];
+}

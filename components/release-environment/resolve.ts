@@ -1,0 +1,227 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { DeploymentStrategy } from "../blue-green-service/strategy";
+import type { CustomAlarm } from "../deployment-alarms/alarm-math";
+import type { SlackChannel } from "../environment/notifications";
+import type { Flags } from "../feature-flag-store/documents";
+import type { StepInput } from "../kubernetes-service/plan";
+import { STRATEGY_FILL, TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
+import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
+
+/** A service with every setting its tier leaves out filled in. */
+export interface ResolvedService {
+  readonly name: string;
+  readonly image: string;
+  readonly port: number;
+  readonly pathPatterns: readonly string[];
+  readonly hostHeaders: readonly string[];
+  readonly priority: number;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly desiredCount: number;
+  readonly autoscaling: { readonly min: number; readonly max: number; readonly cpuTargetPercent: number };
+  readonly healthCheck: TierDefaults["healthCheck"];
+  readonly deregistrationDelaySeconds: number;
+  readonly deployment: DeploymentStrategy;
+  readonly smokeTest: {
+    readonly enabled: boolean;
+    readonly paths: readonly string[];
+    readonly samples: number;
+    readonly minSuccessRate: number;
+    readonly timeoutMs: number;
+    readonly expectedStatuses: string;
+  };
+  readonly alarmGate: boolean;
+  /** Why the alarm gate lets a deployment through while alarms fire (an incident or ticket); undefined normally. */
+  readonly alarmGateOverride?: string;
+  readonly alarms: TierDefaults["alarms"] & { readonly custom: readonly CustomAlarm[] };
+  /** Plain environment variables: visible in the task definition and the plan. */
+  readonly environment: Readonly<Record<string, string>>;
+  /** Secret environment variables: stored in Secrets Manager by the service, never in its task definition. */
+  readonly secretEnvironment: Readonly<Record<string, pulumi.Input<string>>>;
+  readonly secrets: Readonly<Record<string, string>>;
+  /** How long a secret of `secretEnvironment` stays restorable once the service no longer uses it. */
+  readonly secretRecoveryWindowDays: number;
+  readonly logRetentionDays: number;
+  /** Where the service runs: ECS (the default) or Kubernetes with Argo Rollouts. */
+  readonly runtime: "ecs" | "kubernetes";
+  /** Kubernetes only: arbitrary traffic stages instead of the strategy's. */
+  readonly steps?: readonly StepInput[];
+  readonly stepPauseMinutes: number;
+}
+
+/** The cluster of `runtime: kubernetes` services. */
+export interface ResolvedCluster {
+  readonly source: { readonly kind: "stackReference"; readonly name: string } | { readonly kind: "kubeconfig"; readonly kubeconfig: pulumi.Input<string> };
+  /** Namespace of every Kubernetes object of the environment. */
+  readonly namespace: string;
+  readonly name?: string;
+  readonly securityGroupId?: string;
+  readonly controllers: readonly string[];
+}
+
+/** A release environment's settings with its tier's defaults filled in: what the ReleaseEnvironment builds. */
+export interface ResolvedReleaseEnvironment {
+  readonly tier: Tier;
+  readonly region: string;
+  readonly network: ReleaseEnvironmentArgs["network"];
+  readonly ingress: {
+    readonly certificateArn?: pulumi.Input<string>;
+    readonly allowedCidrs: readonly string[];
+    readonly internal: boolean;
+    readonly testListenerPort: number;
+    readonly testListenerCidrs: readonly string[];
+    readonly idleTimeoutSeconds: number;
+    readonly accessLogs?: { readonly expirationDays: number };
+  };
+  readonly notifications: {
+    readonly emails: readonly pulumi.Input<string>[];
+    readonly httpsEndpoints: readonly pulumi.Input<string>[];
+    readonly slack?: SlackChannel;
+  };
+  /** Sorted by name, so output does not depend on the order of keys. */
+  readonly services: readonly ResolvedService[];
+  /** Sorted by key. */
+  readonly flags: Flags;
+  readonly flagStore: {
+    readonly backend: "appconfig" | "flagd";
+    readonly ownership: "pulumi" | "console";
+    readonly agent: boolean;
+    readonly deployment: TierDefaults["flagStore"];
+  };
+  readonly defaults: TierDefaults;
+  readonly cluster?: ResolvedCluster;
+}
+
+const byName = <T>(record: Readonly<Record<string, T>>): [string, T][] => Object.entries(record).sort(([a], [b]) => a.localeCompare(b));
+
+/**
+ * The settings of a release environment named `name` with everything its args leave out taken from the tier
+ * (`TIER_DEFAULTS`, `STRATEGY_FILL`): the one place a stack file's silence becomes a value.
+ */
+export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironmentArgs): ResolvedReleaseEnvironment {
+  const defaults = TIER_DEFAULTS[args.tier];
+  const ingress = args.ingress ?? {};
+  const notifications = args.notifications ?? {};
+  const flagStore = args.flagStore ?? {};
+  return {
+    tier: args.tier,
+    region: args.region,
+    network: args.network,
+    ingress: {
+      certificateArn: ingress.certificateArn,
+      allowedCidrs: ingress.allowedCidrs ?? defaults.ingress.allowedCidrs,
+      internal: ingress.internal ?? false,
+      testListenerPort: ingress.testListenerPort ?? defaults.ingress.testListenerPort,
+      testListenerCidrs: ingress.testListenerCidrs ?? [],
+      idleTimeoutSeconds: ingress.idleTimeoutSeconds ?? defaults.ingress.idleTimeoutSeconds,
+      accessLogs:
+        ingress.accessLogs?.enabled ?? defaults.ingress.accessLogs
+          ? { expirationDays: ingress.accessLogs?.expirationDays ?? defaults.ingress.accessLogExpirationDays }
+          : undefined,
+    },
+    notifications: {
+      emails: notifications.emails ?? [],
+      httpsEndpoints: notifications.httpsEndpoints ?? [],
+      ...(notifications.slack ? { slack: notifications.slack } : {}),
+    },
+    services: byName(args.services).map(([serviceName, service]) => resolveService(serviceName, service, args.tier)),
+    flags: Object.fromEntries(byName(args.flags ?? {})),
+    flagStore: {
+      backend: flagStore.backend ?? "appconfig",
+      ownership: flagStore.ownership ?? "pulumi",
+      agent: flagStore.agent ?? true,
+      deployment: { ...defaults.flagStore, ...flagStore.deployment },
+    },
+    defaults,
+    ...(args.cluster ? { cluster: resolveCluster(args.cluster, name) } : {}),
+  };
+}
+
+function resolveCluster(cluster: ReleaseClusterArgs, name: string): ResolvedCluster {
+  return {
+    // A kubeconfig is a credential whether or not its source marks it secret.
+    source: cluster.stackReference !== undefined ? { kind: "stackReference", name: cluster.stackReference } : { kind: "kubeconfig", kubeconfig: pulumi.secret(cluster.kubeconfig ?? "") },
+    namespace: cluster.namespace ?? name,
+    ...(cluster.name !== undefined ? { name: cluster.name } : {}),
+    ...(cluster.securityGroupId !== undefined ? { securityGroupId: cluster.securityGroupId } : {}),
+    controllers: cluster.controllers ?? [],
+  };
+}
+
+/** One service's settings with its tier's defaults. */
+export function resolveService(name: string, service: ReleaseServiceArgs, tier: Tier): ResolvedService {
+  const defaults = TIER_DEFAULTS[tier];
+  const desiredCount = service.desiredCount ?? defaults.desiredCount;
+  const scaling = defaults.autoscaling;
+  const min = service.autoscaling?.min ?? desiredCount;
+  const max = service.autoscaling?.max ?? (scaling ? Math.max(min, desiredCount * scaling.maxFactor) : Math.max(min, desiredCount));
+  const healthCheck = { ...defaults.healthCheck, ...service.healthCheck };
+  const { custom, ...thresholds } = service.alarms ?? {};
+  return {
+    name,
+    image: service.image,
+    port: service.port,
+    pathPatterns: service.pathPatterns ?? [],
+    hostHeaders: service.hostHeaders ?? [],
+    priority: service.priority,
+    cpu: service.cpu ?? defaults.cpu,
+    memory: service.memory ?? defaults.memory,
+    desiredCount,
+    autoscaling: { min, max, cpuTargetPercent: service.autoscaling?.cpuTargetPercent ?? scaling?.cpuTargetPercent ?? 60 },
+    healthCheck,
+    deregistrationDelaySeconds: defaults.deregistrationDelaySeconds,
+    deployment: resolveStrategy(service.deployment ?? {}, defaults.deployment),
+    smokeTest: {
+      enabled: service.smokeTest?.enabled ?? (service.smokeTest !== undefined || defaults.smokeTest.enabled),
+      paths: service.smokeTest?.paths ?? [healthCheck.path],
+      samples: service.smokeTest?.samples ?? defaults.smokeTest.samples,
+      minSuccessRate: service.smokeTest?.minSuccessRate ?? defaults.smokeTest.minSuccessRate,
+      timeoutMs: service.smokeTest?.timeoutMs ?? defaults.smokeTest.timeoutMs,
+      expectedStatuses: service.smokeTest?.expectedStatuses ?? defaults.smokeTest.expectedStatuses,
+    },
+    alarmGate: service.alarmGate?.enabled ?? defaults.alarmGate,
+    alarmGateOverride: service.alarmGate?.override,
+    alarms: { ...defaults.alarms, ...definedOnly(thresholds), custom: custom ?? [] },
+    environment: service.environment ?? {},
+    secretEnvironment: service.secretEnvironment ?? {},
+    secrets: service.secrets ?? {},
+    secretRecoveryWindowDays: defaults.secretRecoveryWindowDays,
+    logRetentionDays: service.logRetentionDays ?? defaults.logRetentionDays,
+    runtime: service.runtime ?? "ecs",
+    ...(service.deployment?.steps ? { steps: service.deployment.steps } : {}),
+    stepPauseMinutes: service.deployment?.stepPauseMinutes ?? 0,
+  };
+}
+
+const definedOnly = <T extends object>(record: T): Partial<T> =>
+  Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
+
+/**
+ * A service's strategy: what it names, with the numbers it leaves out from the tier's strategy when that is the same
+ * kind, else `STRATEGY_FILL`. `steps` without a strategy mean a canary (Argo Rollouts' steps).
+ */
+export function resolveStrategy(deployment: ReleaseDeploymentArgs, fallback: DeploymentStrategy): DeploymentStrategy {
+  const strategy = deployment.strategy ?? (deployment.steps ? "canary" : fallback.strategy);
+  const bakeMinutes = deployment.bakeMinutes ?? ("bakeMinutes" in fallback ? fallback.bakeMinutes : 0);
+  switch (strategy) {
+    case "rolling":
+      return { strategy };
+    case "blue-green":
+      return { strategy, bakeMinutes };
+    case "canary":
+      return {
+        strategy,
+        bakeMinutes,
+        canaryPercent: deployment.canaryPercent ?? (fallback.strategy === "canary" ? fallback.canaryPercent : STRATEGY_FILL.canary.canaryPercent),
+        canaryBakeMinutes:
+          deployment.canaryBakeMinutes ?? (fallback.strategy === "canary" ? fallback.canaryBakeMinutes : STRATEGY_FILL.canary.canaryBakeMinutes),
+      };
+    case "linear":
+      return {
+        strategy,
+        bakeMinutes,
+        stepPercent: deployment.stepPercent ?? STRATEGY_FILL.linear.stepPercent,
+        stepBakeMinutes: deployment.stepBakeMinutes ?? STRATEGY_FILL.linear.stepBakeMinutes,
+      };
+  }
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { ReleaseEnvironment } from "../components/release-environment/release-environment";
+import type { ReleaseEnvironmentArgs } from "../components/release-environment/args";
+import type { Tier } from "../components/tiers";
+import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
+import { resource } from "./helpers";
+
+const CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d";
+
+/** What a platform team must give: the tier, the Region, the network and each service's image, port, route and priority. */
+function requiredArgs(tier: Tier): ReleaseEnvironmentArgs {
+  return {
+    tier,
+    region: "eu-west-1",
+    network: {
+      vpcId: "vpc-0123456789abcdef0",
+      publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
+      privateSubnetIds: ["subnet-0123456789abcdef3"],
+    },
+    ...(tier === "dev" ? {} : { ingress: { certificateArn: CERTIFICATE }, notifications: { emails: ["oncall@example.com"] } }),
+    services: { api: { image: "nginx:1.27", port: 8080, pathPatterns: ["/*"], priority: 1 } },
+  };
+}
+
+function build(name: string, args: ReleaseEnvironmentArgs): Promise<SynthDocument> {
+  return synthesizeProgram({ stack: name, tier: args.tier, region: args.region }, async () => new ReleaseEnvironment(name, args).outputs);
+}
+
+const ecsService = (document: SynthDocument) => resource(document, "aws:ecs/service:Service", "api-service").inputs;
+const hookStages = (document: SynthDocument) =>
+  (((ecsService(document).deploymentConfiguration as Record<string, unknown>).lifecycleHooks ?? []) as { lifecycleStages: string[] }[]).map((hook) => hook.lifecycleStages[0]);
+
+describe("a ReleaseEnvironment built from only its required arguments gets its tier's defaults", () => {
+  it("production: a canary with bakes, 3 tasks, rollback alarms, both hooks, a guarded flag store, protected history and access logs", async () => {
+    const document = await build("shop", requiredArgs("production"));
+    expect(ecsService(document)).toMatchObject({
+      desiredCount: 3,
+      waitForSteadyState: true,
+      deploymentConfiguration: { strategy: "CANARY", bakeTimeInMinutes: "15", canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: "5" } },
+    });
+    expect((ecsService(document).alarms as { alarmNames: string[] }).alarmNames).toEqual(["shop-api-error-rate", "shop-api-p99-latency", "shop-api-unhealthy-hosts"]);
+    expect(hookStages(document)).toEqual(["POST_TEST_TRAFFIC_SHIFT", "PRE_SCALE_UP"]);
+    expect(resource(document, "aws:appconfig/deploymentStrategy:DeploymentStrategy", "shop-flags-strategy").inputs).toMatchObject({
+      growthType: "LINEAR",
+      growthFactor: 20,
+      deploymentDurationInMinutes: 20,
+      finalBakeTimeInMinutes: 10,
+    });
+    // AppConfig rolls flags back on the service's composite alarm.
+    const monitors = resource(document, "aws:appconfig/environment:Environment", "shop-flags-env").inputs.monitors as { alarmArn: string }[];
+    expect(monitors.map((monitor) => monitor.alarmArn)).toEqual([expect.stringMatching(/:alarm:shop-api-any$/)]);
+    expect(resource(document, "aws:lb/loadBalancer:LoadBalancer", "shop-lb").inputs).toMatchObject({ enableDeletionProtection: true, accessLogs: { enabled: true } });
+    // History: the application and profile cannot be deleted by a stack change; replaced flag versions stay in AppConfig.
+    expect(resource(document, "aws:appconfig/application:Application", "shop-flags-app").options.protect).toBe(true);
+    expect(resource(document, "aws:appconfig/configurationProfile:ConfigurationProfile", "shop-flags-profile").options.protect).toBe(true);
+    expect(resource(document, "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion", "shop-flags-version").options.retainOnDelete).toBe(true);
+    expect(resource(document, "aws:s3/bucket:Bucket", "shop-access-logs").options.protect).toBe(true);
+  });
+
+  it("staging: blue/green with a bake, 2 tasks, both hooks, flags in 50% steps", async () => {
+    const document = await build("stage", requiredArgs("staging"));
+    expect(ecsService(document)).toMatchObject({ desiredCount: 2, deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: "5" } });
+    expect(hookStages(document)).toEqual(["POST_TEST_TRAFFIC_SHIFT", "PRE_SCALE_UP"]);
+    expect(resource(document, "aws:appconfig/deploymentStrategy:DeploymentStrategy", "stage-flags-strategy").inputs).toMatchObject({ growthFactor: 50, finalBakeTimeInMinutes: 5 });
+    expect(resource(document, "aws:lb/loadBalancer:LoadBalancer", "stage-lb").inputs.enableDeletionProtection).toBe(false);
+  });
+
+  it("dev: blue/green without bake or hooks, 1 task, HTTP without a certificate, flags all at once, nothing protected", async () => {
+    const document = await build("sandbox", requiredArgs("dev"));
+    expect(ecsService(document)).toMatchObject({ desiredCount: 1, waitForSteadyState: false, deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: "0" } });
+    expect(hookStages(document)).toEqual([]);
+    expect(resource(document, "aws:lb/listener:Listener", "sandbox-production").inputs).toMatchObject({ port: 80, protocol: "HTTP" });
+    expect(resource(document, "aws:appconfig/deploymentStrategy:DeploymentStrategy", "sandbox-flags-strategy").inputs).toMatchObject({ growthFactor: 100, deploymentDurationInMinutes: 0 });
+    expect(document.resources.some((r) => r.options.protect)).toBe(false);
+  });
+});
+
+describe("a ReleaseEnvironment exposes what it built", () => {
+  it("services, the flag store and the stack outputs, every one registered on the component", async () => {
+    let built: ReleaseEnvironment | undefined;
+    const document = await synthesizeProgram({ stack: "shop", tier: "production", region: "eu-west-1" }, async () => {
+      built = new ReleaseEnvironment("shop", requiredArgs("production"));
+      return built.outputs;
+    });
+    expect(Object.keys(built!.services)).toEqual(["api"]);
+    expect(built!.flagStore).toBeDefined();
+    const component = resource(document, "release:aws:ReleaseEnvironment", "shop");
+    expect(component.outputs).toMatchObject({ tier: "production", services: { api: { strategy: "canary 10% -> bake 5m -> 100%, bake 15m" } } });
+    expect(Object.keys(component.outputs ?? {}).sort()).toEqual(Object.keys(document.outputs ?? {}).sort());
+    // The children the program used to create at the stack's root are the component's now.
+    for (const [type, name] of [
+      ["release:aws:Environment", "shop"],
+      ["release:aws:BlueGreenService", "api"],
+      ["release:aws:FeatureFlagStore", "shop-flags"],
+    ]) {
+      expect(resource(document, type, name).parent).toBe(component.urn);
+    }
+  });
+});
