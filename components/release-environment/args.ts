@@ -27,6 +27,7 @@ export interface ReleaseEnvironmentArgs {
   readonly services: Readonly<Record<string, ReleaseServiceArgs>>;
   /** Feature flags, stored in AWS AppConfig (or flagd) and rolled back when a service's alarms fire. @default {} */
   readonly flags?: Flags;
+  /** Where the flags live and how they roll out. @default AppConfig, owned by Pulumi, the agent in every task, the tier's strategy */
   readonly flagStore?: ReleaseFlagStoreArgs;
   /** The EKS cluster of `runtime: kubernetes` services. @default none (no Kubernetes service allowed) */
   readonly cluster?: ReleaseClusterArgs;
@@ -87,6 +88,7 @@ export interface ReleaseServiceArgs
 }
 
 export interface ReleaseDeploymentArgs {
+  /** How a new version takes traffic; `rolling` (no test listener, no hooks) only in dev. @default blue-green / blue-green / canary */
   readonly strategy?: "blue-green" | "canary" | "linear" | "rolling";
   /** @default 10 */
   readonly canaryPercent?: number;
@@ -98,7 +100,7 @@ export interface ReleaseDeploymentArgs {
   readonly stepBakeMinutes?: number;
   /** Minutes the new version serves everyone before the old one goes. @default 0 / 5 / 15 */
   readonly bakeMinutes?: number;
-  /** Kubernetes only: arbitrary traffic stages (Argo Rollouts). */
+  /** Kubernetes only: arbitrary traffic stages (Argo Rollouts). @default none: the strategy's stages */
   readonly steps?: readonly StepInput[];
   /** Kubernetes only: the pause after each of `steps` without its own. @default 0 */
   readonly stepPauseMinutes?: number;
@@ -121,8 +123,9 @@ export interface ReleaseFlagStoreArgs {
 }
 
 export interface ReleaseClusterArgs {
-  /** `org/project/stack` exporting kubeconfig (and clusterName, clusterSecurityGroupId); or give `kubeconfig`. */
+  /** `org/project/stack` exporting kubeconfig (and clusterName, clusterSecurityGroupId); or give `kubeconfig`. @default none */
   readonly stackReference?: string;
+  /** The cluster's kubeconfig, instead of `stackReference`. @default none */
   readonly kubeconfig?: pulumi.Input<string>;
   /** Namespace of every Kubernetes object. @default the component's name */
   readonly namespace?: string;
