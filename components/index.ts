@@ -3,6 +3,18 @@
  * reads stack config, so it composes into programs with their own config. Helpers the components use (naming, alarm
  * math, policy documents, hook bundling) stay in their files for this repository's own tools, outside this index.
  */
+export { ReleaseEnvironment, type ReleaseServiceOutputs } from "./release-environment/release-environment";
+export {
+  type ReleaseClusterArgs,
+  type ReleaseDeploymentArgs,
+  type ReleaseEnvironmentArgs,
+  type ReleaseFlagStoreArgs,
+  type ReleaseIngressArgs,
+  type ReleaseNetworkArgs,
+  type ReleaseNotificationsArgs,
+  type ReleaseServiceArgs,
+} from "./release-environment/args";
+export { type ResolvedCluster, type ResolvedReleaseEnvironment, type ResolvedService } from "./release-environment/resolve";
 export { Environment, environmentArgsProblems, type EnvironmentArgs } from "./environment/environment";
 export { type DashboardService } from "./environment/dashboard";
 export { type SlackChannel } from "./environment/notifications";

@@ -26,15 +26,14 @@ interface ScratchReport {
 }
 
 /**
- * A platform team's program, as an ES module importing the package by name: an Environment, a canary BlueGreenService
- * that creates its own DeploymentAlarms and LifecycleHooks (smoke test and alarm gate), a KubernetesService, a
- * FeatureFlagStore monitoring both services and a FlagdServer, under the project's offline mocks (bundled beside it,
- * since they are not part of the package). It records what each component hands registerOutputs.
+ * A platform team's program, as an ES module importing the package by name: a ReleaseEnvironment with a canary ECS
+ * service guarded by its alarms and both hooks (smoke test and alarm gate), a blue/green Kubernetes service and flags,
+ * under the project's offline mocks (bundled beside it, since they are not part of the package). It records what each
+ * component hands registerOutputs.
  */
 const PROGRAM = `
 import { createRequire } from "node:module";
 import * as pulumi from "@pulumi/pulumi";
-import * as k8s from "@pulumi/kubernetes";
 
 const require = createRequire(import.meta.url);
 const { awsMocks } = require("./aws-mocks.cjs");
@@ -62,64 +61,43 @@ pulumi.ComponentResource.prototype.registerOutputs = function (outputs) {
 };
 
 // Imported once the mocks are set, as a program under \`pulumi up\` finds its engine already there.
-const api = await import("release-platform");
-const { BlueGreenService, Environment, FeatureFlagStore, FlagdServer, KubernetesService, toAppConfigDocument, toFlagdDocument } = api;
+const { ReleaseEnvironment } = await import("release-platform");
 
-const environment = new Environment("shop", {
+const shop = new ReleaseEnvironment("shop", {
   tier: "production",
   region: "eu-west-1",
-  vpcId: "vpc-0abc0abc0abc0abc0",
-  publicSubnetIds: ["subnet-0a0a0a0a0a0a0a0a0", "subnet-0b0b0b0b0b0b0b0b0"],
-  privateSubnetIds: ["subnet-0c0c0c0c0c0c0c0c0", "subnet-0d0d0d0d0d0d0d0d0"],
-  certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0e0e0e0e-0e0e-0e0e-0e0e-0e0e0e0e0e0e",
-  alertEmails: ["oncall@example.com"],
+  network: {
+    vpcId: "vpc-0abc0abc0abc0abc0",
+    publicSubnetIds: ["subnet-0a0a0a0a0a0a0a0a0", "subnet-0b0b0b0b0b0b0b0b0"],
+    privateSubnetIds: ["subnet-0c0c0c0c0c0c0c0c0", "subnet-0d0d0d0d0d0d0d0d0"],
+  },
+  ingress: { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0e0e0e0e-0e0e-0e0e-0e0e-0e0e0e0e0e0e" },
+  notifications: { emails: ["oncall@example.com"] },
+  services: {
+    storefront: {
+      image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/storefront:1.4.2",
+      port: 8080,
+      pathPatterns: ["/*"],
+      priority: 100,
+      healthCheck: { path: "/healthz" },
+      deployment: { strategy: "canary", canaryPercent: 10, canaryBakeMinutes: 5, bakeMinutes: 15 },
+      smokeTest: { enabled: true, paths: ["/healthz"] },
+      alarmGate: { enabled: true },
+      alarms: { errorRatePercent: 1 },
+    },
+    inventory: {
+      runtime: "kubernetes",
+      image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/inventory:2.0.1",
+      port: 8080,
+      pathPatterns: ["/inventory/*"],
+      priority: 110,
+      deployment: { strategy: "blue-green", bakeMinutes: 5 },
+    },
+  },
+  flags: { "one-click-buy": { description: "One-click purchase", owner: "storefront", expires: "2027-09-30", enabled: true, rollout: { percent: 10 } } },
+  cluster: { kubeconfig: "apiVersion: v1", name: "shop", securityGroupId: "sg-0f0f0f0f0f0f0f0f0" },
 });
-const providers = [environment.provider];
-const storefront = new BlueGreenService(
-  "storefront",
-  {
-    environment,
-    image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/storefront:1.4.2",
-    port: 8080,
-    pathPatterns: ["/*"],
-    priority: 100,
-    healthCheck: { path: "/healthz" },
-    deployment: { strategy: "canary", canaryPercent: 10, canaryBakeMinutes: 5, bakeMinutes: 15 },
-    alarms: {},
-    hooks: { smokeTest: {}, alarmGate: {} },
-  },
-  { providers },
-);
-const cluster = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" });
-const inventory = new KubernetesService(
-  "inventory",
-  {
-    environment,
-    provider: cluster,
-    namespace: "shop",
-    image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/inventory:2.0.1",
-    port: 8080,
-    pathPatterns: ["/inventory/*"],
-    priority: 110,
-    deployment: { strategy: "blue-green", bakeMinutes: 5 },
-    podSecurityGroupId: "sg-0f0f0f0f0f0f0f0f0",
-    podIdentity: { clusterName: "shop" },
-  },
-  { providers },
-);
-const flags = { "one-click-buy": { description: "One-click purchase", owner: "storefront", expires: "2027-09-30", enabled: true, rollout: { percent: 10 } } };
-new FeatureFlagStore(
-  "shop-flags",
-  {
-    applicationName: "shop-flags",
-    environmentName: "production",
-    document: JSON.stringify(toAppConfigDocument(flags)),
-    monitors: [storefront, inventory],
-    readers: [storefront],
-  },
-  { providers },
-);
-new FlagdServer("shop-flagd", { provider: cluster, namespace: "shop", document: JSON.stringify(toFlagdDocument(flags)) });
+const storefront = shop.services.storefront;
 const hooks = storefront.hooks;
 
 const settled = (output) => new Promise((resolve) => output.apply(resolve));
@@ -190,6 +168,7 @@ const PUBLIC_VALUES = [
   "FlagdServer",
   "KubernetesService",
   "LifecycleHooks",
+  "ReleaseEnvironment",
   "TIER_DEFAULTS",
   "agentContainer",
   "blueGreenServiceArgsProblems",
@@ -234,6 +213,18 @@ const PUBLIC_TYPES = [
   "LifecycleHook",
   "LifecycleHooksArgs",
   "MonitoredAlarm",
+  "ReleaseClusterArgs",
+  "ReleaseDeploymentArgs",
+  "ReleaseEnvironmentArgs",
+  "ReleaseFlagStoreArgs",
+  "ReleaseIngressArgs",
+  "ReleaseNetworkArgs",
+  "ReleaseNotificationsArgs",
+  "ReleaseServiceArgs",
+  "ReleaseServiceOutputs",
+  "ResolvedCluster",
+  "ResolvedReleaseEnvironment",
+  "ResolvedService",
   "RolloutStep",
   "ScenarioId",
   "ScenarioResult",
