@@ -1,17 +1,23 @@
 import { readdirSync, readFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
 import { choice, emit, runCommand, text, userPath } from "./command";
+import { ConfigError } from "./config/load";
 import type { SynthDocument } from "./synth/capture";
 import { diffDocuments, renderDiffMarkdown, renderDiffText } from "./synth/diff";
+import { synthesizeProject } from "./synth/program-dir";
 import { renderJson, renderTree } from "./synth/render";
 import { stacksDirectory, synthesizeStack, UsageError } from "./synth/run";
 
 const USAGE = `usage: npm run synth -- <stack> [--config-file <path>] [--format tree|json] [--stack-outputs <file.json>]
                          [--env-values <file.json>] [--out <file>]
+       npm run synth -- <stack> --program <dir> [--config-file <path>] [--format tree|json] [--stack-outputs <file.json>] [--out <file>]
        npm run synth -- diff <base.json> <head.json> [--format text|markdown] [--exit-code] [--out <file>]
        (or: npx release-platform synth ...)
 
   <stack>            a stack with a Pulumi.<stack>.yaml next to the nearest Pulumi.yaml (dev, staging, production here)
   --config-file      a stack file elsewhere, synthesized as <stack>
+  --program          another Pulumi project's program (its Pulumi.yaml's main, e.g. a team's own composing the
+                     components) under the same mocks, with its Pulumi.<stack>.yaml (or --config-file) as its config
   --format           tree (default) for people, json for tools (the contract in docs/json-contract.md)
   --stack-outputs    JSON of referenced stacks' outputs: {"org/network/production": {"vpcId": "vpc-...", ...}}
   --env-values       the JSON \`esc env open <org>/<env>\` prints, for a stack file that imports ESC environments
@@ -22,7 +28,7 @@ const USAGE = `usage: npm run synth -- <stack> [--config-file <path>] [--format 
   --version          the version of release-platform
 
 Relative paths are taken from the directory you ran the command in.
-exit codes: 0 synthesized (diff: no change, or any change without --exit-code), 1 invalid config (diff --exit-code:
+exit codes: 0 synthesized (diff: no change, or any change without --exit-code), 1 invalid config or arguments (diff --exit-code:
 changes), 2 bad usage`;
 
 function readDocument(path: string): SynthDocument {
@@ -65,6 +71,7 @@ runCommand({
     "env-values": { type: "string" },
     out: { type: "string" },
     "exit-code": { type: "boolean" },
+    program: { type: "string" },
   },
   async run(values, positionals) {
     const out = text(values.out);
@@ -74,7 +81,7 @@ runCommand({
       if (files.length !== 2) {
         throw new UsageError(`diff needs two synth JSON files, base then head (got ${files.length}${files.length ? `: ${files.join(" ")}` : ""})`);
       }
-      for (const option of ["config-file", "stack-outputs", "env-values"]) {
+      for (const option of ["config-file", "stack-outputs", "env-values", "program"]) {
         if (values[option] !== undefined) throw new UsageError(`--${option} does not apply to diff, which compares two synth JSON files`);
       }
       const [base, head] = files.map(readDocument);
@@ -95,12 +102,26 @@ runCommand({
           : `expected one stack, got ${positionals.length}: ${positionals.join(" ")} (to compare two synth files: npm run synth -- diff <base.json> <head.json>)`,
       );
     }
-    const document = await synthesizeStack({
-      stack: positionals[0],
-      configFile: text(values["config-file"]),
-      stackOutputsFile: text(values["stack-outputs"]),
-      envValuesFile: text(values["env-values"]),
-    });
+    const programDirectory = text(values.program);
+    if (programDirectory !== undefined && values["env-values"] !== undefined) {
+      throw new UsageError("--env-values reads ESC values into release-platform's own stacks; with --program, put the values in the stack file");
+    }
+    let document: SynthDocument;
+    try {
+      document = programDirectory
+        ? await synthesizeProject({ stack: positionals[0], programDirectory, configFile: text(values["config-file"]), stackOutputsFile: text(values["stack-outputs"]) })
+        : await synthesizeStack({
+            stack: positionals[0],
+            configFile: text(values["config-file"]),
+            stackOutputsFile: text(values["stack-outputs"]),
+            envValuesFile: text(values["env-values"]),
+          });
+    } catch (error) {
+      // A program's own refusals (a component's bad argument, a missing config value) are the user's to fix, as config is.
+      if (programDirectory === undefined || error instanceof ConfigError || !pulumi.RunError.isInstance(error)) throw error;
+      process.stderr.write(`${programDirectory}: ${(error as Error).message}\n`);
+      return 1;
+    }
     emit(out, format === "json" ? renderJson(document) : renderTree(document));
     return 0;
   },
