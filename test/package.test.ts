@@ -243,7 +243,7 @@ const PUBLIC_TYPES = [
 /** What the TypeScript compiler finds in the installed package's declarations, read as a team's editor reads them. */
 interface DeclarationReport {
   readonly exports: string[];
-  /** `<export> names <type> (<file>)` for each type of the package a public declaration names that the index does not export. */
+  /** `<export> names <type> (<file>)`: a type of the package the index does not export, or one from a package other than Pulumi's. */
   readonly unexported: string[];
   /** `<Args>.<field>`: a field with no doc comment, or an optional one whose comment has no `@default`. */
   readonly undocumented: string[];
@@ -289,8 +289,11 @@ function inspectDeclarations(packageRoot: string, indexPath: string): Declaratio
     if (symbol && !(symbol.flags & ts.SymbolFlags.TypeParameter)) {
       const target = resolve(symbol);
       const declaration = target.declarations?.[0];
-      if (declaration && inPackage(declaration.getSourceFile()) && !publicSymbols.has(target)) {
-        unexported.add(`${owner} names ${target.getName()} (${where(declaration)})`);
+      const file = declaration?.getSourceFile();
+      if (file && inPackage(file) && !publicSymbols.has(target)) unexported.add(`${owner} names ${target.getName()} (${where(declaration!)})`);
+      // A team's compiler must find every other type too: TypeScript's own, or Pulumi's (the packages a program has).
+      if (file && !inPackage(file) && !program.isSourceFileDefaultLibrary(file) && !/[/\\]node_modules[/\\]@pulumi[/\\]/.test(file.fileName)) {
+        unexported.add(`${owner} names ${target.getName()} (${file.fileName})`);
       }
     }
     ts.forEachChild(node, (child) => visit(owner, child));
