@@ -1,8 +1,10 @@
+import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
 import { DeploymentAlarms, type DeploymentAlarmsArgs } from "../components/deployment-alarms/deployment-alarms";
 import { Environment } from "../components/environment/environment";
 import { FeatureFlagStore, type FeatureFlagStoreArgs } from "../components/feature-flag-store/feature-flag-store";
+import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import { LifecycleHooks, type LifecycleHooksArgs, smokeTestTimeoutSeconds } from "../components/lifecycle-hooks/lifecycle-hooks";
 import type { Tier } from "../components/tiers";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
@@ -208,18 +210,21 @@ describe("a bad argument, given or left to the tier, registers nothing at all", 
   });
 });
 
+const environmentOf = (tier: Tier) =>
+  new Environment("env", {
+    tier,
+    region: "eu-west-1",
+    vpcId: "vpc-0123456789abcdef0",
+    publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
+    privateSubnetIds: ["subnet-0123456789abcdef3"],
+    ...(tier === "dev" ? {} : { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d" }),
+  });
+
 describe("a BlueGreenService passes its environment's tier to the alarms and hooks it creates", () => {
   /** The service's smoke-test hookDetails, given only its required arguments (and a smoke test where the tier has none). */
   async function service(tier: Tier): Promise<{ document: SynthDocument; smoke: Record<string, unknown> }> {
     const { thrown, document } = await run(() => {
-      const environment = new Environment("env", {
-        tier,
-        region: "eu-west-1",
-        vpcId: "vpc-0123456789abcdef0",
-        publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
-        privateSubnetIds: ["subnet-0123456789abcdef3"],
-        ...(tier === "dev" ? {} : { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d" }),
-      });
+      const environment = environmentOf(tier);
       const api = new BlueGreenService(
         "api",
         { environment, image: "nginx:1.27", port: 8080, pathPatterns: ["/*"], priority: 1, ...(tier === "dev" ? { hooks: { smokeTest: {} } } : {}) },
@@ -244,5 +249,37 @@ describe("a BlueGreenService passes its environment's tier to the alarms and hoo
     expect(smoke).toMatchObject({ samples: 20, minSuccessRate: 0.95 });
     expect(firing(document, "api-alarms-error-rate")).toMatchObject({ threshold: 1, evaluationPeriods: 1, datapointsToAlarm: 1 });
     expect(resourcesOf(document, "release:aws:LifecycleHooks")).toHaveLength(1);
+  });
+});
+
+describe("a KubernetesService judges by its environment's tier, as the ECS hooks and alarms do", () => {
+  it.each([
+    ["dev", 30, 5],
+    ["staging", 20, 2],
+  ] as const)("%s: the smoke job sends the tier's samples per path; the alarms take the tier's error rate", async (tier, samples, errorRate) => {
+    const { thrown, document } = await run(() => {
+      const environment = environmentOf(tier);
+      new KubernetesService(
+        "web",
+        {
+          environment,
+          provider: new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" }),
+          namespace: "shop",
+          image: "nginx:1.27",
+          port: 80,
+          pathPatterns: ["/*"],
+          priority: 7,
+          podSecurityGroupId: "sg-0123456789abcdef0",
+          // dev runs no smoke test unless asked for one; staging runs it by default.
+          ...(tier === "dev" ? { hooks: { smokeTest: {} } } : {}),
+        },
+        { providers: [environment.provider] },
+      );
+      return {};
+    });
+    expect(thrown).toBe("");
+    const smoke = JSON.stringify(resource(document, "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate", "web-smoke").inputs);
+    expect(smoke).toContain(`while [ $i -lt ${samples} ]`);
+    expect(firing(document, "web-alarms-error-rate").threshold).toBe(errorRate);
   });
 });
