@@ -51,11 +51,14 @@ describe("DeploymentAlarms built directly with only its required arguments takes
     [undefined, { errorRate: 1, minRequests: 50, latencySeconds: 0.8, of: 1 }],
   ];
   it.each(cases)("%s", async (tier, expected) => {
+    let settings: unknown;
     const { thrown, document } = await run(() => {
-      new DeploymentAlarms("api-alarms", alarmArgs(tier));
+      settings = new DeploymentAlarms("api-alarms", alarmArgs(tier)).settings;
       return {};
     });
     expect(thrown).toBe("");
+    // What a dashboard drawing the thresholds reads.
+    expect(settings).toMatchObject({ errorRatePercent: expected.errorRate, minRequests: expected.minRequests, p99LatencyMs: expected.latencySeconds * 1000 });
     const errorRate = firing(document, "api-alarms-error-rate");
     expect(errorRate).toMatchObject({ threshold: expected.errorRate, evaluationPeriods: expected.of, datapointsToAlarm: expected.of });
     expect(errorRate.math).toContain(`IF(FILL(requests0, 0) >= ${expected.minRequests},`);

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
-import { alarmsWithTierDefaults } from "../blue-green-service/guards";
+import { type AlarmSettings, alarmsWithTierDefaults } from "../blue-green-service/guards";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
 import {
@@ -60,6 +60,7 @@ export interface DeploymentAlarmsArgs {
 /** The alarms' settings with their defaults and their definitions, over sample target groups for what is not a query. */
 function alarmPlan(args: DeploymentAlarmsArgs) {
   const { timing, errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts } = alarmsWithTierDefaults(TIER_DEFAULTS[args.tier ?? "production"], args);
+  const settings: AlarmSettings = { timing, errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts };
   const period = timing.periodSeconds;
   const definitions: ((t: TrafficTargets) => AlarmDefinition)[] = [
     (t) => errorRateAlarm(t, errorRatePercent, minRequests, period),
@@ -72,7 +73,7 @@ function alarmPlan(args: DeploymentAlarmsArgs) {
     loadBalancerArnSuffix: "app/sample/0",
     targetGroupArnSuffixes: args.targetGroupArnSuffixes.map((_, index) => `targetgroup/sample-${index}/0`),
   };
-  return { timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample };
+  return { settings, timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample };
 }
 
 /** Names the service's own alarms take: a custom alarm by one of them would collide with it (`any` is the composite). */
@@ -110,6 +111,8 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
   public readonly compositeAlarmArn: pulumi.Output<string>;
   public readonly compositeAlarmName: pulumi.Output<string>;
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** The thresholds and timing the alarms use, the tier's where the caller left them out: e.g. for dashboards. */
+  public readonly settings: AlarmSettings;
   /** Worst-case seconds from the start of a sustained breach to the alarm firing. */
   public readonly detectionSeconds: number;
   /** Each scenario's detection time, as the alarms themselves judge synthetic ALB metrics (alarm-sensitivity.ts). */
@@ -120,7 +123,8 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
   constructor(name: string, args: DeploymentAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     refuseBadArguments("DeploymentAlarms", name, deploymentAlarmsArgsProblems(args));
     super("release:aws:DeploymentAlarms", name, {}, opts);
-    const { timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample } = alarmPlan(args);
+    const { settings, timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample } = alarmPlan(args);
+    this.settings = settings;
 
     const targets: pulumi.Output<TrafficTargets> = pulumi
       .all([pulumi.output(args.loadBalancerArnSuffix), pulumi.all(args.targetGroupArnSuffixes.map((suffix) => pulumi.output(suffix)))])
