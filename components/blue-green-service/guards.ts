@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
+import type { AlarmSettings, DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
 import type { LifecycleHooksArgs, SmokeTestHookArgs } from "../lifecycle-hooks/lifecycle-hooks";
 import type { Tier, TierDefaults } from "../tiers";
 import type { Autoscaling, HealthCheck, LifecycleHook } from "./blue-green-service";
@@ -57,9 +57,6 @@ export function serviceTierDefaults(tier: TierDefaults, args: TierDefaultedArgs,
     hooks: { ...args.hooks, smokeTest: smoke, alarmGate: args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false) },
   };
 }
-
-/** Alarm thresholds and timing with nothing left out. */
-export type AlarmSettings = Required<Pick<DeploymentAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "timing">>;
 
 /** The tier's alarm thresholds and timing under what the caller set (a field set to undefined is left out). */
 export function alarmsWithTierDefaults<A extends ServiceAlarmsArgs>(tier: TierDefaults, alarms: A | undefined): A & AlarmSettings {

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
-import { type AlarmSettings, alarmsWithTierDefaults } from "../blue-green-service/guards";
+import { alarmsWithTierDefaults } from "../blue-green-service/guards";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
 import {
@@ -56,6 +56,9 @@ export interface DeploymentAlarmsArgs {
    */
   readonly detectionTraffic?: { readonly newVersionPercent: number; readonly tasks: number };
 }
+
+/** Alarm thresholds and timing with nothing left out. */
+export type AlarmSettings = Required<Pick<DeploymentAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "timing">>;
 
 /** The alarms' settings with their defaults and their definitions, over sample target groups for what is not a query. */
 function alarmPlan(args: DeploymentAlarmsArgs) {

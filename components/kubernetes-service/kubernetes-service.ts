@@ -14,9 +14,9 @@ import {
   targetGroupHealthCheck,
 } from "../blue-green-service/blue-green-service";
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
-import { type AlarmSettings, alarmsWithTierDefaults, type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
+import { alarmsWithTierDefaults, type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
 import { type AlarmTiming, timingProblems } from "../deployment-alarms/alarm-math";
-import { DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
+import { type AlarmSettings, DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { NAME_LIMITS, physicalName } from "../naming";
