@@ -29,7 +29,7 @@ export {
 } from "./blue-green-service/blue-green-service";
 export { type ServiceAlarmsArgs, type ServiceHooksArgs, type ServiceSmokeTest } from "./blue-green-service/guards";
 export { describeStrategy, type DeploymentStrategy } from "./blue-green-service/strategy";
-export { DeploymentAlarms, deploymentAlarmsArgsProblems, type DeploymentAlarmsArgs } from "./deployment-alarms/deployment-alarms";
+export { DeploymentAlarms, deploymentAlarmsArgsProblems, type AlarmSettings, type DeploymentAlarmsArgs } from "./deployment-alarms/deployment-alarms";
 export { type AlarmTiming, type CustomAlarm } from "./deployment-alarms/alarm-math";
 export { type CaseResult, type ScenarioId, type ScenarioResult } from "./deployment-alarms/alarm-sensitivity";
 export {

@@ -186,6 +186,7 @@ const PUBLIC_VALUES = [
 ];
 const PUBLIC_TYPES = [
   "AlarmGateHookArgs",
+  "AlarmSettings",
   "AlarmTiming",
   "AlarmedService",
   "ArgumentProblem",

@@ -16,7 +16,6 @@ import { DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-al
 import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
 import { TIER_DEFAULTS } from "../tiers";
 import {
-  alarmsWithTierDefaults,
   type GuardedTargets,
   type ServiceAlarmsArgs,
   serviceAlarmsArgs,
@@ -197,8 +196,9 @@ export function fargateMemoryProblem(cpu: number, memory: number): ArgumentProbl
 
 /**
  * The service's arguments with what the caller left out taken from its environment's tier (`TIER_DEFAULTS`): the
- * strategy, task size and count, autoscaling, health check, draining, log and secret retention, alarms, and the smoke
- * test and alarm gate. `alarms: false` and `hooks.smokeTest`/`hooks.alarmGate: false` turn a guard off.
+ * strategy, task size and count, autoscaling, health check, draining, log and secret retention, and whether alarms, a
+ * smoke test and an alarm gate run (their settings are filled by DeploymentAlarms and LifecycleHooks, given the tier).
+ * `alarms: false` and `hooks.smokeTest`/`hooks.alarmGate: false` turn a guard off.
  */
 export function withTierDefaults(args: BlueGreenServiceArgs): BlueGreenServiceArgs {
   const tier = TIER_DEFAULTS[args.environment.tier];
@@ -210,7 +210,8 @@ export function withTierDefaults(args: BlueGreenServiceArgs): BlueGreenServiceAr
     logRetentionDays: args.logRetentionDays ?? tier.logRetentionDays,
     secretRecoveryWindowDays: args.secretRecoveryWindowDays ?? tier.secretRecoveryWindowDays,
     waitForSteadyState: args.waitForSteadyState ?? tier.waitForSteadyState,
-    alarms: args.alarms === false ? false : alarmsWithTierDefaults(tier, args.alarms),
+    // Alarms are on unless turned off; DeploymentAlarms fills their thresholds from the tier passed down to it.
+    alarms: args.alarms === false ? false : (args.alarms ?? {}),
   };
 }
 
@@ -267,6 +268,7 @@ function guardedTargets(
     ...values,
     serviceName: name,
     namePrefix: args.environment.namePrefix,
+    tier: args.environment.tier,
     hostHeaders: args.hostHeaders ?? [],
     testHeaders: { [TEST_ROUTE_HEADER]: name },
     healthCheckPath: args.healthCheck?.path ?? "/",

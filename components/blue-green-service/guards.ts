@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
+import type { AlarmSettings, DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
 import type { LifecycleHooksArgs, SmokeTestHookArgs } from "../lifecycle-hooks/lifecycle-hooks";
-import type { TierDefaults } from "../tiers";
+import type { Tier, TierDefaults } from "../tiers";
 import type { Autoscaling, HealthCheck, LifecycleHook } from "./blue-green-service";
 
 /** The alarms a service creates over its target groups; ECS rolls a deployment back while any is in ALARM. */
@@ -39,14 +39,14 @@ interface TierDefaultedArgs {
 }
 
 /**
- * The tier's size, count, autoscaling, health check, draining and hooks for what a service (ECS or Kubernetes) left
- * out; the smoke test only where the service has a test listener to run it against.
+ * The tier's size, count, autoscaling, health check, draining and which hooks run, for what a service (ECS or
+ * Kubernetes) left out; the smoke test only where the service has a test listener to run it against. The smoke test's
+ * own settings are the hooks' to fill (`smokeTestSettings`), from the tier the service passes them.
  */
 export function serviceTierDefaults(tier: TierDefaults, args: TierDefaultedArgs, smokeTestApplies: boolean) {
   const desiredCount = args.desiredCount ?? tier.desiredCount;
   const scaling = tier.autoscaling;
-  const { enabled, ...smokeSettings } = tier.smokeTest;
-  const smoke = args.hooks?.smokeTest ?? (enabled && smokeTestApplies ? {} : false);
+  const smoke = args.hooks?.smokeTest ?? (tier.smokeTest.enabled && smokeTestApplies ? {} : false);
   return {
     cpu: args.cpu ?? tier.cpu,
     memory: args.memory ?? tier.memory,
@@ -54,19 +54,28 @@ export function serviceTierDefaults(tier: TierDefaults, args: TierDefaultedArgs,
     autoscaling: args.autoscaling ?? (scaling ? { min: desiredCount, max: desiredCount * scaling.maxFactor, cpuTargetPercent: scaling.cpuTargetPercent } : undefined),
     healthCheck: { ...tier.healthCheck, ...args.healthCheck },
     deregistrationDelaySeconds: args.deregistrationDelaySeconds ?? tier.deregistrationDelaySeconds,
-    hooks: { ...args.hooks, smokeTest: smoke && { ...smokeSettings, ...smoke }, alarmGate: args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false) },
+    hooks: { ...args.hooks, smokeTest: smoke, alarmGate: args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false) },
   };
 }
 
-/** The tier's alarm thresholds and timing under what the caller set. */
-export function alarmsWithTierDefaults(tier: TierDefaults, alarms: ServiceAlarmsArgs | undefined): ServiceAlarmsArgs {
+/** The tier's alarm thresholds and timing under what the caller set (a field set to undefined is left out). */
+export function alarmsWithTierDefaults<A extends ServiceAlarmsArgs>(tier: TierDefaults, alarms: A | undefined): A & AlarmSettings {
   const { periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = tier.alarms;
-  return { ...thresholds, ...alarms, timing: alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm } };
+  return {
+    ...(alarms as A),
+    errorRatePercent: alarms?.errorRatePercent ?? thresholds.errorRatePercent,
+    minRequests: alarms?.minRequests ?? thresholds.minRequests,
+    p99LatencyMs: alarms?.p99LatencyMs ?? thresholds.p99LatencyMs,
+    unhealthyHosts: alarms?.unhealthyHosts ?? thresholds.unhealthyHosts,
+    timing: alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm },
+  };
 }
 
 /** What the guards need of a service; Outputs once it exists, placeholders when only its arguments are checked. */
 export interface GuardedTargets {
   readonly serviceName: string;
+  /** The environment's tier: the alarms and hooks fill what the service left out from it. */
+  readonly tier: Tier;
   readonly namePrefix: string;
   readonly loadBalancerArnSuffix: pulumi.Input<string>;
   readonly targetGroupArnSuffixes: readonly pulumi.Input<string>[];
@@ -88,6 +97,7 @@ export function serviceAlarmsArgs(alarms: ServiceAlarmsArgs | false | undefined,
   return {
     serviceName: targets.serviceName,
     namePrefix: targets.namePrefix,
+    tier: targets.tier,
     loadBalancerArnSuffix: targets.loadBalancerArnSuffix,
     targetGroupArnSuffixes: targets.targetGroupArnSuffixes,
     alertTopicArn: targets.alertTopicArn,
@@ -113,6 +123,7 @@ export function serviceHooksArgs(
   return {
     serviceName: targets.serviceName,
     namePrefix: targets.namePrefix,
+    tier: targets.tier,
     logRetentionDays: targets.logRetentionDays,
     smokeTest: smoke
       ? {

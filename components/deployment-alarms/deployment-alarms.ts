@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
+import { alarmsWithTierDefaults } from "../blue-green-service/guards";
 import { NAME_LIMITS, physicalName } from "../naming";
+import { type Tier, TIER_DEFAULTS } from "../tiers";
 import {
   type AlarmDefinition,
   type AlarmTiming,
@@ -29,17 +31,24 @@ export interface DeploymentAlarmsArgs {
   readonly targetGroupArnSuffixes: readonly pulumi.Input<string>[];
   /** Where every alarm's ALARM and OK notifications go. */
   readonly alertTopicArn: pulumi.Input<string>;
-  /** @default 1 */
+  /**
+   * The tier whose thresholds and timing fill what is left out (`TIER_DEFAULTS[tier].alarms`); a service passes its
+   * environment's. @default "production" (the thresholds DeploymentAlarms used before it took a tier)
+   */
+  readonly tier?: Tier;
+  /** Percent of a target group's requests answered 5xx. @default the tier's: dev 5, staging 2, production 1 */
   readonly errorRatePercent?: number;
-  /** Requests a target group needs in a period before its own error rate counts (0 below). @default 50 */
+  /** Requests a target group needs in a period before its own error rate counts (0 below). @default the tier's: dev 10, staging 20, production 50 */
   readonly minRequests?: number;
-  /** @default 800 */
+  /** @default the tier's: dev 2000, staging 1000, production 800 */
   readonly p99LatencyMs?: number;
-  /** @default 1 */
+  /** @default the tier's: 1 in every tier */
   readonly unhealthyHosts?: number;
   /** Alarms on any other metric, watched like the built-in ones. @default [] */
   readonly custom?: readonly CustomAlarm[];
-  /** @default { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 } */
+  /**
+   * @default the tier's: 60-second periods, alarming on 3 of 3 in dev, 2 of 2 in staging, 1 of 1 in production
+   */
   readonly timing?: AlarmTiming;
   /**
    * What the detection estimate assumes: the new version's first share of production traffic (first canary or linear
@@ -48,14 +57,14 @@ export interface DeploymentAlarmsArgs {
   readonly detectionTraffic?: { readonly newVersionPercent: number; readonly tasks: number };
 }
 
+/** Alarm thresholds and timing with nothing left out. */
+export type AlarmSettings = Required<Pick<DeploymentAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "timing">>;
+
 /** The alarms' settings with their defaults and their definitions, over sample target groups for what is not a query. */
 function alarmPlan(args: DeploymentAlarmsArgs) {
-  const timing = args.timing ?? { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 };
-  const errorRatePercent = args.errorRatePercent ?? 1;
+  const { timing, errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts } = alarmsWithTierDefaults(TIER_DEFAULTS[args.tier ?? "production"], args);
+  const settings: AlarmSettings = { timing, errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts };
   const period = timing.periodSeconds;
-  const minRequests = args.minRequests ?? 50;
-  const p99LatencyMs = args.p99LatencyMs ?? 800;
-  const unhealthyHosts = args.unhealthyHosts ?? 1;
   const definitions: ((t: TrafficTargets) => AlarmDefinition)[] = [
     (t) => errorRateAlarm(t, errorRatePercent, minRequests, period),
     (t) => latencyAlarm(t, p99LatencyMs, period),
@@ -67,7 +76,7 @@ function alarmPlan(args: DeploymentAlarmsArgs) {
     loadBalancerArnSuffix: "app/sample/0",
     targetGroupArnSuffixes: args.targetGroupArnSuffixes.map((_, index) => `targetgroup/sample-${index}/0`),
   };
-  return { timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample };
+  return { settings, timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample };
 }
 
 /** Names the service's own alarms take: a custom alarm by one of them would collide with it (`any` is the composite). */
@@ -105,6 +114,8 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
   public readonly compositeAlarmArn: pulumi.Output<string>;
   public readonly compositeAlarmName: pulumi.Output<string>;
   public readonly alarms: aws.cloudwatch.MetricAlarm[];
+  /** The thresholds and timing the alarms use, the tier's where the caller left them out: e.g. for dashboards. */
+  public readonly settings: AlarmSettings;
   /** Worst-case seconds from the start of a sustained breach to the alarm firing. */
   public readonly detectionSeconds: number;
   /** Each scenario's detection time, as the alarms themselves judge synthetic ALB metrics (alarm-sensitivity.ts). */
@@ -115,7 +126,8 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
   constructor(name: string, args: DeploymentAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     refuseBadArguments("DeploymentAlarms", name, deploymentAlarmsArgsProblems(args));
     super("release:aws:DeploymentAlarms", name, {}, opts);
-    const { timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample } = alarmPlan(args);
+    const { settings, timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample } = alarmPlan(args);
+    this.settings = settings;
 
     const targets: pulumi.Output<TrafficTargets> = pulumi
       .all([pulumi.output(args.loadBalancerArnSuffix), pulumi.all(args.targetGroupArnSuffixes.map((suffix) => pulumi.output(suffix)))])

@@ -4,16 +4,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
 import { type ArgumentProblem, refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
+import { type Tier, TIER_DEFAULTS } from "../tiers";
 import { type FlagRampStep, rampDefinition } from "./ramp";
 
 export interface FlagDeploymentStrategy {
-  /** @default "LINEAR" */
+  /** @default the tier's: "LINEAR" in every tier */
   readonly growthType?: "LINEAR" | "EXPONENTIAL";
-  /** Percent of targets per step, 1-100. @default 100 (all at once) */
+  /** Percent of targets per step, 1-100. @default the tier's: dev 100 (all at once), staging 50, production 20 */
   readonly growthFactor?: number;
-  /** Minutes over which the rollout grows to 100%, 0-1440. @default 0 */
+  /** Minutes over which the rollout grows to 100%, 0-1440. @default the tier's: dev 0, staging 4, production 20 */
   readonly durationMinutes?: number;
-  /** Minutes AppConfig watches the monitors after reaching 100%, 0-1440. @default 0 */
+  /** Minutes AppConfig watches the monitors after reaching 100%, 0-1440. @default the tier's: dev 0, staging 5, production 10 */
   readonly bakeMinutes?: number;
 }
 
@@ -54,7 +55,12 @@ export interface FeatureFlagStoreArgs {
   readonly environmentName: string;
   /** The `AWS.AppConfig.FeatureFlags` document, as JSON. */
   readonly document: pulumi.Input<string>;
-  /** How AppConfig rolls each new version out. @default all at once, no bake (each field's `@default`) */
+  /**
+   * The tier whose rollout strategy and history protection fill what is left out (`TIER_DEFAULTS[tier].flagStore`,
+   * `.protectStateful`). @default "dev" (all at once, unprotected: what the store did before it took a tier)
+   */
+  readonly tier?: Tier;
+  /** How AppConfig rolls each new version out; each field left out is the tier's. @default the tier's (`TIER_DEFAULTS[tier].flagStore`) */
   readonly strategy?: FlagDeploymentStrategy;
   /**
    * Alarms that roll a flag deployment back when they fire (the services' composite alarms). AppConfig takes at most 5
@@ -63,7 +69,10 @@ export interface FeatureFlagStoreArgs {
   readonly monitors?: readonly (MonitoredAlarm | AlarmedService)[];
   /** Roles, or services' task and pod roles, that may read the flags (as `grantRead` grants). @default [] */
   readonly readers?: readonly (FlagReader | FlagReadingService)[];
-  /** `protect` the application and profile, and keep old versions when a new one replaces them. @default false */
+  /**
+   * `protect` the application and profile, and keep old versions when a new one replaces them.
+   * @default the tier's: production true, dev and staging false
+   */
   readonly protectHistory?: boolean;
   /** `console`: Pulumi creates the first version only; later versions are made by people in the console. @default "pulumi" */
   readonly ownership?: "pulumi" | "console";
@@ -124,9 +133,24 @@ export function agentContainer(prefetchPath: string, region: string): Record<str
 /** @internal */
 export const FLAG_PROFILE_NAME = "feature-flags";
 
+/** The store's rollout strategy and history protection, each the caller's or else the tier's. */
+function storeSettings(args: FeatureFlagStoreArgs) {
+  const tier = TIER_DEFAULTS[args.tier ?? "dev"];
+  const strategy = args.strategy ?? {};
+  return {
+    strategy: {
+      growthType: strategy.growthType ?? tier.flagStore.growthType,
+      growthFactor: strategy.growthFactor ?? tier.flagStore.growthFactor,
+      durationMinutes: strategy.durationMinutes ?? tier.flagStore.durationMinutes,
+      bakeMinutes: strategy.bakeMinutes ?? tier.flagStore.bakeMinutes,
+    },
+    protectHistory: args.protectHistory ?? tier.protectStateful,
+  };
+}
+
 /** Every problem with the store's arguments, each naming its field; the constructor refuses them before registering. */
 export function featureFlagStoreArgsProblems(args: FeatureFlagStoreArgs): ArgumentProblem[] {
-  const strategy = { growthFactor: 100, durationMinutes: 0, bakeMinutes: 0, ...args.strategy };
+  const { strategy } = storeSettings(args);
   const monitors = monitoredAlarms(args.monitors ?? []).length;
   return [
     ...(strategy.growthFactor >= 1 && strategy.growthFactor <= 100 ? [] : [{ field: ["strategy", "growthFactor"], message: "must be 1-100", got: strategy.growthFactor }]),
@@ -162,12 +186,12 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: FeatureFlagStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     refuseBadArguments("FeatureFlagStore", name, featureFlagStoreArgsProblems(args));
-    const strategy = { growthType: "LINEAR" as const, growthFactor: 100, durationMinutes: 0, bakeMinutes: 0, ...args.strategy };
+    const { strategy, protectHistory } = storeSettings(args);
     super("release:aws:FeatureFlagStore", name, {}, opts);
     this.componentName = name;
 
     const tags = { ...args.tags };
-    const history: pulumi.CustomResourceOptions = { parent: this, protect: args.protectHistory ?? false };
+    const history: pulumi.CustomResourceOptions = { parent: this, protect: protectHistory };
     const application = new aws.appconfig.Application(
       `${name}-app`,
       { name: args.applicationName, description: "Feature flags (release-platform)", tags },
@@ -233,7 +257,7 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       {
         parent: this,
         // Old versions are the flag history: a new version replaces this resource without deleting the old one.
-        retainOnDelete: args.protectHistory ?? false,
+        retainOnDelete: protectHistory,
         ...(consoleOwned ? { ignoreChanges: ["content"] } : {}),
       },
     );

@@ -16,9 +16,9 @@ import {
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
 import { alarmsWithTierDefaults, type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
 import { type AlarmTiming, timingProblems } from "../deployment-alarms/alarm-math";
-import { DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
+import { type AlarmSettings, DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
-import { smokeTestArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
+import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { TIER_DEFAULTS } from "../tiers";
 import {
@@ -102,28 +102,21 @@ export interface KubernetesServiceArgs {
   readonly podIdentity?: { readonly clusterName: pulumi.Input<string> };
 }
 
-const DEFAULT_TIMING: AlarmTiming = { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 };
+/** The service's arguments once its tier has filled them: alarm thresholds and timing included. */
+type TieredKubernetesServiceArgs = KubernetesServiceArgs & { readonly alarms: ServiceAlarmsArgs & AlarmSettings };
 
-/** The thresholds of the alarms and the analysis, with DeploymentAlarms' defaults. */
-function thresholdsOf(alarms: ServiceAlarmsArgs | undefined): AlarmThresholds {
-  return {
-    errorRatePercent: alarms?.errorRatePercent ?? 1,
-    minRequests: alarms?.minRequests ?? 50,
-    p99LatencyMs: alarms?.p99LatencyMs ?? 800,
-    unhealthyHosts: alarms?.unhealthyHosts ?? 1,
-  };
+/** The thresholds of the alarms and the analysis. */
+function thresholdsOf(alarms: AlarmSettings): AlarmThresholds {
+  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts } = alarms;
+  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts };
 }
 
-/** The smoke test's settings with the ECS hook's defaults; paths default to the health check's. */
+/** The smoke test's settings as the ECS hook fills them from the tier; paths default to the health check's. */
 function smokeTestOf(args: KubernetesServiceArgs): SmokeTest | undefined {
   const smoke = args.hooks?.smokeTest;
   if (!smoke) return undefined;
   return {
-    paths: smoke.paths ?? [args.healthCheck?.path ?? "/"],
-    samples: smoke.samples ?? 20,
-    minSuccessRate: smoke.minSuccessRate ?? 0.95,
-    timeoutMs: smoke.timeoutMs ?? 2000,
-    expectedStatuses: smoke.expectedStatuses,
+    ...smokeTestSettings({ ...smoke, paths: smoke.paths ?? [args.healthCheck?.path ?? "/"] }, args.environment.tier),
     // A wildcard host cannot be sent as Host: the first exact one reaches the service's rule.
     hostHeader: (args.hostHeaders ?? []).find((host) => !/[*?]/.test(host)),
   };
@@ -134,7 +127,7 @@ function smokeTestOf(args: KubernetesServiceArgs): SmokeTest | undefined {
  * BlueGreenService takes them: strategy (unless `steps` replace it), size and count, autoscaling, health check,
  * draining, alarm thresholds and timing, the smoke test and the alarm gate (`false` turns either off).
  */
-export function kubernetesServiceWithTierDefaults(args: KubernetesServiceArgs): KubernetesServiceArgs {
+export function kubernetesServiceWithTierDefaults(args: KubernetesServiceArgs): TieredKubernetesServiceArgs {
   const tier = TIER_DEFAULTS[args.environment.tier];
   return {
     ...args,
@@ -163,7 +156,7 @@ export function kubernetesServiceArgsProblems(given: KubernetesServiceArgs): Arg
     ...(!blueGreen && args.ingressSubnetIds === undefined ? [{ field: ["ingressSubnetIds"], message: "is required for a canary Ingress", got: undefined }] : []),
     ...autoscalingProblems(args.autoscaling),
     ...(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace) ? [] : [{ field: ["namespace"], message: "is not a Kubernetes name", got: args.namespace }]),
-    ...under(["alarms", "timing"], timingProblems(args.alarms?.timing ?? DEFAULT_TIMING)),
+    ...under(["alarms", "timing"], timingProblems(args.alarms.timing)),
     ...(args.alarms?.extraAlarmNames?.length ? [{ field: ["alarms", "extraAlarmNames"], message: "do not apply on kubernetes: Argo Rollouts judges metrics, not alarms", got: undefined }] : []),
     ...(smokeTest ? under(["hooks", "smokeTest"], smokeTestArgsProblems(smokeTest)) : []),
     ...(args.hooks?.alarmGate && args.hooks.alarmGate.override !== undefined
@@ -241,7 +234,7 @@ export class KubernetesService extends pulumi.ComponentResource {
     const labels = { ...selector, "app.kubernetes.io/managed-by": "release-platform" };
     const meta = (objectName: string, extra: Record<string, string> = {}) => ({ name: objectName, namespace, labels: { ...labels, ...extra } });
     const healthCheck = args.healthCheck ?? {};
-    const timing = args.alarms?.timing ?? DEFAULT_TIMING;
+    const timing = args.alarms.timing;
     const smoke = smokeTestOf(args);
     const tags = { service: name };
 
@@ -489,7 +482,7 @@ export class KubernetesService extends pulumi.ComponentResource {
 /** What the traffic wiring shares with the component: its name and args, options for its children, and naming. */
 interface TrafficContext {
   readonly name: string;
-  readonly args: KubernetesServiceArgs;
+  readonly args: TieredKubernetesServiceArgs;
   readonly parent: pulumi.Resource;
   readonly k8sOpts: pulumi.CustomResourceOptions;
   readonly awsOpts: pulumi.CustomResourceOptions;
@@ -588,6 +581,7 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
       loadBalancerArnSuffix: env.loadBalancerArnSuffix,
       targetGroupArnSuffixes: [active.arnSuffix, preview.arnSuffix],
       alertTopicArn: env.alertTopicArn,
+      tier: env.tier,
       ...thresholdsOf(args.alarms),
       custom: args.alarms?.custom,
       timing,

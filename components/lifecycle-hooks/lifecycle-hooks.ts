@@ -4,10 +4,10 @@ import type { LifecycleHook } from "../blue-green-service/blue-green-service";
 import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
+import { type Tier, TIER_DEFAULTS } from "../tiers";
 import { bundleHook, HOOK_RUNTIME, type HookName } from "./bundle";
 import { ALARM_GATE_TIMEOUT_SECONDS } from "./handlers/hook-event";
 import {
-  DEFAULT_EXPECTED_STATUSES,
   describeSmokeDecision,
   SMOKE_CONCURRENCY,
   smokeSettingsProblems,
@@ -19,16 +19,22 @@ export interface SmokeTestHookArgs {
   readonly url: pulumi.Input<string>;
   /** Paths requested on the test listener, each `samples` times, e.g. `["/healthz"]`. */
   readonly paths: readonly string[];
-  /** Requests per path; with the paths, enough that a version failing half of them fails 95% of the time. @default 20 */
+  /**
+   * Requests per path; with the paths, enough that a version failing half of them fails 95% of the time.
+   * @default the tier's: dev 30, staging 20, production 20
+   */
   readonly samples?: number;
   /**
    * The success rate of a healthy version, 0.8-1: the hook fails a version at exactly this rate at most 5% of the time
-   * and fails any version whose failures exceed what that allows. @default 0.95
+   * and fails any version whose failures exceed what that allows. @default the tier's: dev 0.8, staging 0.95, production 0.95
    */
   readonly minSuccessRate?: number;
-  /** Per request, its same-origin redirects included. @default 2000 */
+  /** Per request, its same-origin redirects included. @default the tier's: 2000 in every tier */
   readonly timeoutMs?: number;
-  /** Statuses that count as success, e.g. "200-299,304"; other redirects are followed on the test listener only. @default "200-299" */
+  /**
+   * Statuses that count as success, e.g. "200-299,304"; other redirects are followed on the test listener only.
+   * @default the tier's: "200-299" in every tier
+   */
   readonly expectedStatuses?: string;
   /** Sent as Host when the service's rules match on host headers. @default none */
   readonly hostHeader?: string;
@@ -57,11 +63,16 @@ export interface LifecycleHooksArgs {
   readonly serviceName: string;
   /** Prefix of the function and role names, usually the environment's. */
   readonly namePrefix: string;
+  /**
+   * The tier whose smoke-test settings and log retention fill what is left out (`TIER_DEFAULTS[tier]`); a service
+   * passes its environment's. @default "staging" (the settings LifecycleHooks used before it took a tier)
+   */
+  readonly tier?: Tier;
   /** The smoke test at POST_TEST_TRAFFIC_SHIFT. @default none */
   readonly smokeTest?: SmokeTestHookArgs;
   /** The alarm gate at PRE_SCALE_UP. @default none */
   readonly alarmGate?: AlarmGateHookArgs;
-  /** @default 30 */
+  /** Days the hooks' logs are kept. @default the tier's: dev 7, staging 30, production 90 */
   readonly logRetentionDays?: number;
 }
 
@@ -74,26 +85,30 @@ export function smokeTestTimeoutSeconds(paths: number, samples: number, timeoutM
 /** The smoke-test arguments that decide what it judges and how long it runs. */
 export type SmokeTestDecisionArgs = Pick<SmokeTestHookArgs, "paths" | "samples" | "minSuccessRate" | "timeoutMs" | "expectedStatuses">;
 
-/** The smoke test's settings with their defaults, as the hook receives them. */
-function smokeSettings(smoke: SmokeTestDecisionArgs) {
+/** The tier LifecycleHooks fills from when given none: its settings before it took a tier. */
+const UNTIERED: Tier = "staging";
+
+/** The smoke test's settings, each the caller's or else the tier's, as the hook receives them. */
+export function smokeTestSettings(smoke: SmokeTestDecisionArgs, tier: Tier = UNTIERED) {
+  const defaults = TIER_DEFAULTS[tier].smokeTest;
   return {
     paths: smoke.paths,
-    samples: smoke.samples ?? 20,
-    minSuccessRate: smoke.minSuccessRate ?? 0.95,
-    timeoutMs: smoke.timeoutMs ?? 2000,
-    expectedStatuses: smoke.expectedStatuses ?? DEFAULT_EXPECTED_STATUSES,
+    samples: smoke.samples ?? defaults.samples,
+    minSuccessRate: smoke.minSuccessRate ?? defaults.minSuccessRate,
+    timeoutMs: smoke.timeoutMs ?? defaults.timeoutMs,
+    expectedStatuses: smoke.expectedStatuses ?? defaults.expectedStatuses,
   };
 }
 
-/** Every problem with a smoke test's arguments, by field (config maps them to stack-file paths). */
-export function smokeTestArgsProblems(smoke: SmokeTestDecisionArgs): ArgumentProblem[] {
-  return smokeSettingsProblems(smokeSettings(smoke)).map((problem) => ({ ...problem, field: [problem.field] }));
+/** Every problem with a smoke test's arguments after the tier's defaults, by field (config maps them to stack-file paths). */
+export function smokeTestArgsProblems(smoke: SmokeTestDecisionArgs, tier?: Tier): ArgumentProblem[] {
+  return smokeSettingsProblems(smokeTestSettings(smoke, tier)).map((problem) => ({ ...problem, field: [problem.field] }));
 }
 
 /** Every problem with the hooks' arguments, each naming its field; the constructor refuses them before registering. */
 export function lifecycleHooksArgsProblems(args: LifecycleHooksArgs): ArgumentProblem[] {
   return [
-    ...(args.smokeTest ? under(["smokeTest"], smokeTestArgsProblems(args.smokeTest)) : []),
+    ...(args.smokeTest ? under(["smokeTest"], smokeTestArgsProblems(args.smokeTest, args.tier)) : []),
     ...(args.alarmGate?.override !== undefined && args.alarmGate.override.trim() === ""
       ? [{ field: ["alarmGate", "override"], message: "must give a reason", got: args.alarmGate.override }]
       : []),
@@ -103,7 +118,7 @@ export function lifecycleHooksArgsProblems(args: LifecycleHooksArgs): ArgumentPr
 function hooksSummary(args: LifecycleHooksArgs): string {
   const parts: string[] = [];
   if (args.smokeTest) {
-    const { paths, samples, minSuccessRate } = smokeSettings(args.smokeTest);
+    const { paths, samples, minSuccessRate } = smokeTestSettings(args.smokeTest, args.tier);
     parts.push(describeSmokeDecision(paths.length * samples, minSuccessRate));
   }
   if (args.alarmGate) parts.push(args.alarmGate.override ? `alarm gate OVERRIDDEN: ${args.alarmGate.override}` : "alarm gate");
@@ -129,7 +144,7 @@ export class LifecycleHooks extends pulumi.ComponentResource {
     super("release:aws:LifecycleHooks", name, {}, opts);
     this.summary = hooksSummary(args);
 
-    const retention = args.logRetentionDays ?? 30;
+    const retention = args.logRetentionDays ?? TIER_DEFAULTS[args.tier ?? UNTIERED].logRetentionDays;
     const functions: { stage: string; fn: aws.lambda.Function; details: pulumi.Output<string> }[] = [];
 
     const createFunction = (hook: HookName, policy: (logGroupArn: pulumi.Output<string>) => pulumi.Input<string>, extra: Partial<aws.lambda.FunctionArgs>) => {
@@ -177,7 +192,7 @@ export class LifecycleHooks extends pulumi.ComponentResource {
 
     if (args.smokeTest) {
       const smoke = args.smokeTest;
-      const { samples, minSuccessRate, timeoutMs, expectedStatuses } = smokeSettings(smoke);
+      const { samples, minSuccessRate, timeoutMs, expectedStatuses } = smokeTestSettings(smoke, args.tier);
       const fn = createFunction(
         "smoke-test",
         (logGroupArn) =>
