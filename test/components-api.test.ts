@@ -39,6 +39,12 @@ function guardedService(document: SynthDocument) {
     hookStages: configuration.lifecycleHooks.map((hook) => hook.lifecycleStages),
     rollbackAlarms: (service.alarms as { alarmNames: string[]; rollback: boolean }).alarmNames,
     flagMonitors: flagEnvironment.map((environment) => (environment.inputs.monitors as { alarmArn: string }[]).map((monitor) => monitor.alarmArn === composite.outputs.arn)),
+    flagStrategy: resourcesOf(document, "aws:appconfig/deploymentStrategy:DeploymentStrategy").map(({ inputs }) => [
+      inputs.growthFactor,
+      inputs.deploymentDurationInMinutes,
+      inputs.finalBakeTimeInMinutes,
+    ]),
+    flagHistoryProtected: resourcesOf(document, "aws:appconfig/application:Application").map((application) => application.options.protect),
     alertEmails: resourcesOf(document, "aws:sns/topicSubscription:TopicSubscription").map((subscription) => subscription.inputs.endpoint),
     strategySummary: document.outputs.strategy,
   };
@@ -50,6 +56,8 @@ const EXPECTED = {
   hookStages: [["POST_TEST_TRAFFIC_SHIFT"], ["PRE_SCALE_UP"]],
   rollbackAlarms: ["shop-storefront-error-rate", "shop-storefront-p99-latency", "shop-storefront-unhealthy-hosts"],
   flagMonitors: [[true]],
+  flagStrategy: [[20, 20, 10]],
+  flagHistoryProtected: [true],
   alertEmails: ["shop-oncall@example.com"],
   strategySummary: "canary 5% -> bake 10m -> 100%, bake 20m",
 };

@@ -89,11 +89,10 @@ export async function shopPlatformByHand(): Promise<Record<string, unknown>> {
     {
       applicationName: "shop-flags",
       environmentName: "production",
+      tier: "production",
       document: JSON.stringify(toAppConfigDocument(flags)),
-      strategy: { growthType: "LINEAR", growthFactor: 20, durationMinutes: 20, bakeMinutes: 10 },
       monitors: [storefront],
       readers: [storefront],
-      protectHistory: true,
     },
     { providers },
   );
