@@ -153,7 +153,7 @@ export function kubernetesServiceArgsProblems(given: KubernetesServiceArgsToChec
     ...under(["deployment"], kubernetesStrategyProblems(strategy)),
     ...(args.steps ? stepsProblems(args.steps, args.stepPauseMinutes) : []),
     ...(args.steps && strategy.strategy !== "canary"
-      ? [{ field: ["steps"], message: `replace the strategy's stages: leave deployment out or use canary, not ${strategy.strategy}`, got: undefined }]
+      ? [{ field: ["steps"], message: `replace the strategy's stages: leave the strategy out or make it canary, not ${strategy.strategy}`, got: undefined }]
       : []),
     ...routeProblems(args),
     ...priorityProblems(args.priority),
