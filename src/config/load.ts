@@ -370,7 +370,9 @@ interface ParsedParts {
   readonly cluster: Part<RawReleaseConfig["cluster"]>;
 }
 
-const isMap = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
 
 function parsedParts(raw: Record<string, unknown>): ParsedParts {
   const shape = releaseConfigSchema.shape;
@@ -378,12 +380,12 @@ function parsedParts(raw: Record<string, unknown>): ParsedParts {
     const result = shape[key].safeParse(raw[key]);
     return result.success ? (result.data as RawReleaseConfig[K]) : INVALID;
   };
-  // A service or flag is parsed with its name, which has rules of its own.
+  // A service is parsed with its name, which has rules of its own; the flags together, as their rules read them.
   const services = Object.entries(isMap(raw.services) ? raw.services : {}).flatMap(([name, value]) => {
     const result = shape.services.safeParse({ [name]: value });
     return result.success ? Object.entries(result.data) : [];
   });
-  const flags = raw.flags === undefined ? { success: true as const, data: {} } : shape.flags.safeParse(raw.flags);
+  const flags = shape.flags.safeParse(raw.flags);
   return {
     tier: part("tier"),
     ingress: part("ingress"),
