@@ -252,6 +252,24 @@ describe("rules the components had and the config repeated: one copy, the stack 
   });
 });
 
+describe("KubernetesService's own rules reach the stack file", () => {
+  it("the namespace, by default the stack's name, must be a Kubernetes name: said once for all the stack's Kubernetes services", () => {
+    const config = setPath(eksConfig(), "release:cluster.namespace", undefined);
+    // The whole of release:cluster counts as secret here (its kubeconfig is, and the helper gives no secret paths).
+    expect(linesAt(config, "Shop_EKS", "release:cluster.namespace")).toEqual([
+      "Pulumi.Shop_EKS.yaml: release:cluster.namespace: must be a Kubernetes name: lower-case letters, digits and hyphens, at most 63 (got [secret])",
+    ]);
+    expect(configError(config, "shop-eks")).toBeUndefined();
+  });
+
+  it("an alarm-gate override on kubernetes is refused: Argo has no gate to override", () => {
+    const config = setPath(eksConfig(), "release:services.catalog.alarmGate", { override: "INC-1" });
+    expect(linesAt(config, "eks", "release:services.catalog.alarmGate.override")).toEqual([
+      'Pulumi.eks.yaml: release:services.catalog.alarmGate.override: does not apply on kubernetes: abort or promote the Rollout instead (got "INC-1")',
+    ]);
+  });
+});
+
 describe("every problem of a stack file in one run", () => {
   it("a shape problem in one service and a rule of another are reported together, sorted by path", () => {
     const config = setPath(shippedConfig("production"), "release:services.catalog.port", "eighty");
