@@ -97,7 +97,7 @@ describe("rules that were the config's only, now the components'", () => {
   it("a container port a sidecar holds is refused by both services", () => {
     const agent = [{ definition: agentContainer("/applications/a/environments/e/configurations/p", "eu-west-1") }];
     expect(blueGreenServiceArgsProblems(service({ port: 2772, sidecars: agent }))).toEqual([
-      { field: ["port"], message: "is the port of the sidecar appconfig-agent in the same task; choose another", got: 2772 },
+      { field: ["port"], message: "is the port of the sidecar appconfig-agent beside it (task or pod); choose another", got: 2772 },
     ]);
     expect(blueGreenServiceArgsProblems(service({ port: 2772 }))).toEqual([]);
     expect(fieldsOf(kubernetesServiceArgsProblems(kubernetesService({ port: 2772, sidecars: agent })))).toEqual(["port"]);
@@ -107,7 +107,7 @@ describe("rules that were the config's only, now the components'", () => {
 
     const config = setPath(shippedConfig("staging"), "release:services.checkout.port", 2772);
     expect(linesAt(config, "staging", "release:services.checkout.port")).toEqual([
-      "Pulumi.staging.yaml: release:services.checkout.port: is the port of the sidecar appconfig-agent in the same task; choose another (got 2772)",
+      "Pulumi.staging.yaml: release:services.checkout.port: is the port of the sidecar appconfig-agent beside it (task or pod); choose another (got 2772)",
     ]);
     expect(configError(setPath(config, "release:flagStore", { backend: "appconfig", agent: false }))).toBeUndefined();
   });

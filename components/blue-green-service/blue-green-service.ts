@@ -166,7 +166,7 @@ export function sidecarPortProblems(port: number, sidecars: readonly Sidecar[] |
     return (Array.isArray(definition.portMappings) ? definition.portMappings : []).map((mapping) => ({ name: String(definition.name), port: mapping.containerPort }));
   });
   const holder = taken.find((sidecar) => sidecar.port === port);
-  return holder ? [{ field: ["port"], message: `is the port of the sidecar ${holder.name} in the same task; choose another`, got: port }] : [];
+  return holder ? [{ field: ["port"], message: `is the port of the sidecar ${holder.name} beside it (task or pod); choose another`, got: port }] : [];
 }
 
 /** `latest` moves under a running service: a production rollback would not bring the old version back. */
