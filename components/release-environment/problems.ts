@@ -1,7 +1,13 @@
 import { type ArgumentProblem, under } from "../arguments";
-import { priorityTakenProblem } from "../environment/environment";
+import { blueGreenServiceArgsProblems, type EnvironmentFacts } from "../blue-green-service/blue-green-service";
+import { environmentArgsProblems, priorityTakenProblem } from "../environment/environment";
+import { flagsProblems } from "../feature-flag-store/documents";
+import { featureFlagStoreArgsProblems } from "../feature-flag-store/feature-flag-store";
+import { kubernetesServiceArgsProblems } from "../kubernetes-service/kubernetes-service";
 import { TIER_DEFAULTS, type Tier } from "../tiers";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
+import { agentSidecars, ecsServiceArgs, environmentArgs, flagStoreArgs, kubernetesServiceArgs } from "./children";
+import { resolveReleaseEnvironment } from "./resolve";
 
 /** The Elastic Load Balancing quotas every service of an environment shares: they all sit on its one load balancer. */
 export const LOAD_BALANCER_LIMITS = {
@@ -129,6 +135,127 @@ function clusterProblems(
         got: undefined,
       });
     }
+  }
+  return problems;
+}
+
+/** Where a child's argument is written in the ReleaseEnvironment's args: `from` (a prefix of the problem's field) becomes `to`. */
+interface FieldPlace {
+  readonly from: readonly string[];
+  readonly to: readonly (string | number)[];
+}
+
+const startsWith = (field: readonly (string | number)[], prefix: readonly string[]) => prefix.every((part, index) => field[index] === part);
+
+/** The problems of a child, each field moved to its place in the ReleaseEnvironment's args (under `base` unless the table says). */
+function placed(places: readonly FieldPlace[], base: readonly (string | number)[], problems: readonly ArgumentProblem[]): ArgumentProblem[] {
+  return problems.map((problem) => {
+    const place = places.find((candidate) => startsWith(problem.field, candidate.from));
+    return { ...problem, field: place ? [...place.to, ...problem.field.slice(place.from.length)] : [...base, ...problem.field] };
+  });
+}
+
+const ENVIRONMENT_FIELDS: readonly FieldPlace[] = [
+  { from: ["certificateArn"], to: ["ingress", "certificateArn"] },
+  { from: ["allowedCidrs"], to: ["ingress", "allowedCidrs"] },
+  { from: ["testListenerPort"], to: ["ingress", "testListenerPort"] },
+  { from: ["testListenerCidrs"], to: ["ingress", "testListenerCidrs"] },
+  { from: ["idleTimeoutSeconds"], to: ["ingress", "idleTimeoutSeconds"] },
+  { from: ["accessLogs"], to: ["ingress", "accessLogs"] },
+  { from: ["alertEmails"], to: ["notifications", "emails"] },
+  { from: ["alertHttpsEndpoints"], to: ["notifications", "httpsEndpoints"] },
+  { from: ["alertSlack"], to: ["notifications", "slack"] },
+];
+
+/** A service's component fields whose names in the args differ; the rest keep their names under `services.<name>`. */
+function serviceFields(name: string): readonly FieldPlace[] {
+  const at = (...rest: string[]) => ["services", name, ...rest];
+  return [
+    { from: ["environmentVariables"], to: at("environment") },
+    { from: ["secretEnvironmentVariables"], to: at("secretEnvironment") },
+    { from: ["hooks", "smokeTest"], to: at("smokeTest") },
+    { from: ["hooks", "alarmGate"], to: at("alarmGate") },
+    { from: ["steps"], to: at("deployment", "steps") },
+    { from: ["stepPauseMinutes"], to: at("deployment", "stepPauseMinutes") },
+    { from: ["namespace"], to: ["cluster", "namespace"] },
+    { from: ["podSecurityGroupId"], to: ["cluster", "securityGroupId"] },
+  ];
+}
+
+const FLAG_STORE_FIELDS: readonly FieldPlace[] = [
+  { from: ["document"], to: ["flags"] },
+  { from: ["ramp"], to: ["flags"] },
+  { from: ["strategy"], to: ["flagStore", "deployment"] },
+];
+
+/** Ids only name things while checking: the network, the cluster's stack and the topic supply them once they exist. */
+const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
+
+/**
+ * Every problem with a ReleaseEnvironment's arguments, each field its path in the args (a stack file's path under
+ * `release:`): the rules of each child (Environment, each service, the flag store) judged on the arguments the
+ * ReleaseEnvironment would give it, the rules across services, and the settings that do not apply where they are
+ * written. The constructor refuses them before registering anything; the stack program maps them to the stack file.
+ */
+export function releaseEnvironmentArgsProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProblem[] {
+  const settings = resolveReleaseEnvironment(name, args);
+  const facts: EnvironmentFacts = { tier: args.tier, namePrefix: name };
+  const sidecars = agentSidecars(name, settings);
+  const namespace = settings.cluster?.namespace ?? name;
+  const placement = { namespace, podSecurityGroupId: () => "", ingressSubnetIds: [], clusterName: () => "" };
+  const flags = args.flags ?? {};
+  const flagProblems = flagsProblems(flags, args.flagStore);
+  return [
+    ...placed(ENVIRONMENT_FIELDS, [], environmentArgsProblems(environmentArgs(name, settings, NO_NETWORK))),
+    ...crossServiceProblems(args),
+    ...settings.services.flatMap((service) => [
+      ...settingsThatDoNotApply(service.name, args.services[service.name], args.tier),
+      ...placed(
+        serviceFields(service.name),
+        ["services", service.name],
+        service.runtime === "kubernetes"
+          ? kubernetesServiceArgsProblems(kubernetesServiceArgs(service, settings, facts, sidecars, placement))
+          : blueGreenServiceArgsProblems(ecsServiceArgs(service, settings, facts, sidecars)),
+      ),
+    ]),
+    ...under(["flags"], flagProblems),
+    // The store's own rules read the document the flags make: only once they are sound.
+    ...(flagProblems.length === 0 && settings.flagStore.backend === "appconfig"
+      ? placed(FLAG_STORE_FIELDS, ["flagStore"], featureFlagStoreArgsProblems(flagStoreArgs(name, settings, "")))
+      : []),
+  ];
+}
+
+/** Settings a service's strategy or runtime does not read, and an override of an alarm gate that is off. */
+function settingsThatDoNotApply(name: string, service: ReleaseServiceArgs, tier: Tier): ArgumentProblem[] {
+  const problems: ArgumentProblem[] = [];
+  const add = (field: (string | number)[], message: string, got: unknown) => problems.push({ field: ["services", name, ...field], message, got });
+  const deployment = service.deployment ?? {};
+  const strategy = strategyOf(service, tier);
+  const foreign: Record<string, readonly string[]> = {
+    "blue-green": ["canaryPercent", "canaryBakeMinutes", "stepPercent", "stepBakeMinutes"],
+    canary: ["stepPercent", "stepBakeMinutes"],
+    linear: ["canaryPercent", "canaryBakeMinutes"],
+    rolling: ["canaryPercent", "canaryBakeMinutes", "stepPercent", "stepBakeMinutes", "bakeMinutes"],
+  };
+  for (const field of foreign[strategy] ?? []) {
+    const value = (deployment as Record<string, unknown>)[field];
+    if (value !== undefined) add(["deployment", field], `does not apply to strategy ${strategy}`, value);
+  }
+  // A service's `alarmGate: false` has no override to refuse: only these settings can write one beside a gate that is off.
+  if (service.alarmGate?.override !== undefined && !(service.alarmGate.enabled ?? TIER_DEFAULTS[tier].alarmGate)) {
+    add(["alarmGate", "override"], "applies only to an enabled alarm gate: remove it, or set alarmGate.enabled", service.alarmGate.override);
+  }
+  if (service.runtime !== "kubernetes") {
+    if (deployment.steps !== undefined) {
+      add(["deployment", "steps"], "arbitrary steps need runtime: kubernetes (Argo Rollouts); ECS's native engine shifts by one canary step or equal linear steps: use strategy canary or linear", deployment.steps);
+    }
+    if (deployment.stepPauseMinutes !== undefined) add(["deployment", "stepPauseMinutes"], "applies to steps, which need runtime: kubernetes", deployment.stepPauseMinutes);
+    return problems;
+  }
+  if (deployment.steps === undefined && deployment.stepPauseMinutes !== undefined) add(["deployment", "stepPauseMinutes"], "applies to steps only", deployment.stepPauseMinutes);
+  if (Object.keys(service.secrets ?? {}).length > 0) {
+    add(["secrets"], "Secrets Manager and SSM references are ECS-only: on kubernetes, mount them with the Secrets Store CSI driver or External Secrets and pass names in environment", Object.keys(service.secrets ?? {}));
   }
   return problems;
 }

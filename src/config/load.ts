@@ -1,23 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Region } from "@pulumi/aws/types/enums";
 import type { z } from "zod";
-import type { ArgumentProblem } from "../../components/arguments";
-import {
-  blueGreenServiceArgsProblems,
-  type BlueGreenServiceArgsToCheck,
-  type EnvironmentFacts,
-  type Sidecar,
-} from "../../components/blue-green-service/blue-green-service";
-import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../../components/blue-green-service/guards";
-import { kubernetesServiceArgsProblems, type KubernetesServiceArgsToCheck } from "../../components/kubernetes-service/kubernetes-service";
-import { environmentArgsProblems } from "../../components/environment/environment";
-import { flagsProblems, toAppConfigDocument } from "../../components/feature-flag-store/documents";
-import { agentContainer, agentPrefetchPath, featureFlagStoreArgsProblems, FLAG_PROFILE_NAME } from "../../components/feature-flag-store/feature-flag-store";
-import { rampStepsForStore } from "../../components/feature-flag-store/ramp";
-import { TIER_DEFAULTS } from "./defaults";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "../../components/release-environment/args";
-import { crossServiceProblems, loadBalancerProblems, type ServiceOnLoadBalancer } from "../../components/release-environment/problems";
-import { resolveReleaseEnvironment, type ResolvedReleaseEnvironment, type ResolvedService, resolveService } from "../../components/release-environment/resolve";
+import { loadBalancerProblems, releaseEnvironmentArgsProblems, type ServiceOnLoadBalancer } from "../../components/release-environment/problems";
+import { resolveReleaseEnvironment, type ResolvedReleaseEnvironment } from "../../components/release-environment/resolve";
 import { awsRegion, SECURE_PLACEHOLDER } from "./formats";
 import {
   RELEASE_KEYS,
@@ -197,9 +183,10 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
       secret: false,
     });
   }
-  if (tier !== undefined) problems.push(...crossFieldProblems(parts, { stack: source.stack, tier, region: String(region), secretAt }));
+  if (tier !== undefined) problems.push(...ruleProblems(parts, { stack: source.stack, tier, region: String(region), secretAt }));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, uniqueProblems(sortProblems(problems)));
-  return resolve(source, parsed.data, tier as Tier, region as string, secretAt);
+  const args = releaseEnvironmentArgs(parsed.data, { tier: tier as Tier, region: region as string, secretAt });
+  return { ...resolveReleaseEnvironment(source.stack, args), stack: source.stack, stackFile: source.stackFile, args };
 }
 
 function parseValue(text: string): unknown {
@@ -397,48 +384,6 @@ function parsedParts(raw: Record<string, unknown>): ParsedParts {
   };
 }
 
-/** Where a component's argument is written in the stack file: `from` (a prefix of the problem's field) becomes `to`. */
-interface FieldPlace {
-  readonly from: readonly string[];
-  readonly to: readonly (string | number)[];
-}
-
-const startsWith = (field: readonly (string | number)[], prefix: readonly string[]) => prefix.every((part, index) => field[index] === part);
-
-/** The stack-file path of a component problem's field, under `base` unless the table places it elsewhere. */
-function stackPath(places: readonly FieldPlace[], base: readonly (string | number)[], field: readonly (string | number)[]): (string | number)[] {
-  const place = places.find((candidate) => startsWith(field, candidate.from));
-  return place ? [...place.to, ...field.slice(place.from.length)] : [...base, ...field];
-}
-
-const ENVIRONMENT_FIELDS: readonly FieldPlace[] = [
-  { from: ["certificateArn"], to: ["ingress", "certificateArn"] },
-  { from: ["testListenerPort"], to: ["ingress", "testListenerPort"] },
-  { from: ["testListenerCidrs"], to: ["ingress", "testListenerCidrs"] },
-  { from: ["alertSlack"], to: ["notifications", "slack"] },
-];
-
-/** A service's component fields whose stack-file names differ; the rest keep their names under `services.<name>`. */
-function serviceFields(name: string): readonly FieldPlace[] {
-  const at = (...rest: string[]) => ["services", name, ...rest];
-  return [
-    { from: ["environmentVariables"], to: at("environment") },
-    { from: ["secretEnvironmentVariables"], to: at("environment") },
-    { from: ["hooks", "smokeTest"], to: at("smokeTest") },
-    { from: ["hooks", "alarmGate"], to: at("alarmGate") },
-    { from: ["steps"], to: at("deployment", "steps") },
-    { from: ["stepPauseMinutes"], to: at("deployment", "stepPauseMinutes") },
-    { from: ["namespace"], to: ["cluster", "namespace"] },
-    { from: ["podSecurityGroupId"], to: ["cluster", "securityGroupId"] },
-  ];
-}
-
-const FLAG_STORE_FIELDS: readonly FieldPlace[] = [
-  { from: ["document"], to: ["flags"] },
-  { from: ["ramp"], to: ["flags"] },
-  { from: ["strategy"], to: ["flagStore", "deployment"] },
-];
-
 interface CheckContext {
   readonly stack: string;
   readonly tier: Tier;
@@ -446,158 +391,40 @@ interface CheckContext {
   readonly secretAt: Secrecy;
 }
 
+/** Ids only name things while checking: the network's shape is zod's, and nothing checks its ids against each other. */
+const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
+
 /**
- * The rules across fields, each the library's: the stack file's parts that parsed become the components' arguments (as
- * the ReleaseEnvironment builds them), the components' validators judge them, and each problem's field maps to its
- * stack-file path. What stays here is the YAML's own shape: fields that do not apply to a strategy or a runtime.
+ * The library's rules (`releaseEnvironmentArgsProblems`) on the parts that parsed, each problem at its stack-file path.
+ * A part with a shape problem stands in empty and the rules' problems inside it are dropped: its shape problems say
+ * what is wrong there. A service with a shape problem is left out; the others are judged.
  */
-function crossFieldProblems(parts: ParsedParts, context: CheckContext): ConfigProblem[] {
-  const { stack, tier } = context;
-  const problems: ConfigProblem[] = [];
-  const report = (places: readonly FieldPlace[], base: readonly (string | number)[], found: readonly ArgumentProblem[]) => {
-    for (const problem of found) {
-      const path = stackPath(places, base, problem.field);
-      problems.push({ path: renderPath(path), message: problem.message, got: problem.got, secret: context.secretAt(path) });
-    }
-  };
-  const facts = { tier, namePrefix: stack };
-  const { ingress, notifications, flagStore, cluster } = parts;
-
-  if (ingress !== INVALID && notifications !== INVALID) {
-    report(ENVIRONMENT_FIELDS, [], environmentArgsProblems({
-      tier,
-      region: context.region,
-      vpcId: "",
-      publicSubnetIds: [],
-      privateSubnetIds: [],
-      ...ingress,
-      accessLogs: undefined,
-      alertEmails: notifications?.emails,
-      alertHttpsEndpoints: notifications?.httpsEndpoints,
-      alertSlack: notifications?.slack,
-    }));
-  }
-  if (notifications !== INVALID && flagStore !== INVALID && cluster !== INVALID) {
-    report([], [], crossServiceProblems({ tier, services: parts.services, notifications, flagStore, cluster }));
-  }
-
-  // The agent sidecar shares each task's (and pod's) ports; an unparsed store adds none, so nothing is refused for it.
-  const agent = flagStore !== INVALID && (flagStore?.backend ?? "appconfig") === "appconfig" && (flagStore?.agent ?? true);
-  const sidecars = agent ? [{ definition: agentContainer(agentPrefetchPath(`release-platform-${stack}`, stack, FLAG_PROFILE_NAME), context.region) }] : [];
-  for (const [name, raw] of Object.entries(parts.services).sort(([a], [b]) => a.localeCompare(b))) {
-    problems.push(...serviceShapeProblems(name, raw, tier));
-    const service = resolveService(name, serviceArgs(raw, (variable) => context.secretAt(["services", name, "environment", variable])), tier);
-    if (service.runtime === "ecs") {
-      report(serviceFields(name), ["services", name], blueGreenServiceArgsProblems(ecsServiceArgs(service, facts, sidecars)));
-    } else if (cluster !== INVALID) {
-      report(serviceFields(name), ["services", name], kubernetesServiceArgsProblems(kubernetesServiceArgs(service, facts, sidecars, cluster?.namespace ?? stack)));
-    }
-  }
-
-  const flags = parts.flags;
-  if (flags !== INVALID && flagStore !== INVALID) {
-    const flagProblems = flagsProblems(flags, flagStore);
-    report([], ["flags"], flagProblems);
-    if (flagProblems.length === 0 && (flagStore?.backend ?? "appconfig") === "appconfig") {
-      const ramp = rampStepsForStore(flags);
-      report(FLAG_STORE_FIELDS, ["flagStore"], featureFlagStoreArgsProblems({
-        applicationName: `release-platform-${stack}`,
-        environmentName: stack,
-        document: JSON.stringify(toAppConfigDocument(flags)),
-        strategy: flagStore?.deployment,
-        ownership: flagStore?.ownership,
-        ...(ramp.length > 0 ? { ramp: { steps: ramp, alertTopicArn: "" } } : {}),
-      }));
-    }
-  }
-  return problems;
-}
-
-/** What a service asks of either runtime, as the ReleaseEnvironment passes it. */
-function workloadArgs(service: ResolvedService) {
-  const { image, port, pathPatterns, hostHeaders, priority, cpu, memory, desiredCount, autoscaling, healthCheck, deregistrationDelaySeconds, deployment } = service;
-  return { image, port, pathPatterns, hostHeaders, priority, cpu, memory, desiredCount, autoscaling, healthCheck, deregistrationDelaySeconds, deployment };
-}
-
-function serviceAlarms(service: ResolvedService): ServiceAlarmsArgs {
-  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, periodSeconds, evaluationPeriods, datapointsToAlarm } = service.alarms;
-  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
-}
-
-function serviceSmokeTest(service: ResolvedService): ServiceSmokeTest {
-  const { paths, samples, minSuccessRate, timeoutMs, expectedStatuses } = service.smokeTest;
-  return { paths, samples, minSuccessRate, timeoutMs, expectedStatuses };
-}
-
-function ecsServiceArgs(service: ResolvedService, environment: EnvironmentFacts, sidecars: readonly Sidecar[]): BlueGreenServiceArgsToCheck {
-  return {
-    environment,
-    ...workloadArgs(service),
-    environmentVariables: service.environment,
-    secretEnvironmentVariables: service.secretEnvironment,
-    secretRecoveryWindowDays: service.secretRecoveryWindowDays,
-    secrets: service.secrets,
-    logRetentionDays: service.logRetentionDays,
-    alarms: serviceAlarms(service),
-    hooks: {
-      smokeTest: service.smokeTest.enabled && service.deployment.strategy !== "rolling" ? serviceSmokeTest(service) : false,
-      alarmGate: service.alarmGate ? { override: service.alarmGateOverride } : false,
+function ruleProblems(parts: ParsedParts, context: CheckContext): ConfigProblem[] {
+  const keys = ["ingress", "notifications", "flags", "flagStore", "cluster"] as const;
+  const invalid = new Set<string>(keys.filter((key) => parts[key] === INVALID));
+  const valid = <T>(part: Part<T>, empty: T): T => (part === INVALID ? empty : part);
+  const args = releaseEnvironmentArgs(
+    {
+      network: NO_NETWORK,
+      ingress: valid(parts.ingress, {}),
+      notifications: valid(parts.notifications, {}),
+      services: parts.services,
+      flags: valid(parts.flags, {}),
+      flagStore: valid(parts.flagStore, {}),
+      cluster: valid(parts.cluster, {}),
     },
-    sidecars,
-  };
+    context,
+  );
+  return releaseEnvironmentArgsProblems(context.stack, args).flatMap((problem) => {
+    const path = stackFilePath(problem.field);
+    if (invalid.has(String(path[0]))) return [];
+    return [{ path: renderPath(path), message: problem.message, got: problem.got, secret: context.secretAt(path) }];
+  });
 }
 
-function kubernetesServiceArgs(service: ResolvedService, environment: EnvironmentFacts, sidecars: readonly Sidecar[], namespace: string): KubernetesServiceArgsToCheck {
-  const blueGreen = service.deployment.strategy === "blue-green";
-  return {
-    environment,
-    namespace,
-    ...workloadArgs(service),
-    steps: service.steps,
-    stepPauseMinutes: service.stepPauseMinutes,
-    environmentVariables: service.environment,
-    sidecars,
-    alarms: serviceAlarms(service),
-    // The override goes to the component, whose rule says Argo has none.
-    hooks: { smokeTest: service.smokeTest.enabled ? serviceSmokeTest(service) : false, alarmGate: service.alarmGate ? { override: service.alarmGateOverride } : false },
-    // Ids only name things here: the cluster's stack supplies them, and the cluster rules say when the file must.
-    podSecurityGroupId: blueGreen ? "cluster" : undefined,
-    ingressSubnetIds: blueGreen ? undefined : [],
-  };
-}
-
-/** The YAML's own shape: fields a strategy or a runtime does not read, and an override of a gate that is off. */
-function serviceShapeProblems(name: string, service: RawService, tier: Tier): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const add = (path: (string | number)[], message: string, got: unknown) => problems.push({ path: renderPath(["services", name, ...path]), message, got, secret: false });
-  const deployment = service.deployment ?? {};
-  const strategy = deployment.strategy ?? (deployment.steps ? "canary" : TIER_DEFAULTS[tier].deployment.strategy);
-  const foreign: Record<string, readonly string[]> = {
-    "blue-green": ["canaryPercent", "canaryBakeMinutes", "stepPercent", "stepBakeMinutes"],
-    canary: ["stepPercent", "stepBakeMinutes"],
-    linear: ["canaryPercent", "canaryBakeMinutes"],
-    rolling: ["canaryPercent", "canaryBakeMinutes", "stepPercent", "stepBakeMinutes", "bakeMinutes"],
-  };
-  for (const field of foreign[strategy]) {
-    const value = (deployment as Record<string, unknown>)[field];
-    if (value !== undefined) add(["deployment", field], `does not apply to strategy ${strategy}`, value);
-  }
-  // The component's `alarmGate: false` has no override to refuse: only the stack file can write one beside a gate that is off.
-  if (service.alarmGate?.override !== undefined && !(service.alarmGate.enabled ?? TIER_DEFAULTS[tier].alarmGate)) {
-    add(["alarmGate", "override"], "applies only to an enabled alarm gate: remove it, or set alarmGate.enabled", service.alarmGate.override);
-  }
-  if (service.runtime !== "kubernetes") {
-    if (deployment.steps !== undefined) {
-      add(["deployment", "steps"], "arbitrary steps need runtime: kubernetes (Argo Rollouts); ECS's native engine shifts by one canary step or equal linear steps: use strategy canary or linear", deployment.steps);
-    }
-    if (deployment.stepPauseMinutes !== undefined) add(["deployment", "stepPauseMinutes"], "applies to steps, which need runtime: kubernetes", deployment.stepPauseMinutes);
-    return problems;
-  }
-  if (deployment.steps === undefined && deployment.stepPauseMinutes !== undefined) add(["deployment", "stepPauseMinutes"], "applies to steps only", deployment.stepPauseMinutes);
-  if (Object.keys(service.secrets ?? {}).length > 0) {
-    add(["secrets"], "Secrets Manager and SSM references are ECS-only: on kubernetes, mount them with the Secrets Store CSI driver or External Secrets and pass names in environment", Object.keys(service.secrets ?? {}));
-  }
-  return problems;
+/** A ReleaseEnvironment's field as the stack file writes it: secret environment values sit among the others there. */
+function stackFilePath(field: readonly (string | number)[]): (string | number)[] {
+  return field[0] === "services" && field[2] === "secretEnvironment" ? [...field.slice(0, 2), "environment", ...field.slice(3)] : [...field];
 }
 
 /** The same rule can reach one path twice (each Kubernetes service judges the shared namespace): say it once. */
@@ -611,21 +438,16 @@ function uniqueProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
   });
 }
 
-/** The stack file's settings as ReleaseEnvironment arguments; secret leaves stay secret. Defaults are the library's. */
-function resolve(
-  source: ConfigSource,
-  config: RawReleaseConfig,
-  tier: Tier,
-  region: string,
-  secretAt: Secrecy,
-): ReleaseConfig {
+/** The stack file's settings as ReleaseEnvironment arguments, secret leaves kept secret. Defaults are the library's. */
+function releaseEnvironmentArgs(config: Omit<RawReleaseConfig, "tier">, context: Omit<CheckContext, "stack">): ReleaseEnvironmentArgs {
+  const { secretAt } = context;
   const secretIf = (secret: boolean) => (value: string): pulumi.Input<string> => (secret ? pulumi.secret(value) : value);
   const secretNotification = (field: string) => (value: string, index: number) => secretIf(secretAt(["notifications", field, index]))(value);
   const { ingress, notifications } = config;
-  const args: ReleaseEnvironmentArgs = {
+  return {
     ...config,
-    tier,
-    region,
+    tier: context.tier,
+    region: context.region,
     ...(ingress
       ? { ingress: { ...ingress, ...(ingress.certificateArn !== undefined ? { certificateArn: secretIf(secretAt(["ingress", "certificateArn"]))(ingress.certificateArn) } : {}) } }
       : {}),
@@ -642,7 +464,6 @@ function resolve(
       Object.entries(config.services).map(([name, service]) => [name, serviceArgs(service, (variable) => secretAt(["services", name, "environment", variable]))]),
     ),
   };
-  return { ...resolveReleaseEnvironment(source.stack, args), stack: source.stack, stackFile: source.stackFile, args };
 }
 
 /** A service's settings with its `--secret` environment values apart: the service keeps those in Secrets Manager. */
