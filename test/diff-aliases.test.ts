@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { type SynthDocument, synthesizeProgram } from "../src/synth/capture";
+import { type SynthDocument, type SynthResource, synthesizeProgram } from "../src/synth/capture";
 import { diffDocuments, renderDiffMarkdown, renderDiffText } from "../src/synth/diff";
 import { renderTree } from "../src/synth/render";
 
@@ -144,11 +144,16 @@ describe("synth diff follows aliases", () => {
 
   it("a provider's renamed type token (pulumi-aws v7: BucketV2 -> Bucket) is no replacement", async () => {
     const head = await synth(() => new aws.s3.Bucket("artifacts", { bucket: "dev-artifacts" }));
-    const bucket = find(head, "artifacts");
     // pulumi-aws registers its own alias to the old token.
-    expect(bucket?.options.aliases).toContainEqual({ type: "aws:s3/bucketV2:BucketV2", noParent: true });
-    const before = { type: "aws:s3/bucketV2:BucketV2", urn: bucket?.urn.replace("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2") };
-    const base: SynthDocument = { ...head, resources: head.resources.map((resource) => (resource.name === "artifacts" ? { ...resource, ...before, options: { ...resource.options, aliases: undefined } } : resource)) };
+    expect(find(head, "artifacts")?.options.aliases).toContainEqual({ type: "aws:s3/bucketV2:BucketV2", noParent: true });
+    // The same program synthesized with pulumi-aws v6, as the base of the pull request that upgrades it.
+    const v6 = (resource: SynthResource): SynthResource => ({
+      ...resource,
+      type: "aws:s3/bucketV2:BucketV2",
+      urn: resource.urn.replace("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"),
+      options: { protect: false, ignoreChanges: [], retainOnDelete: false },
+    });
+    const base: SynthDocument = { ...head, resources: head.resources.map((resource) => (resource.name === "artifacts" ? v6(resource) : resource)) };
     const diff = diffDocuments(base, head);
     expect(diff.resources.map((change) => `${change.kind} ${change.name}: ${change.moved?.how}`)).toEqual([
       "moved artifacts: type was aws:s3/bucketV2:BucketV2 (aliased: pulumi up keeps it)",

@@ -157,8 +157,6 @@ function componentOf(resource: SynthResource, byUrn: ReadonlyMap<string, SynthRe
   return `${type} ${current.name}`;
 }
 
-const label = (resource: SynthResource | undefined) => (resource ? `${resource.type.split(":").pop()} ${resource.name}` : "?");
-
 /**
  * The URN the engine gives each resource: every ancestor's type, where a mock URN carries only the parent's (a child
  * of a moved component keeps its mock URN but not its real one). The stack's own children have no parent type.
@@ -246,8 +244,10 @@ const FOLLOWS = "follows its parent's alias (pulumi up keeps it)";
 
 /** What changed about where the resource sits, for a resource matched through an alias (`parentBase`: its parent's base URN). */
 function movement(old: SynthResource, now: SynthResource, parentBase: string | null, base: SynthDocument, head: SynthDocument): string {
-  const where = (document: SynthDocument, urn: string | null) =>
-    urn === null ? "at the stack root" : `under ${label(document.resources.find((resource) => resource.urn === urn))}`;
+  const where = (document: SynthDocument, urn: string | null) => {
+    const parent = document.resources.find((resource) => resource.urn === urn);
+    return parent ? `under ${parent.type.split(":").pop()} ${parent.name}` : "at the stack root";
+  };
   const how = [
     parentBase !== old.parent ? `moved ${where(head, now.parent)} (was ${where(base, old.parent)})` : "",
     old.name !== now.name ? `renamed from ${old.name}` : "",
