@@ -142,6 +142,20 @@ describe("synth diff follows aliases", () => {
     expect(diffDocuments(base, await synth(() => new Service("checkout", {}, "test:index:Shop"))).resources.filter((change) => change.kind === "removed")).toHaveLength(4);
   });
 
+  it("resources using an explicit provider that moved with its alias are unchanged, not replaced", async () => {
+    const topics = (provider: aws.Provider) => new aws.sns.Topic("alerts", { name: "dev-alerts" }, { provider });
+    const base = await synth(() => topics(new aws.Provider("cluster", { region: "eu-west-1" })));
+    const head = await synth(() => {
+      const environment = new pulumi.ComponentResource(ENVIRONMENT, "dev", {});
+      topics(new aws.Provider("cluster", { region: "eu-west-1" }, { parent: environment, aliases: [{ parent: pulumi.rootStackResource }] }));
+    });
+    expect(find(head, "alerts")?.provider).not.toBe(find(base, "alerts")?.provider);
+    expect(diffDocuments(base, head).resources.map((change) => `${change.kind} ${change.type} ${change.name}`)).toEqual([
+      `added ${ENVIRONMENT} dev`,
+      "moved pulumi:providers:aws cluster",
+    ]);
+  });
+
   it("a provider's renamed type token (pulumi-aws v7: BucketV2 -> Bucket) is no replacement", async () => {
     const head = await synth(() => new aws.s3.Bucket("artifacts", { bucket: "dev-artifacts" }));
     // pulumi-aws registers its own alias to the old token.
