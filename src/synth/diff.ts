@@ -371,6 +371,11 @@ function callouts(changes: readonly ResourceChange[], base: SynthDocument, head:
   if (moved.length > 0) {
     out.push(`keeps ${moved.length} resource(s) through their aliases, not replaced: ${moved.map((change) => `${change.type.split(":").pop()} ${change.name}`).join(", ")}`);
   }
+  // Engines before the fix of pulumi/pulumi#18395 replace every resource of a provider aliased when it already has state.
+  const providers = moved.filter((change) => change.type.startsWith("pulumi:providers:")).map((change) => `${change.type.split(":").pop()} ${change.name}`);
+  if (providers.length > 0) {
+    out.push(`**moves provider(s) ${providers.join(", ")} by alias**: the resources using them are kept, not replaced, only by a Pulumi CLI with the fix for pulumi/pulumi#18395 (3.151.0, February 2025, or later); run pulumi preview on one stack first`);
+  }
   out.push(...sideEffects(changes, base, head));
   // Flags: from the store's document, which previews otherwise show only as a secret.
   const store = (document: SynthDocument) => document.resources.find((resource) => resource.type === "release:aws:FeatureFlagStore");
