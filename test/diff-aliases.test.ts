@@ -158,6 +158,18 @@ describe("synth diff follows aliases", () => {
     );
   });
 
+  it("a provider under a moved component is called out too, though it follows its parent unlisted", async () => {
+    const service = (wrapped: boolean) =>
+      synth(() => {
+        const parent = wrapped ? new pulumi.ComponentResource(ENVIRONMENT, "dev", {}) : undefined;
+        const component = new pulumi.ComponentResource("test:index:Environment", "dev", {}, parent ? { parent, aliases: [{ parent: pulumi.rootStackResource }] } : {});
+        new aws.sns.Topic("alerts", { name: "dev-alerts" }, { parent: component, provider: new aws.Provider("dev-aws", { region: "eu-west-1" }, { parent: component }) });
+      });
+    const diff = diffDocuments(await service(false), await service(true));
+    expect(diff.resources.map((change) => `${change.kind} ${change.name}`)).toEqual(["added dev", "moved dev"]);
+    expect(diff.callouts.filter((callout) => callout.startsWith("**moves provider(s) aws dev-aws by alias**"))).toHaveLength(1);
+  });
+
   it("a provider's renamed type token (pulumi-aws v7: BucketV2 -> Bucket) is no replacement", async () => {
     const head = await synth(() => new aws.s3.Bucket("artifacts", { bucket: "dev-artifacts" }));
     // pulumi-aws registers its own alias to the old token.

@@ -301,7 +301,9 @@ export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDif
     const kind = replaced ? "replaced" : all.length > 0 ? "changed" : ignored.length > 0 ? "ignored" : "moved";
     changes.push({ urn, type: resource.type, name: resource.name, component, kind, changes: all, ignored, ...(moved ? { moved } : {}) });
   }
-  return { stack: head.stack, callouts: callouts(changes, base, head), resources: changes, releases: releaseChanges(base, head, changes) };
+  // A provider under a moved component follows its alias unlisted, yet the engine's handling of it decides the rest.
+  const movedProviders = head.resources.filter((resource) => resource.type.startsWith("pulumi:providers:") && matched.get(resource.urn)?.aliased);
+  return { stack: head.stack, callouts: callouts(changes, base, head, movedProviders), resources: changes, releases: releaseChanges(base, head, changes) };
 }
 
 /** Services whose deployment steps change, and those this change deploys (a new task definition runs their plan). */
@@ -342,7 +344,7 @@ function flagSummary(document: unknown): Map<string, string> {
   );
 }
 
-function callouts(changes: readonly ResourceChange[], base: SynthDocument, head: SynthDocument): string[] {
+function callouts(changes: readonly ResourceChange[], base: SynthDocument, head: SynthDocument, movedProviders: readonly SynthResource[]): string[] {
   const out: string[] = [];
   for (const change of changes) {
     const label = CRITICAL.get(change.type);
@@ -372,7 +374,7 @@ function callouts(changes: readonly ResourceChange[], base: SynthDocument, head:
     out.push(`keeps ${moved.length} resource(s) through their aliases, not replaced: ${moved.map((change) => `${change.type.split(":").pop()} ${change.name}`).join(", ")}`);
   }
   // Engines before the fix of pulumi/pulumi#18395 replace every resource of a provider aliased when it already has state.
-  const providers = moved.filter((change) => change.type.startsWith("pulumi:providers:")).map((change) => `${change.type.split(":").pop()} ${change.name}`);
+  const providers = movedProviders.map((provider) => `${provider.type.split(":").pop()} ${provider.name}`);
   if (providers.length > 0) {
     out.push(`**moves provider(s) ${providers.join(", ")} by alias**: the resources using them are kept, not replaced, only by a Pulumi CLI with the fix for pulumi/pulumi#18395 (3.151.0, February 2025, or later); run pulumi preview on one stack first`);
   }
