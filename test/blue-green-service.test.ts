@@ -415,7 +415,7 @@ describe("composing the component directly", () => {
       }
       return {};
     });
-    expect((thrown as Error).message).toBe("BlueGreenService api: deployment.strategy rolling is allowed in dev only (tier is production)");
+    expect((thrown as Error).message).toBe('BlueGreenService api: deployment.strategy rolling is allowed in dev only (tier is production) (got "rolling")');
     expect(d.resources.filter((r) => r.name.startsWith("api"))).toEqual([]);
   });
 });

@@ -105,7 +105,7 @@ describe("bad config: one class at a time, with the exact path", () => {
   it("missing certificate in production", () => {
     const config = setPath(shippedConfig("production"), "release:ingress.certificateArn", undefined);
     expect(configError(config, "production")).toBe(
-      "Pulumi.production.yaml: release:ingress.certificateArn: required in production: listeners there are HTTPS only (HTTP alone is allowed in dev) (got nothing)",
+      "Pulumi.production.yaml: release:ingress.certificateArn: is required in production (HTTP alone is allowed only in dev) (got nothing)",
     );
   });
 
@@ -167,7 +167,7 @@ describe("what AWS would check later is checked now", () => {
   it("rejects the latest tag in production only", () => {
     const image = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:latest";
     expect(configError(setPath(shippedConfig("production"), "release:services.checkout.image", image), "production")).toContain(
-      "release:services.checkout.image: pin a version tag or digest in production",
+      "release:services.checkout.image: must pin a version tag or digest in production",
     );
     expect(configError(setPath(shippedConfig("dev"), "release:services.checkout.image", image), "dev")).toBeUndefined();
   });
@@ -194,7 +194,7 @@ describe("deployment strategy", () => {
   it("rolling in production is an error; in dev it is allowed", () => {
     const production = setPath(shippedConfig("production"), "release:services.checkout.deployment", { strategy: "rolling" });
     expect(configError(production, "production")).toBe(
-      'Pulumi.production.yaml: release:services.checkout.deployment.strategy: rolling is allowed in dev only; use blue-green, canary or linear in production (got "rolling")',
+      'Pulumi.production.yaml: release:services.checkout.deployment.strategy: rolling is allowed in dev only (tier is production) (got "rolling")',
     );
     const dev = setPath(shippedConfig("dev"), "release:services.checkout.deployment", { strategy: "rolling" });
     expect(configError(dev, "dev")).toBeUndefined();
@@ -218,16 +218,13 @@ describe("listener rules and tasks", () => {
   it("duplicate priorities are an error naming both services", () => {
     const config = setPath(shippedConfig("staging"), "release:services.checkout.priority", 20);
     expect(configError(config)).toBe(
-      "Pulumi.staging.yaml: release:services.checkout.priority: duplicates the priority of services.catalog: listener rules priorities must be unique (got 20)".replace(
-        "listener rules priorities",
-        "listener rule priorities",
-      ),
+      "Pulumi.staging.yaml: release:services.checkout.priority: is already taken by service catalog on this environment's listeners (got 20)",
     );
   });
 
   it("a service without path patterns or host headers is an error", () => {
     const config = setPath(shippedConfig("staging"), "release:services.checkout.pathPatterns", undefined);
-    expect(configError(config)).toContain("release:services.checkout.pathPatterns: required: give pathPatterns or hostHeaders");
+    expect(configError(config)).toContain("release:services.checkout.pathPatterns: or hostHeaders must name at least one route");
   });
 
   it("a Fargate cpu/memory pair AWS does not offer is an error", () => {
@@ -247,7 +244,7 @@ describe("listener rules and tasks", () => {
 describe("what the components would refuse is refused here, before anything is registered", () => {
   it("a test listener on 80 or 443 collides with the production listener", () => {
     expect(configError(setPath(shippedConfig("staging"), "release:ingress.testListenerPort", 443))).toContain(
-      "release:ingress.testListenerPort: collides with the production listener (80/443)",
+      "release:ingress.testListenerPort: collides with the production listener ports 80/443 (got 443)",
     );
   });
 

@@ -7,7 +7,7 @@ import {
   timingProblems,
 } from "../components/deployment-alarms/alarm-math";
 import { dashboardBody } from "../components/environment/dashboard";
-import { TIER_DEFAULTS } from "../src/config/defaults";
+import { TIER_DEFAULTS } from "../components/tiers";
 import { synthesize, type SynthDocument } from "../src/synth/capture";
 import { load, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
 

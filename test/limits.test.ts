@@ -90,7 +90,7 @@ describe("the largest stack is stated and checked first", () => {
     }
     config["release:flags"] = flags;
     expect(configError(config, "production")).toMatch(
-      /^Pulumi\.production\.yaml: release:flags: the AppConfig flag document would be \d+ bytes; AppConfig's hosted store takes at most 1048576 \(1 MB\)/,
+      /^Pulumi\.production\.yaml: release:flags: makes an AppConfig flag document of \d+ bytes; AppConfig's hosted store takes at most 1048576 \(1 MB\)/,
     );
     config["release:flags"] = Object.fromEntries(Object.entries(flags).slice(0, 300));
     expect(configError(config, "production")).toBeUndefined();

@@ -113,7 +113,7 @@ describe("a secret environment value goes to Secrets Manager, never into the tas
   it("a variable in both environment and secrets is refused, naming both", () => {
     const config = setPath(shippedConfig("production"), "release:services.checkout.environment", { PAYMENT_API_KEY: "x" });
     expect(() => withSecretLeaves(config, "production", [])).toThrow(
-      "release:services.checkout.secrets.PAYMENT_API_KEY: is also set in release:services.checkout.environment",
+      "release:services.checkout.secrets.PAYMENT_API_KEY: is also set as a plain environment variable: a variable comes from one place",
     );
   });
 });

@@ -30,7 +30,7 @@ describe("each shipped stack synthesizes to the JSON contract", () => {
     expect(urns.size).toBe(document.resources.length);
     for (const r of document.resources) {
       expect(Object.keys(r)).toEqual(["urn", "type", "name", "custom", "parent", "dependencies", "provider", "inputs", "outputs", "options"]);
-      expect(Object.keys(r.options)).toEqual(["protect", "ignoreChanges", "retainOnDelete"]);
+      expect(Object.keys(r.options)).toEqual(["protect", "ignoreChanges", "retainOnDelete", ...(r.options.aliases ? ["aliases"] : [])]);
       if (r.parent !== null) expect(urns.has(r.parent), `${r.urn} parent`).toBe(true);
       for (const dependency of r.dependencies) expect(urns.has(dependency), `${r.urn} -> ${dependency}`).toBe(true);
     }

@@ -14,7 +14,8 @@ import {
 import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
 import { DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
-import { TIER_DEFAULTS } from "../tiers";
+import { type Tier, TIER_DEFAULTS } from "../tiers";
+import { imageTag } from "./image";
 import {
   type GuardedTargets,
   type ServiceAlarmsArgs,
@@ -140,12 +141,49 @@ export function duplicateVariables(
   return duplicates;
 }
 
-function containerEnvironmentProblems(args: BlueGreenServiceArgs): ArgumentProblem[] {
-  const problems: ArgumentProblem[] = duplicateVariables({
+/** What each place of a container variable is, in words a stack file's reader and a component's caller both know. */
+const VARIABLE_PLACES: Readonly<Record<string, string>> = {
+  environmentVariables: "a plain environment variable",
+  secretEnvironmentVariables: "a secret environment variable",
+  secrets: "a secret reference",
+};
+
+/** A variable set in two places, at the later one; the value shown unless it is a secret one. */
+export function duplicateVariableProblems(sources: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>>): ArgumentProblem[] {
+  return duplicateVariables(sources).map(({ field, variable, other }) => {
+    const value = sources[field]?.[variable];
+    return {
+      field: [field, variable],
+      message: `is also set as ${VARIABLE_PLACES[other] ?? other}: a variable comes from one place`,
+      got: field !== "secretEnvironmentVariables" && typeof value === "string" ? value : undefined,
+    };
+  });
+}
+
+/** Containers of a task (or a pod) share one network namespace: the service's port must be free of its sidecars'. */
+export function sidecarPortProblems(port: number, sidecars: readonly Sidecar[] | undefined): ArgumentProblem[] {
+  const taken = (sidecars ?? []).flatMap((sidecar) => {
+    // A definition still to be resolved (an Output) is checked by ECS itself.
+    const definition = sidecar.definition as { name?: unknown; portMappings?: { containerPort?: unknown }[] };
+    return (Array.isArray(definition.portMappings) ? definition.portMappings : []).map((mapping) => ({ name: String(definition.name), port: mapping.containerPort }));
+  });
+  const holder = taken.find((sidecar) => sidecar.port === port);
+  return holder ? [{ field: ["port"], message: `is the port of the sidecar ${holder.name} beside it (task or pod); choose another`, got: port }] : [];
+}
+
+/** `latest` moves under a running service: a production rollback would not bring the old version back. */
+export function latestImageProblems(image: pulumi.Input<string>, tier: Tier): ArgumentProblem[] {
+  return tier === "production" && typeof image === "string" && imageTag(image) === "latest"
+    ? [{ field: ["image"], message: "must pin a version tag or digest in production: latest changes under a running service", got: image }]
+    : [];
+}
+
+function containerEnvironmentProblems(args: BlueGreenServiceArgsToCheck): ArgumentProblem[] {
+  const problems: ArgumentProblem[] = duplicateVariableProblems({
     environmentVariables: args.environmentVariables,
     secretEnvironmentVariables: args.secretEnvironmentVariables,
     secrets: args.secrets,
-  }).map(({ field, variable, other }) => ({ field: [field, variable], message: `is also set in ${other}`, got: undefined }));
+  });
   const days = args.secretRecoveryWindowDays;
   if (days !== undefined && !(days === 0 || (Number.isInteger(days) && days >= 7 && days <= 30))) {
     problems.push({ field: ["secretRecoveryWindowDays"], message: "must be 0 or 7-30", got: days });
@@ -200,7 +238,7 @@ export function fargateMemoryProblem(cpu: number, memory: number): ArgumentProbl
  * smoke test and an alarm gate run (their settings are filled by DeploymentAlarms and LifecycleHooks, given the tier).
  * `alarms: false` and `hooks.smokeTest`/`hooks.alarmGate: false` turn a guard off.
  */
-export function withTierDefaults(args: BlueGreenServiceArgs): BlueGreenServiceArgs {
+export function withTierDefaults<A extends BlueGreenServiceArgsToCheck>(args: A): A {
   const tier = TIER_DEFAULTS[args.environment.tier];
   const deployment = args.deployment ?? tier.deployment;
   return {
@@ -215,8 +253,14 @@ export function withTierDefaults(args: BlueGreenServiceArgs): BlueGreenServiceAr
   };
 }
 
+/** What a service's validator reads of its environment, so arguments can be checked before any environment exists. */
+export type EnvironmentFacts = Pick<Environment, "tier" | "namePrefix">;
+
+/** A service's arguments as its validator takes them: the environment as facts, not a component. */
+export type BlueGreenServiceArgsToCheck = Omit<BlueGreenServiceArgs, "environment"> & { readonly environment: EnvironmentFacts };
+
 /** Every problem with a service's arguments, each naming its field; the constructor refuses them before registering. */
-export function blueGreenServiceArgsProblems(given: BlueGreenServiceArgs): ArgumentProblem[] {
+export function blueGreenServiceArgsProblems(given: BlueGreenServiceArgsToCheck): ArgumentProblem[] {
   const args = withTierDefaults(given);
   const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
   const tier = args.environment.tier;
@@ -225,9 +269,11 @@ export function blueGreenServiceArgsProblems(given: BlueGreenServiceArgs): Argum
     ...under(["deployment"], strategyProblems(strategy)),
     ...routeProblems(args),
     ...(strategy.strategy === "rolling" && tier !== "dev"
-      ? [{ field: ["deployment", "strategy"], message: `rolling is allowed in dev only (tier is ${tier})`, got: undefined }]
+      ? [{ field: ["deployment", "strategy"], message: `rolling is allowed in dev only (tier is ${tier})`, got: "rolling" }]
       : []),
     ...priorityProblems(args.priority),
+    ...latestImageProblems(args.image, tier),
+    ...sidecarPortProblems(args.port, args.sidecars),
     ...(fargate ? [fargate] : []),
     ...autoscalingProblems(args.autoscaling),
     ...containerEnvironmentProblems(args),
@@ -236,7 +282,7 @@ export function blueGreenServiceArgsProblems(given: BlueGreenServiceArgs): Argum
 }
 
 /** The alarms' and hooks' problems, checked on the arguments the service will pass them, under `alarms` and `hooks`. */
-function guardProblems(args: BlueGreenServiceArgs, strategy: DeploymentStrategy): ArgumentProblem[] {
+function guardProblems(args: BlueGreenServiceArgsToCheck, strategy: DeploymentStrategy): ArgumentProblem[] {
   // Names and ids only name things; the validators read the settings.
   const targets = guardedTargets("service", args, strategy, {
     loadBalancerArnSuffix: "",
@@ -260,7 +306,7 @@ function guardProblems(args: BlueGreenServiceArgs, strategy: DeploymentStrategy)
 /** What the service's alarms and hooks need of it, given its load balancer's and environment's values. */
 function guardedTargets(
   name: string,
-  args: BlueGreenServiceArgs,
+  args: BlueGreenServiceArgsToCheck,
   strategy: DeploymentStrategy,
   values: Pick<GuardedTargets, "loadBalancerArnSuffix" | "targetGroupArnSuffixes" | "alertTopicArn" | "testUrl" | "subnetIds" | "securityGroupIds">,
 ): GuardedTargets {

@@ -60,6 +60,11 @@ export interface EnvironmentArgs {
   readonly protectStateful?: boolean;
 }
 
+/** Listener rule priorities are unique per listener, and every service's rules share the environment's two listeners. */
+export function priorityTakenProblem(priority: number, holder: string): ArgumentProblem {
+  return { field: ["priority"], message: `is already taken by service ${holder} on this environment's listeners`, got: priority };
+}
+
 /** Every problem with an environment's arguments, each naming its field; the constructor refuses them before registering. */
 export function environmentArgsProblems(args: EnvironmentArgs): ArgumentProblem[] {
   const testListenerPort = args.testListenerPort ?? TIER_DEFAULTS[args.tier].ingress.testListenerPort;
@@ -332,7 +337,7 @@ export class Environment extends pulumi.ComponentResource {
    */
   public claimPriority(priority: number, service: string): ArgumentProblem | undefined {
     const holder = this.priorities.get(priority);
-    if (holder !== undefined && holder !== service) return { field: ["priority"], message: `is already taken by service ${holder} on this environment's listeners`, got: priority };
+    if (holder !== undefined && holder !== service) return priorityTakenProblem(priority, holder);
     this.priorities.set(priority, service);
     return undefined;
   }

@@ -90,6 +90,8 @@ export interface FeatureFlagStoreArgs {
 }
 
 export const MAX_APPCONFIG_MONITORS = 5;
+/** "Configurations must be 1 MB or smaller" (AppConfig hosted configuration store). */
+export const MAX_FLAG_DOCUMENT_BYTES = 1024 * 1024;
 /** Step Functions refuses definitions above 1 MB, and a task's input above 256 KiB (each step's document is one). */
 const MAX_DEFINITION_BYTES = 1024 * 1024;
 const MAX_TASK_INPUT_BYTES = 256 * 1024;
@@ -159,8 +161,23 @@ export function featureFlagStoreArgsProblems(args: FeatureFlagStoreArgs): Argume
       : [{ field: ["strategy", "durationMinutes"], message: "must be 0-1440", got: strategy.durationMinutes }]),
     ...(strategy.bakeMinutes >= 0 && strategy.bakeMinutes <= 1440 ? [] : [{ field: ["strategy", "bakeMinutes"], message: "must be 0-1440", got: strategy.bakeMinutes }]),
     ...(monitors > 100 * MAX_APPCONFIG_MONITORS ? [{ field: ["monitors"], message: `must be at most ${100 * MAX_APPCONFIG_MONITORS} alarms`, got: monitors }] : []),
+    ...documentProblems(args.document),
     ...rampProblems(args),
   ];
+}
+
+/** A document still to be resolved (an Output) is checked by AppConfig itself when the version is created. */
+function documentProblems(document: pulumi.Input<string>): ArgumentProblem[] {
+  const bytes = typeof document === "string" ? Buffer.byteLength(document) : 0;
+  return bytes > MAX_FLAG_DOCUMENT_BYTES
+    ? [
+        {
+          field: ["document"],
+          message: `makes an AppConfig flag document of ${bytes} bytes; AppConfig's hosted store takes at most ${MAX_FLAG_DOCUMENT_BYTES} (1 MB): remove flags past their expiry, or split them over more stores`,
+          got: `${bytes} bytes`,
+        },
+      ]
+    : [];
 }
 
 /**

@@ -5,18 +5,21 @@ import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import {
   type Autoscaling,
   autoscalingProblems,
+  type EnvironmentFacts,
   type HealthCheck,
+  latestImageProblems,
   listenerRuleConditions,
   priorityProblems,
   routeProblems,
   type Sidecar,
+  sidecarPortProblems,
   TEST_ROUTE_HEADER,
   targetGroupHealthCheck,
 } from "../blue-green-service/blue-green-service";
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
 import { alarmsWithTierDefaults, type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
-import { type AlarmTiming, timingProblems } from "../deployment-alarms/alarm-math";
-import { type AlarmSettings, DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
+import type { AlarmTiming } from "../deployment-alarms/alarm-math";
+import { type AlarmSettings, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { NAME_LIMITS, physicalName } from "../naming";
@@ -102,8 +105,8 @@ export interface KubernetesServiceArgs {
   readonly podIdentity?: { readonly clusterName: pulumi.Input<string> };
 }
 
-/** The service's arguments once its tier has filled them: alarm thresholds and timing included. */
-type TieredKubernetesServiceArgs = KubernetesServiceArgs & { readonly alarms: ServiceAlarmsArgs & AlarmSettings };
+/** A service's arguments once its tier has filled them: alarm thresholds and timing included. */
+type Tiered<A> = A & { readonly alarms: ServiceAlarmsArgs & AlarmSettings };
 
 /** The thresholds of the alarms and the analysis. */
 function thresholdsOf(alarms: AlarmSettings): AlarmThresholds {
@@ -112,7 +115,7 @@ function thresholdsOf(alarms: AlarmSettings): AlarmThresholds {
 }
 
 /** The smoke test's settings as the ECS hook fills them from the tier; paths default to the health check's. */
-function smokeTestOf(args: KubernetesServiceArgs): SmokeTest | undefined {
+function smokeTestOf(args: KubernetesServiceArgsToCheck): SmokeTest | undefined {
   const smoke = args.hooks?.smokeTest;
   if (!smoke) return undefined;
   return {
@@ -127,7 +130,7 @@ function smokeTestOf(args: KubernetesServiceArgs): SmokeTest | undefined {
  * BlueGreenService takes them: strategy (unless `steps` replace it), size and count, autoscaling, health check,
  * draining, alarm thresholds and timing, the smoke test and the alarm gate (`false` turns either off).
  */
-export function kubernetesServiceWithTierDefaults(args: KubernetesServiceArgs): TieredKubernetesServiceArgs {
+export function kubernetesServiceWithTierDefaults<A extends KubernetesServiceArgsToCheck>(args: A): Tiered<A> {
   const tier = TIER_DEFAULTS[args.environment.tier];
   return {
     ...args,
@@ -137,8 +140,11 @@ export function kubernetesServiceWithTierDefaults(args: KubernetesServiceArgs): 
   };
 }
 
+/** A service's arguments as its validator takes them: the environment as facts, and no cluster provider. */
+export type KubernetesServiceArgsToCheck = Omit<KubernetesServiceArgs, "environment" | "provider"> & { readonly environment: EnvironmentFacts };
+
 /** Problems with the arguments, each naming its field, before anything is registered. */
-export function kubernetesServiceArgsProblems(given: KubernetesServiceArgs): ArgumentProblem[] {
+export function kubernetesServiceArgsProblems(given: KubernetesServiceArgsToCheck): ArgumentProblem[] {
   const args = kubernetesServiceWithTierDefaults(given);
   const strategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
   const blueGreen = strategy.strategy === "blue-green";
@@ -147,16 +153,34 @@ export function kubernetesServiceArgsProblems(given: KubernetesServiceArgs): Arg
     ...under(["deployment"], strategyProblems(strategy)),
     ...under(["deployment"], kubernetesStrategyProblems(strategy)),
     ...(args.steps ? stepsProblems(args.steps, args.stepPauseMinutes) : []),
-    ...(args.steps && blueGreen ? [{ field: ["steps"], message: "cannot be combined with strategy blue-green", got: undefined }] : []),
+    ...(args.steps && strategy.strategy !== "canary"
+      ? [{ field: ["steps"], message: `replace the strategy's stages: leave the strategy out or make it canary, not ${strategy.strategy}`, got: undefined }]
+      : []),
     ...routeProblems(args),
     ...priorityProblems(args.priority),
+    ...latestImageProblems(args.image, args.environment.tier),
+    ...sidecarPortProblems(args.port, args.sidecars),
     ...(blueGreen && args.podSecurityGroupId === undefined
       ? [{ field: ["podSecurityGroupId"], message: "is required for blue-green: the load balancer must reach the pods", got: undefined }]
       : []),
     ...(!blueGreen && args.ingressSubnetIds === undefined ? [{ field: ["ingressSubnetIds"], message: "is required for a canary Ingress", got: undefined }] : []),
     ...autoscalingProblems(args.autoscaling),
-    ...(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace) ? [] : [{ field: ["namespace"], message: "is not a Kubernetes name", got: args.namespace }]),
-    ...under(["alarms", "timing"], timingProblems(args.alarms.timing)),
+    ...(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace) ? [] : [{ field: ["namespace"], message: "must be a Kubernetes name: lower-case letters, digits and hyphens, at most 63", got: args.namespace }]),
+    // The same settings make the blue/green alarms and Argo's analysis: one check, ids only name things.
+    ...under(
+      ["alarms"],
+      deploymentAlarmsArgsProblems({
+        tier: args.environment.tier,
+        serviceName: "service",
+        namePrefix: args.environment.namePrefix,
+        loadBalancerArnSuffix: "",
+        targetGroupArnSuffixes: ["", ""],
+        alertTopicArn: "",
+        ...thresholdsOf(args.alarms),
+        custom: args.alarms.custom,
+        timing: args.alarms.timing,
+      }).filter((problem) => problem.field[0] !== "targetGroupArnSuffixes"),
+    ),
     ...(args.alarms?.extraAlarmNames?.length ? [{ field: ["alarms", "extraAlarmNames"], message: "do not apply on kubernetes: Argo Rollouts judges metrics, not alarms", got: undefined }] : []),
     ...(smokeTest ? under(["hooks", "smokeTest"], smokeTestArgsProblems(smokeTest)) : []),
     ...(args.hooks?.alarmGate && args.hooks.alarmGate.override !== undefined
@@ -482,7 +506,7 @@ export class KubernetesService extends pulumi.ComponentResource {
 /** What the traffic wiring shares with the component: its name and args, options for its children, and naming. */
 interface TrafficContext {
   readonly name: string;
-  readonly args: TieredKubernetesServiceArgs;
+  readonly args: Tiered<KubernetesServiceArgs>;
   readonly parent: pulumi.Resource;
   readonly k8sOpts: pulumi.CustomResourceOptions;
   readonly awsOpts: pulumi.CustomResourceOptions;

@@ -1,15 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenService } from "../blue-green-service/blue-green-service";
-import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
+import { refuseBadArguments } from "../arguments";
 import type { DashboardService } from "../environment/dashboard";
 import { Environment } from "../environment/environment";
-import { toAppConfigDocument, toFlagdDocument } from "../feature-flag-store/documents";
-import { agentContainer, agentPrefetchPath, FeatureFlagStore, FLAG_PROFILE_NAME } from "../feature-flag-store/feature-flag-store";
-import { rampStepsForStore } from "../feature-flag-store/ramp";
+import { toFlagdDocument } from "../feature-flag-store/documents";
+import { FeatureFlagStore } from "../feature-flag-store/feature-flag-store";
 import { FLAGD_PORT, FlagdServer } from "../kubernetes-service/flagd-server";
 import { KubernetesService } from "../kubernetes-service/kubernetes-service";
 import type { ReleaseEnvironmentArgs } from "./args";
+import { agentSidecars, ecsServiceArgs, environmentArgs, flagStoreArgs, kubernetesServiceArgs } from "./children";
+import { releaseEnvironmentArgsProblems } from "./problems";
 import { type ResolvedCluster, type ResolvedReleaseEnvironment, type ResolvedService, resolveReleaseEnvironment } from "./resolve";
 
 /**
@@ -17,36 +18,6 @@ import { type ResolvedCluster, type ResolvedReleaseEnvironment, type ResolvedSer
  * through the engine, its children) the resource already deployed instead of a new one beside it.
  */
 const MOVED_FROM_ROOT: pulumi.Alias[] = [{ parent: pulumi.rootStackResource }];
-
-/** A service's alarms as its settings resolve them. */
-function serviceAlarms(service: ResolvedService): ServiceAlarmsArgs {
-  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, periodSeconds, evaluationPeriods, datapointsToAlarm } = service.alarms;
-  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
-}
-
-/** A service's smoke test as its settings resolve it. */
-function serviceSmokeTest(service: ResolvedService): ServiceSmokeTest {
-  const { paths, samples, minSuccessRate, timeoutMs, expectedStatuses } = service.smokeTest;
-  return { paths, samples, minSuccessRate, timeoutMs, expectedStatuses };
-}
-
-/** What a service asks of either runtime: its image, routing, size, scaling, health check and strategy. */
-function workloadArgs(service: ResolvedService) {
-  return {
-    image: service.image,
-    port: service.port,
-    pathPatterns: service.pathPatterns,
-    hostHeaders: service.hostHeaders,
-    priority: service.priority,
-    cpu: service.cpu,
-    memory: service.memory,
-    desiredCount: service.desiredCount,
-    autoscaling: service.autoscaling,
-    healthCheck: service.healthCheck,
-    deregistrationDelaySeconds: service.deregistrationDelaySeconds,
-    deployment: service.deployment,
-  };
-}
 
 /** What a team reads of one ECS service after `pulumi up`. */
 export interface ReleaseServiceOutputs {
@@ -87,6 +58,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
   public readonly outputs: Record<string, unknown>;
 
   constructor(name: string, args: ReleaseEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    refuseBadArguments("ReleaseEnvironment", name, releaseEnvironmentArgsProblems(name, args));
     const settings = resolveReleaseEnvironment(name, args);
     super("release:aws:ReleaseEnvironment", name, {}, opts);
     this.settings = settings;
@@ -94,40 +66,10 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     const moved = (more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...more, parent: this, aliases: MOVED_FROM_ROOT });
 
     const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings, moved());
-    const environment = new Environment(
-      name,
-      {
-        tier: settings.tier,
-        region: settings.region,
-        namePrefix: name,
-        vpcId,
-        publicSubnetIds,
-        privateSubnetIds,
-        certificateArn: settings.ingress.certificateArn,
-        allowedCidrs: settings.ingress.allowedCidrs,
-        internal: settings.ingress.internal,
-        testListenerPort: settings.ingress.testListenerPort,
-        testListenerCidrs: settings.ingress.testListenerCidrs,
-        idleTimeoutSeconds: settings.ingress.idleTimeoutSeconds,
-        deletionProtection: settings.defaults.deletionProtection,
-        containerInsights: settings.defaults.containerInsights,
-        accessLogs: settings.ingress.accessLogs ?? false,
-        alertEmails: settings.notifications.emails,
-        alertHttpsEndpoints: settings.notifications.httpsEndpoints,
-        alertSlack: settings.notifications.slack,
-        protectStateful: settings.defaults.protectStateful,
-      },
-      moved(),
-    );
+    const environment = new Environment(name, environmentArgs(name, settings, { vpcId, publicSubnetIds, privateSubnetIds }), moved());
     this.environment = environment;
     const providers = [environment.provider];
-    const flagApplication = `release-platform-${name}`;
-    const useAppConfig = settings.flagStore.backend === "appconfig";
-    // The agent finds the store by name, so the task definitions need not wait for the store to exist.
-    const agent =
-      useAppConfig && settings.flagStore.agent
-        ? [{ definition: agentContainer(agentPrefetchPath(flagApplication, name, FLAG_PROFILE_NAME), settings.region) }]
-        : [];
+    const agent = agentSidecars(name, settings);
     const onKubernetes = settings.services.filter((service) => service.runtime === "kubernetes");
     const clusterSettings = settings.cluster;
     const kubernetes = clusterSettings && onKubernetes.length > 0 ? cluster(clusterSettings, moved) : undefined;
@@ -154,24 +96,14 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
         const created = new KubernetesService(
           service.name,
           {
-            environment,
+            ...kubernetesServiceArgs(service, settings, environment, agent, {
+              namespace: clusterSettings.namespace,
+              podSecurityGroupId: kubernetes.securityGroupId,
+              ingressSubnetIds: settings.ingress.internal ? environment.privateSubnetIds : publicSubnetIds,
+              clusterName: kubernetes.name,
+              environmentVariables: flagd ? { FLAGD_HOST: `${name}-flagd.${clusterSettings.namespace}.svc.cluster.local`, FLAGD_PORT: String(FLAGD_PORT) } : undefined,
+            }),
             provider: kubernetes.provider,
-            namespace: clusterSettings.namespace,
-            ...workloadArgs(service),
-            steps: service.steps,
-            stepPauseMinutes: service.stepPauseMinutes,
-            environmentVariables: flagd
-              ? { ...service.environment, FLAGD_HOST: `${name}-flagd.${clusterSettings.namespace}.svc.cluster.local`, FLAGD_PORT: String(FLAGD_PORT) }
-              : service.environment,
-            sidecars: agent,
-            alarms: serviceAlarms(service),
-            hooks: { smokeTest: service.smokeTest.enabled ? serviceSmokeTest(service) : false, alarmGate: service.alarmGate ? {} : false },
-            podSecurityGroupId: service.deployment.strategy === "blue-green" ? kubernetes.securityGroupId() : undefined,
-            ingressSubnetIds: service.deployment.strategy === "blue-green" ? undefined : settings.ingress.internal ? environment.privateSubnetIds : publicSubnetIds,
-            internal: settings.ingress.internal,
-            certificateArn: settings.ingress.certificateArn,
-            allowedCidrs: settings.ingress.allowedCidrs,
-            podIdentity: agent.length > 0 ? { clusterName: kubernetes.name() } : undefined,
           },
           { ...moved({ dependsOn: namespace ? [namespace] : [] }), providers },
         );
@@ -179,50 +111,21 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
         deployed.push(created);
         continue;
       }
-      const created = new BlueGreenService(
-        service.name,
-        {
-          environment,
-          ...workloadArgs(service),
-          environmentVariables: service.environment,
-          secretEnvironmentVariables: service.secretEnvironment,
-          secretRecoveryWindowDays: service.secretRecoveryWindowDays,
-          secrets: service.secrets,
-          logRetentionDays: service.logRetentionDays,
-          waitForSteadyState: settings.defaults.waitForSteadyState,
-          alarms: serviceAlarms(service),
-          hooks: {
-            smokeTest: service.smokeTest.enabled && service.deployment.strategy !== "rolling" ? serviceSmokeTest(service) : false,
-            alarmGate: service.alarmGate ? { override: service.alarmGateOverride } : false,
-          },
-          sidecars: agent,
-        },
-        { ...moved(), providers },
-      );
+      const created = new BlueGreenService(service.name, ecsServiceArgs(service, settings, environment, agent), { ...moved(), providers });
       services[service.name] = created;
       deployed.push(created);
     }
     this.services = services;
     this.kubernetesServices = kubernetesServices;
 
-    const ramp = rampStepsForStore(settings.flags);
-    const flagStore = useAppConfig
-      ? new FeatureFlagStore(
-          `${name}-flags`,
-          {
-            applicationName: flagApplication,
-            environmentName: name,
-            document: JSON.stringify(toAppConfigDocument(settings.flags)),
-            strategy: settings.flagStore.deployment,
-            monitors: deployed,
-            readers: [...Object.values(services), ...Object.values(kubernetesServices)],
-            protectHistory: settings.defaults.protectStateful,
-            ownership: settings.flagStore.ownership,
-            ...(ramp.length > 0 ? { ramp: { steps: ramp, alertTopicArn: environment.alertTopicArn } } : {}),
-          },
-          { ...moved(), providers },
-        )
-      : undefined;
+    const flagStore =
+      settings.flagStore.backend === "appconfig"
+        ? new FeatureFlagStore(
+            `${name}-flags`,
+            { ...flagStoreArgs(name, settings, environment.alertTopicArn), monitors: deployed, readers: [...Object.values(services), ...Object.values(kubernetesServices)] },
+            { ...moved(), providers },
+          )
+        : undefined;
     this.flagStore = flagStore;
     if (flagStore) environment.notifyFlagDeployments(flagStore);
     environment.addDashboards(dashboards(settings, services, kubernetesServices));

@@ -1,5 +1,6 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
+import { IMAGE_REFERENCE } from "../../components/blue-green-service/image";
 
 /**
  * A stack file's `secure:` value cannot be decrypted offline. Synthesis puts this placeholder in its
@@ -39,17 +40,10 @@ export const awsRegion = z
   .string({ error: "expected an AWS region like eu-west-1" })
   .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "expected an AWS region like eu-west-1" });
 
-const IMAGE_REFERENCE =
-  /^(?:(?<registry>[a-zA-Z0-9.-]+(?::\d+)?)\/)?(?<repository>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)(?::(?<tag>[\w][\w.-]{0,127}))?(?:@(?<digest>sha256:[a-f0-9]{64}))?$/;
-
 /** True when `image` is a container image reference pinned to a tag or a digest. */
 export function isPinnedImage(image: string): boolean {
   const match = IMAGE_REFERENCE.exec(image);
   return match !== null && (match.groups?.tag !== undefined || match.groups?.digest !== undefined);
-}
-
-export function imageTag(image: string): string | undefined {
-  return IMAGE_REFERENCE.exec(image)?.groups?.tag;
 }
 
 export const image = formatted(

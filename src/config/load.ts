@@ -1,17 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Region } from "@pulumi/aws/types/enums";
 import type { z } from "zod";
-import { strategyProblems } from "../../components/blue-green-service/strategy";
-import { duplicateVariables, fargateMemoryProblem } from "../../components/blue-green-service/blue-green-service";
-import { kubernetesStrategyProblems, type StepInput, stepsProblems } from "../../components/kubernetes-service/plan";
-import { testListenerCidrProblems } from "../../components/environment/environment";
-import { toAppConfigDocument } from "../../components/feature-flag-store/documents";
-import { smokeTestArgsProblems } from "../../components/lifecycle-hooks/lifecycle-hooks";
-import { TIER_DEFAULTS } from "./defaults";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "../../components/release-environment/args";
-import { resolveReleaseEnvironment, resolveStrategy, type ResolvedReleaseEnvironment } from "../../components/release-environment/resolve";
-import { flagProblems } from "./flags";
-import { awsRegion, imageTag, SECURE_PLACEHOLDER } from "./formats";
+import { loadBalancerProblems, releaseEnvironmentArgsProblems, type ServiceOnLoadBalancer } from "../../components/release-environment/problems";
+import { resolveReleaseEnvironment, type ResolvedReleaseEnvironment } from "../../components/release-environment/resolve";
+import { awsRegion, SECURE_PLACEHOLDER } from "./formats";
 import {
   RELEASE_KEYS,
   releaseConfigSchema,
@@ -97,43 +90,12 @@ export function tierFromStackName(stack: string): Tier | undefined {
 const OBJECT_KEYS = new Set<string>(["network", "ingress", "notifications", "services", "flags", "flagStore", "cluster"]);
 
 /**
- * The largest stack the program supports, from the AWS quotas it depends on (README, "Limits"). Checked before
- * anything else, so a stack past them fails at once with the quota, not deep inside a deployment.
+ * The largest stack file the program reads: far above the largest valid stack, which the AWS quotas the library checks
+ * bound (50 traffic-shifting services on one load balancer, `LOAD_BALANCER_LIMITS`; a 1 MB flag document).
  */
 export const STACK_LIMITS = {
-  /** "Target Groups per Application Load Balancer: 100, not adjustable" (ELB quotas); blue/green, canary and linear take two. */
-  targetGroupsPerLoadBalancer: 100,
-  /** "Rules per Application Load Balancer (excluding default rules): 100" (adjustable); a traffic-shifting service takes a production and a test rule. */
-  rulesPerLoadBalancer: 100,
-  /** "Configurations must be 1 MB or smaller" (AppConfig hosted configuration store). */
-  flagDocumentBytes: 1024 * 1024,
-  /** Far above the largest valid stack (50 services, a 1 MB flag document); read no further than this. */
   stackFileBytes: 4 * 1024 * 1024,
 } as const;
-
-/** Target groups (and listener rules) the services take on the environment's one load balancer. */
-function loadBalancerShare(services: Readonly<Record<string, unknown>>, tier: Tier | undefined): number {
-  const fallback = TIER_DEFAULTS[tier ?? "dev"].deployment.strategy;
-  return Object.values(services).reduce<number>((count, service) => {
-    const strategy = (service as { deployment?: { strategy?: unknown } } | null)?.deployment?.strategy ?? fallback;
-    return count + (strategy === "rolling" ? 1 : 2);
-  }, 0);
-}
-
-/** The problem of a stack with more services than one Application Load Balancer takes, or undefined. */
-function serviceCountProblem(services: unknown, tier: Tier | undefined): ConfigProblem | undefined {
-  if (services === null || typeof services !== "object" || Array.isArray(services)) return undefined;
-  const count = Object.keys(services).length;
-  const share = loadBalancerShare(services as Record<string, unknown>, tier);
-  const limit = Math.min(STACK_LIMITS.targetGroupsPerLoadBalancer, STACK_LIMITS.rulesPerLoadBalancer);
-  if (share <= limit) return undefined;
-  return {
-    path: "release:services",
-    message: `${count} services need ${share} target groups and listener rules on the environment's load balancer; AWS allows ${STACK_LIMITS.targetGroupsPerLoadBalancer} target groups per Application Load Balancer (not adjustable): at most ${limit / 2} blue-green, canary or linear services (a rolling one takes half as much); split the services over more stacks`,
-    got: `${count} services`,
-    secret: false,
-  };
-}
 
 /** The project's name (Pulumi.yaml): a key written without a namespace, or set by `pulumi config set` without one, lands in it. */
 export const PROJECT_NAMESPACE = "release-platform";
@@ -192,8 +154,11 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
   }
 
   // Past the load balancer's limit nothing else matters, and checking thousands of services would take minutes.
-  const tooMany = serviceCountProblem(raw.services, TIERS.find((tier) => tier === raw.tier) ?? tierFromStackName(source.stack));
-  if (tooMany) throw new ConfigError(source.stackFile, [tooMany]);
+  if (isMap(raw.services)) {
+    const earlyTier = TIERS.find((tier) => tier === raw.tier) ?? tierFromStackName(source.stack) ?? "dev";
+    const tooMany = loadBalancerProblems(earlyTier, raw.services as Record<string, ServiceOnLoadBalancer | null>);
+    if (tooMany.length > 0) throw new ConfigError(source.stackFile, tooMany.map((problem) => ({ path: renderPath(problem.field), message: problem.message, got: problem.got, secret: false })));
+  }
 
   const region = source.values["aws:region"];
   if (!awsRegion.safeParse(region).success) {
@@ -206,23 +171,22 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...zodProblems(issue, raw, secretAt));
   }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, sortProblems(problems));
 
-  const config = parsed.data;
-  const tier = config.tier ?? tierFromStackName(source.stack);
-  if (tier === undefined) {
-    throw new ConfigError(source.stackFile, [
-      {
-        path: "release:tier",
-        message: `stack "${source.stack}" does not name a tier (dev*, staging*/stg*, prod*/production*): set release:tier to dev, staging or production`,
-        got: undefined,
-        secret: false,
-      },
-    ]);
+  // The rest is checked on the parts that parsed, so a shape problem in one service hides none in another.
+  const parts = parsedParts(raw);
+  const tier = parts.tier === INVALID ? undefined : (parts.tier ?? tierFromStackName(source.stack));
+  if (tier === undefined && parts.tier !== INVALID) {
+    problems.push({
+      path: "release:tier",
+      message: `stack "${source.stack}" does not name a tier (dev*, staging*/stg*, prod*/production*): set release:tier to dev, staging or production`,
+      got: undefined,
+      secret: false,
+    });
   }
-  problems.push(...crossFieldProblems(config, tier), ...kubernetesProblems(config, tier, source.stack));
-  if (problems.length > 0) throw new ConfigError(source.stackFile, sortProblems(problems));
-  return resolve(source, config, tier, region as string, secretAt);
+  if (tier !== undefined) problems.push(...ruleProblems(parts, { stack: source.stack, tier, region: String(region), secretAt }));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, uniqueProblems(sortProblems(problems)));
+  const args = releaseEnvironmentArgs(parsed.data, { tier: tier as Tier, region: region as string, secretAt });
+  return { ...resolveReleaseEnvironment(source.stack, args), stack: source.stack, stackFile: source.stackFile, args };
 }
 
 function parseValue(text: string): unknown {
@@ -378,132 +342,112 @@ function closest(key: string, known: readonly string[]): string | undefined {
   return best;
 }
 
-function crossFieldProblems(config: RawReleaseConfig, tier: Tier): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const add = (path: (string | number)[], message: string, got: unknown) =>
-    problems.push({ path: renderPath(path), message, got, secret: false });
+const INVALID = Symbol("invalid");
+type Part<T> = T | typeof INVALID;
 
-  if (tier !== "dev" && config.ingress?.certificateArn === undefined) {
-    add(["ingress", "certificateArn"], `required in ${tier}: listeners there are HTTPS only (HTTP alone is allowed in dev)`, undefined);
-  }
-
-  // Alarms and rollbacks notify the alert topic; with no subscriber they reach no one, and nothing says so.
-  const notifications: Record<string, unknown> = config.notifications ?? {};
-  const subscriptions = ["emails", "httpsEndpoints", "slack"].reduce((count, field) => {
-    const value = notifications[field];
-    return count + (Array.isArray(value) ? value.length : value !== undefined && value !== null ? 1 : 0);
-  }, 0);
-  if (tier !== "dev" && subscriptions === 0) {
-    add(
-      ["notifications"],
-      `${tier} needs at least one alert subscription (emails, httpsEndpoints or slack): without one, alarms and rollbacks reach no one`,
-      config.notifications,
-    );
-  }
-
-  for (const problem of testListenerCidrProblems(config.ingress?.testListenerCidrs ?? [])) {
-    add(["ingress", "testListenerCidrs", ...problem.field], problem.message, problem.got);
-  }
-  const testPort = config.ingress?.testListenerPort;
-  if (testPort === 80 || testPort === 443) {
-    add(["ingress", "testListenerPort"], "collides with the production listener (80/443): choose another port, e.g. 9000", testPort);
-  }
-
-  const priorities = new Map<number, string>();
-  for (const [name, service] of Object.entries(config.services).sort(([a], [b]) => a.localeCompare(b))) {
-    const at = (...rest: (string | number)[]) => ["services", name, ...rest];
-    const other = priorities.get(service.priority);
-    if (other !== undefined) {
-      add(at("priority"), `duplicates the priority of services.${other}: listener rule priorities must be unique`, service.priority);
-    } else {
-      priorities.set(service.priority, name);
-    }
-    if ((service.pathPatterns?.length ?? 0) + (service.hostHeaders?.length ?? 0) === 0) {
-      add(at("pathPatterns"), "required: give pathPatterns or hostHeaders so the listener rules can route to the service", undefined);
-    }
-    if ((service.pathPatterns?.length ?? 0) + (service.hostHeaders?.length ?? 0) > 5) {
-      add(at("pathPatterns"), "a listener rule takes at most 5 path patterns and host headers together", service.pathPatterns);
-    }
-    const cpu = service.cpu ?? TIER_DEFAULTS[tier].cpu;
-    const memory = service.memory ?? TIER_DEFAULTS[tier].memory;
-    const fargate = fargateMemoryProblem(cpu, memory);
-    if (fargate && service.runtime !== "kubernetes") add(at(...fargate.field), fargate.message, fargate.got);
-    if (service.autoscaling?.min !== undefined && service.autoscaling.max !== undefined && service.autoscaling.min > service.autoscaling.max) {
-      add(at("autoscaling", "min"), `must not exceed autoscaling.max (${service.autoscaling.max})`, service.autoscaling.min);
-    }
-    if (tier === "production" && imageTag(service.image) === "latest") {
-      add(at("image"), "pin a version tag or digest in production: latest changes under a running service", service.image);
-    }
-    const deployment = service.deployment ?? {};
-    const strategy = deployment.strategy ?? (deployment.steps ? "canary" : TIER_DEFAULTS[tier].deployment.strategy);
-    if (strategy === "rolling" && tier !== "dev") {
-      add(at("deployment", "strategy"), `rolling is allowed in dev only; use blue-green, canary or linear in ${tier}`, strategy);
-    }
-    const foreign: Record<string, readonly string[]> = {
-      "blue-green": ["canaryPercent", "canaryBakeMinutes", "stepPercent", "stepBakeMinutes"],
-      canary: ["stepPercent", "stepBakeMinutes"],
-      linear: ["canaryPercent", "canaryBakeMinutes"],
-      rolling: ["canaryPercent", "canaryBakeMinutes", "stepPercent", "stepBakeMinutes", "bakeMinutes"],
-    };
-    for (const field of foreign[strategy]) {
-      const value = (deployment as Record<string, unknown>)[field];
-      if (value !== undefined) add(at("deployment", field), `does not apply to strategy ${strategy}`, value);
-    }
-    // The schema has checked ranges; the component's own rules (e.g. percentages in tenths) map to the stack file here.
-    for (const problem of strategyProblems(resolveStrategy(deployment, TIER_DEFAULTS[tier].deployment))) {
-      add(at("deployment", ...problem.field), problem.message, problem.got);
-    }
-    const smokeEnabled = (service.smokeTest?.enabled ?? (service.smokeTest !== undefined || TIER_DEFAULTS[tier].smokeTest.enabled)) && strategy !== "rolling";
-    if (smokeEnabled) {
-      const smoke = { ...TIER_DEFAULTS[tier].smokeTest, ...service.smokeTest };
-      const paths = service.smokeTest?.paths ?? [service.healthCheck?.path ?? TIER_DEFAULTS[tier].healthCheck.path];
-      for (const problem of smokeTestArgsProblems({ ...smoke, paths })) {
-        add(at("smokeTest", ...problem.field), problem.message, problem.got);
-      }
-    }
-    if (service.alarmGate?.override !== undefined && !(service.alarmGate.enabled ?? TIER_DEFAULTS[tier].alarmGate)) {
-      add(at("alarmGate", "override"), "applies only to an enabled alarm gate: remove it, or set alarmGate.enabled", service.alarmGate.override);
-    }
-    const customNames = (service.alarms?.custom ?? []).map((alarm) => alarm.name);
-    customNames.forEach((alarmName, index) => {
-      if (["error-rate", "p99-latency", "unhealthy-hosts", "any"].includes(alarmName) || customNames.indexOf(alarmName) !== index) {
-        add(at("alarms", "custom", index, "name"), "is used by another alarm of this service", alarmName);
-      }
-    });
-    for (const { field, variable, other } of duplicateVariables({ environment: service.environment, secrets: service.secrets })) {
-      add(at(field, variable), `is also set in ${renderPath(at(other))}: a variable comes from one place`, service.secrets?.[variable]);
-    }
-    if (service.port === 2772) {
-      add(at("port"), "2772 is the AWS AppConfig Agent's port in the task; choose another", service.port);
-    }
-  }
-
-  const flagsProblems = flagProblems(config.flags ?? {}, config.flagStore);
-  problems.push(...flagsProblems.map((problem) => ({ ...problem, path: renderPath(["flags", ...problem.path]), secret: false })));
-  if (flagsProblems.length === 0 && (config.flagStore?.backend ?? "appconfig") === "appconfig") {
-    const bytes = Buffer.byteLength(JSON.stringify(toAppConfigDocument(config.flags ?? {})));
-    if (bytes > STACK_LIMITS.flagDocumentBytes) {
-      add(["flags"], `the AppConfig flag document would be ${bytes} bytes; AppConfig's hosted store takes at most ${STACK_LIMITS.flagDocumentBytes} (1 MB): remove flags past their expiry, or split them over more stacks`, `${Object.keys(config.flags ?? {}).length} flags`);
-    }
-  }
-  return problems;
+/** The stack file's parts, each parsed on its own: a part with a shape problem is `INVALID`, a service or flag with one is left out. */
+interface ParsedParts {
+  readonly tier: Part<RawReleaseConfig["tier"]>;
+  readonly ingress: Part<RawReleaseConfig["ingress"]>;
+  readonly notifications: Part<RawReleaseConfig["notifications"]>;
+  readonly services: Readonly<Record<string, RawService>>;
+  /** Every flag, or `INVALID` when any has a shape problem: flag rules read the flags together. */
+  readonly flags: Part<NonNullable<RawReleaseConfig["flags"]>>;
+  readonly flagStore: Part<RawReleaseConfig["flagStore"]>;
+  readonly cluster: Part<RawReleaseConfig["cluster"]>;
 }
 
-/** The stack file's settings as ReleaseEnvironment arguments; secret leaves stay secret. Defaults are the library's. */
-function resolve(
-  source: ConfigSource,
-  config: RawReleaseConfig,
-  tier: Tier,
-  region: string,
-  secretAt: Secrecy,
-): ReleaseConfig {
+function isMap(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+function parsedParts(raw: Record<string, unknown>): ParsedParts {
+  const shape = releaseConfigSchema.shape;
+  const part = <K extends "tier" | "ingress" | "notifications" | "flagStore" | "cluster">(key: K): Part<RawReleaseConfig[K]> => {
+    const result = shape[key].safeParse(raw[key]);
+    return result.success ? (result.data as RawReleaseConfig[K]) : INVALID;
+  };
+  // A service is parsed with its name, which has rules of its own; the flags together, as their rules read them.
+  const services = Object.entries(isMap(raw.services) ? raw.services : {}).flatMap(([name, value]) => {
+    const result = shape.services.safeParse({ [name]: value });
+    return result.success ? Object.entries(result.data) : [];
+  });
+  const flags = shape.flags.safeParse(raw.flags);
+  return {
+    tier: part("tier"),
+    ingress: part("ingress"),
+    notifications: part("notifications"),
+    services: Object.fromEntries(services),
+    flags: flags.success ? (flags.data ?? {}) : INVALID,
+    flagStore: part("flagStore"),
+    cluster: part("cluster"),
+  };
+}
+
+interface CheckContext {
+  readonly stack: string;
+  readonly tier: Tier;
+  readonly region: string;
+  readonly secretAt: Secrecy;
+}
+
+/** Ids only name things while checking: the network's shape is zod's, and nothing checks its ids against each other. */
+const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
+
+/**
+ * The library's rules (`releaseEnvironmentArgsProblems`) on the parts that parsed, each problem at its stack-file path.
+ * A part with a shape problem stands in empty and the rules' problems inside it are dropped: its shape problems say
+ * what is wrong there. A service with a shape problem is left out; the others are judged.
+ */
+function ruleProblems(parts: ParsedParts, context: CheckContext): ConfigProblem[] {
+  const keys = ["ingress", "notifications", "flags", "flagStore", "cluster"] as const;
+  const invalid = new Set<string>(keys.filter((key) => parts[key] === INVALID));
+  const valid = <T>(part: Part<T>, empty: T): T => (part === INVALID ? empty : part);
+  const args = releaseEnvironmentArgs(
+    {
+      network: NO_NETWORK,
+      ingress: valid(parts.ingress, {}),
+      notifications: valid(parts.notifications, {}),
+      services: parts.services,
+      flags: valid(parts.flags, {}),
+      flagStore: valid(parts.flagStore, {}),
+      cluster: valid(parts.cluster, {}),
+    },
+    context,
+  );
+  return releaseEnvironmentArgsProblems(context.stack, args).flatMap((problem) => {
+    const path = stackFilePath(problem.field);
+    if (invalid.has(String(path[0]))) return [];
+    return [{ path: renderPath(path), message: problem.message, got: problem.got, secret: context.secretAt(path) }];
+  });
+}
+
+/** A ReleaseEnvironment's field as the stack file writes it: secret environment values sit among the others there. */
+function stackFilePath(field: readonly (string | number)[]): (string | number)[] {
+  return field[0] === "services" && field[2] === "secretEnvironment" ? [...field.slice(0, 2), "environment", ...field.slice(3)] : [...field];
+}
+
+/** The same rule can reach one path twice (each Kubernetes service judges the shared namespace): say it once. */
+function uniqueProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.path}\n${problem.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The stack file's settings as ReleaseEnvironment arguments, secret leaves kept secret. Defaults are the library's. */
+function releaseEnvironmentArgs(config: Omit<RawReleaseConfig, "tier">, context: Omit<CheckContext, "stack">): ReleaseEnvironmentArgs {
+  const { secretAt } = context;
   const secretIf = (secret: boolean) => (value: string): pulumi.Input<string> => (secret ? pulumi.secret(value) : value);
   const secretNotification = (field: string) => (value: string, index: number) => secretIf(secretAt(["notifications", field, index]))(value);
   const { ingress, notifications } = config;
-  const args: ReleaseEnvironmentArgs = {
+  return {
     ...config,
-    tier,
-    region,
+    tier: context.tier,
+    region: context.region,
     ...(ingress
       ? { ingress: { ...ingress, ...(ingress.certificateArn !== undefined ? { certificateArn: secretIf(secretAt(["ingress", "certificateArn"]))(ingress.certificateArn) } : {}) } }
       : {}),
@@ -520,7 +464,6 @@ function resolve(
       Object.entries(config.services).map(([name, service]) => [name, serviceArgs(service, (variable) => secretAt(["services", name, "environment", variable]))]),
     ),
   };
-  return { ...resolveReleaseEnvironment(source.stack, args), stack: source.stack, stackFile: source.stackFile, args };
 }
 
 /** A service's settings with its `--secret` environment values apart: the service keeps those in Secrets Manager. */
@@ -533,60 +476,4 @@ function serviceArgs(service: RawService, isSecretVariable: (name: string) => bo
     environment: Object.fromEntries(variables.filter(([key]) => !isSecretVariable(key))),
     ...(secret.length > 0 ? { secretEnvironment: Object.fromEntries(secret.map(([key, value]) => [key, pulumi.secret(value)])) } : {}),
   };
-}
-
-/** The Kubernetes runtime's rules: a cluster for kubernetes services, steps only there and well formed. */
-function kubernetesProblems(config: RawReleaseConfig, tier: Tier, stack: string): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const add = (path: (string | number)[], message: string, got: unknown) => problems.push({ path: renderPath(path), message, got, secret: false });
-  const cluster = config.cluster;
-  const onKubernetes = Object.entries(config.services)
-    .filter(([, service]) => service.runtime === "kubernetes")
-    .sort(([a], [b]) => a.localeCompare(b));
-  if (cluster) {
-    if ((cluster.stackReference === undefined) === (cluster.kubeconfig === undefined)) {
-      add(["cluster"], "give exactly one of stackReference (a stack exporting kubeconfig) or kubeconfig", cluster.stackReference ?? (cluster.kubeconfig ? "[kubeconfig]" : undefined));
-    }
-    if (cluster.namespace === undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(stack)) {
-      add(["cluster", "namespace"], `required: the stack name ${stack} is not a Kubernetes name`, undefined);
-    }
-  }
-  for (const [name, service] of Object.entries(config.services).sort(([a], [b]) => a.localeCompare(b))) {
-    const at = (...rest: (string | number)[]) => ["services", name, ...rest];
-    const deployment = service.deployment ?? {};
-    if (service.runtime !== "kubernetes") {
-      if (deployment.steps !== undefined) {
-        add(at("deployment", "steps"), "arbitrary steps need runtime: kubernetes (Argo Rollouts); ECS's native engine shifts by one canary step or equal linear steps: use strategy canary or linear", deployment.steps);
-      }
-      if (deployment.stepPauseMinutes !== undefined) add(at("deployment", "stepPauseMinutes"), "applies to steps, which need runtime: kubernetes", deployment.stepPauseMinutes);
-      continue;
-    }
-    if (!cluster) add(at("runtime"), "kubernetes needs release:cluster (stackReference to a stack exporting kubeconfig, or kubeconfig)", service.runtime);
-    if (deployment.steps !== undefined) {
-      if (deployment.strategy !== undefined && deployment.strategy !== "canary") {
-        add(at("deployment", "strategy"), "steps replace the strategy's stages: leave strategy out (or canary) when giving steps", deployment.strategy);
-      }
-      for (const problem of stepsProblems(deployment.steps as StepInput[], deployment.stepPauseMinutes)) {
-        add(at("deployment", ...problem.field), problem.message, problem.got);
-      }
-    } else if (deployment.stepPauseMinutes !== undefined) {
-      add(at("deployment", "stepPauseMinutes"), "applies to steps only", deployment.stepPauseMinutes);
-    }
-    const strategy = resolveStrategy({ ...deployment, strategy: deployment.strategy ?? (deployment.steps ? "canary" : undefined) }, TIER_DEFAULTS[tier].deployment);
-    for (const problem of kubernetesStrategyProblems(strategy)) add(at("deployment", ...problem.field), problem.message, problem.got);
-    if (Object.keys(service.secrets ?? {}).length > 0) {
-      add(at("secrets"), "Secrets Manager and SSM references are ECS-only: on kubernetes, mount them with the Secrets Store CSI driver or External Secrets and pass names in environment", Object.keys(service.secrets ?? {}));
-    }
-  }
-  if (cluster && onKubernetes.length > 0 && cluster.kubeconfig !== undefined && cluster.stackReference === undefined) {
-    const blueGreen = onKubernetes.filter(([, service]) => !service.deployment?.steps && (service.deployment?.strategy ?? TIER_DEFAULTS[tier].deployment.strategy) === "blue-green");
-    if (blueGreen.length > 0 && cluster.securityGroupId === undefined) {
-      add(["cluster", "securityGroupId"], `required for blue-green on kubernetes (${blueGreen.map(([name]) => name).join(", ")}): the load balancer reaches the pods through it`, undefined);
-    }
-    const agent = (config.flagStore?.backend ?? "appconfig") === "appconfig" && (config.flagStore?.agent ?? true);
-    if (agent && cluster.name === undefined) {
-      add(["cluster", "name"], "required: the AppConfig Agent in each pod reads flags with EKS Pod Identity, which associates a role on a named cluster", undefined);
-    }
-  }
-  return problems;
 }

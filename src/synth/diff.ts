@@ -1,5 +1,5 @@
 import { readAppConfigDocument } from "../../components/feature-flag-store/documents";
-import type { SynthDocument, SynthResource } from "./capture";
+import type { SynthAlias, SynthDocument, SynthResource } from "./capture";
 import { type ReleasePlan, releaseMermaid, releasePlans, renderReleasePlan } from "./release-plan";
 
 /** Two synth JSON documents compared: what a pull request changes in one stack. */
@@ -10,8 +10,11 @@ export interface PropertyChange {
   readonly new: unknown;
 }
 
-/** `ignored`: every change is under the resource's ignoreChanges, so `pulumi up` leaves it alone. */
-export type ChangeKind = "added" | "removed" | "changed" | "replaced" | "ignored";
+/**
+ * `ignored`: every change is under the resource's ignoreChanges, so `pulumi up` leaves it alone. `moved`: an alias
+ * names the base resource, nothing else changes.
+ */
+export type ChangeKind = "added" | "removed" | "changed" | "replaced" | "ignored" | "moved";
 
 export interface IgnoredChange extends PropertyChange {
   /** Why the program ignores the field. */
@@ -28,6 +31,8 @@ export interface ResourceChange {
   readonly changes: readonly PropertyChange[];
   /** Changes under the resource's ignoreChanges: in the program, never applied by `pulumi up`. */
   readonly ignored: readonly IgnoredChange[];
+  /** The resource stands for a base resource with another URN, through an alias: that URN and how it moved. */
+  readonly moved?: { readonly from: string; readonly how: string };
 }
 
 export interface PlanDiff {
@@ -142,20 +147,126 @@ function propertyChanges(base: unknown, head: unknown, prefix: string): Property
     .map((path) => ({ path, old: before.get(path), new: after.get(path) }));
 }
 
+/** The component that wraps a whole stack: the diff groups by the components under it. */
+const ENVIRONMENT = "release:aws:ReleaseEnvironment";
+
 function componentOf(resource: SynthResource, byUrn: ReadonlyMap<string, SynthResource>): string {
   let current = resource;
-  while (current.parent && byUrn.has(current.parent)) current = byUrn.get(current.parent) as SynthResource;
+  for (let parent = byUrn.get(current.parent ?? ""); parent && parent.type !== ENVIRONMENT; parent = byUrn.get(parent.parent ?? "")) current = parent;
   const type = current.type.split(":").pop() ?? current.type;
   return `${type} ${current.name}`;
+}
+
+/**
+ * The URN the engine gives each resource: every ancestor's type, where a mock URN carries only the parent's (a child
+ * of a moved component keeps its mock URN but not its real one). The stack's own children have no parent type.
+ */
+function realUrns(document: SynthDocument): Map<string, string> {
+  const byUrn = new Map(document.resources.map((resource) => [resource.urn, resource]));
+  const chains = new Map<string, string>();
+  const chain = (resource: SynthResource): string => {
+    let known = chains.get(resource.urn);
+    if (known === undefined) {
+      const parent = resource.parent === null ? undefined : byUrn.get(resource.parent);
+      known = parent ? `${chain(parent)}$${resource.type}` : resource.type;
+      chains.set(resource.urn, known);
+    }
+    return known;
+  };
+  return new Map(document.resources.map((resource) => [resource.urn, `urn:pulumi:${document.stack}::${document.project}::${chain(resource)}::${resource.name}`]));
+}
+
+/** `urn:pulumi:s::p::A$B::name` -> everything before the name, and the name. */
+const splitUrn = (urn: string) => ({ prefix: urn.slice(0, urn.lastIndexOf("::")), name: urn.slice(urn.lastIndexOf("::") + 2) });
+
+/**
+ * The real URNs a head resource answers to besides its own, in the engine's order: its aliases, then for each of its
+ * parent's the same resource under that alias, renamed when its name starts with the parent's (`allAliases` and
+ * `inheritedChildAlias` in @pulumi/pulumi resource.js; the engine derives the same from the alias specs).
+ */
+function aliasUrns(head: SynthDocument, real: ReadonlyMap<string, string>): (resource: SynthResource) => string[] {
+  const byUrn = new Map(head.resources.map((resource) => [resource.urn, resource]));
+  const memo = new Map<string, string[]>();
+  const own = (alias: SynthAlias, resource: SynthResource): string => {
+    if (alias.urn !== undefined) return alias.urn;
+    const parentUrn = alias.noParent ? undefined : (alias.parentUrn ?? resource.parent ?? undefined);
+    const parentTypes = parentUrn === undefined ? "" : `${splitUrn(real.get(parentUrn) ?? parentUrn).prefix.split("::").slice(2).join("::")}$`;
+    return `urn:pulumi:${alias.stack ?? head.stack}::${alias.project ?? head.project}::${parentTypes}${alias.type ?? resource.type}::${alias.name ?? resource.name}`;
+  };
+  const under = (parentAlias: string, parentName: string, childUrn: string): string => {
+    const child = splitUrn(childUrn);
+    const type = child.prefix.split("::").slice(2).join("::").split("$").pop() ?? "";
+    const name = child.name.startsWith(parentName) ? splitUrn(parentAlias).name + child.name.slice(parentName.length) : child.name;
+    return `${splitUrn(parentAlias).prefix}$${type}::${name}`;
+  };
+  const aliases = (resource: SynthResource): string[] => {
+    let known = memo.get(resource.urn);
+    if (known === undefined) {
+      const mine = (resource.options.aliases ?? []).map((alias) => own(alias, resource));
+      const parent = resource.parent === null ? undefined : byUrn.get(resource.parent);
+      const self = real.get(resource.urn) ?? resource.urn;
+      known = [...mine, ...(parent ? aliases(parent).flatMap((parentAlias) => [self, ...mine].map((urn) => under(parentAlias, parent.name, urn))) : [])];
+      memo.set(resource.urn, known);
+    }
+    return known;
+  };
+  return aliases;
+}
+
+/**
+ * The base resource each head resource stands for, as the engine pairs them: the same real URN, else the first of
+ * its aliases that names a base resource no other head resource has.
+ */
+function pairs(base: SynthDocument, head: SynthDocument): Map<string, { old: SynthResource; aliased: boolean }> {
+  const baseReal = realUrns(base);
+  const headReal = realUrns(head);
+  const byReal = new Map(base.resources.map((resource) => [baseReal.get(resource.urn) as string, resource]));
+  const out = new Map<string, { old: SynthResource; aliased: boolean }>();
+  for (const resource of head.resources) {
+    const old = byReal.get(headReal.get(resource.urn) as string);
+    if (old) out.set(resource.urn, { old, aliased: false });
+  }
+  const taken = new Set([...out.values()].map((pair) => pair.old.urn));
+  const aliases = aliasUrns(head, headReal);
+  for (const resource of head.resources) {
+    if (out.has(resource.urn)) continue;
+    const old = aliases(resource)
+      .map((urn) => byReal.get(urn))
+      .find((candidate) => candidate !== undefined && !taken.has(candidate.urn));
+    if (!old) continue;
+    out.set(resource.urn, { old, aliased: true });
+    taken.add(old.urn);
+  }
+  return out;
+}
+
+const FOLLOWS = "follows its parent's alias (pulumi up keeps it)";
+
+/** What changed about where the resource sits, for a resource matched through an alias (`parentBase`: its parent's base URN). */
+function movement(old: SynthResource, now: SynthResource, parentBase: string | null, base: SynthDocument, head: SynthDocument): string {
+  const where = (document: SynthDocument, urn: string | null) => {
+    const parent = document.resources.find((resource) => resource.urn === urn);
+    return parent ? `under ${parent.type.split(":").pop()} ${parent.name}` : "at the stack root";
+  };
+  const how = [
+    parentBase !== old.parent ? `moved ${where(head, now.parent)} (was ${where(base, old.parent)})` : "",
+    old.name !== now.name ? `renamed from ${old.name}` : "",
+    old.type !== now.type ? `type was ${old.type}` : "",
+  ].filter(Boolean);
+  return how.length > 0 ? `${how.join(", ")} (aliased: pulumi up keeps it)` : FOLLOWS;
 }
 
 export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDiff {
   const before = new Map(base.resources.map((resource) => [resource.urn, resource]));
   const after = new Map(head.resources.map((resource) => [resource.urn, resource]));
+  const matched = pairs(base, head);
+  const kept = new Set([...matched.values()].map((pair) => pair.old.urn));
+  const entries = [
+    ...head.resources.map((now) => ({ urn: now.urn, old: matched.get(now.urn)?.old, now })),
+    ...base.resources.filter((old) => !kept.has(old.urn)).map((old) => ({ urn: old.urn, old, now: undefined })),
+  ].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   const changes: ResourceChange[] = [];
-  for (const urn of [...new Set([...before.keys(), ...after.keys()])].sort()) {
-    const old = before.get(urn);
-    const now = after.get(urn);
+  for (const { urn, old, now } of entries) {
     const resource = (now ?? old) as SynthResource;
     const component = componentOf(resource, now ? after : before);
     if (!old || !now) {
@@ -170,10 +281,15 @@ export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDif
       if (field !== undefined) ignored.push({ ...change, reason: ignoredBecause(resource.type, field) });
       return field === undefined;
     });
-    const optionChanges = propertyChanges(old.options, now.options, "options");
+    // Aliases only tell the engine which old state a resource takes over: they change nothing in the cloud.
+    const optionChanges = propertyChanges({ ...old.options, aliases: undefined }, { ...now.options, aliases: undefined }, "options");
     const outputChanges = now.custom ? [] : propertyChanges(old.outputs, now.outputs, "outputs");
     const all = [...inputChanges, ...optionChanges, ...outputChanges];
-    if (all.length === 0 && ignored.length === 0) continue;
+    const moved = matched.get(urn)?.aliased
+      ? { from: old.urn, how: movement(old, now, now.parent === null ? null : (matched.get(now.parent)?.old.urn ?? now.parent), base, head) }
+      : undefined;
+    // A child that only follows its parent's alias is unchanged to the engine, as it is here.
+    if (all.length === 0 && ignored.length === 0 && (!moved || moved.how === FOLLOWS)) continue;
     const triggers = REPLACES_ON[resource.type] ?? [];
     const replaced = inputChanges.some((change) =>
       triggers.some((field) =>
@@ -182,10 +298,12 @@ export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDif
           : change.path === `inputs.${field}` || change.path.startsWith(`inputs.${field}.`) || change.path.startsWith(`inputs.${field}[`),
       ),
     );
-    const kind = replaced ? "replaced" : all.length > 0 ? "changed" : "ignored";
-    changes.push({ urn, type: resource.type, name: resource.name, component, kind, changes: all, ignored });
+    const kind = replaced ? "replaced" : all.length > 0 ? "changed" : ignored.length > 0 ? "ignored" : "moved";
+    changes.push({ urn, type: resource.type, name: resource.name, component, kind, changes: all, ignored, ...(moved ? { moved } : {}) });
   }
-  return { stack: head.stack, callouts: callouts(changes, base, head), resources: changes, releases: releaseChanges(base, head, changes) };
+  // A provider under a moved component follows its alias unlisted, yet the engine's handling of it decides the rest.
+  const movedProviders = head.resources.filter((resource) => resource.type.startsWith("pulumi:providers:") && matched.get(resource.urn)?.aliased);
+  return { stack: head.stack, callouts: callouts(changes, base, head, movedProviders), resources: changes, releases: releaseChanges(base, head, changes) };
 }
 
 /** Services whose deployment steps change, and those this change deploys (a new task definition runs their plan). */
@@ -226,7 +344,7 @@ function flagSummary(document: unknown): Map<string, string> {
   );
 }
 
-function callouts(changes: readonly ResourceChange[], base: SynthDocument, head: SynthDocument): string[] {
+function callouts(changes: readonly ResourceChange[], base: SynthDocument, head: SynthDocument, movedProviders: readonly SynthResource[]): string[] {
   const out: string[] = [];
   for (const change of changes) {
     const label = CRITICAL.get(change.type);
@@ -250,6 +368,15 @@ function callouts(changes: readonly ResourceChange[], base: SynthDocument, head:
       }
       if (change.kind === "removed") out.push(`removes alarm ${change.name}`);
     }
+  }
+  const moved = changes.filter((change) => change.moved && change.moved.how !== FOLLOWS);
+  if (moved.length > 0) {
+    out.push(`keeps ${moved.length} resource(s) through their aliases, not replaced: ${moved.map((change) => `${change.type.split(":").pop()} ${change.name}`).join(", ")}`);
+  }
+  // Engines before the fix of pulumi/pulumi#18395 replace every resource of a provider aliased when it already has state.
+  const providers = movedProviders.map((provider) => `${provider.type.split(":").pop()} ${provider.name}`);
+  if (providers.length > 0) {
+    out.push(`**moves provider(s) ${providers.join(", ")} by alias**: the resources using them are kept, not replaced, only by a Pulumi CLI with the fix for pulumi/pulumi#18395 (3.151.0, February 2025, or later); run pulumi preview on one stack first`);
   }
   out.push(...sideEffects(changes, base, head));
   // Flags: from the store's document, which previews otherwise show only as a secret.
@@ -278,7 +405,7 @@ function sideEffects(changes: readonly ResourceChange[], base: SynthDocument, he
   // Fields under ignoreChanges keep their old value in the state: one naming a resource this change replaces is stale.
   const going = new Map<string, ResourceChange>();
   for (const change of changes) {
-    const old = base.resources.find((resource) => resource.urn === change.urn);
+    const old = base.resources.find((resource) => resource.urn === (change.moved?.from ?? change.urn));
     if (old && (change.kind === "replaced" || change.kind === "removed") && typeof old.outputs.arn === "string") going.set(old.outputs.arn, change);
   }
   for (const change of changes) {
@@ -298,7 +425,10 @@ function sideEffects(changes: readonly ResourceChange[], base: SynthDocument, he
   // SNS has no way to move a subscription: a new one (new name, endpoint or protocol) asks its owner to confirm again.
   const subscriptions = changes.filter((change) => change.type === "aws:sns/topicSubscription:TopicSubscription");
   const protocolOf = (change: ResourceChange) =>
-    String((change.kind === "added" ? head : base).resources.find((resource) => resource.urn === change.urn)?.inputs.protocol ?? "");
+    String(
+      (change.kind === "added" ? head.resources.find((resource) => resource.urn === change.urn) : base.resources.find((resource) => resource.urn === (change.moved?.from ?? change.urn)))
+        ?.inputs.protocol ?? "",
+    );
   for (const [protocol, what, confirm] of [
     ["email", "e-mail address", "gets a new confirmation e-mail"],
     ["https", "HTTPS endpoint", "gets a new SubscriptionConfirmation"],
@@ -313,7 +443,7 @@ function sideEffects(changes: readonly ResourceChange[], base: SynthDocument, he
   return out;
 }
 
-const kindMark: Record<ChangeKind, string> = { added: "+", removed: "-", changed: "~", replaced: "+-", ignored: "=" };
+const kindMark: Record<ChangeKind, string> = { added: "+", removed: "-", changed: "~", replaced: "+-", ignored: "=", moved: ">" };
 
 function grouped(diff: PlanDiff): Map<string, ResourceChange[]> {
   const groups = new Map<string, ResourceChange[]>();
@@ -328,7 +458,8 @@ function grouped(diff: PlanDiff): Map<string, ResourceChange[]> {
 function counts(diff: PlanDiff): string {
   const count = (kind: ChangeKind) => diff.resources.filter((change) => change.kind === kind).length;
   const ignored = count("ignored");
-  return `${count("added")} to add, ${count("changed")} to change, ${count("replaced")} to replace, ${count("removed")} to remove${ignored ? `, ${ignored} with ignored changes only` : ""}`;
+  const moved = count("moved");
+  return `${count("added")} to add, ${count("changed")} to change, ${count("replaced")} to replace, ${count("removed")} to remove${ignored ? `, ${ignored} with ignored changes only` : ""}${moved ? `, ${moved} moved by alias` : ""}`;
 }
 
 export function renderDiffText(diff: PlanDiff): string {
@@ -342,6 +473,7 @@ export function renderDiffText(diff: PlanDiff): string {
     lines.push("", component);
     for (const change of changes) {
       lines.push(`  ${kindMark[change.kind]} ${change.type.split(":").pop()} ${change.name}`);
+      if (change.moved) lines.push(`      ${change.moved.how}`);
       for (const property of change.changes) lines.push(`      ${property.path}: ${show(property.old)} -> ${show(property.new)}`);
       for (const property of change.ignored) lines.push(`      ${property.path}: ${show(property.old)} -> ${show(property.new)}  (ignored: ${property.reason})`);
     }
@@ -411,6 +543,7 @@ export function renderDiffMarkdown(diff: PlanDiff, head: SynthDocument): string 
     lines.push(`<details><summary>${component} (${changes.length})</summary>`, "", "| | resource | change |", "|---|---|---|");
     for (const change of changes) {
       const details = [
+        ...(change.moved ? [change.moved.how] : []),
         ...change.changes.map((p) => `\`${p.path}\`: ${cell(p.old)} -> ${cell(p.new)}`),
         ...change.ignored.map((p) => `\`${p.path}\`: ${cell(p.old)} -> ${cell(p.new)} *(ignored: ${p.reason})*`),
       ];

@@ -1,1 +1,0 @@
-export { STRATEGY_FILL, TIER_DEFAULTS, type TierDefaults } from "../../components/tiers";
