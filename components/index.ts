@@ -4,6 +4,7 @@
  * math, policy documents, hook bundling) stay in their files for this repository's own tools, outside this index.
  */
 export { ReleaseEnvironment, type ReleaseServiceOutputs } from "./release-environment/release-environment";
+export { releaseEnvironmentArgsProblems } from "./release-environment/problems";
 export {
   type ReleaseClusterArgs,
   type ReleaseDeploymentArgs,
@@ -23,6 +24,8 @@ export {
   blueGreenServiceArgsProblems,
   type Autoscaling,
   type BlueGreenServiceArgs,
+  type BlueGreenServiceArgsToCheck,
+  type EnvironmentFacts,
   type HealthCheck,
   type LifecycleHook,
   type Sidecar,
@@ -52,17 +55,24 @@ export {
 } from "./feature-flag-store/feature-flag-store";
 export {
   expiredFlagWarnings,
+  flagsProblems,
   toAppConfigDocument,
   toFlagdDocument,
   type FlagDefinition,
   type FlagRollout,
   type FlagRule,
+  type FlagStoreKind,
   type Flags,
   type FlagValue,
   type VariantSpec,
 } from "./feature-flag-store/documents";
 export { rampStepsForStore, type FlagRampStep } from "./feature-flag-store/ramp";
-export { KubernetesService, kubernetesServiceArgsProblems, type KubernetesServiceArgs } from "./kubernetes-service/kubernetes-service";
+export {
+  KubernetesService,
+  kubernetesServiceArgsProblems,
+  type KubernetesServiceArgs,
+  type KubernetesServiceArgsToCheck,
+} from "./kubernetes-service/kubernetes-service";
 export { FlagdServer, type FlagdServerArgs } from "./kubernetes-service/flagd-server";
 export { describeRolloutSteps, type RolloutStep, type StepInput } from "./kubernetes-service/plan";
 export { type ArgumentProblem } from "./arguments";
