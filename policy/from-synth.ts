@@ -23,3 +23,17 @@ export function policyResources(document: SynthDocument): PolicyResource[] {
     parent: resource.parent ?? undefined,
   }));
 }
+
+const SERVICE_TYPES = new Set(["release:aws:BlueGreenService", "release:kubernetes:KubernetesService"]);
+
+/** Resource name -> the service it belongs to (the name of the BlueGreenService or KubernetesService above it). */
+export function servicesByResource(document: SynthDocument): Map<string, string> {
+  const byUrn = new Map(document.resources.map((resource) => [resource.urn, resource]));
+  const out = new Map<string, string>();
+  for (const resource of document.resources) {
+    let ancestor: typeof resource | undefined = resource;
+    while (ancestor && !SERVICE_TYPES.has(ancestor.type)) ancestor = ancestor.parent ? byUrn.get(ancestor.parent) : undefined;
+    if (ancestor) out.set(resource.name, ancestor.name);
+  }
+  return out;
+}

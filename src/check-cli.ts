@@ -1,12 +1,11 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { evaluate, report, reportJson, reportSarif } from "../policy/evaluate";
-import { policyResources } from "../policy/from-synth";
+import { policyResources, servicesByResource } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
 import { readSuppressions, SuppressionsError } from "../policy/suppressions";
 import { choice, emit, runCommand, text, usage, userPath } from "./command";
 import { ConfigError } from "./config/load";
-import type { SynthDocument } from "./synth/capture";
 import { PROJECT_ROOT, stackFilePath, stacksDirectory, synthesizeStack } from "./synth/run";
 
 const USAGE = `usage: npm run check -- <stack> [--config-file <path>] [--env-values <file.json>] [--format text|json|sarif] [--out <file>]
@@ -18,18 +17,6 @@ const USAGE = `usage: npm run check -- <stack> [--config-file <path>] [--env-val
   --out       write the report to this file instead of stdout
   --suppressions  accepted exceptions (default policy/suppressions.yaml)
 exit codes: 0 no mandatory violation, 1 a mandatory violation or invalid config (or policy/suppressions.yaml), 2 bad usage`;
-
-/** Resource name -> the service it belongs to (the name of its top-level BlueGreenService). */
-function servicesByResource(document: SynthDocument): Map<string, string> {
-  const byUrn = new Map(document.resources.map((resource) => [resource.urn, resource]));
-  const out = new Map<string, string>();
-  for (const resource of document.resources) {
-    let top = resource;
-    while (top.parent && byUrn.has(top.parent)) top = byUrn.get(top.parent) ?? top;
-    if (top.type === "release:aws:BlueGreenService") out.set(resource.name, top.name);
-  }
-  return out;
-}
 
 runCommand({
   name: "check",

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { evaluate, reportSarif } from "../policy/evaluate";
-import { policyResources } from "../policy/from-synth";
+import { policyResources, servicesByResource } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
 import { renderTree } from "../src/synth/render";
 import { PROJECT_ROOT } from "../src/synth/run";
@@ -148,7 +148,9 @@ describe("check", () => {
     const logs = document.resources.find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.name === "checkout-logs");
     delete (logs as { inputs: Record<string, unknown> }).inputs.retentionInDays;
     const stackFileText = readFileSync(join(PROJECT_ROOT, "Pulumi.production.yaml"), "utf8");
-    const serviceOf = new Map([["checkout-logs", "checkout"]]);
+    const serviceOf = servicesByResource(document);
+    // Every resource of a service maps to it, however deep it sits (ReleaseEnvironment > service > hooks > function).
+    expect([serviceOf.get("checkout-logs"), serviceOf.get("checkout-hooks-smoke-test"), serviceOf.get("production-flags-app")]).toEqual(["checkout", "checkout", undefined]);
     const source = { stack: "production", stackFile: "Pulumi.production.yaml", stackFileText, version: VERSION, serviceOf };
     const line = stackFileText.split("\n").findIndex((text) => /^ {4}checkout:$/.test(text)) + 1;
     expect(line).toBeGreaterThan(1);

@@ -97,3 +97,43 @@ describe("a ReleaseEnvironment exposes what it built", () => {
     }
   });
 });
+
+describe("a bad argument anywhere in a ReleaseEnvironment registers nothing", () => {
+  async function refused(args: ReleaseEnvironmentArgs): Promise<{ message: string; registered: string[] }> {
+    let message = "";
+    const document = await synthesizeProgram({ stack: "shop", tier: args.tier, region: args.region }, async () => {
+      try {
+        new ReleaseEnvironment("shop", args);
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      return {};
+    });
+    return { message, registered: document.resources.map((resource) => resource.name) };
+  }
+
+  it("every problem at once, each at its path in the args: a service's alarm and smoke test, a priority, the alerts", async () => {
+    const base = requiredArgs("production");
+    const api = base.services.api;
+    const { message, registered } = await refused({
+      ...base,
+      notifications: {},
+      services: {
+        api: { ...api, alarms: { errorRatePercent: 0 }, smokeTest: { samples: 0 } },
+        web: { ...api, pathPatterns: ["/web/*"], alarms: { custom: [{ name: "any", namespace: "Shop", metric: "Orders", statistic: "Sum", comparison: "LessThanThreshold", threshold: 1 }] } },
+      },
+    });
+    expect(registered).toEqual([]);
+    expect(message).toMatch(/^ReleaseEnvironment shop: /);
+    for (const field of ["notifications ", "services.api.alarms.errorRatePercent ", "services.api.smokeTest.samples ", "services.web.priority ", "services.web.alarms.custom[0].name "]) {
+      expect(message).toContain(field);
+    }
+  });
+
+  it("a Kubernetes service without a cluster", async () => {
+    const base = requiredArgs("dev");
+    const { message, registered } = await refused({ ...base, services: { api: { ...base.services.api, runtime: "kubernetes" } } });
+    expect(registered).toEqual([]);
+    expect(message).toContain("services.api.runtime kubernetes needs");
+  });
+});
