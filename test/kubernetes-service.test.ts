@@ -481,9 +481,9 @@ describe("bad input is a config error before any resource", () => {
     });
     expect(message).toBe(
       [
-        'Pulumi.eks.yaml: release:services.catalog.runtime: kubernetes needs release:cluster (stackReference to a stack exporting kubeconfig, or kubeconfig) (got "kubernetes")',
+        'Pulumi.eks.yaml: release:services.catalog.runtime: kubernetes needs a cluster (cluster.stackReference to a stack exporting kubeconfig, or cluster.kubeconfig) (got "kubernetes")',
         `Pulumi.eks.yaml: ${search}.steps[1]: must be greater than the step before it (50): steps only increase (got 40)`,
-        'Pulumi.eks.yaml: release:services.search.runtime: kubernetes needs release:cluster (stackReference to a stack exporting kubeconfig, or kubeconfig) (got "kubernetes")',
+        'Pulumi.eks.yaml: release:services.search.runtime: kubernetes needs a cluster (cluster.stackReference to a stack exporting kubeconfig, or cluster.kubeconfig) (got "kubernetes")',
       ].join("\n"),
     );
   });

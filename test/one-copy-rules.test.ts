@@ -187,7 +187,7 @@ describe("rules across services: one library function the config and the Release
 
   it("kubernetes services need a cluster, named at each service's runtime", () => {
     expect(crossServiceProblems({ tier: "dev", services: { a: on(1, { runtime: "kubernetes" }) } })).toEqual([
-      { field: ["services", "a", "runtime"], message: "kubernetes needs release:cluster (stackReference to a stack exporting kubeconfig, or kubeconfig)", got: "kubernetes" },
+      { field: ["services", "a", "runtime"], message: "kubernetes needs a cluster (cluster.stackReference to a stack exporting kubeconfig, or cluster.kubeconfig)", got: "kubernetes" },
     ]);
   });
 

@@ -1,8 +1,13 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { ReleaseEnvironment } from "../components/release-environment/release-environment";
 import type { ReleaseEnvironmentArgs } from "../components/release-environment/args";
 import type { Tier } from "../components/tiers";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
+import { diffDocuments } from "../src/synth/diff";
+import { PROJECT_ROOT, synthesizeStack } from "../src/synth/run";
 import { resource } from "./helpers";
 
 const CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d";
@@ -135,5 +140,23 @@ describe("a bad argument anywhere in a ReleaseEnvironment registers nothing", ()
     const { message, registered } = await refused({ ...base, services: { api: { ...base.services.api, runtime: "kubernetes" } } });
     expect(registered).toEqual([]);
     expect(message).toContain("services.api.runtime kubernetes needs");
+  });
+});
+
+describe("a stack deployed by the root-level program upgrades in place", () => {
+  // What the program synthesized before ReleaseEnvironment (commit 755069f): its Environment, services and flag store at
+  // the stack's root. The plan diff pairs resources as the engine does (aliases), so this is what `pulumi preview` shows.
+  const deployed = (file: string): SynthDocument => JSON.parse(gunzipSync(readFileSync(join(PROJECT_ROOT, "test/fixtures", file))).toString("utf8"));
+
+  it.each([
+    ["production", "production-root-program.json.gz", {}, ["release:aws:BlueGreenService catalog", "release:aws:BlueGreenService checkout", "release:aws:Environment production", "release:aws:FeatureFlagStore production-flags"]],
+    ["eks", "eks-root-program.json.gz", { configFile: join(PROJECT_ROOT, "examples/kubernetes/Pulumi.eks.yaml") }, ["pulumi:providers:kubernetes cluster", "kubernetes:core/v1:Namespace namespace", "release:kubernetes:KubernetesService catalog"]],
+  ] as const)("%s: one resource added (the ReleaseEnvironment), nothing removed or replaced, the root components moved by alias", async (stack, file, source, moved) => {
+    const diff = diffDocuments(deployed(file), await synthesizeStack({ stack, ...source }));
+    const of = (kind: string) => diff.resources.filter((change) => change.kind === kind).map((change) => `${change.type} ${change.name}`);
+    expect(of("removed")).toEqual([]);
+    expect(of("replaced")).toEqual([]);
+    expect(of("added")).toEqual([`release:aws:ReleaseEnvironment ${stack}`]);
+    expect(of("moved")).toEqual(expect.arrayContaining([...moved]));
   });
 });

@@ -106,7 +106,7 @@ function clusterProblems(
   if (!cluster) {
     return onKubernetes.map(([serviceName, service]) => ({
       field: ["services", serviceName, "runtime"],
-      message: "kubernetes needs release:cluster (stackReference to a stack exporting kubeconfig, or kubeconfig)",
+      message: "kubernetes needs a cluster (cluster.stackReference to a stack exporting kubeconfig, or cluster.kubeconfig)",
       got: service.runtime,
     }));
   }
