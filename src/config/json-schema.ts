@@ -1,5 +1,6 @@
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
+import { PULUMI_OUTPUTS } from "../../components/formats";
 import { RELEASE_KEYS, releaseConfigSchema } from "./schema";
 
 /**
@@ -10,6 +11,19 @@ import { RELEASE_KEYS, releaseConfigSchema } from "./schema";
  */
 
 type JsonSchema = Record<string, unknown>;
+
+/** The stack file's schema as JSON Schema: a field a program may give an Output is, in a stack file, its plain value. */
+function releaseJsonSchema(): JsonSchema {
+  return z.toJSONSchema(releaseConfigSchema, {
+    unrepresentable: "any",
+    override: ({ zodSchema, jsonSchema }) => {
+      if (zodSchema._zod.def.type !== "union" || !PULUMI_OUTPUTS.has(zodSchema._zod.def.options[0])) return;
+      const plain = (jsonSchema.anyOf as JsonSchema[])[1];
+      delete jsonSchema.anyOf;
+      Object.assign(jsonSchema, plain);
+    },
+  }) as JsonSchema;
+}
 
 const SECURE: JsonSchema = {
   type: "object",
@@ -39,7 +53,7 @@ function asStackFileValue(node: unknown): unknown {
 }
 
 export function stackFileJsonSchema(): JsonSchema {
-  const release = z.toJSONSchema(releaseConfigSchema, { unrepresentable: "any" }) as JsonSchema & {
+  const release = releaseJsonSchema() as JsonSchema & {
     properties: Record<string, JsonSchema>;
     required?: string[];
   };
@@ -150,7 +164,7 @@ function rows(node: Node, path: string, required: boolean, out: string[][]): voi
 
 /** The config reference, generated from the same schema: every key the loader reads, its type and limits. */
 export function configReferenceMarkdown(): string {
-  const release = z.toJSONSchema(releaseConfigSchema, { unrepresentable: "any" }) as Node;
+  const release = releaseJsonSchema() as Node;
   const out: string[][] = [];
   for (const [key, inner] of Object.entries(release.properties ?? {})) rows(inner, `release:${key}`, release.required?.includes(key) ?? false, out);
   const cell = (text: string) => text.replace(/\n/g, " ");

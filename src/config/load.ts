@@ -4,7 +4,7 @@ import type { z } from "zod";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "../../components/release-environment/args";
 import { loadBalancerProblems, releaseEnvironmentArgsProblems, type ServiceOnLoadBalancer } from "../../components/release-environment/problems";
 import { resolveReleaseEnvironment, type ResolvedReleaseEnvironment } from "../../components/release-environment/resolve";
-import { awsRegion, SECURE_PLACEHOLDER } from "./formats";
+import { awsRegion, SECURE_PLACEHOLDER } from "../../components/formats";
 import {
   RELEASE_KEYS,
   releaseConfigSchema,
@@ -441,8 +441,8 @@ function uniqueProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
 /** The stack file's settings as ReleaseEnvironment arguments, secret leaves kept secret. Defaults are the library's. */
 function releaseEnvironmentArgs(config: Omit<RawReleaseConfig, "tier">, context: Omit<CheckContext, "stack">): ReleaseEnvironmentArgs {
   const { secretAt } = context;
-  const secretIf = (secret: boolean) => (value: string): pulumi.Input<string> => (secret ? pulumi.secret(value) : value);
-  const secretNotification = (field: string) => (value: string, index: number) => secretIf(secretAt(["notifications", field, index]))(value);
+  const secretIf = (secret: boolean) => (value: pulumi.Input<string>): pulumi.Input<string> => (secret ? pulumi.secret(value) : value);
+  const secretNotification = (field: string) => (value: pulumi.Input<string>, index: number) => secretIf(secretAt(["notifications", field, index]))(value);
   const { ingress, notifications } = config;
   return {
     ...config,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { isMap, isScalar, isSeq, type Node, parseDocument, visit } from "yaml";
 import { findUp } from "../../components/find-up";
 import { ConfigError, type ConfigProblem, STACK_LIMITS } from "../config/load";
-import { SECURE_PLACEHOLDER } from "../config/formats";
+import { SECURE_PLACEHOLDER } from "../../components/formats";
 
 export interface StackFileConfig {
   /** Every key as Pulumi hands it to a program: `ns:key` -> string (objects as JSON). */

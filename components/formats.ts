@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
-import { IMAGE_REFERENCE } from "../../components/blue-green-service/image";
+import * as pulumi from "@pulumi/pulumi";
+import { IMAGE_REFERENCE } from "./blue-green-service/image";
 
 /**
  * A stack file's `secure:` value cannot be decrypted offline. Synthesis puts this placeholder in its
@@ -78,3 +79,18 @@ export const httpsUrl = formatted((value) => {
 export const stackReference = z
   .string({ error: "expected a stack reference like org/network/production" })
   .regex(/^[\w.-]+\/[\w.-]+\/[\w.-]+$/, { error: "expected a stack reference like org/network/production" });
+
+/** The Output alternatives `orOutput` adds to plain schemas (a stack file's JSON Schema leaves them out). */
+export const PULUMI_OUTPUTS = z.registry();
+
+/**
+ * A value a component types `pulumi.Input<T>`: an Output (its value is known only once its resource exists, so the
+ * plain schema cannot judge it) or a plain value the schema accepts. A wrong plain value keeps the plain schema's
+ * message; one of neither kind gets the plain schema's message for a value of the wrong type.
+ */
+export function orOutput<T extends z.ZodType>(plain: T) {
+  const output = z.custom<pulumi.Output<z.output<T>>>((value) => pulumi.Output.isInstance(value), { abort: true }).register(PULUMI_OUTPUTS, {});
+  return z.union([output, plain], {
+    error: (issue) => (issue.code === "invalid_union" ? issue.errors[1]?.[0]?.message : undefined),
+  });
+}
