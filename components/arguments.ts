@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
 
 /**
  * One thing wrong with a component's arguments: the argument's path (`["alarms", "custom", 0, "name"]`), what is
@@ -32,4 +33,33 @@ export function describeProblem(problem: ArgumentProblem): string {
  */
 export function refuseBadArguments(component: string, name: string, problems: readonly ArgumentProblem[]): void {
   if (problems.length > 0) throw new pulumi.RunError(`${component} ${name}: ${problems.map(describeProblem).join("; ")}`);
+}
+
+function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
+  let current = value;
+  for (const part of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string | number, unknown>)[part];
+  }
+  return current;
+}
+
+/**
+ * A schema's issue with `value` as the problems of the arguments it names: each unknown key on its own, a bad map key
+ * as an invalid name, a missing value as required, a number out of range with its bound.
+ */
+export function issueProblems(issue: z.core.$ZodIssue, value: unknown): ArgumentProblem[] {
+  const field = issue.path.map((part) => (typeof part === "symbol" ? String(part) : part));
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({ field: [...field, key], message: "unknown key", got: valueAt(value, [...field, key]) }));
+  }
+  if (issue.code === "invalid_key") {
+    return [{ field, message: `invalid name: ${issue.issues.map((inner) => inner.message).join("; ")}`, got: field[field.length - 1] }];
+  }
+  const got = valueAt(value, field);
+  let message = issue.message;
+  if (got === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union")) message = "required";
+  if (issue.code === "too_small" && typeof got === "number") message = `must be at least ${String(issue.minimum)}`;
+  if (issue.code === "too_big" && typeof got === "number") message = `must be at most ${String(issue.maximum)}`;
+  return [{ field, message, got }];
 }

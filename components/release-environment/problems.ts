@@ -1,4 +1,5 @@
-import { type ArgumentProblem, under } from "../arguments";
+import type { z } from "zod";
+import { type ArgumentProblem, issueProblems, under } from "../arguments";
 import { blueGreenServiceArgsProblems, type EnvironmentFacts } from "../blue-green-service/blue-green-service";
 import { environmentArgsProblems, priorityTakenProblem } from "../environment/environment";
 import { flagsProblems } from "../feature-flag-store/documents";
@@ -8,6 +9,7 @@ import { TIER_DEFAULTS, type Tier } from "../tiers";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
 import { agentSidecars, ecsServiceArgs, environmentArgs, flagStoreArgs, kubernetesServiceArgs } from "./children";
 import { resolveReleaseEnvironment } from "./resolve";
+import { releaseEnvironmentArgsSchema, serviceSchema, tierSchema } from "./schema";
 
 /** The Elastic Load Balancing quotas every service of an environment shares: they all sit on its one load balancer. */
 export const LOAD_BALANCER_LIMITS = {
@@ -193,11 +195,74 @@ const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
 
 /**
  * Every problem with a ReleaseEnvironment's arguments, each field its path in the args (a stack file's path under
- * `release:`): the rules of each child (Environment, each service, the flag store) judged on the arguments the
- * ReleaseEnvironment would give it, the rules across services, and the settings that do not apply where they are
- * written. The constructor refuses them before registering anything; the stack program maps them to the stack file.
+ * `release:`): first the value ranges and formats of `releaseEnvironmentArgsSchema`, then the rules of each child
+ * (Environment, each service, the flag store) judged on the arguments the ReleaseEnvironment would give it, the rules
+ * across services, and the settings that do not apply where they are written. The constructor refuses them before
+ * registering anything; the stack program maps them to the stack file.
  */
 export function releaseEnvironmentArgsProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProblem[] {
+  const parsed = releaseEnvironmentArgsSchema.safeParse(args);
+  if (parsed.success) return ruleProblems(name, args);
+  const valueProblems = parsed.error.issues.flatMap((issue) => issueProblems(issue, args));
+  const sound = soundParts(args);
+  if (sound === undefined) return valueProblems;
+  const stoodIn = (field: readonly (string | number)[]) => sound.standIns.some((prefix) => prefix.every((part, index) => field[index] === part));
+  return [...valueProblems, ...ruleProblems(name, sound.args).filter((problem) => !stoodIn(problem.field))];
+}
+
+const isMap = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * The args with each part that breaks the schema stood in empty, and where: the rules judge the rest, and their
+ * problems inside a stand-in are dropped (its value problems say what is wrong there). A service keeps its sound
+ * settings (a bad optional one is left to its tier) and is left out only when its name or a required setting is bad.
+ * Undefined without a tier: every rule reads it.
+ */
+function soundParts(args: unknown): { args: ReleaseEnvironmentArgs; standIns: readonly (readonly (string | number)[])[] } | undefined {
+  if (!isMap(args) || !tierSchema.safeParse(args.tier).success) return undefined;
+  const shape = releaseEnvironmentArgsSchema.shape;
+  const standIns: (string | number)[][] = [];
+  const part = <K extends "region" | "ingress" | "notifications" | "flags" | "flagStore" | "cluster">(key: K, standIn: ReleaseEnvironmentArgs[K]): ReleaseEnvironmentArgs[K] => {
+    if (shape[key].safeParse(args[key]).success) return args[key] as ReleaseEnvironmentArgs[K];
+    standIns.push([key]);
+    return standIn;
+  };
+  if (!isMap(args.services)) standIns.push(["services"]);
+  const services = Object.entries(isMap(args.services) ? args.services : {}).flatMap(([serviceName, service]) => {
+    const sound = soundService(serviceName, service);
+    standIns.push(...sound.standIns.map((field) => ["services", serviceName, field]));
+    return sound.service ? [[serviceName, sound.service] as const] : [];
+  });
+  return {
+    args: {
+      tier: args.tier as Tier,
+      region: part("region", ""),
+      // No rule reads the network (they check with NO_NETWORK): its value problems are all there is to say.
+      network: NO_NETWORK,
+      ingress: part("ingress", {}),
+      notifications: part("notifications", {}),
+      services: Object.fromEntries(services),
+      flags: part("flags", {}),
+      flagStore: part("flagStore", {}),
+      cluster: part("cluster", {}),
+    },
+    standIns,
+  };
+}
+
+/** A service without its settings that break the schema (their fields), or none when its name or a required setting does. */
+function soundService(serviceName: string, service: unknown): { service?: ReleaseServiceArgs; standIns: string[] } {
+  const issues = releaseEnvironmentArgsSchema.shape.services.safeParse({ [serviceName]: service }).error?.issues ?? [];
+  if (issues.length === 0) return { service: service as ReleaseServiceArgs, standIns: [] };
+  const fields = issues.flatMap((issue) => (issue.code === "unrecognized_keys" && issue.path.length === 1 ? issue.keys : issue.path.length > 1 ? [String(issue.path[1])] : [undefined]));
+  const settings = serviceSchema.shape as Record<string, z.ZodType | undefined>;
+  if (!isMap(service) || fields.some((field) => field === undefined || (settings[field] !== undefined && !settings[field].isOptional()))) return { standIns: [] };
+  const standIns = [...new Set(fields as string[])];
+  return { service: Object.fromEntries(Object.entries(service).filter(([field]) => !standIns.includes(field))) as unknown as ReleaseServiceArgs, standIns };
+}
+
+/** The rules besides the schema's, on args whose values it accepts. */
+function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProblem[] {
   const settings = resolveReleaseEnvironment(name, args);
   const facts: EnvironmentFacts = { tier: args.tier, namePrefix: name };
   const sidecars = agentSidecars(name, settings);

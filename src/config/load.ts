@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Region } from "@pulumi/aws/types/enums";
 import type { z } from "zod";
+import { issueProblems } from "../../components/arguments";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "../../components/release-environment/args";
 import { loadBalancerProblems, releaseEnvironmentArgsProblems, type ServiceOnLoadBalancer } from "../../components/release-environment/problems";
 import { resolveReleaseEnvironment, type ResolvedReleaseEnvironment } from "../../components/release-environment/resolve";
@@ -253,32 +254,13 @@ function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {
 function zodProblems(issue: z.core.$ZodIssue, raw: unknown, secretAt: Secrecy): ConfigProblem[] {
   const path = issue.path.map((part) => (typeof part === "symbol" ? String(part) : part));
   const secret = path.length > 0 && secretAt(path);
-  if (issue.code === "unrecognized_keys") {
-    const parent = valueAt(raw, path);
-    const known = knownKeysAt(path);
-    return issue.keys.map((key) => ({
-      path: renderPath([...path, key]),
-      message: `unknown key${suggest(key, known)}`,
-      got: (parent as Record<string, unknown> | undefined)?.[key],
-      secret,
-    }));
-  }
-  if (issue.code === "invalid_key") {
-    return [
-      {
-        path: renderPath(path),
-        message: `invalid name: ${issue.issues.map((inner) => inner.message).join("; ")}`,
-        got: path[path.length - 1],
-        secret,
-      },
-    ];
-  }
-  const got = valueAt(raw, path);
-  let message = issue.message;
-  if (got === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union")) message = "required";
-  if (issue.code === "too_small" && "minimum" in issue && typeof got === "number") message = `must be at least ${issue.minimum}`;
-  if (issue.code === "too_big" && "maximum" in issue && typeof got === "number") message = `must be at most ${issue.maximum}`;
-  return [{ path: renderPath(path), message, got, secret }];
+  const known = issue.code === "unrecognized_keys" ? knownKeysAt(path) : [];
+  return issueProblems(issue, raw).map((problem) => ({
+    path: renderPath(problem.field),
+    message: issue.code === "unrecognized_keys" ? `${problem.message}${suggest(String(problem.field[problem.field.length - 1]), known)}` : problem.message,
+    got: problem.got,
+    secret,
+  }));
 }
 
 function knownKeysAt(path: readonly (string | number)[]): readonly string[] {
@@ -401,7 +383,8 @@ const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
  */
 function ruleProblems(parts: ParsedParts, context: CheckContext): ConfigProblem[] {
   const keys = ["ingress", "notifications", "flags", "flagStore", "cluster"] as const;
-  const invalid = new Set<string>(keys.filter((key) => parts[key] === INVALID));
+  // The network stands in and the Region is aws:region: the file's own checks of both say what is wrong there.
+  const invalid = new Set<string>(["network", "region", ...keys.filter((key) => parts[key] === INVALID)]);
   const valid = <T>(part: Part<T>, empty: T): T => (part === INVALID ? empty : part);
   const args = releaseEnvironmentArgs(
     {
