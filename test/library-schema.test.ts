@@ -1,9 +1,20 @@
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
-import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "../components/release-environment/args";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import type { z } from "zod";
+import type { FlagDefinition } from "../components/feature-flag-store/documents";
+import type {
+  ReleaseClusterArgs,
+  ReleaseDeploymentArgs,
+  ReleaseEnvironmentArgs,
+  ReleaseFlagStoreArgs,
+  ReleaseIngressArgs,
+  ReleaseNotificationsArgs,
+  ReleaseServiceArgs,
+} from "../components/release-environment/args";
 import { releaseEnvironmentArgsProblems } from "../components/release-environment/problems";
 import { ReleaseEnvironment } from "../components/release-environment/release-environment";
+import { deploymentSchema, flagSchema, releaseEnvironmentArgsSchema, serviceSchema } from "../components/release-environment/schema";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
 import { load, resource, resourcesOf, shippedConfig } from "./helpers";
 
@@ -153,5 +164,21 @@ describe("config and the library report a rule once", () => {
   it.each(["dev", "staging", "production"])("the args the %s stack file gives pass the library's schema and rules: nothing left for it to add", (stack) => {
     const config = load(shippedConfig(stack), stack);
     expect(releaseEnvironmentArgsProblems(stack, config.args)).toEqual([]);
+  });
+});
+
+describe("the schema and the args' types name the same settings", () => {
+  // Checked by the compiler (`npm test` typechecks test/): a setting typed in args.ts but not in the schema is refused as unknown.
+  type Unschemed<Args, Schema extends z.ZodType> = Exclude<keyof Args, keyof NonNullable<z.input<Schema>>>;
+  const shape = releaseEnvironmentArgsSchema.shape;
+  it("every field of the args, the service, the ingress, the notifications, the flag store, the cluster and a flag", () => {
+    expectTypeOf<Unschemed<ReleaseEnvironmentArgs, typeof releaseEnvironmentArgsSchema>>().toEqualTypeOf<never>();
+    expectTypeOf<Unschemed<ReleaseServiceArgs, typeof serviceSchema>>().toEqualTypeOf<never>();
+    expectTypeOf<Unschemed<ReleaseDeploymentArgs, typeof deploymentSchema>>().toEqualTypeOf<never>();
+    expectTypeOf<Unschemed<ReleaseIngressArgs, typeof shape.ingress>>().toEqualTypeOf<never>();
+    expectTypeOf<Unschemed<ReleaseNotificationsArgs, typeof shape.notifications>>().toEqualTypeOf<never>();
+    expectTypeOf<Unschemed<ReleaseFlagStoreArgs, typeof shape.flagStore>>().toEqualTypeOf<never>();
+    expectTypeOf<Unschemed<ReleaseClusterArgs, typeof shape.cluster>>().toEqualTypeOf<never>();
+    expectTypeOf<Unschemed<FlagDefinition, typeof flagSchema>>().toEqualTypeOf<never>();
   });
 });
