@@ -46,7 +46,8 @@ function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
 
 /**
  * A schema's issue with `value` as the problems of the arguments it names: each unknown key on its own, a bad map key
- * as an invalid name, a missing value as required, a number out of range with its bound.
+ * as an invalid name, a missing value as required, a number out of range with its bound, and an Output where only
+ * a plain value will do (the components decide from it what to create) as such.
  */
 export function issueProblems(issue: z.core.$ZodIssue, value: unknown): ArgumentProblem[] {
   const field = issue.path.map((part) => (typeof part === "symbol" ? String(part) : part));
@@ -57,6 +58,7 @@ export function issueProblems(issue: z.core.$ZodIssue, value: unknown): Argument
     return [{ field, message: `invalid name: ${issue.issues.map((inner) => inner.message).join("; ")}`, got: field[field.length - 1] }];
   }
   const got = valueAt(value, field);
+  if (pulumi.Output.isInstance(got)) return [{ field, message: "must be known before deployment: give a plain value, not an Output", got: "[Output]" }];
   let message = issue.message;
   if (got === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union")) message = "required";
   if (issue.code === "too_small" && typeof got === "number") message = `must be at least ${String(issue.minimum)}`;
