@@ -44,6 +44,8 @@ function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
   return current;
 }
 
+const OUTPUT_REFUSED = "must be known before deployment: give a plain value, not an Output";
+
 /**
  * A schema's issue with `value` as the problems of the arguments it names: each unknown key on its own, a bad map key
  * as an invalid name, a missing value as required, a number out of range with its bound, and an Output where only
@@ -51,6 +53,9 @@ function valueAt(value: unknown, path: readonly (string | number)[]): unknown {
  */
 export function issueProblems(issue: z.core.$ZodIssue, value: unknown): ArgumentProblem[] {
   const field = issue.path.map((part) => (typeof part === "symbol" ? String(part) : part));
+  // An Output holding a map or a list reads as an object of Pulumi's internals: name it once, at its own field.
+  const output = field.findIndex((_, index) => pulumi.Output.isInstance(valueAt(value, field.slice(0, index + 1))));
+  if (output >= 0) return [{ field: field.slice(0, output + 1), message: OUTPUT_REFUSED, got: "[Output]" }];
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((key) => ({ field: [...field, key], message: "unknown key", got: valueAt(value, [...field, key]) }));
   }
@@ -58,7 +63,6 @@ export function issueProblems(issue: z.core.$ZodIssue, value: unknown): Argument
     return [{ field, message: `invalid name: ${issue.issues.map((inner) => inner.message).join("; ")}`, got: field[field.length - 1] }];
   }
   const got = valueAt(value, field);
-  if (pulumi.Output.isInstance(got)) return [{ field, message: "must be known before deployment: give a plain value, not an Output", got: "[Output]" }];
   let message = issue.message;
   if (got === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union")) message = "required";
   if (issue.code === "too_small" && typeof got === "number") message = `must be at least ${String(issue.minimum)}`;

@@ -154,10 +154,12 @@ describe("fields typed pulumi.Input take an Output as well as a valid value", ()
     ]);
   });
 
-  it("fields typed plain take no Output: an image decides what the plan shows", () => {
-    expect(releaseEnvironmentArgsProblems("shop", withApi({ image: pulumi.output(API.image) }))).toEqual([
-      { field: ["services", "api", "image"], message: "must be known before deployment: give a plain value, not an Output", got: "[Output]" },
-    ]);
+  it("fields typed plain take no Output: an image decides what the plan shows, settings decide what is created", () => {
+    const refused = (...field: string[]) => ({ field, message: "must be known before deployment: give a plain value, not an Output", got: "[Output]" });
+    expect(releaseEnvironmentArgsProblems("shop", withApi({ image: pulumi.output(API.image) }))).toEqual([refused("services", "api", "image")]);
+    // Said once at the Output's field, not once for each of Pulumi's internals it seems to hold.
+    expect(releaseEnvironmentArgsProblems("shop", productionArgs({ ingress: pulumi.output({}) as never }))).toEqual([refused("ingress")]);
+    expect(releaseEnvironmentArgsProblems("shop", withApi({ alarms: pulumi.output({ p99LatencyMs: 800 }) }))).toEqual([refused("services", "api", "alarms")]);
   });
 });
 

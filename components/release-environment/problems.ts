@@ -203,7 +203,8 @@ const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
 export function releaseEnvironmentArgsProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProblem[] {
   const parsed = releaseEnvironmentArgsSchema.safeParse(args);
   if (parsed.success) return ruleProblems(name, args);
-  const valueProblems = parsed.error.issues.flatMap((issue) => issueProblems(issue, args));
+  // Several issues inside one Output are one problem.
+  const valueProblems = [...new Map(parsed.error.issues.flatMap((issue) => issueProblems(issue, args)).map((problem) => [`${problem.field.join("\n")}\n${problem.message}`, problem])).values()];
   const sound = soundParts(args);
   if (sound === undefined) return valueProblems;
   const stoodIn = (field: readonly (string | number)[]) => sound.standIns.some((prefix) => prefix.every((part, index) => field[index] === part));
