@@ -246,6 +246,10 @@ function settingsThatDoNotApply(name: string, service: ReleaseServiceArgs, tier:
   if (service.alarmGate?.override !== undefined && !(service.alarmGate.enabled ?? TIER_DEFAULTS[tier].alarmGate)) {
     add(["alarmGate", "override"], "applies only to an enabled alarm gate: remove it, or set alarmGate.enabled", service.alarmGate.override);
   }
+  // A rolling service has no test listener rule, so no smoke test could reach it.
+  if (strategy === "rolling" && service.smokeTest !== undefined && service.smokeTest.enabled !== false) {
+    add(["smokeTest"], "does not apply to strategy rolling, which has no test listener: remove it, or use blue-green, canary or linear", service.smokeTest);
+  }
   if (service.runtime !== "kubernetes") {
     if (deployment.steps !== undefined) {
       add(["deployment", "steps"], "arbitrary steps need runtime: kubernetes (Argo Rollouts); ECS's native engine shifts by one canary step or equal linear steps: use strategy canary or linear", deployment.steps);
@@ -254,6 +258,10 @@ function settingsThatDoNotApply(name: string, service: ReleaseServiceArgs, tier:
     return problems;
   }
   if (deployment.steps === undefined && deployment.stepPauseMinutes !== undefined) add(["deployment", "stepPauseMinutes"], "applies to steps only", deployment.stepPauseMinutes);
+  // The Kubernetes runtime has no secret store of its own: a secret value would reach no pod.
+  for (const variable of Object.keys(service.secretEnvironment ?? {}).sort()) {
+    add(["secretEnvironment", variable], "secret values are ECS-only (Secrets Manager): on kubernetes, keep the secret in the cluster (Secrets Store CSI driver, External Secrets) and pass its name in environment", undefined);
+  }
   if (Object.keys(service.secrets ?? {}).length > 0) {
     add(["secrets"], "Secrets Manager and SSM references are ECS-only: on kubernetes, mount them with the Secrets Store CSI driver or External Secrets and pass names in environment", Object.keys(service.secrets ?? {}));
   }

@@ -410,7 +410,8 @@ function ruleProblems(parts: ParsedParts, context: CheckContext): ConfigProblem[
       notifications: valid(parts.notifications, {}),
       services: parts.services,
       flags: valid(parts.flags, {}),
-      flagStore: valid(parts.flagStore, {}),
+      // A store that did not parse stands in without the agent: no rule that only the agent brings (cluster name, its port) speaks.
+      flagStore: valid(parts.flagStore, { agent: false }),
       cluster: valid(parts.cluster, {}),
     },
     context,
