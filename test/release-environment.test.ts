@@ -200,3 +200,25 @@ describe("settings a ReleaseEnvironment would drop are refused, at the stack fil
     expect(lines).toEqual([expect.stringContaining("release:flagStore.agnet: unknown key")]);
   });
 });
+
+describe("two ReleaseEnvironments in one stack", () => {
+  const second = (service: string): ReleaseEnvironmentArgs => ({ ...requiredArgs("dev"), services: { [service]: { image: "nginx:1.27", port: 8080, pathPatterns: ["/*"], priority: 1 } } });
+
+  it("live side by side when their services' names differ", async () => {
+    const document = await synthesizeProgram({ stack: "dev", tier: "dev", region: "eu-west-1" }, async () => {
+      new ReleaseEnvironment("shop", second("api"));
+      new ReleaseEnvironment("blog", second("web"));
+      return {};
+    });
+    expect(document.resources.filter((r) => r.type === "release:aws:ReleaseEnvironment").map((r) => r.name)).toEqual(["blog", "shop"]);
+  });
+
+  it("with a service name in common are refused offline, as pulumi up refuses their duplicate URNs", async () => {
+    const run = synthesizeProgram({ stack: "dev", tier: "dev", region: "eu-west-1" }, async () => {
+      new ReleaseEnvironment("shop", second("api"));
+      new ReleaseEnvironment("blog", second("api"));
+      return {};
+    });
+    await expect(run).rejects.toThrow(/Duplicate resource URN .*release:aws:ReleaseEnvironment\$release:aws:BlueGreenService::api/);
+  });
+});
