@@ -1,4 +1,4 @@
-import { type ArgumentProblem, under } from "../arguments";
+import { type ArgumentProblem, renderField, under } from "../arguments";
 import { blueGreenServiceArgsProblems, type EnvironmentFacts } from "../blue-green-service/blue-green-service";
 import { environmentArgsProblems, priorityTakenProblem } from "../environment/environment";
 import { flagsProblems } from "../feature-flag-store/documents";
@@ -205,7 +205,10 @@ export function releaseEnvironmentArgsProblems(name: string, args: ReleaseEnviro
   const placement = { namespace, podSecurityGroupId: () => "", ingressSubnetIds: [], clusterName: () => "" };
   const flags = args.flags ?? {};
   const flagProblems = flagsProblems(flags, args.flagStore);
-  return [
+  // Left out, the namespace is the environment's name: when that is no Kubernetes name, the namespace is required.
+  const unnamed = settings.cluster && args.cluster?.namespace === undefined && !KUBERNETES_NAME.test(name);
+  const problems = [
+    ...(unnamed ? [{ field: ["cluster", "namespace"], message: `required: the environment's name ${name} is not a Kubernetes name`, got: undefined }] : []),
     ...placed(ENVIRONMENT_FIELDS, [], environmentArgsProblems(environmentArgs(name, settings, NO_NETWORK))),
     ...crossServiceProblems(args),
     ...settings.services.flatMap((service) => [
@@ -224,7 +227,18 @@ export function releaseEnvironmentArgsProblems(name: string, args: ReleaseEnviro
       ? placed(FLAG_STORE_FIELDS, ["flagStore"], featureFlagStoreArgsProblems(flagStoreArgs(name, settings, "")))
       : []),
   ];
+  // Each Kubernetes service judges the shared namespace: say a problem once, and the namespace's as written above.
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${renderField(problem.field)}\n${problem.message}`;
+    if (seen.has(key) || (unnamed && problem !== problems[0] && renderField(problem.field) === "cluster.namespace")) return false;
+    seen.add(key);
+    return true;
+  });
 }
+
+/** A DNS label, as Kubernetes names namespaces. */
+const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Settings a service's strategy or runtime does not read, and an override of an alarm gate that is off. */
 function settingsThatDoNotApply(name: string, service: ReleaseServiceArgs, tier: Tier): ArgumentProblem[] {
