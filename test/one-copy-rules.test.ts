@@ -257,7 +257,7 @@ describe("KubernetesService's own rules reach the stack file", () => {
     const config = setPath(eksConfig(), "release:cluster.namespace", undefined);
     // The whole of release:cluster counts as secret here (its kubeconfig is, and the helper gives no secret paths).
     expect(linesAt(config, "Shop_EKS", "release:cluster.namespace")).toEqual([
-      "Pulumi.Shop_EKS.yaml: release:cluster.namespace: must be a Kubernetes name: lower-case letters, digits and hyphens, at most 63 (got [secret])",
+      "Pulumi.Shop_EKS.yaml: release:cluster.namespace: required: the environment's name Shop_EKS is not a Kubernetes name (got nothing)",
     ]);
     expect(configError(config, "shop-eks")).toBeUndefined();
   });

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
 import { ReleaseEnvironment } from "../components/release-environment/release-environment";
 import type { ReleaseEnvironmentArgs } from "../components/release-environment/args";
@@ -8,7 +9,9 @@ import type { Tier } from "../components/tiers";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
 import { diffDocuments } from "../src/synth/diff";
 import { PROJECT_ROOT, synthesizeStack } from "../src/synth/run";
-import { resource } from "./helpers";
+import { loadReleaseConfig } from "../src/config/load";
+import { toConfigValues } from "../src/synth/stack-file";
+import { resource, setPath, shippedConfig, type StackConfig } from "./helpers";
 
 const CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d";
 
@@ -160,5 +163,62 @@ describe("a stack deployed by the root-level program upgrades in place", () => {
     expect(diff.resources.filter((change) => change.moved).map((change) => `${change.type} ${change.name}`)).toEqual(expect.arrayContaining([...moved]));
     // Besides the move, components register outputs they did not before (state only: nothing in AWS changes).
     expect(diff.resources.flatMap((change) => change.changes.filter((property) => change.kind !== "changed" || !property.path.startsWith("outputs.")))).toEqual([]);
+  });
+});
+
+describe("settings a ReleaseEnvironment would drop are refused, at the stack file's path", () => {
+  const eks = () => (parseYaml(readFileSync(join(PROJECT_ROOT, "examples/kubernetes/Pulumi.eks.yaml"), "utf8")) as { config: StackConfig }).config;
+  const refusal = (config: StackConfig, stack: string, secretLeaves: string[] = []) => {
+    const { values, secretKeys } = toConfigValues(config, "release-platform");
+    for (const leaf of secretLeaves) secretKeys.add(leaf.split(/[.[]/)[0]);
+    try {
+      loadReleaseConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values, secretKeys, secretPaths: new Set(secretLeaves) });
+      return "";
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it("a secret environment value on a Kubernetes service (no pod would get it), kept secret in the message", () => {
+    const config = setPath(eks(), "release:services.search.environment", { API_KEY: "k-0123456789", LOG_LEVEL: "info" });
+    const message = refusal(config, "eks", ["release:services.search.environment.API_KEY"]);
+    expect(message).toContain("release:services.search.environment.API_KEY: secret values are ECS-only");
+    expect(message).not.toContain("k-0123456789");
+    expect(refusal(config, "eks")).toBe("");
+  });
+
+  it("a smoke test on a rolling service, which has no test listener to run it against", () => {
+    const config = setPath(shippedConfig("dev"), "release:services.checkout.deployment", { strategy: "rolling" });
+    setPath(config, "release:services.checkout.smokeTest", { samples: 10 });
+    expect(refusal(config, "dev")).toContain("release:services.checkout.smokeTest: does not apply to strategy rolling");
+  });
+
+  it("a misspelt flag store key is its own problem only: no rule that only the AppConfig Agent brings speaks for it", () => {
+    const config = setPath(eks(), "release:flagStore", { backend: "flagd", agnet: false });
+    delete (config["release:cluster"] as Record<string, unknown>).name;
+    const lines = refusal(config, "eks").split("\n");
+    expect(lines).toEqual([expect.stringContaining("release:flagStore.agnet: unknown key")]);
+  });
+});
+
+describe("two ReleaseEnvironments in one stack", () => {
+  const second = (service: string): ReleaseEnvironmentArgs => ({ ...requiredArgs("dev"), services: { [service]: { image: "nginx:1.27", port: 8080, pathPatterns: ["/*"], priority: 1 } } });
+
+  it("live side by side when their services' names differ", async () => {
+    const document = await synthesizeProgram({ stack: "dev", tier: "dev", region: "eu-west-1" }, async () => {
+      new ReleaseEnvironment("shop", second("api"));
+      new ReleaseEnvironment("blog", second("web"));
+      return {};
+    });
+    expect(document.resources.filter((r) => r.type === "release:aws:ReleaseEnvironment").map((r) => r.name)).toEqual(["blog", "shop"]);
+  });
+
+  it("with a service name in common are refused offline, as pulumi up refuses their duplicate URNs", async () => {
+    const run = synthesizeProgram({ stack: "dev", tier: "dev", region: "eu-west-1" }, async () => {
+      new ReleaseEnvironment("shop", second("api"));
+      new ReleaseEnvironment("blog", second("api"));
+      return {};
+    });
+    await expect(run).rejects.toThrow(/Duplicate resource URN .*release:aws:ReleaseEnvironment\$release:aws:BlueGreenService::api/);
   });
 });

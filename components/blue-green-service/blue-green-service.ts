@@ -36,7 +36,7 @@ export interface HealthCheck {
   readonly path?: string;
   /** @default "200-399" */
   readonly matcher?: string;
-  /** @default 15 */
+  /** @default 10 in dev, 15 in staging and production (`TIER_DEFAULTS`) */
   readonly intervalSeconds?: number;
   /** @default 5 */
   readonly timeoutSeconds?: number;
@@ -79,7 +79,7 @@ export interface BlueGreenServiceArgs {
   readonly desiredCount?: number;
   /** Task-count scaling on CPU. @default fixed / desiredCount..2x, 60% / desiredCount..4x, 60% */
   readonly autoscaling?: Autoscaling;
-  /** The target groups' health check; each field left out is `HealthCheck`'s default. @default `GET /`, 200-399, every 15 s */
+  /** The target groups' health check; each field left out is `HealthCheck`'s default. @default `GET /`, 200-399, every 10 s (dev) or 15 s */
   readonly healthCheck?: HealthCheck;
   /** Seconds a target drains before it leaves a target group. @default 5 / 30 / 60 */
   readonly deregistrationDelaySeconds?: number;

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { type ArgumentProblem, issueProblems, under } from "../arguments";
+import { type ArgumentProblem, issueProblems, renderField, under } from "../arguments";
 import { blueGreenServiceArgsProblems, type EnvironmentFacts } from "../blue-green-service/blue-green-service";
 import { environmentArgsProblems, priorityTakenProblem } from "../environment/environment";
 import { flagsProblems } from "../feature-flag-store/documents";
@@ -204,7 +204,7 @@ export function releaseEnvironmentArgsProblems(name: string, args: ReleaseEnviro
   const parsed = releaseEnvironmentArgsSchema.safeParse(args);
   if (parsed.success) return ruleProblems(name, args);
   // Several issues inside one Output are one problem.
-  const valueProblems = [...new Map(parsed.error.issues.flatMap((issue) => issueProblems(issue, args)).map((problem) => [`${problem.field.join("\n")}\n${problem.message}`, problem])).values()];
+  const valueProblems = [...new Map(parsed.error.issues.flatMap((issue) => issueProblems(issue, args)).map((problem) => [`${renderField(problem.field)}\n${problem.message}`, problem])).values()];
   const sound = soundParts(args);
   if (sound === undefined) return valueProblems;
   const stoodIn = (field: readonly (string | number)[]) => sound.standIns.some((prefix) => prefix.every((part, index) => field[index] === part));
@@ -244,7 +244,8 @@ function soundParts(args: unknown): { args: ReleaseEnvironmentArgs; standIns: re
       notifications: part("notifications", {}),
       services: Object.fromEntries(services),
       flags: part("flags", {}),
-      flagStore: part("flagStore", {}),
+      // As config's: a store that breaks the schema stands in without the agent, so no rule only the agent brings speaks.
+      flagStore: part("flagStore", { agent: false }),
       cluster: part("cluster", {}),
     },
     standIns,
@@ -271,7 +272,10 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProbl
   const placement = { namespace, podSecurityGroupId: () => "", ingressSubnetIds: [], clusterName: () => "" };
   const flags = args.flags ?? {};
   const flagProblems = flagsProblems(flags, args.flagStore);
-  return [
+  // Left out, the namespace is the environment's name: when that is no Kubernetes name, the namespace is required.
+  const unnamed = settings.cluster && args.cluster?.namespace === undefined && !KUBERNETES_NAME.test(name);
+  const problems = [
+    ...(unnamed ? [{ field: ["cluster", "namespace"], message: `required: the environment's name ${name} is not a Kubernetes name`, got: undefined }] : []),
     ...placed(ENVIRONMENT_FIELDS, [], environmentArgsProblems(environmentArgs(name, settings, NO_NETWORK))),
     ...crossServiceProblems(args),
     ...settings.services.flatMap((service) => [
@@ -290,7 +294,18 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProbl
       ? placed(FLAG_STORE_FIELDS, ["flagStore"], featureFlagStoreArgsProblems(flagStoreArgs(name, settings, "")))
       : []),
   ];
+  // Each Kubernetes service judges the shared namespace: say a problem once, and the namespace's as written above.
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${renderField(problem.field)}\n${problem.message}`;
+    if (seen.has(key) || (unnamed && problem !== problems[0] && renderField(problem.field) === "cluster.namespace")) return false;
+    seen.add(key);
+    return true;
+  });
 }
+
+/** A DNS label, as Kubernetes names namespaces. */
+const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Settings a service's strategy or runtime does not read, and an override of an alarm gate that is off. */
 function settingsThatDoNotApply(name: string, service: ReleaseServiceArgs, tier: Tier): ArgumentProblem[] {
@@ -312,6 +327,10 @@ function settingsThatDoNotApply(name: string, service: ReleaseServiceArgs, tier:
   if (service.alarmGate?.override !== undefined && !(service.alarmGate.enabled ?? TIER_DEFAULTS[tier].alarmGate)) {
     add(["alarmGate", "override"], "applies only to an enabled alarm gate: remove it, or set alarmGate.enabled", service.alarmGate.override);
   }
+  // A rolling service has no test listener rule, so no smoke test could reach it.
+  if (strategy === "rolling" && service.smokeTest !== undefined && service.smokeTest.enabled !== false) {
+    add(["smokeTest"], "does not apply to strategy rolling, which has no test listener: remove it, or use blue-green, canary or linear", service.smokeTest);
+  }
   if (service.runtime !== "kubernetes") {
     if (deployment.steps !== undefined) {
       add(["deployment", "steps"], "arbitrary steps need runtime: kubernetes (Argo Rollouts); ECS's native engine shifts by one canary step or equal linear steps: use strategy canary or linear", deployment.steps);
@@ -320,6 +339,10 @@ function settingsThatDoNotApply(name: string, service: ReleaseServiceArgs, tier:
     return problems;
   }
   if (deployment.steps === undefined && deployment.stepPauseMinutes !== undefined) add(["deployment", "stepPauseMinutes"], "applies to steps only", deployment.stepPauseMinutes);
+  // The Kubernetes runtime has no secret store of its own: a secret value would reach no pod.
+  for (const variable of Object.keys(service.secretEnvironment ?? {}).sort()) {
+    add(["secretEnvironment", variable], "secret values are ECS-only (Secrets Manager): on kubernetes, keep the secret in the cluster (Secrets Store CSI driver, External Secrets) and pass its name in environment", undefined);
+  }
   if (Object.keys(service.secrets ?? {}).length > 0) {
     add(["secrets"], "Secrets Manager and SSM references are ECS-only: on kubernetes, mount them with the Secrets Store CSI driver or External Secrets and pass names in environment", Object.keys(service.secrets ?? {}));
   }

@@ -185,7 +185,7 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
     });
   }
   if (tier !== undefined) problems.push(...ruleProblems(parts, { stack: source.stack, tier, region: String(region), secretAt }));
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, uniqueProblems(sortProblems(problems)));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, sortProblems(problems));
   const args = releaseEnvironmentArgs(parsed.data, { tier: tier as Tier, region: region as string, secretAt });
   return { ...resolveReleaseEnvironment(source.stack, args), stack: source.stack, stackFile: source.stackFile, args };
 }
@@ -393,7 +393,8 @@ function ruleProblems(parts: ParsedParts, context: CheckContext): ConfigProblem[
       notifications: valid(parts.notifications, {}),
       services: parts.services,
       flags: valid(parts.flags, {}),
-      flagStore: valid(parts.flagStore, {}),
+      // A store that did not parse stands in without the agent: no rule that only the agent brings (cluster name, its port) speaks.
+      flagStore: valid(parts.flagStore, { agent: false }),
       cluster: valid(parts.cluster, {}),
     },
     context,
@@ -408,17 +409,6 @@ function ruleProblems(parts: ParsedParts, context: CheckContext): ConfigProblem[
 /** A ReleaseEnvironment's field as the stack file writes it: secret environment values sit among the others there. */
 function stackFilePath(field: readonly (string | number)[]): (string | number)[] {
   return field[0] === "services" && field[2] === "secretEnvironment" ? [...field.slice(0, 2), "environment", ...field.slice(3)] : [...field];
-}
-
-/** The same rule can reach one path twice (each Kubernetes service judges the shared namespace): say it once. */
-function uniqueProblems(problems: readonly ConfigProblem[]): ConfigProblem[] {
-  const seen = new Set<string>();
-  return problems.filter((problem) => {
-    const key = `${problem.path}\n${problem.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 /** The stack file's settings as ReleaseEnvironment arguments, secret leaves kept secret. Defaults are the library's. */

@@ -210,6 +210,8 @@ async function synthesizeNow(
   const componentOutputs = new Map<string, Record<string, unknown>>();
   let pending = 0;
   let failure: unknown;
+  /** Registrations whose mock URN another resource already has; the engine refuses those whose real URNs are the same. */
+  const repeated: SynthResource[] = [];
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     pending++;
@@ -231,7 +233,7 @@ async function synthesizeNow(
       for (const [key, value] of Object.entries(state)) {
         if (JSON.stringify(inputs[key]) !== JSON.stringify(value)) outputs[key] = value;
       }
-      resources.set(res.getUrn(), {
+      const record: SynthResource = {
         urn: res.getUrn(),
         type: req.getType(),
         name: req.getName(),
@@ -247,7 +249,9 @@ async function synthesizeNow(
           retainOnDelete: req.getRetainondelete() === true,
           ...(aliases.length > 0 ? { aliases } : {}),
         },
-      });
+      };
+      if (resources.has(record.urn)) repeated.push(record);
+      else resources.set(record.urn, record);
       callback(err, res);
     });
   };
@@ -284,6 +288,15 @@ async function synthesizeNow(
     Error.stackTraceLimit = stackTraceLimit;
   }
   if (failure) throw failure;
+  const duplicate = repeated.find((record) => {
+    const first = resources.get(record.urn);
+    return first !== undefined && typeChain(record, resources) === typeChain(first, resources);
+  });
+  if (duplicate) {
+    throw new pulumi.RunError(
+      `Duplicate resource URN ${duplicate.urn}: two ${duplicate.type} named ${duplicate.name} under parents of the same types; pulumi up refuses this too. Give one of them another name (or its parent another type).`,
+    );
+  }
 
   for (const stackName of [...placeholders].sort()) {
     diagnostics.push({
@@ -315,4 +328,11 @@ async function synthesizeNow(
     outputs: plain(stackOutputs ?? {}) as Record<string, unknown>,
     diagnostics,
   };
+}
+
+/** A resource's type and its ancestors' types, as the real engine's URN holds them (a mock URN holds only its parent's). */
+function typeChain(resource: SynthResource, byUrn: ReadonlyMap<string, SynthResource>): string {
+  const types: string[] = [];
+  for (let current: SynthResource | undefined = resource; current; current = current.parent ? byUrn.get(current.parent) : undefined) types.unshift(current.type);
+  return types.join("$");
 }

@@ -256,6 +256,23 @@ function movement(old: SynthResource, now: SynthResource, parentBase: string | n
   return how.length > 0 ? `${how.join(", ")} (aliased: pulumi up keeps it)` : FOLLOWS;
 }
 
+/** `<provider URN>::<id>` -> the provider's URN; "" (a component's) stays "". */
+const providerUrn = (reference: string) => (reference.includes("::") ? reference.slice(0, reference.lastIndexOf("::")) : reference);
+
+/**
+ * A resource whose provider is another one than before is replaced by the engine (its provider is part of its
+ * identity); the same provider moved through an alias is not another one.
+ */
+function providerChanged(
+  old: SynthResource,
+  now: SynthResource,
+  matched: ReadonlyMap<string, { old: SynthResource }>,
+): PropertyChange[] {
+  const was = providerUrn(old.provider);
+  const is = providerUrn(now.provider);
+  return (matched.get(is)?.old.urn ?? is) === was ? [] : [{ path: "provider", old: was, new: is }];
+}
+
 export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDiff {
   const before = new Map(base.resources.map((resource) => [resource.urn, resource]));
   const after = new Map(head.resources.map((resource) => [resource.urn, resource]));
@@ -284,7 +301,8 @@ export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDif
     // Aliases only tell the engine which old state a resource takes over: they change nothing in the cloud.
     const optionChanges = propertyChanges({ ...old.options, aliases: undefined }, { ...now.options, aliases: undefined }, "options");
     const outputChanges = now.custom ? [] : propertyChanges(old.outputs, now.outputs, "outputs");
-    const all = [...inputChanges, ...optionChanges, ...outputChanges];
+    const providerChange = providerChanged(old, now, matched);
+    const all = [...inputChanges, ...optionChanges, ...outputChanges, ...providerChange];
     const moved = matched.get(urn)?.aliased
       ? { from: old.urn, how: movement(old, now, now.parent === null ? null : (matched.get(now.parent)?.old.urn ?? now.parent), base, head) }
       : undefined;
@@ -298,7 +316,7 @@ export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDif
           : change.path === `inputs.${field}` || change.path.startsWith(`inputs.${field}.`) || change.path.startsWith(`inputs.${field}[`),
       ),
     );
-    const kind = replaced ? "replaced" : all.length > 0 ? "changed" : ignored.length > 0 ? "ignored" : "moved";
+    const kind = replaced || providerChange.length > 0 ? "replaced" : all.length > 0 ? "changed" : ignored.length > 0 ? "ignored" : "moved";
     changes.push({ urn, type: resource.type, name: resource.name, component, kind, changes: all, ignored, ...(moved ? { moved } : {}) });
   }
   // A provider under a moved component follows its alias unlisted, yet the engine's handling of it decides the rest.
