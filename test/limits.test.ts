@@ -20,7 +20,7 @@ function withServices(stack: string, count: number, extra: Record<string, unknow
   const template = (config["release:services"] as Record<string, Record<string, unknown>>).checkout;
   const services: Record<string, unknown> = {};
   for (let i = 0; i < count; i++) {
-    services[`svc${i}`] = { ...template, ...extra, priority: 100 + i, pathPatterns: [`/svc${i}/*`], smokeTest: { paths: [`/svc${i}/ping`] } };
+    services[`svc${i}`] = { ...template, priority: 100 + i, pathPatterns: [`/svc${i}/*`], smokeTest: { paths: [`/svc${i}/ping`] }, ...extra };
   }
   config["release:services"] = services;
   return config;
