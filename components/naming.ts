@@ -36,3 +36,6 @@ export const NAME_LIMITS = {
   alarm: 255,
   ecs: 255,
 } as const;
+
+/** @internal A DNS label, as Kubernetes names namespaces and most objects. */
+export const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

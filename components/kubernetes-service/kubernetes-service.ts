@@ -22,7 +22,7 @@ import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { type AlarmSettings, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
-import { NAME_LIMITS, physicalName } from "../naming";
+import { KUBERNETES_NAME, NAME_LIMITS, physicalName } from "../naming";
 import { TIER_DEFAULTS } from "../tiers";
 import {
   type AlarmThresholds,
@@ -165,7 +165,7 @@ export function kubernetesServiceArgsProblems(given: KubernetesServiceArgsToChec
       : []),
     ...(!blueGreen && args.ingressSubnetIds === undefined ? [{ field: ["ingressSubnetIds"], message: "is required for a canary Ingress", got: undefined }] : []),
     ...autoscalingProblems(args.autoscaling),
-    ...(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(args.namespace) ? [] : [{ field: ["namespace"], message: "must be a Kubernetes name: lower-case letters, digits and hyphens, at most 63", got: args.namespace }]),
+    ...(KUBERNETES_NAME.test(args.namespace) ? [] : [{ field: ["namespace"], message: "must be a Kubernetes name: lower-case letters, digits and hyphens, at most 63", got: args.namespace }]),
     // The same settings make the blue/green alarms and Argo's analysis: one check, ids only name things.
     ...under(
       ["alarms"],

@@ -5,6 +5,7 @@ import { environmentArgsProblems, priorityTakenProblem } from "../environment/en
 import { flagsProblems } from "../feature-flag-store/documents";
 import { featureFlagStoreArgsProblems } from "../feature-flag-store/feature-flag-store";
 import { kubernetesServiceArgsProblems } from "../kubernetes-service/kubernetes-service";
+import { KUBERNETES_NAME } from "../naming";
 import { TIER_DEFAULTS, type Tier } from "../tiers";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
 import { agentSidecars, ecsServiceArgs, environmentArgs, flagStoreArgs, kubernetesServiceArgs } from "./children";
@@ -303,9 +304,6 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProbl
     return true;
   });
 }
-
-/** A DNS label, as Kubernetes names namespaces. */
-const KUBERNETES_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Settings a service's strategy or runtime does not read, and an override of an alarm gate that is off. */
 function settingsThatDoNotApply(name: string, service: ReleaseServiceArgs, tier: Tier): ArgumentProblem[] {

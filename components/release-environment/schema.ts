@@ -1,5 +1,6 @@
 import { z } from "zod";
 import * as format from "../formats";
+import { KUBERNETES_NAME } from "../naming";
 import { SLACK_CHANNEL_ID, SLACK_WORKSPACE_ID } from "../environment/notifications";
 
 /**
@@ -236,7 +237,7 @@ export const flagStoreSchema = z.strictObject({
 export const KUBERNETES_CONTROLLERS = ["aws-load-balancer-controller", "argo-rollouts"] as const;
 const kubernetesName = z
   .string({ error: "expected a string" })
-  .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "expected a Kubernetes name: lower-case letters, digits and hyphens, at most 63" });
+  .regex(KUBERNETES_NAME, { error: "expected a Kubernetes name: lower-case letters, digits and hyphens, at most 63" });
 
 /** The EKS cluster of `runtime: kubernetes` services: a stack exporting kubeconfig (clusterName, clusterSecurityGroupId), or a kubeconfig. */
 export const clusterSchema = z.strictObject({
