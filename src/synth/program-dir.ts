@@ -7,7 +7,7 @@ import { parse } from "yaml";
 import { invocationDirectory, userPath } from "../command";
 import { ConfigError } from "../config/load";
 import { synthesizeProgram, type SynthDocument } from "./capture";
-import { UsageError } from "./run";
+import { readStackOutputs, UsageError } from "./run";
 import { readStackFile } from "./stack-file";
 
 /** Another Pulumi project's program to synthesize: a team's own, composing the components with its own config. */
@@ -104,14 +104,7 @@ export async function synthesizeProject(source: ProgramSource): Promise<SynthDoc
   if (region === undefined) {
     throw new ConfigError(file.display, [{ path: "aws:region", message: "is required: offline, the mocks build every ARN in it", got: undefined, secret: false }]);
   }
-  let stackOutputs: Record<string, Record<string, unknown>> = {};
-  if (source.stackOutputsFile) {
-    try {
-      stackOutputs = JSON.parse(readFileSync(userPath(source.stackOutputsFile), "utf8")) as Record<string, Record<string, unknown>>;
-    } catch (error) {
-      throw new UsageError(`--stack-outputs ${source.stackOutputsFile}: ${(error as Error).message}`);
-    }
-  }
+  const stackOutputs = readStackOutputs(source.stackOutputsFile);
   pulumi.runtime.setAllConfig(stackFile.values, [...stackFile.secretKeys]);
   // Loaded once the mocks are set: a module that creates resources when imported would otherwise miss them.
   const document = await synthesizeProgram({ stack: source.stack, tier: "", region, stackOutputs, project: project.name }, () =>

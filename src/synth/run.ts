@@ -109,14 +109,16 @@ export function loadStack(source: StackSource): ReleaseConfig {
 /** Stack file -> validated config -> synthesized document. Throws ConfigError (bad config) or UsageError. */
 export async function synthesizeStack(source: StackSource): Promise<SynthDocument> {
   const config = loadStack(source);
-  let stackOutputs: Record<string, Record<string, unknown>> = {};
-  if (source.stackOutputsFile) {
-    try {
-      stackOutputs = JSON.parse(readFileSync(userPath(source.stackOutputsFile), "utf8")) as Record<string, Record<string, unknown>>;
-    } catch (error) {
-      throw new UsageError(`--stack-outputs ${source.stackOutputsFile}: ${(error as Error).message}`);
-    }
+  return synthesize({ config, stackOutputs: readStackOutputs(source.stackOutputsFile) });
+}
+
+/** `--stack-outputs`: stack reference names mapped to their outputs; none without the option. */
+export function readStackOutputs(file: string | undefined): Record<string, Record<string, unknown>> {
+  if (!file) return {};
+  try {
+    return JSON.parse(readFileSync(userPath(file), "utf8")) as Record<string, Record<string, unknown>>;
+  } catch (error) {
+    throw new UsageError(`--stack-outputs ${file}: ${(error as Error).message}`);
   }
-  return synthesize({ config, stackOutputs });
 }
 
