@@ -4,7 +4,7 @@ import { deploymentWaitMinutes, describeStrategy, minutesToComplete, toDeploymen
 import { Environment } from "../components/environment/environment";
 import { physicalName } from "../components/naming";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
-import { resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
+import { resource, resourcesOf, setPath, shippedConfig, synth, testEnvironment } from "./helpers";
 
 const TG = "aws:lb/targetGroup:TargetGroup";
 const RULE = "aws:lb/listenerRule:ListenerRule";
@@ -334,16 +334,6 @@ describe("a service with a 40-character name", () => {
 });
 
 /** An Environment composed directly, as a platform team would, without the stack config. */
-function testEnvironment(tier: "staging" | "production"): Environment {
-  return new Environment("env", {
-    tier,
-    region: "eu-west-1",
-    vpcId: "vpc-0123456789abcdef0",
-    publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
-    privateSubnetIds: ["subnet-0123456789abcdef3"],
-    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d",
-  });
-}
 
 describe("composing the component directly", () => {
   it("alarms made elsewhere and hooks made elsewhere reach the ECS service after the service's own", async () => {

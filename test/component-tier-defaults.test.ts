@@ -2,13 +2,12 @@ import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
 import { DeploymentAlarms, type DeploymentAlarmsArgs } from "../components/deployment-alarms/deployment-alarms";
-import { Environment } from "../components/environment/environment";
 import { FeatureFlagStore, type FeatureFlagStoreArgs } from "../components/feature-flag-store/feature-flag-store";
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import { LifecycleHooks, type LifecycleHooksArgs, smokeTestTimeoutSeconds } from "../components/lifecycle-hooks/lifecycle-hooks";
 import type { Tier } from "../components/tiers";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
-import { resource, resourcesOf } from "./helpers";
+import { resource, resourcesOf, testEnvironment } from "./helpers";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
@@ -213,15 +212,7 @@ describe("a bad argument, given or left to the tier, registers nothing at all", 
   });
 });
 
-const environmentOf = (tier: Tier) =>
-  new Environment("env", {
-    tier,
-    region: "eu-west-1",
-    vpcId: "vpc-0123456789abcdef0",
-    publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
-    privateSubnetIds: ["subnet-0123456789abcdef3"],
-    ...(tier === "dev" ? {} : { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d" }),
-  });
+const environmentOf = (tier: Tier) => testEnvironment(tier);
 
 describe("a BlueGreenService passes its environment's tier to the alarms and hooks it creates", () => {
   /** The service's smoke-test hookDetails, given only its required arguments (and a smoke test where the tier has none). */

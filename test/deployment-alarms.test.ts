@@ -10,7 +10,7 @@ import { dashboardBody } from "../components/environment/dashboard";
 import { TIER_DEFAULTS } from "../components/tiers";
 import { Environment } from "../components/environment/environment";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
-import { resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
+import { resource, resourcesOf, setPath, shippedConfig, synth, TEST_NETWORK } from "./helpers";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const targets = { loadBalancerArnSuffix: "app/lb/1", targetGroupArnSuffixes: ["targetgroup/b/1", "targetgroup/g/2"] };
@@ -301,13 +301,7 @@ describe("dashboard", () => {
       p99LatencyMs: 2000,
     }));
     const d = await synthesizeProgram({ stack: "dev", tier: "dev", region: "eu-west-1" }, async () => {
-      const environment = new Environment("dev", {
-        tier: "dev",
-        region: "eu-west-1",
-        vpcId: "vpc-0123456789abcdef0",
-        publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
-        privateSubnetIds: ["subnet-0123456789abcdef3"],
-      });
+      const environment = new Environment("dev", { tier: "dev", region: "eu-west-1", ...TEST_NETWORK });
       environment.addDashboards(services);
       return {};
     });

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { Environment, type EnvironmentArgs } from "../components/environment/environment";
+import type { Tier } from "../components/tiers";
 import { loadReleaseConfig, type ReleaseConfig } from "../src/config/load";
 import { synthesize, type SynthDocument, type SynthResource } from "../src/synth/capture";
 import { PROJECT_ROOT } from "../src/synth/run";
@@ -55,4 +57,17 @@ export function setPath(config: StackConfig, path: string, value: unknown): Stac
   if (value === undefined) delete current[last];
   else current[last] = value;
   return config;
+}
+
+/** A made-up network in eu-west-1, for components built directly. */
+export const TEST_NETWORK = {
+  vpcId: "vpc-0123456789abcdef0",
+  publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
+  privateSubnetIds: ["subnet-0123456789abcdef3"],
+};
+export const TEST_CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d";
+
+/** An Environment named `env` of `tier` on the test network, with a certificate outside dev (required there). */
+export function testEnvironment(tier: Tier, extra: Partial<EnvironmentArgs> = {}): Environment {
+  return new Environment("env", { tier, region: "eu-west-1", ...TEST_NETWORK, ...(tier === "dev" ? {} : { certificateArn: TEST_CERTIFICATE }), ...extra });
 }

@@ -8,7 +8,6 @@ import * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toFlagdDocument } from "../components/feature-flag-store/documents";
-import { Environment } from "../components/environment/environment";
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import { rolloutSteps, smokeScript, stepsProblems } from "../components/kubernetes-service/plan";
 import { allowedFailures } from "../components/lifecycle-hooks/handlers/smoke-decision";
@@ -18,7 +17,7 @@ import { kubernetesServiceHasAnalysis } from "../policy/rules/kubernetes-service
 import { type SynthDocument, synthesize, synthesizeProgram } from "../src/synth/capture";
 import { renderJson, renderTree } from "../src/synth/render";
 import { PROJECT_ROOT } from "../src/synth/run";
-import { configError, load, resource, resourcesOf, setPath, type StackConfig, synth } from "./helpers";
+import { configError, load, resource, resourcesOf, setPath, type StackConfig, synth, testEnvironment } from "./helpers";
 
 const EXAMPLE = join(PROJECT_ROOT, "examples/kubernetes/Pulumi.eks.yaml");
 const exampleConfig = (): StackConfig => structuredClone((parse(readFileSync(EXAMPLE, "utf8")) as { config: StackConfig }).config);
@@ -371,14 +370,7 @@ describe("composing KubernetesService directly", () => {
   it("refuses bad steps and a priority another service holds, before registering anything of its own", async () => {
     const thrown: string[] = [];
     const document = await synthesizeProgram({ stack: "staging", tier: "staging", region: "eu-west-1" }, async () => {
-      const environment = new Environment("env", {
-        tier: "staging",
-        region: "eu-west-1",
-        vpcId: "vpc-0123456789abcdef0",
-        publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
-        privateSubnetIds: ["subnet-0123456789abcdef3"],
-        certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d",
-      });
+      const environment = testEnvironment("staging");
       const provider = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" });
       const service = {
         environment,

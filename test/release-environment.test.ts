@@ -11,21 +11,16 @@ import { diffDocuments } from "../src/synth/diff";
 import { PROJECT_ROOT, synthesizeStack } from "../src/synth/run";
 import { loadReleaseConfig } from "../src/config/load";
 import { toConfigValues } from "../src/synth/stack-file";
-import { resource, setPath, shippedConfig, type StackConfig } from "./helpers";
+import { resource, setPath, shippedConfig, type StackConfig, TEST_CERTIFICATE, TEST_NETWORK } from "./helpers";
 
-const CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d";
 
 /** What a platform team must give: the tier, the Region, the network and each service's image, port, route and priority. */
 function requiredArgs(tier: Tier): ReleaseEnvironmentArgs {
   return {
     tier,
     region: "eu-west-1",
-    network: {
-      vpcId: "vpc-0123456789abcdef0",
-      publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
-      privateSubnetIds: ["subnet-0123456789abcdef3"],
-    },
-    ...(tier === "dev" ? {} : { ingress: { certificateArn: CERTIFICATE }, notifications: { emails: ["oncall@example.com"] } }),
+    network: TEST_NETWORK,
+    ...(tier === "dev" ? {} : { ingress: { certificateArn: TEST_CERTIFICATE }, notifications: { emails: ["oncall@example.com"] } }),
     services: { api: { image: "nginx:1.27", port: 8080, pathPatterns: ["/*"], priority: 1 } },
   };
 }

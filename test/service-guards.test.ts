@@ -5,20 +5,12 @@ import { Environment } from "../components/environment/environment";
 import { FeatureFlagStore } from "../components/feature-flag-store/feature-flag-store";
 import { KubernetesService, type KubernetesServiceArgs } from "../components/kubernetes-service/kubernetes-service";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
-import { resource, resourcesOf } from "./helpers";
+import { resource, resourcesOf, testEnvironment } from "./helpers";
 
 const SERVICE = "aws:ecs/service:Service";
 
 function stagingEnvironment(): Environment {
-  return new Environment("env", {
-    tier: "staging",
-    region: "eu-west-1",
-    vpcId: "vpc-0123456789abcdef0",
-    publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
-    privateSubnetIds: ["subnet-0123456789abcdef3"],
-    certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d",
-    alertEmails: ["oncall@example.com"],
-  });
+  return testEnvironment("staging", { alertEmails: ["oncall@example.com"] });
 }
 
 const service = (environment: Environment): BlueGreenServiceArgs => ({

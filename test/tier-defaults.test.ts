@@ -1,23 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
-import { Environment } from "../components/environment/environment";
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import type { Tier } from "../components/tiers";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
-import { resource, resourcesOf } from "./helpers";
+import { resource, resourcesOf, testEnvironment } from "./helpers";
 
 /** A BlueGreenService built directly with only its required arguments, in an environment of `tier`. */
 function minimalService(tier: Tier, extra: Record<string, unknown> = {}): Promise<SynthDocument> {
   return synthesizeProgram({ stack: tier, tier, region: "eu-west-1" }, async () => {
-    const environment = new Environment("env", {
-      tier,
-      region: "eu-west-1",
-      vpcId: "vpc-0123456789abcdef0",
-      publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
-      privateSubnetIds: ["subnet-0123456789abcdef3"],
-      ...(tier === "dev" ? {} : { certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d" }),
-    });
+    const environment = testEnvironment(tier);
     new BlueGreenService("api", { environment, image: "nginx:1.27", port: 8080, pathPatterns: ["/*"], priority: 1, ...extra }, { providers: [environment.provider] });
     return {};
   });
@@ -95,14 +87,7 @@ describe("an Environment given only its required arguments gets its tier's defau
 describe("a KubernetesService given only its required arguments gets its tier's defaults", () => {
   const build = (tier: Tier) =>
     synthesizeProgram({ stack: tier, tier, region: "eu-west-1" }, async () => {
-      const environment = new Environment("env", {
-        tier,
-        region: "eu-west-1",
-        vpcId: "vpc-0123456789abcdef0",
-        publicSubnetIds: ["subnet-0123456789abcdef1", "subnet-0123456789abcdef2"],
-        privateSubnetIds: ["subnet-0123456789abcdef3"],
-        certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d",
-      });
+      const environment = testEnvironment(tier);
       const provider = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" });
       new KubernetesService(
         "web",

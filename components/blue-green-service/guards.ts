@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AlarmSettings, DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
 import type { LifecycleHooksArgs, SmokeTestHookArgs } from "../lifecycle-hooks/lifecycle-hooks";
 import type { Tier, TierDefaults } from "../tiers";
-import type { Autoscaling, HealthCheck, LifecycleHook } from "./blue-green-service";
+import type { BlueGreenServiceArgs, LifecycleHook } from "./blue-green-service";
 
 /** The alarms a service creates over its target groups; ECS rolls a deployment back while any is in ALARM. */
 export interface ServiceAlarmsArgs
@@ -28,15 +28,7 @@ export interface ServiceHooksArgs {
 }
 
 /** What a service of either runtime may leave to its tier. */
-interface TierDefaultedArgs {
-  readonly cpu?: number;
-  readonly memory?: number;
-  readonly desiredCount?: number;
-  readonly autoscaling?: Autoscaling;
-  readonly healthCheck?: HealthCheck;
-  readonly deregistrationDelaySeconds?: number;
-  readonly hooks?: ServiceHooksArgs;
-}
+type TierDefaultedArgs = Pick<BlueGreenServiceArgs, "cpu" | "memory" | "desiredCount" | "autoscaling" | "healthCheck" | "deregistrationDelaySeconds" | "hooks">;
 
 /**
  * The tier's size, count, autoscaling, health check, draining and which hooks run, for what a service (ECS or
