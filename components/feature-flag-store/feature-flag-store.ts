@@ -135,8 +135,8 @@ export function agentContainer(prefetchPath: string, region: string): Record<str
 /** @internal */
 export const FLAG_PROFILE_NAME = "feature-flags";
 
-/** The store's rollout strategy and history protection, each the caller's or else the tier's. */
-function storeSettings(args: FeatureFlagStoreArgs) {
+/** @internal The store's rollout strategy and history protection, each the caller's or else the tier's. */
+export function storeSettings(args: Pick<FeatureFlagStoreArgs, "tier" | "strategy" | "protectHistory">) {
   const tier = TIER_DEFAULTS[args.tier ?? "dev"];
   const strategy = args.strategy ?? {};
   return {

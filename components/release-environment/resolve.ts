@@ -4,6 +4,10 @@ import type { CustomAlarm } from "../deployment-alarms/alarm-math";
 import type { SlackChannel } from "../environment/notifications";
 import type { Flags } from "../feature-flag-store/documents";
 import type { StepInput } from "../kubernetes-service/plan";
+import { alarmsWithTierDefaults } from "../blue-green-service/guards";
+import type { AlarmSettings } from "../deployment-alarms/deployment-alarms";
+import { storeSettings } from "../feature-flag-store/feature-flag-store";
+import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
 import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
 
@@ -130,7 +134,7 @@ export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironment
       backend: flagStore.backend ?? "appconfig",
       ownership: flagStore.ownership ?? "pulumi",
       agent: flagStore.agent ?? true,
-      deployment: { ...defaults.flagStore, ...flagStore.deployment },
+      deployment: storeSettings({ tier: args.tier, strategy: flagStore.deployment }).strategy,
     },
     defaults,
     ...(args.cluster ? { cluster: resolveCluster(args.cluster, name) } : {}),
@@ -173,15 +177,11 @@ export function resolveService(name: string, service: ReleaseServiceArgs, tier: 
     deployment: resolveStrategy(service.deployment ?? {}, defaults.deployment),
     smokeTest: {
       enabled: service.smokeTest?.enabled ?? (service.smokeTest !== undefined || defaults.smokeTest.enabled),
-      paths: service.smokeTest?.paths ?? [healthCheck.path],
-      samples: service.smokeTest?.samples ?? defaults.smokeTest.samples,
-      minSuccessRate: service.smokeTest?.minSuccessRate ?? defaults.smokeTest.minSuccessRate,
-      timeoutMs: service.smokeTest?.timeoutMs ?? defaults.smokeTest.timeoutMs,
-      expectedStatuses: service.smokeTest?.expectedStatuses ?? defaults.smokeTest.expectedStatuses,
+      ...smokeTestSettings({ ...service.smokeTest, paths: service.smokeTest?.paths ?? [healthCheck.path] }, tier),
     },
     alarmGate: service.alarmGate?.enabled ?? defaults.alarmGate,
     alarmGateOverride: service.alarmGate?.override,
-    alarms: { ...defaults.alarms, ...definedOnly(thresholds), custom: custom ?? [] },
+    alarms: { ...alarmSettings(alarmsWithTierDefaults(defaults, thresholds)), custom: custom ?? [] },
     environment: service.environment ?? {},
     secretEnvironment: service.secretEnvironment ?? {},
     secrets: service.secrets ?? {},
@@ -193,8 +193,11 @@ export function resolveService(name: string, service: ReleaseServiceArgs, tier: 
   };
 }
 
-const definedOnly = <T extends object>(record: T): Partial<T> =>
-  Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Partial<T>;
+/** The thresholds and timing the service's alarms settle on, flat as `TierDefaults["alarms"]`. */
+function alarmSettings(alarms: AlarmSettings): TierDefaults["alarms"] {
+  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, timing } = alarms;
+  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, ...timing };
+}
 
 /**
  * A service's strategy: what it names, with the numbers it leaves out from the tier's strategy when that is the same
