@@ -4,7 +4,7 @@ import type { CustomAlarm } from "../deployment-alarms/alarm-math";
 import type { SlackChannel } from "../environment/notifications";
 import type { Flags } from "../feature-flag-store/documents";
 import type { StepInput } from "../kubernetes-service/plan";
-import { alarmsWithTierDefaults } from "../blue-green-service/guards";
+import { alarmsWithTierDefaults, serviceTierDefaults } from "../blue-green-service/guards";
 import type { AlarmSettings } from "../deployment-alarms/deployment-alarms";
 import { storeSettings } from "../feature-flag-store/feature-flag-store";
 import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
@@ -155,11 +155,11 @@ function resolveCluster(cluster: ReleaseClusterArgs, name: string): ResolvedClus
 /** One service's settings with its tier's defaults. */
 export function resolveService(name: string, service: ReleaseServiceArgs, tier: Tier): ResolvedService {
   const defaults = TIER_DEFAULTS[tier];
-  const desiredCount = service.desiredCount ?? defaults.desiredCount;
+  // Size, count, health check and draining as a service of either runtime fills them.
+  const { cpu, memory, desiredCount, healthCheck, deregistrationDelaySeconds } = serviceTierDefaults(defaults, { cpu: service.cpu, memory: service.memory, desiredCount: service.desiredCount, healthCheck: service.healthCheck }, false);
   const scaling = defaults.autoscaling;
   const min = service.autoscaling?.min ?? desiredCount;
   const max = service.autoscaling?.max ?? (scaling ? Math.max(min, desiredCount * scaling.maxFactor) : Math.max(min, desiredCount));
-  const healthCheck = { ...defaults.healthCheck, ...service.healthCheck };
   const { custom, ...thresholds } = service.alarms ?? {};
   return {
     name,
@@ -168,12 +168,12 @@ export function resolveService(name: string, service: ReleaseServiceArgs, tier: 
     pathPatterns: service.pathPatterns ?? [],
     hostHeaders: service.hostHeaders ?? [],
     priority: service.priority,
-    cpu: service.cpu ?? defaults.cpu,
-    memory: service.memory ?? defaults.memory,
+    cpu,
+    memory,
     desiredCount,
     autoscaling: { min, max, cpuTargetPercent: service.autoscaling?.cpuTargetPercent ?? scaling?.cpuTargetPercent ?? 60 },
     healthCheck,
-    deregistrationDelaySeconds: defaults.deregistrationDelaySeconds,
+    deregistrationDelaySeconds,
     deployment: resolveStrategy(service.deployment ?? {}, defaults.deployment),
     smokeTest: {
       enabled: service.smokeTest?.enabled ?? (service.smokeTest !== undefined || defaults.smokeTest.enabled),
