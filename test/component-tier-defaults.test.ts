@@ -1,4 +1,3 @@
-import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
 import { DeploymentAlarms, type DeploymentAlarmsArgs } from "../components/deployment-alarms/deployment-alarms";
@@ -7,7 +6,7 @@ import { KubernetesService } from "../components/kubernetes-service/kubernetes-s
 import { LifecycleHooks, type LifecycleHooksArgs, smokeTestTimeoutSeconds } from "../components/lifecycle-hooks/lifecycle-hooks";
 import type { Tier } from "../components/tiers";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
-import { resource, resourcesOf, testEnvironment } from "./helpers";
+import { resource, resourcesOf, testEnvironment, testKubernetesServiceArgs } from "./helpers";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:alerts";
@@ -255,18 +254,8 @@ describe("a KubernetesService judges by its environment's tier, as the ECS hooks
       const environment = environmentOf(tier);
       new KubernetesService(
         "web",
-        {
-          environment,
-          provider: new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" }),
-          namespace: "shop",
-          image: "nginx:1.27",
-          port: 80,
-          pathPatterns: ["/*"],
-          priority: 7,
-          podSecurityGroupId: "sg-0123456789abcdef0",
-          // dev runs no smoke test unless asked for one; staging runs it by default.
-          ...(tier === "dev" ? { hooks: { smokeTest: {} } } : {}),
-        },
+        // dev runs no smoke test unless asked for one; staging runs it by default.
+        testKubernetesServiceArgs(environment, tier === "dev" ? { hooks: { smokeTest: {} } } : {}),
         { providers: [environment.provider] },
       );
       return {};

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import * as k8s from "@pulumi/kubernetes";
 import { Environment, type EnvironmentArgs } from "../components/environment/environment";
+import type { KubernetesServiceArgs } from "../components/kubernetes-service/kubernetes-service";
 import type { Tier } from "../components/tiers";
 import { loadReleaseConfig, type ReleaseConfig } from "../src/config/load";
 import { synthesize, type SynthDocument, type SynthResource } from "../src/synth/capture";
@@ -70,4 +72,19 @@ export const TEST_CERTIFICATE = "arn:aws:acm:eu-west-1:123456789012:certificate/
 /** An Environment named `env` of `tier` on the test network, with a certificate outside dev (required there). */
 export function testEnvironment(tier: Tier, extra: Partial<EnvironmentArgs> = {}): Environment {
   return new Environment("env", { tier, region: "eu-west-1", ...TEST_NETWORK, ...(tier === "dev" ? {} : { certificateArn: TEST_CERTIFICATE }), ...extra });
+}
+
+/** A blue/green KubernetesService's arguments in namespace `shop` of a made-up cluster (one provider per call). */
+export function testKubernetesServiceArgs(environment: Environment, extra: Partial<KubernetesServiceArgs> = {}): KubernetesServiceArgs {
+  return {
+    environment,
+    provider: new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" }),
+    namespace: "shop",
+    image: "nginx:1.27",
+    port: 80,
+    pathPatterns: ["/*"],
+    priority: 7,
+    podSecurityGroupId: "sg-0123456789abcdef0",
+    ...extra,
+  };
 }

@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import * as k8s from "@pulumi/kubernetes";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toFlagdDocument } from "../components/feature-flag-store/documents";
@@ -17,7 +16,7 @@ import { kubernetesServiceHasAnalysis } from "../policy/rules/kubernetes-service
 import { type SynthDocument, synthesize, synthesizeProgram } from "../src/synth/capture";
 import { renderJson, renderTree } from "../src/synth/render";
 import { PROJECT_ROOT } from "../src/synth/run";
-import { configError, load, resource, resourcesOf, setPath, type StackConfig, synth, testEnvironment } from "./helpers";
+import { configError, load, resource, resourcesOf, setPath, type StackConfig, synth, testEnvironment, testKubernetesServiceArgs } from "./helpers";
 
 const EXAMPLE = join(PROJECT_ROOT, "examples/kubernetes/Pulumi.eks.yaml");
 const exampleConfig = (): StackConfig => structuredClone((parse(readFileSync(EXAMPLE, "utf8")) as { config: StackConfig }).config);
@@ -371,18 +370,7 @@ describe("composing KubernetesService directly", () => {
     const thrown: string[] = [];
     const document = await synthesizeProgram({ stack: "staging", tier: "staging", region: "eu-west-1" }, async () => {
       const environment = testEnvironment("staging");
-      const provider = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" });
-      const service = {
-        environment,
-        provider,
-        namespace: "shop",
-        image: "nginx:1.27",
-        port: 80,
-        pathPatterns: ["/*"],
-        priority: 7,
-        podSecurityGroupId: "sg-0123456789abcdef0",
-        alarms: { errorRatePercent: 1, minRequests: 50, p99LatencyMs: 800, unhealthyHosts: 1 },
-      };
+      const service = testKubernetesServiceArgs(environment, { alarms: { errorRatePercent: 1, minRequests: 50, p99LatencyMs: 800, unhealthyHosts: 1 } });
       new KubernetesService("first", service, { providers: [environment.provider] });
       for (const [name, args] of [
         ["second", service],

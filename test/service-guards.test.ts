@@ -1,11 +1,10 @@
-import * as k8s from "@pulumi/kubernetes";
 import { describe, expect, it } from "vitest";
 import { BlueGreenService, type BlueGreenServiceArgs } from "../components/blue-green-service/blue-green-service";
 import { Environment } from "../components/environment/environment";
 import { FeatureFlagStore } from "../components/feature-flag-store/feature-flag-store";
 import { KubernetesService, type KubernetesServiceArgs } from "../components/kubernetes-service/kubernetes-service";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
-import { resource, resourcesOf, testEnvironment } from "./helpers";
+import { resource, resourcesOf, testEnvironment, testKubernetesServiceArgs } from "./helpers";
 
 const SERVICE = "aws:ecs/service:Service";
 
@@ -127,18 +126,8 @@ describe("the flag store takes services as monitors and readers", () => {
 });
 
 describe("a Kubernetes service reads the same alarms and hooks", () => {
-  const kubernetes = (environment: Environment, extra: Partial<KubernetesServiceArgs>): KubernetesServiceArgs => ({
-    environment,
-    provider: new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1", namespace: "shop" }),
-    namespace: "shop",
-    image: "nginx:1.27",
-    port: 80,
-    pathPatterns: ["/*"],
-    priority: 7,
-    healthCheck: { path: "/healthz" },
-    podSecurityGroupId: "sg-0123456789abcdef0",
-    ...extra,
-  });
+  const kubernetes = (environment: Environment, extra: Partial<KubernetesServiceArgs>): KubernetesServiceArgs =>
+    testKubernetesServiceArgs(environment, { healthCheck: { path: "/healthz" }, ...extra });
 
   it("a smoke test from hooks runs before promotion on the health check path; alarmGate false drops the gate", async () => {
     const { document } = await build((environment) => {

@@ -37,7 +37,6 @@ export interface ReleaseServiceOutputs {
  * store monitored by the services' alarms, and the dashboards. The stack program and platform teams use this one API.
  */
 export class ReleaseEnvironment extends pulumi.ComponentResource {
-  public readonly tier: ResolvedReleaseEnvironment["tier"];
   /** The settings with the tier's defaults filled in. */
   public readonly settings: ResolvedReleaseEnvironment;
   public readonly environment: Environment;
@@ -62,7 +61,6 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     const settings = resolveReleaseEnvironment(name, args);
     super("release:aws:ReleaseEnvironment", name, {}, opts);
     this.settings = settings;
-    this.tier = settings.tier;
     const moved = (more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...more, parent: this, aliases: MOVED_FROM_ROOT });
 
     const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings, moved());
