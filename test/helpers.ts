@@ -88,3 +88,10 @@ export function testKubernetesServiceArgs(environment: Environment, extra: Parti
     ...extra,
   };
 }
+
+/** The config moved to another Region, its certificate with it (ACM certificates are regional). */
+export function inRegion(config: StackConfig, region: string): StackConfig {
+  const ingress = config["release:ingress"] as { certificateArn?: string } | undefined;
+  if (ingress?.certificateArn) ingress.certificateArn = ingress.certificateArn.replace(/:acm:[^:]+:/, `:acm:${region}:`);
+  return setPath(config, "aws:region", region);
+}

@@ -7,7 +7,7 @@ import { policyResources } from "../policy/from-synth";
 import { runtimePathsReachable, serviceReachProblems } from "../policy/rules/runtime-paths-reachable";
 import type { SynthDocument } from "../src/synth/capture";
 import { wiring, type WiringOptions } from "./fixtures/network-wiring";
-import { configError, load, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
+import { configError, inRegion, load, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
 
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
@@ -192,7 +192,7 @@ describe("access logs", () => {
   });
 
   it("a stack in a Region opened since late 2021 synthesizes with the service principal", async () => {
-    const d = await synth(setPath(shippedConfig("production"), "aws:region", "eu-central-2"), "production");
+    const d = await synth(inRegion(shippedConfig("production"), "eu-central-2"), "production");
     const policy = JSON.parse(String(resource(d, "aws:s3/bucketPolicy:BucketPolicy", "production-access-logs").inputs.policy)) as { Statement: Record<string, unknown>[] };
     expect(policy.Statement[0].Principal).toEqual({ Service: LOG_DELIVERY_PRINCIPAL });
   });

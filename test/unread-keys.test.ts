@@ -63,9 +63,9 @@ describe("a key the program does not read is an error naming the key the user me
     expect(message).toContain("notifications:emails: unknown namespace notifications; the program reads release:notifications.emails");
   });
 
-  it("keys of namespaces the program leaves to others (aws:, pulumi:, other providers) are fine", () => {
+  it("keys of namespaces the provider and the engine read (aws:, pulumi:) are fine", () => {
     const config = shippedConfig("staging");
-    Object.assign(config, { "aws:profile": "staging", "aws:defaultTags": { tags: { team: "x" } }, "pulumi:disable-default-providers": ["kubernetes"], "kubernetes:context": "eks" });
+    Object.assign(config, { "aws:profile": "staging", "aws:defaultTags": { tags: { team: "x" } }, "pulumi:disable-default-providers": ["kubernetes"] });
     expect(configError(config)).toBeUndefined();
   });
 

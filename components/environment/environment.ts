@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
+import { awsRegion } from "../formats";
 import { NAME_LIMITS, physicalName, shortHash } from "../naming";
 import { accessLogBucketPolicy } from "./access-logs";
 import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
@@ -77,7 +78,39 @@ export function environmentArgsProblems(args: EnvironmentArgs): ArgumentProblem[
       : []),
     ...under(["alertSlack"], slackChannelProblems(args.alertSlack)),
     ...under(["testListenerCidrs"], testListenerCidrProblems(args.testListenerCidrs ?? [])),
+    ...sharedSubnetProblems(args.publicSubnetIds, args.privateSubnetIds),
+    ...certificateRegionProblems(args.certificateArn, args.region),
   ];
+}
+
+/**
+ * Tasks and hooks run in the private subnets and reach the internet through NAT; a subnet listed in both (a YAML alias
+ * of publicSubnetIds, a copy and paste) would put them beside the load balancer, with a public route.
+ */
+function sharedSubnetProblems(publicSubnetIds: EnvironmentArgs["publicSubnetIds"], privateSubnetIds: EnvironmentArgs["privateSubnetIds"]): ArgumentProblem[] {
+  if (!Array.isArray(publicSubnetIds) || !Array.isArray(privateSubnetIds)) return [];
+  const shared = privateSubnetIds.filter((id) => typeof id === "string" && (publicSubnetIds as unknown[]).includes(id));
+  return shared.length === 0 ? [] : [{ field: ["privateSubnetIds"], message: `must differ from publicSubnetIds: ${shared.join(", ")} would put the tasks and hooks in the load balancer's public subnets`, got: shared }];
+}
+
+/** The partition a Region belongs to, as its ARNs spell it. */
+export function regionPartition(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  if (region.startsWith("us-iso-")) return "aws-iso";
+  if (region.startsWith("us-isob-")) return "aws-iso-b";
+  if (region.startsWith("eusc-")) return "aws-eusc";
+  return "aws";
+}
+
+/** ACM: "To use a certificate with Elastic Load Balancing, you must request or import the certificate in the same Region as your load balancer". */
+function certificateRegionProblems(certificateArn: EnvironmentArgs["certificateArn"], region: EnvironmentArgs["region"]): ArgumentProblem[] {
+  if (typeof certificateArn !== "string" || typeof region !== "string" || !awsRegion.safeParse(region).success) return [];
+  const [, partition, , certificateRegion] = certificateArn.split(":");
+  if (certificateRegion === undefined) return [];
+  const expected = regionPartition(region);
+  if (partition === expected && certificateRegion === region) return [];
+  return [{ field: ["certificateArn"], message: `must be a certificate of the load balancer's Region ${region} (partition ${expected}): ACM certificates are regional, and the load balancer can use only its own Region's`, got: certificateArn }];
 }
 
 /**

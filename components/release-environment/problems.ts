@@ -168,6 +168,7 @@ const ENVIRONMENT_FIELDS: readonly FieldPlace[] = [
   { from: ["alertEmails"], to: ["notifications", "emails"] },
   { from: ["alertHttpsEndpoints"], to: ["notifications", "httpsEndpoints"] },
   { from: ["alertSlack"], to: ["notifications", "slack"] },
+  { from: ["privateSubnetIds"], to: ["network", "privateSubnetIds"] },
 ];
 
 /** A service's component fields whose names in the args differ; the rest keep their names under `services.<name>`. */
@@ -224,7 +225,7 @@ function soundParts(args: unknown): { args: ReleaseEnvironmentArgs; standIns: re
   if (!isMap(args) || !tierSchema.safeParse(args.tier).success) return undefined;
   const shape = releaseEnvironmentArgsSchema.shape;
   const standIns: (string | number)[][] = [];
-  const part = <K extends "region" | "ingress" | "notifications" | "flags" | "flagStore" | "cluster">(key: K, standIn: ReleaseEnvironmentArgs[K]): ReleaseEnvironmentArgs[K] => {
+  const part = <K extends "region" | "network" | "ingress" | "notifications" | "flags" | "flagStore" | "cluster">(key: K, standIn: ReleaseEnvironmentArgs[K]): ReleaseEnvironmentArgs[K] => {
     if (shape[key].safeParse(args[key]).success) return args[key] as ReleaseEnvironmentArgs[K];
     standIns.push([key]);
     return standIn;
@@ -239,8 +240,7 @@ function soundParts(args: unknown): { args: ReleaseEnvironmentArgs; standIns: re
     args: {
       tier: args.tier as Tier,
       region: part("region", ""),
-      // No rule reads the network (they check with NO_NETWORK): its value problems are all there is to say.
-      network: NO_NETWORK,
+      network: part("network", NO_NETWORK),
       ingress: part("ingress", {}),
       notifications: part("notifications", {}),
       services: Object.fromEntries(services),
@@ -277,7 +277,7 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProbl
   const unnamed = settings.cluster && args.cluster?.namespace === undefined && !KUBERNETES_NAME.test(name);
   const problems = [
     ...(unnamed ? [{ field: ["cluster", "namespace"], message: `required: the environment's name ${name} is not a Kubernetes name`, got: undefined }] : []),
-    ...placed(ENVIRONMENT_FIELDS, [], environmentArgsProblems(environmentArgs(name, settings, NO_NETWORK))),
+    ...placed(ENVIRONMENT_FIELDS, [], environmentArgsProblems(environmentArgs(name, settings, "vpcId" in args.network ? args.network : NO_NETWORK))),
     ...crossServiceProblems(args),
     ...settings.services.flatMap((service) => [
       ...settingsThatDoNotApply(service.name, args.services[service.name], args.tier),

@@ -96,30 +96,38 @@ const OBJECT_KEYS = new Set<string>(["network", "ingress", "notifications", "ser
  */
 export const STACK_LIMITS = {
   stackFileBytes: 4 * 1024 * 1024,
+  /** The yaml library's own guard against alias bombs (its default); a stack file needs a handful of aliases at most. */
+  yamlAliasExpansions: 100,
 } as const;
 
 /** The project's name (Pulumi.yaml): a key written without a namespace, or set by `pulumi config set` without one, lands in it. */
 export const PROJECT_NAMESPACE = "release-platform";
 
 /**
- * Why a key outside `release:` is one the user meant for the program (a missing or misspelt namespace), or undefined
- * for namespaces the program leaves to others (aws:, pulumi:, other providers).
+ * Namespaces something reads besides the program: `aws:` (the environment's provider takes the stack's AWS settings)
+ * and `pulumi:` (the engine's own settings, e.g. pulumi:disable-default-providers). Every other namespace is read by
+ * nothing: the Kubernetes provider is built from release:cluster's kubeconfig, and an explicit provider takes nothing
+ * from its namespace, so a `kubernetes:context` would be lost as surely as a misspelt `relese:flags`.
+ */
+const READ_NAMESPACES = ["aws", "pulumi"];
+
+/**
+ * Why a key outside `release:` is one the user meant for the program (a missing or misspelt namespace) or one nothing
+ * reads, or undefined for `aws:` and `pulumi:` keys. The namespace meant is named however far the typo is from
+ * `release`: a key nothing reads is an error anyway, so a guess can only help.
  */
 export function misplacedKeyMessage(fullKey: string): string | undefined {
   const colon = fullKey.indexOf(":");
   const namespace = fullKey.slice(0, colon);
   const key = fullKey.slice(colon + 1);
-  if (namespace === "release") return undefined;
+  if (namespace === "release" || READ_NAMESPACES.includes(namespace)) return undefined;
   const known = RELEASE_KEYS as readonly string[];
-  let meant: string | undefined;
-  if (known.includes(namespace)) {
-    meant = `${namespace}.${key}`;
-  } else if (namespace === PROJECT_NAMESPACE || editDistance(namespace, "release") <= 2) {
-    meant = known.includes(key) ? key : closest(key, known);
-    if (!meant) return `the program reads only release: keys (${known.map((k) => `release:${k}`).join(", ")}), and ${namespace}:${key} is none of them`;
-  } else {
-    return undefined;
+  if (namespace === "kubernetes") {
+    return "the program's Kubernetes provider is built from release:cluster (a kubeconfig or a stack exporting one) and reads no kubernetes: settings: put the cluster's kubeconfig in release:cluster";
   }
+  const root = key.split(/[.[]/)[0];
+  const meant = known.includes(namespace) ? `${namespace}.${key}` : known.includes(root) ? key : closest(key, known);
+  if (!meant) return `the program reads only release: keys (${known.map((k) => `release:${k}`).join(", ")}), and nothing else reads ${namespace}: keys; ${namespace}:${key} is none of them`;
   const why = namespace === PROJECT_NAMESPACE ? `keys without a namespace land in the project's, ${PROJECT_NAMESPACE}:` : `unknown namespace ${namespace}`;
   return `${why}; the program reads release:${meant} (write release:${meant} in the stack file, or pulumi config set --path release:${meant}...)`;
 }
@@ -153,6 +161,8 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
       raw[key] = text;
     }
   }
+
+  problems.push(...reservedNameProblems(raw));
 
   // Past the load balancer's limit nothing else matters, and checking thousands of services would take minutes.
   if (isMap(raw.services)) {
@@ -188,6 +198,35 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, sortProblems(problems));
   const args = releaseEnvironmentArgs(parsed.data, { tier: tier as Tier, region: region as string, secretAt });
   return { ...resolveReleaseEnvironment(source.stack, args), stack: source.stack, stackFile: source.stackFile, args };
+}
+
+/** Names every JavaScript object answers to: a service or flag called so would collide with the object's own members. */
+const OBJECT_MEMBERS = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * A key `__proto__` anywhere, or a service or flag named after a member of every object (`constructor`, `toString`),
+ * is refused rather than lost: assigned to a plain object, `__proto__` sets its prototype instead of adding an entry, so
+ * a flag of that name would vanish from the document without a word. Such keys are removed from `raw` once reported.
+ */
+function reservedNameProblems(raw: Record<string, unknown>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const walk = (value: unknown, path: (string | number)[]) => {
+    if (Array.isArray(value)) return value.forEach((item, index) => walk(item, [...path, index]));
+    if (value === null || typeof value !== "object") return;
+    const record = value as Record<string, unknown>;
+    const names = path.length === 1 && (path[0] === "services" || path[0] === "flags");
+    for (const key of Object.keys(record)) {
+      if (key === "__proto__" || (names && OBJECT_MEMBERS.has(key))) {
+        const what = names ? (path[0] === "services" ? "service" : "flag") + " name" : "key";
+        problems.push({ path: renderPath([...path, key]), message: `${key} cannot be a ${what}: every JavaScript object has a member of that name, so the program could not tell it from one; choose another name`, got: key, secret: false });
+        delete record[key];
+      } else {
+        walk(record[key], [...path, key]);
+      }
+    }
+  };
+  for (const [key, value] of Object.entries(raw)) walk(value, [key]);
+  return problems;
 }
 
 function parseValue(text: string): unknown {
@@ -330,6 +369,7 @@ type Part<T> = T | typeof INVALID;
 /** The stack file's parts, each parsed on its own: a part with a shape problem is `INVALID`, a service or flag with one is left out. */
 interface ParsedParts {
   readonly tier: Part<RawReleaseConfig["tier"]>;
+  readonly network: Part<RawReleaseConfig["network"]>;
   readonly ingress: Part<RawReleaseConfig["ingress"]>;
   readonly notifications: Part<RawReleaseConfig["notifications"]>;
   readonly services: Readonly<Record<string, RawService>>;
@@ -345,7 +385,7 @@ function isMap(value: unknown): value is Record<string, unknown> {
 
 function parsedParts(raw: Record<string, unknown>): ParsedParts {
   const shape = releaseConfigSchema.shape;
-  const part = <K extends "tier" | "ingress" | "notifications" | "flagStore" | "cluster">(key: K): Part<RawReleaseConfig[K]> => {
+  const part = <K extends "tier" | "network" | "ingress" | "notifications" | "flagStore" | "cluster">(key: K): Part<RawReleaseConfig[K]> => {
     const result = shape[key].safeParse(raw[key]);
     return result.success ? (result.data as RawReleaseConfig[K]) : INVALID;
   };
@@ -357,6 +397,7 @@ function parsedParts(raw: Record<string, unknown>): ParsedParts {
   const flags = shape.flags.safeParse(raw.flags);
   return {
     tier: part("tier"),
+    network: part("network"),
     ingress: part("ingress"),
     notifications: part("notifications"),
     services: Object.fromEntries(services),
@@ -373,7 +414,7 @@ interface CheckContext {
   readonly secretAt: Secrecy;
 }
 
-/** Ids only name things while checking: the network's shape is zod's, and nothing checks its ids against each other. */
+/** Ids only name things while checking: a network that did not parse stands in empty. */
 const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
 
 /**
@@ -382,13 +423,13 @@ const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
  * what is wrong there. A service with a shape problem is left out; the others are judged.
  */
 function ruleProblems(parts: ParsedParts, context: CheckContext): ConfigProblem[] {
-  const keys = ["ingress", "notifications", "flags", "flagStore", "cluster"] as const;
-  // The network stands in and the Region is aws:region: the file's own checks of both say what is wrong there.
-  const invalid = new Set<string>(["network", "region", ...keys.filter((key) => parts[key] === INVALID)]);
+  const keys = ["network", "ingress", "notifications", "flags", "flagStore", "cluster"] as const;
+  // The Region is aws:region: the file's own check of it says what is wrong there.
+  const invalid = new Set<string>(["region", ...keys.filter((key) => parts[key] === INVALID)]);
   const valid = <T>(part: Part<T>, empty: T): T => (part === INVALID ? empty : part);
   const args = releaseEnvironmentArgs(
     {
-      network: NO_NETWORK,
+      network: valid(parts.network, NO_NETWORK),
       ingress: valid(parts.ingress, {}),
       notifications: valid(parts.notifications, {}),
       services: parts.services,

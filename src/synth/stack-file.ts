@@ -56,7 +56,7 @@ export function readStackFile(path: string, project: string, display = path): St
   for (const warning of document.warnings.filter((candidate) => candidate.code !== "TAG_RESOLVE_FAILED")) {
     problems.push({ path: `line ${lineOf(warning.pos[0])}`, message: `YAML: ${warning.message.split("\n")[0].replace(/:\s*$/, "")}`, got: lineText(warning.pos[0]), secret: false });
   }
-  const contents: unknown = document.toJS();
+  const contents = documentContents(document, display, lineOf, lineText);
   if (contents === null || contents === undefined) return { values: {}, secretKeys: new Set(), secretPaths: new Set(), problems };
   if (typeof contents !== "object" || Array.isArray(contents)) {
     throw new ConfigError(display, [{ path: "config", message: "expected a stack file: a map with a config: key", got: contents, secret: false }]);
@@ -76,6 +76,39 @@ export function readStackFile(path: string, project: string, display = path): St
     throw new ConfigError(display, [...problems, { path: "config", message: "expected a map of settings", got: config, secret: false }]);
   }
   return { ...toConfigValues(config as Record<string, unknown>, project), problems };
+}
+
+/**
+ * The document as plain values, or a ConfigError with the line of every alias that cannot be expanded: one naming an
+ * anchor that is not set before it, or so many expansions that the file is a resource-exhaustion attack (Go's yaml.v3,
+ * which the Pulumi CLI reads stack files with, refuses both: "unknown anchor" and "document contains excessive aliasing").
+ */
+function documentContents(document: ReturnType<typeof parseDocument>, display: string, lineOf: (offset: number) => number, lineText: (offset: number) => string | undefined): unknown {
+  const problems: ConfigProblem[] = [];
+  let firstAlias: number | undefined;
+  visit(document, {
+    Alias(_key, node) {
+      const offset = node.range?.[0] ?? 0;
+      firstAlias ??= offset;
+      if (node.resolve(document) === undefined) {
+        problems.push({ path: `line ${lineOf(offset)}`, message: `not valid YAML: the alias *${node.source} names no anchor set before it (&${node.source})`, got: lineText(offset), secret: false });
+      }
+    },
+  });
+  if (problems.length > 0) throw new ConfigError(display, problems);
+  try {
+    return document.toJS({ maxAliasCount: STACK_LIMITS.yamlAliasExpansions });
+  } catch (error) {
+    if (!(error instanceof ReferenceError) || firstAlias === undefined) throw error;
+    throw new ConfigError(display, [
+      {
+        path: `line ${lineOf(firstAlias)}`,
+        message: `not valid YAML: its aliases expand to more than ${STACK_LIMITS.yamlAliasExpansions} copies (a YAML bomb); write the values out or use fewer aliases`,
+        got: lineText(firstAlias),
+        secret: false,
+      },
+    ]);
+  }
 }
 
 /** Each value whose tag is not a core YAML tag, by its config path: YAML resolves it one way, Pulumi (Go YAML) another. */

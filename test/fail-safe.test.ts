@@ -1,0 +1,88 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { PROJECT_ROOT } from "../src/synth/run";
+import { configError, setPath, shippedConfig } from "./helpers";
+
+function synthFile(text: string) {
+  const path = join(mkdtempSync(join(tmpdir(), "release-failsafe-")), "Pulumi.staging.yaml");
+  writeFileSync(path, text);
+  const result = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/release.cjs"), "synth", "staging", "--config-file", path], { encoding: "utf8", cwd: tmpdir() });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, path };
+}
+
+describe("no stack trace for any stack file: YAML alias errors are one problem with the line, exit 1", () => {
+  it("an alias naming no anchor", () => {
+    const result = synthFile("config:\n  aws:region: eu-west-1\n  release:tier: *stage\n");
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(`${result.path}: line 3: not valid YAML: the alias *stage names no anchor set before it (&stage) (got "release:tier: *stage")`);
+  });
+
+  it("a billion-laughs alias bomb is refused without expanding it", () => {
+    const levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (const [index, name] of ["b", "c", "d", "e", "f"].entries()) {
+      const previous = "abcde"[index];
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+    }
+    const result = synthFile(`config:\n  aws:region: eu-west-1\n  release:bomb:\n${levels.map((line) => `    ${line}`).join("\n")}\n`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("line 5: not valid YAML: its aliases expand to more than 100 copies (a YAML bomb)");
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("no setting lost: a key nothing reads is an error naming the namespace meant, however far the typo", () => {
+  it.each(["RELEASE", "release_platform", "rel"])("%s:flags is refused, pointing at release:flags", (namespace) => {
+    const config = shippedConfig("staging");
+    config[`${namespace}:flags`] = config["release:flags"];
+    delete config["release:flags"];
+    expect(configError(config)).toContain(`${namespace}:flags: unknown namespace ${namespace}; the program reads release:flags`);
+  });
+
+  it("kubernetes: settings are refused: the program's cluster provider reads none of them", () => {
+    const config = shippedConfig("staging");
+    config["kubernetes:context"] = "eks";
+    expect(configError(config)).toContain("kubernetes:context: the program's Kubernetes provider is built from release:cluster");
+  });
+
+  it("a namespace with no release key in it is still refused", () => {
+    const config = shippedConfig("staging");
+    config["datadog:apiKey"] = "x";
+    expect(configError(config)).toContain("datadog:apiKey: the program reads only release: keys (release:tier,");
+  });
+
+  it("aws: and pulumi: keys are read by the provider and the engine: fine", () => {
+    const config = shippedConfig("staging");
+    Object.assign(config, { "aws:profile": "staging", "pulumi:disable-default-providers": ["kubernetes"] });
+    expect(configError(config)).toBeUndefined();
+  });
+
+  it("a flag named __proto__ or constructor is refused instead of vanishing from the document", () => {
+    const config = shippedConfig("staging");
+    const flags = config["release:flags"] as Record<string, unknown>;
+    const flag = Object.values(flags)[0];
+    Object.defineProperty(flags, "__proto__", { value: flag, enumerable: true, configurable: true, writable: true });
+    Object.defineProperty(flags, "constructor", { value: flag, enumerable: true, configurable: true, writable: true });
+    const message = configError(config) ?? "";
+    expect(message).toContain("release:flags.__proto__: __proto__ cannot be a flag name");
+    expect(message).toContain("release:flags.constructor: constructor cannot be a flag name");
+  });
+
+  it("private subnets that are the public ones (a YAML alias) are refused", () => {
+    const config = shippedConfig("staging");
+    const network = config["release:network"] as { publicSubnetIds: string[] };
+    setPath(config, "release:network.privateSubnetIds", network.publicSubnetIds);
+    expect(configError(config)).toContain("release:network.privateSubnetIds: must differ from publicSubnetIds");
+  });
+
+  it("a certificate of another Region or partition is refused", () => {
+    const production = shippedConfig("production");
+    const certificate = (production["release:ingress"] as { certificateArn: string }).certificateArn;
+    setPath(production, "release:ingress.certificateArn", certificate.replace(":eu-west-1:", ":us-east-1:"));
+    expect(configError(production, "production")).toContain("release:ingress.certificateArn: must be a certificate of the load balancer's Region eu-west-1");
+    setPath(production, "release:ingress.certificateArn", certificate.replace("arn:aws:", "arn:aws-cn:"));
+    expect(configError(production, "production")).toContain("(partition aws)");
+  });
+});
