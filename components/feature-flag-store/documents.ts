@@ -39,7 +39,11 @@ export interface FlagDefinition {
   readonly rollout?: FlagRollout;
   /** A/B test: variants with weights summing to 100, bucketed by `bucketBy` (default `userId`). */
   readonly variants?: Readonly<Record<string, VariantSpec>>;
-  /** The variant served when the context lacks `bucketBy` or no rule matches. @default the first declared variant */
+  /**
+   * The variant served when the context lacks `bucketBy` or no rule matches. Required with two or more variants: the
+   * Pulumi CLI hands object config to a program with its keys sorted, so "the first declared" would not be the one
+   * deployed. @default the only variant
+   */
   readonly defaultVariant?: string;
   readonly bucketBy?: string;
   /** Segments served a fixed variant, checked in order before any split. */
@@ -109,7 +113,7 @@ export function bucketing(flags: Flags, key: string, seen: readonly string[] = [
 
 /** What a context no rule or split selects gets: the declared (or first declared) A/B variant, `on` for a full rollout, else `off`. */
 export function defaultVariant(flag: FlagDefinition): string {
-  if (flag.variants) return flag.defaultVariant ?? Object.keys(flag.variants)[0];
+  if (flag.variants) return flag.defaultVariant ?? sortedKeys(flag.variants)[0];
   return rolloutPercent(flag) >= 100 ? "on" : "off";
 }
 
@@ -442,8 +446,11 @@ export function flagsProblems(flags: Flags, store: FlagStoreKind = {}): Argument
       const why = store.backend === "flagd" ? "flagStore.backend is flagd" : "flagStore.ownership is console (people make its versions)";
       add([name, "rollout", "stages"], `a ramp is deployed by the AppConfig store's state machine, and ${why}; use percent`, flag.rollout.stages);
     }
-    if (flag.defaultVariant !== undefined && !(flag.variants && flag.defaultVariant in flag.variants)) {
-      add([name, "defaultVariant"], flag.variants ? `expected one of ${Object.keys(flag.variants).join(", ")}` : "applies to variants only", flag.defaultVariant);
+    if (flag.defaultVariant !== undefined && !(flag.variants && Object.hasOwn(flag.variants, flag.defaultVariant))) {
+      add([name, "defaultVariant"], flag.variants ? `expected one of ${sortedKeys(flag.variants).join(", ")}` : "applies to variants only", flag.defaultVariant);
+    } else if (flag.defaultVariant === undefined && flag.variants && Object.keys(flag.variants).length > 1) {
+      // Order in the file is no order at all: `pulumi up` receives the map with its keys sorted (Go's encoding/json).
+      add([name, "defaultVariant"], `required with ${Object.keys(flag.variants).length} variants: name the one served by default (one of ${sortedKeys(flag.variants).join(", ")}); the order of keys in the stack file does not reach the program`, undefined);
     }
     if (flag.variants) {
       const total = Object.values(flag.variants).reduce((sum: number, variant) => sum + variantWeight(variant), 0);
