@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
+import { flagsProblems, type Flags } from "../components/feature-flag-store/documents";
 import { bundleHook } from "../components/lifecycle-hooks/bundle";
 import { PROJECT_ROOT } from "../src/synth/run";
 
@@ -78,6 +79,17 @@ function generatedStack(count: number): string {
   return path;
 }
 
+/** Milliseconds `flagsProblems` takes over a chain of `count` flags, each depending on the one before, at `percent`. */
+function dependencyChainMs(count: number, percent: number): number {
+  const flags: Record<string, unknown> = {};
+  for (let i = 0; i < count; i++) {
+    flags[`flag-${i}`] = { description: "d", owner: "o", expires: "2099-12-31", enabled: true, rollout: { percent }, ...(i > 0 ? { dependsOn: [`flag-${i - 1}`] } : {}) };
+  }
+  const start = process.hrtime.bigint();
+  flagsProblems(flags as Flags);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
 const synth = (args: string[]) => [npm, ["run", "-s", "synth", "--", ...args, "--format", "json"]] as const;
 
 function main(): void {
@@ -109,6 +121,9 @@ function main(): void {
     msPerResource: (g.median * 1000) / (g.resources ?? 1),
     marginalMsPerResource: g === one ? Number.NaN : ((g.median - one.median) * 1000) / ((g.resources ?? 0) - (one.resources ?? 0)),
   }));
+  log("checking flag dependency chains...");
+  // A chain is the worst case of the dependency rules (each flag's rule repeats every dependency's condition).
+  const chains = [500, 1000, 2000].map((count) => ({ flags: count, fullMs: dependencyChainMs(count, 100), partialMs: dependencyChainMs(count, 50) }));
   const bundles = { "smoke-test": bundleHook("smoke-test").bytes, "alarm-gate": bundleHook("alarm-gate").bytes };
 
   const perResource = growth.filter((g) => g.services >= 10).map((g) => g.marginalMsPerResource);
@@ -120,6 +135,8 @@ function main(): void {
     "50 services in under 1 GiB": biggest.maxRssMb < 1024,
     "smoke-test bundle under 50 KB": bundles["smoke-test"] < 50_000,
     "alarm-gate bundle under 500 KB": bundles["alarm-gate"] < 500_000,
+    "a 2,000-flag dependency chain checked in under 2 s": Math.max(chains[2].fullMs, chains[2].partialMs) < 2000,
+    "dependency checks grow at most 3x per doubling of the chain": chains.slice(1).every((chain, index) => Math.max(chain.fullMs, chain.partialMs) <= 3 * Math.max(10, chains[index].fullMs, chains[index].partialMs)),
   };
   const result = {
     node: process.version,
@@ -127,6 +144,7 @@ function main(): void {
     stacks: Object.fromEntries(Object.entries(stacks).map(([stack, t]) => [stack, { ...t, ratioToFloor: t.median / floor.median }])),
     productionWithoutNpm: { ...direct, ratioToFloor: direct.median / floor.median },
     growth,
+    chains,
     bundles,
     targets,
   };
@@ -150,6 +168,9 @@ function main(): void {
     const marginal = Number.isNaN(g.marginalMsPerResource) ? "-" : g.marginalMsPerResource.toFixed(2);
     log(`${String(g.services).padStart(8)}  ${String(g.resources).padStart(9)}   ${s(g.median).padStart(7)}   ${g.msPerResource.toFixed(2).padStart(11)}   ${marginal.padStart(20)}   ${g.maxRssMb.toFixed(0).padStart(5)} MB`);
   }
+  log("");
+  log("flag dependency chain   all at 100%   all at 50% (refused: rules past 1024 characters)");
+  for (const chain of chains) log(`${String(chain.flags).padStart(10)} flags   ${chain.fullMs.toFixed(0).padStart(8)} ms   ${chain.partialMs.toFixed(0).padStart(8)} ms`);
   log("");
   log(`hook bundles (minified): smoke-test ${bundles["smoke-test"]} bytes, alarm-gate ${bundles["alarm-gate"]} bytes`);
   log("");

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { flagsProblems, type Flags } from "../components/feature-flag-store/documents";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, setPath, shippedConfig } from "./helpers";
 
@@ -84,5 +85,22 @@ describe("no setting lost: a key nothing reads is an error naming the namespace 
     expect(configError(production, "production")).toContain("release:ingress.certificateArn: must be a certificate of the load balancer's Region eu-west-1");
     setPath(production, "release:ingress.certificateArn", certificate.replace("arn:aws:", "arn:aws-cn:"));
     expect(configError(production, "production")).toContain("(partition aws)");
+  });
+});
+
+describe("limits checked in linear time", () => {
+  const chain = (count: number, percent: number): Flags =>
+    Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [`flag-${i}`, { description: "d", owner: "o", expires: "2099-12-31", enabled: true, rollout: { percent }, ...(i > 0 ? { dependsOn: [`flag-${i - 1}`] } : {}) }]),
+    );
+
+  it("a 2,000-flag dependency chain of full rollouts is valid; of partial ones, every flag whose rule passes 1024 characters is named", () => {
+    expect(flagsProblems(chain(2000, 100))).toEqual([]);
+    const problems = flagsProblems(chain(2000, 50));
+    // Each dependency adds its split to the dependent's rule: flag-21, with 21 dependencies, is the first past 1024.
+    expect(problems.every((problem) => problem.message.startsWith("its AppConfig rule would be"))).toBe(true);
+    expect(problems).toHaveLength(2000 - 21);
+    expect(problems.map((problem) => problem.field[0])).not.toContain("flag-20");
+    expect(problems.map((problem) => problem.field[0])).toContain("flag-21");
   });
 });

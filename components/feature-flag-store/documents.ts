@@ -104,6 +104,15 @@ const isPartial = (flag: FlagDefinition) => !flag.variants && flag.rollout !== u
  * below the percentage, and the same seed gives the same hash.
  */
 export function bucketing(flags: Flags, key: string, seen: readonly string[] = []): { seed: string; by: string } {
+  const memo = acyclicMemo(flags);
+  const known = memo?.bucketing.get(key);
+  if (known) return known;
+  const found = findBucketing(flags, key, seen);
+  memo?.bucketing.set(key, found);
+  return found;
+}
+
+function findBucketing(flags: Flags, key: string, seen: readonly string[]): { seed: string; by: string } {
   const flag = flags[key];
   if (flag.variants) return { seed: key, by: flag.bucketBy ?? DEFAULT_BUCKET };
   const parent = (flag.dependsOn ?? []).find((dependency) => flags[dependency]?.rollout !== undefined && !flags[dependency].variants && !seen.includes(dependency));
@@ -152,8 +161,59 @@ export function dependenciesServe(flags: Flags, key: string, seen: readonly stri
   return and(...(flags[key].dependsOn ?? []).filter((d) => d in flags && !seen.includes(d)).map((d) => servesOn(flags, d, [...seen, key])));
 }
 
+/**
+ * What `servesOn` and `bucketing` answered for each flag of one flag set, when the set has no dependency cycle: then an
+ * answer does not depend on the path that reached the flag, and a chain or a diamond of N flags is worked out in N
+ * steps instead of once per path (a 500-flag chain took a minute). A set with a cycle (refused by `flagsProblems`) gets
+ * no memo, and the `seen` lists stop the walk.
+ */
+interface FlagMemo {
+  readonly serves: Map<string, Condition>;
+  readonly bucketing: Map<string, { seed: string; by: string }>;
+}
+const memos = new WeakMap<Flags, FlagMemo | null>();
+
+function acyclicMemo(flags: Flags): FlagMemo | undefined {
+  if (!memos.has(flags)) memos.set(flags, dependencyCycleFree(flags) ? { serves: new Map(), bucketing: new Map() } : null);
+  return memos.get(flags) ?? undefined;
+}
+
+/** True when no flag depends on itself through others: one depth-first walk over every flag and dependency. */
+function dependencyCycleFree(flags: Flags): boolean {
+  const state = new Map<string, "visiting" | "done">();
+  for (const start of Object.keys(flags)) {
+    if (state.has(start)) continue;
+    const stack: [string, number][] = [[start, 0]];
+    state.set(start, "visiting");
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1];
+      const dependencies = (flags[top[0]].dependsOn ?? []).filter((dependency) => Object.hasOwn(flags, dependency));
+      if (top[1] >= dependencies.length) {
+        state.set(top[0], "done");
+        stack.pop();
+        continue;
+      }
+      const next = dependencies[top[1]++];
+      if (state.get(next) === "visiting") return false;
+      if (state.has(next)) continue;
+      state.set(next, "visiting");
+      stack.push([next, 0]);
+    }
+  }
+  return true;
+}
+
 /** The context gets the flag: an enabled variant (`on`, or any variant of an A/B test), its dependencies included. */
 export function servesOn(flags: Flags, key: string, seen: readonly string[] = []): Condition {
+  const memo = acyclicMemo(flags);
+  const known = memo?.serves.get(key);
+  if (known) return known;
+  const found = findServesOn(flags, key, seen);
+  memo?.serves.set(key, found);
+  return found;
+}
+
+function findServesOn(flags: Flags, key: string, seen: readonly string[]): Condition {
   const flag = flags[key];
   if (!flag.enabled) return NEVER;
   const dependencies = dependenciesServe(flags, key, seen);
@@ -194,6 +254,35 @@ export function appConfigCondition(condition: Condition): string {
     default:
       return condition.of.map(appConfigCondition).reduceRight((right, left) => `(${condition.kind} ${left} ${right})`);
   }
+}
+
+const renderedLengths = new WeakMap<Condition, number>();
+
+/** `appConfigCondition(condition).length`, remembered per condition: dependents share their dependencies' conditions. */
+function renderedLength(condition: Condition): number {
+  const known = renderedLengths.get(condition);
+  if (known !== undefined) return known;
+  let length: number;
+  switch (condition.kind) {
+    case "always":
+    case "never":
+      length = 0;
+      break;
+    case "split":
+      length = appConfigSplit(condition.percent, condition.by, condition.seed).length;
+      break;
+    case "rule":
+      length = appConfigRule(condition.rule).length;
+      break;
+    case "not":
+      length = "(not )".length + renderedLength(condition.of);
+      break;
+    default:
+      // `(kind left right)`, nested to the right: each operand after the first adds the kind, two spaces and the parentheses.
+      length = condition.of.reduce((sum, operand) => sum + renderedLength(operand), 0) + (condition.of.length - 1) * (condition.kind.length + 4);
+  }
+  renderedLengths.set(condition, length);
+  return length;
 }
 
 function describeFlag(key: string, flag: FlagDefinition): string {
@@ -470,7 +559,9 @@ export function flagsProblems(flags: Flags, store: FlagStoreKind = {}): Argument
   }
   // Cycles: depth-first search, reporting each cycle once at its first flag.
   const state = new Map<string, "visiting" | "done">();
-  const visit = (name: string, trail: string[]): void => {
+  // One trail, pushed and popped: a copy per step made a long chain quadratic.
+  const trail: string[] = [];
+  const visit = (name: string): void => {
     if (state.get(name) === "done") return;
     if (state.get(name) === "visiting") {
       const cycle = [...trail.slice(trail.indexOf(name)), name];
@@ -478,12 +569,14 @@ export function flagsProblems(flags: Flags, store: FlagStoreKind = {}): Argument
       return;
     }
     state.set(name, "visiting");
+    trail.push(name);
     for (const dependency of flags[name].dependsOn ?? []) {
-      if (dependency in flags && dependency !== name) visit(dependency, [...trail, name]);
+      if (dependency in flags && dependency !== name) visit(dependency);
     }
+    trail.pop();
     state.set(name, "done");
   };
-  for (const name of names) visit(name, []);
+  for (const name of names) visit(name);
   if (problems.length === 0) problems.push(...ruleLengthProblems(flags));
   return problems;
 }
@@ -492,6 +585,20 @@ export function flagsProblems(flags: Flags, store: FlagStoreKind = {}): Argument
 const MAX_RULE_LENGTH = 1024;
 
 function ruleLengthProblems(flags: Flags): ArgumentProblem[] {
+  // A flag's rule repeats its dependencies' conditions: measured first without writing them out, so a long chain of
+  // dependent rollouts (each over the limit) costs one pass, not a document of N rules of N conditions each.
+  const guards = Object.keys(flags)
+    .sort()
+    .flatMap((key) => {
+      // A flag that is off serves off to everyone, with no rule at all.
+      if (!flags[key].enabled) return [];
+      const guard = dependenciesServe(flags, key);
+      const length = guard.kind === "always" || guard.kind === "never" ? 0 : renderedLength(not(guard));
+      return length > MAX_RULE_LENGTH
+        ? [{ field: [key], message: `its AppConfig rule would be ${length} characters, above AppConfig's ${MAX_RULE_LENGTH}: shorten the rules of it or of what it depends on`, got: length }]
+        : [];
+    });
+  if (guards.length > 0) return guards;
   const values = toAppConfigDocument(flags).values as Record<string, { _variants?: { rule?: string }[] }>;
   return Object.keys(values)
     .sort()
@@ -526,6 +633,7 @@ function dependentBucketingProblems(flags: Flags, name: string): ArgumentProblem
 }
 
 function hasCycle(flags: Flags, start: string): boolean {
+  if (acyclicMemo(flags)) return false;
   const stack = [...(flags[start].dependsOn ?? [])];
   const seen = new Set<string>();
   while (stack.length > 0) {
