@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { flagsProblems, type Flags } from "../components/feature-flag-store/documents";
+import { MESSAGE_LIMITS } from "../src/config/load";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, setPath, shippedConfig } from "./helpers";
 
@@ -102,5 +103,29 @@ describe("limits checked in linear time", () => {
     expect(problems).toHaveLength(2000 - 21);
     expect(problems.map((problem) => problem.field[0])).not.toContain("flag-20");
     expect(problems.map((problem) => problem.field[0])).toContain("flag-21");
+  });
+});
+
+describe("a task definition ECS would refuse is refused first", () => {
+  it("environment values past what a 64 KiB task definition holds are refused at the service's environment, with the limit", () => {
+    const config = shippedConfig("staging");
+    const values = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`VALUE_${i}`, "x".repeat(512)]));
+    setPath(config, "release:services.checkout.environment", values);
+    expect(configError(config)).toBeUndefined();
+    setPath(config, "release:services.checkout.environment", { ...values, LARGE: "x".repeat(32 * 1024) });
+    expect(configError(config)).toMatch(/release:services.checkout.environment: take 8\d{4} bytes of the task definition/);
+    expect(configError(config)).toContain('ECS registers a task definition of at most 64 KiB ("Task definition size: 64 KiB"');
+  });
+});
+
+describe("messages print what the file holds without letting it steer the terminal", () => {
+  it("a key with a newline and a right-to-left override is escaped, one line per problem, each line bounded", () => {
+    const config = shippedConfig("staging");
+    config["release:services"] = { ...(config["release:services"] as object), ["evil\n\u202Egnp.exe"]: { image: "x" } };
+    config[`release:${"x".repeat(5000)}`] = 1;
+    const message = configError(config) ?? "";
+    expect(message).toContain("release:services.evil\\u000a\\u202egnp.exe");
+    expect(message).not.toMatch(/[\u202e]/);
+    for (const line of message.split("\n")) expect(line.length).toBeLessThanOrEqual(MESSAGE_LIMITS.path * 2 + MESSAGE_LIMITS.message + MESSAGE_LIMITS.value + 20);
   });
 });

@@ -46,6 +46,16 @@ describe("the largest stack is stated and checked first", () => {
     expect(configError(withServices("dev", 101, rolling), "dev")).toContain("101 services need 101 target groups");
   });
 
+  it("Kubernetes canaries share their IngressGroup's one load balancer: the 51st is refused before any is checked", () => {
+    const kubernetes = { runtime: "kubernetes", deployment: { strategy: "canary" } };
+    const message = configError(withServices("production", 51, kubernetes), "production") ?? "";
+    expect(message).toBe(
+      "Pulumi.production.yaml: release:services: 51 Kubernetes canary, linear or steps services need 102 target groups (stable and canary) on their IngressGroup's one load balancer; AWS allows 100 per Application Load Balancer (not adjustable): at most 50; split the services over more stacks (got \"51 services\")",
+    );
+    // Checked first, alone: the missing cluster of 50 Kubernetes services would otherwise be said too.
+    expect(message.split("\n")).toHaveLength(1);
+  });
+
   it("501 services (valid per the schema) exit 1 with the config path, not an unhandled rejection", () => {
     const result = cli("production", "--config-file", writeStackFile(withServices("production", 501)));
     expect(result.code).toBe(1);

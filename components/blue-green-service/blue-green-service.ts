@@ -178,12 +178,35 @@ export function latestImageProblems(image: pulumi.Input<string>, tier: Tier): Ar
     : [];
 }
 
+/** Amazon ECS service quotas: "Task definition size: 64 KiB", the JSON of the whole task definition. */
+const TASK_DEFINITION_BYTES = 64 * 1024;
+/** What the environment may take of it: the container definitions around it (image, ports, log and agent settings) stay under 8 KiB. */
+const TASK_DEFINITION_ENVIRONMENT_BYTES = TASK_DEFINITION_BYTES - 8 * 1024;
+
+/** The bytes the container's environment and secrets take in the task definition's JSON (`{"name":..,"value":..}` each). */
+function environmentBytes(args: Pick<BlueGreenServiceArgsToCheck, "environmentVariables" | "secretEnvironmentVariables" | "secrets">): number {
+  const entries = [
+    ...Object.entries(args.environmentVariables ?? {}).map(([name, value]) => ({ name, value: typeof value === "string" ? value : "" })),
+    ...Object.entries(args.secretEnvironmentVariables ?? {}).map(([name]) => ({ name, valueFrom: "x".repeat(100) })),
+    ...Object.entries(args.secrets ?? {}).map(([name, valueFrom]) => ({ name, valueFrom: typeof valueFrom === "string" ? valueFrom : "" })),
+  ];
+  return Buffer.byteLength(JSON.stringify(entries), "utf8");
+}
+
 function containerEnvironmentProblems(args: BlueGreenServiceArgsToCheck): ArgumentProblem[] {
   const problems: ArgumentProblem[] = duplicateVariableProblems({
     environmentVariables: args.environmentVariables,
     secretEnvironmentVariables: args.secretEnvironmentVariables,
     secrets: args.secrets,
   });
+  const bytes = environmentBytes(args);
+  if (bytes > TASK_DEFINITION_ENVIRONMENT_BYTES) {
+    problems.push({
+      field: ["environmentVariables"],
+      message: `take ${bytes} bytes of the task definition; ECS registers a task definition of at most 64 KiB ("Task definition size: 64 KiB", Amazon ECS service quotas, not adjustable), and the rest of it (image, ports, logs, sidecars) needs up to ${TASK_DEFINITION_BYTES - TASK_DEFINITION_ENVIRONMENT_BYTES} bytes: keep the values under ${TASK_DEFINITION_ENVIRONMENT_BYTES} bytes, e.g. move large ones to a secret or a file the service reads`,
+      got: `${Object.keys(args.environmentVariables ?? {}).length} values, ${bytes} bytes`,
+    });
+  }
   const days = args.secretRecoveryWindowDays;
   if (days !== undefined && !(days === 0 || (Number.isInteger(days) && days >= 7 && days <= 30))) {
     problems.push({ field: ["secretRecoveryWindowDays"], message: "must be 0 or 7-30", got: days });

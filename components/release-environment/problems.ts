@@ -45,14 +45,28 @@ function loadBalancerShare(service: ServiceOnLoadBalancer, tier: Tier): number {
 export function loadBalancerProblems(tier: Tier, services: Readonly<Record<string, ServiceOnLoadBalancer | null | undefined>>): ArgumentProblem[] {
   const count = Object.keys(services).length;
   const share = Object.values(services).reduce((sum, service) => sum + loadBalancerShare(service ?? {}, tier), 0);
+  // The Ingresses of Kubernetes canaries share one IngressGroup, so one controller-made load balancer: the same quota.
+  const ingressServices = Object.values(services).filter((service) => service?.runtime === "kubernetes" && strategyOf(service, tier) !== "blue-green").length;
   const limit = Math.min(LOAD_BALANCER_LIMITS.targetGroups, LOAD_BALANCER_LIMITS.rules);
-  if (share <= limit) return [];
   return [
-    {
-      field: ["services"],
-      message: `${count} services need ${share} target groups and listener rules on the environment's load balancer; AWS allows ${LOAD_BALANCER_LIMITS.targetGroups} target groups per Application Load Balancer (not adjustable): at most ${limit / 2} blue-green, canary or linear services (a rolling one takes half as much); split the services over more stacks`,
-      got: `${count} services`,
-    },
+    ...(share <= limit
+      ? []
+      : [
+          {
+            field: ["services"],
+            message: `${count} services need ${share} target groups and listener rules on the environment's load balancer; AWS allows ${LOAD_BALANCER_LIMITS.targetGroups} target groups per Application Load Balancer (not adjustable): at most ${limit / 2} blue-green, canary or linear services (a rolling one takes half as much); split the services over more stacks`,
+            got: `${count} services`,
+          },
+        ]),
+    ...(2 * ingressServices <= limit
+      ? []
+      : [
+          {
+            field: ["services"],
+            message: `${ingressServices} Kubernetes canary, linear or steps services need ${2 * ingressServices} target groups (stable and canary) on their IngressGroup's one load balancer; AWS allows ${LOAD_BALANCER_LIMITS.targetGroups} per Application Load Balancer (not adjustable): at most ${limit / 2}; split the services over more stacks`,
+            got: `${ingressServices} services`,
+          },
+        ]),
   ];
 }
 

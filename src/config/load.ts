@@ -58,15 +58,28 @@ export class ConfigError extends pulumi.RunError {
   }
 }
 
+/** How much of a path and of a message one printed problem shows: a line stays readable whatever the file holds. */
+export const MESSAGE_LIMITS = { path: 200, message: 1000, value: 80 } as const;
+
 export function formatProblem(stackFile: string, problem: ConfigProblem): string {
-  return `${stackFile}: ${problem.path}: ${problem.message} (got ${renderValue(problem.got, problem.secret)})`;
+  return `${printable(stackFile, MESSAGE_LIMITS.path)}: ${printable(problem.path, MESSAGE_LIMITS.path)}: ${printable(problem.message, MESSAGE_LIMITS.message)} (got ${renderValue(problem.got, problem.secret)})`;
+}
+
+/**
+ * Control characters and the bidirectional overrides that reorder what a terminal shows (U+202A-U+202E,
+ * U+2066-U+2069, the marks U+200E/U+200F) written as escapes, so a key or value from the file can neither end a line,
+ * move the cursor nor disguise itself; and text past `max` characters cut with "...".
+ */
+export function printable(text: string, max: number): string {
+  const escaped = text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return escaped.length > max ? `${escaped.slice(0, max - 3)}...` : escaped;
 }
 
 function renderValue(value: unknown, secret: boolean): string {
   if (value === undefined) return "nothing";
   if (secret || value === SECURE_PLACEHOLDER) return "[secret]";
   const text = typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+  return printable(text, MESSAGE_LIMITS.value);
 }
 
 export type { ResolvedCluster, ResolvedService } from "../../components/release-environment/resolve";
