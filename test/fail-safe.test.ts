@@ -3,9 +3,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { flagsProblems, type Flags } from "../components/feature-flag-store/documents";
 import { MESSAGE_LIMITS } from "../src/config/load";
 import { PROJECT_ROOT } from "../src/synth/run";
+import { stackFileBeside } from "../src/synth/stack-file";
 import { configError, setPath, shippedConfig } from "./helpers";
 
 function synthFile(text: string) {
@@ -127,5 +129,45 @@ describe("messages print what the file holds without letting it steer the termin
     expect(message).toContain("release:services.evil\\u000a\\u202egnp.exe");
     expect(message).not.toMatch(/[\u202e]/);
     for (const line of message.split("\n")) expect(line.length).toBeLessThanOrEqual(MESSAGE_LIMITS.path * 2 + MESSAGE_LIMITS.message + MESSAGE_LIMITS.value + 20);
+  });
+});
+
+describe("secrets stay secret, or the stack file is refused", () => {
+  const stackText = (mutate: (config: Record<string, unknown>) => void) => {
+    const config = shippedConfig("production");
+    mutate(config);
+    return stringify({ config });
+  };
+
+  it("a --secret alarm-gate override (bound for the ECS service's hookDetails) and flag-rule value are refused", () => {
+    const text = stackText((config) => {
+      setPath(config, "release:services.checkout.hooks", { alarmGate: { override: { secure: "v1:AAAAcipher" } } });
+      const flags = config["release:flags"] as Record<string, Record<string, unknown>>;
+      const [name] = Object.keys(flags);
+      flags[name].rules = [{ attribute: "email", equals: { secure: "v1:BBBBcipher" }, serve: "on" }];
+    });
+    const path = join(mkdtempSync(join(tmpdir(), "release-failsafe-")), "Pulumi.production.yaml");
+    writeFileSync(path, text);
+    const result = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/release.cjs"), "synth", "production", "--config-file", path], { encoding: "utf8", cwd: tmpdir() });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("release:services.checkout.hooks.alarmGate.override: is set with --secret, but its value cannot stay secret: it would be in the ECS service's hookDetails");
+    expect(result.stderr).toMatch(/release:flags\.[\w-]+\.rules\[0\]\.equals: is set with --secret, but its value cannot stay secret: it would be in the flag document/);
+  });
+
+  it("secret environment values, e-mails and the kubeconfig are kept: no problem", () => {
+    const path = join(mkdtempSync(join(tmpdir(), "release-failsafe-")), "Pulumi.production.yaml");
+    writeFileSync(path, stackText((config) => setPath(config, "release:services.checkout.environment", { TOKEN: { secure: "v1:AAAAcipher" } })));
+    const result = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/release.cjs"), "synth", "production", "--config-file", path], { encoding: "utf8", cwd: tmpdir() });
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("under pulumi up, a stack file that imports ESC environments gives no per-value secrecy: each secret key is secret as a whole", () => {
+    const directory = mkdtempSync(join(tmpdir(), "release-esc-"));
+    writeFileSync(join(directory, "Pulumi.yaml"), "name: release-platform\nruntime: nodejs\n");
+    writeFileSync(join(directory, "Pulumi.production.yaml"), `environment: [acme/production]\n${stackText((config) => setPath(config, "release:services.checkout.environment", { TOKEN: { secure: "v1:AAAAcipher" }, LOG_LEVEL: "info" }))}`);
+    expect(stackFileBeside("production", "release-platform", directory)?.secretPaths.size).toBe(0);
+    writeFileSync(join(directory, "Pulumi.production.yaml"), stackText((config) => setPath(config, "release:services.checkout.environment", { TOKEN: { secure: "v1:AAAAcipher" }, LOG_LEVEL: "info" })));
+    expect([...(stackFileBeside("production", "release-platform", directory)?.secretPaths ?? [])]).toEqual(["release:services.checkout.environment.TOKEN"]);
   });
 });

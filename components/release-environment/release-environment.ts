@@ -194,8 +194,8 @@ function network(settings: ResolvedReleaseEnvironment, opts: pulumi.CustomResour
 /** The cluster's provider and what its stack knows: kubeconfig, the EKS cluster's name and the pods' security group. */
 function cluster(settings: ResolvedCluster, moved: (more?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions) {
   const reference = settings.source.kind === "stackReference" ? new pulumi.StackReference(settings.source.name, undefined, moved()) : undefined;
-  // A kubeconfig is a credential even when the cluster's stack forgot to export it as a secret.
-  const kubeconfig = settings.source.kind === "kubeconfig" ? settings.source.kubeconfig : pulumi.secret(reference!.requireOutput("kubeconfig") as pulumi.Output<string>);
+  // A kubeconfig is a credential even when the cluster's stack forgot to export it as a secret, or the stack file to set it with --secret.
+  const kubeconfig = pulumi.secret(settings.source.kind === "kubeconfig" ? settings.source.kubeconfig : (reference!.requireOutput("kubeconfig") as pulumi.Output<string>));
   // Namespaced objects name their namespace; the provider never falls back to the kubeconfig's.
   const provider = new k8s.Provider("cluster", { kubeconfig, namespace: settings.namespace }, moved());
   return {

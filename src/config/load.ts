@@ -176,6 +176,7 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
   }
 
   problems.push(...reservedNameProblems(raw));
+  problems.push(...unkeptSecretProblems(source.secretPaths));
 
   // Past the load balancer's limit nothing else matters, and checking thousands of services would take minutes.
   if (isMap(raw.services)) {
@@ -211,6 +212,43 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, sortProblems(problems));
   const args = releaseEnvironmentArgs(parsed.data, { tier: tier as Tier, region: region as string, secretAt });
   return { ...resolveReleaseEnvironment(source.stack, args), stack: source.stack, stackFile: source.stackFile, args };
+}
+
+/**
+ * Where a `--secret` value stays secret: the places the program wraps in `pulumi.secret` and hands to something that
+ * keeps it so (Secrets Manager for environment values, the provider's secret state for the kubeconfig, SNS
+ * subscriptions and the listener for the rest).
+ */
+const KEPT_SECRET = [
+  /^release:services\.[^.]+\.environment\.[^.]+$/,
+  /^release:notifications\.(emails|httpsEndpoints)\[\d+\]$/,
+  /^release:ingress\.certificateArn$/,
+  /^release:cluster\.kubeconfig$/,
+];
+
+/** Where the others would show in plain text, for the message. */
+const SHOWN_AT: readonly [RegExp, string][] = [
+  [/^release:services\.[^.]+\.hooks\./, "the ECS service's hookDetails, which anyone allowed ecs:DescribeServices reads"],
+  [/^release:flags\./, "the flag document, which every service reading flags receives and the AppConfig console shows"],
+];
+
+/**
+ * A value set with `--secret` where the program cannot keep it secret is refused, not written in plain text into
+ * state, the synth and the resource that receives it.
+ */
+function unkeptSecretProblems(secretPaths: ReadonlySet<string> | undefined): ConfigProblem[] {
+  return [...(secretPaths ?? [])]
+    .filter((path) => path.startsWith("release:") && !KEPT_SECRET.some((pattern) => pattern.test(path)))
+    .sort()
+    .map((path) => {
+      const shown = SHOWN_AT.find(([pattern]) => pattern.test(path))?.[1] ?? "its resource's inputs and the stack's state";
+      return {
+        path,
+        message: `is set with --secret, but its value cannot stay secret: it would be in ${shown}; set it in plain text, or leave it out (secret values are kept for services.<name>.environment, notifications.emails and httpsEndpoints, ingress.certificateArn and cluster.kubeconfig)`,
+        got: undefined,
+        secret: true,
+      };
+    });
 }
 
 /** Names every JavaScript object answers to: a service or flag called so would collide with the object's own members. */

@@ -111,6 +111,12 @@ function documentContents(document: ReturnType<typeof parseDocument>, display: s
   }
 }
 
+/** True when the stack file imports ESC environments (its top-level `environment:`), which can add secrets of their own. */
+function importsEnvironments(path: string): boolean {
+  const contents = parseDocument(readFileSync(path, "utf8"), { logLevel: "error" }).toJS({ maxAliasCount: STACK_LIMITS.yamlAliasExpansions }) as Record<string, unknown> | null;
+  return contents !== null && typeof contents === "object" && contents.environment !== undefined;
+}
+
 /** Each value whose tag is not a core YAML tag, by its config path: YAML resolves it one way, Pulumi (Go YAML) another. */
 function tagProblems(root: unknown, project: string, lineOf: (offset: number) => number): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -201,7 +207,11 @@ export function stackFileBeside(stack: string, project: string, directory = proc
     const settings = parseDocument(readFileSync(join(projectRoot, "Pulumi.yaml"), "utf8")).toJS() as { stackConfigDir?: unknown } | null;
     const configDirectory = typeof settings?.stackConfigDir === "string" ? join(projectRoot, settings.stackConfigDir) : projectRoot;
     const file = join(configDirectory, `Pulumi.${stack}.yaml`);
-    return existsSync(file) ? readStackFile(file, project, `Pulumi.${stack}.yaml`) : undefined;
+    if (!existsSync(file)) return undefined;
+    const read = readStackFile(file, project, `Pulumi.${stack}.yaml`);
+    // An imported ESC environment can mark values secret (fn::secret) under the same keys as the file's secure: leaves,
+    // and nothing the program is handed says which: then each secret key is secret as a whole, never a value in plain text.
+    return importsEnvironments(file) ? { ...read, secretPaths: new Set() } : read;
   } catch (error) {
     if (error instanceof ConfigError) return undefined;
     throw error;
