@@ -3,17 +3,21 @@ import { NAME_LIMITS, physicalName } from "../components/naming";
 import { choice, didYouMean, emit, runCommand, text, usage } from "./command";
 import { explain } from "./flags/explain";
 import { planText } from "./flags/plan";
+import type { FlagStatus } from "./flags/status";
+import type { ReleaseConfig } from "./config/load";
 import { loadStack } from "./synth/run";
 
 const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--backend appconfig|flagd] [--out <file>]
        npm run flags -- <stack> --explain <flag> --context '{"userId":"u-1"}'
        npm run flags -- <stack> --plan
        npm run flags -- <stack> --expired [--today yyyy-mm-dd]   exit 1 when a flag is past its expires date
+       npm run flags -- <stack> --status   asks AppConfig (AWS credentials needed) whether the stack's flag
+                                           environment serves what the stack deploys; exit 1 on drift
 
   prints the flag document the store would hold, or the variant a context gets and why
   (evaluated by flagd's own engine on the flagd document), or each flag's timeline (--plan)
 
-exit codes: 0 done, 1 invalid config, 2 bad usage`;
+exit codes: 0 done (in sync), 1 invalid config, an expired flag or drift, 2 bad usage (or no AWS credentials)`;
 
 runCommand({
   name: "flags",
@@ -28,8 +32,9 @@ runCommand({
     out: { type: "string" },
     expired: { type: "boolean" },
     today: { type: "string" },
+    status: { type: "boolean" },
   },
-  run(values, positionals) {
+  async run(values, positionals) {
     const backend = choice("backend", text(values.backend), ["appconfig", "flagd"], {
       launchdarkly: "LaunchDarkly is not a backend here: flags live in AWS AppConfig, or in flagd on Kubernetes",
       openfeature: "OpenFeature clients read either: flagd speaks it natively, AppConfig through its provider",
@@ -39,7 +44,22 @@ runCommand({
     if (flag === undefined && values.context !== undefined) throw usage(`--context needs --explain <flag>: it is the evaluation context of the flag to explain`);
     if (flag !== undefined && backend !== undefined) throw usage(`--backend does not apply to --explain, which evaluates with flagd's engine`);
     if (values.plan === true && (flag !== undefined || values.expired === true)) throw usage("--plan is a question of its own: ask it without --explain or --expired");
+    if (values.status === true && (flag !== undefined || values.expired === true || values.plan === true || backend !== undefined)) {
+      throw usage("--status is a question of its own: ask it without --explain, --expired, --plan or --backend");
+    }
     const config = loadStack({ stack: positionals[0], configFile: text(values["config-file"]), envValuesFile: text(values["env-values"]) });
+    if (values.status === true) {
+      if (config.flagStore.backend === "flagd") {
+        emit(
+          text(values.out),
+          `${config.stackFile}: flags are served by flagd from a ConfigMap, not AppConfig: nothing rolls them back on its own, and \`pulumi preview --refresh --expect-no-changes\` (drift.yml) shows an edited ConfigMap\n`,
+        );
+        return 0;
+      }
+      const status = await askAppConfig(config);
+      emit(text(values.out), status.text);
+      return status.drift ? 1 : 0;
+    }
     if (values.expired) {
       if (flag !== undefined) throw usage("--expired and --explain are two different questions: ask one");
       const today = text(values.today) ?? new Date().toISOString().slice(0, 10);
@@ -86,3 +106,25 @@ runCommand({
     return 0;
   },
 });
+
+/** The AppConfig question, loaded only for --status: the SDK is a devDependency, present in a clone after `npm ci`. */
+async function askAppConfig(config: ReleaseConfig): Promise<FlagStatus> {
+  let sdk: typeof import("@aws-sdk/client-appconfig");
+  try {
+    sdk = await import("@aws-sdk/client-appconfig");
+  } catch {
+    throw usage("--status needs @aws-sdk/client-appconfig (a devDependency of this repository): run npm ci without --omit=dev");
+  }
+  const { flagStatus, requireCredentials, storeExpectation, STATUS_PERMISSIONS } = await import("./flags/status");
+  const client = new sdk.AppConfigClient({ region: config.region });
+  await requireCredentials(client, config.stack);
+  try {
+    return await flagStatus(client, storeExpectation(config));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === "AccessDeniedException" || name === "UnrecognizedClientException" || name === "ExpiredTokenException") {
+      throw usage(`--status: AppConfig refused (${name}: ${(error as Error).message}); the caller needs ${STATUS_PERMISSIONS}`);
+    }
+    throw error;
+  }
+}
