@@ -50,11 +50,11 @@ export interface FlagStatus {
 }
 
 /** AppConfig's deployment states (DeploymentState in the SDK): an alarm's rollback ends ROLLED_BACK, StopDeployment's revert of a completed one REVERTED. */
-const IN_FLIGHT = new Set(["DEPLOYING", "BAKING", "VALIDATING"]);
+export const IN_FLIGHT = new Set(["DEPLOYING", "BAKING", "VALIDATING"]);
 const TAKEN_BACK = new Set(["ROLLING_BACK", "ROLLED_BACK", "REVERTED"]);
 
 /** The console stamps flags with `_createdAt`/`_updatedAt` (the FeatureFlags type reference): not a difference in what is served. */
-function canonical(value: unknown): unknown {
+export function canonical(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(canonical);
   if (value === null || typeof value !== "object") return value;
   return Object.fromEntries(
@@ -64,7 +64,7 @@ function canonical(value: unknown): unknown {
       .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
   );
 }
-const sameDocument = (a: string, b: string) => {
+export const sameDocument = (a: string, b: string) => {
   try {
     return JSON.stringify(canonical(JSON.parse(a))) === JSON.stringify(canonical(JSON.parse(b)));
   } catch {
@@ -105,20 +105,28 @@ async function findByName<T extends { Id?: string; Name?: string }>(
   return undefined;
 }
 
-const summary = (deployment: DeploymentSummary) => `deployment ${deployment.DeploymentNumber} of version ${deployment.ConfigurationVersion} (${deployment.State})`;
+export const summary = (deployment: DeploymentSummary) => `deployment ${deployment.DeploymentNumber} of version ${deployment.ConfigurationVersion} (${deployment.State})`;
+
+/** The store's ids and this profile's deployments, newest first; or what is missing. */
+export interface LocatedStore {
+  readonly where: string;
+  readonly applicationId: string;
+  readonly environmentId: string;
+  readonly profileId: string;
+  readonly deployments: readonly DeploymentSummary[];
+  /** A version's content and description. */
+  readonly content: (version: string | undefined) => Promise<{ text: string; description?: string }>;
+}
 
 /**
- * Compares what the stack's AppConfig environment serves with what the stack deploys. AppConfig's ListDeployments
- * "Lists the deployments for an environment in descending deployment number order": the first of this profile's is the
- * latest. Drift when it was rolled back or reverted (the environment went back to an older version while the stack
- * and Pulumi's state still hold the new one: `pulumi up` sees no change), or when the version it deploys is none of the
- * stack's documents (someone deployed other flags). A deployment still rolling out a stack document is not drift.
+ * Finds the stack's store by the names the program gives it, and reads its deployments. AppConfig's ListDeployments
+ * "Lists the deployments for an environment in descending deployment number order": the first of this profile's is
+ * the latest. Pages are read until one deployment completed (the version served when later ones were taken back).
  */
-export async function flagStatus(client: AppConfigClient, expected: StoreExpectation): Promise<FlagStatus> {
+export async function locateStore(client: AppConfigClient, expected: StoreExpectation): Promise<LocatedStore | { missing: string }> {
   const where = `${expected.applicationName}/${expected.environmentName} in ${expected.region}`;
-  const missing = (what: string): FlagStatus => ({
-    drift: true,
-    text: `${where}: no ${what}: the stack ${expected.stackFile} deploys flags there (is it deployed, to this account and region?)\n`,
+  const missing = (what: string) => ({
+    missing: `${where}: no ${what}: the stack ${expected.stackFile} deploys flags there (is it deployed, to this account and region?)`,
   });
   const application = await findByName((NextToken) => client.send(new ListApplicationsCommand({ NextToken, MaxResults: 50 })), expected.applicationName);
   if (!application?.Id) return missing(`AppConfig application ${expected.applicationName}`);
@@ -137,16 +145,33 @@ export async function flagStatus(client: AppConfigClient, expected: StoreExpecta
   do {
     const page = await client.send(new ListDeploymentsCommand({ ApplicationId, EnvironmentId: environment.Id, NextToken: token, MaxResults: 50 }));
     deployments.push(...(page.Items ?? []).filter((item) => item.ConfigurationProfileId === undefined || item.ConfigurationProfileId === ConfigurationProfileId));
-    // The latest, and the version served before it when it was taken back: rarely more than one page.
     token = deployments.some((item) => item.State === "COMPLETE") ? undefined : page.NextToken;
   } while (token);
-  const [latest] = deployments;
-  if (!latest) return missing(`deployment of ${expected.profileName}`);
-
-  const content = async (version: string | undefined) => {
-    const result = await client.send(new GetHostedConfigurationVersionCommand({ ApplicationId, ConfigurationProfileId, VersionNumber: Number(version) }));
-    return { text: new TextDecoder().decode(result.Content ?? new Uint8Array()), description: result.Description };
+  if (deployments.length === 0) return missing(`deployment of ${expected.profileName}`);
+  return {
+    where,
+    applicationId: ApplicationId,
+    environmentId: environment.Id,
+    profileId: ConfigurationProfileId,
+    deployments,
+    content: async (version) => {
+      const result = await client.send(new GetHostedConfigurationVersionCommand({ ApplicationId, ConfigurationProfileId, VersionNumber: Number(version) }));
+      return { text: new TextDecoder().decode(result.Content ?? new Uint8Array()), description: result.Description };
+    },
   };
+}
+
+/**
+ * Compares what the stack's AppConfig environment serves with what the stack deploys. Drift when the latest deployment
+ * was rolled back or reverted (the environment went back to an older version while the stack and Pulumi's state still
+ * hold the new one: `pulumi up` sees no change), or when the version it deploys is none of the stack's documents
+ * (someone deployed other flags). A deployment still rolling out a stack document is not drift.
+ */
+export async function flagStatus(client: AppConfigClient, expected: StoreExpectation): Promise<FlagStatus> {
+  const store = await locateStore(client, expected);
+  if ("missing" in store) return { drift: true, text: `${store.missing}\n` };
+  const { where, deployments, content } = store;
+  const [latest] = deployments;
   const match = (text: string) => expected.documents.find((candidate) => sameDocument(text, candidate.document));
 
   if (TAKEN_BACK.has(latest.State ?? "")) {
