@@ -4,20 +4,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   AppConfigClient,
+  CreateHostedConfigurationVersionCommand,
   type DeploymentSummary,
   GetHostedConfigurationVersionCommand,
   ListApplicationsCommand,
   ListConfigurationProfilesCommand,
   ListDeploymentsCommand,
   ListEnvironmentsCommand,
+  StartDeploymentCommand,
 } from "@aws-sdk/client-appconfig";
 import { mockClient } from "aws-sdk-client-mock";
 import { parse, stringify } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
 import { toAppConfigDocument } from "../components/feature-flag-store/documents";
+import { killNow } from "../src/flags/kill";
 import { flagStatus, storeExpectation } from "../src/flags/status";
 import { PROJECT_ROOT } from "../src/synth/run";
-import { load, setPath, shippedConfig } from "./helpers";
+import { load, setPath, shippedConfig, type StackConfig } from "./helpers";
 
 const appconfig = mockClient(AppConfigClient);
 afterEach(() => appconfig.reset());
@@ -126,6 +129,55 @@ describe("flags --status: what AppConfig serves against what the stack deploys",
   });
 });
 
+describe("flags --kill-now: the flags the stack file disables, off at once, nothing else changed", () => {
+  const banner = { description: "Holiday banner", owner: "web", expires: "2027-01-31", enabled: true };
+  /** Production with a third flag, new-checkout at `percent` and the banner on or off. */
+  const withBanner = (percent: number, bannerOn: boolean): StackConfig =>
+    setPath(setPath(shippedConfig("production"), "release:flags.banner", { ...banner, enabled: bannerOn }), "release:flags.new-checkout.rollout.percent", percent);
+  const documentOf = (config: StackConfig) => JSON.stringify(toAppConfigDocument(load(config, "production").flags));
+
+  it("deploys the served version with only the disabled flags off, with AppConfig.AllAtOnce", async () => {
+    // The environment serves new-checkout at 50% (a ramp got there); the stack file still says 25% and turns the banner off.
+    account([deployment(20, "20", "COMPLETE")], { "20": documentOf(withBanner(50, true)) });
+    appconfig.on(CreateHostedConfigurationVersionCommand).resolves({ VersionNumber: 21 });
+    appconfig.on(StartDeploymentCommand).resolves({ DeploymentNumber: 22 });
+    const text = await killNow(appconfig as unknown as AppConfigClient, storeExpectation(load(withBanner(25, false), "production")));
+
+    const [created] = appconfig.commandCalls(CreateHostedConfigurationVersionCommand).map((call) => call.args[0].input);
+    const deployed = JSON.parse(new TextDecoder().decode(created.Content as Uint8Array)) as { values: Record<string, unknown> };
+    const served = JSON.parse(documentOf(withBanner(50, true))) as { values: Record<string, unknown> };
+    expect(deployed.values).toEqual({ ...served.values, banner: { enabled: false } });
+    expect(created).toMatchObject({ ApplicationId: "app1", ConfigurationProfileId: "prof1", ContentType: "application/json" });
+    expect(appconfig.commandCalls(StartDeploymentCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        ApplicationId: "app1",
+        EnvironmentId: "env1",
+        ConfigurationProfileId: "prof1",
+        ConfigurationVersion: "21",
+        DeploymentStrategyId: "AppConfig.AllAtOnce",
+        Description: "Kill switch (flags --kill-now from Pulumi.production.yaml): banner off",
+      },
+    ]);
+    expect(text).toContain("banner off for everyone now: version 21 (version 20 with only those flags off), deployment 22 with AppConfig.AllAtOnce");
+    expect(text).toContain("left as served (not an off switch, deploy them with pulumi up): new-checkout");
+  });
+
+  it("refuses while a deployment runs, naming the command that stops it; deploys nothing", async () => {
+    account([deployment(30, "30", "DEPLOYING"), deployment(29, "29", "COMPLETE")], { "29": documentOf(withBanner(25, true)) });
+    await expect(killNow(appconfig as unknown as AppConfigClient, storeExpectation(load(withBanner(25, false), "production")))).rejects.toThrow(
+      "deployment 30 of version 30 (DEPLOYING) is still running, and AppConfig takes one deployment at a time. `aws appconfig stop-deployment --application-id app1 --environment-id env1 --deployment-number 30`",
+    );
+    expect(appconfig.commandCalls(CreateHostedConfigurationVersionCommand)).toEqual([]);
+  });
+
+  it("nothing to turn off when the served version has every disabled flag off already; deploys nothing", async () => {
+    account([deployment(40, "40", "COMPLETE")], { "40": documentOf(withBanner(25, false)) });
+    const text = await killNow(appconfig as unknown as AppConfigClient, storeExpectation(load(withBanner(25, false), "production")));
+    expect(text).toContain("nothing to turn off: every flag Pulumi.production.yaml disables is already off in version 40");
+    expect(appconfig.commandCalls(CreateHostedConfigurationVersionCommand)).toEqual([]);
+  });
+});
+
 describe("flags --status from the command line", () => {
   /** The CLI with no AWS credentials anywhere: no variables, no files, no instance metadata. */
   function withoutCredentials(args: string[]) {
@@ -142,7 +194,7 @@ describe("flags --status from the command line", () => {
   it("without credentials: exit 2 and what to set, no stack trace", () => {
     const result = withoutCredentials(["flags", "production", "--status"]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain("flags: --status asks AppConfig what production's flag environment serves, and found no AWS credentials");
+    expect(result.stderr).toContain("flags: this asks AppConfig about production's flag environment, and found no AWS credentials");
     expect(result.stderr).toContain("set AWS_PROFILE");
     expect(result.stderr).not.toContain("    at ");
   });

@@ -210,7 +210,7 @@ export async function requireCredentials(client: AppConfigClient, stack: string)
     await client.config.credentials();
   } catch (error) {
     throw new UsageError(
-      `--status asks AppConfig what ${stack}'s flag environment serves, and found no AWS credentials (${(error as Error).message.split("\n")[0]}): ` +
+      `this asks AppConfig about ${stack}'s flag environment, and found no AWS credentials (${(error as Error).message.split("\n")[0]}): ` +
         `set AWS_PROFILE (after \`aws sso login\`) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run it where a role is assumed (drift.yml); ` +
         `it needs ${STATUS_PERMISSIONS}`,
     );
