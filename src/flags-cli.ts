@@ -3,17 +3,23 @@ import { NAME_LIMITS, physicalName } from "../components/naming";
 import { choice, didYouMean, emit, runCommand, text, usage } from "./command";
 import { explain } from "./flags/explain";
 import { planText } from "./flags/plan";
+import type { StoreExpectation } from "./flags/status";
+import type { ReleaseConfig } from "./config/load";
 import { loadStack } from "./synth/run";
 
 const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--backend appconfig|flagd] [--out <file>]
        npm run flags -- <stack> --explain <flag> --context '{"userId":"u-1"}'
        npm run flags -- <stack> --plan
        npm run flags -- <stack> --expired [--today yyyy-mm-dd]   exit 1 when a flag is past its expires date
+       npm run flags -- <stack> --status   asks AppConfig (AWS credentials needed) whether the stack's flag
+                                           environment serves what the stack deploys; exit 1 on drift
+       npm run flags -- <stack> --kill-now turns off at once (AppConfig.AllAtOnce) the flags the stack file
+                                           disables, changing nothing else the environment serves
 
   prints the flag document the store would hold, or the variant a context gets and why
   (evaluated by flagd's own engine on the flagd document), or each flag's timeline (--plan)
 
-exit codes: 0 done, 1 invalid config, 2 bad usage`;
+exit codes: 0 done (in sync), 1 invalid config, an expired flag or drift, 2 bad usage (or no AWS credentials)`;
 
 runCommand({
   name: "flags",
@@ -28,8 +34,10 @@ runCommand({
     out: { type: "string" },
     expired: { type: "boolean" },
     today: { type: "string" },
+    status: { type: "boolean" },
+    "kill-now": { type: "boolean" },
   },
-  run(values, positionals) {
+  async run(values, positionals) {
     const backend = choice("backend", text(values.backend), ["appconfig", "flagd"], {
       launchdarkly: "LaunchDarkly is not a backend here: flags live in AWS AppConfig, or in flagd on Kubernetes",
       openfeature: "OpenFeature clients read either: flagd speaks it natively, AppConfig through its provider",
@@ -39,7 +47,31 @@ runCommand({
     if (flag === undefined && values.context !== undefined) throw usage(`--context needs --explain <flag>: it is the evaluation context of the flag to explain`);
     if (flag !== undefined && backend !== undefined) throw usage(`--backend does not apply to --explain, which evaluates with flagd's engine`);
     if (values.plan === true && (flag !== undefined || values.expired === true)) throw usage("--plan is a question of its own: ask it without --explain or --expired");
+    for (const mode of ["status", "kill-now"] as const) {
+      if (values[mode] === true && (flag !== undefined || values.expired === true || values.plan === true || backend !== undefined || values[mode === "status" ? "kill-now" : "status"] === true)) {
+        throw usage(`--${mode} is a question of its own: ask it without --explain, --expired, --plan, --backend or --${mode === "status" ? "kill-now" : "status"}`);
+      }
+    }
     const config = loadStack({ stack: positionals[0], configFile: text(values["config-file"]), envValuesFile: text(values["env-values"]) });
+    if (values.status === true) {
+      if (config.flagStore.backend === "flagd") {
+        emit(
+          text(values.out),
+          `${config.stackFile}: flags are served by flagd from a ConfigMap, not AppConfig: nothing rolls them back on its own, and \`pulumi preview --refresh --expect-no-changes\` (drift.yml) shows an edited ConfigMap\n`,
+        );
+        return 0;
+      }
+      const status = await askAppConfig(config, (client, module, expected) => module.flagStatus(client, expected));
+      emit(text(values.out), status.text);
+      return status.drift ? 1 : 0;
+    }
+    if (values["kill-now"] === true) {
+      if (config.flagStore.backend === "flagd") {
+        throw usage(`--kill-now is for AppConfig stores: with flagd, pulumi up restarts flagd's pods on the new document at once (its hash is a pod annotation)`);
+      }
+      emit(text(values.out), await askAppConfig(config, async (client, _module, expected) => (await import("./flags/kill")).killNow(client, expected)));
+      return 0;
+    }
     if (values.expired) {
       if (flag !== undefined) throw usage("--expired and --explain are two different questions: ask one");
       const today = text(values.today) ?? new Date().toISOString().slice(0, 10);
@@ -86,3 +118,33 @@ runCommand({
     return 0;
   },
 });
+
+type StatusModule = typeof import("./flags/status");
+
+/**
+ * Runs a question to AppConfig (--status, --kill-now), loaded only then: the SDK is a devDependency, present in a clone
+ * after `npm ci`, and the commands run from a clone only.
+ */
+async function askAppConfig<T>(
+  config: ReleaseConfig,
+  ask: (client: import("@aws-sdk/client-appconfig").AppConfigClient, module: StatusModule, expected: StoreExpectation) => Promise<T>,
+): Promise<T> {
+  let sdk: typeof import("@aws-sdk/client-appconfig");
+  try {
+    sdk = await import("@aws-sdk/client-appconfig");
+  } catch {
+    throw usage("this needs @aws-sdk/client-appconfig (a devDependency of this repository): run npm ci without --omit=dev");
+  }
+  const module = await import("./flags/status");
+  const client = new sdk.AppConfigClient({ region: config.region });
+  await module.requireCredentials(client, config.stack);
+  try {
+    return await ask(client, module, module.storeExpectation(config));
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === "AccessDeniedException" || name === "UnrecognizedClientException" || name === "ExpiredTokenException") {
+      throw usage(`AppConfig refused (${name}: ${(error as Error).message}); --status needs ${module.STATUS_PERMISSIONS}, --kill-now also CreateHostedConfigurationVersion and StartDeployment`);
+    }
+    throw error;
+  }
+}

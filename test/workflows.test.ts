@@ -95,6 +95,16 @@ describe("GitHub workflows", () => {
     expect((drift.jobs.drift as Job).concurrency).toEqual({ group: "deploy-${{ matrix.stack }}", "cancel-in-progress": false });
   });
 
+  it("drift detection also asks AppConfig, with the stack's AWS role, whether each flag environment serves the stack's flags", () => {
+    const steps = (parse(workflow("drift.yml")).jobs.drift as Job).steps;
+    const status = steps.findIndex((step) => step.run === 'npx release-platform flags "${{ matrix.stack }}" --status');
+    const aws = steps.findIndex((step) => step.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+    expect(status).toBeGreaterThan(aws);
+    expect(aws).toBeGreaterThanOrEqual(0);
+    // It runs even when the refreshed preview failed: a rollback and a console edit are two different findings.
+    expect(steps[status].if).toBe("${{ !cancelled() }}");
+  });
+
   it("the expired-flag check runs on a schedule, offline, and fails on an expired flag", () => {
     const expiry = parse(workflow("flag-expiry.yml"));
     expect(expiry.on.schedule[0].cron).toBeDefined();

@@ -4,8 +4,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { refuseBadArguments } from "../arguments";
 
 /** @internal */
-/** flagd pinned to a release; 8013 evaluates (gRPC and HTTP), 8014 answers health checks, 8016 speaks OFREP. */
-export const FLAGD_IMAGE = "ghcr.io/open-feature/flagd:v0.11.1";
+/**
+ * flagd pinned to a release; 8013 evaluates (gRPC and HTTP), 8014 answers health checks, 8016 speaks OFREP.
+ *
+ * The release buckets users as `@openfeature/flagd-core` 4.x does (the engine of `flags --explain` and the tests):
+ * `bucket := (uint64(hashValue) * uint64(totalWeight)) >> 32` (core/pkg/evaluator/fractional.go, commit 7190878f,
+ * first tagged flagd/v0.15.0, whose notes warn "Pseudorandom hash assignments will change with this release"). Before
+ * it (v0.11.1 was pinned here) 2,573 of 10,000 users got another bucket at 25%. v0.16.1 also carries v0.15.5's
+ * jsonlogic and/or fix, which the documents' splits (`and`) rely on. test/flagd-fractional.test.ts implements this
+ * release's algorithm and fails for any other tag: a bump is a reshuffle of every partial rollout (README).
+ */
+export const FLAGD_IMAGE = "ghcr.io/open-feature/flagd:v0.16.1";
 /** @internal */
 export const FLAGD_PORT = 8013;
 const MANAGEMENT_PORT = 8014;

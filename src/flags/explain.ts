@@ -51,7 +51,12 @@ function describeSplit(flags: Flags, key: string, context: EvaluationContext, va
   const { seed, by } = bucketing(flags, key);
   const shares = points.map((point, i) => `${point.variant} ${Math.round((point.upTo - (i > 0 ? points[i - 1].upTo : 0)) * 100) / 100}%`).join(", ");
   const hashed = seed === key ? `hashed with the flag key "${key}"` : `hashed with the seed of "${seed}", which it depends on (so its users are a subset)`;
-  return `no rule matched; ${by} ${JSON.stringify(context[by])} ${hashed} falls in the ${variant} bucket (${shares})`;
+  // flagd-core hashes `charCodeAt` units (imurmurhash), flagd's Go server the UTF-8 bytes (murmur3.StringSum32): equal for ASCII only.
+  const ascii = /^[\x00-\x7f]*$/.test(String(context[by]));
+  const caution = ascii
+    ? ""
+    : `; caution: the value is not ASCII, and flagd's server hashes its UTF-8 bytes where this engine hashes UTF-16 code units, so the server may serve another bucket (open-feature/flagd#1737)`;
+  return `no rule matched; ${by} ${JSON.stringify(context[by])} ${hashed} falls in the ${variant} bucket (${shares})${caution}`;
 }
 
 function why(flags: Flags, key: string, context: EvaluationContext, variant: string | undefined, engine: FlagdCore): string {
