@@ -227,9 +227,9 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly previewTargetGroupArn?: pulumi.Output<string>;
   public readonly activeTargetGroupArnSuffix?: pulumi.Output<string>;
   public readonly previewTargetGroupArnSuffix?: pulumi.Output<string>;
-  /** Blue/green: the CloudWatch alarms over both target groups (dashboard, flag monitors, alerts). */
+  /** The CloudWatch alarms over both target groups (dashboard, flag monitors, alerts): active and preview on the environment's load balancer, or stable and canary on the controller's. */
   public readonly alarms?: DeploymentAlarms;
-  /** Blue/green: any of the service's alarms, a flag store's monitor. */
+  /** Any of the service's alarms, a flag store's monitor. */
   public readonly compositeAlarmArn?: pulumi.Output<string>;
   public readonly compositeAlarmName?: pulumi.Output<string>;
   /** The service account's role (Pod Identity), for grants such as FeatureFlagStore.grantRead. */
