@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { accessLogBucketPolicy } from "../components/environment/access-logs";
+import { kubernetesServiceArgsProblems } from "../components/kubernetes-service/kubernetes-service";
 import { ingressGroupName, loadBalancerNameOf } from "../components/kubernetes-service/load-balancer-controller";
 import { loadBalancerHasRollbackAlarms as rule } from "../policy/rules/load-balancer-has-rollback-alarms";
 import type { PolicyResource, StackContext } from "../policy/rules/types";
@@ -129,6 +130,19 @@ describe("the controller's load balancer is watched as the environment's", () =>
     expect(ingress.metadata.annotations["alb.ingress.kubernetes.io/load-balancer-attributes"]).toBe(
       "deletion_protection.enabled=false,routing.http.drop_invalid_header_fields.enabled=true,idle_timeout.timeout_seconds=60,access_logs.s3.enabled=false",
     );
+  });
+});
+
+describe("composed directly, the component refuses the same", () => {
+  it("a canary without hosts or zone, a host outside the zone, and an idle timeout an ALB refuses, each by its field", () => {
+    const base = { environment: { tier: "production", namePrefix: "shop" }, namespace: "shop", image: "nginx:1.27", port: 80, priority: 1, ingressSubnetIds: ["subnet-0123456789abcdef1"] } as const;
+    const problems = (more: Record<string, unknown>) => kubernetesServiceArgsProblems({ ...base, ...more } as never).map((problem) => `${problem.field.join(".")}: ${problem.message}`);
+    expect(problems({ pathPatterns: ["/*"] }).map((line) => line.split(":")[0])).toEqual(["hostHeaders", "dnsZone"]);
+    expect(problems({ hostHeaders: ["web.example.org"], dnsZone: { id: "Z0123456789ABC", name: "example.com" }, idleTimeoutSeconds: 0 })).toEqual([
+      "hostHeaders.0: is not in the hosted zone example.com, where the program makes the service's DNS records",
+      "idleTimeoutSeconds: must be a whole number of seconds, 1-4000 (an ALB's idle timeout)",
+    ]);
+    expect(problems({ hostHeaders: ["web.example.com"], dnsZone: { id: "Z0123456789ABC", name: "example.com" } })).toEqual([]);
   });
 });
 

@@ -670,6 +670,10 @@ function canaryReachProblems(args: KubernetesServiceArgsToCheck): ArgumentProble
       problems.push({ field: ["hostHeaders", index], message: `is not in the hosted zone ${args.dnsZone.name}, where the program makes the service's DNS records`, got: host });
     }
   });
+  const idle = args.idleTimeoutSeconds;
+  if (idle !== undefined && !(Number.isInteger(idle) && idle >= 1 && idle <= 4000)) {
+    problems.push({ field: ["idleTimeoutSeconds"], message: "must be a whole number of seconds, 1-4000 (an ALB's idle timeout)", got: idle });
+  }
   if (!args.dnsZone) {
     problems.push({
       field: ["dnsZone"],

@@ -202,6 +202,7 @@ function serviceFields(name: string): readonly FieldPlace[] {
     { from: ["namespace"], to: ["cluster", "namespace"] },
     { from: ["podSecurityGroupId"], to: ["cluster", "securityGroupId"] },
     { from: ["dnsZone"], to: ["ingress", "hostedZone"] },
+    { from: ["idleTimeoutSeconds"], to: ["ingress", "idleTimeoutSeconds"] },
   ];
 }
 
