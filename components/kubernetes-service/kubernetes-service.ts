@@ -23,7 +23,6 @@ import { type AlarmSettings, DeploymentAlarms, deploymentAlarmsArgsProblems } fr
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { KUBERNETES_NAME, NAME_LIMITS, physicalName } from "../naming";
-import { controllerTargetGroupResource, hostInZone, ingressGroupName, loadBalancerNameOf } from "./load-balancer-controller";
 import { TIER_DEFAULTS } from "../tiers";
 import {
   type AlarmThresholds,
@@ -41,6 +40,7 @@ import {
   stepsProblems,
   TARGET_GROUP_ARG,
 } from "./plan";
+import { controllerTargetGroupResource, hostInZone, ingressGroupName, loadBalancerNameOf } from "./load-balancer-controller";
 
 export interface KubernetesServiceArgs {
   /** The environment whose load balancer (blue/green), alert topic and tier the service joins. */
@@ -645,7 +645,6 @@ export interface CanaryDnsZone {
 
 /** A host a DNS record can be made for: no `*` or `?` of a listener rule's wildcards. */
 const exactHost = (host: string) => !/[*?]/.test(host);
-
 
 /**
  * Canary, linear and steps services are served by the AWS Load Balancer Controller's load balancer, not the
