@@ -42,6 +42,19 @@ describe("a Kubernetes steps service is reachable on a host of its own", () => {
     expect((example.outputs.kubernetes as Json).search.url).toBe("https://search.shop.example.com");
   });
 
+  it("internal: the controller's load balancer is internal and the record goes into the private zone of that name", async () => {
+    const internal = await synth(setPath(exampleConfig(), "release:ingress.internal", true), "eks");
+    const ingress = resource(internal, INGRESS, "search-ingress");
+    expect((ingress.inputs as Json).metadata.annotations["alb.ingress.kubernetes.io/scheme"]).toBe("internal");
+    const hostname = (ingress.outputs as Json).status.loadBalancer.ingress[0].hostname as string;
+    expect(hostname.startsWith("internal-k8s-")).toBe(true);
+    const record = resource(internal, "aws:route53/record:Record", "search-search.shop.example.com").inputs as Json;
+    expect(record.aliases[0].name).toBe(hostname);
+    expect(record.zoneId).not.toBe(inputs("aws:route53/record:Record", "search-search.shop.example.com").zoneId);
+    const errorRate = resource(internal, ALARM, "search-alarms-error-rate").inputs as Json;
+    expect(dimensionsOf(errorRate)[0].LoadBalancer).toMatch(new RegExp(`^app/${loadBalancerNameOf(hostname)}/`));
+  });
+
   it("without hostHeaders, a hosted zone, or with a host it cannot own, the stack file is refused at the path", () => {
     const paths = (config: StackConfig) => (configError(config, "eks") ?? "").split("\n").filter((line) => line.includes("release:"));
     const noHost = setPath(exampleConfig(), "release:services.search.hostHeaders", undefined);
