@@ -72,6 +72,7 @@ export {
   kubernetesServiceArgsProblems,
   type KubernetesServiceArgs,
   type KubernetesServiceArgsToCheck,
+  type CanaryDnsZone,
 } from "./kubernetes-service/kubernetes-service";
 export { FlagdServer, type FlagdServerArgs } from "./kubernetes-service/flagd-server";
 export { describeRolloutSteps, type RolloutStep, type StepInput } from "./kubernetes-service/plan";

@@ -80,7 +80,7 @@ describe("each component's validator names the field of every problem, without m
 
   it("KubernetesService", () => {
     const problems = kubernetesServiceArgsProblems({ environment: productionEnvironment, namespace: "Shop", priority: 1, pathPatterns: ["/*"], steps: [10, 5], deployment: { strategy: "canary", canaryPercent: 10, canaryBakeMinutes: 1, bakeMinutes: 1 } } as never);
-    expect(fields(problems)).toEqual([["steps", 1], ["ingressSubnetIds"], ["namespace"]]);
+    expect(fields(problems)).toEqual([["steps", 1], ["ingressSubnetIds"], ["hostHeaders"], ["dnsZone"], ["namespace"]]);
   });
 });
 
@@ -116,7 +116,7 @@ describe("a bad argument registers nothing, not even the component", () => {
       const environment = new Environment("env", { ...network, tier: "production", certificateArn: "arn:aws:acm:eu-west-1:123456789012:certificate/0b6a7c4e-1d2f-4a3b-9c8d-7e6f5a4b3c2d" });
       messages = [
         () => new BlueGreenService("api", { environment, image: "nginx:1.27", port: 80, priority: 1, pathPatterns: ["/*"], cpu: 300 }),
-        () => new KubernetesService("web", { environment, image: "nginx:1.27", port: 80, priority: 2, pathPatterns: ["/*"], namespace: "shop" } as never),
+        () => new KubernetesService("web", { environment, image: "nginx:1.27", port: 80, priority: 2, hostHeaders: ["web.example.com"], namespace: "shop" } as never),
       ].map((build) => {
         try {
           build();
@@ -130,7 +130,7 @@ describe("a bad argument registers nothing, not even the component", () => {
     expect(messages).toEqual([
       "BlueGreenService api: cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 (got 300)",
       // Production's default strategy is a canary, which runs behind its own Ingress.
-      "KubernetesService web: ingressSubnetIds is required for a canary Ingress",
+      "KubernetesService web: ingressSubnetIds is required for a canary Ingress; dnsZone is required for canary, linear and steps on kubernetes: the program points each of the service's hosts at the controller's load balancer with a Route 53 record in it",
     ]);
     expect(document.resources.filter((resource) => resource.name.startsWith("api") || resource.name.startsWith("web"))).toEqual([]);
   });

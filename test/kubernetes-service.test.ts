@@ -347,7 +347,8 @@ describe("flags on Kubernetes", () => {
     const grant = inputs(example, "aws:iam/rolePolicy:RolePolicy", "eks-flags-read-catalog");
     expect(grant.role).toBe(role.inputs.name);
     expect(JSON.parse(String(grant.policy)).Statement[0].Action).toEqual(["appconfig:StartConfigurationSession", "appconfig:GetLatestConfiguration"]);
-    expect((inputs(example, "aws:appconfig/environment:Environment", "eks-flags-env").monitors as Json[]).length).toBe(2);
+    // checkout, catalog and search (the steps service's alarms, on the controller's load balancer) all monitor the flags.
+    expect((inputs(example, "aws:appconfig/environment:Environment", "eks-flags-env").monitors as Json[]).length).toBe(3);
   });
 
   it("with backend flagd, a flagd Deployment and Service serve the stack's document from a ConfigMap, and pods are told where", async () => {
@@ -374,7 +375,7 @@ describe("composing KubernetesService directly", () => {
       new KubernetesService("first", service, { providers: [environment.provider] });
       for (const [name, args] of [
         ["second", service],
-        ["third", { ...service, priority: 8, deployment: { strategy: "canary", canaryPercent: 10, canaryBakeMinutes: 5, bakeMinutes: 5 }, steps: [10, 5], ingressSubnetIds: ["subnet-0123456789abcdef1"] }],
+        ["third", { ...service, priority: 8, deployment: { strategy: "canary", canaryPercent: 10, canaryBakeMinutes: 5, bakeMinutes: 5 }, steps: [10, 5], ingressSubnetIds: ["subnet-0123456789abcdef1"], hostHeaders: ["third.example.com"], dnsZone: { id: "Z0123456789ABC", name: "example.com" } }],
       ] as const) {
         try {
           new KubernetesService(name, args as never, { providers: [environment.provider] });

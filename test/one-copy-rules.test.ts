@@ -201,7 +201,7 @@ describe("rules across services: one library function the config and the Release
 
 describe("rules the components had and the config repeated: one copy, the stack path kept", () => {
   it("KubernetesService refuses steps beside a strategy they replace", () => {
-    expect(kubernetesServiceArgsProblems(kubernetesService({ deployment: { strategy: "linear", stepPercent: 10, stepBakeMinutes: 2, bakeMinutes: 5 }, steps: [10, 100], ingressSubnetIds: [] }))).toEqual([
+    expect(kubernetesServiceArgsProblems(kubernetesService({ deployment: { strategy: "linear", stepPercent: 10, stepBakeMinutes: 2, bakeMinutes: 5 }, steps: [10, 100], ingressSubnetIds: [], hostHeaders: ["api.example.com"], dnsZone: { id: "Z0123456789ABC", name: "example.com" } }))).toEqual([
       { field: ["steps"], message: "replace the strategy's stages: leave the strategy out or make it canary, not linear", got: undefined },
     ]);
   });

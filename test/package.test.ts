@@ -195,6 +195,7 @@ const PUBLIC_TYPES = [
   "Autoscaling",
   "BlueGreenServiceArgs",
   "BlueGreenServiceArgsToCheck",
+  "CanaryDnsZone",
   "CaseResult",
   "CustomAlarm",
   "DashboardService",

@@ -11,6 +11,7 @@ import { readSuppressions } from "../policy/suppressions";
 import type { SynthDocument } from "../src/synth/capture";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { runtimePathsFixtures } from "./fixtures/network-wiring";
+import { kubernetesAlbFixtures } from "./fixtures/kubernetes-alb";
 import { shippedConfig, synth } from "./helpers";
 
 const res = (type: string, props: Record<string, unknown>, options: Partial<PolicyResource["options"]> = {}, name = "r", parent?: string): PolicyResource => ({
@@ -136,6 +137,7 @@ const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [Po
     const serviceIn = (context: StackContext): [PolicyResource, StackContext] => [context.resources.find((r) => r.type === "aws:ecs/service:Service") as PolicyResource, context];
     return { pass: serviceIn(stack("alarms-per-group-checkout.json")), fail: serviceIn(stack("alarms-main-checkout.json")) };
   })(),
+  "load-balancer-has-rollback-alarms": kubernetesAlbFixtures(),
 };
 
 describe("every rule has a passing and a failing fixture", () => {

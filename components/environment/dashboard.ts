@@ -2,6 +2,8 @@
 
 export interface DashboardService {
   readonly name: string;
+  /** `app/<name>/<id>` of the load balancer serving this service, when not the environment's (a Kubernetes canary's). */
+  readonly loadBalancerArnSuffix?: string;
   /** `targetgroup/<name>/<id>` of blue, then green (one for a rolling service). */
   readonly targetGroupArnSuffixes: readonly string[];
   readonly alarmArns: readonly string[];
@@ -40,9 +42,10 @@ function metricWidget(x: number, y: number, width: number, title: string, region
 /** @internal */
 /** Widgets: requests per target group (blue and green side by side), error rate, p99 latency, healthy hosts, alarm status. */
 export function dashboardBody(input: DashboardInput): Record<string, unknown> {
-  const { region, loadBalancerArnSuffix: lb } = input;
+  const { region } = input;
   const widgets: Widget[] = [];
   input.services.forEach((service, row) => {
+    const lb = service.loadBalancerArnSuffix ?? input.loadBalancerArnSuffix;
     const y = row * ROW_HEIGHT;
     const groups = service.targetGroupArnSuffixes.map((targetGroup, index) => ({ targetGroup, colour: COLOURS[index] ?? `tg${index}` }));
     const per = (metricName: string, stat: string, idPrefix: string, visible = true) =>

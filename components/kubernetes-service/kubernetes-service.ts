@@ -40,6 +40,7 @@ import {
   stepsProblems,
   TARGET_GROUP_ARG,
 } from "./plan";
+import { controllerTargetGroupResource, hostInZone, ingressGroupName, loadBalancerNameOf } from "./load-balancer-controller";
 
 export interface KubernetesServiceArgs {
   /** The environment whose load balancer (blue/green), alert topic and tier the service joins. */
@@ -103,6 +104,13 @@ export interface KubernetesServiceArgs {
   readonly allowedCidrs?: readonly string[];
   /** EKS Pod Identity: a role for the service account, e.g. for the AppConfig Agent. @default no role */
   readonly podIdentity?: { readonly clusterName: pulumi.Input<string> };
+  /**
+   * Canary, linear and steps: the Route 53 hosted zone of `hostHeaders`, where each host gets an alias record to the
+   * controller's load balancer (DNS sends a host, never a path, to a load balancer). @default none (canary, linear and steps require it)
+   */
+  readonly dnsZone?: CanaryDnsZone;
+  /** Canary Ingress: the controller's load balancer's idle timeout, as the environment's. @default 60 */
+  readonly idleTimeoutSeconds?: number;
 }
 
 /** A service's arguments once its tier has filled them: alarm thresholds and timing included. */
@@ -164,6 +172,7 @@ export function kubernetesServiceArgsProblems(given: KubernetesServiceArgsToChec
       ? [{ field: ["podSecurityGroupId"], message: "is required for blue-green: the load balancer must reach the pods", got: undefined }]
       : []),
     ...(!blueGreen && args.ingressSubnetIds === undefined ? [{ field: ["ingressSubnetIds"], message: "is required for a canary Ingress", got: undefined }] : []),
+    ...(blueGreen ? [] : canaryReachProblems(args)),
     ...autoscalingProblems(args.autoscaling),
     ...(KUBERNETES_NAME.test(args.namespace) ? [] : [{ field: ["namespace"], message: "must be a Kubernetes name: lower-case letters, digits and hyphens, at most 63", got: args.namespace }]),
     // The same settings make the blue/green alarms and Argo's analysis: one check, ids only name things.
@@ -218,9 +227,9 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly previewTargetGroupArn?: pulumi.Output<string>;
   public readonly activeTargetGroupArnSuffix?: pulumi.Output<string>;
   public readonly previewTargetGroupArnSuffix?: pulumi.Output<string>;
-  /** Blue/green: the CloudWatch alarms over both target groups (dashboard, flag monitors, alerts). */
+  /** The CloudWatch alarms over both target groups (dashboard, flag monitors, alerts): active and preview on the environment's load balancer, or stable and canary on the controller's. */
   public readonly alarms?: DeploymentAlarms;
-  /** Blue/green: any of the service's alarms, a flag store's monitor. */
+  /** Any of the service's alarms, a flag store's monitor. */
   public readonly compositeAlarmArn?: pulumi.Output<string>;
   public readonly compositeAlarmName?: pulumi.Output<string>;
   /** The service account's role (Pod Identity), for grants such as FeatureFlagStore.grantRead. */
@@ -229,6 +238,15 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly flagReader?: { readonly name: string; readonly roleName: pulumi.Output<string> };
   /** Canary: the Ingress whose load balancer the AWS Load Balancer Controller creates. */
   public readonly ingressName?: string;
+  /** Canary: the controller's load balancer (`app/<name>/<id>`), looked up from the Ingress's status. */
+  public readonly ingressLoadBalancerArnSuffix?: pulumi.Output<string>;
+  /** Canary: the target groups the controller made for the stable and the canary Service. */
+  public readonly stableTargetGroupArnSuffix?: pulumi.Output<string>;
+  public readonly canaryTargetGroupArnSuffix?: pulumi.Output<string>;
+  /** Canary: the IngressGroup (one controller load balancer per project, stack and environment). */
+  public readonly ingressGroupName?: string;
+  /** Canary: where users reach the service, e.g. `https://search.shop.example.com` (its first host; DNS points each at the controller's load balancer). */
+  public readonly url?: string;
   /** What a user does after Argo aborts a release. */
   public readonly afterAbort: string;
 
@@ -317,7 +335,8 @@ export class KubernetesService extends pulumi.ComponentResource {
       newTargetGroupArg = { name: TARGET_GROUP_ARG, value: traffic.preview.arnSuffix };
     } else {
       this.ingressName = name;
-      canaryIngress(context, serviceNames.live);
+      const served = canaryIngress(context, serviceNames, services, this.steps[0]?.percent ?? 100);
+      Object.assign(this, canaryOutputs(served));
       // Argo fills these once the controller has made the load balancer; they name the canary's own target group.
       loadBalancerArg = { name: LOAD_BALANCER_ARG, valueFrom: { fieldRef: { fieldPath: "status.alb.loadBalancer.fullName" } } };
       newTargetGroupArg = { name: TARGET_GROUP_ARG, valueFrom: { fieldRef: { fieldPath: "status.alb.canaryTargetGroup.fullName" } } };
@@ -494,6 +513,8 @@ export class KubernetesService extends pulumi.ComponentResource {
       activeTargetGroupArn: this.activeTargetGroupArn,
       previewTargetGroupArn: this.previewTargetGroupArn,
       ingress: this.ingressName,
+      url: this.url,
+      ingressLoadBalancerArnSuffix: this.ingressLoadBalancerArnSuffix,
       compositeAlarmArn: this.compositeAlarmArn,
       compositeAlarmName: this.compositeAlarmName,
       activeTargetGroupArnSuffix: this.activeTargetGroupArnSuffix,
@@ -615,16 +636,112 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
   return { active, preview, alarms };
 }
 
-/** Canary, linear and steps: an Ingress the AWS Load Balancer Controller serves and whose weights Argo moves. */
-function canaryIngress(context: TrafficContext, stableService: string): void {
-  const { name, args, k8sOpts, meta } = context;
+/** The Route 53 hosted zone a canary service's hosts live in: its id, and its name to check the hosts against. */
+export interface CanaryDnsZone {
+  readonly id: pulumi.Input<string>;
+  /** e.g. `shop.example.com` (no trailing dot). */
+  readonly name: string;
+}
+
+/** A host a DNS record can be made for: no `*` or `?` of a listener rule's wildcards. */
+const exactHost = (host: string) => !/[*?]/.test(host);
+
+/**
+ * Canary, linear and steps services are served by the AWS Load Balancer Controller's load balancer, not the
+ * environment's: DNS resolves a host name to one load balancer and knows nothing of paths, so a path on the
+ * environment's host can never reach them. Each needs hosts of its own, exact (a DNS record names one host), in the
+ * hosted zone where the program points them at the controller's load balancer.
+ */
+function canaryReachProblems(args: KubernetesServiceArgsToCheck): ArgumentProblem[] {
+  const hosts = args.hostHeaders ?? [];
+  const problems: ArgumentProblem[] = [];
+  if (hosts.length === 0) {
+    problems.push({
+      field: ["hostHeaders"],
+      message:
+        "are required for canary, linear and steps on kubernetes: the service is served by the AWS Load Balancer Controller's own load balancer, and DNS sends a host, never a path, to a load balancer; give the host name(s) it answers on",
+      got: args.pathPatterns?.length ? `pathPatterns ${args.pathPatterns.join(", ")} only` : undefined,
+    });
+  }
+  hosts.forEach((host, index) => {
+    if (!exactHost(host)) problems.push({ field: ["hostHeaders", index], message: "must be an exact host name: the program makes a DNS record for each host of a canary service", got: host });
+    else if (args.dnsZone && !hostInZone(host, args.dnsZone.name)) {
+      problems.push({ field: ["hostHeaders", index], message: `is not in the hosted zone ${args.dnsZone.name}, where the program makes the service's DNS records`, got: host });
+    }
+  });
+  const idle = args.idleTimeoutSeconds;
+  if (idle !== undefined && !(Number.isInteger(idle) && idle >= 1 && idle <= 4000)) {
+    problems.push({ field: ["idleTimeoutSeconds"], message: "must be a whole number of seconds, 1-4000 (an ALB's idle timeout)", got: idle });
+  }
+  if (!args.dnsZone) {
+    problems.push({
+      field: ["dnsZone"],
+      message: "is required for canary, linear and steps on kubernetes: the program points each of the service's hosts at the controller's load balancer with a Route 53 record in it",
+      got: undefined,
+    });
+  }
+  return problems;
+}
+
+
+
+
+/** The component's canary fields from what serves the service (assigned at once, so the constructor's branch stays one line). */
+function canaryOutputs(served: CanaryTraffic): Partial<KubernetesService> {
+  return {
+    ingressGroupName: served.groupName,
+    ingressLoadBalancerArnSuffix: served.loadBalancerArnSuffix,
+    stableTargetGroupArnSuffix: served.stableTargetGroupArnSuffix,
+    canaryTargetGroupArnSuffix: served.canaryTargetGroupArnSuffix,
+    alarms: served.alarms,
+    compositeAlarmArn: served.alarms.compositeAlarmArn,
+    compositeAlarmName: served.alarms.compositeAlarmName,
+    url: served.url,
+  };
+}
+
+/** What serves a canary service and watches it. */
+interface CanaryTraffic {
+  readonly ingress: k8s.networking.v1.Ingress;
+  readonly groupName: string;
+  readonly loadBalancerArnSuffix: pulumi.Output<string>;
+  readonly stableTargetGroupArnSuffix: pulumi.Output<string>;
+  readonly canaryTargetGroupArnSuffix: pulumi.Output<string>;
+  readonly alarms: DeploymentAlarms;
+  readonly url: string;
+}
+
+/**
+ * Canary, linear and steps: an Ingress the AWS Load Balancer Controller serves and whose weights Argo moves, the DNS
+ * records of the service's hosts pointing at that load balancer, and the service's alarms on it, as the environment's
+ * own load balancer has them. The load balancer and its target groups are looked up in the same `pulumi up`: the
+ * Kubernetes provider awaits an Ingress until `.status.loadBalancer.ingress` has an entry (pulumi-kubernetes
+ * await/ingress.go), and the controller writes that status only after it has deployed the load balancer, its target
+ * groups and rules (group_controller.go: buildAndDeployModel, then updateIngressGroupStatus).
+ */
+function canaryIngress(
+  context: TrafficContext,
+  serviceNames: { readonly live: string; readonly next: string },
+  dependsOn: readonly pulumi.Resource[],
+  firstPercent: number,
+): CanaryTraffic {
+  const { name, args, parent, k8sOpts, meta, timing } = context;
   const env = args.environment;
+  const stableService = serviceNames.live;
   const healthCheck = args.healthCheck ?? {};
   const ingressSubnets = pulumi.output(args.ingressSubnetIds!).apply((ids) => ids.join(","));
   const https = args.certificateArn !== undefined;
+  const groupName = ingressGroupName(pulumi.getProject(), pulumi.getStack(), env.namePrefix);
+  // Both Services from the start, the canary at weight 0 (the action Argo writes itself): the controller makes both
+  // target groups before it writes the Ingress's status, so both can be looked up and watched on the first release.
   const rootAction = JSON.stringify({
     type: "forward",
-    forwardConfig: { targetGroups: [{ serviceName: stableService, servicePort: String(args.port), weight: 100 }] },
+    forwardConfig: {
+      targetGroups: [
+        { serviceName: stableService, servicePort: String(args.port), weight: 100 },
+        { serviceName: serviceNames.next, servicePort: String(args.port), weight: 0 },
+      ],
+    },
   });
   const actionAnnotation = `alb.ingress.kubernetes.io/actions.${stableService}`;
   const paths = (args.pathPatterns?.length ? args.pathPatterns : ["/*"]).map((path) => ({
@@ -633,15 +750,19 @@ function canaryIngress(context: TrafficContext, stableService: string): void {
     pathType: "ImplementationSpecific",
     backend: { service: { name: stableService, port: { name: "use-annotation" } } },
   }));
-  const hosts = args.hostHeaders?.length ? args.hostHeaders : [undefined];
-  new k8s.networking.v1.Ingress(
+  const hosts = args.hostHeaders ?? [];
+  // Access logs as the environment's load balancer writes them: same bucket, no prefix, so the bucket policy's
+  // `AWSLogs/<account>/*` covers both. "To unset any AWS defaults (e.g. Disabling access logs after having them
+  // enabled once), the values need to be explicitly set" (LBC annotations.md): always say enabled or not.
+  const accessLogBucket = env.accessLogBucket?.bucket ?? pulumi.output("");
+  const ingress = new k8s.networking.v1.Ingress(
     `${name}-ingress`,
     {
       metadata: {
         ...meta(name),
-        annotations: pulumi.all([ingressSubnets, pulumi.output(args.certificateArn ?? "")]).apply(([subnets, certificate]) => ({
-          // One controller-managed load balancer per environment; a Pulumi-owned ALB cannot be handed to an Ingress.
-          "alb.ingress.kubernetes.io/group.name": env.namePrefix,
+        annotations: pulumi.all([ingressSubnets, pulumi.output(args.certificateArn ?? ""), accessLogBucket]).apply(([subnets, certificate, logBucket]) => ({
+          // One controller-managed load balancer per project, stack and environment; a Pulumi-owned ALB cannot be handed to an Ingress.
+          "alb.ingress.kubernetes.io/group.name": groupName,
           "alb.ingress.kubernetes.io/scheme": args.internal ? "internal" : "internet-facing",
           "alb.ingress.kubernetes.io/target-type": "ip",
           "alb.ingress.kubernetes.io/subnets": subnets,
@@ -658,16 +779,99 @@ function canaryIngress(context: TrafficContext, stableService: string): void {
           "alb.ingress.kubernetes.io/healthy-threshold-count": String(healthCheck.healthyThreshold ?? 2),
           "alb.ingress.kubernetes.io/unhealthy-threshold-count": String(healthCheck.unhealthyThreshold ?? 3),
           "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${args.deregistrationDelaySeconds ?? 30}`,
-          "alb.ingress.kubernetes.io/load-balancer-attributes": `deletion_protection.enabled=${env.tier === "production"},routing.http.drop_invalid_header_fields.enabled=true`,
+          // Exclusive in the group: every canary Ingress of the environment writes the same value.
+          "alb.ingress.kubernetes.io/load-balancer-attributes": [
+            `deletion_protection.enabled=${env.tier === "production"}`,
+            "routing.http.drop_invalid_header_fields.enabled=true",
+            `idle_timeout.timeout_seconds=${args.idleTimeoutSeconds ?? 60}`,
+            `access_logs.s3.enabled=${logBucket !== ""}`,
+            ...(logBucket !== "" ? [`access_logs.s3.bucket=${logBucket}`] : []),
+          ].join(","),
           [actionAnnotation]: rootAction,
         })),
       },
       spec: {
         ingressClassName: "alb",
-        rules: hosts.map((host) => ({ ...(host ? { host } : {}), http: { paths } })),
+        rules: (hosts.length > 0 ? hosts : [undefined]).map((host) => ({ ...(host ? { host } : {}), http: { paths } })),
       },
     },
-    // Argo rewrites the action's weights during every release; Pulumi must not put them back.
-    { ...k8sOpts, ignoreChanges: [`metadata.annotations["${actionAnnotation}"]`] },
+    {
+      ...k8sOpts,
+      // The controller resolves both Services; with access logs, AWS refuses the attribute until the bucket policy
+      // lets the load balancer write, and the environment's load balancer is created only after that policy.
+      dependsOn: [...dependsOn, ...(env.accessLogBucket ? [env.loadBalancer] : [])],
+      // Argo rewrites the action's weights during every release; Pulumi must not put them back.
+      ignoreChanges: [`metadata.annotations["${actionAnnotation}"]`],
+    },
   );
+
+  const invoke: pulumi.InvokeOutputOptions = { parent };
+  const hostname = ingress.status.apply((status) => {
+    const found = status?.loadBalancer?.ingress?.[0]?.hostname;
+    if (!found) throw new Error(`Ingress ${args.namespace}/${name} has no load balancer hostname in its status: is the AWS Load Balancer Controller running?`);
+    return found;
+  });
+  const balancer = hostname.apply((host) => {
+    const balancerName = loadBalancerNameOf(host);
+    if (!balancerName) throw new Error(`Ingress ${args.namespace}/${name}: ${host} is not an Application Load Balancer's DNS name`);
+    return aws.lb.getLoadBalancerOutput({ name: balancerName }, invoke).apply((found) => {
+      // The name came from the hostname: the load balancer found must be the one DNS will point at.
+      if (found.dnsName.toLowerCase() !== host.toLowerCase()) throw new Error(`load balancer ${balancerName} answers at ${found.dnsName}, not at the Ingress's ${host}`);
+      return found;
+    });
+  });
+  // The controller tags each target group it makes (tracking/provider.go): `ingress.k8s.aws/stack` is the group,
+  // `ingress.k8s.aws/resource` is `namespace/ingressName-serviceName:servicePort`. Looked up once the status exists.
+  const targetGroup = (service: string) =>
+    hostname.apply(() =>
+      aws.lb.getTargetGroupOutput(
+        { tags: { "ingress.k8s.aws/stack": groupName, "ingress.k8s.aws/resource": controllerTargetGroupResource(args.namespace, name, service, args.port) } },
+        invoke,
+      ),
+    );
+  const stable = targetGroup(stableService);
+  const canary = targetGroup(serviceNames.next);
+
+  const zone = args.dnsZone!;
+  hosts.forEach((host) => {
+    new aws.route53.Record(
+      `${name}-${host}`,
+      {
+        zoneId: zone.id,
+        name: host,
+        type: "A",
+        // An alias to the controller's load balancer: follows its addresses, answered by Route 53 at no query charge.
+        aliases: [{ name: balancer.dnsName, zoneId: balancer.zoneId, evaluateTargetHealth: true }],
+      },
+      { parent },
+    );
+  });
+
+  // The same alarms as on the environment's load balancer, judged per target group: the stable and the canary group
+  // each on its own, so a 5% canary's errors are not diluted by the stable version's traffic.
+  const alarms = new DeploymentAlarms(
+    `${name}-alarms`,
+    {
+      serviceName: name,
+      namePrefix: env.namePrefix,
+      loadBalancerArnSuffix: balancer.arnSuffix,
+      targetGroupArnSuffixes: [stable.arnSuffix, canary.arnSuffix],
+      alertTopicArn: env.alertTopicArn,
+      tier: env.tier,
+      ...thresholdsOf(args.alarms),
+      custom: args.alarms?.custom,
+      timing,
+      detectionTraffic: { newVersionPercent: firstPercent, tasks: args.desiredCount ?? 1 },
+    },
+    { parent },
+  );
+  return {
+    ingress,
+    groupName,
+    loadBalancerArnSuffix: balancer.arnSuffix,
+    stableTargetGroupArnSuffix: stable.arnSuffix,
+    canaryTargetGroupArnSuffix: canary.arnSuffix,
+    alarms,
+    url: `${https ? "https" : "http"}://${hosts[0]}`,
+  };
 }

@@ -49,6 +49,12 @@ export type ReleaseNetworkArgs =
 /** The load balancer's listeners, as `Environment` takes them. */
 export interface ReleaseIngressArgs
   extends Pick<EnvironmentArgs, "certificateArn" | "allowedCidrs" | "internal" | "testListenerPort" | "testListenerCidrs" | "idleTimeoutSeconds"> {
+  /**
+   * The Route 53 hosted zone (its name, e.g. `shop.example.com`; the private zone of that name when `internal`) in which
+   * each host of a Kubernetes canary, linear or steps service gets an alias record to the AWS Load Balancer
+   * Controller's load balancer. @default none (such services are refused without it)
+   */
+  readonly hostedZone?: string;
   /** Load balancer access logs in an S3 bucket. @default off / off / on (dev / staging / production), objects kept 90 days */
   readonly accessLogs?: { readonly enabled?: boolean; readonly expirationDays?: number };
 }

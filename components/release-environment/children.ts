@@ -102,6 +102,8 @@ export interface KubernetesPlacement {
   readonly ingressSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   readonly clusterName: () => pulumi.Input<string>;
   readonly environmentVariables?: Readonly<Record<string, string>>;
+  /** The id of `ingress.hostedZone` (looked up once, for every canary service). */
+  readonly hostedZoneId: () => pulumi.Input<string>;
 }
 
 /** A KubernetesService's arguments, less its provider (its environment a stand-in when only checked). */
@@ -130,6 +132,8 @@ export function kubernetesServiceArgs<E extends EnvironmentFacts>(
     certificateArn: settings.ingress.certificateArn,
     allowedCidrs: settings.ingress.allowedCidrs,
     podIdentity: sidecars.length > 0 ? { clusterName: placement.clusterName() } : undefined,
+    ...(blueGreen ? {} : { idleTimeoutSeconds: settings.ingress.idleTimeoutSeconds }),
+    ...(!blueGreen && settings.ingress.hostedZone !== undefined ? { dnsZone: { id: placement.hostedZoneId(), name: settings.ingress.hostedZone } } : {}),
   };
 }
 

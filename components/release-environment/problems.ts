@@ -84,7 +84,26 @@ export function crossServiceProblems(
     ...loadBalancerProblems(args.tier, args.services),
     ...priorityProblems(services, args.tier),
     ...clusterProblems(args, services),
+    ...canaryHostProblems(services, args.tier),
   ];
+}
+
+/**
+ * A Kubernetes canary's hosts get DNS records pointing at the controller's load balancer: a host has one such record,
+ * so no other service may answer on it (on the environment's load balancer, the name would lead elsewhere).
+ */
+function canaryHostProblems(services: readonly [string, ReleaseServiceArgs][], tier: Tier): ArgumentProblem[] {
+  const onController = (service: ReleaseServiceArgs) => service.runtime === "kubernetes" && strategyOf(service, tier) !== "blue-green";
+  return services.flatMap(([serviceName, service]) =>
+    onController(service)
+      ? (service.hostHeaders ?? []).flatMap((host, index) => {
+          const holder = services.find(([other, candidate]) => other !== serviceName && (candidate.hostHeaders ?? []).some((its) => its.toLowerCase() === host.toLowerCase()));
+          return holder
+            ? [{ field: ["services", serviceName, "hostHeaders", index], message: `is also a host of service ${holder[0]}: this service's DNS record sends the host to the AWS Load Balancer Controller's load balancer, so one host serves one such service only`, got: host }]
+            : [];
+        })
+      : [],
+  );
 }
 
 /** Alarms and rollbacks notify the alert topic; with no subscriber they reach no one, and nothing says so. */
@@ -197,6 +216,8 @@ function serviceFields(name: string): readonly FieldPlace[] {
     { from: ["stepPauseMinutes"], to: at("deployment", "stepPauseMinutes") },
     { from: ["namespace"], to: ["cluster", "namespace"] },
     { from: ["podSecurityGroupId"], to: ["cluster", "securityGroupId"] },
+    { from: ["dnsZone"], to: ["ingress", "hostedZone"] },
+    { from: ["idleTimeoutSeconds"], to: ["ingress", "idleTimeoutSeconds"] },
   ];
 }
 
@@ -284,7 +305,7 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProbl
   const facts: EnvironmentFacts = { tier: args.tier, namePrefix: name };
   const sidecars = agentSidecars(name, settings);
   const namespace = settings.cluster?.namespace ?? name;
-  const placement = { namespace, podSecurityGroupId: () => "", ingressSubnetIds: [], clusterName: () => "" };
+  const placement = { namespace, podSecurityGroupId: () => "", ingressSubnetIds: [], clusterName: () => "", hostedZoneId: () => "" };
   const flags = args.flags ?? {};
   const flagProblems = flagsProblems(flags, args.flagStore);
   // Left out, the namespace is the environment's name: when that is no Kubernetes name, the namespace is required.

@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BlueGreenService } from "../blue-green-service/blue-green-service";
@@ -89,6 +90,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     const kubernetesServices: Record<string, KubernetesService> = {};
     // Every service in name order: the flag store's monitors follow it.
     const deployed: (BlueGreenService | KubernetesService)[] = [];
+    const hostedZoneId = once(() => hostedZone(settings, { parent: this, provider: environment.provider }));
     for (const service of settings.services) {
       if (kubernetes && clusterSettings && service.runtime === "kubernetes") {
         const created = new KubernetesService(
@@ -99,6 +101,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
               podSecurityGroupId: kubernetes.securityGroupId,
               ingressSubnetIds: settings.ingress.internal ? environment.privateSubnetIds : publicSubnetIds,
               clusterName: kubernetes.name,
+              hostedZoneId,
               environmentVariables: flagd ? { FLAGD_HOST: `${name}-flagd.${clusterSettings.namespace}.svc.cluster.local`, FLAGD_PORT: String(FLAGD_PORT) } : undefined,
             }),
             provider: kubernetes.provider,
@@ -155,8 +158,14 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
                   strategy: service.strategySummary,
                   afterAbort: service.afterAbort,
                   ...(service.ingressName
-                    ? { url: `the address of Ingress ${clusterSettings.namespace}/${service.ingressName} (the AWS Load Balancer Controller's load balancer, group ${name})` }
+                    ? {
+                        url: service.url,
+                        ingress: `${clusterSettings.namespace}/${service.ingressName} (the AWS Load Balancer Controller's load balancer, group ${service.ingressGroupName})`,
+                        loadBalancerArnSuffix: service.ingressLoadBalancerArnSuffix,
+                        targetGroupArnSuffixes: [service.stableTargetGroupArnSuffix, service.canaryTargetGroupArnSuffix],
+                      }
                     : { activeTargetGroupArn: service.activeTargetGroupArn, previewTargetGroupArn: service.previewTargetGroupArn }),
+                  ...(service.alarms ? { alarmNames: service.alarms.alarmNames, detection: service.alarms.detectionSummary } : {}),
                 },
               ]),
             ),
@@ -165,6 +174,21 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     };
     this.registerOutputs(this.outputs);
   }
+}
+
+/** `make`'s value, made on the first call only. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+/**
+ * The id of `ingress.hostedZone`, where canary services' hosts get their records: the private zone of that name for an
+ * internal load balancer, else the public one ("If you use the name argument for a private Hosted Zone, you need to set
+ * the privateZone argument to true", aws.route53.getZone; the filter "must match exactly one Hosted Zone").
+ */
+function hostedZone(settings: ResolvedReleaseEnvironment, invoke: pulumi.InvokeOutputOptions): pulumi.Output<string> {
+  return aws.route53.getZoneOutput({ name: settings.ingress.hostedZone, privateZone: settings.ingress.internal }, invoke).zoneId;
 }
 
 function serviceOutputs(service: BlueGreenService): ReleaseServiceOutputs {
@@ -211,9 +235,10 @@ function dashboards(
   services: Readonly<Record<string, BlueGreenService>>,
   kubernetesServices: Readonly<Record<string, KubernetesService>>,
 ): pulumi.Output<DashboardService>[] {
-  const entry = (service: ResolvedService, suffixes: pulumi.Input<string | undefined>[], alarmArns: pulumi.Input<string[]>) =>
-    pulumi.all([pulumi.all(suffixes), alarmArns]).apply(([targetGroups, arns]) => ({
+  const entry = (service: ResolvedService, suffixes: pulumi.Input<string | undefined>[], alarmArns: pulumi.Input<string[]>, loadBalancer?: pulumi.Input<string>) =>
+    pulumi.all([pulumi.all(suffixes), alarmArns, loadBalancer]).apply(([targetGroups, arns, loadBalancerArnSuffix]) => ({
       name: service.name,
+      ...(loadBalancerArnSuffix !== undefined ? { loadBalancerArnSuffix } : {}),
       targetGroupArnSuffixes: targetGroups.filter((suffix): suffix is string => suffix !== undefined),
       alarmArns: arns,
       errorRatePercent: service.alarms.errorRatePercent,
@@ -223,9 +248,12 @@ function dashboards(
     const deployed = services[service.name];
     return deployed ? [entry(service, [deployed.blueTargetGroupArnSuffix, deployed.greenTargetGroupArnSuffix], deployed.alarms?.alarmArns ?? [])] : [];
   });
-  // Blue/green Kubernetes services share the environment's load balancer, so its dashboard shows them too.
+  // Blue/green Kubernetes services share the environment's load balancer; canaries are shown on the controller's.
   const onKubernetes = settings.services.flatMap((service) => {
     const deployed = kubernetesServices[service.name];
+    if (deployed?.alarms && deployed.ingressLoadBalancerArnSuffix && deployed.stableTargetGroupArnSuffix && deployed.canaryTargetGroupArnSuffix) {
+      return [entry(service, [deployed.stableTargetGroupArnSuffix, deployed.canaryTargetGroupArnSuffix], deployed.alarms.alarmArns, deployed.ingressLoadBalancerArnSuffix)];
+    }
     if (!deployed?.alarms || !deployed.activeTargetGroupArnSuffix || !deployed.previewTargetGroupArnSuffix) return [];
     return [entry(service, [deployed.activeTargetGroupArnSuffix, deployed.previewTargetGroupArnSuffix], deployed.alarms.alarmArns)];
   });

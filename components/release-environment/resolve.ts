@@ -75,6 +75,7 @@ export interface ResolvedReleaseEnvironment {
     readonly testListenerPort: number;
     readonly testListenerCidrs: readonly string[];
     readonly idleTimeoutSeconds: number;
+    readonly hostedZone?: string;
     readonly accessLogs?: { readonly expirationDays: number };
   };
   readonly notifications: {
@@ -118,6 +119,7 @@ export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironment
       testListenerPort: ingress.testListenerPort ?? defaults.ingress.testListenerPort,
       testListenerCidrs: ingress.testListenerCidrs ?? [],
       idleTimeoutSeconds: ingress.idleTimeoutSeconds ?? defaults.ingress.idleTimeoutSeconds,
+      ...(ingress.hostedZone !== undefined ? { hostedZone: ingress.hostedZone.replace(/\.$/, "") } : {}),
       accessLogs:
         ingress.accessLogs?.enabled ?? defaults.ingress.accessLogs
           ? { expirationDays: ingress.accessLogs?.expirationDays ?? defaults.ingress.accessLogExpirationDays }

@@ -41,6 +41,12 @@ export const ingressSchema = z.strictObject({
   /** Sources besides the hooks allowed to reach the test listener, e.g. NAT gateway addresses for an internet-facing ALB. */
   testListenerCidrs: list(format.cidr, 20).optional(),
   idleTimeoutSeconds: int(1, 4000).optional(),
+  /** Route 53 hosted zone (its name) where Kubernetes canary services' hosts point at the controller's load balancer. */
+  hostedZone: z
+    .string({ error: "expected a hosted zone's domain name" })
+    .max(253)
+    .regex(/^(?!-)[a-zA-Z0-9-]{1,63}(?<!-)(\.(?!-)[a-zA-Z0-9-]{1,63}(?<!-))*\.?$/, { error: "expected a hosted zone's domain name like shop.example.com" })
+    .optional(),
   accessLogs: z
     .strictObject({
       enabled: bool().optional(),

@@ -38,6 +38,27 @@ function uuid(seed: string): string {
 
 type State = Record<string, unknown>;
 
+/** The ALB the AWS Load Balancer Controller makes for an IngressGroup: `k8s-<group, 17 alphanumerics>-<digest 10>` (model_build_load_balancer.go). */
+function controllerLoadBalancerName(group: string, scheme: string): string {
+  return `k8s-${group.replace(/[^a-zA-Z0-9]/g, "").slice(0, 17)}-${hex(`${group}|${scheme}`, 10)}`;
+}
+
+/** An ALB's DNS name: `<name>-<number>.<region>.elb.amazonaws.com`, `internal-` before an internal one's. */
+function loadBalancerDnsName(name: string, region: string, internal: boolean): string {
+  return `${internal ? "internal-" : ""}${name}-${parseInt(hex(name, 8), 16)}.${region}.elb.amazonaws.com`;
+}
+
+/** ALB canonical hosted zone ids per Region (Elastic Load Balancing endpoints, "Route 53 Hosted Zone ID"). */
+const ALB_ZONE_IDS: Readonly<Record<string, string>> = {
+  "us-east-1": "Z35SXDOTRQ7X7K",
+  "us-east-2": "Z3AADJGX6KTTL2",
+  "us-west-1": "Z368ELLRRE2KJ0",
+  "us-west-2": "Z1H1FL5HABSF5",
+  "eu-west-1": "Z32O12XQLNTSW2",
+  "eu-west-2": "ZHURV8PSTC4K8",
+  "eu-central-1": "Z215JYRZR1TBD5",
+};
+
 /**
  * Mocks that answer like AWS: ARNs in AWS's formats, ids of the right shape, `arnSuffix` for load balancers and
  * target groups, generated names where AWS or Pulumi would generate them. Deterministic: derived from type and name.
@@ -47,6 +68,9 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
   const account = MOCK_ACCOUNT;
   const arn = (service: string, resource: string, regional = true) =>
     `arn:aws:${service}:${regional ? region : ""}:${regional ? account : ""}:${resource}`;
+  const albZoneId = ALB_ZONE_IDS[region] ?? "Z32O12XQLNTSW2";
+  // What the controller's load balancers answer at, by name: a lookup by name finds the one an Ingress's status names.
+  const controllerBalancers = new Map<string, string>();
 
   return {
     call(args) {
@@ -80,6 +104,31 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
             tags: {},
           };
         }
+        case "aws:lb/getLoadBalancer:getLoadBalancer": {
+          const name = String(args.inputs.name ?? "");
+          const dnsName = controllerBalancers.get(name) ?? loadBalancerDnsName(name, region, false);
+          const suffix = `app/${name}/${hex(`lb:${name}`, 16)}`;
+          const loadBalancerArn = arn("elasticloadbalancing", `loadbalancer/${suffix}`);
+          return { id: loadBalancerArn, arn: loadBalancerArn, arnSuffix: suffix, name, dnsName, zoneId: albZoneId, loadBalancerType: "application", internal: dnsName.startsWith("internal-"), tags: {} };
+        }
+        case "aws:lb/getTargetGroup:getTargetGroup": {
+          // The controller's target groups are found by its tags; named k8s-<namespace 8>-<service 8>-<digest 10> (model_build_target_group.go).
+          const tags = (args.inputs.tags ?? {}) as Record<string, string>;
+          const resource = tags["ingress.k8s.aws/resource"] ?? String(args.inputs.name ?? "target-group");
+          const [namespace, rest] = resource.includes("/") ? resource.split("/", 2) : ["", resource];
+          const alnum = (text: string) => text.replace(/[^a-zA-Z0-9]/g, "");
+          // `<ingress>-<service>`: this program names its Ingresses without hyphens' help, so the service follows the first one.
+          const service = rest.split(":")[0].split("-").slice(1).join("-");
+          const name = `k8s-${alnum(namespace).slice(0, 8)}-${alnum(service).slice(0, 8)}-${hex(resource, 10)}`;
+          const suffix = `targetgroup/${name}/${hex(`tg:${resource}`, 16)}`;
+          const targetGroupArn = arn("elasticloadbalancing", suffix);
+          return { id: targetGroupArn, arn: targetGroupArn, arnSuffix: suffix, name, targetType: "ip", protocol: "HTTP", tags };
+        }
+        case "aws:route53/getZone:getZone": {
+          const name = String(args.inputs.name ?? "example.com");
+          const zoneId = `Z${hex(`zone:${name}:${String(args.inputs.privateZone ?? false)}`, 20).toUpperCase()}`;
+          return { id: zoneId, zoneId, name, privateZone: args.inputs.privateZone ?? false, arn: `arn:aws:route53:::hostedzone/${zoneId}`, nameServers: [], resourceRecordSetCount: 2, tags: {} };
+        }
         default:
           return {};
       }
@@ -97,6 +146,16 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
         const metadata = (inputs.metadata ?? {}) as State;
         const objectName = typeof metadata.name === "string" ? metadata.name : generatedName;
         const id = typeof metadata.namespace === "string" ? `${metadata.namespace}/${objectName}` : objectName;
+        if (args.type === "kubernetes:networking.k8s.io/v1:Ingress") {
+          // The controller writes the load balancer's DNS name into the status; the provider awaits it.
+          const annotations = (metadata.annotations ?? {}) as Record<string, string>;
+          const scheme = annotations["alb.ingress.kubernetes.io/scheme"] ?? "internal";
+          const group = annotations["alb.ingress.kubernetes.io/group.name"] ?? id;
+          const balancer = controllerLoadBalancerName(group, scheme);
+          const hostname = loadBalancerDnsName(balancer, region, scheme !== "internet-facing");
+          controllerBalancers.set(balancer, hostname);
+          return { id, state: state({ metadata: { ...metadata, name: objectName, uid: uuid(seed) }, status: { loadBalancer: { ingress: [{ hostname }] } } }) };
+        }
         return { id, state: state({ metadata: { ...metadata, name: objectName, uid: uuid(seed) } }) };
       }
       switch (args.type) {
@@ -263,6 +322,11 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
         case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration": {
           const chatConfigurationArn = `arn:aws:chatbot::${account}:chat-configuration/slack-channel/${String(inputs.configurationName)}`;
           return { id: chatConfigurationArn, state: state({ chatConfigurationArn }) };
+        }
+        case "aws:route53/record:Record": {
+          // The provider's id: zone, name and type joined by underscores.
+          const fqdn = String(inputs.name);
+          return { id: `${String(inputs.zoneId)}_${fqdn}_${String(inputs.type)}`, state: state({ fqdn }) };
         }
         case "aws:cloudwatch/dashboard:Dashboard":
           return { id: String(inputs.dashboardName), state: state({ dashboardArn: `arn:aws:cloudwatch::${account}:dashboard/${String(inputs.dashboardName)}` }) };
