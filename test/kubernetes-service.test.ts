@@ -8,7 +8,7 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toFlagdDocument } from "../components/feature-flag-store/documents";
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
-import { rolloutSteps, smokeScript, stepsProblems } from "../components/kubernetes-service/plan";
+import { parseFailureCondition, rolloutSteps, smokeScript, stepsProblems } from "../components/kubernetes-service/plan";
 import { allowedFailures } from "../components/lifecycle-hooks/handlers/smoke-decision";
 import { policyResources } from "../policy/from-synth";
 import { kubernetesManifestValid } from "../policy/rules/kubernetes-manifest-valid";
@@ -139,7 +139,7 @@ describe("a stack with an ECS service and two Kubernetes services", () => {
 describe("analysis on the same alarm math", () => {
   const metric = (document: SynthDocument, template: string, name: string) =>
     (inputs(document, TEMPLATE, template).spec.metrics as Json[]).find((candidate) => candidate.name === name)!;
-  const threshold = (condition: string) => Number(/\{# [<>]=? ([\d.]+)\}/.exec(condition)![1]);
+  const threshold = (condition: string) => parseFailureCondition(condition)!.threshold;
   const returned = (queries: Json[]): Json => queries.find((query) => query.returnData === true) ?? {};
 
   const measured = (queries: Json[]) => [...new Set(queries.filter((query) => query.metric ?? query.metricStat).map((query) => {
@@ -154,11 +154,16 @@ describe("analysis on the same alarm math", () => {
       ["unhealthy-hosts", "catalog-alarms-unhealthy-hosts"],
     ]) {
       const cloudWatch = inputs(example, "aws:cloudwatch/metricAlarm:MetricAlarm", alarm);
-      for (const template of ["catalog-alarms", "catalog-alarm-gate", "catalog-bake"]) {
+      for (const template of ["catalog-alarms", "catalog-promotion-check", "catalog-bake"]) {
         const analysis = metric(example, template, kind);
         const queries = analysis.provider.cloudWatch.metricDataQueries as Json[];
-        expect(threshold(analysis.failureCondition), `${template} ${kind}`).toBe(cloudWatch.threshold);
-        expect(Number(/>= (\d+)$/.exec(analysis.failureCondition)![1]), `${template} ${kind} datapoints`).toBe(cloudWatch.datapointsToAlarm);
+        const condition = parseFailureCondition(analysis.failureCondition)!;
+        expect(condition.threshold, `${template} ${kind}`).toBe(cloudWatch.threshold);
+        expect(condition.datapointsToAlarm, `${template} ${kind} datapoints`).toBe(cloudWatch.datapointsToAlarm);
+        // The alarm's evaluation window, in complete and published periods only; the lookback reaches back past it.
+        expect(condition.windowSeconds, `${template} ${kind} window`).toBe(cloudWatch.evaluationPeriods * cloudWatch.metricQueries[0].metric.period);
+        expect(condition.completeAfterSeconds).toBe(120);
+        expect(parseInt(analysis.provider.cloudWatch.interval, 10)).toBeGreaterThanOrEqual(condition.completeAfterSeconds + condition.windowSeconds + 60);
         expect(measured(queries)).toEqual(measured(cloudWatch.metricQueries));
       }
     }
@@ -191,7 +196,11 @@ describe("analysis on the same alarm math", () => {
     const suffix = (name: string) => resource(example, TARGET_GROUP, name).outputs.arnSuffix;
     expect(blueGreen.prePromotionAnalysis.args).toContainEqual({ name: "target-group", value: suffix("catalog-preview") });
     expect(blueGreen.postPromotionAnalysis.args).toContainEqual({ name: "target-group", value: suffix("catalog-active") });
-    expect(blueGreen.prePromotionAnalysis.templates.map((t: Json) => t.templateName)).toEqual(["catalog-smoke", "catalog-alarm-gate"]);
+    expect(blueGreen.prePromotionAnalysis.templates.map((t: Json) => t.templateName)).toEqual(["catalog-smoke", "catalog-promotion-check"]);
+    // The preview group is measured on real requests: the smoke job goes through the test listener with the routing header.
+    const smoke = metric(example, "catalog-smoke", "smoke-test").provider.job.spec.template.spec.containers[0].command[2];
+    expect(smoke).toContain(`-H 'x-release-service: catalog'`);
+    expect(smoke).toContain(`"${String(example.outputs.testUrl)}$path"`);
   });
 
   it("the smoke test runs before any user traffic and the alarm gate right before the final promotion", () => {
@@ -200,10 +209,72 @@ describe("analysis on the same alarm math", () => {
     const firstWeight = steps.findIndex((step) => step.setWeight !== undefined);
     expect(smoke).toBeGreaterThanOrEqual(0);
     expect(smoke).toBeLessThan(firstWeight);
-    const gate = steps.findIndex((step) => step.analysis?.templates[0].templateName === "search-alarm-gate");
+    const gate = steps.findIndex((step) => step.analysis?.templates[0].templateName === "search-promotion-check");
     expect(steps[gate + 1]).toEqual({ setWeight: 100 });
     const job = metric(example, "search-smoke", "smoke-test").provider.job.spec.template.spec.containers[0];
     expect(job.command[2]).toContain("http://search-canary.shop.svc.cluster.local:8080$path");
+  });
+});
+
+describe("analysis that starts with its arguments, drains without errors, and is waited for", () => {
+  it("the canary's background analysis starts after the first weight and a precondition that reads status.alb through the API", () => {
+    const canary = inputs(example, ROLLOUT, "search-rollout").spec.strategy.canary;
+    const steps = canary.steps as Json[];
+    const firstWeight = steps.findIndex((step) => step.setWeight !== undefined);
+    expect(steps[firstWeight + 1]).toEqual({ analysis: { templates: [{ templateName: "search-analysis-precondition" }] } });
+    expect(canary.analysis.startingStep).toBe(firstWeight + 2);
+    const job = (metricsOf(example, "search-analysis-precondition")[0] as Json).provider.job.spec.template.spec;
+    expect(job.serviceAccountName).toBe("search-release-reader");
+    const script = job.containers[0].command[2] as string;
+    expect(script).toContain("https://kubernetes.default.svc/apis/argoproj.io/v1alpha1/namespaces/shop/rollouts/search");
+    expect(script).toContain("--aws-verify-target-group");
+    // No fieldRef: a missing status.alb cannot keep the run from being created.
+    expect(JSON.stringify(inputs(example, TEMPLATE, "search-analysis-precondition"))).not.toContain("fieldRef");
+    const role = inputs(example, "kubernetes:rbac.authorization.k8s.io/v1:Role", "search-release-reader");
+    expect(role.rules[0]).toEqual({ apiGroups: ["argoproj.io"], resources: ["rollouts", "analysisruns", "experiments"], verbs: ["get", "list", "watch"] });
+  });
+
+  it("pods drain for the deregistration delay, and Argo keeps the old ReplicaSet until the drain is over", () => {
+    for (const [rolloutName, strategy, group] of [
+      ["catalog-rollout", "blueGreen", "catalog-active"],
+      ["search-rollout", "canary", undefined],
+    ] as const) {
+      const spec = inputs(example, ROLLOUT, rolloutName).spec;
+      const drain = group ? (resource(example, TARGET_GROUP, group).inputs as Json).deregistrationDelay : 60;
+      expect(drain).toBe(60);
+      expect(spec.template.spec.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: drain } } });
+      expect(spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(drain);
+      expect(spec.strategy[strategy].scaleDownDelaySeconds).toBeGreaterThan(drain);
+      expect(spec.strategy[strategy].abortScaleDownDelaySeconds).toBeGreaterThan(drain);
+    }
+    const ingress = inputs(example, "kubernetes:networking.k8s.io/v1:Ingress", "search-ingress");
+    expect(ingress.metadata.annotations["alb.ingress.kubernetes.io/target-group-attributes"]).toBe("deregistration_delay.timeout_seconds=60");
+    expect(inputs(example, "kubernetes:core/v1:NamespacePatch", "search-readiness-gates").metadata).toEqual({
+      name: "shop",
+      labels: { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" },
+    });
+  });
+
+  it("in production a Job per Rollout spec waits for the new generation with the plugin's status command, timed as steps + pauses + analysis + 30m", async () => {
+    const waiter = resource(example, "kubernetes:batch/v1:Job", "search-release-waiter");
+    const job = waiter.inputs as Json;
+    // 10 + 10 + 10 + 30 + 15 minutes of pauses, the smoke test (20 requests of at most 2 s: 1 min), precondition and
+    // promotion check (one 4-minute lookback each), + 30.
+    expect(job.metadata.annotations["pulumi.com/timeoutSeconds"]).toBe(String((75 + 1 + 8 + 30) * 60));
+    const container = job.spec.template.spec.containers[0];
+    expect(container.image).toMatch(/^quay\.io\/argoproj\/kubectl-argo-rollouts:v/);
+    expect(container.args.slice(0, 4)).toEqual(["status", "search", "--namespace", "shop"]);
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(waiter.dependencies).toContain(resource(example, ROLLOUT, "search-rollout").urn);
+    // A new image is a new Job name (Pulumi replaces it and waits again); the same spec keeps the name.
+    const config = exampleConfig();
+    setPath(config, "release:services.search.image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/search:5.0.2");
+    const next = await synth(config, "eks");
+    const name = (document: SynthDocument) => inputs(document, "kubernetes:batch/v1:Job", "search-release-waiter").metadata.name as string;
+    expect(name(next)).not.toBe(name(example));
+    expect(name(await synth(exampleConfig(), "eks"))).toBe(name(example));
+    setPath(config, "release:tier", "dev");
+    expect(resourcesOf(await synth(config, "eks"), "kubernetes:batch/v1:Job")).toEqual([]);
   });
 });
 
@@ -247,7 +318,7 @@ describe("manifests and policy", () => {
   it("Rollouts and AnalysisTemplates validate against @kubernetes-models/argo-rollouts, bindings against the TargetGroupBinding schema", () => {
     const resources = policyResources(example);
     const checked = resources.filter((r) => [ROLLOUT, TEMPLATE, BINDING].includes(r.type));
-    expect(checked.length).toBe(2 + 7 + 2);
+    expect(checked.length).toBe(2 + 8 + 2);
     for (const r of checked) expect(kubernetesManifestValid.check(r, { tier: "production", resources }), r.name).toEqual([]);
   });
 
@@ -284,7 +355,7 @@ describe("manifests and policy", () => {
     for (const name of ["checkout", "catalog", "search"]) setPath(config, `release:services.${name}.smokeTest`, undefined);
     setPath(config, "release:services.catalog.deployment", { strategy: "blue-green" });
     const document = await synth(config, "eks");
-    expect(resourcesOf(document, TEMPLATE).map((r) => r.name).sort()).toEqual(["catalog-alarms", "catalog-bake", "search-alarms"]);
+    expect(resourcesOf(document, TEMPLATE).map((r) => r.name).sort()).toEqual(["catalog-alarms", "catalog-bake", "search-alarms", "search-analysis-precondition"]);
     const blueGreen = inputs(document, ROLLOUT, "catalog-rollout").spec.strategy.blueGreen;
     expect(blueGreen.prePromotionAnalysis).toBeUndefined();
     expect((metricsOf(document, "catalog-bake")[0] as Json).count).toBe(1);
