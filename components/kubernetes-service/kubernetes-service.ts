@@ -20,6 +20,7 @@ import {
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
 import { alarmsWithTierDefaults, type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
+import { analysisDetector, describeSensitivity, detectorSensitivity, type ScenarioResult, type SensitivityInputs } from "../deployment-alarms/alarm-sensitivity";
 import { type AlarmSettings, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
@@ -30,8 +31,11 @@ import {
   analysisAlarms,
   analysisMetric,
   analysisPreconditionScript,
+  completeAfterSeconds,
   drainingOf,
   lookbackSeconds,
+  measurementIntervalSeconds,
+  readAnalysisMetric,
   releaseMinutes,
   ROLLOUTS_PLUGIN_IMAGE,
   WAIT_MARGIN_MINUTES,
@@ -246,6 +250,10 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly ingressName?: string;
   /** What a user does after Argo aborts a release. */
   public readonly afterAbort: string;
+  /** The alarm scenarios run through the evaluator over the analysis that aborts a release (its metrics as written to the cluster). */
+  public readonly sensitivity: { readonly results: ScenarioResult[]; readonly inputs: SensitivityInputs };
+  /** e.g. `analysis detects 5xx at 2x threshold 2m30s, ... (new version at 5%, ...)` */
+  public readonly detectionSummary: string;
   /** How long `pulumi up` waits for one release (staging and production): its pauses, bakes and analyses plus 30 minutes. */
   public readonly releaseWaitMinutes: number;
   /** Staging and production: the Job `pulumi up` waits on until the new generation is Healthy (fails if Degraded). */
@@ -371,7 +379,8 @@ export class KubernetesService extends pulumi.ComponentResource {
     const alarmArgs = [LOAD_BALANCER_ARG, TARGET_GROUP_ARG];
     const templates: k8s.apiextensions.CustomResource[] = [];
     // Measured every period for as long as the new version takes traffic: aborts the moment an alarm would fire.
-    templates.push(template("alarms", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing)), alarmArgs));
+    const backgroundMetrics = alarmDefinitions.map((alarm) => analysisMetric(alarm, timing));
+    templates.push(template("alarms", backgroundMetrics, alarmArgs));
     const gate = args.hooks?.alarmGate !== false;
     // Not ECS's alarm gate (which reads the CloudWatch alarms' state): one evaluation of the alarm math over the new
     // version's own target group right before promotion, so it is named for what it does.
@@ -407,11 +416,19 @@ export class KubernetesService extends pulumi.ComponentResource {
     let strategySpec: Record<string, unknown>;
     let pauses: number[];
     let standaloneAnalyses = gate ? 1 : 0;
+    // The metrics that abort a release under user traffic: blue/green's bake after the switch, canary's background run.
+    let judgingMetrics = backgroundMetrics;
     if (blueGreen) {
       // At least one period after the switch even without a bake: the new version is always judged under user traffic.
-      const measurements = Math.max(1, Math.ceil((strategy.bakeMinutes * 60) / timing.periodSeconds));
-      pauses = [(measurements * timing.periodSeconds) / 60];
-      templates.push(template("bake", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, measurements)), alarmArgs));
+      // The bake, and at least until the first period wholly after the switch is complete and counted.
+      const interval = measurementIntervalSeconds(timing.periodSeconds);
+      const measurements = Math.max(
+        Math.ceil((strategy.bakeMinutes * 60) / interval),
+        Math.ceil((completeAfterSeconds(timing.periodSeconds) + timing.periodSeconds) / interval) + 1,
+      );
+      pauses = [Math.ceil((measurements * interval) / 60)];
+      judgingMetrics = alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, measurements));
+      templates.push(template("bake", judgingMetrics, alarmArgs));
       const activeTargetGroupArg = { name: TARGET_GROUP_ARG, value: this.activeTargetGroupArnSuffix };
       const before = [...(smoke ? smokeRef.templates : []), ...(gate ? [{ templateName: `${name}-${PROMOTION_CHECK}` }] : [])];
       strategySpec = {
@@ -460,6 +477,16 @@ export class KubernetesService extends pulumi.ComponentResource {
         },
       };
     }
+    this.sensitivity = analysisSensitivity(judgingMetrics, {
+      errorRatePercent: args.alarms.errorRatePercent,
+      p99LatencyMs: args.alarms.p99LatencyMs,
+      minRequests: args.alarms.minRequests,
+      newVersionPercent: blueGreen ? 100 : this.steps[0].percent,
+      tasks: args.desiredCount ?? 1,
+      blueGreen,
+      intervalSeconds: measurementIntervalSeconds(timing.periodSeconds),
+    });
+    this.detectionSummary = `analysis ${describeSensitivity(this.sensitivity.results, this.sensitivity.inputs)}`;
     this.releaseWaitMinutes =
       releaseMinutes({ pauses, smoke, windowMinutes: Math.ceil(lookbackSeconds(timing.periodSeconds, timing.evaluationPeriods) / 60), standaloneAnalyses }) +
       WAIT_MARGIN_MINUTES;
@@ -554,6 +581,7 @@ export class KubernetesService extends pulumi.ComponentResource {
 
     this.registerOutputs({
       strategy: this.strategySummary,
+      detection: this.detectionSummary,
       afterAbort: this.afterAbort,
       activeTargetGroupArn: this.activeTargetGroupArn,
       previewTargetGroupArn: this.previewTargetGroupArn,
@@ -835,4 +863,39 @@ function releaseWaiter(context: WaiterContext): k8s.batch.v1.Job {
     },
     { ...k8sOpts, dependsOn: [rollout, ...reader] },
   );
+}
+
+/** What the detection estimate of an analysis needs beyond its metrics. */
+interface AnalysisTraffic {
+  readonly errorRatePercent: number;
+  readonly p99LatencyMs: number;
+  readonly minRequests: number;
+  readonly newVersionPercent: number;
+  readonly tasks: number;
+  readonly blueGreen: boolean;
+  readonly intervalSeconds: number;
+}
+
+/**
+ * The alarm scenarios of the ECS services (alarm-sensitivity.ts) against the metrics that abort a Kubernetes release,
+ * read back as Argo runs them (readAnalysisMetric): canary, the background run on the canary's own target group from
+ * the first weight; blue/green, the bake on the active group after the switch. The run's clock is Argo's: measurements
+ * start when it reaches the step, so every start phase within one interval (in 10 s steps) is a case.
+ */
+export function analysisSensitivity(metrics: readonly Record<string, unknown>[], traffic: AnalysisTraffic): { results: ScenarioResult[]; inputs: SensitivityInputs } {
+  const loadBalancer = "app/k8s-analysis/0";
+  const targetGroups = traffic.blueGreen ? ["targetgroup/active/0"] : ["targetgroup/stable/0", "targetgroup/canary/0"];
+  const judged = targetGroups.length - 1;
+  const specs = metrics.map((metric) => readAnalysisMetric(metric, { [LOAD_BALANCER_ARG]: loadBalancer, [TARGET_GROUP_ARG]: targetGroups[judged] }));
+  const inputs: SensitivityInputs = {
+    errorRatePercent: traffic.errorRatePercent,
+    p99LatencyMs: traffic.p99LatencyMs,
+    minRequests: traffic.minRequests,
+    newVersionPercent: traffic.newVersionPercent,
+    tasks: traffic.tasks,
+    targetGroups,
+    newVersionGroups: [judged],
+  };
+  const phases = Array.from({ length: Math.ceil(traffic.intervalSeconds / 10) }, (_, index) => index * 10);
+  return { results: detectorSensitivity(specs.map(analysisDetector), inputs, phases), inputs };
 }

@@ -1,6 +1,7 @@
 /** The release plan of a Kubernetes service as plain data: Argo Rollouts steps and analysis built from the ECS alarm math. */
 import type { ArgumentProblem } from "../arguments";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
+import type { AnalysisSpec } from "../deployment-alarms/alarm-evaluator";
 import { allowedFailures, DEFAULT_EXPECTED_STATUSES, parseStatusMatcher } from "../lifecycle-hooks/handlers/smoke-decision";
 import {
   type AlarmDefinition,
@@ -134,6 +135,66 @@ export function toArgoQuery(query: MetricQuery): ArgoMetricDataQuery {
   };
 }
 
+/** GetMetricData's query back in the alarms' form, with each `{{args.name}}` replaced as Argo does. */
+export function fromArgoQuery(query: ArgoMetricDataQuery, args: Readonly<Record<string, string>>): MetricQuery {
+  const resolve = (text: string) => text.replace(/\{\{args\.([\w-]+)\}\}/g, (_, name: string) => {
+    if (args[name] === undefined) throw new Error(`argument ${name} has no value`);
+    return args[name];
+  });
+  return {
+    id: query.id,
+    ...(query.expression !== undefined ? { expression: resolve(query.expression) } : {}),
+    ...(query.label !== undefined ? { label: query.label } : {}),
+    returnData: query.returnData ?? true,
+    ...(query.metricStat
+      ? {
+          metric: {
+            namespace: query.metricStat.metric.namespace,
+            metricName: query.metricStat.metric.metricName,
+            dimensions: Object.fromEntries(query.metricStat.metric.dimensions.map(({ name, value }) => [name, resolve(value)])),
+            period: query.metricStat.period,
+            stat: query.metricStat.stat,
+          },
+        }
+      : {}),
+  };
+}
+
+const COMPARISONS: Readonly<Record<string, string>> = { ">": "GreaterThanThreshold", ">=": "GreaterThanOrEqualToThreshold", "<": "LessThanThreshold", "<=": "LessThanOrEqualToThreshold" };
+
+const seconds = (duration: unknown): number => {
+  const match = /^(\d+)(s|m)$/.exec(String(duration));
+  if (!match) throw new Error(`duration ${String(duration)} is not whole seconds or minutes`);
+  return Number(match[1]) * (match[2] === "m" ? 60 : 1);
+};
+
+/**
+ * An AnalysisTemplate's CloudWatch metric, as written to the cluster, in the form the evaluator runs: its queries with
+ * the run's arguments, its failure condition, interval and count. Refuses what the evaluator cannot model faithfully.
+ */
+export function readAnalysisMetric(metric: Readonly<Record<string, unknown>>, args: Readonly<Record<string, string>>): AnalysisSpec {
+  const name = String(metric.name);
+  const condition = parseFailureCondition(String(metric.failureCondition ?? ""));
+  if (!condition) throw new Error(`${name}: failureCondition is not one the evaluator reads: ${String(metric.failureCondition)}`);
+  if (metric.successCondition !== undefined) throw new Error(`${name}: a successCondition is not modelled`);
+  if (metric.failureLimit !== 0) throw new Error(`${name}: only failureLimit 0 (the first failed measurement fails the run) is modelled`);
+  const cloudWatch = (metric.provider as { cloudWatch?: { metricDataQueries: ArgoMetricDataQuery[]; interval: string } } | undefined)?.cloudWatch;
+  if (!cloudWatch) throw new Error(`${name}: not a CloudWatch metric`);
+  const lookback = seconds(cloudWatch.interval);
+  if (lookback < condition.completeAfterSeconds + condition.windowSeconds + 60) throw new Error(`${name}: the lookback ${lookback}s does not reach the condition's window`);
+  return {
+    name,
+    metricQueries: cloudWatch.metricDataQueries.map((query) => fromArgoQuery(query, args)),
+    comparison: COMPARISONS[condition.operator],
+    threshold: condition.threshold,
+    datapointsToAlarm: condition.datapointsToAlarm,
+    completeAfterSeconds: condition.completeAfterSeconds,
+    windowSeconds: condition.windowSeconds,
+    intervalSeconds: seconds(metric.interval),
+    ...(typeof metric.count === "number" ? { count: metric.count } : {}),
+  };
+}
+
 const OPERATORS: Record<string, string> = {
   GreaterThanThreshold: ">",
   GreaterThanOrEqualToThreshold: ">=",
@@ -224,6 +285,15 @@ export function parseFailureCondition(text: string): AnalysisCondition | undefin
   };
 }
 
+/**
+ * How often a measurement runs. A run's measurements are not on minute boundaries (it starts when Argo reaches its
+ * step): at one per period, a period that became complete just after a measurement waits a whole period more. Every
+ * 30 s at most, so a complete breaching minute is counted within 30 s, as an alarm's evaluation counts it on the minute.
+ */
+export function measurementIntervalSeconds(periodSeconds: number): number {
+  return Math.min(periodSeconds, 30);
+}
+
 /** One Argo metric per alarm: it fails as the alarm would fire, on `datapointsToAlarm` breaching periods of `evaluationPeriods`. */
 export function analysisMetric(alarm: AlarmDefinition, timing: AlarmTiming, count?: number): Record<string, unknown> {
   const evaluationPeriods = Math.max(timing.evaluationPeriods, alarm.minimumEvaluation?.evaluationPeriods ?? 0);
@@ -234,7 +304,7 @@ export function analysisMetric(alarm: AlarmDefinition, timing: AlarmTiming, coun
   const period = timing.periodSeconds;
   return {
     name: alarm.kind,
-    interval: `${period}s`,
+    interval: `${measurementIntervalSeconds(period)}s`,
     ...(count !== undefined ? { count } : {}),
     failureCondition: failureConditionOf({
       operator: operator as AnalysisCondition["operator"],
