@@ -18,6 +18,8 @@ import { secretsNotInPlaintext } from "./secrets-not-in-plaintext";
 import { runtimePathsReachable } from "./runtime-paths-reachable";
 import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
 import type { Rule } from "./types";
+import { analysisArgumentsWritten } from "./analysis-arguments-written";
+import { rolloutAwaited } from "./rollout-awaited";
 
 export const RULES: readonly Rule[] = [
   productionServiceRollsBackOnAlarm,
@@ -39,6 +41,8 @@ export const RULES: readonly Rule[] = [
   kubernetesManifestValid,
   secretsNotInPlaintext,
   alarmSensitivityRule,
+  analysisArgumentsWritten,
+  rolloutAwaited,
 ];
 
 export type { PolicyResource, Rule, StackContext, Tier } from "./types";
