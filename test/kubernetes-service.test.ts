@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toFlagdDocument } from "../components/feature-flag-store/documents";
-import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
+import { describeSensitivity, sensitivityProblems } from "../components/deployment-alarms/alarm-sensitivity";
+import { analysisSensitivity, KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import { parseFailureCondition, rolloutSteps, smokeScript, stepsProblems } from "../components/kubernetes-service/plan";
 import { allowedFailures } from "../components/lifecycle-hooks/handlers/smoke-decision";
 import { policyResources } from "../policy/from-synth";
@@ -275,6 +276,44 @@ describe("analysis that starts with its arguments, drains without errors, and is
     expect(name(await synth(exampleConfig(), "eks"))).toBe(name(example));
     setPath(config, "release:tier", "dev");
     expect(resourcesOf(await synth(config, "eks"), "kubernetes:batch/v1:Job")).toEqual([]);
+  });
+});
+
+describe("the ECS alarm scenarios on Kubernetes releases: the same evaluator over the analysis as synthesized", () => {
+  const traffic = (service: string, blueGreen: boolean, intervalSeconds = 30) => {
+    const resolved = load(exampleConfig(), "eks").services.find((candidate) => candidate.name === service)!;
+    const { errorRatePercent, p99LatencyMs, minRequests } = resolved.alarms;
+    const first = (inputs(example, ROLLOUT, `${service}-rollout`).spec.strategy.canary?.steps as Json[] | undefined)?.find((step) => step.setWeight !== undefined)?.setWeight;
+    return { errorRatePercent, p99LatencyMs, minRequests, newVersionPercent: blueGreen ? 100 : first, tasks: resolved.desiredCount ?? 1, blueGreen, intervalSeconds };
+  };
+  const cases = [
+    ["search", "search-alarms", false],
+    ["catalog", "catalog-bake", true],
+  ] as const;
+
+  it("2x error rate, 2x p99 and crashing pods abort within 3 minutes; a healthy version and quiet hours stay quiet for 30 minutes; synth prints it", () => {
+    for (const [service, template, blueGreen] of cases) {
+      const metrics = inputs(example, TEMPLATE, template).spec.metrics as Json[];
+      const { results, inputs: used } = analysisSensitivity(metrics, traffic(service, blueGreen));
+      expect(sensitivityProblems(results, 180), service).toEqual([]);
+      for (const result of results) {
+        if (result.expect === "alarm") expect(result.seconds, `${service} ${result.id}`).toBeLessThanOrEqual(180);
+        else expect(result.seconds, `${service} ${result.id}`).toBeUndefined();
+      }
+      expect(resource(example, "release:kubernetes:KubernetesService", service).outputs.detection).toBe(`analysis ${describeSensitivity(results, used)}`);
+    }
+    expect(renderTree(example)).toMatch(/KubernetesService search {2}steps .*; analysis detects 5xx at 2x threshold \dm\d*s?, p99 at 2x threshold/);
+  });
+
+  it("measured once a period (Argo's clock is not the minute's), a complete breaching minute can wait a period more: over 3 minutes", () => {
+    const metrics = (inputs(example, TEMPLATE, "search-alarms").spec.metrics as Json[]).map((metric) => ({ ...metric, interval: "60s" }));
+    const { results } = analysisSensitivity(metrics, traffic("search", false, 60));
+    expect(sensitivityProblems(results, 180)).toEqual(expect.arrayContaining([expect.stringMatching(/^5xx at 2x threshold: first rollback alarm after 3m\d+s, needs 3m/)]));
+  });
+
+  it("a failure condition the evaluator does not read is refused, never guessed", () => {
+    const metrics = inputs(example, TEMPLATE, "search-alarms").spec.metrics as Json[];
+    expect(() => analysisSensitivity(metrics.map((metric) => ({ ...metric, failureCondition: "len(result[0].Values) > 0" })), traffic("search", false))).toThrow(/not one the evaluator reads/);
   });
 });
 
