@@ -256,6 +256,8 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly detectionSummary: string;
   /** How long `pulumi up` waits for one release (staging and production): its pauses, bakes and analyses plus 30 minutes. */
   public readonly releaseWaitMinutes: number;
+  /** The queue Argo's notifications send aborts and failed analyses to; a pipe forwards them to the alert topic. */
+  public readonly releaseEventsQueueName: pulumi.Output<string>;
   /** Staging and production: the Job `pulumi up` waits on until the new generation is Healthy (fails if Degraded). */
   public readonly releaseWaiter?: k8s.batch.v1.Job;
 
@@ -525,6 +527,8 @@ export class KubernetesService extends pulumi.ComponentResource {
       }));
     const sidecars = pulumi.all((args.sidecars ?? []).map((sidecar) => pulumi.output(sidecar.definition).apply((definition) => toKubernetesContainer(definition))));
     const autoscaled = scaling.max > scaling.min;
+    const events = releaseEvents({ name, env, tags, awsOpts });
+    this.releaseEventsQueueName = events.queue.name;
     const rolloutSpec = {
           replicas: autoscaled ? Math.max(scaling.min, Math.min(scaling.max, desiredCount)) : desiredCount,
           revisionHistoryLimit: 3,
@@ -544,7 +548,12 @@ export class KubernetesService extends pulumi.ComponentResource {
     };
     this.rollout = new k8s.apiextensions.CustomResource(
       `${name}-rollout`,
-      { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: meta(name), spec: rolloutSpec },
+      {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "Rollout",
+        metadata: { ...meta(name), annotations: events.queue.name.apply((queue) => subscriptions(queue)) },
+        spec: rolloutSpec,
+      },
       {
         ...k8sOpts,
         dependsOn: [serviceAccount, ...services, ...templates],
@@ -582,6 +591,7 @@ export class KubernetesService extends pulumi.ComponentResource {
     this.registerOutputs({
       strategy: this.strategySummary,
       detection: this.detectionSummary,
+      releaseEventsQueue: this.releaseEventsQueueName,
       afterAbort: this.afterAbort,
       activeTargetGroupArn: this.activeTargetGroupArn,
       previewTargetGroupArn: this.previewTargetGroupArn,
@@ -898,4 +908,81 @@ export function analysisSensitivity(metrics: readonly Record<string, unknown>[],
   };
   const phases = Array.from({ length: Math.ceil(traffic.intervalSeconds / 10) }, (_, index) => index * 10);
   return { results: detectorSensitivity(specs.map(analysisDetector), inputs, phases), inputs };
+}
+
+/**
+ * Argo Rollouts' notification triggers that mean a release did not go through, as its built-in catalog names them
+ * ("on-rollout-aborted when a rollout process is aborted before completion", "on-analysis-run-failed",
+ * "on-analysis-run-error", docs/features/notifications.md), each subscribed for the `awssqs` service with the
+ * service's queue as recipient ("queue - name of the queue ... Can be overridden with target destination annotation",
+ * docs/generated/notification-services/awssqs.md).
+ */
+export const RELEASE_FAILURE_TRIGGERS = ["on-rollout-aborted", "on-analysis-run-failed", "on-analysis-run-error"] as const;
+
+export function subscriptions(queueName: string): Record<string, string> {
+  return Object.fromEntries(RELEASE_FAILURE_TRIGGERS.map((trigger) => [`notifications.argoproj.io/subscribe.${trigger}.awssqs`, queueName]));
+}
+
+/**
+ * Where Argo's notifications of a failed release go: a queue of this service (Argo's notification engine has an SQS
+ * service, not an SNS one), and an EventBridge pipe that publishes each message's body to the environment's alert
+ * topic, as the EventBridge rule does for ECS deployments. The pipe's role may publish to the topic and have SNS use
+ * its key for this topic only (the key policy leaves grants to the account's IAM, the topic policy lets the account
+ * publish).
+ */
+function releaseEvents(context: { name: string; env: Environment; tags: Record<string, string>; awsOpts: pulumi.CustomResourceOptions }) {
+  const { name, env, tags, awsOpts } = context;
+  const queue = new aws.sqs.Queue(
+    `${name}-release-events`,
+    { name: physicalName([env.namePrefix, name], "release-events", 80), sqsManagedSseEnabled: true, messageRetentionSeconds: 4 * 24 * 3600, tags },
+    awsOpts,
+  );
+  const account = aws.getCallerIdentityOutput({}, { parent: awsOpts.parent });
+  const role = new aws.iam.Role(
+    `${name}-release-events`,
+    {
+      name: physicalName([env.namePrefix, name], "release-events", NAME_LIMITS.iamRole),
+      assumeRolePolicy: account.accountId.apply((accountId) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "pipes.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": accountId } } }],
+        }),
+      ),
+      tags,
+    },
+    awsOpts,
+  );
+  const policy = new aws.iam.RolePolicy(
+    `${name}-release-events`,
+    {
+      role: role.name,
+      policy: pulumi.all([queue.arn, env.alertTopicArn]).apply(([queueArn, topicArn]) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: queueArn },
+            { Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
+            // SNS asks KMS with the encryption context aws:sns:topicArn, as the key policy's statements expect.
+            { Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } } },
+          ],
+        }),
+      ),
+    },
+    awsOpts,
+  );
+  new aws.pipes.Pipe(
+    `${name}-release-events`,
+    {
+      name: physicalName([env.namePrefix, name], "release-events", 64),
+      roleArn: role.arn,
+      source: queue.arn,
+      sourceParameters: { sqsQueueParameters: { batchSize: 1 } },
+      target: env.alertTopicArn,
+      // The notification's text, as Argo's template wrote it.
+      targetParameters: { inputTemplate: "<$.body>" },
+      tags,
+    },
+    { ...awsOpts, dependsOn: [policy] },
+  );
+  return { queue };
 }
