@@ -341,8 +341,11 @@ describe("the smoke-test job's script", () => {
   let server: Server;
   let base: string;
   beforeAll(async () => {
+    let warming = 0;
     server = createServer((request, response) => {
-      response.statusCode = request.url === "/ok" ? 200 : 500;
+      // /preview answers only requests the test listener's rule would route (the header), after two 503s (registering).
+      if (request.url === "/preview") response.statusCode = request.headers["x-release-service"] !== "catalog" ? 404 : warming++ < 2 ? 503 : 200;
+      else response.statusCode = request.url === "/ok" ? 200 : 500;
       response.end();
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -350,9 +353,9 @@ describe("the smoke-test job's script", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
   /** The job's shell and curl against a real server in this process (so not spawnSync, which would block it). */
-  const run = (paths: string[], minSuccessRate: number) =>
+  const run = (paths: string[], minSuccessRate: number, headers: Record<string, string> = {}, settle = 0) =>
     new Promise<{ status: number | null; stdout: string }>((resolve) => {
-      const child = spawn("sh", ["-c", smokeScript(base, { paths, samples: 3, minSuccessRate, timeoutMs: 2000 })]);
+      const child = spawn("sh", ["-c", smokeScript(base, { paths, samples: 3, minSuccessRate, timeoutMs: 2000 }, headers, settle)]);
       let stdout = "";
       child.stdout.on("data", (chunk) => (stdout += String(chunk)));
       child.on("close", (status) => resolve({ status, stdout }));
@@ -365,6 +368,12 @@ describe("the smoke-test job's script", () => {
     // 6 requests at 50%: the hook allows 5 failures (allowedFailures(6, 0.5)).
     expect(allowedFailures(6, 0.5)).toBe(5);
     expect((await run(["/ok", "/broken"], 0.5)).status).toBe(0);
+  });
+  it("through the load balancer: sends the routing header, and counts samples only once the new pods first answer", async () => {
+    expect((await run(["/preview"], 1)).status, "no header: the rule would not route it").not.toBe(0);
+    const result = await run(["/preview"], 1, { "x-release-service": "catalog" }, 30);
+    expect(result.stdout).toContain("smoke test: 0 of 3 requests failed");
+    expect(result.status).toBe(0);
   });
   it("fails the analysis when more requests fail than allowed", async () => {
     const result = await run(["/ok", "/broken"], 0.95);

@@ -45,6 +45,7 @@ import {
   type RolloutStep,
   rolloutSteps,
   SMOKE_IMAGE,
+  SMOKE_SETTLE_SECONDS,
   type SmokeTest,
   smokeScript,
   type StepInput,
@@ -394,13 +395,13 @@ export class KubernetesService extends pulumi.ComponentResource {
       // Blue/green: through the environment's test listener with the header its rule routes on, so the preview target
       // group (the one the promotion check measures) really serves the requests, as the ECS hook's do. Canary: the
       // canary Service, before the new version has any weight (its target group serves no one yet).
-      const through: { url: pulumi.Output<string>; headers: Record<string, string> } = blueGreen
-        ? { url: pulumi.output(env.testUrl()), headers: { [TEST_ROUTE_HEADER]: name } }
-        : { url: pulumi.output(nextServiceUrl), headers: {} };
+      const through: { url: pulumi.Output<string>; headers: Record<string, string>; settle: number } = blueGreen
+        ? { url: pulumi.output(env.testUrl()), headers: { [TEST_ROUTE_HEADER]: name }, settle: SMOKE_SETTLE_SECONDS }
+        : { url: pulumi.output(nextServiceUrl), headers: {}, settle: 0 };
       templates.push(
         template(
           "smoke",
-          [jobMetric("smoke-test", through.url.apply((url) => ({ name: "smoke", image: SMOKE_IMAGE, command: ["sh", "-c", smokeScript(url, smoke, through.headers)] })))],
+          [jobMetric("smoke-test", through.url.apply((url) => ({ name: "smoke", image: SMOKE_IMAGE, command: ["sh", "-c", smokeScript(url, smoke, through.headers, through.settle)] })))],
           [],
         ),
       );
@@ -490,7 +491,7 @@ export class KubernetesService extends pulumi.ComponentResource {
     });
     this.detectionSummary = `analysis ${describeSensitivity(this.sensitivity.results, this.sensitivity.inputs)}`;
     this.releaseWaitMinutes =
-      releaseMinutes({ pauses, smoke, windowMinutes: Math.ceil(lookbackSeconds(timing.periodSeconds, timing.evaluationPeriods) / 60), standaloneAnalyses }) +
+      releaseMinutes({ pauses, smoke, smokeSettleSeconds: blueGreen ? SMOKE_SETTLE_SECONDS : 0, windowMinutes: Math.ceil(lookbackSeconds(timing.periodSeconds, timing.evaluationPeriods) / 60), standaloneAnalyses }) +
       WAIT_MARGIN_MINUTES;
 
     const cpu = args.cpu ?? 256;

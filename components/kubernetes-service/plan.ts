@@ -333,6 +333,9 @@ export interface SmokeTest {
   readonly hostHeader?: string;
 }
 
+/** Seconds a smoke test through the load balancer waits for the new pods' first answer (registration and health checks). */
+export const SMOKE_SETTLE_SECONDS = 120;
+
 /** A pinned curl image for the smoke-test job. */
 export const SMOKE_IMAGE = "curlimages/curl:8.11.1";
 
@@ -340,7 +343,7 @@ export const SMOKE_IMAGE = "curlimages/curl:8.11.1";
  * The smoke test as a shell script for a `job` analysis: `samples` GETs per path to the new version's Service, passing
  * with at most the failures the ECS smoke-test hook allows (its exact binomial bound) and its expected statuses.
  */
-export function smokeScript(baseUrl: string, smoke: SmokeTest, headers: Readonly<Record<string, string>> = {}): string {
+export function smokeScript(baseUrl: string, smoke: SmokeTest, headers: Readonly<Record<string, string>> = {}, settleSeconds = 0): string {
   const total = smoke.samples * smoke.paths.length;
   const allowed = allowedFailures(total, smoke.minSuccessRate);
   const matcher = parseStatusMatcher(smoke.expectedStatuses ?? DEFAULT_EXPECTED_STATUSES);
@@ -353,6 +356,14 @@ export function smokeScript(baseUrl: string, smoke: SmokeTest, headers: Readonly
       .join("");
   return [
     `expected() { ${matcher.ranges.map(([low, high]) => `{ [ "$1" -ge ${low} ] && [ "$1" -le ${high} ]; }`).join(" || ")}; }`,
+    // Through the load balancer the new pods may still be registering: wait (at most settleSeconds) for a first
+    // expected answer before the samples are counted, as the ECS hook runs only once its targets are healthy.
+    ...(settleSeconds > 0
+      ? [
+          "waited=0",
+          `until expected "$(curl -s -o /dev/null -w '%{http_code}' --max-time ${seconds}${host} "${baseUrl}${smoke.paths[0]}" || true)" || [ $waited -ge ${settleSeconds} ]; do sleep 2; waited=$((waited+2)); done`,
+        ]
+      : []),
     "failed=0",
     `for path in ${smoke.paths.map((path) => `'${path}'`).join(" ")}; do`,
     "  i=0",
@@ -430,11 +441,13 @@ export const ROLLOUTS_PLUGIN_IMAGE = "quay.io/argoproj/kubectl-argo-rollouts:v1.
 export function releaseMinutes(parts: {
   readonly pauses: readonly number[];
   readonly smoke?: SmokeTest;
+  /** What the smoke test may wait for the new pods' first answer (through the load balancer). */
+  readonly smokeSettleSeconds?: number;
   readonly windowMinutes: number;
   readonly standaloneAnalyses: number;
 }): number {
-  const smoke = parts.smoke ? Math.ceil((parts.smoke.samples * parts.smoke.paths.length * parts.smoke.timeoutMs) / 60_000) : 0;
-  return parts.pauses.reduce((sum, minutes) => sum + minutes, 0) + smoke + parts.standaloneAnalyses * parts.windowMinutes;
+  const smoke = parts.smoke ? Math.ceil((parts.smoke.samples * parts.smoke.paths.length * parts.smoke.timeoutMs) / 1000 + (parts.smokeSettleSeconds ?? 0)) / 60 : 0;
+  return parts.pauses.reduce((sum, minutes) => sum + minutes, 0) + Math.ceil(smoke) + parts.standaloneAnalyses * parts.windowMinutes;
 }
 
 /** As ECS's waitForSteadyState timeout: the release's own minutes plus 30. */
