@@ -8,12 +8,13 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toFlagdDocument } from "../components/feature-flag-store/documents";
 import { describeSensitivity, sensitivityProblems } from "../components/deployment-alarms/alarm-sensitivity";
-import { analysisSensitivity, KubernetesService } from "../components/kubernetes-service/kubernetes-service";
-import { parseFailureCondition, rolloutSteps, smokeScript, stepsProblems } from "../components/kubernetes-service/plan";
+import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
+import { analysisSensitivity, parseFailureCondition, rolloutSteps, smokeScript, stepsProblems } from "../components/kubernetes-service/plan";
 import { allowedFailures } from "../components/lifecycle-hooks/handlers/smoke-decision";
 import { policyResources } from "../policy/from-synth";
 import { kubernetesManifestValid } from "../policy/rules/kubernetes-manifest-valid";
 import { kubernetesServiceHasAnalysis } from "../policy/rules/kubernetes-service-has-analysis";
+import { alarmSensitivityRule } from "../policy/rules/alarm-sensitivity";
 import { type SynthDocument, synthesize, synthesizeProgram } from "../src/synth/capture";
 import { renderJson, renderTree } from "../src/synth/render";
 import { PROJECT_ROOT } from "../src/synth/run";
@@ -329,6 +330,22 @@ describe("the ECS alarm scenarios on Kubernetes releases: the same evaluator ove
     const metrics = (inputs(example, TEMPLATE, "search-alarms").spec.metrics as Json[]).map((metric) => ({ ...metric, interval: "60s" }));
     const { results } = analysisSensitivity(metrics, traffic("search", false, 60));
     expect(sensitivityProblems(results, 180)).toEqual(expect.arrayContaining([expect.stringMatching(/^5xx at 2x threshold: first rollback alarm after 3m\d+s, needs 3m/)]));
+  });
+
+  it("npm run check's alarm-sensitivity judges each Rollout from its synthesized templates: passes, and fails when measured once a minute or on d65906f's condition", () => {
+    const resources = policyResources(example);
+    const stack = { tier: "production" as const, resources };
+    const rollout = (name: string) => resources.find((candidate) => candidate.name === name)!;
+    expect(alarmSensitivityRule.check(rollout("search-rollout"), stack)).toEqual([]);
+    expect(alarmSensitivityRule.check(rollout("catalog-rollout"), stack)).toEqual([]);
+    const withMetrics = (template: string, change: (metric: Json) => Json) =>
+      resources.map((candidate) =>
+        candidate.name === template ? { ...candidate, props: { ...candidate.props, spec: { ...(candidate.props.spec as Json), metrics: ((candidate.props.spec as Json).metrics as Json[]).map(change) } } } : candidate,
+      );
+    const everyMinute = withMetrics("search-alarms", (metric) => ({ ...metric, interval: "60s" }));
+    expect(alarmSensitivityRule.check(rollout("search-rollout"), { tier: "production", resources: everyMinute })).toEqual([expect.stringMatching(/^5xx at 2x threshold: first rollback alarm after 3m\d+s, needs 3m/)]);
+    const before = withMetrics("search-alarms", (metric) => ({ ...metric, failureCondition: `len(filter(result[0].Values, {# > ${parseFailureCondition(metric.failureCondition)!.threshold}})) >= 1` }));
+    expect(alarmSensitivityRule.check(rollout("search-rollout"), { tier: "production", resources: before })).toEqual([expect.stringContaining("not ones the evaluator reads")]);
   });
 
   it("a failure condition the evaluator does not read is refused, never guessed", () => {

@@ -20,7 +20,7 @@ import {
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
 import { alarmsWithTierDefaults, type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
-import { analysisDetector, describeSensitivity, detectorSensitivity, type ScenarioResult, type SensitivityInputs } from "../deployment-alarms/alarm-sensitivity";
+import { describeSensitivity, type ScenarioResult, type SensitivityInputs } from "../deployment-alarms/alarm-sensitivity";
 import { type AlarmSettings, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
@@ -31,11 +31,11 @@ import {
   analysisAlarms,
   analysisMetric,
   analysisPreconditionScript,
+  analysisSensitivity,
   completeAfterSeconds,
   drainingOf,
   lookbackSeconds,
   measurementIntervalSeconds,
-  readAnalysisMetric,
   releaseMinutes,
   ROLLOUTS_PLUGIN_IMAGE,
   WAIT_MARGIN_MINUTES,
@@ -876,40 +876,6 @@ function releaseWaiter(context: WaiterContext): k8s.batch.v1.Job {
   );
 }
 
-/** What the detection estimate of an analysis needs beyond its metrics. */
-interface AnalysisTraffic {
-  readonly errorRatePercent: number;
-  readonly p99LatencyMs: number;
-  readonly minRequests: number;
-  readonly newVersionPercent: number;
-  readonly tasks: number;
-  readonly blueGreen: boolean;
-  readonly intervalSeconds: number;
-}
-
-/**
- * The alarm scenarios of the ECS services (alarm-sensitivity.ts) against the metrics that abort a Kubernetes release,
- * read back as Argo runs them (readAnalysisMetric): canary, the background run on the canary's own target group from
- * the first weight; blue/green, the bake on the active group after the switch. The run's clock is Argo's: measurements
- * start when it reaches the step, so every start phase within one interval (in 10 s steps) is a case.
- */
-export function analysisSensitivity(metrics: readonly Record<string, unknown>[], traffic: AnalysisTraffic): { results: ScenarioResult[]; inputs: SensitivityInputs } {
-  const loadBalancer = "app/k8s-analysis/0";
-  const targetGroups = traffic.blueGreen ? ["targetgroup/active/0"] : ["targetgroup/stable/0", "targetgroup/canary/0"];
-  const judged = targetGroups.length - 1;
-  const specs = metrics.map((metric) => readAnalysisMetric(metric, { [LOAD_BALANCER_ARG]: loadBalancer, [TARGET_GROUP_ARG]: targetGroups[judged] }));
-  const inputs: SensitivityInputs = {
-    errorRatePercent: traffic.errorRatePercent,
-    p99LatencyMs: traffic.p99LatencyMs,
-    minRequests: traffic.minRequests,
-    newVersionPercent: traffic.newVersionPercent,
-    tasks: traffic.tasks,
-    targetGroups,
-    newVersionGroups: [judged],
-  };
-  const phases = Array.from({ length: Math.ceil(traffic.intervalSeconds / 10) }, (_, index) => index * 10);
-  return { results: detectorSensitivity(specs.map(analysisDetector), inputs, phases), inputs };
-}
 
 /**
  * Argo Rollouts' notification triggers that mean a release did not go through, as its built-in catalog names them

@@ -2,6 +2,7 @@
 import type { ArgumentProblem } from "../arguments";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { AnalysisSpec } from "../deployment-alarms/alarm-evaluator";
+import { analysisDetector, detectorSensitivity, type ScenarioResult, type SensitivityInputs } from "../deployment-alarms/alarm-sensitivity";
 import { allowedFailures, DEFAULT_EXPECTED_STATUSES, parseStatusMatcher } from "../lifecycle-hooks/handlers/smoke-decision";
 import {
   type AlarmDefinition,
@@ -452,3 +453,38 @@ export function releaseMinutes(parts: {
 
 /** As ECS's waitForSteadyState timeout: the release's own minutes plus 30. */
 export const WAIT_MARGIN_MINUTES = 30;
+
+/** What the detection estimate of an analysis needs beyond its metrics. */
+export interface AnalysisTraffic {
+  readonly errorRatePercent: number;
+  readonly p99LatencyMs: number;
+  readonly minRequests: number;
+  readonly newVersionPercent: number;
+  readonly tasks: number;
+  readonly blueGreen: boolean;
+  readonly intervalSeconds: number;
+}
+
+/**
+ * The alarm scenarios of the ECS services (alarm-sensitivity.ts) against the metrics that abort a Kubernetes release,
+ * read back as Argo runs them (readAnalysisMetric): canary, the background run on the canary's own target group from
+ * the first weight; blue/green, the bake on the active group after the switch. The run's clock is Argo's: measurements
+ * start when it reaches the step, so every start phase within one interval (in 10 s steps) is a case.
+ */
+export function analysisSensitivity(metrics: readonly Record<string, unknown>[], traffic: AnalysisTraffic): { results: ScenarioResult[]; inputs: SensitivityInputs } {
+  const loadBalancer = "app/k8s-analysis/0";
+  const targetGroups = traffic.blueGreen ? ["targetgroup/active/0"] : ["targetgroup/stable/0", "targetgroup/canary/0"];
+  const judged = targetGroups.length - 1;
+  const specs = metrics.map((metric) => readAnalysisMetric(metric, { [LOAD_BALANCER_ARG]: loadBalancer, [TARGET_GROUP_ARG]: targetGroups[judged] }));
+  const inputs: SensitivityInputs = {
+    errorRatePercent: traffic.errorRatePercent,
+    p99LatencyMs: traffic.p99LatencyMs,
+    minRequests: traffic.minRequests,
+    newVersionPercent: traffic.newVersionPercent,
+    tasks: traffic.tasks,
+    targetGroups,
+    newVersionGroups: [judged],
+  };
+  const phases = Array.from({ length: Math.ceil(traffic.intervalSeconds / 10) }, (_, index) => index * 10);
+  return { results: detectorSensitivity(specs.map(analysisDetector), inputs, phases), inputs };
+}
