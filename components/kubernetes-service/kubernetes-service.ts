@@ -20,7 +20,7 @@ import {
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
 import { alarmsWithTierDefaults, type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
-import { describeSensitivity, type ScenarioResult, type SensitivityInputs } from "../deployment-alarms/alarm-sensitivity";
+import { describeSensitivity, type ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
 import { type AlarmSettings, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
@@ -252,7 +252,7 @@ export class KubernetesService extends pulumi.ComponentResource {
   /** What a user does after Argo aborts a release. */
   public readonly afterAbort: string;
   /** The alarm scenarios run through the evaluator over the analysis that aborts a release (its metrics as written to the cluster). */
-  public readonly sensitivity: { readonly results: ScenarioResult[]; readonly inputs: SensitivityInputs };
+  public readonly sensitivity: readonly ScenarioResult[];
   /** e.g. `analysis detects 5xx at 2x threshold 2m30s, ... (new version at 5%, ...)` */
   public readonly detectionSummary: string;
   /** How long `pulumi up` waits for one release (staging and production): its pauses, bakes and analyses plus 30 minutes. */
@@ -480,7 +480,7 @@ export class KubernetesService extends pulumi.ComponentResource {
         },
       };
     }
-    this.sensitivity = analysisSensitivity(judgingMetrics, {
+    const sensitivity = analysisSensitivity(judgingMetrics, {
       errorRatePercent: args.alarms.errorRatePercent,
       p99LatencyMs: args.alarms.p99LatencyMs,
       minRequests: args.alarms.minRequests,
@@ -489,7 +489,8 @@ export class KubernetesService extends pulumi.ComponentResource {
       blueGreen,
       intervalSeconds: measurementIntervalSeconds(timing.periodSeconds),
     });
-    this.detectionSummary = `analysis ${describeSensitivity(this.sensitivity.results, this.sensitivity.inputs)}`;
+    this.sensitivity = sensitivity.results;
+    this.detectionSummary = `analysis ${describeSensitivity(sensitivity.results, sensitivity.inputs)}`;
     this.releaseWaitMinutes =
       releaseMinutes({ pauses, smoke, smokeSettleSeconds: blueGreen ? SMOKE_SETTLE_SECONDS : 0, windowMinutes: Math.ceil(lookbackSeconds(timing.periodSeconds, timing.evaluationPeriods) / 60), standaloneAnalyses }) +
       WAIT_MARGIN_MINUTES;
@@ -557,7 +558,7 @@ export class KubernetesService extends pulumi.ComponentResource {
       },
       {
         ...k8sOpts,
-        dependsOn: [serviceAccount, ...services, ...templates],
+        dependsOn: [serviceAccount, ...services, ...templates, ...reader],
         // The HorizontalPodAutoscaler owns the count once the Rollout exists.
         ...(autoscaled ? { ignoreChanges: ["spec.replicas"] } : {}),
       },
