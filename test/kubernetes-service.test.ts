@@ -7,12 +7,14 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toFlagdDocument } from "../components/feature-flag-store/documents";
+import { describeSensitivity, sensitivityProblems } from "../components/deployment-alarms/alarm-sensitivity";
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
-import { rolloutSteps, smokeScript, stepsProblems } from "../components/kubernetes-service/plan";
+import { analysisSensitivity, parseFailureCondition, rolloutSteps, smokeScript, stepsProblems } from "../components/kubernetes-service/plan";
 import { allowedFailures } from "../components/lifecycle-hooks/handlers/smoke-decision";
 import { policyResources } from "../policy/from-synth";
 import { kubernetesManifestValid } from "../policy/rules/kubernetes-manifest-valid";
 import { kubernetesServiceHasAnalysis } from "../policy/rules/kubernetes-service-has-analysis";
+import { alarmSensitivityRule } from "../policy/rules/alarm-sensitivity";
 import { type SynthDocument, synthesize, synthesizeProgram } from "../src/synth/capture";
 import { renderJson, renderTree } from "../src/synth/render";
 import { PROJECT_ROOT } from "../src/synth/run";
@@ -139,7 +141,7 @@ describe("a stack with an ECS service and two Kubernetes services", () => {
 describe("analysis on the same alarm math", () => {
   const metric = (document: SynthDocument, template: string, name: string) =>
     (inputs(document, TEMPLATE, template).spec.metrics as Json[]).find((candidate) => candidate.name === name)!;
-  const threshold = (condition: string) => Number(/\{# [<>]=? ([\d.]+)\}/.exec(condition)![1]);
+  const threshold = (condition: string) => parseFailureCondition(condition)!.threshold;
   const returned = (queries: Json[]): Json => queries.find((query) => query.returnData === true) ?? {};
 
   const measured = (queries: Json[]) => [...new Set(queries.filter((query) => query.metric ?? query.metricStat).map((query) => {
@@ -154,11 +156,16 @@ describe("analysis on the same alarm math", () => {
       ["unhealthy-hosts", "catalog-alarms-unhealthy-hosts"],
     ]) {
       const cloudWatch = inputs(example, "aws:cloudwatch/metricAlarm:MetricAlarm", alarm);
-      for (const template of ["catalog-alarms", "catalog-alarm-gate", "catalog-bake"]) {
+      for (const template of ["catalog-alarms", "catalog-promotion-check", "catalog-bake"]) {
         const analysis = metric(example, template, kind);
         const queries = analysis.provider.cloudWatch.metricDataQueries as Json[];
-        expect(threshold(analysis.failureCondition), `${template} ${kind}`).toBe(cloudWatch.threshold);
-        expect(Number(/>= (\d+)$/.exec(analysis.failureCondition)![1]), `${template} ${kind} datapoints`).toBe(cloudWatch.datapointsToAlarm);
+        const condition = parseFailureCondition(analysis.failureCondition)!;
+        expect(condition.threshold, `${template} ${kind}`).toBe(cloudWatch.threshold);
+        expect(condition.datapointsToAlarm, `${template} ${kind} datapoints`).toBe(cloudWatch.datapointsToAlarm);
+        // The alarm's evaluation window, in complete and published periods only; the lookback reaches back past it.
+        expect(condition.windowSeconds, `${template} ${kind} window`).toBe(cloudWatch.evaluationPeriods * cloudWatch.metricQueries[0].metric.period);
+        expect(condition.completeAfterSeconds).toBe(120);
+        expect(parseInt(analysis.provider.cloudWatch.interval, 10)).toBeGreaterThanOrEqual(condition.completeAfterSeconds + condition.windowSeconds + 60);
         expect(measured(queries)).toEqual(measured(cloudWatch.metricQueries));
       }
     }
@@ -191,7 +198,11 @@ describe("analysis on the same alarm math", () => {
     const suffix = (name: string) => resource(example, TARGET_GROUP, name).outputs.arnSuffix;
     expect(blueGreen.prePromotionAnalysis.args).toContainEqual({ name: "target-group", value: suffix("catalog-preview") });
     expect(blueGreen.postPromotionAnalysis.args).toContainEqual({ name: "target-group", value: suffix("catalog-active") });
-    expect(blueGreen.prePromotionAnalysis.templates.map((t: Json) => t.templateName)).toEqual(["catalog-smoke", "catalog-alarm-gate"]);
+    expect(blueGreen.prePromotionAnalysis.templates.map((t: Json) => t.templateName)).toEqual(["catalog-smoke", "catalog-promotion-check"]);
+    // The preview group is measured on real requests: the smoke job goes through the test listener with the routing header.
+    const smoke = metric(example, "catalog-smoke", "smoke-test").provider.job.spec.template.spec.containers[0].command[2];
+    expect(smoke).toContain(`-H 'x-release-service: catalog'`);
+    expect(smoke).toContain(`"${String(example.outputs.testUrl)}$path"`);
   });
 
   it("the smoke test runs before any user traffic and the alarm gate right before the final promotion", () => {
@@ -200,10 +211,146 @@ describe("analysis on the same alarm math", () => {
     const firstWeight = steps.findIndex((step) => step.setWeight !== undefined);
     expect(smoke).toBeGreaterThanOrEqual(0);
     expect(smoke).toBeLessThan(firstWeight);
-    const gate = steps.findIndex((step) => step.analysis?.templates[0].templateName === "search-alarm-gate");
+    const gate = steps.findIndex((step) => step.analysis?.templates[0].templateName === "search-promotion-check");
     expect(steps[gate + 1]).toEqual({ setWeight: 100 });
     const job = metric(example, "search-smoke", "smoke-test").provider.job.spec.template.spec.containers[0];
     expect(job.command[2]).toContain("http://search-canary.shop.svc.cluster.local:8080$path");
+  });
+});
+
+describe("analysis that starts with its arguments, drains without errors, and is waited for", () => {
+  it("the canary's background analysis starts after the first weight and a precondition that reads status.alb through the API", () => {
+    const canary = inputs(example, ROLLOUT, "search-rollout").spec.strategy.canary;
+    const steps = canary.steps as Json[];
+    const firstWeight = steps.findIndex((step) => step.setWeight !== undefined);
+    expect(steps[firstWeight + 1]).toEqual({ analysis: { templates: [{ templateName: "search-analysis-precondition" }] } });
+    expect(canary.analysis.startingStep).toBe(firstWeight + 2);
+    const job = (metricsOf(example, "search-analysis-precondition")[0] as Json).provider.job.spec.template.spec;
+    expect(job.serviceAccountName).toBe("search-release-reader");
+    const script = job.containers[0].command[2] as string;
+    expect(script).toContain("https://kubernetes.default.svc/apis/argoproj.io/v1alpha1/namespaces/shop/rollouts/search");
+    expect(script).toContain("--aws-verify-target-group");
+    // No fieldRef: a missing status.alb cannot keep the run from being created.
+    expect(JSON.stringify(inputs(example, TEMPLATE, "search-analysis-precondition"))).not.toContain("fieldRef");
+    const role = inputs(example, "kubernetes:rbac.authorization.k8s.io/v1:Role", "search-release-reader");
+    expect(role.rules[0]).toEqual({ apiGroups: ["argoproj.io"], resources: ["rollouts", "analysisruns", "experiments"], verbs: ["get", "list", "watch"] });
+  });
+
+  it("pods drain for the deregistration delay, and Argo keeps the old ReplicaSet until the drain is over", () => {
+    for (const [rolloutName, strategy, group] of [
+      ["catalog-rollout", "blueGreen", "catalog-active"],
+      ["search-rollout", "canary", undefined],
+    ] as const) {
+      const spec = inputs(example, ROLLOUT, rolloutName).spec;
+      const drain = group ? (resource(example, TARGET_GROUP, group).inputs as Json).deregistrationDelay : 60;
+      expect(drain).toBe(60);
+      expect(spec.template.spec.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: drain } } });
+      expect(spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(drain);
+      expect(spec.strategy[strategy].scaleDownDelaySeconds).toBeGreaterThan(drain);
+      expect(spec.strategy[strategy].abortScaleDownDelaySeconds).toBeGreaterThan(drain);
+    }
+    const ingress = inputs(example, "kubernetes:networking.k8s.io/v1:Ingress", "search-ingress");
+    expect(ingress.metadata.annotations["alb.ingress.kubernetes.io/target-group-attributes"]).toBe("deregistration_delay.timeout_seconds=60");
+    expect(inputs(example, "kubernetes:core/v1:NamespacePatch", "search-readiness-gates").metadata).toEqual({
+      name: "shop",
+      labels: { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" },
+    });
+  });
+
+  it("in production a Job per Rollout spec waits for the new generation with the plugin's status command, timed as steps + pauses + analysis + 30m", async () => {
+    const waiter = resource(example, "kubernetes:batch/v1:Job", "search-release-waiter");
+    const job = waiter.inputs as Json;
+    // 10 + 10 + 10 + 30 + 15 minutes of pauses, the smoke test (20 requests of at most 2 s: 1 min), precondition and
+    // promotion check (one 4-minute lookback each), + 30.
+    expect(job.metadata.annotations["pulumi.com/timeoutSeconds"]).toBe(String((75 + 1 + 8 + 30) * 60));
+    const container = job.spec.template.spec.containers[0];
+    expect(container.image).toMatch(/^quay\.io\/argoproj\/kubectl-argo-rollouts:v/);
+    expect(container.args.slice(0, 4)).toEqual(["status", "search", "--namespace", "shop"]);
+    expect(job.spec.backoffLimit).toBe(0);
+    expect(waiter.dependencies).toContain(resource(example, ROLLOUT, "search-rollout").urn);
+    // A new image is a new Job name (Pulumi replaces it and waits again); the same spec keeps the name.
+    const config = exampleConfig();
+    setPath(config, "release:services.search.image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/search:5.0.2");
+    const next = await synth(config, "eks");
+    const name = (document: SynthDocument) => inputs(document, "kubernetes:batch/v1:Job", "search-release-waiter").metadata.name as string;
+    expect(name(next)).not.toBe(name(example));
+    expect(name(await synth(exampleConfig(), "eks"))).toBe(name(example));
+    setPath(config, "release:tier", "dev");
+    expect(resourcesOf(await synth(config, "eks"), "kubernetes:batch/v1:Job")).toEqual([]);
+  });
+});
+
+describe("an aborted release or failed analysis reaches the alert topic", () => {
+  it("the Rollout subscribes Argo's failure triggers to its queue, and a pipe publishes the queue's messages to the alert topic", () => {
+    const queue = resource(example, "aws:sqs/queue:Queue", "search-release-events");
+    const annotations = inputs(example, ROLLOUT, "search-rollout").metadata.annotations;
+    for (const trigger of ["on-rollout-aborted", "on-analysis-run-failed", "on-analysis-run-error"]) {
+      expect(annotations[`notifications.argoproj.io/subscribe.${trigger}.awssqs`]).toBe((queue.inputs as Json).name);
+    }
+    const pipe = inputs(example, "aws:pipes/pipe:Pipe", "search-release-events");
+    expect(pipe.source).toBe(queue.outputs.arn);
+    expect(pipe.target).toBe(example.outputs.alertTopicArn);
+    expect(pipe.targetParameters).toEqual({ inputTemplate: "<$.body>" });
+    const role = resource(example, "aws:iam/role:Role", "search-release-events");
+    expect(pipe.roleArn).toBe(role.outputs.arn);
+    const statements = JSON.parse(inputs(example, "aws:iam/rolePolicy:RolePolicy", "search-release-events").policy).Statement as Json[];
+    expect(statements).toContainEqual({ Effect: "Allow", Action: "sns:Publish", Resource: example.outputs.alertTopicArn });
+    expect(statements).toContainEqual(expect.objectContaining({ Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: queue.outputs.arn }));
+    expect(JSON.parse((role.inputs as Json).assumeRolePolicy).Statement[0].Principal).toEqual({ Service: "pipes.amazonaws.com" });
+  });
+});
+
+describe("the ECS alarm scenarios on Kubernetes releases: the same evaluator over the analysis as synthesized", () => {
+  const traffic = (service: string, blueGreen: boolean, intervalSeconds = 30) => {
+    const resolved = load(exampleConfig(), "eks").services.find((candidate) => candidate.name === service)!;
+    const { errorRatePercent, p99LatencyMs, minRequests } = resolved.alarms;
+    const first = (inputs(example, ROLLOUT, `${service}-rollout`).spec.strategy.canary?.steps as Json[] | undefined)?.find((step) => step.setWeight !== undefined)?.setWeight;
+    return { errorRatePercent, p99LatencyMs, minRequests, newVersionPercent: blueGreen ? 100 : first, tasks: resolved.desiredCount ?? 1, blueGreen, intervalSeconds };
+  };
+  const cases = [
+    ["search", "search-alarms", false],
+    ["catalog", "catalog-bake", true],
+  ] as const;
+
+  it("2x error rate, 2x p99 and crashing pods abort within 3 minutes; a healthy version and quiet hours stay quiet for 30 minutes; synth prints it", () => {
+    for (const [service, template, blueGreen] of cases) {
+      const metrics = inputs(example, TEMPLATE, template).spec.metrics as Json[];
+      const { results, inputs: used } = analysisSensitivity(metrics, traffic(service, blueGreen));
+      expect(sensitivityProblems(results, 180), service).toEqual([]);
+      for (const result of results) {
+        if (result.expect === "alarm") expect(result.seconds, `${service} ${result.id}`).toBeLessThanOrEqual(180);
+        else expect(result.seconds, `${service} ${result.id}`).toBeUndefined();
+      }
+      expect(resource(example, "release:kubernetes:KubernetesService", service).outputs.detection).toBe(`analysis ${describeSensitivity(results, used)}`);
+    }
+    expect(renderTree(example)).toMatch(/KubernetesService search {2}steps .*; analysis detects 5xx at 2x threshold \dm\d*s?, p99 at 2x threshold/);
+  });
+
+  it("measured once a period (Argo's clock is not the minute's), a complete breaching minute can wait a period more: over 3 minutes", () => {
+    const metrics = (inputs(example, TEMPLATE, "search-alarms").spec.metrics as Json[]).map((metric) => ({ ...metric, interval: "60s" }));
+    const { results } = analysisSensitivity(metrics, traffic("search", false, 60));
+    expect(sensitivityProblems(results, 180)).toEqual(expect.arrayContaining([expect.stringMatching(/^5xx at 2x threshold: first rollback alarm after 3m\d+s, needs 3m/)]));
+  });
+
+  it("npm run check's alarm-sensitivity judges each Rollout from its synthesized templates: passes, and fails when measured once a minute or on d65906f's condition", () => {
+    const resources = policyResources(example);
+    const stack = { tier: "production" as const, resources };
+    const rollout = (name: string) => resources.find((candidate) => candidate.name === name)!;
+    expect(alarmSensitivityRule.check(rollout("search-rollout"), stack)).toEqual([]);
+    expect(alarmSensitivityRule.check(rollout("catalog-rollout"), stack)).toEqual([]);
+    const withMetrics = (template: string, change: (metric: Json) => Json) =>
+      resources.map((candidate) =>
+        candidate.name === template ? { ...candidate, props: { ...candidate.props, spec: { ...(candidate.props.spec as Json), metrics: ((candidate.props.spec as Json).metrics as Json[]).map(change) } } } : candidate,
+      );
+    const everyMinute = withMetrics("search-alarms", (metric) => ({ ...metric, interval: "60s" }));
+    expect(alarmSensitivityRule.check(rollout("search-rollout"), { tier: "production", resources: everyMinute })).toEqual([expect.stringMatching(/^5xx at 2x threshold: first rollback alarm after 3m\d+s, needs 3m/)]);
+    const before = withMetrics("search-alarms", (metric) => ({ ...metric, failureCondition: `len(filter(result[0].Values, {# > ${parseFailureCondition(metric.failureCondition)!.threshold}})) >= 1` }));
+    expect(alarmSensitivityRule.check(rollout("search-rollout"), { tier: "production", resources: before })).toEqual([expect.stringContaining("not ones the evaluator reads")]);
+  });
+
+  it("a failure condition the evaluator does not read is refused, never guessed", () => {
+    const metrics = inputs(example, TEMPLATE, "search-alarms").spec.metrics as Json[];
+    expect(() => analysisSensitivity(metrics.map((metric) => ({ ...metric, failureCondition: "len(result[0].Values) > 0" })), traffic("search", false))).toThrow(/not one the evaluator reads/);
   });
 });
 
@@ -211,8 +358,11 @@ describe("the smoke-test job's script", () => {
   let server: Server;
   let base: string;
   beforeAll(async () => {
+    let warming = 0;
     server = createServer((request, response) => {
-      response.statusCode = request.url === "/ok" ? 200 : 500;
+      // /preview answers only requests the test listener's rule would route (the header), after two 503s (registering).
+      if (request.url === "/preview") response.statusCode = request.headers["x-release-service"] !== "catalog" ? 404 : warming++ < 2 ? 503 : 200;
+      else response.statusCode = request.url === "/ok" ? 200 : 500;
       response.end();
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -220,9 +370,9 @@ describe("the smoke-test job's script", () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
   /** The job's shell and curl against a real server in this process (so not spawnSync, which would block it). */
-  const run = (paths: string[], minSuccessRate: number) =>
+  const run = (paths: string[], minSuccessRate: number, headers: Record<string, string> = {}, settle = 0) =>
     new Promise<{ status: number | null; stdout: string }>((resolve) => {
-      const child = spawn("sh", ["-c", smokeScript(base, { paths, samples: 3, minSuccessRate, timeoutMs: 2000 })]);
+      const child = spawn("sh", ["-c", smokeScript(base, { paths, samples: 3, minSuccessRate, timeoutMs: 2000 }, headers, settle)]);
       let stdout = "";
       child.stdout.on("data", (chunk) => (stdout += String(chunk)));
       child.on("close", (status) => resolve({ status, stdout }));
@@ -236,6 +386,12 @@ describe("the smoke-test job's script", () => {
     expect(allowedFailures(6, 0.5)).toBe(5);
     expect((await run(["/ok", "/broken"], 0.5)).status).toBe(0);
   });
+  it("through the load balancer: sends the routing header, and counts samples only once the new pods first answer", async () => {
+    expect((await run(["/preview"], 1)).status, "no header: the rule would not route it").not.toBe(0);
+    const result = await run(["/preview"], 1, { "x-release-service": "catalog" }, 30);
+    expect(result.stdout).toContain("smoke test: 0 of 3 requests failed");
+    expect(result.status).toBe(0);
+  });
   it("fails the analysis when more requests fail than allowed", async () => {
     const result = await run(["/ok", "/broken"], 0.95);
     expect(result.stdout).toContain(`smoke test: 3 of 6 requests failed, at most ${allowedFailures(6, 0.95)} allowed`);
@@ -247,7 +403,7 @@ describe("manifests and policy", () => {
   it("Rollouts and AnalysisTemplates validate against @kubernetes-models/argo-rollouts, bindings against the TargetGroupBinding schema", () => {
     const resources = policyResources(example);
     const checked = resources.filter((r) => [ROLLOUT, TEMPLATE, BINDING].includes(r.type));
-    expect(checked.length).toBe(2 + 7 + 2);
+    expect(checked.length).toBe(2 + 8 + 2);
     for (const r of checked) expect(kubernetesManifestValid.check(r, { tier: "production", resources }), r.name).toEqual([]);
   });
 
@@ -284,10 +440,13 @@ describe("manifests and policy", () => {
     for (const name of ["checkout", "catalog", "search"]) setPath(config, `release:services.${name}.smokeTest`, undefined);
     setPath(config, "release:services.catalog.deployment", { strategy: "blue-green" });
     const document = await synth(config, "eks");
-    expect(resourcesOf(document, TEMPLATE).map((r) => r.name).sort()).toEqual(["catalog-alarms", "catalog-bake", "search-alarms"]);
+    expect(resourcesOf(document, TEMPLATE).map((r) => r.name).sort()).toEqual(["catalog-alarms", "catalog-bake", "search-alarms", "search-analysis-precondition"]);
     const blueGreen = inputs(document, ROLLOUT, "catalog-rollout").spec.strategy.blueGreen;
     expect(blueGreen.prePromotionAnalysis).toBeUndefined();
-    expect((metricsOf(document, "catalog-bake")[0] as Json).count).toBe(1);
+    // No bake in dev, yet the run lasts until the first minute wholly after the switch is complete and counted.
+    const bake = metricsOf(document, "catalog-bake")[0] as Json;
+    const condition = parseFailureCondition(bake.failureCondition)!;
+    expect((bake.count - 1) * parseInt(bake.interval, 10)).toBeGreaterThanOrEqual(condition.completeAfterSeconds + 60);
     const resources = policyResources(document);
     for (const rollout of resources.filter((r) => r.type === ROLLOUT)) {
       expect(kubernetesServiceHasAnalysis.check(rollout, { tier: "dev", resources }), rollout.name).toEqual([]);

@@ -69,6 +69,31 @@ const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [Po
       fail: [res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { securityGroupId: "sg-tasks", cidrIpv4: "0.0.0.0/0", fromPort: 8080, toPort: 8080 }), stack],
     };
   })(),
+  "analysis-arguments-written": (() => {
+    const albArgs = [{ name: "target-group", valueFrom: { fieldRef: { fieldPath: "status.alb.canaryTargetGroup.fullName" } } }];
+    const canary = (startingStep: number, steps: unknown[]) =>
+      res("kubernetes:argoproj.io/v1alpha1:Rollout", { metadata: { name: "web", namespace: "shop" }, spec: { strategy: { canary: { analysis: { templates: [{ templateName: "a" }], args: albArgs, startingStep }, steps } } } });
+    const precondition = { analysis: { templates: [{ templateName: "p" }] } };
+    return {
+      // The first weight, a precondition that reads no status, then the background run.
+      pass: [canary(2, [{ setWeight: 5 }, precondition, { pause: { duration: "10m" } }, { setWeight: 100 }]), production()],
+      // d65906f: the background run starts at the first weight, with the status of the previous release.
+      fail: [canary(0, [{ setWeight: 5 }, { pause: { duration: "10m" } }, { setWeight: 100 }]), production()],
+    };
+  })(),
+  "rollout-awaited": (() => {
+    const rollout = res("kubernetes:argoproj.io/v1alpha1:Rollout", { metadata: { name: "web", namespace: "shop" }, spec: { strategy: { canary: { steps: [{ setWeight: 5 }, { pause: { duration: "10m" } }] } } } });
+    const waiter = (timeout: number) =>
+      res("kubernetes:batch/v1:Job", {
+        metadata: { name: "web-release-0123456789", namespace: "shop", annotations: { "pulumi.com/timeoutSeconds": String(timeout) } },
+        spec: { backoffLimit: 0, template: { spec: { containers: [{ image: "quay.io/argoproj/kubectl-argo-rollouts:v1.7.2", args: ["status", "web", "--namespace", "shop"] }] } } },
+      });
+    return {
+      pass: [rollout, production(rollout, waiter(40 * 60))],
+      // d65906f: nothing waits (and a waiter shorter than the pauses plus 30 minutes would give up on a healthy release).
+      fail: [rollout, production(rollout)],
+    };
+  })(),
   "log-group-has-retention": {
     pass: [res("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 30 }), production()],
     fail: [res("aws:cloudwatch/logGroup:LogGroup", {}), production()],
@@ -211,5 +236,22 @@ describe("npm run check", () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`production: ${RULES.length} rules over`);
     expect(result.stdout).toContain("0 mandatory violation(s)");
+  });
+});
+
+describe("the Kubernetes release rules' edges", () => {
+  it("analysis-arguments-written: starting after the first weight is not enough without a precondition step before the run", () => {
+    const [passing] = fixtures["analysis-arguments-written"].pass;
+    const canary = (passing.props.spec as { strategy: { canary: { steps: unknown[]; analysis: { startingStep: number } } } }).strategy.canary;
+    const noPrecondition = res(passing.type, { ...passing.props, spec: { strategy: { canary: { ...canary, steps: [{ setWeight: 5 }, { pause: { duration: "10m" } }], analysis: { ...canary.analysis, startingStep: 1 } } } } });
+    expect(rule("analysis-arguments-written").check(noPrecondition, production())).toEqual([expect.stringContaining("no precondition step")]);
+  });
+
+  it("rollout-awaited: a waiter shorter than the pauses plus 30 minutes fails; dev is not awaited", () => {
+    const [rollout, stack] = fixtures["rollout-awaited"].pass;
+    const waiter = stack.resources.find((candidate) => candidate.type === "kubernetes:batch/v1:Job")!;
+    const short = res(waiter.type, { ...waiter.props, metadata: { ...(waiter.props.metadata as object), annotations: { "pulumi.com/timeoutSeconds": "1800" } } });
+    expect(rule("rollout-awaited").check(rollout, production(rollout, short))).toEqual([expect.stringContaining("(1800) is shorter than the release's pauses plus 30 minutes (2400)")]);
+    expect(rule("rollout-awaited").check(rollout, { tier: "dev", resources: [rollout] })).toEqual([]);
   });
 });

@@ -168,7 +168,11 @@ describe("a stack deployed by the root-level program upgrades in place", () => {
     ["production", "production-root-program.json.gz", {}, ["release:aws:BlueGreenService catalog", "release:aws:BlueGreenService checkout", "release:aws:Environment production", "release:aws:FeatureFlagStore production-flags"], { added: [], changed: [] }],
     ["eks", "eks-root-program.json.gz", { configFile: join(PROJECT_ROOT, "examples/kubernetes/Pulumi.eks.yaml") }, ["pulumi:providers:kubernetes cluster", "kubernetes:core/v1:Namespace namespace", "release:kubernetes:KubernetesService catalog"], searchWatched],
   ] as const)("%s: one resource added (the ReleaseEnvironment), nothing removed or replaced, the root components moved by alias", async (stack, file, source, moved, since) => {
-    const diff = diffDocuments(deployed(file), await synthesizeStack({ stack, ...source }));
+    const whole = diffDocuments(deployed(file), await synthesizeStack({ stack, ...source }));
+    // Issue 22 changed how a Kubernetes release runs (analysis, its precondition, the waiter, notifications, draining):
+    // those objects of the two Kubernetes services differ from the root program's by design; nothing else may.
+    const releaseSafety = /^(catalog|search)-(alarm-gate|alarms|bake|smoke|promotion-check|analysis-precondition|rollout|release-waiter|readiness-gates|release-reader|release-events)$/;
+    const diff = { ...whole, resources: whole.resources.filter((change) => !(stack === "eks" && releaseSafety.test(change.name) && change.type !== "release:aws:DeploymentAlarms")) };
     const of = (kind: string) => diff.resources.filter((change) => change.kind === kind).map((change) => `${change.type} ${change.name}`);
     expect(of("removed")).toEqual([]);
     expect(of("replaced")).toEqual([]);

@@ -102,13 +102,13 @@ describe("a KubernetesService given only its required arguments gets its tier's 
     const d = await build("staging");
     expect((resource(d, "kubernetes:argoproj.io/v1alpha1:Rollout", "web-rollout").inputs.spec as { replicas: number }).replicas).toBe(2);
     expect(resource(d, "aws:cloudwatch/metricAlarm:MetricAlarm", "web-alarms-error-rate").inputs.alarmDescription).toContain("over 2% of requests");
-    expect(templates(d)).toEqual(expect.arrayContaining(["web-smoke", "web-alarm-gate"]));
+    expect(templates(d)).toEqual(expect.arrayContaining(["web-smoke", "web-promotion-check"]));
   });
 
   it("dev: one replica, no smoke test and no alarm gate", async () => {
     const d = await build("dev");
     expect((resource(d, "kubernetes:argoproj.io/v1alpha1:Rollout", "web-rollout").inputs.spec as { replicas: number }).replicas).toBe(1);
     expect(templates(d)).not.toContain("web-smoke");
-    expect(templates(d)).not.toContain("web-alarm-gate");
+    expect(templates(d)).not.toContain("web-promotion-check");
   });
 });

@@ -90,3 +90,43 @@ export function alarmStates(alarm: AlarmSpec, source: MetricSource, minutes: num
   }
   return states;
 }
+
+/**
+ * An Argo Rollouts CloudWatch metric as its AnalysisRun evaluates it: a measurement every `intervalSeconds` from the
+ * run's start (`count` of them, or without end), each failing when at least `datapointsToAlarm` values of the watched
+ * series breach among the periods that started between `completeAfterSeconds + windowSeconds` and
+ * `completeAfterSeconds` ago. With `failureLimit: 0` the first failed measurement fails the run.
+ */
+export interface AnalysisSpec {
+  readonly name: string;
+  readonly metricQueries: readonly MetricQuery[];
+  readonly comparison: string;
+  readonly threshold: number;
+  readonly datapointsToAlarm: number;
+  readonly completeAfterSeconds: number;
+  readonly windowSeconds: number;
+  readonly intervalSeconds: number;
+  readonly count?: number;
+}
+
+/** The second (from minute 0 of the series) of the run's first failed measurement, or undefined if none fails. */
+export function analysisFailureSecond(spec: AnalysisSpec, source: MetricSource, minutes: number, startSecond: number): number | undefined {
+  const compare = COMPARE[spec.comparison];
+  if (!compare) throw new Error(`${spec.name}: comparison ${spec.comparison} is not modelled`);
+  // The same metric math as the alarms: the watched series, minute by minute.
+  const series = watchedSeries({ ...spec, evaluationPeriods: 1, treatMissingData: "notBreaching" }, source, minutes);
+  const period = spec.metricQueries.find((query) => query.metric)?.metric?.period ?? 60;
+  const end = (minutes + 1) * 60 + spec.completeAfterSeconds;
+  for (let measurement = 0; spec.count === undefined || measurement < spec.count; measurement++) {
+    const at = startSecond + measurement * spec.intervalSeconds;
+    if (at > end) break;
+    let breaching = 0;
+    series.forEach((value, index) => {
+      const start = index * period;
+      if (value === undefined || start > at - spec.completeAfterSeconds || start <= at - spec.completeAfterSeconds - spec.windowSeconds) return;
+      if (compare(value, spec.threshold)) breaching++;
+    });
+    if (breaching >= spec.datapointsToAlarm) return at;
+  }
+  return undefined;
+}

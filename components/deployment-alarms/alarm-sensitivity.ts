@@ -2,7 +2,7 @@
  * How fast a service's rollback alarms catch a bad new version, and whether they stay quiet for a good one: synthetic
  * ALB metrics per target group, minute by minute, judged by the alarms themselves (alarm-evaluator.ts).
  */
-import { type AlarmSpec, alarmStates, type MetricSource } from "./alarm-evaluator";
+import { type AlarmSpec, type AnalysisSpec, alarmStates, analysisFailureSecond, type MetricSource } from "./alarm-evaluator";
 import type { Series } from "./metric-math";
 
 /** What the scenarios need to know about a service; everything else comes from its alarms. */
@@ -17,6 +17,8 @@ export interface SensitivityInputs {
   readonly tasks: number;
   /** ARN suffixes of the service's target groups: the new version is put in each in turn. */
   readonly targetGroups: readonly string[];
+  /** The groups the new version can be in (indexes into targetGroups). @default every group in turn (ECS blue/green alternates) */
+  readonly newVersionGroups?: readonly number[];
 }
 
 /** The share of production traffic a deployment gives the new version first, from the ECS deploymentConfiguration. */
@@ -41,7 +43,34 @@ const HEALTHY_LATENCY_SHARE = 0.5;
 const WARMUP_MINUTES = 10;
 export const WATCH_MINUTES = 30;
 /** ECS shifts traffic at an arbitrary second: mid-minute, so the first minute carries half the new version's requests. */
-const SHIFT_SECOND = WARMUP_MINUTES * 60 + 30;
+export const SHIFT_SECOND = WARMUP_MINUTES * 60 + 30;
+
+/**
+ * What decides a rollback: a CloudWatch alarm (ECS), or an Argo analysis run (Kubernetes). `phase` moves a detector's
+ * own clock (an analysis run measures at its own start plus multiples of its interval, not on minute boundaries).
+ */
+export interface Detector {
+  readonly name: string;
+  /** The second, counted from minute 0 of the series, at which it first decides for a rollback after the shift. */
+  firstFiringSecond(source: MetricSource, minutes: number, phase: number): number | undefined;
+}
+
+/** A CloudWatch alarm: ALARM at an evaluation after the shift. */
+export function alarmDetector(alarm: AlarmSpec): Detector {
+  return {
+    name: alarm.name,
+    firstFiringSecond(source, minutes) {
+      const states = alarmStates(alarm, source, minutes);
+      const evaluation = states.findIndex((state, index) => state === "ALARM" && index * 60 > SHIFT_SECOND);
+      return evaluation === -1 ? undefined : evaluation * 60;
+    },
+  };
+}
+
+/** An Argo analysis metric whose run starts `phase` seconds after the shift (Argo's clock, not the minute's). */
+export function analysisDetector(spec: AnalysisSpec): Detector {
+  return { name: spec.name, firstFiringSecond: (source, minutes, phase) => analysisFailureSecond(spec, source, minutes, SHIFT_SECOND + phase) };
+}
 
 export type ScenarioId = "error-rate-2x" | "p99-2x" | "crashing-tasks" | "healthy" | "stray-error";
 export const SCENARIOS: readonly { readonly id: ScenarioId; readonly label: string; readonly expect: "alarm" | "quiet" }[] = [
@@ -163,6 +192,8 @@ export function albSource(targetGroups: readonly string[], traffic: readonly Gro
 export interface CaseResult {
   readonly newGroup: number;
   readonly requestsPerMinute: number;
+  /** Seconds after the shift at which the detectors' clock starts (0 for alarms, which evaluate on the minute). */
+  readonly phase: number;
   /** Seconds from the shift to the first rollback alarm in ALARM, or undefined if none within WATCH_MINUTES. */
   readonly seconds: number | undefined;
   readonly alarm: string | undefined;
@@ -179,29 +210,37 @@ export interface ScenarioResult {
   readonly alarm: string | undefined;
 }
 
-function runCase(alarms: readonly AlarmSpec[], inputs: SensitivityInputs, c: Case): CaseResult {
+function runCase(detectors: readonly Detector[], inputs: SensitivityInputs, c: Case, phase: number): CaseResult {
   const traffic = syntheticTraffic(inputs, c);
   const source = albSource(inputs.targetGroups, traffic);
   let first: { seconds: number; alarm: string } | undefined;
-  for (const alarm of alarms) {
-    const states = alarmStates(alarm, source, traffic[0].length);
-    const evaluation = states.findIndex((state, index) => state === "ALARM" && index * 60 > SHIFT_SECOND);
-    if (evaluation === -1) continue;
-    const seconds = evaluation * 60 - SHIFT_SECOND;
-    if (seconds <= WATCH_MINUTES * 60 && (!first || seconds < first.seconds)) first = { seconds, alarm: alarm.name };
+  for (const detector of detectors) {
+    const second = detector.firstFiringSecond(source, traffic[0].length, phase);
+    if (second === undefined || second <= SHIFT_SECOND) continue;
+    const seconds = second - SHIFT_SECOND;
+    if (seconds <= WATCH_MINUTES * 60 && (!first || seconds < first.seconds)) first = { seconds, alarm: detector.name };
   }
-  return { newGroup: c.newGroup, requestsPerMinute: c.requestsPerMinute, seconds: first?.seconds, alarm: first?.alarm };
+  return { newGroup: c.newGroup, requestsPerMinute: c.requestsPerMinute, phase, seconds: first?.seconds, alarm: first?.alarm };
 }
 
 /** @internal */
 /** Every scenario against the given rollback alarms (the alarms ECS rolls back on, nothing else). */
 export function alarmSensitivity(alarms: readonly AlarmSpec[], inputs: SensitivityInputs): ScenarioResult[] {
+  return detectorSensitivity(alarms.map(alarmDetector), inputs);
+}
+
+/**
+ * Every scenario against any detectors: each case puts the new version in each of its possible groups, at each traffic
+ * level, with each detector clock phase. Alarm scenarios report the slowest case, quiet ones the first false alarm.
+ */
+export function detectorSensitivity(detectors: readonly Detector[], inputs: SensitivityInputs, phases: readonly number[] = [0]): ScenarioResult[] {
   const levels = trafficLevels(inputs);
   const quietHours = Math.max(1, inputs.minRequests - 1);
+  const groups = inputs.newVersionGroups ?? inputs.targetGroups.map((_, index) => index);
   return SCENARIOS.map((scenario) => {
     const rates = scenario.id === "stray-error" ? [quietHours] : [levels.floor, levels.realistic];
-    const cases = inputs.targetGroups.flatMap((_, newGroup) =>
-      rates.map((requestsPerMinute) => runCase(alarms, inputs, { newGroup, requestsPerMinute, scenario: scenario.id })),
+    const cases = groups.flatMap((newGroup) =>
+      rates.flatMap((requestsPerMinute) => phases.map((phase) => runCase(detectors, inputs, { newGroup, requestsPerMinute, scenario: scenario.id }, phase))),
     );
     const decisive =
       scenario.expect === "alarm"

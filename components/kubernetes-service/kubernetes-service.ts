@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -19,6 +20,7 @@ import {
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
 import { alarmsWithTierDefaults, type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
+import { describeSensitivity, type ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
 import { type AlarmSettings, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
@@ -28,12 +30,22 @@ import {
   type AlarmThresholds,
   analysisAlarms,
   analysisMetric,
+  analysisPreconditionScript,
+  analysisSensitivity,
+  completeAfterSeconds,
+  drainingOf,
+  lookbackSeconds,
+  measurementIntervalSeconds,
+  releaseMinutes,
+  ROLLOUTS_PLUGIN_IMAGE,
+  WAIT_MARGIN_MINUTES,
   describeRolloutSteps,
   kubernetesStrategyProblems,
   LOAD_BALANCER_ARG,
   type RolloutStep,
   rolloutSteps,
   SMOKE_IMAGE,
+  SMOKE_SETTLE_SECONDS,
   type SmokeTest,
   smokeScript,
   type StepInput,
@@ -41,6 +53,14 @@ import {
   TARGET_GROUP_ARG,
 } from "./plan";
 import { controllerTargetGroupResource, hostInZone, ingressGroupName, loadBalancerNameOf } from "./load-balancer-controller";
+
+/** Template suffixes: the alarm math once before promotion, and the canary's check that Argo wrote `status.alb`. */
+export const PROMOTION_CHECK = "promotion-check";
+export const PRECONDITION = "analysis-precondition";
+/** The namespace label that has the AWS Load Balancer Controller inject its pod readiness gates. */
+export const READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";
+/** The target groups' deregistration delay when neither the caller nor a tier set one. */
+export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 30;
 
 export interface KubernetesServiceArgs {
   /** The environment whose load balancer (blue/green), alert topic and tier the service joins. */
@@ -249,6 +269,16 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly url?: string;
   /** What a user does after Argo aborts a release. */
   public readonly afterAbort: string;
+  /** The alarm scenarios run through the evaluator over the analysis that aborts a release (its metrics as written to the cluster). */
+  public readonly sensitivity: readonly ScenarioResult[];
+  /** e.g. `analysis detects 5xx at 2x threshold 2m30s, ... (new version at 5%, ...)` */
+  public readonly detectionSummary: string;
+  /** How long `pulumi up` waits for one release (staging and production): its pauses, bakes and analyses plus 30 minutes. */
+  public readonly releaseWaitMinutes: number;
+  /** The queue Argo's notifications send aborts and failed analyses to; a pipe forwards them to the alert topic. */
+  public readonly releaseEventsQueueName: pulumi.Output<string>;
+  /** Staging and production: the Job `pulumi up` waits on until the new generation is Healthy (fails if Degraded). */
+  public readonly releaseWaiter?: k8s.batch.v1.Job;
 
   constructor(name: string, given: KubernetesServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     const args = kubernetesServiceWithTierDefaults(given);
@@ -343,7 +373,7 @@ export class KubernetesService extends pulumi.ComponentResource {
     }
 
     const alarmDefinitions = analysisAlarms(thresholdsOf(args.alarms), timing.periodSeconds);
-    const template = (templateName: string, metrics: Record<string, unknown>[], templateArgs: string[]) =>
+    const template = (templateName: string, metrics: pulumi.Input<Record<string, unknown>>[], templateArgs: string[]) =>
       new k8s.apiextensions.CustomResource(
         `${name}-${templateName}`,
         {
@@ -354,55 +384,81 @@ export class KubernetesService extends pulumi.ComponentResource {
         },
         k8sOpts,
       );
+    // A job metric: one pod, no retries, the analysis fails with the job.
+    const jobMetric = (metricName: string, container: pulumi.Input<Record<string, unknown>>, serviceAccountName?: string) => ({
+      name: metricName,
+      count: 1,
+      failureLimit: 0,
+      provider: {
+        job: {
+          spec: {
+            backoffLimit: 0,
+            template: { spec: { restartPolicy: "Never", ...(serviceAccountName ? { serviceAccountName } : {}), containers: [container] } },
+          },
+        },
+      },
+    });
     const alarmArgs = [LOAD_BALANCER_ARG, TARGET_GROUP_ARG];
     const templates: k8s.apiextensions.CustomResource[] = [];
     // Measured every period for as long as the new version takes traffic: aborts the moment an alarm would fire.
-    templates.push(template("alarms", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing)), alarmArgs));
+    const backgroundMetrics = alarmDefinitions.map((alarm) => analysisMetric(alarm, timing));
+    templates.push(template("alarms", backgroundMetrics, alarmArgs));
     const gate = args.hooks?.alarmGate !== false;
-    if (gate) templates.push(template("alarm-gate", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, 1)), alarmArgs));
+    // Not ECS's alarm gate (which reads the CloudWatch alarms' state): one evaluation of the alarm math over the new
+    // version's own target group right before promotion, so it is named for what it does.
+    if (gate) templates.push(template(PROMOTION_CHECK, alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, 1)), alarmArgs));
+    // Who may read the Rollout: the canary's analysis precondition and the release waiter (staging and production).
+    const readerName = `${name}-release-reader`;
+    const reader = rolloutReader(readerName, meta, k8sOpts);
     if (smoke) {
+      // Blue/green: through the environment's test listener with the header its rule routes on, so the preview target
+      // group (the one the promotion check measures) really serves the requests, as the ECS hook's do. Canary: the
+      // canary Service, before the new version has any weight (its target group serves no one yet).
+      const through: { url: pulumi.Output<string>; headers: Record<string, string>; settle: number } = blueGreen
+        ? { url: pulumi.output(env.testUrl()), headers: { [TEST_ROUTE_HEADER]: name }, settle: SMOKE_SETTLE_SECONDS }
+        : { url: pulumi.output(nextServiceUrl), headers: {}, settle: 0 };
       templates.push(
         template(
           "smoke",
-          [
-            {
-              name: "smoke-test",
-              count: 1,
-              failureLimit: 0,
-              provider: {
-                job: {
-                  spec: {
-                    backoffLimit: 0,
-                    template: {
-                      spec: {
-                        restartPolicy: "Never",
-                        containers: [{ name: "smoke", image: SMOKE_IMAGE, command: ["sh", "-c", smokeScript(nextServiceUrl, smoke)] }],
-                      },
-                    },
-                  },
-                },
-              },
-            },
-          ],
+          [jobMetric("smoke-test", through.url.apply((url) => ({ name: "smoke", image: SMOKE_IMAGE, command: ["sh", "-c", smokeScript(url, smoke, through.headers, through.settle)] })))],
           [],
         ),
       );
     }
+    if (!blueGreen) {
+      templates.push(
+        template(PRECONDITION, [jobMetric("status-alb", { name: "precondition", image: SMOKE_IMAGE, command: ["sh", "-c", analysisPreconditionScript(namespace, name)] }, readerName)], []),
+      );
+    }
     const withArgs = (templateName: string) => ({ templates: [{ templateName: `${name}-${templateName}` }], args: [loadBalancerArg, newTargetGroupArg] });
     const smokeRef = { templates: [{ templateName: `${name}-smoke` }] };
+    const draining = drainingOf(args.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS);
+    const scaleDown = { scaleDownDelaySeconds: draining.scaleDownDelaySeconds, abortScaleDownDelaySeconds: draining.scaleDownDelaySeconds };
 
     let strategySpec: Record<string, unknown>;
+    let pauses: number[];
+    let standaloneAnalyses = gate ? 1 : 0;
+    // The metrics that abort a release under user traffic: blue/green's bake after the switch, canary's background run.
+    let judgingMetrics = backgroundMetrics;
     if (blueGreen) {
       // At least one period after the switch even without a bake: the new version is always judged under user traffic.
-      const measurements = Math.max(1, Math.ceil((strategy.bakeMinutes * 60) / timing.periodSeconds));
-      templates.push(template("bake", alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, measurements)), alarmArgs));
+      // The bake, and at least until the first period wholly after the switch is complete and counted.
+      const interval = measurementIntervalSeconds(timing.periodSeconds);
+      const measurements = Math.max(
+        Math.ceil((strategy.bakeMinutes * 60) / interval),
+        Math.ceil((completeAfterSeconds(timing.periodSeconds) + timing.periodSeconds) / interval) + 1,
+      );
+      pauses = [Math.ceil((measurements * interval) / 60)];
+      judgingMetrics = alarmDefinitions.map((alarm) => analysisMetric(alarm, timing, measurements));
+      templates.push(template("bake", judgingMetrics, alarmArgs));
       const activeTargetGroupArg = { name: TARGET_GROUP_ARG, value: this.activeTargetGroupArnSuffix };
-      const before = [...(smoke ? smokeRef.templates : []), ...(gate ? [{ templateName: `${name}-alarm-gate` }] : [])];
+      const before = [...(smoke ? smokeRef.templates : []), ...(gate ? [{ templateName: `${name}-${PROMOTION_CHECK}` }] : [])];
       strategySpec = {
         blueGreen: {
           activeService: serviceNames.live,
           previewService: serviceNames.next,
           autoPromotionEnabled: true,
+          ...scaleDown,
           ...(before.length > 0 ? { prePromotionAnalysis: { templates: before, args: gate ? [loadBalancerArg, newTargetGroupArg] : [] } } : {}),
           // After the switch the active group holds the new version: the bake judges it there and switches back on failure.
           postPromotionAnalysis: { templates: [{ templateName: `${name}-bake` }], args: [loadBalancerArg, activeTargetGroupArg] },
@@ -414,22 +470,49 @@ export class KubernetesService extends pulumi.ComponentResource {
         // One pod of the new version with no user traffic yet: the smoke test calls it through the canary Service.
         steps.push({ setCanaryScale: { replicas: 1 } }, { analysis: smokeRef }, { setCanaryScale: { matchTrafficWeight: true } });
       }
-      const firstWeight = steps.length;
+      let startingStep = -1;
       this.steps.forEach((stage, index) => {
-        if (gate && index === this.steps.length - 1 && stage.percent === 100) steps.push({ analysis: withArgs("alarm-gate") });
+        if (gate && index === this.steps.length - 1 && stage.percent === 100) steps.push({ analysis: withArgs(PROMOTION_CHECK) });
         steps.push({ setWeight: stage.percent });
+        if (startingStep === -1) {
+          // Argo builds a run's arguments from the Rollout as read at the start of the reconcile
+          // (BuildArgumentsForRolloutAnalysisRun(..., c.rollout), rollout/analysis.go), while the first setWeight's
+          // status.alb is written into the new status of that same reconcile: a run started at the first weight gets the
+          // previous release's (or no) target group. With --aws-verify-target-group the step completes only once the
+          // weight is verified on the canary's target group, and that verification writes status.alb; the precondition
+          // then checks the status and the background analysis starts on the step after it.
+          steps.push({ analysis: { templates: [{ templateName: `${name}-${PRECONDITION}` }] } });
+          startingStep = steps.length;
+          standaloneAnalyses += 1;
+        }
         if (stage.pauseMinutes > 0) steps.push({ pause: { duration: `${stage.pauseMinutes}m` } });
       });
+      pauses = this.steps.map((stage) => stage.pauseMinutes);
       strategySpec = {
         canary: {
           stableService: serviceNames.live,
           canaryService: serviceNames.next,
+          ...scaleDown,
           trafficRouting: { alb: { ingress: name, servicePort: args.port } },
-          analysis: { ...withArgs("alarms"), startingStep: firstWeight },
+          analysis: { ...withArgs("alarms"), startingStep },
           steps,
         },
       };
     }
+    const sensitivity = analysisSensitivity(judgingMetrics, {
+      errorRatePercent: args.alarms.errorRatePercent,
+      p99LatencyMs: args.alarms.p99LatencyMs,
+      minRequests: args.alarms.minRequests,
+      newVersionPercent: blueGreen ? 100 : this.steps[0].percent,
+      tasks: args.desiredCount ?? 1,
+      blueGreen,
+      intervalSeconds: measurementIntervalSeconds(timing.periodSeconds),
+    });
+    this.sensitivity = sensitivity.results;
+    this.detectionSummary = `analysis ${describeSensitivity(sensitivity.results, sensitivity.inputs)}`;
+    this.releaseWaitMinutes =
+      releaseMinutes({ pauses, smoke, smokeSettleSeconds: blueGreen ? SMOKE_SETTLE_SECONDS : 0, windowMinutes: Math.ceil(lookbackSeconds(timing.periodSeconds, timing.evaluationPeriods) / 60), standaloneAnalyses }) +
+      WAIT_MARGIN_MINUTES;
 
     const cpu = args.cpu ?? 256;
     const memory = args.memory ?? 512;
@@ -459,16 +542,15 @@ export class KubernetesService extends pulumi.ComponentResource {
         readinessProbe: probe(0),
         // As ECS's 60 s health-check grace period: a slow start is not a dead container.
         livenessProbe: probe(60),
+        // Kubernetes' own sleep action (1.30+), so the image needs no shell: the pod keeps answering while the load
+        // balancer drains it and stops sending it requests.
+        lifecycle: { preStop: { sleep: { seconds: draining.preStopSeconds } } },
       }));
     const sidecars = pulumi.all((args.sidecars ?? []).map((sidecar) => pulumi.output(sidecar.definition).apply((definition) => toKubernetesContainer(definition))));
     const autoscaled = scaling.max > scaling.min;
-    this.rollout = new k8s.apiextensions.CustomResource(
-      `${name}-rollout`,
-      {
-        apiVersion: "argoproj.io/v1alpha1",
-        kind: "Rollout",
-        metadata: meta(name),
-        spec: {
+    const events = releaseEvents({ name, env, tags, awsOpts });
+    this.releaseEventsQueueName = events.queue.name;
+    const rolloutSpec = {
           replicas: autoscaled ? Math.max(scaling.min, Math.min(scaling.max, desiredCount)) : desiredCount,
           revisionHistoryLimit: 3,
           // Pods that never become ready abort the release, as ECS's deployment fails and rolls back.
@@ -477,14 +559,25 @@ export class KubernetesService extends pulumi.ComponentResource {
           selector: { matchLabels: selector },
           template: {
             metadata: { labels },
-            spec: { serviceAccountName: name, containers: pulumi.all([container, sidecars]).apply(([app, others]) => [app, ...others]) },
+            spec: {
+              serviceAccountName: name,
+              terminationGracePeriodSeconds: draining.terminationGracePeriodSeconds,
+              containers: pulumi.all([container, sidecars]).apply(([app, others]) => [app, ...others]),
+            },
           },
           strategy: strategySpec,
-        },
+    };
+    this.rollout = new k8s.apiextensions.CustomResource(
+      `${name}-rollout`,
+      {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "Rollout",
+        metadata: { ...meta(name), annotations: events.queue.name.apply((queue) => subscriptions(queue)) },
+        spec: rolloutSpec,
       },
       {
         ...k8sOpts,
-        dependsOn: [serviceAccount, ...services, ...templates],
+        dependsOn: [serviceAccount, ...services, ...templates, ...reader],
         // The HorizontalPodAutoscaler owns the count once the Rollout exists.
         ...(autoscaled ? { ignoreChanges: ["spec.replicas"] } : {}),
       },
@@ -504,11 +597,22 @@ export class KubernetesService extends pulumi.ComponentResource {
         { ...k8sOpts, dependsOn: [this.rollout] },
       );
     }
+    // The AWS Load Balancer Controller injects its readiness gates into new pods of a labelled namespace: a pod is
+    // ready only once its target is healthy in the target group ("you need to apply the label
+    // elbv2.k8s.aws/pod-readiness-gate-inject: enabled to the pod namespace", docs/deploy/pod_readiness_gate.md). The
+    // gate is decided at pod creation, so Services whose selector Argo moves later (blue/green's active Service) get
+    // none: --aws-verify-target-group covers those, and the scale-down delays cover the drain.
+    new k8s.core.v1.NamespacePatch(`${name}-readiness-gates`, { metadata: { name: namespace, labels: { [READINESS_GATE_LABEL]: "enabled" } } }, k8sOpts);
+    if (env.tier !== "dev") {
+      this.releaseWaiter = releaseWaiter({ name, namespace, meta, k8sOpts, readerName, rollout: this.rollout, rolloutSpec, reader, minutes: this.releaseWaitMinutes });
+    }
     // Voluntary disruptions (node drains) take one pod at a time, never the whole service.
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata: meta(name), spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, k8sOpts);
 
     this.registerOutputs({
       strategy: this.strategySummary,
+      detection: this.detectionSummary,
+      releaseEventsQueue: this.releaseEventsQueueName,
       afterAbort: this.afterAbort,
       activeTargetGroupArn: this.activeTargetGroupArn,
       previewTargetGroupArn: this.previewTargetGroupArn,
@@ -555,7 +659,7 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
         protocol: "HTTP",
         port: args.port,
         vpcId: env.vpcId,
-        deregistrationDelay: args.deregistrationDelaySeconds ?? 30,
+        deregistrationDelay: args.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS,
         healthCheck: targetGroupHealthCheck(healthCheck),
         tags: { ...tags, role },
       },
@@ -618,6 +722,22 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
     },
     awsOpts,
   );
+  if (args.hooks?.smokeTest && env.natPrefixList === undefined) {
+    // The smoke job calls the test listener. An internet-facing load balancer admits it from the NAT gateways (its
+    // DNS name resolves to public addresses); an internal one at its private addresses, from the pods' group.
+    new aws.vpc.SecurityGroupIngressRule(
+      `${name}-lb-test-from-pods`,
+      {
+        securityGroupId: env.loadBalancerSecurityGroupId,
+        description: `Test listener, from the smoke test of ${name}`,
+        ipProtocol: "tcp",
+        fromPort: env.testListenerPort,
+        toPort: env.testListenerPort,
+        referencedSecurityGroupId: args.podSecurityGroupId,
+      },
+      awsOpts,
+    );
+  }
   const alarms = new DeploymentAlarms(
     `${name}-alarms`,
     {
@@ -874,4 +994,167 @@ function canaryIngress(
     alarms,
     url: `${https ? "https" : "http"}://${hosts[0]}`,
   };
+}
+
+/** A service account that may read the Rollout and what its status is made of (the Argo plugin's informers). */
+function rolloutReader(readerName: string, meta: (objectName: string) => Record<string, unknown>, k8sOpts: pulumi.CustomResourceOptions): pulumi.Resource[] {
+  const account = new k8s.core.v1.ServiceAccount(readerName, { metadata: meta(readerName) }, k8sOpts);
+  const role = new k8s.rbac.v1.Role(
+    readerName,
+    {
+      metadata: meta(readerName),
+      rules: [
+        { apiGroups: ["argoproj.io"], resources: ["rollouts", "analysisruns", "experiments"], verbs: ["get", "list", "watch"] },
+        { apiGroups: ["apps"], resources: ["replicasets", "deployments"], verbs: ["get", "list", "watch"] },
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch"] },
+      ],
+    },
+    k8sOpts,
+  );
+  const binding = new k8s.rbac.v1.RoleBinding(
+    readerName,
+    {
+      metadata: meta(readerName),
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: readerName },
+      subjects: [{ kind: "ServiceAccount", name: readerName }],
+    },
+    k8sOpts,
+  );
+  return [account, role, binding];
+}
+
+interface WaiterContext {
+  readonly name: string;
+  readonly namespace: string;
+  readonly meta: (objectName: string) => Record<string, unknown>;
+  readonly k8sOpts: pulumi.CustomResourceOptions;
+  readonly readerName: string;
+  readonly rollout: k8s.apiextensions.CustomResource;
+  readonly rolloutSpec: Record<string, unknown>;
+  readonly reader: pulumi.Resource[];
+  readonly minutes: number;
+}
+
+/**
+ * A Job that `pulumi up` waits on until the Rollout's new generation is Healthy, and that fails when it is Degraded
+ * (aborted), as ECS's waitForSteadyState fails the command on a rollback.
+ *
+ * Not `pulumi.com/waitFor` on the Rollout: the provider's JSONPath condition guards against an old status only
+ * through an integer `status.observedGeneration` ("observedGeneration, ok, _ := unstructured.NestedInt64(...,
+ * "status", "observedGeneration"); if ok && observedGeneration < generation { return false }", pulumi-kubernetes
+ * provider/pkg/await/condition/jsonpath.go), and Argo's is a string (`ObservedGeneration string
+ * json:"observedGeneration"`, argo-rollouts pkg/apis/rollouts/v1alpha1/types.go): the guard is skipped, and the
+ * previous release's `phase: Healthy`, still there until Argo reconciles, would satisfy the wait at once. Nor can a
+ * JSONPath condition fail on Degraded: it would wait out its timeout. `kubectl argo rollouts status` reads the phase
+ * through GetRolloutPhase, which is Progressing until "status.observedGeneration" equals metadata.generation
+ * (utils/rollout/rolloututil.go), and exits non-zero on Degraded or after --timeout.
+ *
+ * The Job's name carries a hash of the Rollout's spec: each change is a new Job (Pulumi replaces it and waits on the
+ * new one, with `pulumi.com/timeoutSeconds`), an unchanged spec keeps the finished one.
+ */
+function releaseWaiter(context: WaiterContext): k8s.batch.v1.Job {
+  const { name, namespace, meta, k8sOpts, readerName, rollout, rolloutSpec, reader, minutes } = context;
+  const timeoutSeconds = minutes * 60;
+  // The plugin gives up two minutes before Pulumi does, so its message (not Pulumi's timeout) is what the user reads.
+  const pluginTimeoutSeconds = timeoutSeconds - 120;
+  const jobName = pulumi
+    .output(rolloutSpec)
+    .apply((spec) => `${name.slice(0, 42)}-release-${createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 10)}`);
+  return new k8s.batch.v1.Job(
+    `${name}-release-waiter`,
+    {
+      metadata: { ...meta(name), name: jobName, annotations: { "pulumi.com/timeoutSeconds": String(timeoutSeconds) } },
+      spec: {
+        backoffLimit: 0,
+        activeDeadlineSeconds: timeoutSeconds,
+        template: {
+          metadata: { labels: { "app.kubernetes.io/name": `${name}-release-waiter`, "app.kubernetes.io/managed-by": "release-platform" } },
+          spec: {
+            restartPolicy: "Never",
+            serviceAccountName: readerName,
+            containers: [{ name: "wait", image: ROLLOUTS_PLUGIN_IMAGE, args: ["status", name, "--namespace", namespace, "--timeout", `${pluginTimeoutSeconds}s`] }],
+          },
+        },
+      },
+    },
+    { ...k8sOpts, dependsOn: [rollout, ...reader] },
+  );
+}
+
+
+/**
+ * Argo Rollouts' notification triggers that mean a release did not go through, as its built-in catalog names them
+ * ("on-rollout-aborted when a rollout process is aborted before completion", "on-analysis-run-failed",
+ * "on-analysis-run-error", docs/features/notifications.md), each subscribed for the `awssqs` service with the
+ * service's queue as recipient ("queue - name of the queue ... Can be overridden with target destination annotation",
+ * docs/generated/notification-services/awssqs.md).
+ */
+export const RELEASE_FAILURE_TRIGGERS = ["on-rollout-aborted", "on-analysis-run-failed", "on-analysis-run-error"] as const;
+
+export function subscriptions(queueName: string): Record<string, string> {
+  return Object.fromEntries(RELEASE_FAILURE_TRIGGERS.map((trigger) => [`notifications.argoproj.io/subscribe.${trigger}.awssqs`, queueName]));
+}
+
+/**
+ * Where Argo's notifications of a failed release go: a queue of this service (Argo's notification engine has an SQS
+ * service, not an SNS one), and an EventBridge pipe that publishes each message's body to the environment's alert
+ * topic, as the EventBridge rule does for ECS deployments. The pipe's role may publish to the topic and have SNS use
+ * its key for this topic only (the key policy leaves grants to the account's IAM, the topic policy lets the account
+ * publish).
+ */
+function releaseEvents(context: { name: string; env: Environment; tags: Record<string, string>; awsOpts: pulumi.CustomResourceOptions }) {
+  const { name, env, tags, awsOpts } = context;
+  const queue = new aws.sqs.Queue(
+    `${name}-release-events`,
+    { name: physicalName([env.namePrefix, name], "release-events", 80), sqsManagedSseEnabled: true, messageRetentionSeconds: 4 * 24 * 3600, tags },
+    awsOpts,
+  );
+  const account = aws.getCallerIdentityOutput({}, { parent: awsOpts.parent });
+  const role = new aws.iam.Role(
+    `${name}-release-events`,
+    {
+      name: physicalName([env.namePrefix, name], "release-events", NAME_LIMITS.iamRole),
+      assumeRolePolicy: account.accountId.apply((accountId) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Service: "pipes.amazonaws.com" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:SourceAccount": accountId } } }],
+        }),
+      ),
+      tags,
+    },
+    awsOpts,
+  );
+  const policy = new aws.iam.RolePolicy(
+    `${name}-release-events`,
+    {
+      role: role.name,
+      policy: pulumi.all([queue.arn, env.alertTopicArn]).apply(([queueArn, topicArn]) =>
+        JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [
+            { Effect: "Allow", Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"], Resource: queueArn },
+            { Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
+            // SNS asks KMS with the encryption context aws:sns:topicArn, as the key policy's statements expect.
+            { Effect: "Allow", Action: ["kms:GenerateDataKey*", "kms:Decrypt"], Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:aws:sns:topicArn": topicArn } } },
+          ],
+        }),
+      ),
+    },
+    awsOpts,
+  );
+  new aws.pipes.Pipe(
+    `${name}-release-events`,
+    {
+      name: physicalName([env.namePrefix, name], "release-events", 64),
+      roleArn: role.arn,
+      source: queue.arn,
+      sourceParameters: { sqsQueueParameters: { batchSize: 1 } },
+      target: env.alertTopicArn,
+      // The notification's text, as Argo's template wrote it.
+      targetParameters: { inputTemplate: "<$.body>" },
+      tags,
+    },
+    { ...awsOpts, dependsOn: [policy] },
+  );
+  return { queue };
 }

@@ -2,6 +2,7 @@ import type { AlarmSpec } from "../../components/deployment-alarms/alarm-evaluat
 import type { MetricQuery, TreatMissingData } from "../../components/deployment-alarms/alarm-math";
 import { alarmSensitivity, firstShiftPercent, type ScenarioResult, sensitivityProblems } from "../../components/deployment-alarms/alarm-sensitivity";
 import { references } from "../../components/deployment-alarms/metric-math";
+import { analysisSensitivity, measurementIntervalSeconds, parseFailureCondition } from "../../components/kubernetes-service/plan";
 import { at, inProduction, list } from "./props";
 import type { PolicyResource, Rule, StackContext } from "./types";
 
@@ -90,14 +91,62 @@ export function serviceSensitivity(service: PolicyResource, stack: StackContext)
   return { results: alarmSensitivity(alarms, inputs) };
 }
 
+const ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout";
+const TEMPLATE = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate";
+
+/**
+ * The scenarios against the analysis that aborts an Argo Rollout's release under user traffic (canary: the background
+ * run; blue/green: the post-promotion bake), read from its AnalysisTemplates as synthesized; undefined when the Rollout
+ * has none the evaluator can read (kubernetes-service-has-analysis speaks for a missing one).
+ */
+export function rolloutSensitivity(rollout: PolicyResource, stack: StackContext): { results: ScenarioResult[] } | { missing: string } | undefined {
+  const strategy = at(rollout.props, "spec", "strategy");
+  const blueGreen = at(strategy, "blueGreen") !== undefined;
+  const analysis = blueGreen ? at(strategy, "blueGreen", "postPromotionAnalysis") : at(strategy, "canary", "analysis");
+  const namespace = at(rollout.props, "metadata", "namespace");
+  const metrics = list(at(analysis, "templates")).flatMap((reference) => {
+    const template = stack.resources.find(
+      (candidate) => candidate.type === TEMPLATE && at(candidate.props, "metadata", "namespace") === namespace && at(candidate.props, "metadata", "name") === at(reference, "templateName"),
+    );
+    return list(at(template?.props, "spec", "metrics")) as Record<string, unknown>[];
+  });
+  const cloudWatch = metrics.filter((metric) => at(metric, "provider", "cloudWatch") !== undefined);
+  const byMetric = (name: string) => cloudWatch.find((metric) => JSON.stringify(at(metric, "provider", "cloudWatch", "metricDataQueries") ?? []).includes(`"metricName":"${name}"`));
+  const errorRate = byMetric("HTTPCode_Target_5XX_Count");
+  const latency = byMetric("TargetResponseTime");
+  if (!errorRate || !latency) return undefined;
+  const threshold = (metric: Record<string, unknown>) => parseFailureCondition(String(metric.failureCondition ?? ""))?.threshold;
+  const errorThreshold = threshold(errorRate);
+  const latencyThreshold = threshold(latency);
+  if (errorThreshold === undefined || latencyThreshold === undefined) return { missing: "the analysis's failure conditions are not ones the evaluator reads: its detection cannot be shown" };
+  const floor = /FILL\(requests0, 0\) >= (\d+(?:\.\d+)?)/.exec(JSON.stringify(at(errorRate, "provider", "cloudWatch", "metricDataQueries")));
+  const firstWeight = list(at(strategy, "canary", "steps")).map((step) => at(step, "setWeight")).find((weight) => typeof weight === "number");
+  const interval = parseInt(String(at(cloudWatch[0], "interval") ?? "60"), 10);
+  try {
+    return {
+      results: analysisSensitivity(cloudWatch, {
+        errorRatePercent: errorThreshold,
+        p99LatencyMs: latencyThreshold * 1000,
+        minRequests: floor ? Number(floor[1]) : 1,
+        newVersionPercent: blueGreen ? 100 : typeof firstWeight === "number" ? firstWeight : 100,
+        tasks: typeof at(rollout.props, "spec", "replicas") === "number" ? Number(at(rollout.props, "spec", "replicas")) : 1,
+        blueGreen,
+        intervalSeconds: Number.isFinite(interval) ? interval : measurementIntervalSeconds(60),
+      }).results,
+    };
+  } catch (error) {
+    return { missing: `the analysis cannot be evaluated: ${(error as Error).message}` };
+  }
+}
+
 export const alarmSensitivityRule: Rule = {
   id: "alarm-sensitivity",
   description:
-    "A service's rollback alarms, evaluated minute by minute over synthetic ALB metrics, catch a new version at 2x the error-rate or p99 threshold or with crashing tasks within 3 minutes in production, and stay quiet for a healthy version and a stray error in quiet hours",
+    "A service's rollback alarms (an Argo Rollout's aborting analysis, read from its AnalysisTemplates), evaluated minute by minute over synthetic ALB metrics, catch a new version at 2x the error-rate or p99 threshold or with crashing tasks within 3 minutes in production, and stay quiet for a healthy version and a stray error in quiet hours",
   enforcement: "mandatory",
   check(resource, stack) {
-    if (resource.type !== "aws:ecs/service:Service") return [];
-    const sensitivity = serviceSensitivity(resource, stack);
+    if (resource.type !== "aws:ecs/service:Service" && resource.type !== ROLLOUT) return [];
+    const sensitivity = resource.type === ROLLOUT ? rolloutSensitivity(resource, stack) : serviceSensitivity(resource, stack);
     const production = inProduction(stack);
     if (!sensitivity) return [];
     if ("missing" in sensitivity) return production ? [sensitivity.missing] : [];

@@ -19,6 +19,8 @@ import { runtimePathsReachable } from "./runtime-paths-reachable";
 import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
 import { loadBalancerHasRollbackAlarms } from "./load-balancer-has-rollback-alarms";
 import type { Rule } from "./types";
+import { analysisArgumentsWritten } from "./analysis-arguments-written";
+import { rolloutAwaited } from "./rollout-awaited";
 
 export const RULES: readonly Rule[] = [
   productionServiceRollsBackOnAlarm,
@@ -41,6 +43,8 @@ export const RULES: readonly Rule[] = [
   secretsNotInPlaintext,
   alarmSensitivityRule,
   loadBalancerHasRollbackAlarms,
+  analysisArgumentsWritten,
+  rolloutAwaited,
 ];
 
 export type { PolicyResource, Rule, StackContext, Tier } from "./types";

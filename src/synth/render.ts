@@ -1,4 +1,5 @@
 import { readAppConfigDocument } from "../../components/feature-flag-store/documents";
+import { parseFailureCondition } from "../../components/kubernetes-service/plan";
 import type { SynthDocument, SynthResource } from "./capture";
 import { releasePlans, renderReleasePlan } from "./release-plan";
 
@@ -170,18 +171,25 @@ function summary(resource: SynthResource, names: ReadonlyMap<string, string>): s
     case "aws:ecs/cluster:Cluster":
       return `container insights ${String(get(inputs, "settings", 0, "value"))}`;
     case "release:kubernetes:KubernetesService":
-      return String(outputs.strategy ?? "");
+      return [outputs.strategy, outputs.detection].filter((part) => typeof part === "string" && part !== "").join("; ");
     case "kubernetes:argoproj.io/v1alpha1:Rollout":
       return rolloutSummary(inputs);
     case "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding":
       return `Service ${String(get(inputs, "spec", "serviceRef", "name"))}:${String(get(inputs, "spec", "serviceRef", "port"))} -> ${names.get(String(get(inputs, "spec", "targetGroupARN"))) ?? "?"} (${String(get(inputs, "spec", "targetType"))})`;
     case "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate":
       return ((get(inputs, "spec", "metrics") as Inputs[] | undefined) ?? [])
-        .map((metric) => `${String(metric.name)}${metric.failureCondition ? ` fails if ${String(metric.failureCondition)}` : ""}${metric.count ? ` x${String(metric.count)}` : ""}`)
+        .map((metric) => `${String(metric.name)}${metric.failureCondition ? ` fails if ${conditionSummary(String(metric.failureCondition), metric.interval)}` : ""}${metric.count ? ` x${String(metric.count)}` : ""}`)
         .join("; ");
     default:
       return typeof inputs.name === "string" ? inputs.name : "";
   }
+}
+
+/** An analysis failure condition in words when it is the project's complete-periods form, else as written. */
+function conditionSummary(condition: string, interval: unknown): string {
+  const parsed = parseFailureCondition(condition);
+  if (!parsed) return condition;
+  return `${parsed.datapointsToAlarm} of the ${parsed.windowSeconds}s of complete periods before the last ${parsed.completeAfterSeconds}s ${parsed.operator} ${parsed.threshold} (measured every ${String(interval)})`;
 }
 
 /** An Argo Rollout in one line: replicas, image, and the traffic plan with its analysis. */
