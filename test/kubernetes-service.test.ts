@@ -340,7 +340,7 @@ describe("the ECS alarm scenarios on Kubernetes releases: the same evaluator ove
     expect(alarmSensitivityRule.check(rollout("catalog-rollout"), stack)).toEqual([]);
     const withMetrics = (template: string, change: (metric: Json) => Json) =>
       resources.map((candidate) =>
-        candidate.name === template ? { ...candidate, props: { ...candidate.props, spec: { ...(candidate.props.spec as Json), metrics: ((candidate.props.spec as Json).metrics as Json[]).map(change) } } } : candidate,
+        candidate.name === template && candidate.type === TEMPLATE ? { ...candidate, props: { ...candidate.props, spec: { ...(candidate.props.spec as Json), metrics: ((candidate.props.spec as Json).metrics as Json[]).map(change) } } } : candidate,
       );
     const everyMinute = withMetrics("search-alarms", (metric) => ({ ...metric, interval: "60s" }));
     expect(alarmSensitivityRule.check(rollout("search-rollout"), { tier: "production", resources: everyMinute })).toEqual([expect.stringMatching(/^5xx at 2x threshold: first rollback alarm after 3m\d+s, needs 3m/)]);

@@ -160,7 +160,6 @@ describe("a stack deployed by the root-level program upgrades in place", () => {
     changed: [
       "aws:appconfig/environment:Environment eks-flags-env",
       "aws:cloudwatch/dashboard:Dashboard eks-dashboard",
-      "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate search-smoke",
       "kubernetes:networking.k8s.io/v1:Ingress search-ingress",
     ],
   };
