@@ -17,6 +17,7 @@ import { productionStatefulResourcesProtected } from "./production-stateful-reso
 import { secretsNotInPlaintext } from "./secrets-not-in-plaintext";
 import { runtimePathsReachable } from "./runtime-paths-reachable";
 import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
+import { rampStepHasCatch } from "./ramp-step-has-catch";
 import type { Rule } from "./types";
 
 export const RULES: readonly Rule[] = [
@@ -39,6 +40,7 @@ export const RULES: readonly Rule[] = [
   kubernetesManifestValid,
   secretsNotInPlaintext,
   alarmSensitivityRule,
+  rampStepHasCatch,
 ];
 
 export type { PolicyResource, Rule, StackContext, Tier } from "./types";

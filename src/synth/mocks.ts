@@ -23,6 +23,8 @@ export interface MockOptions {
   readonly stackOutputs: Readonly<Record<string, Record<string, unknown>>>;
   /** Called when a stack reference falls back to placeholders. */
   readonly onPlaceholder: (stackName: string) => void;
+  /** SSM parameters by name; `getParametersByPath` answers those directly under its path (none: an empty answer, as AWS gives). */
+  readonly parameters?: Readonly<Record<string, string>>;
 }
 
 function hex(seed: string, length: number): string {
@@ -79,6 +81,14 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
             secondaryPrivateIpAddresses: [],
             tags: {},
           };
+        }
+        case "aws:ssm/getParametersByPath:getParametersByPath": {
+          const path = String(args.inputs.path).replace(/\/?$/, "/");
+          const names = Object.keys(options.parameters ?? {})
+            .filter((name) => name.startsWith(path) && !name.slice(path.length).includes("/"))
+            .sort();
+          const values = names.map((name) => String(options.parameters?.[name]));
+          return { id: path, path: args.inputs.path, names, values, types: names.map(() => "String"), arns: names.map((name) => arn("ssm", `parameter${name}`)), region };
         }
         default:
           return {};
