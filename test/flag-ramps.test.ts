@@ -686,9 +686,10 @@ describe("see a ramp before it happens", () => {
   it("the plan prints each flag's stages, percentages, times and what stops them; the synth tree shows the ramp", async () => {
     const { planText } = await import("../src/flags/plan");
     const text = planText(rampFlags, { deploymentMinutes: 30, monitors: ["production-checkout-any"], alertTopic: "production-alerts" });
-    expect(text).toContain("new-checkout  ramp\n  stage 1    1%  at pulumi up (the stack file's document)\n  stage 2    5%  +1h00m after the ramp starts\n");
+    expect(text).toContain("new-checkout  ramp\n  stage 1    1%  at the first pulumi up (then: the stage reached)\n  stage 2    5%  +1h00m after the ramp starts\n");
     expect(text).toContain("  stage 5  100%  +4h00m after the ramp starts\n");
     expect(text).toContain("a monitor goes to ALARM during a step's deployment (AppConfig rolls it back): production-checkout-any");
+    expect(text).toContain("pause: aws stepfunctions stop-execution --execution-arn <arn>; resume: aws stepfunctions redrive-execution --execution-arn <arn>");
     const dir = mkdtempSync(join(tmpdir(), "ramp-"));
     const file = join(dir, "Pulumi.production.yaml");
     writeFileSync(file, stringify({ config: setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [1, 5, 25, 50, 100], every: "30m" }) }));
@@ -697,7 +698,7 @@ describe("see a ramp before it happens", () => {
     });
     expect(cli.status).toBe(0);
     // Production's strategy: 20 minutes of steps and a 10-minute bake per deployment.
-    expect(cli.stdout).toContain("new-checkout  ramp\n  stage 1    1%  at pulumi up (the stack file's document)\n  stage 2    5%  +1h00m after the ramp starts\n");
+    expect(cli.stdout).toContain("new-checkout  ramp\n  stage 1    1%  at the first pulumi up (then: the stage reached)\n  stage 2    5%  +1h00m after the ramp starts\n");
     expect(cli.stdout).toContain("production-checkout-any");
     const { renderTree } = await import("../src/synth/render");
     const config = setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [25, 50, 100], every: "1h" });
