@@ -481,6 +481,31 @@ describe("ramp failures, run against mocked AppConfig and SNS", () => {
     expect(sns.commandCalls(PublishCommand)).toHaveLength(4);
   });
 
+  it("the history budget's model bounds what an execution records: 30-minute deployments, throttles and a failed start included", async () => {
+    const polls = new Map<number, number>();
+    appconfig.on(GetDeploymentCommand).callsFake((input) => {
+      const number = Number(input.DeploymentNumber);
+      polls.set(number, (polls.get(number) ?? 0) + 1);
+      // Production's strategy: 20 minutes of rollout and a 10-minute bake, polled once a minute.
+      const state = (polls.get(number) ?? 0) >= 30 ? "COMPLETE" : "DEPLOYING";
+      deployments[number - 1].State = state;
+      return { State: state };
+    });
+    appconfig.on(ListDeploymentsCommand).rejectsOnce(fail("ThrottlingException")).callsFake(() => ({ Items: [...deployments].reverse().slice(0, 1) }));
+    let refused = 1;
+    appconfig.on(StartDeploymentCommand).callsFake((input) => {
+      if (refused-- > 0) throw fail("InternalServerException");
+      deployments.push({ DeploymentNumber: deployments.length + 1, ConfigurationVersion: String(input.ConfigurationVersion), State: "DEPLOYING" });
+      return { DeploymentNumber: deployments.length };
+    });
+    const result = await run(definition, clients);
+    expect(result.status).toBe("SUCCEEDED");
+    const bound = worstCaseHistoryEvents(steps.length, 30);
+    expect(result.events).toBeLessThanOrEqual(bound);
+    // Not a loose bound: the polling the model counts is most of what a real execution records.
+    expect(result.events).toBeGreaterThan(bound * 0.5);
+  });
+
   it("an error no retry cures (AccessDenied) is caught: the execution fails with that error, which EventBridge reports", async () => {
     appconfig.on(CreateHostedConfigurationVersionCommand).rejects(fail("AccessDeniedException", "not authorized"));
     const result = await run(definition, clients);
