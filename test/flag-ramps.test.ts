@@ -683,11 +683,13 @@ describe("ramp in the program", () => {
       ["appconfig:StartDeployment", String(profile.outputs.arn)],
       ["appconfig:StartDeployment", String(strategy.outputs.arn)],
       ["sns:Publish", String(topic)],
+      ["ssm:PutParameter", String(resource(d, "aws:ssm/parameter:Parameter", "production-flags-ramp-reached").outputs.arn)],
     ];
     for (const [action, arn] of calls) expect(`${action} ${arn}: ${await decide(action, arn)}`).toBe(`${action} ${arn}: Allowed`);
     const otherEnvironment = environmentArn.replace(/environment\/[^/]+$/, "environment/other1");
     expect(await decide("appconfig:StartDeployment", otherEnvironment)).toBe("ImplicitlyDenied");
     expect(await decide("sns:Publish", String(topic).replace(/:[^:]+$/, ":other-topic"))).toBe("ImplicitlyDenied");
+    expect(await decide("ssm:PutParameter", "arn:aws:ssm:eu-west-1:123456789012:parameter/other")).toBe("ImplicitlyDenied");
     // Pulumi's own version serves the ramp's first stage.
     expect(JSON.parse(String(resource(d, "release:aws:FeatureFlagStore", "production-flags").outputs.document)).values["new-checkout"]._variants[0].rule).toBe(
       '(split pct::25 by::$userId seed::"new-checkout")',

@@ -166,6 +166,13 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           return { id: named, state: state({ name: named, arn: arn("iam", `role/${named}`, false).replace("iam:::", `iam::${account}:`), uniqueId: `AROA${hex(seed, 17).toUpperCase()}` }) };
         case "aws:iam/rolePolicy:RolePolicy":
           return { id: `${String(inputs.role)}:${named}`, state: state({ name: named }) };
+        case "aws:sfn/stateMachine:StateMachine": {
+          // Step Functions: arn:aws:states:<region>:<account>:stateMachine:<name> (what the ramp's EventBridge pattern matches).
+          const stateMachineArn = arn("states", `stateMachine:${named}`);
+          return { id: stateMachineArn, state: state({ name: named, arn: stateMachineArn }) };
+        }
+        case "aws:ssm/parameter:Parameter":
+          return { id: named, state: state({ name: named, arn: arn("ssm", `parameter${named}`), version: 1 }) };
         case "aws:sns/topic:Topic":
           return { id: arn("sns", named), state: state({ name: named, arn: arn("sns", named) }) };
         case "aws:sns/topicSubscription:TopicSubscription": {
