@@ -19,6 +19,7 @@ import { type FlagDefinition, type Flags, toAppConfigDocument } from "../compone
 import {
   flagsFromRecord,
   parseRampRecord,
+  type RampRecord,
   HISTORY_EVENT_BUDGET,
   rampDefinition,
   rampSteps,
@@ -349,8 +350,8 @@ describe("ramp state machine, run against mocked AppConfig and SNS", () => {
     expect(sns.commandCalls(PublishCommand).map((call) => call.args[0].input.Subject)).toEqual(["Flag ramp complete: release-platform-production/production"]);
     expect(sns.commandCalls(PublishCommand)[0].args[0].input.Message).toContain("deployed all 4 steps (new-checkout 100%)");
     // Each completed step recorded the stage reached, for the next pulumi up.
-    expect(clients.ssm?.written.map((write) => [write.Name, write.Value])).toEqual(
-      [5, 25, 50, 100].map((percent) => [targets.recordName, JSON.stringify({ "new-checkout": percent })]),
+    expect(clients.ssm?.written.map((write) => [write.Name, JSON.parse(write.Value).reached])).toEqual(
+      [5, 25, 50, 100].map((percent) => [targets.recordName, { "new-checkout": percent }]),
     );
     // A simulated execution records no more history events than the budget check assumes (two polls per deployment here).
     expect(result.events).toBeLessThanOrEqual(worstCaseHistoryEvents(steps.length, 1));
@@ -525,7 +526,12 @@ describe("ramp failures, run against mocked AppConfig and SNS", () => {
 
 describe("ramps keep their place", () => {
   const production = (edit: (config: ReturnType<typeof shippedConfig>) => ReturnType<typeof shippedConfig> = (c) => c) =>
-    edit(setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [1, 5, 25, 50, 100], every: "30m" }));
+    edit(
+      setPath(setPath(shippedConfig("production"), "release:flags.new-checkout.rollout", { stages: [1, 5, 25, 50, 100], every: "30m" }), "release:flags.dark-mode", {
+        ...base,
+        enabled: true,
+      }),
+    );
   const recordName = "/flag-ramps/release-platform-production/production/reached";
   const deployed = async (config: ReturnType<typeof shippedConfig>, parameters?: Record<string, string>) => {
     const d = await synthesize({ config: load(config, "production"), parameters });
@@ -536,37 +542,51 @@ describe("ramps keep their place", () => {
     return { rule: document.values["new-checkout"]._variants[0].rule ?? "on", comment: machine.Comment, record, store };
   };
 
+  /** The record the first deploy wrote, once the ramp has reached `percent` (the state machine rewrites `reached` only). */
+  const rampedTo = async (percent: number) => {
+    const written = JSON.parse(String((await deployed(production())).record.insecureValue)) as RampRecord;
+    return { [recordName]: JSON.stringify({ ...written, reached: { "new-checkout": percent } }) };
+  };
+
   it("first deploy (no record yet): the stack file's first stage, and the record says so", async () => {
     const first = await deployed(production());
     expect(first.rule).toBe('(split pct::1 by::$userId seed::"new-checkout")');
-    expect(first.record).toMatchObject({ name: recordName, type: "String", insecureValue: JSON.stringify({ "new-checkout": 1 }) });
+    expect(first.record).toMatchObject({ name: recordName, type: "String" });
+    expect(JSON.parse(String(first.record.insecureValue))).toEqual({ reached: { "new-checkout": 1 }, deployed: { source: expect.stringMatching(/^[0-9a-f]{16}$/), percents: { "new-checkout": 1 } } });
     expect(first.comment).toContain("new-checkout 5% -> new-checkout 25% -> new-checkout 50% -> new-checkout 100%");
   });
 
   it("a kill switch on another flag, or a description edit, while new-checkout is at 50%: still 50%, and the ramp goes on from there", async () => {
     const edits = [
-      (c: ReturnType<typeof shippedConfig>) => setPath(c, "release:flags.express-shipping.enabled", false),
+      (c: ReturnType<typeof shippedConfig>) => setPath(c, "release:flags.dark-mode.enabled", false),
       (c: ReturnType<typeof shippedConfig>) => setPath(c, "release:flags.new-checkout.description", "Checkout, second try"),
     ];
+    const record = await rampedTo(50);
     for (const edit of edits) {
-      const after = await deployed(production(edit), { [recordName]: JSON.stringify({ "new-checkout": 50 }) });
+      const after = await deployed(production(edit), record);
       expect(after.rule).toBe('(split pct::50 by::$userId seed::"new-checkout")');
       expect(after.comment).toBe("Guarded flag ramp of release-platform-production/production: new-checkout 100%");
-      expect(after.record.insecureValue).toBe(JSON.stringify({ "new-checkout": 50 }));
+      expect(JSON.parse(String(after.record.insecureValue))).toMatchObject({ reached: { "new-checkout": 50 }, deployed: { percents: { "new-checkout": 50 } } });
     }
   });
 
+  it("a pulumi up that changes no flag while the ramp is at 50% deploys nothing new (the same document: no version, the ramp is not superseded)", async () => {
+    const first = await deployed(production());
+    const later = await deployed(production(), await rampedTo(50));
+    expect(later.store.outputs.document).toBe(first.store.outputs.document);
+    // The state machine it writes ramps on from 50% for the next start.
+    expect(later.comment).toBe("Guarded flag ramp of release-platform-production/production: new-checkout 100%");
+  });
+
   it("a finished ramp stays finished; changed stages continue above the reached percentage; a lowered last stage is the way down", async () => {
-    expect((await deployed(production(), { [recordName]: JSON.stringify({ "new-checkout": 100 }) })).rule).toBe("on");
+    expect((await deployed(production((c) => setPath(c, "release:flags.new-checkout.owner", "checkout")), await rampedTo(100))).rule).toBe("on");
     const changed = await deployed(
       production((c) => setPath(c, "release:flags.new-checkout.rollout", { stages: [1, 10, 40, 100], every: ["30m", "1h", "2h"] })),
-      { [recordName]: JSON.stringify({ "new-checkout": 25 }) },
+      await rampedTo(25),
     );
     expect(changed.rule).toBe('(split pct::25 by::$userId seed::"new-checkout")');
     expect(changed.comment).toContain(": new-checkout 40% -> new-checkout 100%");
-    const lowered = await deployed(production((c) => setPath(c, "release:flags.new-checkout.rollout", { stages: [1, 5, 20], every: "30m" })), {
-      [recordName]: JSON.stringify({ "new-checkout": 50 }),
-    });
+    const lowered = await deployed(production((c) => setPath(c, "release:flags.new-checkout.rollout", { stages: [1, 5, 20], every: "30m" })), await rampedTo(50));
     expect(lowered.rule).toBe('(split pct::20 by::$userId seed::"new-checkout")');
   });
 
@@ -578,7 +598,8 @@ describe("ramps keep their place", () => {
 
   it("a record that is not one stops the preview with its name", () => {
     expect(() => parseRampRecord("fifty", recordName)).toThrow(`SSM parameter ${recordName} holds "fifty", not a ramp record`);
-    expect(() => parseRampRecord('{"a": 150}', recordName)).toThrow("not a ramp record");
+    expect(() => parseRampRecord('{"reached": {"a": 150}, "deployed": {"source": "x", "percents": {}}}', recordName)).toThrow("not a ramp record");
+    expect(parseRampRecord('{"reached": {"a": 50}, "deployed": {"source": "x", "percents": {}}}', recordName)).toEqual({ reached: { a: 50 }, deployed: { source: "x", percents: {} } });
     expect(parseRampRecord(undefined, recordName)).toBeUndefined();
   });
 

@@ -16,6 +16,7 @@ import {
   rampDefinition,
   rampOutpacing,
   type RampRecord,
+  rampSource,
   rampRecordPath,
   rampSteps,
   rampStepsForStore,
@@ -434,16 +435,50 @@ function rampProblems(args: FeatureFlagStoreArgs): ArgumentProblem[] {
   ];
 }
 
-/** What a ramp deploys once it has read the record: the document, the steps still to go, and the record's parts. */
+/** What a ramp deploys once it has read the record. */
+interface RampPlan {
+  /** The flags at the stages reached: the state machine ramps on from here. */
+  readonly reached: Flags;
+  /** The flags as `pulumi up` deploys them. */
+  readonly deploy: Flags;
+  /** The record `pulumi up` writes. */
+  readonly record: RampRecord;
+  /** Record entries of flags that do not ramp from here (off, or at their last stage), carried through the ramp's records. */
+  readonly carried: Readonly<Record<string, number>>;
+}
+
 interface RampReading {
   /** The record parameter's name. */
   readonly recordName: string;
-  /** The record as read (undefined before the first deploy). */
-  readonly previous: pulumi.Output<RampRecord | undefined>;
-  /** The flags at the stages reached. */
-  readonly flags: pulumi.Output<Flags>;
+  readonly plan: pulumi.Output<RampPlan>;
   readonly document: pulumi.Output<string>;
   readonly steps: pulumi.Output<FlagRampStep[]>;
+}
+
+/**
+ * What `pulumi up` deploys, from the stack file's flags and the record. Changed flags: every ramping flag at the stage
+ * it reached. Unchanged flags (the record's `deployed.source`): the document it deployed last, again, so a deploy that
+ * changed no flag creates no version and does not supersede a running ramp. Either way the ramp goes on from the stages
+ * reached. Throws when from there a dependent flag would outpace its dependency.
+ */
+export function rampPlan(flags: Flags, record: RampRecord | undefined): RampPlan {
+  const reached = flagsFromRecord(flags, record?.reached);
+  const outpacing = rampOutpacing(reached);
+  if (outpacing) {
+    const { key, percent, dependency, dependencyPercent, atMinutes } = outpacing;
+    throw new Error(
+      `from the stages reached, ${key} would be at ${percent}% while ${dependency}, which it depends on, is at ${dependencyPercent}% (+${atMinutes}m); hold ${key}'s ramp until ${dependency} is ahead`,
+    );
+  }
+  const source = rampSource(flags);
+  const unchanged = record !== undefined && record.deployed.source === source;
+  const deploy = unchanged ? flagsFromRecord(flags, record.deployed.percents) : reached;
+  const firstPercents = (at: Flags) => rampSteps(at)[0]?.percents ?? {};
+  const reachedRecord = recordOf(flags, record?.reached, firstPercents(reached));
+  const deployed = unchanged ? record.deployed : { source, percents: recordOf(flags, record?.reached, firstPercents(deploy)) };
+  const ramping = firstPercents(reached);
+  const carried = Object.fromEntries(Object.entries(reachedRecord).filter(([key]) => ramping[key] === undefined));
+  return { reached, deploy, record: { reached: reachedRecord, deployed }, carried };
 }
 
 /**
@@ -455,27 +490,20 @@ function readRamp(applicationName: string, environmentName: string, flags: Flags
   const recordName = `${path}${RAMP_RECORD_LEAF}`;
   // The data source marks every value sensitive; a record of percentages is not.
   const found = pulumi.unsecret(aws.ssm.getParametersByPathOutput({ path, recursive: false, withDecryption: false }, { parent }));
-  const previous = found.apply((result) => {
+  const plan = found.apply((result) => {
     const index = (result.names ?? []).indexOf(recordName);
-    return parseRampRecord(index >= 0 ? result.values?.[index] : undefined, recordName);
-  });
-  const reached = previous.apply((record) => {
-    const at = flagsFromRecord(flags, record);
-    const outpacing = rampOutpacing(at);
-    if (outpacing) {
-      const { key, percent, dependency, dependencyPercent, atMinutes } = outpacing;
-      throw new Error(
-        `flag ramp of ${applicationName}/${environmentName} from the stages reached (${recordName}): ${key} would be at ${percent}% while ${dependency}, which it depends on, is at ${dependencyPercent}% (+${atMinutes}m); hold ${key}'s ramp until ${dependency} is ahead`,
-      );
+    const record = parseRampRecord(index >= 0 ? result.values?.[index] : undefined, recordName);
+    try {
+      return rampPlan(flags, record);
+    } catch (error) {
+      throw new Error(`flag ramp of ${applicationName}/${environmentName} (${recordName}): ${(error as Error).message}`);
     }
-    return at;
   });
   return {
     recordName,
-    previous,
-    flags: reached,
-    document: reached.apply((at) => JSON.stringify(toAppConfigDocument(at))),
-    steps: reached.apply((at) => rampStepsForStore(at)),
+    plan,
+    document: plan.apply((at) => JSON.stringify(toAppConfigDocument(at.deploy))),
+    steps: plan.apply((at) => rampStepsForStore(at.reached)),
   };
 }
 
@@ -505,18 +533,11 @@ function createRamp(name: string, args: FeatureFlagStoreArgs, reading: RampReadi
       type: "String",
       description: `Stages the flag ramp of ${label} reached; pulumi up deploys these, not the first stages`,
       // Not a secret: insecureValue keeps previews and the synth showing it.
-      insecureValue: pulumi
-        .all([reading.flags, reading.previous])
-        .apply(([flags, previous]) => JSON.stringify(recordOf(ramp.flags, previous, rampSteps(flags)[0]?.percents ?? {}))),
+      insecureValue: reading.plan.apply((plan) => JSON.stringify(plan.record)),
       tags,
     },
     { parent },
   );
-  const carried = pulumi.all([reading.flags, reading.previous]).apply(([flags, previous]) => {
-    const all = recordOf(ramp.flags, previous, rampSteps(flags)[0]?.percents ?? {});
-    const ramping = rampSteps(flags)[0]?.percents ?? {};
-    return Object.fromEntries(Object.entries(all).filter(([key]) => ramping[key] === undefined));
-  });
   const role = new aws.iam.Role(
     `${name}-ramp`,
     {
@@ -568,9 +589,14 @@ function createRamp(name: string, args: FeatureFlagStoreArgs, reading: RampReadi
       roleArn: role.arn,
       type: "STANDARD",
       definition: pulumi
-        .all([application.id, environment.environmentId, profile.configurationProfileId, deploymentStrategy.id, pulumi.output(ramp.alertTopicArn), reading.steps, carried])
-        .apply(([applicationId, environmentId, profileId, strategyId, alertTopicArn, steps, carriedRecord]) =>
-          JSON.stringify(rampDefinition({ applicationId, environmentId, profileId, strategyId, alertTopicArn, label, recordName: reading.recordName, carried: carriedRecord }, steps)),
+        .all([application.id, environment.environmentId, profile.configurationProfileId, deploymentStrategy.id, pulumi.output(ramp.alertTopicArn), reading.steps, reading.plan])
+        .apply(([applicationId, environmentId, profileId, strategyId, alertTopicArn, steps, plan]) =>
+          JSON.stringify(
+            rampDefinition(
+              { applicationId, environmentId, profileId, strategyId, alertTopicArn, label, recordName: reading.recordName, carried: plan.carried, deployed: plan.record.deployed },
+              steps,
+            ),
+          ),
         ),
       tags,
     },

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { type FlagDefinition, type Flags, rolloutPercent, toAppConfigDocument } from "./documents";
 
 /** Minutes in a hold such as `30m` or `2h`. */
@@ -133,21 +134,56 @@ export function rampRecordPath(applicationName: string, environmentName: string)
 }
 export const RAMP_RECORD_LEAF = "reached";
 
-/** The record's value: each ramping flag's percentage as last deployed, e.g. `{"new-checkout":25}`. */
-export type RampRecord = Readonly<Record<string, number>>;
+/** Each ramping flag's percentage, e.g. `{"new-checkout":25}`. */
+export type RampPercents = Readonly<Record<string, number>>;
+
+/** The record's value. */
+export interface RampRecord {
+  /** Each ramping flag's percentage as last deployed, by the ramp or by `pulumi up`. */
+  readonly reached: RampPercents;
+  /**
+   * What `pulumi up` last deployed: a digest of the stack file's flags (`rampSource`) and the percentages it deployed
+   * them at. While the flags are unchanged, `pulumi up` deploys that same document again (no new version, so a running
+   * ramp is not superseded by a deploy that changed no flag).
+   */
+  readonly deployed: { readonly source: string; readonly percents: RampPercents };
+}
+
+/** JSON with every object's keys sorted: the same flags give the same text whatever the stack file's key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    return `{${Object.keys(record)
+      .sort()
+      .filter((key) => record[key] !== undefined)
+      .map((key) => `${JSON.stringify(key)}:${canonical(record[key])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** A digest of the stack file's flags, stages and holds included (the document alone shows only first stages). */
+export function rampSource(flags: Flags): string {
+  return createHash("sha256").update(canonical(flags)).digest("hex").slice(0, 16);
+}
+
+const isPercents = (value: unknown): value is RampPercents =>
+  value !== null && typeof value === "object" && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "number" && v >= 0 && v <= 100);
 
 /** The record from the parameter's value; undefined when there is none yet. A value that is not a record is an error. */
 export function parseRampRecord(value: string | undefined, name: string): RampRecord | undefined {
   if (value === undefined) return undefined;
-  let parsed: unknown;
+  let parsed: { reached?: unknown; deployed?: { source?: unknown; percents?: unknown } } | undefined;
   try {
     parsed = JSON.parse(value);
   } catch {
     parsed = undefined;
   }
-  const valid =
-    parsed !== null && typeof parsed === "object" && !Array.isArray(parsed) && Object.values(parsed as object).every((v) => typeof v === "number" && v >= 0 && v <= 100);
-  if (!valid) throw new Error(`SSM parameter ${name} holds ${JSON.stringify(value)}, not a ramp record ({"flag": percent, ...}); fix or delete it`);
+  const valid = isPercents(parsed?.reached) && typeof parsed?.deployed?.source === "string" && isPercents(parsed.deployed.percents);
+  if (!valid) {
+    throw new Error(`SSM parameter ${name} holds ${JSON.stringify(value)}, not a ramp record ({"reached": {"flag": percent}, "deployed": {"source": "...", "percents": {...}}}); fix or delete it`);
+  }
   return parsed as RampRecord;
 }
 
@@ -157,7 +193,7 @@ export function parseRampRecord(value: string | undefined, name: string): RampRe
  * rollout at that stage. A ramp never goes back on its own: the one way down is to lower the stack file's last stage
  * below what was reached (then that last stage is served), to set `percent`, or the kill switch.
  */
-export function flagsFromRecord(flags: Flags, record: RampRecord | undefined): Flags {
+export function flagsFromRecord(flags: Flags, record: RampPercents | undefined): Flags {
   if (!record) return flags;
   return Object.fromEntries(
     Object.entries(flags).map(([key, flag]) => {
@@ -185,7 +221,7 @@ export function flagsFromRecord(flags: Flags, record: RampRecord | undefined): F
  * still declares stages keeps what it had reached, so turning it back on resumes its ramp; a flag that no longer ramps
  * is forgotten, so ramping it again later starts again.
  */
-export function recordOf(flags: Flags, previous: RampRecord | undefined, percents: Readonly<Record<string, number>>): RampRecord {
+export function recordOf(flags: Flags, previous: RampPercents | undefined, percents: RampPercents): RampPercents {
   const record: Record<string, number> = {};
   for (const key of Object.keys(flags).sort()) {
     if (!flags[key].rollout?.stages) continue;
@@ -205,8 +241,10 @@ export interface RampTargets {
   readonly label: string;
   /** The SSM parameter the ramp records each completed step in. */
   readonly recordName: string;
-  /** Record entries of flags that are off but keep their place, carried through every step's record. */
-  readonly carried?: RampRecord;
+  /** Record entries of flags that are off or finished, carried through every step's record. */
+  readonly carried?: RampPercents;
+  /** What `pulumi up` deployed, carried through every step's record. */
+  readonly deployed?: RampRecord["deployed"];
 }
 
 const APPCONFIG = "arn:aws:states:::aws-sdk:appconfig:";
@@ -243,8 +281,12 @@ const CATCH_TO = (next: string) => [{ ErrorEquals: ["States.ALL"], ResultPath: "
 
 /** The record after a step: every ramp's percentage then, and the carried entries of flags that are off. */
 function stepRecord(targets: RampTargets, step: FlagRampStep): string {
-  const record = { ...(targets.carried ?? {}), ...step.percents };
-  return JSON.stringify(Object.fromEntries(Object.keys(record).sort().map((key) => [key, record[key]])));
+  const reached = { ...(targets.carried ?? {}), ...step.percents };
+  const record: RampRecord = {
+    reached: Object.fromEntries(Object.keys(reached).sort().map((key) => [key, reached[key]])),
+    deployed: targets.deployed ?? { source: "", percents: {} },
+  };
+  return JSON.stringify(record);
 }
 
 function doneMessage(label: string, steps: readonly FlagRampStep[]): string {
