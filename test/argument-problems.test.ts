@@ -74,8 +74,8 @@ describe("each component's validator names the field of every problem, without m
   });
 
   it("FeatureFlagStore", () => {
-    const problems = featureFlagStoreArgsProblems({ applicationName: "shop", document: "{}", strategy: { growthFactor: 0 }, ramp: { steps: [{ document: "{}", holdMinutes: -1 }] }, ownership: "console" } as never);
-    expect(fields(problems)).toEqual([["strategy", "growthFactor"], ["ramp"], ["ramp", "steps", 0, "holdMinutes"]]);
+    const problems = featureFlagStoreArgsProblems({ applicationName: "shop", document: "{}", strategy: { growthFactor: 0 }, ramp: { flags: { a: { description: "d", owner: "o", expires: "2027-01-01", enabled: true, rollout: { stages: [1, 5], every: "30m" } } }, alertTopicArn: "t" }, ownership: "console" } as never);
+    expect(fields(problems)).toEqual([["strategy", "growthFactor"], ["ramp"], ["ramp", "flags"]]);
   });
 
   it("KubernetesService", () => {

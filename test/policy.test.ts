@@ -106,6 +106,15 @@ const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [Po
     pass: [res("aws:appconfig/environment:Environment", { monitors: [{ alarmArn: "a", alarmRoleArn: "r" }] }), production()],
     fail: [res("aws:appconfig/environment:Environment", { monitors: [] }), production()],
   },
+  "ramp-step-has-catch": (() => {
+    // Today's (d65906f) Deploy step: retries on named errors and catches only a conflict; its other steps catch nothing.
+    const deploy = { Type: "Task", Resource: "arn:aws:states:::aws-sdk:appconfig:startDeployment", Retry: [{ ErrorEquals: ["AppConfig.ThrottlingException"] }] };
+    const machine = (state: Record<string, unknown>) => res("aws:sfn/stateMachine:StateMachine", { definition: JSON.stringify({ StartAt: "Deploy 1", States: { "Deploy 1": { ...deploy, ...state, End: true } } }) });
+    return {
+      pass: [machine({ Catch: [{ ErrorEquals: ["States.ALL"], Next: "Verify 1" }] }), production()],
+      fail: [machine({ Catch: [{ ErrorEquals: ["AppConfig.ConflictException"], Next: "Wait out 1" }] }), production()],
+    };
+  })(),
   "hook-lambda-has-timeout": {
     pass: [res("aws:lambda/function:Function", { timeout: 30 }), production()],
     fail: [res("aws:lambda/function:Function", {}), production()],

@@ -1,6 +1,6 @@
 /** Flags as data, and the documents the two flag backends read: AWS AppConfig's FeatureFlags format and flagd's. */
 import type { ArgumentProblem } from "../arguments";
-import { finalPercent, holdMinutes } from "./ramp";
+import { finalPercent, holdMinutes, rampOutpacing } from "./ramp";
 
 export type FlagValue = string | number | boolean;
 
@@ -578,6 +578,16 @@ export function flagsProblems(flags: Flags, store: FlagStoreKind = {}): Argument
   };
   for (const name of names) visit(name);
   if (problems.length === 0) problems.push(...ruleLengthProblems(flags));
+  // Every step of the ramps, not only the final percentages: a dependent ahead of its dependency mid-ramp gets all of its users.
+  const outpacing = problems.length === 0 ? rampOutpacing(flags) : undefined;
+  if (outpacing) {
+    const { key, percent, dependency, dependencyPercent, atMinutes } = outpacing;
+    add(
+      [key, "rollout"],
+      `would be at ${percent}% while flags.${dependency}, which it depends on, is at ${dependencyPercent}% (${atMinutes} min into the ramp): a dependent must not outpace its dependency at any step; hold it longer or ramp ${dependency} sooner`,
+      flags[key].rollout,
+    );
+  }
   return problems;
 }
 

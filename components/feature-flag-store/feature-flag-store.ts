@@ -5,7 +5,24 @@ import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
 import { type ArgumentProblem, refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
-import { type FlagRampStep, rampDefinition } from "./ramp";
+import { type Flags, toAppConfigDocument } from "./documents";
+import {
+  flagsFromRecord,
+  type FlagRampStep,
+  HISTORY_EVENT_BUDGET,
+  HISTORY_EVENT_LIMIT,
+  parseRampRecord,
+  RAMP_RECORD_LEAF,
+  rampDefinition,
+  rampOutpacing,
+  type RampRecord,
+  rampSource,
+  rampRecordPath,
+  rampSteps,
+  rampStepsForStore,
+  recordOf,
+  worstCaseHistoryEvents,
+} from "./ramp";
 
 export interface FlagDeploymentStrategy {
   /** @default the tier's: "LINEAR" in every tier */
@@ -79,14 +96,17 @@ export interface FeatureFlagStoreArgs {
   /** Tags on the store's AppConfig resources and roles, besides the provider's default tags. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
   /**
-   * A guarded ramp (`rampStepsForStore(flags)`): a Step Functions state machine that deploys each step's document in
-   * turn with this store's strategy and monitors, and notifies `alertTopicArn` when a step is rolled back or superseded
-   * and when it ends. `pulumi up` creates or updates it and never starts it: a person or CD starts it
-   * (`aws stepfunctions start-execution --name <rampName>`). While a ramp runs, `pulumi up` with unchanged flags
-   * changes nothing; with changed flags it deploys the document (ramps at their first stage) and the ramp, finding a
-   * version that is not its own at its next step, stops and notifies instead of overwriting it. @default no ramp
+   * A guarded ramp of `flags` (those `document` was made from; `rampStepsForStore(flags)`): a Step Functions state
+   * machine that deploys each step's document in turn with this store's strategy and monitors, records each completed
+   * step in an SSM parameter (`rampRecordPath`), and notifies `alertTopicArn` when a step is rolled back or superseded,
+   * when it ends, and (EventBridge) whenever an execution ends FAILED, TIMED_OUT or ABORTED. `pulumi up` creates or
+   * updates it and never starts it: a person or CD starts it (`aws stepfunctions start-execution --name <rampName>`).
+   * Ramps keep their place: `pulumi up` reads the record and deploys each ramping flag at the stage it reached (not
+   * `document`'s first stage), and the state machine ramps on from there. While a ramp runs, a `pulumi up` that changes
+   * the deployed document supersedes it: the ramp finds a version not its own at its next step, stops and notifies;
+   * starting the new ramp continues from the reached stages. @default no ramp
    */
-  readonly ramp?: { readonly steps: readonly FlagRampStep[]; readonly alertTopicArn: pulumi.Input<string> };
+  readonly ramp?: { readonly flags: Flags; readonly alertTopicArn: pulumi.Input<string> };
 }
 
 export const MAX_APPCONFIG_MONITORS = 5;
@@ -197,8 +217,8 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
   public readonly prefetchPath: string;
   /** The ramp's state machine, when the store ramps. */
   public readonly rampStateMachineArn?: pulumi.Output<string>;
-  /** The execution name that starts this ramp (the same steps, the same name). */
-  public readonly rampName?: string;
+  /** The execution name that starts this ramp from the stage reached (the same steps, the same name). */
+  public readonly rampName?: pulumi.Output<string>;
   private readonly componentName: string;
 
   constructor(name: string, args: FeatureFlagStoreArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -262,13 +282,15 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       history,
     );
     const consoleOwned = args.ownership === "console";
+    const ramp = args.ramp ? readRamp(args.applicationName, args.environmentName, args.ramp.flags, this) : undefined;
     const version = new aws.appconfig.HostedConfigurationVersion(
       `${name}-version`,
       {
         applicationId: application.id,
         configurationProfileId: profile.configurationProfileId,
         contentType: "application/json",
-        content: args.document,
+        // With a ramp: each ramping flag at the stage its ramp reached, never back at the stack file's first stage.
+        content: ramp ? ramp.document : args.document,
         description: consoleOwned ? "First version; later versions are made in the console" : "Flags from the stack file",
       },
       {
@@ -307,10 +329,10 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       { parent: this, ...(consoleOwned ? { ignoreChanges: ["configurationVersion"] } : {}) },
     );
 
-    if (args.ramp && args.ramp.steps.length > 0) {
-      const ramp = createRamp(name, args, { application, environment, profile, deploymentStrategy, tags }, this);
-      this.rampStateMachineArn = ramp.arn;
-      this.rampName = rampExecutionName(args.ramp.steps);
+    if (args.ramp && ramp) {
+      const machine = createRamp(name, args, ramp, { application, environment, profile, deploymentStrategy, tags }, this);
+      this.rampStateMachineArn = machine.arn;
+      this.rampName = ramp.steps.apply(rampExecutionName);
     }
 
     this.applicationId = application.id;
@@ -336,7 +358,7 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
     }
     this.registerOutputs({
       // The provider keeps a version's content secret; the document is repeated here so previews show flag changes.
-      document: args.document,
+      document: ramp ? ramp.document : args.document,
       applicationId: this.applicationId,
       environmentId: this.environmentId,
       profileId: this.profileId,
@@ -345,7 +367,7 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
       rampStateMachineArn: this.rampStateMachineArn,
       rampName: this.rampName,
       // What the ramp deploys, for previews and the synth tree: `+30m new-checkout 5%`.
-      rampSteps: args.ramp?.steps.map((step) => `+${step.holdMinutes}m ${step.description}`),
+      rampSteps: ramp?.steps.apply((steps) => steps.map((step) => `+${step.holdMinutes}m ${step.description}`)),
       readerPolicy: this.readerPolicy,
     });
   }
@@ -378,14 +400,20 @@ export class FeatureFlagStore extends pulumi.ComponentResource {
 
 function rampProblems(args: FeatureFlagStoreArgs): ArgumentProblem[] {
   if (!args.ramp) return [];
-  const ids = { applicationId: "a", environmentId: "e", profileId: "p", strategyId: "s", alertTopicArn: "t", label: args.applicationName };
-  const size = Buffer.byteLength(JSON.stringify(rampDefinition(ids, args.ramp.steps)));
+  const { strategy } = storeSettings(args);
+  // The stack file's timeline is the longest one: a ramp that has reached a stage deploys only the steps after it.
+  const steps = rampStepsForStore(args.ramp.flags);
+  const ids = { applicationId: "a", environmentId: "e", profileId: "p", strategyId: "s", alertTopicArn: "t", label: args.applicationName, recordName: "r" };
+  const size = Buffer.byteLength(JSON.stringify(rampDefinition(ids, steps)));
+  const deploymentMinutes = strategy.durationMinutes + strategy.bakeMinutes;
+  const events = worstCaseHistoryEvents(steps.length, deploymentMinutes);
+  const ramping = Object.keys(rampSteps(args.ramp.flags)[0]?.percents ?? {});
   return [
     ...(args.ownership === "console" ? [{ field: ["ramp"], message: "is not for a console-owned store (people make its versions)", got: undefined }] : []),
-    ...args.ramp.steps.flatMap((step, index) =>
-      step.holdMinutes >= 0 ? [] : [{ field: ["ramp", "steps", index, "holdMinutes"], message: "must not be negative", got: step.holdMinutes }],
-    ),
-    ...args.ramp.steps.flatMap((step, index) =>
+    ...(typeof args.document === "string" && args.document !== JSON.stringify(toAppConfigDocument(args.ramp.flags))
+      ? [{ field: ["ramp", "flags"], message: "must be the flags the document was made from", got: undefined }]
+      : []),
+    ...steps.flatMap((step, index) =>
       Buffer.byteLength(step.document) < MAX_TASK_INPUT_BYTES - 1024
         ? []
         : [{ field: ["ramp", "steps", index, "document"], message: "is too large for a Step Functions task input (256 KiB)", got: undefined }],
@@ -393,7 +421,90 @@ function rampProblems(args: FeatureFlagStoreArgs): ArgumentProblem[] {
     ...(size > MAX_DEFINITION_BYTES
       ? [{ field: ["ramp", "steps"], message: `make a state machine of ${size} bytes, above Step Functions' 1 MB; ramp fewer flags or stages at once`, got: undefined }]
       : []),
+    ...(events > HISTORY_EVENT_BUDGET
+      ? [
+          {
+            field: ["ramp"],
+            message:
+              `the ramp of ${ramping.join(", ")} takes ${steps.length} steps of ~${deploymentMinutes} min deployments: up to ${events} history events in one execution, ` +
+              `above the budget of ${HISTORY_EVENT_BUDGET} (Step Functions ends a standard execution at ${HISTORY_EVENT_LIMIT}); ramp fewer flags at once, or with fewer stages`,
+            got: `${steps.length} steps`,
+          },
+        ]
+      : []),
   ];
+}
+
+/** What a ramp deploys once it has read the record. */
+interface RampPlan {
+  /** The flags at the stages reached: the state machine ramps on from here. */
+  readonly reached: Flags;
+  /** The flags as `pulumi up` deploys them. */
+  readonly deploy: Flags;
+  /** The record `pulumi up` writes. */
+  readonly record: RampRecord;
+  /** Record entries of flags that do not ramp from here (off, or at their last stage), carried through the ramp's records. */
+  readonly carried: Readonly<Record<string, number>>;
+}
+
+interface RampReading {
+  /** The record parameter's name. */
+  readonly recordName: string;
+  readonly plan: pulumi.Output<RampPlan>;
+  readonly document: pulumi.Output<string>;
+  readonly steps: pulumi.Output<FlagRampStep[]>;
+}
+
+/**
+ * What `pulumi up` deploys, from the stack file's flags and the record. Changed flags: every ramping flag at the stage
+ * it reached. Unchanged flags (the record's `deployed.source`): the document it deployed last, again, so a deploy that
+ * changed no flag creates no version and does not supersede a running ramp. Either way the ramp goes on from the stages
+ * reached. Throws when from there a dependent flag would outpace its dependency.
+ */
+export function rampPlan(flags: Flags, record: RampRecord | undefined): RampPlan {
+  const reached = flagsFromRecord(flags, record?.reached);
+  const outpacing = rampOutpacing(reached);
+  if (outpacing) {
+    const { key, percent, dependency, dependencyPercent, atMinutes } = outpacing;
+    throw new Error(
+      `from the stages reached, ${key} would be at ${percent}% while ${dependency}, which it depends on, is at ${dependencyPercent}% (+${atMinutes}m); hold ${key}'s ramp until ${dependency} is ahead`,
+    );
+  }
+  const source = rampSource(flags);
+  const unchanged = record !== undefined && record.deployed.source === source;
+  const deploy = unchanged ? flagsFromRecord(flags, record.deployed.percents) : reached;
+  const firstPercents = (at: Flags) => rampSteps(at)[0]?.percents ?? {};
+  const reachedRecord = recordOf(flags, record?.reached, firstPercents(reached));
+  const deployed = unchanged ? record.deployed : { source, percents: recordOf(flags, record?.reached, firstPercents(deploy)) };
+  const ramping = firstPercents(reached);
+  const carried = Object.fromEntries(Object.entries(reachedRecord).filter(([key]) => ramping[key] === undefined));
+  return { reached, deploy, record: { reached: reachedRecord, deployed }, carried };
+}
+
+/**
+ * Reads the record at preview and up. `getParametersByPath` answers no parameters (not an error) until the first
+ * `pulumi up` has created it, so the first deploy serves the stack file's first stages.
+ */
+function readRamp(applicationName: string, environmentName: string, flags: Flags, parent: pulumi.Resource): RampReading {
+  const path = rampRecordPath(applicationName, environmentName);
+  const recordName = `${path}${RAMP_RECORD_LEAF}`;
+  // The data source marks every value sensitive; a record of percentages is not.
+  const found = pulumi.unsecret(aws.ssm.getParametersByPathOutput({ path, recursive: false, withDecryption: false }, { parent }));
+  const plan = found.apply((result) => {
+    const index = (result.names ?? []).indexOf(recordName);
+    const record = parseRampRecord(index >= 0 ? result.values?.[index] : undefined, recordName);
+    try {
+      return rampPlan(flags, record);
+    } catch (error) {
+      throw new Error(`flag ramp of ${applicationName}/${environmentName} (${recordName}): ${(error as Error).message}`);
+    }
+  });
+  return {
+    recordName,
+    plan,
+    document: plan.apply((at) => JSON.stringify(toAppConfigDocument(at.deploy))),
+    steps: plan.apply((at) => rampStepsForStore(at.reached)),
+  };
 }
 
 interface StoreParts {
@@ -405,13 +516,28 @@ interface StoreParts {
 }
 
 /**
- * The ramp's state machine and its role. The role may read and deploy this environment's flag profile with this
- * store's strategy and publish to the alert topic, nothing else. Running executions keep the definition they started
- * with, so a `pulumi up` that updates it never changes a ramp in flight.
+ * The ramp's state machine, its role, its record and the EventBridge rule that reports its unsuccessful endings. The
+ * role may read and deploy this environment's flag profile with this store's strategy, write the record and publish to
+ * the alert topic, nothing else. Running executions keep the definition they started with, so a `pulumi up` that
+ * updates it never changes a ramp in flight.
  */
-function createRamp(name: string, args: FeatureFlagStoreArgs, parts: StoreParts, parent: pulumi.Resource): aws.sfn.StateMachine {
+function createRamp(name: string, args: FeatureFlagStoreArgs, reading: RampReading, parts: StoreParts, parent: pulumi.Resource): aws.sfn.StateMachine {
   const ramp = args.ramp as NonNullable<FeatureFlagStoreArgs["ramp"]>;
   const { application, environment, profile, deploymentStrategy, tags } = parts;
+  const label = `${args.applicationName}/${args.environmentName}`;
+  // Pulumi writes the record with what it deploys (so a flag that stops ramping is forgotten); the ramp overwrites it after each step.
+  const record = new aws.ssm.Parameter(
+    `${name}-ramp-reached`,
+    {
+      name: reading.recordName,
+      type: "String",
+      description: `Stages the flag ramp of ${label} reached; pulumi up deploys these, not the first stages`,
+      // Not a secret: insecureValue keeps previews and the synth showing it.
+      insecureValue: reading.plan.apply((plan) => JSON.stringify(plan.record)),
+      tags,
+    },
+    { parent },
+  );
   const role = new aws.iam.Role(
     `${name}-ramp`,
     {
@@ -438,6 +564,7 @@ function createRamp(name: string, args: FeatureFlagStoreArgs, parts: StoreParts,
                 Action: "appconfig:StartDeployment",
                 Resource: [application.arn, environment.arn, profile.arn, deploymentStrategy.arn],
               },
+              { Sid: "RecordStage", Effect: "Allow", Action: "ssm:PutParameter", Resource: record.arn },
               { Sid: "Notify", Effect: "Allow", Action: "sns:Publish", Resource: ramp.alertTopicArn },
               // The alert topic is encrypted with a customer key whose policy defers to IAM: publishing needs the key, through SNS only.
               {
@@ -455,23 +582,75 @@ function createRamp(name: string, args: FeatureFlagStoreArgs, parts: StoreParts,
     },
     { parent },
   );
-  return new aws.sfn.StateMachine(
+  const machine = new aws.sfn.StateMachine(
     `${name}-ramp`,
     {
       name: physicalName([args.applicationName], "flag-ramp", 80),
       roleArn: role.arn,
       type: "STANDARD",
       definition: pulumi
-        .all([application.id, environment.environmentId, profile.configurationProfileId, deploymentStrategy.id, pulumi.output(ramp.alertTopicArn)])
-        .apply(([applicationId, environmentId, profileId, strategyId, alertTopicArn]) =>
+        .all([application.id, environment.environmentId, profile.configurationProfileId, deploymentStrategy.id, pulumi.output(ramp.alertTopicArn), reading.steps, reading.plan])
+        .apply(([applicationId, environmentId, profileId, strategyId, alertTopicArn, steps, plan]) =>
           JSON.stringify(
             rampDefinition(
-              { applicationId, environmentId, profileId, strategyId, alertTopicArn, label: `${args.applicationName}/${args.environmentName}` },
-              ramp.steps,
+              { applicationId, environmentId, profileId, strategyId, alertTopicArn, label, recordName: reading.recordName, carried: plan.carried, deployed: plan.record.deployed },
+              steps,
             ),
           ),
         ),
       tags,
+    },
+    { parent },
+  );
+  reportRampEndings(name, args.applicationName, label, machine, ramp.alertTopicArn, parent);
+  return machine;
+}
+
+/** Step Functions' execution status events of one state machine that did not succeed. */
+export function rampEndingEventPattern(stateMachineArn: string): Record<string, unknown> {
+  return {
+    source: ["aws.states"],
+    "detail-type": ["Step Functions Execution Status Change"],
+    detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [stateMachineArn] },
+  };
+}
+
+/**
+ * Every ramp execution that ends FAILED (a rollback, a superseded ramp, an error the Catch took), TIMED_OUT or ABORTED
+ * (someone paused or aborted it) reaches the alert topic through EventBridge, whose SNS deliveries are retried (24 hours
+ * by default), also when the state machine's own notice could not be published. The topic and key policies already let
+ * this account's EventBridge rules publish (`alertTopicPolicy`, `alertKeyPolicy`). Step Functions sends these events
+ * "best effort", so the state machine still publishes its own notices.
+ */
+function reportRampEndings(
+  name: string,
+  prefix: string,
+  label: string,
+  machine: aws.sfn.StateMachine,
+  alertTopicArn: pulumi.Input<string>,
+  parent: pulumi.Resource,
+): void {
+  const rule = new aws.cloudwatch.EventRule(
+    `${name}-ramp-endings`,
+    {
+      name: physicalName([prefix], "ramp-endings", 64),
+      description: `Flag ramp executions of ${label} that failed, timed out or were aborted`,
+      eventPattern: machine.arn.apply((arn) => JSON.stringify(rampEndingEventPattern(arn))),
+    },
+    { parent },
+  );
+  new aws.cloudwatch.EventTarget(
+    `${name}-ramp-endings`,
+    {
+      rule: rule.name,
+      arn: alertTopicArn,
+      inputTransformer: {
+        inputPaths: { status: "$.detail.status", execution: "$.detail.name", arn: "$.detail.executionArn" },
+        inputTemplate: JSON.stringify(
+          `Flag ramp of ${label}: execution <execution> ended <status>. Its error and the step it stopped at: aws stepfunctions describe-execution --execution-arn <arn>. ` +
+            "Resume an aborted or failed one with aws stepfunctions redrive-execution --execution-arn <arn>, or run pulumi up and start the ramp again (it continues from the stage reached).",
+        ),
+      },
     },
     { parent },
   );

@@ -139,7 +139,7 @@ export function kubernetesServiceArgs<E extends EnvironmentFacts>(
 
 /** The flag store's arguments, less its monitors and readers (the services, once they exist). */
 export function flagStoreArgs(name: string, settings: ResolvedReleaseEnvironment, alertTopicArn: pulumi.Input<string>): FeatureFlagStoreArgs {
-  const ramp = rampStepsForStore(settings.flags);
+  const ramps = rampStepsForStore(settings.flags).length > 0;
   return {
     applicationName: flagApplicationName(name),
     environmentName: name,
@@ -147,6 +147,6 @@ export function flagStoreArgs(name: string, settings: ResolvedReleaseEnvironment
     strategy: settings.flagStore.deployment,
     protectHistory: settings.defaults.protectStateful,
     ownership: settings.flagStore.ownership,
-    ...(ramp.length > 0 ? { ramp: { steps: ramp, alertTopicArn } } : {}),
+    ...(ramps ? { ramp: { flags: settings.flags, alertTopicArn } } : {}),
   };
 }

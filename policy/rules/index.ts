@@ -18,6 +18,7 @@ import { secretsNotInPlaintext } from "./secrets-not-in-plaintext";
 import { runtimePathsReachable } from "./runtime-paths-reachable";
 import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
 import { loadBalancerHasRollbackAlarms } from "./load-balancer-has-rollback-alarms";
+import { rampStepHasCatch } from "./ramp-step-has-catch";
 import type { Rule } from "./types";
 import { analysisArgumentsWritten } from "./analysis-arguments-written";
 import { rolloutAwaited } from "./rollout-awaited";
@@ -45,6 +46,7 @@ export const RULES: readonly Rule[] = [
   loadBalancerHasRollbackAlarms,
   analysisArgumentsWritten,
   rolloutAwaited,
+  rampStepHasCatch,
 ];
 
 export type { PolicyResource, Rule, StackContext, Tier } from "./types";

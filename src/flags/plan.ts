@@ -33,7 +33,7 @@ export function planText(flags: Flags, context: PlanContext): string {
     lines.push(`${key}  ramp${needs}`);
     steps.forEach((step, index) => {
       if (!step.changed.includes(key)) return;
-      const when = index === 0 ? "at pulumi up (the stack file's document)" : `${clock(step.atMinutes + index * context.deploymentMinutes)} after the ramp starts`;
+      const when = index === 0 ? "at the first pulumi up (then: the stage reached)" : `${clock(step.atMinutes + index * context.deploymentMinutes)} after the ramp starts`;
       const stage = (flag.rollout?.stages ?? []).indexOf(step.percents[key]) + 1;
       lines.push(`  stage ${stage}  ${String(step.percents[key]).padStart(3)}%  ${when}`);
     });
@@ -44,8 +44,12 @@ export function planText(flags: Flags, context: PlanContext): string {
       "",
       `ramp: ${steps.length - 1} step(s) after pulumi up; each AppConfig deployment takes ~${context.deploymentMinutes}m (strategy rollout + bake)`,
       `  stops when: a monitor goes to ALARM during a step's deployment (AppConfig rolls it back): ${monitors};`,
-      `  or someone deploys other flags (pulumi up, console): the ramp yields. Either way it notifies ${context.alertTopic}.`,
+      `  or someone deploys other flags (pulumi up, console): the ramp yields. Either way it notifies ${context.alertTopic};`,
+      "  so does any other end (an error after retries, a timeout, a pause or abort), through EventBridge.",
+      "  keeps its place: each completed step is recorded in SSM; pulumi up deploys every ramping flag at the stage it reached, never back at stage 1.",
       "  start: aws stepfunctions start-execution --state-machine-arn <outputs.flags.ramp.stateMachineArn> --name <outputs.flags.ramp.name>",
+      "  pause: aws stepfunctions stop-execution --execution-arn <arn>; resume: aws stepfunctions redrive-execution --execution-arn <arn>",
+      "  after a failure: fix the cause, pulumi up, start again (it continues from the stage reached); abort: stop it and set rollout { percent }.",
     );
   }
   return `${lines.join("\n")}\n`;

@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-appconfig";
 import { FLAG_PROFILE_NAME } from "../../components/feature-flag-store/feature-flag-store";
 import { flagStoreArgs } from "../../components/release-environment/children";
+import { rampStepsForStore } from "../../components/feature-flag-store/ramp";
 import type { ReleaseConfig } from "../config/load";
 import { UsageError } from "../synth/run";
 
@@ -28,7 +29,7 @@ export interface StoreExpectation {
 /** The stack's store as the program creates it (`flagStoreArgs`, the one copy of its names and documents). */
 export function storeExpectation(config: ReleaseConfig): StoreExpectation {
   const args = flagStoreArgs(config.stack, config, "");
-  const steps = args.ramp?.steps ?? [];
+  const steps = args.ramp ? rampStepsForStore(args.ramp.flags) : [];
   return {
     stackFile: config.stackFile,
     region: config.region,

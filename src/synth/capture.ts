@@ -153,13 +153,15 @@ export interface SynthInput {
   readonly config: ReleaseConfig;
   readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
   readonly inspectSecrets?: ProgramTarget["inspectSecrets"];
+  /** SSM parameters the program reads (e.g. a flag ramp's record), by name; none by default, as before a first deploy. */
+  readonly parameters?: Readonly<Record<string, string>>;
 }
 
 /** Runs the real program under Pulumi's mocks and returns the resource graph as the JSON contract describes it. */
 export function synthesize(input: SynthInput): Promise<SynthDocument> {
   const { config } = input;
   return synthesizeProgram(
-    { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs, inspectSecrets: input.inspectSecrets },
+    { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs, inspectSecrets: input.inspectSecrets, parameters: input.parameters },
     (warn) => releasePlatform(config, { warn }),
   );
 }
@@ -170,6 +172,8 @@ export interface ProgramTarget {
   readonly region: string;
   readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
   readonly project?: string;
+  /** SSM parameters by name, for the program's reads. @default none */
+  readonly parameters?: Readonly<Record<string, string>>;
   /**
    * Sees each resource's inputs with secrets revealed, for tests that must check a secret's content. Nothing revealed
    * reaches the document.
@@ -198,6 +202,7 @@ async function synthesizeNow(
     awsMocks({
       region: config.region,
       stackOutputs: config.stackOutputs ?? {},
+      parameters: config.parameters,
       onPlaceholder: (stackName) => placeholders.add(stackName),
     }),
     project,

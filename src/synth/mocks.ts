@@ -23,6 +23,8 @@ export interface MockOptions {
   readonly stackOutputs: Readonly<Record<string, Record<string, unknown>>>;
   /** Called when a stack reference falls back to placeholders. */
   readonly onPlaceholder: (stackName: string) => void;
+  /** SSM parameters by name; `getParametersByPath` answers those directly under its path (none: an empty answer, as AWS gives). */
+  readonly parameters?: Readonly<Record<string, string>>;
 }
 
 function hex(seed: string, length: number): string {
@@ -129,6 +131,14 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           const zoneId = `Z${hex(`zone:${name}:${String(args.inputs.privateZone ?? false)}`, 20).toUpperCase()}`;
           return { id: zoneId, zoneId, name, privateZone: args.inputs.privateZone ?? false, arn: `arn:aws:route53:::hostedzone/${zoneId}`, nameServers: [], resourceRecordSetCount: 2, tags: {} };
         }
+        case "aws:ssm/getParametersByPath:getParametersByPath": {
+          const path = String(args.inputs.path).replace(/\/?$/, "/");
+          const names = Object.keys(options.parameters ?? {})
+            .filter((name) => name.startsWith(path) && !name.slice(path.length).includes("/"))
+            .sort();
+          const values = names.map((name) => String(options.parameters?.[name]));
+          return { id: path, path: args.inputs.path, names, values, types: names.map(() => "String"), arns: names.map((name) => arn("ssm", `parameter${name}`)), region };
+        }
         default:
           return {};
       }
@@ -215,6 +225,13 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           return { id: named, state: state({ name: named, arn: arn("iam", `role/${named}`, false).replace("iam:::", `iam::${account}:`), uniqueId: `AROA${hex(seed, 17).toUpperCase()}` }) };
         case "aws:iam/rolePolicy:RolePolicy":
           return { id: `${String(inputs.role)}:${named}`, state: state({ name: named }) };
+        case "aws:sfn/stateMachine:StateMachine": {
+          // Step Functions: arn:aws:states:<region>:<account>:stateMachine:<name> (what the ramp's EventBridge pattern matches).
+          const stateMachineArn = arn("states", `stateMachine:${named}`);
+          return { id: stateMachineArn, state: state({ name: named, arn: stateMachineArn }) };
+        }
+        case "aws:ssm/parameter:Parameter":
+          return { id: named, state: state({ name: named, arn: arn("ssm", `parameter${named}`), version: 1 }) };
         case "aws:sns/topic:Topic":
           return { id: arn("sns", named), state: state({ name: named, arn: arn("sns", named) }) };
         case "aws:sns/topicSubscription:TopicSubscription": {
