@@ -361,6 +361,12 @@ describe("the smoke-test job's script", () => {
     let warming = 0;
     server = createServer((request, response) => {
       // /preview answers only requests the test listener's rule would route (the header), after two 503s (registering).
+      // /stalls sends its status line and never finishes the body, as a wedged service would.
+      if (request.url === "/stalls") {
+        response.writeHead(200);
+        response.write("partial");
+        return;
+      }
       if (request.url === "/preview") response.statusCode = request.headers["x-release-service"] !== "catalog" ? 404 : warming++ < 2 ? 503 : 200;
       else response.statusCode = request.url === "/ok" ? 200 : 500;
       response.end();
@@ -368,11 +374,14 @@ describe("the smoke-test job's script", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  }));
   /** The job's shell and curl against a real server in this process (so not spawnSync, which would block it). */
   const run = (paths: string[], minSuccessRate: number, headers: Record<string, string> = {}, settle = 0) =>
     new Promise<{ status: number | null; stdout: string }>((resolve) => {
-      const child = spawn("sh", ["-c", smokeScript(base, { paths, samples: 3, minSuccessRate, timeoutMs: 2000 }, headers, settle)]);
+      const child = spawn("sh", ["-c", smokeScript(base, { paths, samples: 3, minSuccessRate, timeoutMs: 1000 }, headers, settle)]);
       let stdout = "";
       child.stdout.on("data", (chunk) => (stdout += String(chunk)));
       child.on("close", (status) => resolve({ status, stdout }));
@@ -391,6 +400,11 @@ describe("the smoke-test job's script", () => {
     const result = await run(["/preview"], 1, { "x-release-service": "catalog" }, 30);
     expect(result.stdout).toContain("smoke test: 0 of 3 requests failed");
     expect(result.status).toBe(0);
+  });
+  it("an answer that never finishes within the timeout is a failure, whatever status line came first", async () => {
+    const result = await run(["/stalls"], 1);
+    expect(result.stdout).toContain("smoke test: 3 of 3 requests failed, at most 0 allowed");
+    expect(result.status).not.toBe(0);
   });
   it("fails the analysis when more requests fail than allowed", async () => {
     const result = await run(["/ok", "/broken"], 0.95);

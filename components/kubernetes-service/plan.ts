@@ -356,21 +356,24 @@ export function smokeScript(baseUrl: string, smoke: SmokeTest, headers: Readonly
       .map(([name, value]) => ` -H '${name}: ${value}'`)
       .join("");
   return [
+    // curl prints the status it received even when the body never finishes (it then exits 28 at --max-time): an
+    // answer that does not complete within the timeout is a failure, as the ECS hook counts it, never its status line.
+    `sample() { code=$(curl -s -o /dev/null -w '%{http_code}' --max-time ${seconds}${host} "$1") || code=0; }`,
     `expected() { ${matcher.ranges.map(([low, high]) => `{ [ "$1" -ge ${low} ] && [ "$1" -le ${high} ]; }`).join(" || ")}; }`,
     // Through the load balancer the new pods may still be registering: wait (at most settleSeconds) for a first
     // expected answer before the samples are counted, as the ECS hook runs only once its targets are healthy.
     ...(settleSeconds > 0
       ? [
           "waited=0",
-          `until expected "$(curl -s -o /dev/null -w '%{http_code}' --max-time ${seconds}${host} "${baseUrl}${smoke.paths[0]}" || true)" || [ $waited -ge ${settleSeconds} ]; do sleep 2; waited=$((waited+2)); done`,
+          `until sample "${baseUrl}${smoke.paths[0]}"; expected "$code" || [ $waited -ge ${settleSeconds} ]; do sleep 2; waited=$((waited+2)); done`,
         ]
       : []),
     "failed=0",
     `for path in ${smoke.paths.map((path) => `'${path}'`).join(" ")}; do`,
     "  i=0",
     `  while [ $i -lt ${smoke.samples} ]; do`,
-    // A connection that never answers reports 000: a failure, as the hook counts it.
-    `    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time ${seconds}${host} "${baseUrl}$path" || true)`,
+    // A connection that never answers, or an answer cut by the timeout, is code 0: a failure, as the hook counts it.
+    `    sample "${baseUrl}$path"`,
     '    expected "${code:-0}" || failed=$((failed+1))',
     "    i=$((i+1))",
     "  done",
