@@ -171,6 +171,11 @@ export interface ProgramTarget {
   readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
   readonly project?: string;
   /**
+   * The Pulumi SDK the program registers its resources with: a team's program (`--program`) imports its own project's
+   * copy, and mocks set on another copy would never see its resources. This repository's by default.
+   */
+  readonly sdk?: typeof pulumi;
+  /**
    * Sees each resource's inputs with secrets revealed, for tests that must check a secret's content. Nothing revealed
    * reaches the document.
    */
@@ -194,7 +199,8 @@ async function synthesizeNow(
   const project = config.project ?? PROJECT;
   const diagnostics: Diagnostic[] = [];
   const placeholders = new Set<string>();
-  await pulumi.runtime.setMocks(
+  const sdk = config.sdk ?? pulumi;
+  await sdk.runtime.setMocks(
     awsMocks({
       region: config.region,
       stackOutputs: config.stackOutputs ?? {},
@@ -205,7 +211,7 @@ async function synthesizeNow(
     false,
   );
 
-  const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+  const monitor = sdk.runtime.getMonitor() as unknown as Monitor;
   const resources = new Map<string, SynthResource>();
   const componentOutputs = new Map<string, Record<string, unknown>>();
   let pending = 0;
@@ -278,7 +284,7 @@ async function synthesizeNow(
   process.on("unhandledRejection", onRejection);
   let stackOutputs: Record<string, unknown> | undefined;
   try {
-    stackOutputs = (await pulumi.runtime.runInPulumiStack(() =>
+    stackOutputs = (await sdk.runtime.runInPulumiStack(() =>
       program((message) => diagnostics.push({ severity: "warning", message }), settle),
     )) as Record<string, unknown> | undefined;
     // Resources created inside applies register after the program returns.
@@ -293,7 +299,7 @@ async function synthesizeNow(
     return first !== undefined && typeChain(record, resources) === typeChain(first, resources);
   });
   if (duplicate) {
-    throw new pulumi.RunError(
+    throw new sdk.RunError(
       `Duplicate resource URN ${duplicate.urn}: two ${duplicate.type} named ${duplicate.name} under parents of the same types; pulumi up refuses this too. Give one of them another name (or its parent another type).`,
     );
   }
