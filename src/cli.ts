@@ -102,8 +102,17 @@ runCommand({
       // A program's own refusals (a component's bad argument, a missing config value) are the user's to fix, as config is.
       if (programDirectory === undefined || error instanceof ConfigError || !pulumi.RunError.isInstance(error)) throw error;
       process.stderr.write(`${programDirectory}: ${(error as Error).message}\n`);
+      // The SDK rejects more of its own promises with the same error once the program has failed; unhandled, Node
+      // would print each with a crash dump after the message above. Said once is enough.
+      process.on("unhandledRejection", (reason) => {
+        if (pulumi.RunError.isInstance(reason)) return;
+        process.stderr.write(`synth failed: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+        process.exitCode = 3;
+      });
       return 1;
     }
+    // Warnings on stderr whatever the format, so stdout stays the result and `--out` runs (CI) still show them.
+    for (const diagnostic of document.diagnostics) process.stderr.write(`${diagnostic.severity}: ${diagnostic.message}\n`);
     emit(out, format === "json" ? renderJson(document) : renderTree(document));
     return 0;
   },

@@ -408,8 +408,14 @@ describe("the packed package, installed by npm into a team's project with its ow
     // The team's project, as `pulumi new aws-typescript` leaves it plus the package: its own SDK and providers (other
     // versions than this repository's development copies) and the tarball, installed by npm. Install scripts are
     // skipped (they fetch provider plugins, which mocks do not need); --prefer-offline takes what npm's cache holds.
-    scratch = join(work, "scratch");
+    // Kept between runs, one per set of versions: npm then only replaces the package itself, and no run spends a
+    // minute deleting a few hundred megabytes of providers. Outside the repository, where no module of the
+    // repository's node_modules can stand in for one the project lacks.
+    scratch = join(tmpdir(), "release-platform-package-test", Object.values(versions).join("_"));
     mkdirSync(scratch, { recursive: true });
+    rmSync(join(scratch, "node_modules", "release-platform"), { recursive: true, force: true });
+    rmSync(join(scratch, "package-lock.json"), { force: true });
+    if (process.env.RELEASE_PACKAGE_TIMINGS) process.stderr.write(`versions ${JSON.stringify(versions)}\n`);
     const devTypes = (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies["@types/node"];
     writeFileSync(
       join(scratch, "package.json"),

@@ -2,7 +2,10 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { ReleaseConfig } from "../config/load";
 import { releasePlatform } from "../program";
+import { didYouMean } from "../command";
 import { awsMocks } from "./mocks";
+// Used at run time only: run.ts imports this module.
+import { UsageError } from "./run";
 
 export const PROJECT = "release-platform";
 
@@ -152,6 +155,7 @@ let running: Promise<unknown> = Promise.resolve();
 export interface SynthInput {
   readonly config: ReleaseConfig;
   readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
+  readonly stackOutputsFile?: string;
   readonly inspectSecrets?: ProgramTarget["inspectSecrets"];
 }
 
@@ -159,7 +163,14 @@ export interface SynthInput {
 export function synthesize(input: SynthInput): Promise<SynthDocument> {
   const { config } = input;
   return synthesizeProgram(
-    { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs, inspectSecrets: input.inspectSecrets },
+    {
+      stack: config.stack,
+      tier: config.tier,
+      region: config.region,
+      stackOutputs: input.stackOutputs,
+      stackOutputsFile: input.stackOutputsFile,
+      inspectSecrets: input.inspectSecrets,
+    },
     (warn) => releasePlatform(config, { warn }),
   );
 }
@@ -169,6 +180,12 @@ export interface ProgramTarget {
   readonly tier: string;
   readonly region: string;
   readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
+  /**
+   * The `--stack-outputs` file the outputs came from, as the user named it. With a file, a stack reference it has no
+   * entry for, or an output of it the program requires and the entry lacks, is an error naming the stack and the key;
+   * without one, stack references yield placeholder ids (a warning).
+   */
+  readonly stackOutputsFile?: string;
   readonly project?: string;
   /**
    * The Pulumi SDK the program registers its resources with: a team's program (`--program`) imports its own project's
@@ -282,6 +299,23 @@ async function synthesizeNow(
     failure ??= reason;
   };
   process.on("unhandledRejection", onRejection);
+  // An output the program requires and the --stack-outputs entry lacks: SDK's requireOutput would fail inside an apply
+  // no one awaits, and the process would end on the SDK's "promises were still active" text. Named here instead, and
+  // the synthesis goes on with the output undefined to find every missing one.
+  const missingOutputs = new Set<string>();
+  const stackReference = sdk.StackReference.prototype;
+  const requireOutput = stackReference.requireOutput;
+  if (config.stackOutputsFile !== undefined) {
+    stackReference.requireOutput = function (this: pulumi.StackReference, name: pulumi.Input<string>) {
+      const stackName = (this as unknown as { __name?: string }).__name;
+      const outputs = stackName === undefined ? undefined : config.stackOutputs?.[stackName];
+      if (outputs !== undefined && typeof name === "string" && !(name in outputs)) {
+        missingOutputs.add(`stack ${stackName} has no output ${name}, which the program requires (it has: ${Object.keys(outputs).sort().join(", ") || "none"})`);
+        return this.getOutput(name);
+      }
+      return requireOutput.call(this, name);
+    };
+  }
   let stackOutputs: Record<string, unknown> | undefined;
   try {
     stackOutputs = (await sdk.runtime.runInPulumiStack(() =>
@@ -292,7 +326,16 @@ async function synthesizeNow(
   } finally {
     process.off("unhandledRejection", onRejection);
     Error.stackTraceLimit = stackTraceLimit;
+    stackReference.requireOutput = requireOutput;
   }
+  // A stack the file has no entry for (a misspelt name) would silently build on placeholder ids.
+  const unlisted = config.stackOutputsFile === undefined ? [] : [...placeholders].sort();
+  const listed = Object.keys(config.stackOutputs ?? {}).sort();
+  const referenceProblems = [
+    ...unlisted.map((name) => `no stack ${name}${didYouMean(name, listed)}; it has: ${listed.join(", ") || "none"}`),
+    ...[...missingOutputs].sort(),
+  ];
+  if (referenceProblems.length > 0) throw new UsageError(`--stack-outputs ${config.stackOutputsFile}: ${referenceProblems.join("; ")}`);
   if (failure) throw failure;
   const duplicate = repeated.find((record) => {
     const first = resources.get(record.urn);

@@ -123,7 +123,7 @@ export async function synthesizeProject(source: ProgramSource): Promise<SynthDoc
   const sdk = projectSdk(project.main);
   sdk.runtime.setAllConfig(stackFile.values, [...stackFile.secretKeys]);
   // Loaded once the mocks are set: a module that creates resources when imported would otherwise miss them.
-  const document = await synthesizeProgram({ stack: source.stack, tier: "", region, stackOutputs, project: project.name, sdk }, () =>
+  const document = await synthesizeProgram({ stack: source.stack, tier: "", region, stackOutputs, stackOutputsFile: source.stackOutputsFile, project: project.name, sdk }, () =>
     runProgram(loadProgram(project.main)),
   );
   const tiers = new Set(document.resources.filter((resource) => resource.type === "release:aws:Environment").map((resource) => resource.outputs.tier));
