@@ -59,6 +59,13 @@ describe("the README's numbers and contents", () => {
     ]);
   });
 
+  it("prints machine-readable output through npm only with -s or to a file: npm's banner would lead stdout", () => {
+    const commands = [...README.matchAll(/```sh\n([\s\S]*?)```/g)].flatMap((match) => match[1].split("\n")).map((line) => line.replace(/\s+#.*$/, ""));
+    const machine = commands.filter((line) => /^npm run /.test(line) && /--format (json|sarif)\b/.test(line));
+    expect(machine.length).toBeGreaterThan(2);
+    expect(machine.filter((line) => !/^npm run -s /.test(line) && !/ --out /.test(line))).toEqual([]);
+  });
+
   it("states the supported Node versions as package.json's engines does", () => {
     const engines = (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { engines: { node: string } }).engines.node;
     expect(engines).toBe("^22.9.0 || ^24.0.0 || >=26.0.0");
