@@ -478,9 +478,9 @@ describe("the packed package, installed by npm into a team's project with its ow
       expect(paths, path).toContain(path);
     }
     expect(paths.filter((path) => /^(src|test|policy|bench|examples)\/|\.ts$/.test(path) && !path.endsWith(".d.ts"))).toEqual([]);
-    const manifest = JSON.parse(readFileSync(join(work, "scratch/node_modules/release-platform/package.json"), "utf8"));
+    const manifest = JSON.parse(readFileSync(join(scratch, "node_modules/release-platform/package.json"), "utf8"));
     for (const path of [manifest.exports["."].types, manifest.exports["."].default, manifest.types]) {
-      expect(existsSync(join(work, "scratch/node_modules/release-platform", path)), path).toBe(true);
+      expect(existsSync(join(scratch, "node_modules/release-platform", path)), path).toBe(true);
     }
   });
 
