@@ -50,6 +50,10 @@ const OUTPUT_REFUSED = "must be known before deployment: give a plain value, not
  * A schema's issue with `value` as the problems of the arguments it names: each unknown key on its own, a bad map key
  * as an invalid name, a missing value as required, a number out of range with its bound, and an Output where only
  * a plain value will do (the components decide from it what to create) as such.
+ *
+ * Internal: kept out of the published declarations, so a program's compiler never reads zod's own (with Pulumi's
+ * template tsconfig, which has neither `esModuleInterop` nor `skipLibCheck`, zod's locale declarations fail to compile).
+ * @internal
  */
 export function issueProblems(issue: z.core.$ZodIssue, value: unknown): ArgumentProblem[] {
   const field = issue.path.map((part) => (typeof part === "symbol" ? String(part) : part));

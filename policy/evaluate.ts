@@ -20,11 +20,12 @@ export function evaluate(
   stack: string,
   suppressions: readonly Suppression[] = [],
   rules: readonly Rule[] = RULES,
+  deleted: readonly PolicyResource[] = [],
 ): Violation[] {
-  const context = { tier: stackTier(resources), resources };
+  const context = { tier: stackTier(resources), resources, deleted };
   const violations: Violation[] = [];
   for (const rule of rules) {
-    for (const resource of resources) {
+    for (const resource of rule.onDeleted ? deleted : resources) {
       for (const message of rule.check(resource, context)) {
         const suppression = suppressions.find((candidate) => suppresses(candidate, rule.id, resource.name, stack));
         violations.push({

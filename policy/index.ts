@@ -20,7 +20,9 @@ function toPolicyResources(args: StackValidationArgs): PolicyResource[] {
 }
 
 new PolicyPack("release-platform", {
-  policies: RULES.map((rule) => ({
+  // Rules on deleted resources need the deployed stack, which a stack policy does not see (the engine itself refuses
+  // to delete a protected resource under pulumi up).
+  policies: RULES.filter((rule) => !rule.onDeleted).map((rule) => ({
     name: rule.id,
     description: rule.description,
     enforcementLevel: rule.enforcement,

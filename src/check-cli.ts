@@ -6,16 +6,33 @@ import { RULES } from "../policy/rules";
 import { readSuppressions, SuppressionsError } from "../policy/suppressions";
 import { choice, emit, runCommand, text, usage, userPath } from "./command";
 import { ConfigError } from "./config/load";
+import type { SynthDocument } from "./synth/capture";
+import { diffDocuments } from "./synth/diff";
+import { readSynthDocument } from "./synth/document-file";
 import { PROJECT_ROOT, stackFilePath, stacksDirectory, synthesizeStack } from "./synth/run";
 
-const USAGE = `usage: npm run check -- <stack> [--config-file <path>] [--env-values <file.json>] [--format text|json|sarif] [--out <file>]
-                         [--suppressions <file>]
+/** The deployed resources (base) that the head deletes: removed, or replaced (a replacement deletes the old one). */
+function deletedResources(base: SynthDocument, head: SynthDocument) {
+  const going = new Set(
+    diffDocuments(base, head)
+      .resources.filter((change) => change.kind === "removed" || change.kind === "replaced")
+      .map((change) => change.moved?.from ?? change.urn),
+  );
+  return policyResources(base).filter((resource) => going.has(resource.urn));
+}
+
+const USAGE = `usage: npm run check -- <stack> [--config-file <path>] [--env-values <file.json>] [--stack-outputs <file.json>]
+                         [--format text|json|sarif] [--out <file>] [--suppressions <file>] [--base <deployed.json>]
 
   synthesizes the stack offline and runs every policy rule over it
   --format    text (default) for people; json for tools; sarif for GitHub code scanning
               (upload with github/codeql-action/upload-sarif; results point at the stack file)
   --out       write the report to this file instead of stdout
   --suppressions  accepted exceptions (default policy/suppressions.yaml)
+  --stack-outputs JSON of referenced stacks' outputs, as for synth
+  --base      the synth JSON of what is deployed (e.g. the pull request's base): the rules on what this change
+              deletes (production-keeps-protected-resources) compare the two
+Warnings (e.g. placeholder ids for a stack reference) go to stderr, whatever the format.
 exit codes: 0 no mandatory violation, 1 a mandatory violation or invalid config (or policy/suppressions.yaml), 2 bad usage`;
 
 runCommand({
@@ -24,6 +41,8 @@ runCommand({
   options: {
     "config-file": { type: "string" },
     "env-values": { type: "string" },
+    "stack-outputs": { type: "string" },
+    base: { type: "string" },
     format: { type: "string" },
     out: { type: "string" },
     suppressions: { type: "string" },
@@ -32,8 +51,11 @@ runCommand({
     const format = choice("format", text(values.format), ["text", "json", "sarif"], { sarif2: "sarif", "code-scanning": "sarif" }) ?? "text";
     if (positionals.length !== 1) throw usage(positionals.length === 0 ? "which stack? e.g. npm run check -- production" : `expected one stack, got ${positionals.length}: ${positionals.join(" ")}`);
     const [stack] = positionals;
-    const source = { stack, configFile: text(values["config-file"]), envValuesFile: text(values["env-values"]) };
+    const source = { stack, configFile: text(values["config-file"]), envValuesFile: text(values["env-values"]), stackOutputsFile: text(values["stack-outputs"]) };
+    const baseFile = text(values.base);
+    const base = baseFile === undefined ? undefined : readSynthDocument(baseFile, "--base ");
     const document = await synthesizeStack(source);
+    for (const diagnostic of document.diagnostics) process.stderr.write(`${diagnostic.severity}: ${diagnostic.message}\n`);
     const given = text(values.suppressions);
     const suppressionsFile = given ? userPath(given) : join(PROJECT_ROOT, "policy", "suppressions.yaml");
     let suppressions;
@@ -44,7 +66,8 @@ runCommand({
       if (error instanceof SuppressionsError) throw new ConfigError(given ?? relative(PROJECT_ROOT, suppressionsFile), error.problems.map((problem) => ({ ...problem, secret: false })));
       throw error;
     }
-    const violations = evaluate(policyResources(document), stack, suppressions);
+    const deleted = base ? deletedResources(base, document) : [];
+    const violations = evaluate(policyResources(document), stack, suppressions, RULES, deleted);
     const file = stackFilePath(source);
     const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
     emit(

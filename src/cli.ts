@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { choice, emit, runCommand, text, userPath } from "./command";
+import { choice, emit, runCommand, text } from "./command";
 import { ConfigError } from "./config/load";
 import type { SynthDocument } from "./synth/capture";
 import { diffDocuments, renderDiffMarkdown, renderDiffText } from "./synth/diff";
+import { readSynthDocument } from "./synth/document-file";
 import { synthesizeProject } from "./synth/program-dir";
 import { renderJson, renderTree } from "./synth/render";
 import { stacksDirectory, synthesizeStack, UsageError } from "./synth/run";
@@ -30,25 +31,6 @@ const USAGE = `usage: npm run synth -- <stack> [--config-file <path>] [--format 
 Relative paths are taken from the directory you ran the command in.
 exit codes: 0 synthesized (diff: no change, or any change without --exit-code), 1 invalid config or arguments (diff --exit-code:
 changes), 2 bad usage`;
-
-function readDocument(path: string): SynthDocument {
-  let document: SynthDocument;
-  let content = "";
-  try {
-    content = readFileSync(userPath(path), "utf8");
-    document = JSON.parse(content) as SynthDocument;
-  } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === "ENOENT"
-        ? "no such file"
-        : /^\s*> /.test(content)
-          ? "it starts with the banner npm prints on stdout"
-          : (error as Error).message.replace(/\s+/g, " ");
-    throw new UsageError(`${path}: not a synth JSON document (${reason}); make one with \`npm run synth -- <stack> --format json --out ${path}\``);
-  }
-  if (document?.version !== 1 || !Array.isArray(document.resources)) throw new UsageError(`${path}: not a synth JSON document (expected "version": 1 and "resources")`);
-  return document;
-}
 
 function knownStacks(): string {
   const stacks = readdirSync(stacksDirectory())
@@ -84,7 +66,7 @@ runCommand({
       for (const option of ["config-file", "stack-outputs", "env-values", "program"]) {
         if (values[option] !== undefined) throw new UsageError(`--${option} does not apply to diff, which compares two synth JSON files`);
       }
-      const [base, head] = files.map(readDocument);
+      const [base, head] = files.map((file) => readSynthDocument(file));
       const diff = diffDocuments(base, head);
       emit(out, format === "markdown" ? renderDiffMarkdown(diff, head) : renderDiffText(diff));
       return values["exit-code"] && diff.resources.length > 0 ? 1 : 0;
@@ -120,8 +102,17 @@ runCommand({
       // A program's own refusals (a component's bad argument, a missing config value) are the user's to fix, as config is.
       if (programDirectory === undefined || error instanceof ConfigError || !pulumi.RunError.isInstance(error)) throw error;
       process.stderr.write(`${programDirectory}: ${(error as Error).message}\n`);
+      // The SDK rejects more of its own promises with the same error once the program has failed; unhandled, Node
+      // would print each with a crash dump after the message above. Said once is enough.
+      process.on("unhandledRejection", (reason) => {
+        if (pulumi.RunError.isInstance(reason)) return;
+        process.stderr.write(`synth failed: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`);
+        process.exitCode = 3;
+      });
       return 1;
     }
+    // Warnings on stderr whatever the format, so stdout stays the result and `--out` runs (CI) still show them.
+    for (const diagnostic of document.diagnostics) process.stderr.write(`${diagnostic.severity}: ${diagnostic.message}\n`);
     emit(out, format === "json" ? renderJson(document) : renderTree(document));
     return 0;
   },

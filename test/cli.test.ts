@@ -321,3 +321,68 @@ describe("the synth tree", () => {
     expect(tree).not.toContain("missing missing");
   });
 });
+
+describe("edges: stack outputs, warnings, a program's refusals", () => {
+  const network = {
+    vpcId: "vpc-0b1b2c3d4e5f60718",
+    publicSubnetIds: ["subnet-0b1b2c3d4e5f60001", "subnet-0b1b2c3d4e5f60002"],
+    privateSubnetIds: ["subnet-0b1b2c3d4e5f60003", "subnet-0b1b2c3d4e5f60004"],
+  };
+  const referencing = (directory: string) =>
+    stackFile(directory, "Pulumi.staging.yaml", setPath(shippedConfig("staging"), "release:network", { stackReference: "acme/network/staging" }));
+  const outputs = (directory: string, content: unknown) => {
+    writeFileSync(join(directory, "net.json"), JSON.stringify(content));
+    return join(directory, "net.json");
+  };
+
+  it("an outputs file without a key the program requires names the stack and the key, not the SDK's leaked promises", () => {
+    const directory = mkdtempSync(join(tmpdir(), "edges-"));
+    const { publicSubnetIds: _, ...partial } = network;
+    const result = release(["synth", "staging", "--config-file", referencing(directory), "--stack-outputs", outputs(directory, { "acme/network/staging": partial })]);
+    expect(result.stderr).toContain(
+      "stack acme/network/staging has no output publicSubnetIds, which the program requires (it has: privateSubnetIds, vpcId)",
+    );
+    expect(result.stderr).not.toContain("promises were still active");
+    expect(result.code).toBe(2);
+  });
+
+  it("an outputs file without the referenced stack (a misspelt name) is refused, not built on placeholder ids", () => {
+    const directory = mkdtempSync(join(tmpdir(), "edges-"));
+    const result = release(["synth", "staging", "--config-file", referencing(directory), "--stack-outputs", outputs(directory, { "acme/network/stagin": network })]);
+    expect(result.stderr).toContain("no stack acme/network/staging (did you mean acme/network/stagin?); it has: acme/network/stagin");
+    expect(result.stdout).toBe("");
+    expect(result.code).toBe(2);
+    // The same file with the right name synthesizes on its ids.
+    const right = release(["synth", "staging", "--config-file", referencing(directory), "--stack-outputs", outputs(directory, { "acme/network/staging": network }), "--format", "json"]);
+    expect(right.code).toBe(0);
+    expect(right.stdout).toContain("subnet-0b1b2c3d4e5f60001");
+  });
+
+  it("warnings go to stderr in every format, with --out too, and never into stdout", () => {
+    const directory = mkdtempSync(join(tmpdir(), "edges-"));
+    const warning = "warning: network from stack reference acme/network/staging uses placeholder ids";
+    const json = release(["synth", "staging", "--config-file", referencing(directory), "--format", "json", "--out", join(directory, "out.json")]);
+    expect(json.code).toBe(0);
+    expect(json.stdout).toBe("");
+    expect(json.stderr).toContain(warning);
+    const tree = release(["synth", "staging", "--config-file", referencing(directory)]);
+    expect(tree.stderr).toContain(warning);
+    expect(tree.stdout).not.toContain("placeholder ids");
+    const check = release(["check", "staging", "--config-file", referencing(directory), "--format", "json"]);
+    expect(check.stderr).toContain(warning);
+    expect(JSON.parse(check.stdout)).toMatchObject({ stack: "staging" });
+  });
+
+  it("a program's own refusal through --program is one message and exit 1, without Node's crash dump", () => {
+    const directory = mkdtempSync(join(tmpdir(), "edges-"));
+    const example = join(PROJECT_ROOT, "examples", "platform-team");
+    const config = (parse(readFileSync(join(example, "Pulumi.example.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
+    delete config["shop:image"];
+    const missing = stackFile(directory, "Pulumi.example.yaml", config);
+    const result = release(["synth", "example", "--program", example, "--config-file", missing]);
+    expect(result.stderr).toBe(
+      `${example}: Missing required configuration variable 'shop:image'\n\tplease set a value using the command \`pulumi config set shop:image <value>\`\n`,
+    );
+    expect(result.code).toBe(1);
+  });
+});

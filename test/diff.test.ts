@@ -100,7 +100,32 @@ describe("plan diff", () => {
   it("a kill switch shows as such", async () => {
     const base = await synth(shippedConfig("production"), "production");
     const head = await synth(setPath(shippedConfig("production"), "release:flags.new-checkout.enabled", false), "production");
-    expect(diffDocuments(base, head).callouts).toEqual(["flag new-checkout: 25% (2 variants) -> off (kill switch)"]);
+    const diff = diffDocuments(base, head);
+    expect(diff.callouts).toEqual(["flag new-checkout: 25% (2 variants) -> off (kill switch)"]);
+    // The hosted version's content is a secret on both sides; Pulumi compares its value: a new version, deployed anew.
+    const flagResources = diff.resources.filter((change) => change.type.startsWith("aws:appconfig/"));
+    expect(flagResources.map((change) => [change.type.split(":").pop(), change.kind, change.changes])).toEqual([
+      ["Deployment", "replaced", [{ path: "inputs.configurationVersion", old: "(the deployed version)", new: "(the new version)" }]],
+      ["HostedConfigurationVersion", "replaced", [{ path: "inputs.content", old: { "new-checkout": "25% (2 variants)" }, new: { "new-checkout": "off (kill switch)" } }]],
+    ]);
+    expect(renderDiffText(diff)).toMatch(/^production: 0 to add, 1 to change, 2 to replace, 0 to remove\n/);
+    expect(JSON.stringify(diff)).not.toContain("[secret]");
+  });
+
+  it("a flag store owned in the console shows the flag change as ignored: pulumi up keeps the console's version", async () => {
+    const console = (config: ReturnType<typeof shippedConfig>) => setPath(config, "release:flagStore.ownership", "console");
+    const base = await synth(console(shippedConfig("production")), "production");
+    const head = await synth(setPath(console(shippedConfig("production")), "release:flags.new-checkout.rollout.percent", 50), "production");
+    const version = diffDocuments(base, head).resources.find((change) => change.type === "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion");
+    expect(version).toMatchObject({ kind: "ignored", changes: [], ignored: [{ path: "inputs.content", new: { "new-checkout": "50% (2 variants)" } }] });
+  });
+
+  it("deleting a protected resource is called out first: pulumi up would stop with an error", async () => {
+    const base = await synth(shippedConfig("production"), "production");
+    const head = await synth(setPath(shippedConfig("production"), "release:ingress.accessLogs", { enabled: false }), "production");
+    const diff = diffDocuments(base, head);
+    expect(diff.callouts[0]).toMatch(/^\*\*deletes protected Bucket production-access-logs \(removed\)\*\*: pulumi up stops with an error/);
+    expect(renderDiffText(diff)).toContain("Review first:\n  ! deletes protected Bucket production-access-logs (removed)");
   });
 
   it("added and removed resources are grouped by their component", async () => {

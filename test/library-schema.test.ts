@@ -154,9 +154,26 @@ describe("fields typed pulumi.Input take an Output as well as a valid value", ()
     ]);
   });
 
-  it("fields typed plain take no Output: an image decides what the plan shows, settings decide what is created", () => {
+  it("an image built in the same program and environment values from other resources (Outputs) reach the task definition", async () => {
+    const image = pulumi.output("123456789012.dkr.ecr.eu-west-1.amazonaws.com/api").apply((repository) => `${repository}@sha256:${"0".repeat(64)}`);
+    const { message, document } = await build(withApi({ image, environment: { QUEUE_URL: pulumi.output("https://sqs.eu-west-1.amazonaws.com/123456789012/q"), MODE: "live" } }));
+    expect(message).toBe("");
+    const [container] = JSON.parse(resource(document, "aws:ecs/taskDefinition:TaskDefinition", "api-task").inputs.containerDefinitions as string) as {
+      image: string;
+      environment: { name: string; value: string }[];
+    }[];
+    expect(container.image).toBe(`123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:${"0".repeat(64)}`);
+    expect(container.environment).toEqual(
+      expect.arrayContaining([
+        { name: "QUEUE_URL", value: "https://sqs.eu-west-1.amazonaws.com/123456789012/q" },
+        { name: "MODE", value: "live" },
+      ]),
+    );
+  });
+
+  it("fields typed plain take no Output, each said at its field: the settings decide what is created", () => {
     const refused = (...field: string[]) => ({ field, message: "must be known before deployment: give a plain value, not an Output", got: "[Output]" });
-    expect(releaseEnvironmentArgsProblems("shop", withApi({ image: pulumi.output(API.image) }))).toEqual([refused("services", "api", "image")]);
+    expect(releaseEnvironmentArgsProblems("shop", withApi({ port: pulumi.output(8080) }))).toEqual([refused("services", "api", "port")]);
     // Said once at the Output's field, not once for each of Pulumi's internals it seems to hold.
     expect(releaseEnvironmentArgsProblems("shop", productionArgs({ ingress: pulumi.output({}) as never }))).toEqual([refused("ingress")]);
     expect(releaseEnvironmentArgsProblems("shop", withApi({ alarms: pulumi.output({ p99LatencyMs: 800 }) }))).toEqual([refused("services", "api", "alarms")]);

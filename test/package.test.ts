@@ -1,9 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { join, relative } from "node:path";
 import { buildSync } from "esbuild";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -146,18 +146,64 @@ function loadHandler(code: string): unknown {
   return module.exports.handler;
 }
 
+/** The SDK and providers the package declares as peer dependencies: a team's project brings its own copies. */
+export const PEERS = ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/kubernetes"] as const;
+
 /**
- * The packages `npm install --omit=dev` puts beside the package: the lockfile's non-dev entries, i.e. the production
- * dependencies and theirs. Top-level folders only; nested ones come along inside them.
+ * The versions a team's project installs beside the package: the lowest each peer range allows (`^x.y.z` -> x.y.z), or,
+ * with RELEASE_PEER_VERSIONS=newest (`npm run test:newest-pulumi`), the newest published.
  */
-function productionPackages(): string[] {
-  const lock = JSON.parse(readFileSync(join(PROJECT_ROOT, "package-lock.json"), "utf8")) as {
-    packages: Record<string, { dev?: boolean }>;
-  };
-  return Object.entries(lock.packages)
-    .filter(([path, entry]) => /^node_modules\/(@[^/]+\/)?[^/@]+$/.test(path) && !entry.dev)
-    .map(([path]) => path);
+function peerVersions(): Record<(typeof PEERS)[number], string> {
+  const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { peerDependencies: Record<string, string> };
+  const newest = process.env.RELEASE_PEER_VERSIONS === "newest";
+  return Object.fromEntries(
+    PEERS.map((name) => {
+      if (newest) return [name, execFileSync("npm", ["view", `${name}@latest`, "version"], { encoding: "utf8" }).trim()];
+      const lowest = /^\^(\d+\.\d+\.\d+)$/.exec(manifest.peerDependencies[name] ?? "")?.[1];
+      if (!lowest) throw new Error(`peerDependencies.${name}: expected ^x.y.z, got ${manifest.peerDependencies[name]}`);
+      return [name, lowest];
+    }),
+  ) as Record<(typeof PEERS)[number], string>;
 }
+
+/** Every installed copy of a package under a project: `<version> <path>`, nested copies included. */
+function installedCopies(root: string, name: string): string[] {
+  const found: string[] = [];
+  const walk = (modules: string): void => {
+    if (!existsSync(modules)) return;
+    for (const entry of readdirSync(modules)) {
+      const folders = entry.startsWith("@") ? readdirSync(join(modules, entry)).map((inner) => `${entry}/${inner}`) : [entry];
+      for (const folder of folders) {
+        const path = join(modules, folder);
+        if (folder === name) found.push(`${(JSON.parse(readFileSync(join(path, "package.json"), "utf8")) as { version: string }).version} ${relative(root, path)}`);
+        walk(join(path, "node_modules"));
+      }
+    }
+  };
+  walk(join(root, "node_modules"));
+  return found.sort();
+}
+
+/**
+ * Pulumi's TypeScript template's tsconfig.json (pulumi/templates, aws-typescript/tsconfig.json), as `pulumi new
+ * aws-typescript` writes it: no `skipLibCheck` and no `esModuleInterop`, so every declaration the program reaches is
+ * compiled. `noEmit` only, as the test runs the program through `synth --program`.
+ */
+const TEMPLATE_TSCONFIG = {
+  compilerOptions: {
+    strict: true,
+    outDir: "bin",
+    target: "es2020",
+    module: "commonjs",
+    moduleResolution: "node",
+    sourceMap: true,
+    experimentalDecorators: true,
+    pretty: true,
+    noFallthroughCasesInSwitch: true,
+    noImplicitReturns: true,
+    forceConsistentCasingInFileNames: true,
+  },
+};
 
 /** The public API: the values a program imports at run time, and the types only its declarations carry. */
 const PUBLIC_VALUES = [
@@ -338,31 +384,49 @@ function inspectDeclarations(packageRoot: string, indexPath: string): Declaratio
   return { exports: exported.map((symbol) => symbol.getName()).sort(), unexported: [...unexported].sort(), undocumented, outputFields, errors };
 }
 
-describe("the packed package, installed with production dependencies only", () => {
+describe("the packed package, installed by npm into a team's project with its own Pulumi SDK and providers", () => {
   let work: string;
   let packed: PackedFile[];
   let report: ScratchReport;
   let declarations: DeclarationReport;
+  let scratch: string;
+  let versions: ReturnType<typeof peerVersions>;
+  let compiled: { status: number | null; output: string };
+  let team: { status: number | null; stderr: string; document?: { resources: { type: string; name: string }[] } };
+  let ours: { resources: { type: string; name: string }[] };
 
   beforeAll(() => {
+    // RELEASE_PACKAGE_TIMINGS=1 prints how long each step took, from the start (what the README's figures come from).
+    const started = Date.now();
+    const lap = (step: string) => process.env.RELEASE_PACKAGE_TIMINGS && process.stderr.write(`${step} ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
     work = mkdtempSync(join(tmpdir(), "release-package-"));
+    versions = peerVersions();
     // npm pack runs `prepare` (npm run build: tsc, then the hook bundles), as an install from a git URL does.
     const [pack] = JSON.parse(
       execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: PROJECT_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
     ) as { filename: string; files: PackedFile[] }[];
     packed = pack.files;
+    lap("pack");
 
-    // The scratch project: the tarball unpacked as npm installs it, and the production dependencies linked from this
-    // repository's node_modules (what an offline install would copy from the cache), devDependencies such as esbuild not.
-    const scratch = join(work, "scratch");
+    // The team's project, as `pulumi new aws-typescript` leaves it plus the package: its own SDK and providers (other
+    // versions than this repository's development copies) and the tarball, installed by npm. Install scripts are
+    // skipped (they fetch provider plugins, which mocks do not need); --prefer-offline takes what npm's cache holds.
+    // Kept between runs, one per set of versions: npm then only replaces the package itself, and no run spends a
+    // minute deleting a few hundred megabytes of providers. Outside the repository, where no module of the
+    // repository's node_modules can stand in for one the project lacks.
+    scratch = join(tmpdir(), "release-platform-package-test", Object.values(versions).join("_"));
+    mkdirSync(scratch, { recursive: true });
+    rmSync(join(scratch, "node_modules", "release-platform"), { recursive: true, force: true });
+    rmSync(join(scratch, "package-lock.json"), { force: true });
+    if (process.env.RELEASE_PACKAGE_TIMINGS) process.stderr.write(`versions ${JSON.stringify(versions)}\n`);
+    const devTypes = (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> }).devDependencies["@types/node"];
+    writeFileSync(
+      join(scratch, "package.json"),
+      JSON.stringify({ name: "shop-platform", private: true, dependencies: { ...versions, "release-platform": `file:${join(work, pack.filename)}` }, devDependencies: { "@types/node": devTypes } }),
+    );
+    execFileSync("npm", ["install", "--prefer-offline", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], { cwd: scratch, stdio: ["ignore", "pipe", "pipe"] });
+    lap("install");
     const modules = join(scratch, "node_modules");
-    mkdirSync(join(modules, "release-platform"), { recursive: true });
-    writeFileSync(join(scratch, "package.json"), JSON.stringify({ name: "shop-platform", private: true, type: "module" }));
-    execFileSync("tar", ["-xzf", join(work, pack.filename), "-C", join(modules, "release-platform"), "--strip-components=1"]);
-    for (const path of productionPackages()) {
-      mkdirSync(dirname(join(scratch, path)), { recursive: true });
-      symlinkSync(join(PROJECT_ROOT, path), join(scratch, path), "dir");
-    }
     const mocks = buildSync({
       entryPoints: [join(PROJECT_ROOT, "src/synth/mocks.ts")],
       bundle: true,
@@ -378,7 +442,28 @@ describe("the packed package, installed with production dependencies only", () =
     const installed = join(modules, "release-platform");
     const manifest = JSON.parse(readFileSync(join(installed, "package.json"), "utf8")) as { types: string };
     declarations = inspectDeclarations(installed, join(installed, manifest.types));
-  }, 120_000);
+    lap("program+declarations");
+
+    // The shipped example program, importing the package by name, compiled with the template's tsconfig.json...
+    const example = join(PROJECT_ROOT, "examples", "platform-team");
+    for (const file of ["Pulumi.yaml", "Pulumi.example.yaml", "index.ts"]) writeFileSync(join(scratch, file), readFileSync(join(example, file)));
+    writeFileSync(join(scratch, "program.ts"), readFileSync(join(example, "program.ts"), "utf8").replace(/from "\.\.\/\.\.\/components"/, 'from "release-platform"'));
+    writeFileSync(join(scratch, "tsconfig.json"), JSON.stringify(TEMPLATE_TSCONFIG, null, 2));
+    const tsc = spawnSync(process.execPath, [createRequire(join(PROJECT_ROOT, "package.json")).resolve("typescript/bin/tsc"), "-p", scratch, "--noEmit"], { cwd: scratch, encoding: "utf8" });
+    compiled = { status: tsc.status, output: `${tsc.stdout}${tsc.stderr}` };
+    lap("tsc");
+    // ...and synthesized through `synth --program`, with the project's SDK, next to the same example from source.
+    const synth = (program: string, out: string) =>
+      spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/release.cjs"), "synth", "example", "--program", program, "--format", "json", "--out", out], {
+        cwd: PROJECT_ROOT,
+        encoding: "utf8",
+      });
+    const run = synth(scratch, join(work, "team.json"));
+    team = { status: run.status, stderr: run.stderr, document: run.status === 0 ? JSON.parse(readFileSync(join(work, "team.json"), "utf8")) : undefined };
+    expect(synth(example, join(work, "ours.json")).status).toBe(0);
+    ours = JSON.parse(readFileSync(join(work, "ours.json"), "utf8"));
+    lap("synth x2");
+  }, 600_000);
 
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
@@ -396,9 +481,9 @@ describe("the packed package, installed with production dependencies only", () =
       expect(paths, path).toContain(path);
     }
     expect(paths.filter((path) => /^(src|test|policy|bench|examples)\/|\.ts$/.test(path) && !path.endsWith(".d.ts"))).toEqual([]);
-    const manifest = JSON.parse(readFileSync(join(work, "scratch/node_modules/release-platform/package.json"), "utf8"));
+    const manifest = JSON.parse(readFileSync(join(scratch, "node_modules/release-platform/package.json"), "utf8"));
     for (const path of [manifest.exports["."].types, manifest.exports["."].default, manifest.types]) {
-      expect(existsSync(join(work, "scratch/node_modules/release-platform", path)), path).toBe(true);
+      expect(existsSync(join(scratch, "node_modules/release-platform", path)), path).toBe(true);
     }
   });
 
@@ -451,5 +536,34 @@ describe("the packed package, installed with production dependencies only", () =
       [["POST_TEST_TRAFFIC_SHIFT"], 0],
       [["PRE_SCALE_UP"], 1],
     ]);
+  });
+  it("leaves the project one copy of the SDK and of each provider, the project's own (other versions than this repository's)", () => {
+    for (const name of PEERS) {
+      expect(installedCopies(scratch, name), name).toEqual([`${versions[name]} node_modules/${name}`]);
+      const development = (JSON.parse(readFileSync(join(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+      if (process.env.RELEASE_PEER_VERSIONS !== "newest") expect(versions[name], `${name}: the test must install another version than the development copy`).not.toBe(development);
+    }
+  });
+
+  it("declares the SDK and providers as peer dependencies with ranges, pinned for development by the lockfile, and the README names the ranges", () => {
+    const manifest = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as Record<string, Record<string, string>>;
+    const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
+    for (const name of PEERS) {
+      expect(manifest.dependencies[name], name).toBeUndefined();
+      expect(manifest.devDependencies[name], name).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(readme, name).toContain(`\`${name}\` \`${manifest.peerDependencies[name]}\``);
+    }
+  });
+
+  it("compiles the example program with Pulumi's template tsconfig.json (no skipLibCheck)", () => {
+    expect(compiled.output).toBe("");
+    expect(compiled.status).toBe(0);
+  });
+
+  it("synthesizes the example program through synth --program with the project's own SDK: the resources the example from source has", () => {
+    expect(team.stderr).toBe("");
+    expect(team.status).toBe(0);
+    const names = (document: { resources: { type: string; name: string }[] }) => document.resources.map((resource) => `${resource.type} ${resource.name}`).sort();
+    expect(names(team.document!)).toEqual(names(ours));
   });
 });

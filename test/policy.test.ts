@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { evaluate, report } from "../policy/evaluate";
 import { policyResources } from "../policy/from-synth";
@@ -12,7 +13,7 @@ import type { SynthDocument } from "../src/synth/capture";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { runtimePathsFixtures } from "./fixtures/network-wiring";
 import { kubernetesAlbFixtures } from "./fixtures/kubernetes-alb";
-import { shippedConfig, synth } from "./helpers";
+import { setPath, shippedConfig, synth } from "./helpers";
 
 const res = (type: string, props: Record<string, unknown>, options: Partial<PolicyResource["options"]> = {}, name = "r", parent?: string): PolicyResource => ({
   type,
@@ -165,6 +166,10 @@ const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [Po
     pass: [res("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", { apiVersion: "elbv2.k8s.aws/v1beta1", kind: "TargetGroupBinding", metadata: { name: "web", namespace: "shop" }, spec: { serviceRef: { name: "web", port: 80 }, targetGroupARN: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef", targetType: "ip" } }), production()],
     fail: [res("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", { apiVersion: "elbv2.k8s.aws/v1beta1", kind: "TargetGroupBinding", metadata: { name: "web", namespace: "shop" }, spec: { serviceRef: { name: "web" }, targetGroupARN: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/web/0123456789abcdef", targetType: "pod" } }), production()],
   },
+  "production-keeps-protected-resources": (() => {
+    const bucket = res("aws:s3/bucket:Bucket", {}, { protect: true }, "production-access-logs");
+    return { pass: [bucket, { tier: "production", resources: [bucket], deleted: [] }], fail: [bucket, { tier: "production", resources: [], deleted: [bucket] }] };
+  })(),
   "alarm-sensitivity": (() => {
     // Synthesized production checkout: today's (main) summed error rate, and the per-target-group alarms.
     const stack = (file: string) => production(...policyResources(JSON.parse(readFileSync(join(__dirname, "fixtures", file), "utf8")) as SynthDocument));
@@ -205,6 +210,25 @@ describe("the shipped stacks", () => {
     expect(evaluate(resources, "production").map((violation) => [violation.rule, violation.resource])).toEqual([
       ["production-stateful-resources-protected", "production-flags-app"],
     ]);
+  });
+});
+
+describe("check --base: what a change deletes", () => {
+  it("turning off production's access logs deletes the protected bucket: a mandatory violation; the same stack, none", async () => {
+    const base = await synth(shippedConfig("production"), "production");
+    const head = await synth(setPath(shippedConfig("production"), "release:ingress.accessLogs", { enabled: false }), "production");
+    const dir = mkdtempSync(join(tmpdir(), "check-base-"));
+    writeFileSync(join(dir, "base.json"), JSON.stringify(base));
+    const check = (...args: string[]) =>
+      spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/release.cjs"), "check", "production", "--base", join(dir, "base.json"), ...args], { encoding: "utf8" });
+    writeFileSync(join(dir, "head.yaml"), stringify({ config: setPath(shippedConfig("production"), "release:ingress.accessLogs", { enabled: false }) }));
+    const refused = check("--config-file", join(dir, "head.yaml"));
+    expect(refused.stdout).toContain(
+      "MANDATORY production-keeps-protected-resources production-access-logs (aws:s3/bucket:Bucket): is protected, and this change deletes it",
+    );
+    expect(refused.status).toBe(1);
+    expect(check().status).toBe(0);
+    expect(head.resources.some((resource) => resource.name === "production-access-logs")).toBe(false);
   });
 });
 

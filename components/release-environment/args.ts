@@ -73,8 +73,12 @@ export interface ReleaseServiceArgs
   extends Pick<BlueGreenServiceArgs, "port" | "pathPatterns" | "hostHeaders" | "priority" | "cpu" | "memory" | "desiredCount" | "healthCheck" | "logRetentionDays"> {
   /** @default "ecs" */
   readonly runtime?: "ecs" | "kubernetes";
-  /** Container image, pinned to a tag or digest (`latest` is refused in production). */
-  readonly image: string;
+  /**
+   * Container image, pinned to a tag or digest (`latest` is refused in production). An Output (an image built in the
+   * same program, e.g. with docker-build or awsx) is taken as it is: its tag is known only at deployment, where the
+   * `production-image-pinned` policy rule checks it.
+   */
+  readonly image: pulumi.Input<string>;
   /** @default fixed / desiredCount..2x at 60% CPU / desiredCount..4x at 60% CPU */
   readonly autoscaling?: { readonly min?: number; readonly max?: number; readonly cpuTargetPercent?: number };
   /** @default blue-green, bake 0 / blue-green, bake 5 / canary 10%, bake 5 then 15 */
@@ -86,7 +90,7 @@ export interface ReleaseServiceArgs
   /** Rollback alarms over the service's target groups. @default the tier's thresholds */
   readonly alarms?: Pick<ServiceAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "custom">;
   /** Plain environment variables (visible in the task definition and the plan). @default {} */
-  readonly environment?: Readonly<Record<string, string>>;
+  readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Environment variables whose values are secret: stored in Secrets Manager by the service (ECS only). @default {} */
   readonly secretEnvironment?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Variables from Secrets Manager secret or SSM parameter ARNs (ECS only). @default {} */

@@ -101,7 +101,7 @@ export interface KubernetesPlacement {
   readonly podSecurityGroupId: () => pulumi.Input<string>;
   readonly ingressSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   readonly clusterName: () => pulumi.Input<string>;
-  readonly environmentVariables?: Readonly<Record<string, string>>;
+  readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
   /** The id of `ingress.hostedZone` (looked up once, for every canary service). */
   readonly hostedZoneId: () => pulumi.Input<string>;
 }

@@ -14,7 +14,7 @@ import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs,
 /** A service with every setting its tier leaves out filled in. */
 export interface ResolvedService {
   readonly name: string;
-  readonly image: string;
+  readonly image: pulumi.Input<string>;
   readonly port: number;
   readonly pathPatterns: readonly string[];
   readonly hostHeaders: readonly string[];
@@ -39,7 +39,7 @@ export interface ResolvedService {
   readonly alarmGateOverride?: string;
   readonly alarms: TierDefaults["alarms"] & { readonly custom: readonly CustomAlarm[] };
   /** Plain environment variables: visible in the task definition and the plan. */
-  readonly environment: Readonly<Record<string, string>>;
+  readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
   /** Secret environment variables: stored in Secrets Manager by the service, never in its task definition. */
   readonly secretEnvironment: Readonly<Record<string, pulumi.Input<string>>>;
   readonly secrets: Readonly<Record<string, string>>;

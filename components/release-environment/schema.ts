@@ -157,7 +157,7 @@ export const RUNTIMES = ["ecs", "kubernetes"] as const;
 
 export const serviceSchema = z.strictObject({
   runtime: z.enum(RUNTIMES, { error: `expected one of ${RUNTIMES.join(", ")}` }).optional(),
-  image: format.image,
+  image: format.orOutput(format.image),
   port: int(1, 65535),
   pathPatterns: list(z.string().min(1).max(128).regex(/^[\w\-./*?~%&+=@:]+$/, { error: "expected a URL path pattern" }), 5).optional(),
   hostHeaders: list(z.string().min(1).max(128).regex(/^[a-zA-Z0-9*?.-]+$/, { error: "expected a host name pattern" }), 5).optional(),
@@ -171,7 +171,7 @@ export const serviceSchema = z.strictObject({
   smokeTest: smokeTestSchema.optional(),
   alarmGate: z.strictObject({ enabled: bool().optional(), override: str(256).optional() }).optional(),
   alarms: alarmsSchema.optional(),
-  environment: z.record(envName, environmentValue).optional(),
+  environment: z.record(envName, format.orOutput(environmentValue)).optional(),
   /** Values a program holds as secrets (a stack file's `--secret` environment values arrive here). */
   secretEnvironment: z.record(envName, format.orOutput(environmentValue)).optional(),
   secrets: z.record(envName, format.secretReferenceArn).optional(),

@@ -11,6 +11,7 @@ import { logGroupHasRetention } from "./log-group-has-retention";
 import { onlyLoadBalancerOpenToInternet } from "./only-load-balancer-open-to-internet";
 import { productionFlagEnvironmentHasMonitors } from "./production-flag-environment-has-monitors";
 import { productionImagePinned } from "./production-image-pinned";
+import { productionKeepsProtectedResources } from "./production-keeps-protected-resources";
 import { productionLoadBalancerHardened } from "./production-load-balancer-hardened";
 import { productionServiceRollsBackOnAlarm } from "./production-service-rolls-back-on-alarm";
 import { productionStatefulResourcesProtected } from "./production-stateful-resources-protected";
@@ -47,6 +48,7 @@ export const RULES: readonly Rule[] = [
   analysisArgumentsWritten,
   rolloutAwaited,
   rampStepHasCatch,
+  productionKeepsProtectedResources,
 ];
 
 export type { PolicyResource, Rule, StackContext, Tier } from "./types";

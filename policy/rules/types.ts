@@ -16,6 +16,12 @@ export interface StackContext {
   /** From the `tier` default tag of the stack's AWS provider; undefined when no provider carries one. */
   readonly tier: Tier | undefined;
   readonly resources: readonly PolicyResource[];
+  /**
+   * The deployed resources this change deletes (removes, or replaces: a replacement deletes the old one), as they are
+   * deployed: known only offline, to `check --base <deployed synth JSON>`. A policy pack under `pulumi preview` sees
+   * only the new state.
+   */
+  readonly deleted?: readonly PolicyResource[];
 }
 
 export type Enforcement = "mandatory" | "advisory";
@@ -27,4 +33,6 @@ export interface Rule {
   readonly enforcement: Enforcement;
   /** Messages saying why `resource` violates the rule; empty when it complies or the rule does not apply. */
   readonly check: (resource: PolicyResource, stack: StackContext) => string[];
+  /** The rule looks at the resources the change deletes (`stack.deleted`), each passed to `check`, not at the stack's. */
+  readonly onDeleted?: true;
 }

@@ -2,7 +2,10 @@ import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import type { ReleaseConfig } from "../config/load";
 import { releasePlatform } from "../program";
+import { didYouMean } from "../command";
 import { awsMocks } from "./mocks";
+// Used at run time only: run.ts imports this module.
+import { UsageError } from "./run";
 
 export const PROJECT = "release-platform";
 
@@ -152,6 +155,7 @@ let running: Promise<unknown> = Promise.resolve();
 export interface SynthInput {
   readonly config: ReleaseConfig;
   readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
+  readonly stackOutputsFile?: string;
   readonly inspectSecrets?: ProgramTarget["inspectSecrets"];
   /** SSM parameters the program reads (e.g. a flag ramp's record), by name; none by default, as before a first deploy. */
   readonly parameters?: Readonly<Record<string, string>>;
@@ -161,7 +165,15 @@ export interface SynthInput {
 export function synthesize(input: SynthInput): Promise<SynthDocument> {
   const { config } = input;
   return synthesizeProgram(
-    { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs, inspectSecrets: input.inspectSecrets, parameters: input.parameters },
+    {
+      stack: config.stack,
+      tier: config.tier,
+      region: config.region,
+      stackOutputs: input.stackOutputs,
+      stackOutputsFile: input.stackOutputsFile,
+      inspectSecrets: input.inspectSecrets,
+      parameters: input.parameters,
+    },
     (warn) => releasePlatform(config, { warn }),
   );
 }
@@ -171,9 +183,20 @@ export interface ProgramTarget {
   readonly tier: string;
   readonly region: string;
   readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
+  /**
+   * The `--stack-outputs` file the outputs came from, as the user named it. With a file, a stack reference it has no
+   * entry for, or an output of it the program requires and the entry lacks, is an error naming the stack and the key;
+   * without one, stack references yield placeholder ids (a warning).
+   */
+  readonly stackOutputsFile?: string;
   readonly project?: string;
   /** SSM parameters by name, for the program's reads. @default none */
   readonly parameters?: Readonly<Record<string, string>>;
+  /**
+   * The Pulumi SDK the program registers its resources with: a team's program (`--program`) imports its own project's
+   * copy, and mocks set on another copy would never see its resources. This repository's by default.
+   */
+  readonly sdk?: typeof pulumi;
   /**
    * Sees each resource's inputs with secrets revealed, for tests that must check a secret's content. Nothing revealed
    * reaches the document.
@@ -198,7 +221,8 @@ async function synthesizeNow(
   const project = config.project ?? PROJECT;
   const diagnostics: Diagnostic[] = [];
   const placeholders = new Set<string>();
-  await pulumi.runtime.setMocks(
+  const sdk = config.sdk ?? pulumi;
+  await sdk.runtime.setMocks(
     awsMocks({
       region: config.region,
       stackOutputs: config.stackOutputs ?? {},
@@ -210,7 +234,7 @@ async function synthesizeNow(
     false,
   );
 
-  const monitor = pulumi.runtime.getMonitor() as unknown as Monitor;
+  const monitor = sdk.runtime.getMonitor() as unknown as Monitor;
   const resources = new Map<string, SynthResource>();
   const componentOutputs = new Map<string, Record<string, unknown>>();
   let pending = 0;
@@ -281,9 +305,26 @@ async function synthesizeNow(
     failure ??= reason;
   };
   process.on("unhandledRejection", onRejection);
+  // An output the program requires and the --stack-outputs entry lacks: SDK's requireOutput would fail inside an apply
+  // no one awaits, and the process would end on the SDK's "promises were still active" text. Named here instead, and
+  // the synthesis goes on with the output undefined to find every missing one.
+  const missingOutputs = new Set<string>();
+  const stackReference = sdk.StackReference.prototype;
+  const requireOutput = stackReference.requireOutput;
+  if (config.stackOutputsFile !== undefined) {
+    stackReference.requireOutput = function (this: pulumi.StackReference, name: pulumi.Input<string>) {
+      const stackName = (this as unknown as { __name?: string }).__name;
+      const outputs = stackName === undefined ? undefined : config.stackOutputs?.[stackName];
+      if (outputs !== undefined && typeof name === "string" && !(name in outputs)) {
+        missingOutputs.add(`stack ${stackName} has no output ${name}, which the program requires (it has: ${Object.keys(outputs).sort().join(", ") || "none"})`);
+        return this.getOutput(name);
+      }
+      return requireOutput.call(this, name);
+    };
+  }
   let stackOutputs: Record<string, unknown> | undefined;
   try {
-    stackOutputs = (await pulumi.runtime.runInPulumiStack(() =>
+    stackOutputs = (await sdk.runtime.runInPulumiStack(() =>
       program((message) => diagnostics.push({ severity: "warning", message }), settle),
     )) as Record<string, unknown> | undefined;
     // Resources created inside applies register after the program returns.
@@ -291,14 +332,23 @@ async function synthesizeNow(
   } finally {
     process.off("unhandledRejection", onRejection);
     Error.stackTraceLimit = stackTraceLimit;
+    stackReference.requireOutput = requireOutput;
   }
+  // A stack the file has no entry for (a misspelt name) would silently build on placeholder ids.
+  const unlisted = config.stackOutputsFile === undefined ? [] : [...placeholders].sort();
+  const listed = Object.keys(config.stackOutputs ?? {}).sort();
+  const referenceProblems = [
+    ...unlisted.map((name) => `no stack ${name}${didYouMean(name, listed)}; it has: ${listed.join(", ") || "none"}`),
+    ...[...missingOutputs].sort(),
+  ];
+  if (referenceProblems.length > 0) throw new UsageError(`--stack-outputs ${config.stackOutputsFile}: ${referenceProblems.join("; ")}`);
   if (failure) throw failure;
   const duplicate = repeated.find((record) => {
     const first = resources.get(record.urn);
     return first !== undefined && typeChain(record, resources) === typeChain(first, resources);
   });
   if (duplicate) {
-    throw new pulumi.RunError(
+    throw new sdk.RunError(
       `Duplicate resource URN ${duplicate.urn}: two ${duplicate.type} named ${duplicate.name} under parents of the same types; pulumi up refuses this too. Give one of them another name (or its parent another type).`,
     );
   }

@@ -1,5 +1,6 @@
 import { readAppConfigDocument } from "../../components/feature-flag-store/documents";
-import type { SynthAlias, SynthDocument, SynthResource } from "./capture";
+import { STATEFUL_TYPES } from "../../policy/rules/production-stateful-resources-protected";
+import { SECRET, type SynthAlias, type SynthDocument, type SynthResource } from "./capture";
 import { type ReleasePlan, releaseMermaid, releasePlans, renderReleasePlan } from "./release-plan";
 
 /** Two synth JSON documents compared: what a pull request changes in one stack. */
@@ -68,6 +69,10 @@ const REPLACES_ON: Readonly<Record<string, readonly string[]>> = {
   "aws:s3/bucket:Bucket": ["bucket"],
   "aws:cloudwatch/metricAlarm:MetricAlarm": ["name"],
   "aws:lambda/function:Function": ["name"],
+  // internal/service/appconfig/hosted_configuration_version.go and deployment.go have no Update for these arguments:
+  // new content is a new version, and a new version a new deployment.
+  "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": ["*"],
+  "aws:appconfig/deployment:Deployment": ["*"],
 };
 
 const UPDATABLE_IN_PLACE = new Set(["tags", "tagsAll", "skipDestroy", "trackLatest"]);
@@ -319,9 +324,59 @@ export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDif
     const kind = replaced || providerChange.length > 0 ? "replaced" : all.length > 0 ? "changed" : ignored.length > 0 ? "ignored" : "moved";
     changes.push({ urn, type: resource.type, name: resource.name, component, kind, changes: all, ignored, ...(moved ? { moved } : {}) });
   }
+  changes.push(...flagContentChanges(base, head, matched, changes, after));
+  changes.sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
   // A provider under a moved component follows its alias unlisted, yet the engine's handling of it decides the rest.
   const movedProviders = head.resources.filter((resource) => resource.type.startsWith("pulumi:providers:") && matched.get(resource.urn)?.aliased);
   return { stack: head.stack, callouts: callouts(changes, base, head, movedProviders), resources: changes, releases: releaseChanges(base, head, changes) };
+}
+
+/**
+ * The flag store's hosted version holds the whole document as a secret ("[secret]" on both sides of the diff), so new
+ * flags show as no change to it. Pulumi compares secrets by their values: with other flags, the version is replaced (a
+ * new version, every argument of which is ForceNew) and so is the deployment that rolls it out. Their entries here show
+ * what changes for users, flag by flag (state and percentage, never a value), from the store's own document output.
+ * An entry that already exists (another input changed too) gets the flags added.
+ */
+function flagContentChanges(
+  base: SynthDocument,
+  head: SynthDocument,
+  matched: ReadonlyMap<string, { old: SynthResource }>,
+  changes: ResourceChange[],
+  after: ReadonlyMap<string, SynthResource>,
+): ResourceChange[] {
+  const added: ResourceChange[] = [];
+  for (const store of head.resources.filter((resource) => resource.type === "release:aws:FeatureFlagStore")) {
+    const old = matched.get(store.urn)?.old;
+    if (!old) continue;
+    const before = flagSummary(old.outputs.document);
+    const now = flagSummary(store.outputs.document);
+    const keys = [...new Set([...before.keys(), ...now.keys()])].sort().filter((key) => before.get(key) !== now.get(key));
+    if (keys.length === 0) continue;
+    const flags = (summary: Map<string, string>) => Object.fromEntries(keys.map((key) => [key, summary.get(key) ?? "(none)"]));
+    const children = head.resources.filter((resource) => resource.parent === store.urn);
+    for (const [type, property] of [
+      ["aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion", { path: "inputs.content", old: flags(before), new: flags(now) }],
+      ["aws:appconfig/deployment:Deployment", { path: "inputs.configurationVersion", old: "(the deployed version)", new: "(the new version)" }],
+    ] as const) {
+      for (const resource of children.filter((child) => child.type === type)) {
+        if (!matched.has(resource.urn)) continue;
+        const field = ignoredBy(property.path, resource.options.ignoreChanges);
+        const existing = changes.findIndex((change) => change.urn === resource.urn);
+        const entry: ResourceChange =
+          existing >= 0
+            ? changes[existing]
+            : { urn: resource.urn, type, name: resource.name, component: componentOf(resource, after), kind: "changed", changes: [], ignored: [] };
+        const updated: ResourceChange =
+          field !== undefined
+            ? { ...entry, kind: entry.changes.length > 0 ? entry.kind : "ignored", ignored: [...entry.ignored, { ...property, reason: ignoredBecause(type, field) }] }
+            : { ...entry, kind: "replaced", changes: [...entry.changes, property] };
+        if (existing >= 0) changes[existing] = updated;
+        else added.push(updated);
+      }
+    }
+  }
+  return added;
 }
 
 /** Services whose deployment steps change, and those this change deploys (a new task definition runs their plan). */
@@ -352,7 +407,8 @@ function releaseLines(release: PlanDiff["releases"][number]): string[] {
 const show = (value: unknown) => (value === undefined ? "(none)" : JSON.stringify(value));
 
 function flagSummary(document: unknown): Map<string, string> {
-  if (document === undefined) return new Map();
+  // A document that is itself a secret (a program passed a secret Output) shows no flags rather than failing.
+  if (document === undefined || document === SECRET) return new Map();
   return new Map(
     [...readAppConfigDocument(parseJsonString(document))].map(([key, flag]) => {
       if (!flag.multiVariant) return [key, flag.enabled ? "on for everyone" : "off (kill switch)"];
@@ -387,6 +443,20 @@ function callouts(changes: readonly ResourceChange[], base: SynthDocument, head:
       if (change.kind === "removed") out.push(`removes alarm ${change.name}`);
     }
   }
+  // "It will be an error to do a Pulumi deployment which tries to delete a protected resource for any reason"
+  // (Pulumi, resource option protect): a replacement deletes too.
+  const deleting = changes
+    .filter((change) => change.kind === "removed" || change.kind === "replaced")
+    .map((change) => ({ change, old: base.resources.find((resource) => resource.urn === (change.moved?.from ?? change.urn)) }));
+  const label = (change: ResourceChange) => `${change.type.split(":").pop()} ${change.name}`;
+  const protectedOnes = deleting.filter(({ old }) => old?.options.protect);
+  if (protectedOnes.length > 0) {
+    out.push(
+      `**deletes protected ${protectedOnes.map(({ change }) => `${label(change)} (${change.kind})`).join(", ")}**: pulumi up stops with an error before deleting a protected resource; if its data may go, unprotect it (\`pulumi state unprotect\`) in a change of its own first`,
+    );
+  }
+  const stateful = deleting.filter(({ change, old }) => !old?.options.protect && STATEFUL_TYPES.has(change.type));
+  if (stateful.length > 0) out.push(`**deletes ${stateful.map(({ change }) => `${label(change)} (${change.kind})`).join(", ")}, which hold(s) data or history**: it goes with the resource`);
   const moved = changes.filter((change) => change.moved && change.moved.how !== FOLLOWS);
   if (moved.length > 0) {
     out.push(`keeps ${moved.length} resource(s) through their aliases, not replaced: ${moved.map((change) => `${change.type.split(":").pop()} ${change.name}`).join(", ")}`);

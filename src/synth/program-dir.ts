@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
-import Module from "node:module";
+import Module, { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as esbuild from "esbuild";
@@ -87,6 +87,21 @@ async function runProgram(exported: unknown): Promise<Record<string, unknown>> {
 }
 
 /**
+ * The Pulumi SDK the program's `import "@pulumi/pulumi"` finds, as Node resolves it from the entry's directory: the
+ * project's own copy (release-platform declares the SDK as a peer dependency, so the project has one copy and the
+ * components use it too). This repository's copy when the project has none.
+ */
+export function projectSdk(entry: string): typeof pulumi {
+  let path: string;
+  try {
+    path = createRequire(realpathSync(entry)).resolve("@pulumi/pulumi");
+  } catch {
+    return pulumi;
+  }
+  return require(path) as typeof pulumi;
+}
+
+/**
  * Synthesizes another project's program against one of its stack files, under the same mocks as this project's own
  * stacks. Its config is the stack file's, in every namespace; the document's tier is its environments' (empty when it
  * builds none, or environments of different tiers).
@@ -105,9 +120,10 @@ export async function synthesizeProject(source: ProgramSource): Promise<SynthDoc
     throw new ConfigError(file.display, [{ path: "aws:region", message: "is required: offline, the mocks build every ARN in it", got: undefined, secret: false }]);
   }
   const stackOutputs = readStackOutputs(source.stackOutputsFile);
-  pulumi.runtime.setAllConfig(stackFile.values, [...stackFile.secretKeys]);
+  const sdk = projectSdk(project.main);
+  sdk.runtime.setAllConfig(stackFile.values, [...stackFile.secretKeys]);
   // Loaded once the mocks are set: a module that creates resources when imported would otherwise miss them.
-  const document = await synthesizeProgram({ stack: source.stack, tier: "", region, stackOutputs, project: project.name }, () =>
+  const document = await synthesizeProgram({ stack: source.stack, tier: "", region, stackOutputs, stackOutputsFile: source.stackOutputsFile, project: project.name, sdk }, () =>
     runProgram(loadProgram(project.main)),
   );
   const tiers = new Set(document.resources.filter((resource) => resource.type === "release:aws:Environment").map((resource) => resource.outputs.tier));

@@ -210,7 +210,7 @@ function rolloutSummary(inputs: Inputs): string {
   return `${head}, canary ${steps.join(" -> ")}, throughout ${templates(get(inputs, "spec", "strategy", "canary", "analysis")) || "nothing"}`;
 }
 
-/** People's view: the component tree with each resource's key settings, then outputs and diagnostics. */
+/** People's view: the component tree with each resource's key settings, then outputs. */
 export function renderTree(document: SynthDocument): string {
   const children = new Map<string | null, SynthResource[]>();
   const names = new Map<string, string>();
@@ -253,6 +253,6 @@ export function renderTree(document: SynthDocument): string {
     lines.push("outputs:");
     for (const [key, value] of outputs) lines.push(`  ${key}: ${JSON.stringify(value)}`);
   }
-  for (const diagnostic of document.diagnostics) lines.push(`${diagnostic.severity}: ${diagnostic.message}`);
+  // Diagnostics go to stderr (the commands print them whatever the format), not into the tree.
   return `${lines.join("\n")}\n`;
 }

@@ -109,7 +109,7 @@ export function loadStack(source: StackSource): ReleaseConfig {
 /** Stack file -> validated config -> synthesized document. Throws ConfigError (bad config) or UsageError. */
 export async function synthesizeStack(source: StackSource): Promise<SynthDocument> {
   const config = loadStack(source);
-  return synthesize({ config, stackOutputs: readStackOutputs(source.stackOutputsFile) });
+  return synthesize({ config, stackOutputs: readStackOutputs(source.stackOutputsFile), stackOutputsFile: source.stackOutputsFile });
 }
 
 /** `--stack-outputs`: stack reference names mapped to their outputs; none without the option. */
