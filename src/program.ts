@@ -13,7 +13,7 @@ function isConfigSecret(key: string): boolean {
   return Array.isArray(listed) && listed.includes(key);
 }
 
-/** Reads the stack's config from Pulumi: every `release:` key plus `aws:region`, with which keys are secret. */
+/** Reads the stack's config from Pulumi: every `release:` and `aws:` key, with which keys are secret. */
 export function readStackConfig(): ReleaseConfig {
   const values = pulumi.runtime.allConfig();
   const secretKeys = new Set(Object.keys(values).filter(isConfigSecret));

@@ -224,7 +224,7 @@ function soundParts(args: unknown): { args: ReleaseEnvironmentArgs; standIns: re
   if (!isMap(args) || !tierSchema.safeParse(args.tier).success) return undefined;
   const shape = releaseEnvironmentArgsSchema.shape;
   const standIns: (string | number)[][] = [];
-  const part = <K extends "region" | "ingress" | "notifications" | "flags" | "flagStore" | "cluster">(key: K, standIn: ReleaseEnvironmentArgs[K]): ReleaseEnvironmentArgs[K] => {
+  const part = <K extends "region" | "aws" | "ingress" | "notifications" | "flags" | "flagStore" | "cluster">(key: K, standIn: ReleaseEnvironmentArgs[K]): ReleaseEnvironmentArgs[K] => {
     if (shape[key].safeParse(args[key]).success) return args[key] as ReleaseEnvironmentArgs[K];
     standIns.push([key]);
     return standIn;
@@ -239,6 +239,7 @@ function soundParts(args: unknown): { args: ReleaseEnvironmentArgs; standIns: re
     args: {
       tier: args.tier as Tier,
       region: part("region", ""),
+      aws: part("aws", {}),
       // No rule reads the network (they check with NO_NETWORK): its value problems are all there is to say.
       network: NO_NETWORK,
       ingress: part("ingress", {}),
