@@ -12,7 +12,7 @@ import {
   toDeploymentConfiguration,
 } from "./strategy";
 import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
-import { DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
+import { builtInAlarmNames, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
 import { imageTag } from "./image";
@@ -469,7 +469,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     const extraAlarmNames = args.alarms ? (args.alarms.extraAlarmNames ?? []) : [];
     const guardAlarmNames: pulumi.Input<pulumi.Input<string>[]> | undefined =
       extraAlarmNames.length > 0 ? pulumi.all([this.alarms?.alarmNames ?? [], ...extraAlarmNames]).apply(([own, ...extra]) => [...(own as string[]), ...(extra as string[])]) : this.alarms?.alarmNames;
-    const hooksArgs = serviceHooksArgs(args.hooks, targets, guardAlarmNames ?? []);
+    const hooksArgs = serviceHooksArgs(args.hooks, targets, guardAlarmNames ?? [], shiftsTraffic(strategy));
     this.hooks = hooksArgs ? new LifecycleHooks(`${name}-hooks`, hooksArgs, { parent: this }) : undefined;
     const lifecycleHooks = [...(this.hooks?.lifecycleHooks ?? []), ...(args.hooks?.extraLifecycleHooks ?? [])];
 
@@ -705,7 +705,13 @@ export class BlueGreenService extends pulumi.ComponentResource {
           securityGroups: [taskSecurityGroup.id],
           assignPublicIp: false,
         },
-        ...(alarmNames ? { alarms: { alarmNames, enable: true, rollback: true } } : {}),
+        // Never left out once there: the provider sends `alarms` only while the block is set ("if v, ok :=
+        // d.GetOk("alarms"); ok ... { input.DeploymentConfiguration.Alarms = expandAlarms(...) }", terraform-provider-aws
+        // resourceServiceUpdate), so removing it would leave ECS watching alarms Pulumi deletes. Without alarms the block
+        // stays, switched off, naming the alarms the service has when they are on.
+        alarms: alarmNames
+          ? { alarmNames, enable: true, rollback: true }
+          : { alarmNames: builtInAlarmNames(prefix, name), enable: false, rollback: false },
         waitForSteadyState: args.waitForSteadyState ?? env.tier !== "dev",
         propagateTags: "SERVICE",
         enableEcsManagedTags: true,

@@ -52,6 +52,15 @@ export interface AlarmGateHookArgs {
   /** Alarms that must not be in ALARM when a deployment starts. */
   readonly alarmNames: pulumi.Input<string[]>;
   /**
+   * `false`: the gate stays registered at PRE_SCALE_UP but passes every deployment without reading alarms. A service
+   * keeps it so its `lifecycleHooks` list is never empty: the AWS provider never sends an empty list
+   * (terraform-provider-aws resourceServiceUpdate: `if hooks := config["lifecycle_hook"].(*schema.Set).List(); len(hooks)
+   * > 0 { input.DeploymentConfiguration.LifecycleHooks = expandLifecycleHooks(hooks) }`; the fix, PR #47096, is not
+   * merged), and "ECS requires an explicit empty lifecycle hook list to clear existing hooks" (#47096), so ECS would
+   * keep invoking a deleted function through a deleted role and roll every deployment back. @default true
+   */
+  readonly enabled?: boolean;
+  /**
    * A reason (an incident or ticket) to deploy while the alarms fire, as ECS alone would so that a fix can ship. The
    * gate still reads the alarms and logs the override with them. Remove it once the fix is out. @default none
    */
@@ -121,7 +130,8 @@ function hooksSummary(args: LifecycleHooksArgs): string {
     const { paths, samples, minSuccessRate } = smokeTestSettings(args.smokeTest, args.tier);
     parts.push(describeSmokeDecision(paths.length * samples, minSuccessRate));
   }
-  if (args.alarmGate) parts.push(args.alarmGate.override ? `alarm gate OVERRIDDEN: ${args.alarmGate.override}` : "alarm gate");
+  if (args.alarmGate?.enabled === false) parts.push("alarm gate off (kept at PRE_SCALE_UP, passes every deployment)");
+  else if (args.alarmGate) parts.push(args.alarmGate.override ? `alarm gate OVERRIDDEN: ${args.alarmGate.override}` : "alarm gate");
   return parts.join("; ");
 }
 
@@ -242,6 +252,10 @@ export class LifecycleHooks extends pulumi.ComponentResource {
 
     if (args.alarmGate) {
       const gate = args.alarmGate;
+      const invoke = { parent: this };
+      const partition = aws.getPartitionOutput({}, invoke);
+      const region = aws.getRegionOutput({}, invoke);
+      const caller = aws.getCallerIdentityOutput({}, invoke);
       const fn = createFunction(
         "alarm-gate",
         (logGroupArn) =>
@@ -251,6 +265,15 @@ export class LifecycleHooks extends pulumi.ComponentResource {
               logStatement(logGroupArn),
               // "To use this operation and return information about composite alarms, you must be signed on with the cloudwatch:DescribeAlarms permission that is scoped to *" (CloudWatch API reference); read-only.
               { Sid: "ReadServiceAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" },
+              // Each alarm's state changes since the deployment began, metric and composite alike; read-only.
+              { Sid: "ReadAlarmHistory", Effect: "Allow", Action: "cloudwatch:DescribeAlarmHistory", Resource: "*" },
+              // When the deployment the gate runs in began, and whether ECS watches its alarms: this service's deployments only.
+              {
+                Sid: "ReadOwnDeployments",
+                Effect: "Allow",
+                Action: "ecs:DescribeServiceDeployments",
+                Resource: pulumi.interpolate`arn:${partition.partition}:ecs:${region.region}:${caller.accountId}:service-deployment/*/${args.serviceName}/*`,
+              },
             ],
           }),
         { timeout: ALARM_GATE_TIMEOUT_SECONDS },
@@ -258,7 +281,10 @@ export class LifecycleHooks extends pulumi.ComponentResource {
       functions.push({
         stage: "PRE_SCALE_UP",
         fn,
-        details: pulumi.jsonStringify({ alarmNames: gate.alarmNames, maxAttempts: 5, callBackDelaySeconds: 30, ...(gate.override ? { override: gate.override } : {}) }),
+        details:
+          gate.enabled === false
+            ? pulumi.jsonStringify({ enabled: false })
+            : pulumi.jsonStringify({ alarmNames: gate.alarmNames, maxAttempts: 5, callBackDelaySeconds: 30, ...(gate.override ? { override: gate.override } : {}) }),
       });
     }
 

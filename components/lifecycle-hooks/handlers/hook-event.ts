@@ -26,6 +26,8 @@ export interface HookInvocation {
   readonly lifecycleStage: string;
   readonly serviceArn: string;
   readonly targetServiceRevisionArn: string;
+  /** The service deployment the hook runs in (`arn:aws:ecs:...:service-deployment/<cluster>/<service>/<id>`). */
+  readonly resourceArn: string;
   /** The service's settings (from the service's hook configuration) plus state returned with IN_PROGRESS. */
   readonly details: Record<string, unknown>;
 }
@@ -52,6 +54,7 @@ export function parseHookEvent(raw: unknown): HookInvocation {
     lifecycleStage: text(event.lifecycleStage),
     serviceArn: text(execution.serviceArn) || text(event.resourceArn),
     targetServiceRevisionArn: text(execution.targetServiceRevisionArn),
+    resourceArn: text(event.resourceArn),
     details: asRecord(event.hookDetails),
   };
 }
