@@ -179,7 +179,20 @@ describe("incident override (ECS lets a fix ship while an alarm fires; the gate 
     const hooks = (service.inputs.deploymentConfiguration as { lifecycleHooks: { lifecycleStages: string[]; hookDetails: string }[] }).lifecycleHooks;
     const gateDetails = JSON.parse(hooks.find((hook) => hook.lifecycleStages[0] === "PRE_SCALE_UP")?.hookDetails ?? "{}");
     expect(gateDetails).toEqual({ alarmNames: expect.any(Array), maxAttempts: 5, callBackDelaySeconds: 30, override: "INC-4711: roll forward" });
-    expect(String(resource(d, "release:aws:LifecycleHooks", "checkout-hooks").outputs.summary)).toMatch(/; alarm gate OVERRIDDEN: INC-4711: roll forward$/);
+    expect(String(resource(d, "release:aws:LifecycleHooks", "checkout-hooks").outputs.summary)).toMatch(
+      /; alarm gate OVERRIDDEN: INC-4711: roll forward \(a deployment that starts with an alarm in ALARM has NO alarm rollback: ECS ignores the alarm configuration for the whole deployment\)$/,
+    );
+    // Said on every synth while the override stays, and on the alert topic when the gate lets such a deployment through.
+    expect(d.diagnostics.map((diagnostic) => diagnostic.message)).toContain(
+      `release:services.checkout.alarmGate.override: "INC-4711: roll forward": a deployment that starts with an alarm in ALARM has NO alarm rollback: ECS ignores the alarm configuration for the whole deployment. The gate lets such a deployment through, logs "${NO_ALARM_ROLLBACK}" and tells the alert topic; watch it by hand, and remove the override once the fix is out`,
+    );
+    const filter = resource(d, "aws:cloudwatch/logMetricFilter:LogMetricFilter", "checkout-hooks-no-alarm-rollback").inputs;
+    expect(filter).toMatchObject({ logGroupName: "/aws/lambda/production-checkout-alarm-gate", pattern: JSON.stringify(NO_ALARM_ROLLBACK) });
+    const alarm = resource(d, "aws:cloudwatch/metricAlarm:MetricAlarm", "checkout-hooks-no-alarm-rollback").inputs;
+    expect(alarm).toMatchObject({ metricName: (filter.metricTransformation as { name: string }).name, threshold: 1, alarmActions: [resource(d, "aws:sns/topic:Topic", "production-alerts").outputs.arn] });
+    // Not one of the alarms ECS rolls back on: it reports, it does not guard.
+    expect((resource(d, "aws:ecs/service:Service", "checkout-service").inputs.alarms as { alarmNames: string[] }).alarmNames).not.toContain(alarm.name);
+    expect(resourcesOf(d, "aws:cloudwatch/logMetricFilter:LogMetricFilter").map((resource) => resource.name)).toEqual(["checkout-hooks-no-alarm-rollback"]);
     expect(String(resource(d, "release:aws:LifecycleHooks", "catalog-hooks").outputs.summary)).toMatch(/; alarm gate$/);
     expect(resourcesOf(d, "aws:lambda/function:Function").find((fn) => fn.name === "checkout-hooks-alarm-gate")?.inputs.timeout).toBe(30);
   });

@@ -123,6 +123,7 @@ export function serviceHooksArgs(
     namePrefix: targets.namePrefix,
     tier: targets.tier,
     logRetentionDays: targets.logRetentionDays,
+    alertTopicArn: targets.alertTopicArn,
     smokeTest: smoke
       ? {
           url: targets.testUrl,

@@ -6,7 +6,7 @@ import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
 import { bundleHook, HOOK_RUNTIME, type HookName } from "./bundle";
-import { ALARM_GATE_TIMEOUT_SECONDS } from "./handlers/hook-event";
+import { ALARM_GATE_TIMEOUT_SECONDS, NO_ALARM_ROLLBACK } from "./handlers/hook-event";
 import {
   describeSmokeDecision,
   SMOKE_CONCURRENCY,
@@ -83,6 +83,11 @@ export interface LifecycleHooksArgs {
   readonly alarmGate?: AlarmGateHookArgs;
   /** Days the hooks' logs are kept. @default the tier's: dev 7, staging 30, production 90 */
   readonly logRetentionDays?: number;
+  /**
+   * The topic told when an overridden gate lets through a deployment ECS does not watch the alarms of (its log line
+   * `NO ALARM ROLLBACK`, through a metric filter and an alarm). @default none (the log line only)
+   */
+  readonly alertTopicArn?: pulumi.Input<string>;
 }
 
 /** @internal */
@@ -124,6 +129,14 @@ export function lifecycleHooksArgsProblems(args: LifecycleHooksArgs): ArgumentPr
   ];
 }
 
+/**
+ * What an override means, said wherever it shows: "If an alarm is in the ALARM state at the beginning of a deployment,
+ * Amazon ECS will not monitor alarms for the duration of that deployment (Amazon ECS ignores the alarm configuration)"
+ * (ECS developer guide, deployment-alarm-failure.html).
+ */
+export const OVERRIDE_CONSEQUENCE =
+  "a deployment that starts with an alarm in ALARM has NO alarm rollback: ECS ignores the alarm configuration for the whole deployment";
+
 function hooksSummary(args: LifecycleHooksArgs): string {
   const parts: string[] = [];
   if (args.smokeTest) {
@@ -131,7 +144,7 @@ function hooksSummary(args: LifecycleHooksArgs): string {
     parts.push(describeSmokeDecision(paths.length * samples, minSuccessRate));
   }
   if (args.alarmGate?.enabled === false) parts.push("alarm gate off (kept at PRE_SCALE_UP, passes every deployment)");
-  else if (args.alarmGate) parts.push(args.alarmGate.override ? `alarm gate OVERRIDDEN: ${args.alarmGate.override}` : "alarm gate");
+  else if (args.alarmGate) parts.push(args.alarmGate.override ? `alarm gate OVERRIDDEN: ${args.alarmGate.override} (${OVERRIDE_CONSEQUENCE})` : "alarm gate");
   return parts.join("; ");
 }
 
@@ -278,6 +291,39 @@ export class LifecycleHooks extends pulumi.ComponentResource {
           }),
         { timeout: ALARM_GATE_TIMEOUT_SECONDS },
       );
+      if (gate.override && gate.enabled !== false && args.alertTopicArn !== undefined) {
+        // The gate logs NO_ALARM_ROLLBACK when it lets through a deployment ECS does not watch: the alert topic hears it.
+        // A phrase, not a JSON pattern: with the Text log format each line carries the runtime's prefix, so it is no JSON.
+        const metric = { namespace: "ReleasePlatform/AlarmGate", name: `${args.serviceName}-no-alarm-rollback` };
+        new aws.cloudwatch.LogMetricFilter(
+          `${name}-no-alarm-rollback`,
+          {
+            name: physicalName([args.namePrefix, args.serviceName], "no-alarm-rollback", 512),
+            logGroupName: pulumi.output(fn.loggingConfig).apply((logging) => logging?.logGroup ?? `/aws/lambda/${physicalName([args.namePrefix, args.serviceName], "alarm-gate", NAME_LIMITS.lambda)}`),
+            pattern: JSON.stringify(NO_ALARM_ROLLBACK),
+            metricTransformation: { namespace: metric.namespace, name: metric.name, value: "1", defaultValue: "0" },
+          },
+          { parent: this },
+        );
+        new aws.cloudwatch.MetricAlarm(
+          `${name}-no-alarm-rollback`,
+          {
+            name: physicalName([args.namePrefix, args.serviceName], "no-alarm-rollback", NAME_LIMITS.alarm),
+            alarmDescription: `${args.serviceName}: the alarm gate's override (${gate.override}) let a deployment through that ECS does not watch: NO alarm rollback. Watch it by hand.`,
+            namespace: metric.namespace,
+            metricName: metric.name,
+            statistic: "Sum",
+            period: 60,
+            evaluationPeriods: 1,
+            threshold: 1,
+            comparisonOperator: "GreaterThanOrEqualToThreshold",
+            treatMissingData: "notBreaching",
+            alarmActions: [args.alertTopicArn],
+            tags: { service: args.serviceName },
+          },
+          { parent: this },
+        );
+      }
       functions.push({
         stage: "PRE_SCALE_UP",
         fn,

@@ -6,7 +6,7 @@ import {
   type DescribeAlarmsCommandOutput,
 } from "@aws-sdk/client-cloudwatch";
 import { DescribeServiceDeploymentsCommand, type DescribeServiceDeploymentsCommandOutput, ECSClient } from "@aws-sdk/client-ecs";
-import { type HookInvocation, type HookResponse, carriedDetails, failed, logDecision, numberSetting, parseHookEvent } from "./hook-event";
+import { type HookInvocation, type HookResponse, carriedDetails, failed, logDecision, NO_ALARM_ROLLBACK, numberSetting, parseHookEvent } from "./hook-event";
 
 /** The hookDetails keys the gate reads: carried to the next call with IN_PROGRESS. */
 const SETTING_KEYS = ["alarmNames", "maxAttempts", "callBackDelaySeconds", "override"] as const;
@@ -215,11 +215,7 @@ export interface LambdaContextLike {
 /** The states CloudWatch documents (StateValue); anything else is a state the gate cannot judge, and it fails closed. */
 const KNOWN_STATES = new Set(["OK", "ALARM", "INSUFFICIENT_DATA"]);
 
-/**
- * Said in the log, the hook's answer and (through a metric filter on this line) the alert topic whenever an overridden
- * deployment goes ahead while ECS does not watch its alarms.
- */
-export const NO_ALARM_ROLLBACK = "NO ALARM ROLLBACK for this deployment";
+export { NO_ALARM_ROLLBACK };
 
 /**
  * ECS calls this at PRE_SCALE_UP. "If an alarm is in the ALARM state at the beginning of a deployment, Amazon ECS will
