@@ -92,12 +92,44 @@ describe("alarms switched off and on leave ECS watching nothing deleted", () => 
   it("on -> off keeps the block, switched off (enable and rollback false), so the provider sends it; off -> on switches it back", async () => {
     const on = await service({});
     const off = await service(false);
-    expect(serviceGuards(on, "api").alarms).toEqual({ alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts"], enable: true, rollback: true });
+    expect(serviceGuards(on, "api").alarms).toEqual({
+      alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "env-api-task-start-impaired"],
+      enable: true,
+      rollback: true,
+    });
     // The provider sends `alarms` only while the block is set: off must be a block, not nothing.
     expect(serviceGuards(off, "api").alarms).toEqual({ alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts"], enable: false, rollback: false });
     expect(resourcesOf(off, "aws:cloudwatch/metricAlarm:MetricAlarm")).toEqual([]);
     // With alarms on, the names ECS watches are the alarms this document creates.
     const created = resourcesOf(on, "aws:cloudwatch/metricAlarm:MetricAlarm").map((alarm) => alarm.inputs.name);
     for (const name of serviceGuards(on, "api").alarms!.alarmNames) expect(created).toContain(name);
+  });
+});
+
+describe("new tasks that never start fail the deployment and notify, whatever the strategy", () => {
+  it.each([
+    ["blue-green", { strategy: "blue-green", bakeMinutes: 5 }],
+    ["canary", { strategy: "canary", canaryPercent: 10, canaryBakeMinutes: 5, bakeMinutes: 5 }],
+    ["linear", { strategy: "linear", stepPercent: 25, stepBakeMinutes: 2, bakeMinutes: 5 }],
+  ])("%s: ECS's SERVICE_TASK_START_IMPAIRED reaches the alert topic and an alarm ECS rolls back on", async (_label, deployment) => {
+    const d = await synth(setPath(shippedConfig("staging"), "release:services.catalog.deployment", deployment));
+    const service = resource(d, "aws:ecs/service:Service", "catalog-service");
+    const topic = resource(d, "aws:sns/topic:Topic", "staging-alerts").outputs.arn;
+    const rule = resource(d, "aws:cloudwatch/eventRule:EventRule", "catalog-task-start-impaired");
+    expect(JSON.parse(String(rule.inputs.eventPattern))).toEqual({
+      source: ["aws.ecs"],
+      "detail-type": ["ECS Service Action"],
+      resources: [service.outputs.arn],
+      detail: { eventName: ["SERVICE_TASK_START_IMPAIRED"] },
+    });
+    expect(resource(d, "aws:cloudwatch/eventTarget:EventTarget", "catalog-task-start-impaired").inputs).toMatchObject({ rule: rule.inputs.name, arn: topic });
+    const alarm = resource(d, "aws:cloudwatch/metricAlarm:MetricAlarm", "catalog-task-start-impaired").inputs;
+    expect(alarm).toMatchObject({ namespace: "AWS/Events", metricName: "TriggeredRules", dimensions: { RuleName: rule.inputs.name }, threshold: 1, alarmActions: [topic] });
+    // ECS fails (and rolls back) the deployment on it, and the alarm gate reads it like the others.
+    expect(service.inputs.alarms).toMatchObject({ enable: true, rollback: true, alarmNames: expect.arrayContaining([alarm.name]) });
+    const gate = (service.inputs.deploymentConfiguration as { lifecycleHooks: Hook[] }).lifecycleHooks.find((hook) => hook.lifecycleStages[0] === "PRE_SCALE_UP")!;
+    expect(JSON.parse(gate.hookDetails).alarmNames).toContain(alarm.name);
+    // The circuit breaker is documented for rolling (and blue/green) only, never set on a traffic-shifting service.
+    expect(service.inputs.deploymentCircuitBreaker).toBeUndefined();
   });
 });
