@@ -293,6 +293,7 @@ describe("hook functions under mocks", () => {
       "staging-checkout-error-rate",
       "staging-checkout-p99-latency",
       "staging-checkout-unhealthy-hosts",
+      "staging-checkout-task-start-impaired",
     ]);
   });
 

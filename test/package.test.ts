@@ -193,6 +193,7 @@ const PUBLIC_TYPES = [
   "AlarmedService",
   "ArgumentProblem",
   "Autoscaling",
+  "AwsProviderSettings",
   "BlueGreenServiceArgs",
   "BlueGreenServiceArgsToCheck",
   "CaseResult",
