@@ -19,6 +19,7 @@ export { type ResolvedCluster, type ResolvedReleaseEnvironment, type ResolvedSer
 export { Environment, environmentArgsProblems, type EnvironmentArgs } from "./environment/environment";
 export { type DashboardService } from "./environment/dashboard";
 export { type SlackChannel } from "./environment/notifications";
+export { type AwsProviderSettings } from "./environment/provider-settings";
 export {
   BlueGreenService,
   blueGreenServiceArgsProblems,

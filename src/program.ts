@@ -4,6 +4,8 @@ import { ReleaseEnvironment } from "../components/release-environment/release-en
 import { KUBERNETES_CONTROLLERS } from "./config/schema";
 import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig } from "./config/load";
 import { stackFileBeside } from "./synth/stack-file";
+import { OVERRIDE_CONSEQUENCE } from "../components/lifecycle-hooks/lifecycle-hooks";
+import { NO_ALARM_ROLLBACK } from "../components/lifecycle-hooks/handlers/hook-event";
 
 /** Pulumi's own test of `--secret` keys; the SDK exports it without declaring it. */
 function isConfigSecret(key: string): boolean {
@@ -13,7 +15,7 @@ function isConfigSecret(key: string): boolean {
   return Array.isArray(listed) && listed.includes(key);
 }
 
-/** Reads the stack's config from Pulumi: every `release:` key plus `aws:region`, with which keys are secret. */
+/** Reads the stack's config from Pulumi: every `release:` and `aws:` key, with which keys are secret. */
 export function readStackConfig(): ReleaseConfig {
   const values = pulumi.runtime.allConfig();
   const secretKeys = new Set(Object.keys(values).filter(isConfigSecret));
@@ -24,7 +26,17 @@ export function readStackConfig(): ReleaseConfig {
 
 /** Warnings about a valid config, e.g. expired flags. `today` is yyyy-mm-dd. */
 export function configWarnings(config: ReleaseConfig, today: string): string[] {
-  return [...expiredFlagWarnings(config.flags, today), ...kubernetesWarnings(config)];
+  return [...expiredFlagWarnings(config.flags, today), ...kubernetesWarnings(config), ...overrideWarnings(config)];
+}
+
+/** An alarm-gate override switches off more than the gate: every synth says so, as long as it stays in the stack file. */
+export function overrideWarnings(config: ReleaseConfig): string[] {
+  return config.services
+    .filter((service) => service.runtime !== "kubernetes" && service.alarmGate && service.alarmGateOverride !== undefined)
+    .map(
+      (service) =>
+        `release:services.${service.name}.alarmGate.override: ${JSON.stringify(service.alarmGateOverride)}: ${OVERRIDE_CONSEQUENCE}. The gate lets such a deployment through, logs "${NO_ALARM_ROLLBACK}" and tells the alert topic; watch it by hand, and remove the override once the fix is out`,
+    );
 }
 
 /** What the stack file cannot prove about the cluster: the controllers Kubernetes services rely on. */

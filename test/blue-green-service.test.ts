@@ -359,7 +359,11 @@ describe("composing the component directly", () => {
       return {};
     });
     const service = resource(d, SERVICE, "api-service");
-    expect(service.inputs.alarms).toEqual({ alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "api-orders"], enable: true, rollback: true });
+    expect(service.inputs.alarms).toEqual({
+      alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "api-orders", "env-api-task-start-impaired"],
+      enable: true,
+      rollback: true,
+    });
     const hooks = (service.inputs.deploymentConfiguration as Record<string, unknown>).lifecycleHooks as { hookTargetArn: string }[];
     expect(hooks.map((hook) => hook.hookTargetArn)).toEqual([expect.stringContaining("alarm-gate"), "arn:aws:lambda:eu-west-1:123456789012:function:smoke"]);
   });

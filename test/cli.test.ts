@@ -285,14 +285,14 @@ describe("the synth tree", () => {
     expect(result.stdout).toContain(
       [
         "release plans (what one deployment does):",
-        "  catalog: linear, 22m of traffic shift and bakes if healthy, pulumi up waits up to 52m, rolls back on 3 alarms",
-        "    1. alarm gate: stops if any of 3 alarms is in ALARM",
+        "  catalog: linear, 22m of traffic shift and bakes if healthy, pulumi up waits up to 52m, rolls back on 4 alarms",
+        "    1. alarm gate: stops if any of 4 alarms is in ALARM, was when the deployment started, or went into ALARM since",
       ].join("\n"),
     );
     expect(result.stdout).toContain(
       [
-        "  checkout: canary, 20m of traffic shift and bakes if healthy, pulumi up waits up to 50m, rolls back on 3 alarms",
-        "    1. alarm gate: stops if any of 3 alarms is in ALARM",
+        "  checkout: canary, 20m of traffic shift and bakes if healthy, pulumi up waits up to 50m, rolls back on 4 alarms",
+        "    1. alarm gate: stops if any of 4 alarms is in ALARM, was when the deployment started, or went into ALARM since",
         "    2. start the new version's tasks, as many as run now",
         "    3. test listener to the new version",
         "    4. smoke test: 20 GETs of /checkout/ping on the test listener, fails on more than 3 answers outside 200-299 (minSuccessRate 95%)",

@@ -54,7 +54,7 @@ const EXPECTED = {
   strategy: "CANARY",
   canary: { canaryPercent: 5, canaryBakeTimeInMinutes: "10" },
   hookStages: [["POST_TEST_TRAFFIC_SHIFT"], ["PRE_SCALE_UP"]],
-  rollbackAlarms: ["shop-storefront-error-rate", "shop-storefront-p99-latency", "shop-storefront-unhealthy-hosts"],
+  rollbackAlarms: ["shop-storefront-error-rate", "shop-storefront-p99-latency", "shop-storefront-unhealthy-hosts", "shop-storefront-task-start-impaired"],
   flagMonitors: [[true]],
   flagStrategy: [[20, 20, 10]],
   flagHistoryProtected: [true],

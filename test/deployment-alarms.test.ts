@@ -88,7 +88,8 @@ describe("alarms under mocks", () => {
     const d = await load();
     const topic = resource(d, "aws:sns/topic:Topic", "production-alerts").outputs.arn;
     const alarms = resourcesOf(d, ALARM);
-    expect(alarms.length).toBe(6);
+    // 3 per service, and each service's task-start watch.
+    expect(alarms.length).toBe(8);
     for (const alarm of alarms) {
       expect(alarm.inputs.alarmActions).toEqual([topic]);
       expect(alarm.inputs.okActions).toEqual([topic]);
@@ -99,9 +100,11 @@ describe("alarms under mocks", () => {
     const d = await load();
     for (const service of ["checkout", "catalog"]) {
       const own = resourcesOf(d, ALARM)
-        .filter((alarm) => alarm.name.startsWith(`${service}-alarms-`))
-        .map((alarm) => alarm.inputs.name);
-      expect(resource(d, "aws:ecs/service:Service", `${service}-service`).inputs.alarms).toEqual({
+        .filter((alarm) => alarm.name.startsWith(`${service}-alarms-`) || alarm.name === `${service}-task-start-impaired`)
+        .map((alarm) => alarm.inputs.name)
+        .sort();
+      const alarms = resource(d, "aws:ecs/service:Service", `${service}-service`).inputs.alarms as { alarmNames: string[] };
+      expect({ ...alarms, alarmNames: [...alarms.alarmNames].sort() }).toEqual({
         alarmNames: own,
         enable: true,
         rollback: true,

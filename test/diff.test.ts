@@ -84,7 +84,7 @@ describe("plan diff", () => {
     expect(markdown).toContain("**How a release of `checkout` goes (changed)**");
     expect(markdown).toMatch(/before:\n[\s\S]*5\. 10% of production traffic to the new version[\s\S]*after:\n[\s\S]*5\. 25% of production traffic to the new version/);
     expect(markdown).toContain('checkout_4["25% of production traffic to the new version"]\n  checkout_3 --> checkout_4');
-    expect(markdown).toContain('checkout_0{{"alarm gate: stops if any of 3 alarms is in ALARM"}}');
+    expect(markdown).toContain('checkout_0{{"alarm gate: stops if any of 4 alarms is in ALARM, was when the deployment started, or went into ALARM since"}}');
     expect(markdown).toContain("checkout_5 -.->|alarm| checkout_rollback");
     expect(renderDiffText(diff)).toContain("Releases this change starts or changes:");
   });

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, DescribeAlarmHistoryCommand, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
+import { DescribeServiceDeploymentsCommand, ECSClient } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { buildHookUncached, bundleHook } from "../components/lifecycle-hooks/bundle";
@@ -172,8 +173,16 @@ describe("smoke test against a real server", () => {
 
 describe("alarm gate", () => {
   const cloudwatch = mockClient(CloudWatchClient);
-  beforeEach(() => cloudwatch.reset());
-  const gate = createAlarmGate(new CloudWatchClient({ region: "eu-west-1" }), { requestTimeoutMs: 1000, deadlineMs: 5000, backoffMs: [0, 0], maxPages: 5 });
+  const ecs = mockClient(ECSClient);
+  beforeEach(() => {
+    cloudwatch.reset();
+    ecs.reset();
+    cloudwatch.on(DescribeAlarmHistoryCommand).resolves({ AlarmHistoryItems: [] });
+    ecs.on(DescribeServiceDeploymentsCommand).resolves({
+      serviceDeployments: [{ serviceDeploymentArn: event({}).resourceArn, createdAt: new Date("2026-12-06T20:00:00Z"), alarms: { status: "MONITORING" } }],
+    });
+  });
+  const gate = createAlarmGate(new CloudWatchClient({ region: "eu-west-1" }), new ECSClient({ region: "eu-west-1" }), { requestTimeoutMs: 1000, deadlineMs: 5000, backoffMs: [0, 0], maxPages: 5 });
   const gateEvent = (extra: Record<string, unknown> = {}) => ({ ...event({ alarmNames: ["svc-error-rate", "svc-latency"], ...extra }), lifecycleStage: "PRE_SCALE_UP" });
   const alarms = (...states: string[]) => ({
     MetricAlarms: states.map((state, index) => ({ AlarmName: ["svc-error-rate", "svc-latency"][index], StateValue: state as "OK", StateReason: `reason ${index}` })),
@@ -189,7 +198,9 @@ describe("alarm gate", () => {
     cloudwatch.on(DescribeAlarmsCommand).resolves(alarms("OK", "ALARM"));
     const response = await gate(gateEvent());
     expect(response.hookStatus).toBe("FAILED");
-    expect(response.hookDetails?.reason).toBe("already in ALARM, which ECS would ignore during the deployment: svc-latency (reason 1)");
+    expect(response.hookDetails?.reason).toBe(
+      "svc-latency was in ALARM when the deployment started, so ECS ignores the alarm configuration for the whole deployment; in ALARM now: svc-latency (reason 1)",
+    );
   });
 
   it("passes INSUFFICIENT_DATA: no traffic is no evidence of failure", async () => {
@@ -282,14 +293,16 @@ describe("hook functions under mocks", () => {
       "staging-checkout-error-rate",
       "staging-checkout-p99-latency",
       "staging-checkout-unhealthy-hosts",
+      "staging-checkout-task-start-impaired",
     ]);
   });
 
-  it("dev has no hooks unless set, while its alarms still roll back", async () => {
+  it("dev's hooks are off unless set: only the switched-off gate stays (an emptied hook list never reaches ECS), and its alarms still roll back", async () => {
     const d = await synth(shippedConfig("dev"), "dev");
-    expect(resourcesOf(d, "aws:lambda/function:Function")).toEqual([]);
+    expect(resourcesOf(d, "aws:lambda/function:Function").map((fn) => fn.name)).toEqual(["checkout-hooks-alarm-gate"]);
     const service = resource(d, "aws:ecs/service:Service", "checkout-service");
-    expect((service.inputs.deploymentConfiguration as Record<string, unknown>).lifecycleHooks).toBeUndefined();
+    const hooks = (service.inputs.deploymentConfiguration as { lifecycleHooks: { hookDetails: string; lifecycleStages: string[] }[] }).lifecycleHooks;
+    expect(hooks.map((hook) => [hook.lifecycleStages, JSON.parse(hook.hookDetails)])).toEqual([[["PRE_SCALE_UP"], { enabled: false }]]);
     expect((service.inputs.alarms as { rollback: boolean }).rollback).toBe(true);
   });
 

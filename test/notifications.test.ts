@@ -145,7 +145,7 @@ describe("AppConfig deployment events", () => {
   it("a flagd store has no AppConfig events to forward", async () => {
     const d = await synth(setPath(shippedConfig("staging"), "release:flagStore", { backend: "flagd" }));
     expect(resourcesOf(d, "aws:appconfig/extensionAssociation:ExtensionAssociation")).toEqual([]);
-    expect(resourcesOf(d, "aws:cloudwatch/eventRule:EventRule").map((rule) => rule.name)).toEqual(["staging-ecs-deployments"]);
+    expect(resourcesOf(d, "aws:cloudwatch/eventRule:EventRule").map((rule) => rule.name)).toEqual(["catalog-task-start-impaired", "checkout-task-start-impaired", "staging-ecs-deployments"]);
   });
 });
 

@@ -239,6 +239,7 @@ const PUBLIC_TYPES = [
   "AlarmedService",
   "ArgumentProblem",
   "Autoscaling",
+  "AwsProviderSettings",
   "BlueGreenServiceArgs",
   "BlueGreenServiceArgsToCheck",
   "CanaryDnsZone",

@@ -41,7 +41,7 @@ describe("a ReleaseEnvironment built from only its required arguments gets its t
       waitForSteadyState: true,
       deploymentConfiguration: { strategy: "CANARY", bakeTimeInMinutes: "15", canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: "5" } },
     });
-    expect((ecsService(document).alarms as { alarmNames: string[] }).alarmNames).toEqual(["shop-api-error-rate", "shop-api-p99-latency", "shop-api-unhealthy-hosts"]);
+    expect((ecsService(document).alarms as { alarmNames: string[] }).alarmNames).toEqual(["shop-api-error-rate", "shop-api-p99-latency", "shop-api-unhealthy-hosts", "shop-api-task-start-impaired"]);
     expect(hookStages(document)).toEqual(["POST_TEST_TRAFFIC_SHIFT", "PRE_SCALE_UP"]);
     expect(resource(document, "aws:appconfig/deploymentStrategy:DeploymentStrategy", "shop-flags-strategy").inputs).toMatchObject({
       growthType: "LINEAR",
@@ -71,7 +71,8 @@ describe("a ReleaseEnvironment built from only its required arguments gets its t
   it("dev: blue/green without bake or hooks, 1 task, HTTP without a certificate, flags all at once, nothing protected", async () => {
     const document = await build("sandbox", requiredArgs("dev"));
     expect(ecsService(document)).toMatchObject({ desiredCount: 1, waitForSteadyState: false, deploymentConfiguration: { strategy: "BLUE_GREEN", bakeTimeInMinutes: "0" } });
-    expect(hookStages(document)).toEqual([]);
+    // Only the switched-off alarm gate, which passes every deployment: a hook list never becomes empty (guard-transitions.test.ts).
+    expect(hookStages(document)).toEqual(["PRE_SCALE_UP"]);
     expect(resource(document, "aws:lb/listener:Listener", "sandbox-production").inputs).toMatchObject({ port: 80, protocol: "HTTP" });
     expect(resource(document, "aws:appconfig/deploymentStrategy:DeploymentStrategy", "sandbox-flags-strategy").inputs).toMatchObject({ growthFactor: 100, deploymentDurationInMinutes: 0 });
     expect(document.resources.some((r) => r.options.protect)).toBe(false);
@@ -175,11 +176,22 @@ describe("a stack deployed by the root-level program upgrades in place", () => {
     const of = (kind: string) => diff.resources.filter((change) => change.kind === kind).map((change) => `${change.type} ${change.name}`);
     expect(of("removed")).toEqual([]);
     expect(of("replaced")).toEqual([]);
-    expect(of("added").sort()).toEqual([`release:aws:ReleaseEnvironment ${stack}`, ...since.added].sort());
+    // Added since on purpose: each ECS service's watch of SERVICE_TASK_START_IMPAIRED (issue 23).
+    expect(of("added").filter((added) => !/^aws:cloudwatch\/(eventRule:EventRule|eventTarget:EventTarget|metricAlarm:MetricAlarm) \w+-task-start-impaired$/.test(added)).sort()).toEqual([`release:aws:ReleaseEnvironment ${stack}`, ...since.added].sort());
     expect(diff.resources.filter((change) => change.moved).map((change) => `${change.type} ${change.name}`)).toEqual(expect.arrayContaining([...moved]));
-    // Besides the move, components register outputs they did not before (state only: nothing in AWS changes).
-    const changedInputs = diff.resources.filter((change) => change.kind === "changed" && change.changes.some((property) => !property.path.startsWith("outputs.")));
-    expect(changedInputs.map((change) => `${change.type} ${change.name}`).sort()).toEqual([...since.changed].sort());
+    // Besides the move, components register outputs they did not before (state only: nothing in AWS changes). Changed
+    // since that commit on purpose: the hooks' code, and the alarm gate's policy (it reads alarm history and the
+    // deployment, issue 23).
+    const later = (change: (typeof diff.resources)[number], path: string) =>
+      (change.type === "aws:lambda/function:Function" && /-hooks-(alarm-gate|smoke-test)$/.test(change.name) && path === "inputs.code.[archive].index.js") ||
+      (change.type === "aws:iam/rolePolicy:RolePolicy" && change.name.endsWith("-hooks-alarm-gate") && path.startsWith("inputs.policy.Statement[")) ||
+      (change.kind === "added" && change.name.endsWith("-task-start-impaired")) ||
+      (change.type === "aws:ecs/service:Service" && (path.startsWith("inputs.alarms.alarmNames") || /^inputs\.deploymentConfiguration\.lifecycleHooks\[\d\]\.hookDetails\.alarmNames/.test(path))) ||
+      (change.type === "aws:lambda/function:Function" && change.name.endsWith("-hooks-alarm-gate") && path === "inputs.code.[archive].index.js");
+    // The eks example's search service changed on purpose (its host, alarms and monitors: issue 22); it does change.
+    const onPurpose = new Set<string>([...since.added, ...since.changed]);
+    expect(since.changed.filter((name) => !diff.resources.some((change) => change.kind === "changed" && `${change.type} ${change.name}` === name))).toEqual([]);
+    expect(diff.resources.flatMap((change) => onPurpose.has(`${change.type} ${change.name}`) ? [] : change.changes.filter((property) => (change.kind !== "changed" || !property.path.startsWith("outputs.")) && !later(change, property.path)))).toEqual([]);
   });
 });
 

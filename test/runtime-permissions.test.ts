@@ -81,6 +81,7 @@ describe("runtime paths allowed: the shipped stacks", () => {
         "lambda.amazonaws.com sts:AssumeRole",
         "role appconfig:GetLatestConfiguration",
         "role appconfig:StartConfigurationSession",
+        "role cloudwatch:DescribeAlarmHistory",
         "role cloudwatch:DescribeAlarms",
         "role ec2:AssignPrivateIpAddresses",
         "role ec2:CreateNetworkInterface",
@@ -90,6 +91,7 @@ describe("runtime paths allowed: the shipped stacks", () => {
         "role ecr:BatchGetImage",
         "role ecr:GetAuthorizationToken",
         "role ecr:GetDownloadUrlForLayer",
+        "role ecs:DescribeServiceDeployments",
         "role elasticloadbalancing:DeregisterTargets",
         "role elasticloadbalancing:DescribeTargetHealth",
         "role elasticloadbalancing:ModifyRule",
@@ -132,8 +134,8 @@ describe("runtime paths allowed: the shipped stacks", () => {
       expect([call.action, result.overallResult]).toEqual([call.action, decide({ ...call, compositeAlarms: false })]);
       compared += 1;
     }
-    // Every call but the 16 KMS calls of the alert key.
-    expect(compared).toBe(callsOf(stacks.production).length - 16);
+    // Every call but the 24 KMS calls of the alert key.
+    expect(compared).toBe(callsOf(stacks.production).length - 24);
   }, 120_000);
 });
 
@@ -242,8 +244,8 @@ describe("runtime paths allowed: each grant is load-bearing", () => {
     );
     const problems = only(graph);
     expect(problems.every((p) => / kms:(GenerateDataKey|Decrypt) on arn:aws:kms:.* is ImplicitlyDenied$/.test(p))).toBe(true);
-    // 6 alarms and 2 event rules, each needing GenerateDataKey and Decrypt.
-    expect(problems).toHaveLength(16);
+    // 8 alarms and 4 event rules (each service's task-start watch is one of each), each needing GenerateDataKey and Decrypt.
+    expect(problems).toHaveLength(24);
   });
 
   it("a topic policy scoped to another account's alarms stops CloudWatch", () => {
@@ -252,6 +254,6 @@ describe("runtime paths allowed: each grant is load-bearing", () => {
         statements.map((s) => (s.Sid === "CloudWatchAlarmsPublish" ? { ...s, Condition: { StringEquals: { "aws:SourceAccount": "999999999999" } } } : s)),
       ),
     );
-    expect(only(graph)).toHaveLength(6);
+    expect(only(graph)).toHaveLength(8);
   });
 });

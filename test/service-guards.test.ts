@@ -49,7 +49,11 @@ describe("a service owns its guards, from data", () => {
     // Both target groups are watched: blue and green error rates, each over their own request counts.
     expect(JSON.stringify(errorRate.inputs.metricQueries)).toContain(resource(document, "aws:lb/targetGroup:TargetGroup", "api-green").outputs.arnSuffix as string);
     const ecs = resource(document, SERVICE, "api-service");
-    expect(ecs.inputs.alarms).toEqual({ alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts"], enable: true, rollback: true });
+    expect(ecs.inputs.alarms).toEqual({
+      alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "env-api-task-start-impaired"],
+      enable: true,
+      rollback: true,
+    });
     const hooks = (ecs.inputs.deploymentConfiguration as { lifecycleHooks: { lifecycleStages: string[]; hookDetails: string }[] }).lifecycleHooks;
     expect(hooks.map((hook) => hook.lifecycleStages)).toEqual([["POST_TEST_TRAFFIC_SHIFT"], ["PRE_SCALE_UP"]]);
     const smoke = JSON.parse(hooks[0].hookDetails) as Record<string, unknown>;
@@ -60,18 +64,19 @@ describe("a service owns its guards, from data", () => {
       hostHeader: "api.shop.example",
       headers: { "x-release-service": "api" },
     });
-    expect(JSON.parse(hooks[1].hookDetails)).toMatchObject({ alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts"] });
+    expect(JSON.parse(hooks[1].hookDetails)).toMatchObject({ alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "env-api-task-start-impaired"] });
   });
 
-  it("without alarms or hooks, the service has neither", async () => {
+  it("without alarms or hooks, the service has neither: alarms switched off and a gate that passes stay on ECS", async () => {
     const { document } = await build((environment) => {
       new BlueGreenService("api", { ...service(environment), alarms: false, hooks: { smokeTest: false, alarmGate: false } }, { providers: [environment.provider] });
     });
     expect(resourcesOf(document, "release:aws:DeploymentAlarms")).toEqual([]);
-    expect(resourcesOf(document, "release:aws:LifecycleHooks")).toEqual([]);
+    // The provider never sends an empty hook list or a removed alarms block (guard-transitions.test.ts).
     const ecs = resource(document, SERVICE, "api-service");
-    expect(ecs.inputs.alarms).toBeUndefined();
-    expect((ecs.inputs.deploymentConfiguration as Record<string, unknown>).lifecycleHooks).toBeUndefined();
+    expect((ecs.inputs.alarms as { enable: boolean; rollback: boolean })).toMatchObject({ enable: false, rollback: false });
+    const hooks = (ecs.inputs.deploymentConfiguration as { lifecycleHooks: { hookDetails: string }[] }).lifecycleHooks;
+    expect(hooks.map((hook) => JSON.parse(hook.hookDetails))).toEqual([{ enabled: false }]);
   });
 
   it("a bad threshold or smoke setting registers nothing of the service, not even its target groups", async () => {

@@ -27,7 +27,7 @@ describe("a BlueGreenService given only its required arguments gets its tier's d
     expect(ecs.inputs.desiredCount).toBe(3);
     expect(ecs.inputs.waitForSteadyState).toBe(true);
     expect(ecs.inputs.deploymentConfiguration).toMatchObject({ strategy: "CANARY", bakeTimeInMinutes: "15", canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: "5" } });
-    expect((ecs.inputs.alarms as { alarmNames: string[] }).alarmNames).toEqual(["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts"]);
+    expect((ecs.inputs.alarms as { alarmNames: string[] }).alarmNames).toEqual(["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "env-api-task-start-impaired"]);
     expect(stages(d)).toEqual(["POST_TEST_TRAFFIC_SHIFT", "PRE_SCALE_UP"]);
     expect(resource(d, "aws:ecs/taskDefinition:TaskDefinition", "api-task").inputs).toMatchObject({ cpu: "512", memory: "1024" });
     expect(resource(d, "aws:appautoscaling/target:Target", "api-scaling").inputs).toMatchObject({ minCapacity: 3, maxCapacity: 12 });
@@ -52,7 +52,8 @@ describe("a BlueGreenService given only its required arguments gets its tier's d
     expect(ecs.inputs.desiredCount).toBe(1);
     expect(ecs.inputs.waitForSteadyState).toBe(false);
     expect(ecs.inputs.deploymentConfiguration).toMatchObject({ strategy: "BLUE_GREEN", bakeTimeInMinutes: "0" });
-    expect(stages(d)).toEqual([]);
+    // Only the switched-off gate, which passes every deployment (guard-transitions.test.ts).
+    expect(stages(d)).toEqual(["PRE_SCALE_UP"]);
     expect(resourcesOf(d, "release:aws:DeploymentAlarms")).toHaveLength(1);
     expect(resource(d, "aws:cloudwatch/logGroup:LogGroup", "api-logs").inputs.retentionInDays).toBe(7);
   });
@@ -61,8 +62,9 @@ describe("a BlueGreenService given only its required arguments gets its tier's d
     const d = await minimalService("production", { desiredCount: 4, alarms: false, hooks: { smokeTest: false, alarmGate: false }, logRetentionDays: 14 });
     const ecs = resource(d, "aws:ecs/service:Service", "api-service");
     expect(ecs.inputs.desiredCount).toBe(4);
-    expect(ecs.inputs.alarms).toBeUndefined();
-    expect(stages(d)).toEqual([]);
+    // Off, not left out: the provider sends `alarms` only while the block is set (guard-transitions.test.ts).
+    expect(ecs.inputs.alarms).toEqual({ alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts"], enable: false, rollback: false });
+    expect(stages(d)).toEqual(["PRE_SCALE_UP"]);
     expect(resource(d, "aws:appautoscaling/target:Target", "api-scaling").inputs).toMatchObject({ minCapacity: 4, maxCapacity: 16 });
     expect(resource(d, "aws:cloudwatch/logGroup:LogGroup", "api-logs").inputs.retentionInDays).toBe(14);
   });

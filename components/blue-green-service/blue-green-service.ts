@@ -12,7 +12,7 @@ import {
   toDeploymentConfiguration,
 } from "./strategy";
 import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
-import { DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
+import { builtInAlarmNames, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
 import { imageTag } from "./image";
@@ -489,10 +489,17 @@ export class BlueGreenService extends pulumi.ComponentResource {
     this.alarms = alarmsArgs ? new DeploymentAlarms(`${name}-alarms`, alarmsArgs, { parent: this }) : undefined;
     this.compositeAlarmArn = this.alarms?.compositeAlarmArn;
     this.compositeAlarmName = this.alarms?.compositeAlarmName;
-    const extraAlarmNames = args.alarms ? (args.alarms.extraAlarmNames ?? []) : [];
+    // New tasks that never start: ECS's deployment circuit breaker would fail such a deployment, but it is documented for
+    // rolling services ("The deployment circuit breaker can only be used for services using the rolling update (ECS)
+    // deployment type", API reference) and at most blue/green ("Both methods only support rolling update deployment and
+    // blue/green deployment types", developer guide), never canary or linear. So a traffic-shifting service watches
+    // ECS's own SERVICE_TASK_START_IMPAIRED ("The service is unable to consistently start tasks successfully") through
+    // an alarm ECS rolls back on, whatever the strategy; the rule also tells the alert topic.
+    const startImpaired = twoTargetGroups && alarmsArgs ? taskStartWatch(name, prefix, env, tags, child) : undefined;
+    const extraAlarmNames: pulumi.Input<string>[] = [...(args.alarms ? (args.alarms.extraAlarmNames ?? []) : []), ...(startImpaired ? [startImpaired] : [])];
     const guardAlarmNames: pulumi.Input<pulumi.Input<string>[]> | undefined =
       extraAlarmNames.length > 0 ? pulumi.all([this.alarms?.alarmNames ?? [], ...extraAlarmNames]).apply(([own, ...extra]) => [...(own as string[]), ...(extra as string[])]) : this.alarms?.alarmNames;
-    const hooksArgs = serviceHooksArgs(args.hooks, targets, guardAlarmNames ?? []);
+    const hooksArgs = serviceHooksArgs(args.hooks, targets, guardAlarmNames ?? [], shiftsTraffic(strategy));
     this.hooks = hooksArgs ? new LifecycleHooks(`${name}-hooks`, hooksArgs, { parent: this }) : undefined;
     const lifecycleHooks = [...(this.hooks?.lifecycleHooks ?? []), ...(args.hooks?.extraLifecycleHooks ?? [])];
 
@@ -728,7 +735,13 @@ export class BlueGreenService extends pulumi.ComponentResource {
           securityGroups: [taskSecurityGroup.id],
           assignPublicIp: false,
         },
-        ...(alarmNames ? { alarms: { alarmNames, enable: true, rollback: true } } : {}),
+        // Never left out once there: the provider sends `alarms` only while the block is set ("if v, ok :=
+        // d.GetOk("alarms"); ok ... { input.DeploymentConfiguration.Alarms = expandAlarms(...) }", terraform-provider-aws
+        // resourceServiceUpdate), so removing it would leave ECS watching alarms Pulumi deletes. Without alarms the block
+        // stays, switched off, naming the alarms the service has when they are on.
+        alarms: alarmNames
+          ? { alarmNames, enable: true, rollback: true }
+          : { alarmNames: builtInAlarmNames(prefix, name), enable: false, rollback: false },
         waitForSteadyState: args.waitForSteadyState ?? env.tier !== "dev",
         propagateTags: "SERVICE",
         enableEcsManagedTags: true,
@@ -882,4 +895,52 @@ export function listenerRuleConditions(pathPatterns: readonly string[], hostHead
     ...(pathPatterns.length > 0 ? [{ pathPattern: { values: [...pathPatterns] } }] : []),
     ...(hostHeaders.length > 0 ? [{ hostHeader: { values: [...hostHeaders] } }] : []),
   ];
+}
+
+/**
+ * An EventBridge rule for the service's SERVICE_TASK_START_IMPAIRED events (to the alert topic) and an alarm on the
+ * rule's `TriggeredRules` metric, whose name the service adds to the alarms ECS rolls a deployment back on.
+ * @returns the alarm's name
+ */
+function taskStartWatch(name: string, prefix: string, env: Environment, tags: Record<string, string>, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+  const invoke = { parent: opts.parent };
+  const region = aws.getRegionOutput({}, invoke);
+  const caller = aws.getCallerIdentityOutput({}, invoke);
+  const partition = aws.getPartitionOutput({}, invoke);
+  // Built, not read from the service: the service waits for this alarm, so it cannot be an input of it.
+  const serviceArn = pulumi.interpolate`arn:${partition.partition}:ecs:${region.region}:${caller.accountId}:service/${env.clusterName}/${name}`;
+  const rule = new aws.cloudwatch.EventRule(
+    `${name}-task-start-impaired`,
+    {
+      name: physicalName([prefix, name], "task-start-impaired", 64),
+      description: `${name}: ECS cannot consistently start the service's tasks (a deployment whose new tasks never become healthy)`,
+      eventPattern: serviceArn.apply((arn) =>
+        JSON.stringify({ source: ["aws.ecs"], "detail-type": ["ECS Service Action"], resources: [arn], detail: { eventName: ["SERVICE_TASK_START_IMPAIRED"] } }),
+      ),
+      tags,
+    },
+    opts,
+  );
+  new aws.cloudwatch.EventTarget(`${name}-task-start-impaired`, { rule: rule.name, arn: env.alertTopicArn }, opts);
+  const alarm = new aws.cloudwatch.MetricAlarm(
+    `${name}-task-start-impaired`,
+    {
+      name: physicalName([prefix, name], "task-start-impaired", NAME_LIMITS.alarm),
+      alarmDescription: `${name}: ECS reported SERVICE_TASK_START_IMPAIRED; ECS rolls the deployment back on this alarm`,
+      namespace: "AWS/Events",
+      metricName: "TriggeredRules",
+      dimensions: { RuleName: rule.name },
+      statistic: "Sum",
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "notBreaching",
+      alarmActions: [env.alertTopicArn],
+      okActions: [env.alertTopicArn],
+      tags,
+    },
+    opts,
+  );
+  return alarm.name;
 }

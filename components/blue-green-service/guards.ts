@@ -103,20 +103,27 @@ export function serviceAlarmsArgs(alarms: ServiceAlarmsArgs | false | undefined,
   };
 }
 
-/** The LifecycleHooks arguments of a service, or none when it asks for no hook. The alarm gate reads the service's alarms. */
+/**
+ * The LifecycleHooks arguments of a service, or none when it asks for no hook. The alarm gate reads the service's alarms.
+ * With `keepGate` (every traffic-shifting service) the gate is there even when turned off, passing every deployment:
+ * the provider never sends an empty `lifecycleHooks` list, so a service whose last hook went away would keep calling it
+ * (see `LifecycleHooks`).
+ */
 export function serviceHooksArgs(
   hooks: ServiceHooksArgs | undefined,
   targets: GuardedTargets,
   alarmNames: pulumi.Input<pulumi.Input<string>[]>,
+  keepGate = false,
 ): LifecycleHooksArgs | undefined {
   const smoke = hooks?.smokeTest || undefined;
   const gate = hooks?.alarmGate || undefined;
-  if (!smoke && !gate) return undefined;
+  if (!smoke && !gate && !keepGate) return undefined;
   return {
     serviceName: targets.serviceName,
     namePrefix: targets.namePrefix,
     tier: targets.tier,
     logRetentionDays: targets.logRetentionDays,
+    alertTopicArn: targets.alertTopicArn,
     smokeTest: smoke
       ? {
           url: targets.testUrl,
@@ -133,6 +140,10 @@ export function serviceHooksArgs(
           securityGroupIds: targets.securityGroupIds,
         }
       : undefined,
-    alarmGate: gate ? { alarmNames: alarmNames as pulumi.Input<string[]>, override: gate.override } : undefined,
+    alarmGate: gate
+      ? { alarmNames: alarmNames as pulumi.Input<string[]>, override: gate.override }
+      : keepGate
+        ? { alarmNames: [], enabled: false }
+        : undefined,
   };
 }

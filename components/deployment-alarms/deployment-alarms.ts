@@ -82,6 +82,11 @@ function alarmPlan(args: DeploymentAlarmsArgs) {
 /** Names the service's own alarms take: a custom alarm by one of them would collide with it (`any` is the composite). */
 const RESERVED_ALARM_NAMES = ["error-rate", "p99-latency", "unhealthy-hosts", "any"];
 
+/** The physical names of a service's three metric alarms (error rate, p99 latency, unhealthy hosts). */
+export function builtInAlarmNames(namePrefix: string, serviceName: string): string[] {
+  return RESERVED_ALARM_NAMES.filter((kind) => kind !== "any").map((kind) => physicalName([namePrefix, serviceName], kind, NAME_LIMITS.alarm));
+}
+
 /** Every problem with the alarms' arguments, each naming its field; the constructor refuses them before registering. */
 export function deploymentAlarmsArgsProblems(args: DeploymentAlarmsArgs): ArgumentProblem[] {
   const { timing, errorRatePercent, definitions, sample } = alarmPlan(args);

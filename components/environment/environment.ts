@@ -7,6 +7,7 @@ import { accessLogBucketPolicy } from "./access-logs";
 import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
 import { type AlertNotifications, createAlertNotifications, notifyFlagDeployments, type SlackChannel, slackChannelProblems } from "./notifications";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
+import { type AwsProviderSettings, awsProviderSettingsProblems, environmentProviderArgs } from "./provider-settings";
 
 export type { Tier };
 
@@ -23,6 +24,12 @@ export interface EnvironmentArgs {
   readonly namePrefix?: string;
   /** Tags on every AWS resource through the provider's defaultTags, besides environment, service and managed-by. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * The AWS provider's other settings (a stack's `aws:` config: allowedAccountIds, assumeRoles, profile, defaultTags,
+   * endpoints, ...), on the provider every child uses. An explicit provider reads no stack config, so nothing reaches
+   * it but what is passed here. `defaultTags.tags` are merged under `tags` and the environment's own tags. @default {}
+   */
+  readonly aws?: AwsProviderSettings;
   /** The VPC of the load balancer, the tasks and the hooks. */
   readonly vpcId: pulumi.Input<string>;
   /** Subnets of the load balancer (at least two availability zones). */
@@ -80,6 +87,7 @@ export function environmentArgsProblems(args: EnvironmentArgs): ArgumentProblem[
     ...under(["testListenerCidrs"], testListenerCidrProblems(args.testListenerCidrs ?? [])),
     ...sharedSubnetProblems(args.publicSubnetIds, args.privateSubnetIds),
     ...certificateRegionProblems(args.certificateArn, args.region),
+    ...under(["aws"], awsProviderSettingsProblems(args.aws, args.tags)),
   ];
 }
 
@@ -168,18 +176,13 @@ export class Environment extends pulumi.ComponentResource {
 
     this.provider = new aws.Provider(
       `${name}-aws`,
-      {
-        region: args.region as pulumi.Input<aws.Region>,
-        defaultTags: {
-          tags: {
-            ...args.tags,
-            environment: this.namePrefix,
-            tier,
-            service: "release-platform",
-            "managed-by": "pulumi",
-          },
-        },
-      },
+      environmentProviderArgs(args.aws, args.region, {
+        ...args.tags,
+        environment: this.namePrefix,
+        tier,
+        service: "release-platform",
+        "managed-by": "pulumi",
+      }),
       { parent: this },
     );
     const child: pulumi.CustomResourceOptions = { parent: this, provider: this.provider };

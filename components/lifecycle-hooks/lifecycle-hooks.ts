@@ -6,7 +6,7 @@ import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
 import { bundleHook, HOOK_RUNTIME, type HookName } from "./bundle";
-import { ALARM_GATE_TIMEOUT_SECONDS } from "./handlers/hook-event";
+import { ALARM_GATE_TIMEOUT_SECONDS, NO_ALARM_ROLLBACK } from "./handlers/hook-event";
 import {
   describeSmokeDecision,
   SMOKE_CONCURRENCY,
@@ -52,6 +52,15 @@ export interface AlarmGateHookArgs {
   /** Alarms that must not be in ALARM when a deployment starts. */
   readonly alarmNames: pulumi.Input<string[]>;
   /**
+   * `false`: the gate stays registered at PRE_SCALE_UP but passes every deployment without reading alarms. A service
+   * keeps it so its `lifecycleHooks` list is never empty: the AWS provider never sends an empty list
+   * (terraform-provider-aws resourceServiceUpdate: `if hooks := config["lifecycle_hook"].(*schema.Set).List(); len(hooks)
+   * > 0 { input.DeploymentConfiguration.LifecycleHooks = expandLifecycleHooks(hooks) }`; the fix, PR #47096, is not
+   * merged), and "ECS requires an explicit empty lifecycle hook list to clear existing hooks" (#47096), so ECS would
+   * keep invoking a deleted function through a deleted role and roll every deployment back. @default true
+   */
+  readonly enabled?: boolean;
+  /**
    * A reason (an incident or ticket) to deploy while the alarms fire, as ECS alone would so that a fix can ship. The
    * gate still reads the alarms and logs the override with them. Remove it once the fix is out. @default none
    */
@@ -74,6 +83,11 @@ export interface LifecycleHooksArgs {
   readonly alarmGate?: AlarmGateHookArgs;
   /** Days the hooks' logs are kept. @default the tier's: dev 7, staging 30, production 90 */
   readonly logRetentionDays?: number;
+  /**
+   * The topic told when an overridden gate lets through a deployment ECS does not watch the alarms of (its log line
+   * `NO ALARM ROLLBACK`, through a metric filter and an alarm). @default none (the log line only)
+   */
+  readonly alertTopicArn?: pulumi.Input<string>;
 }
 
 /** @internal */
@@ -115,13 +129,22 @@ export function lifecycleHooksArgsProblems(args: LifecycleHooksArgs): ArgumentPr
   ];
 }
 
+/**
+ * What an override means, said wherever it shows: "If an alarm is in the ALARM state at the beginning of a deployment,
+ * Amazon ECS will not monitor alarms for the duration of that deployment (Amazon ECS ignores the alarm configuration)"
+ * (ECS developer guide, deployment-alarm-failure.html).
+ */
+export const OVERRIDE_CONSEQUENCE =
+  "a deployment that starts with an alarm in ALARM has NO alarm rollback: ECS ignores the alarm configuration for the whole deployment";
+
 function hooksSummary(args: LifecycleHooksArgs): string {
   const parts: string[] = [];
   if (args.smokeTest) {
     const { paths, samples, minSuccessRate } = smokeTestSettings(args.smokeTest, args.tier);
     parts.push(describeSmokeDecision(paths.length * samples, minSuccessRate));
   }
-  if (args.alarmGate) parts.push(args.alarmGate.override ? `alarm gate OVERRIDDEN: ${args.alarmGate.override}` : "alarm gate");
+  if (args.alarmGate?.enabled === false) parts.push("alarm gate off (kept at PRE_SCALE_UP, passes every deployment)");
+  else if (args.alarmGate) parts.push(args.alarmGate.override ? `alarm gate OVERRIDDEN: ${args.alarmGate.override} (${OVERRIDE_CONSEQUENCE})` : "alarm gate");
   return parts.join("; ");
 }
 
@@ -242,6 +265,10 @@ export class LifecycleHooks extends pulumi.ComponentResource {
 
     if (args.alarmGate) {
       const gate = args.alarmGate;
+      const invoke = { parent: this };
+      const partition = aws.getPartitionOutput({}, invoke);
+      const region = aws.getRegionOutput({}, invoke);
+      const caller = aws.getCallerIdentityOutput({}, invoke);
       const fn = createFunction(
         "alarm-gate",
         (logGroupArn) =>
@@ -251,14 +278,59 @@ export class LifecycleHooks extends pulumi.ComponentResource {
               logStatement(logGroupArn),
               // "To use this operation and return information about composite alarms, you must be signed on with the cloudwatch:DescribeAlarms permission that is scoped to *" (CloudWatch API reference); read-only.
               { Sid: "ReadServiceAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" },
+              // Each alarm's state changes since the deployment began, metric and composite alike; read-only.
+              { Sid: "ReadAlarmHistory", Effect: "Allow", Action: "cloudwatch:DescribeAlarmHistory", Resource: "*" },
+              // When the deployment the gate runs in began, and whether ECS watches its alarms: this service's deployments only.
+              {
+                Sid: "ReadOwnDeployments",
+                Effect: "Allow",
+                Action: "ecs:DescribeServiceDeployments",
+                Resource: pulumi.interpolate`arn:${partition.partition}:ecs:${region.region}:${caller.accountId}:service-deployment/*/${args.serviceName}/*`,
+              },
             ],
           }),
         { timeout: ALARM_GATE_TIMEOUT_SECONDS },
       );
+      if (gate.override && gate.enabled !== false && args.alertTopicArn !== undefined) {
+        // The gate logs NO_ALARM_ROLLBACK when it lets through a deployment ECS does not watch: the alert topic hears it.
+        // A phrase, not a JSON pattern: with the Text log format each line carries the runtime's prefix, so it is no JSON.
+        const metric = { namespace: "ReleasePlatform/AlarmGate", name: `${args.serviceName}-no-alarm-rollback` };
+        new aws.cloudwatch.LogMetricFilter(
+          `${name}-no-alarm-rollback`,
+          {
+            name: physicalName([args.namePrefix, args.serviceName], "no-alarm-rollback", 512),
+            logGroupName: pulumi.output(fn.loggingConfig).apply((logging) => logging?.logGroup ?? `/aws/lambda/${physicalName([args.namePrefix, args.serviceName], "alarm-gate", NAME_LIMITS.lambda)}`),
+            pattern: JSON.stringify(NO_ALARM_ROLLBACK),
+            metricTransformation: { namespace: metric.namespace, name: metric.name, value: "1", defaultValue: "0" },
+          },
+          { parent: this },
+        );
+        new aws.cloudwatch.MetricAlarm(
+          `${name}-no-alarm-rollback`,
+          {
+            name: physicalName([args.namePrefix, args.serviceName], "no-alarm-rollback", NAME_LIMITS.alarm),
+            alarmDescription: `${args.serviceName}: the alarm gate's override (${gate.override}) let a deployment through that ECS does not watch: NO alarm rollback. Watch it by hand.`,
+            namespace: metric.namespace,
+            metricName: metric.name,
+            statistic: "Sum",
+            period: 60,
+            evaluationPeriods: 1,
+            threshold: 1,
+            comparisonOperator: "GreaterThanOrEqualToThreshold",
+            treatMissingData: "notBreaching",
+            alarmActions: [args.alertTopicArn],
+            tags: { service: args.serviceName },
+          },
+          { parent: this },
+        );
+      }
       functions.push({
         stage: "PRE_SCALE_UP",
         fn,
-        details: pulumi.jsonStringify({ alarmNames: gate.alarmNames, maxAttempts: 5, callBackDelaySeconds: 30, ...(gate.override ? { override: gate.override } : {}) }),
+        details:
+          gate.enabled === false
+            ? pulumi.jsonStringify({ enabled: false })
+            : pulumi.jsonStringify({ alarmNames: gate.alarmNames, maxAttempts: 5, callBackDelaySeconds: 30, ...(gate.override ? { override: gate.override } : {}) }),
       });
     }
 

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BlueGreenServiceArgs } from "../blue-green-service/blue-green-service";
 import type { EnvironmentArgs } from "../environment/environment";
+import type { AwsProviderSettings } from "../environment/provider-settings";
 import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
 import type { SlackChannel } from "../environment/notifications";
 import type { Flags } from "../feature-flag-store/documents";
@@ -17,6 +18,11 @@ export interface ReleaseEnvironmentArgs {
   readonly tier: Tier;
   /** AWS Region of every resource. */
   readonly region: string;
+  /**
+   * The AWS provider's other settings, a stack file's other `aws:` keys (allowedAccountIds, assumeRoles, profile,
+   * defaultTags, ...): they reach every AWS resource through the environment's provider. @default {}
+   */
+  readonly aws?: AwsProviderSettings;
   /** The VPC and its subnets, or a stack that exports `vpcId`, `publicSubnetIds` and `privateSubnetIds`. */
   readonly network: ReleaseNetworkArgs;
   /** The load balancer's listeners. @default HTTPS (HTTP in dev without a certificate) open to all, test listener on 9000 */

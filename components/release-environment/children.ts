@@ -24,6 +24,7 @@ export function environmentArgs(name: string, settings: ResolvedReleaseEnvironme
   return {
     tier: settings.tier,
     region: settings.region,
+    aws: settings.aws,
     namePrefix: name,
     ...network,
     certificateArn: settings.ingress.certificateArn,

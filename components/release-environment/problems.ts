@@ -260,7 +260,7 @@ function soundParts(args: unknown): { args: ReleaseEnvironmentArgs; standIns: re
   if (!isMap(args) || !tierSchema.safeParse(args.tier).success) return undefined;
   const shape = releaseEnvironmentArgsSchema.shape;
   const standIns: (string | number)[][] = [];
-  const part = <K extends "region" | "network" | "ingress" | "notifications" | "flags" | "flagStore" | "cluster">(key: K, standIn: ReleaseEnvironmentArgs[K]): ReleaseEnvironmentArgs[K] => {
+  const part = <K extends "region" | "aws" | "network" | "ingress" | "notifications" | "flags" | "flagStore" | "cluster">(key: K, standIn: ReleaseEnvironmentArgs[K]): ReleaseEnvironmentArgs[K] => {
     if (shape[key].safeParse(args[key]).success) return args[key] as ReleaseEnvironmentArgs[K];
     standIns.push([key]);
     return standIn;
@@ -275,6 +275,7 @@ function soundParts(args: unknown): { args: ReleaseEnvironmentArgs; standIns: re
     args: {
       tier: args.tier as Tier,
       region: part("region", ""),
+      aws: part("aws", {}),
       network: part("network", NO_NETWORK),
       ingress: part("ingress", {}),
       notifications: part("notifications", {}),

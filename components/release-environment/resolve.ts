@@ -67,6 +67,8 @@ export interface ResolvedCluster {
 export interface ResolvedReleaseEnvironment {
   readonly tier: Tier;
   readonly region: string;
+  /** The AWS provider's other settings (`aws:` keys), as given. */
+  readonly aws: NonNullable<ReleaseEnvironmentArgs["aws"]>;
   readonly network: ReleaseEnvironmentArgs["network"];
   readonly ingress: {
     readonly certificateArn?: pulumi.Input<string>;
@@ -111,6 +113,7 @@ export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironment
   return {
     tier: args.tier,
     region: args.region,
+    aws: args.aws ?? {},
     network: args.network,
     ingress: {
       certificateArn: ingress.certificateArn,

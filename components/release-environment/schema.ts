@@ -2,6 +2,7 @@ import { z } from "zod";
 import * as format from "../formats";
 import { KUBERNETES_NAME } from "../naming";
 import { SLACK_CHANNEL_ID, SLACK_WORKSPACE_ID } from "../environment/notifications";
+import { awsProviderSettingsSchema } from "../environment/provider-settings";
 
 /**
  * The value ranges and formats of a ReleaseEnvironment's args, field for field as `ReleaseEnvironmentArgs` types them:
@@ -276,6 +277,7 @@ export function servicesOf<T extends z.ZodType>(service: T) {
 export const releaseEnvironmentArgsSchema = z.strictObject({
   tier: tierSchema,
   region: format.awsRegion,
+  aws: awsProviderSettingsSchema.optional(),
   network: networkSchema,
   ingress: ingressSchema.optional(),
   notifications: notificationsSchema.optional(),

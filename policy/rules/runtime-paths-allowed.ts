@@ -157,6 +157,9 @@ function serviceCalls(service: PolicyResource, resources: readonly PolicyResourc
       calls.push(
         ...byRole(fn?.props.role, `alarm gate ${fn?.name ?? target} of ${service.name}`, resources, [
           { action: "cloudwatch:DescribeAlarms", resource: "*", compositeAlarms: true },
+          // Each alarm's history since the deployment began, and the deployment itself (the event's resourceArn).
+          { action: "cloudwatch:DescribeAlarmHistory", resource: "*" },
+          { action: "ecs:DescribeServiceDeployments", resource: serviceDeploymentArn(service) },
         ]),
       );
     }
@@ -357,3 +360,10 @@ export const runtimePathsAllowed: Rule = {
     return [...denied, ...(resource.type === "aws:sns/topic:Topic" ? confusedDeputies(resource, stack.resources) : [])];
   },
 };
+
+/** A deployment of the service as ECS names it in a hook's event: `arn:...:service-deployment/<cluster>/<service>/<id>`. */
+function serviceDeploymentArn(service: PolicyResource): string {
+  const cluster = String(service.props.cluster ?? "");
+  const [prefix, clusterName] = cluster.split(":cluster/");
+  return `${prefix}:service-deployment/${clusterName ?? ""}/${String(service.props.name ?? "")}/sample-deployment-id`;
+}

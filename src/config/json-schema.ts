@@ -1,6 +1,7 @@
 import { Region } from "@pulumi/aws/types/enums";
 import { z } from "zod";
 import { PULUMI_OUTPUTS } from "../../components/formats";
+import { AWS_PROVIDER_SETTINGS, AWS_SETTING_SHAPES } from "../../components/environment/provider-settings";
 import { RELEASE_KEYS, releaseConfigSchema } from "./schema";
 
 /**
@@ -63,10 +64,17 @@ export function stackFileJsonSchema(): JsonSchema {
     description: "Settings by namespace: release: for this program, aws: for the AWS provider",
     properties: {
       "aws:region": { type: "string", enum: Object.values(Region).sort(), description: "the AWS region the stack deploys to" },
+      // The AWS provider's other settings: the program passes each to the provider every AWS resource uses.
+      ...Object.fromEntries(
+        AWS_PROVIDER_SETTINGS.map((key) => [`aws:${key}`, asStackFileValue(z.toJSONSchema(AWS_SETTING_SHAPES[key], { unrepresentable: "any" }))]),
+      ),
       ...Object.fromEntries(releaseKeys.map((key) => [`release:${key}`, asStackFileValue(release.properties[key])])),
     },
-    // Any other release: key is a mistake the program refuses; other namespaces belong to other tools.
-    patternProperties: { [`^release:(?!(${releaseKeys.join("|")})$)`]: false },
+    // Any other release: or aws: key is a mistake the program refuses; other namespaces belong to other tools.
+    patternProperties: {
+      [`^release:(?!(${releaseKeys.join("|")})$)`]: false,
+      [`^aws:(?!(${["region", ...AWS_PROVIDER_SETTINGS].join("|")})$)`]: false,
+    },
   };
   const required = ["aws:region", ...(release.required ?? []).map((key) => `release:${key}`)];
   return {

@@ -15,6 +15,8 @@ import {
   type Tier,
 } from "./schema";
 import { editDistance } from "../edit-distance";
+import { awsSettingPath, awsSettingsFromConfig } from "./aws-settings";
+import type { AwsProviderSettings } from "../../components/environment/provider-settings";
 
 /** Where config comes from: the values Pulumi holds for the stack, as strings (objects as JSON). */
 export interface ConfigSource {
@@ -192,6 +194,10 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
     problems.push({ path: "aws:region", message: `not an AWS region${suggest(region as string, AWS_REGIONS)}; the regions @pulumi/aws knows: ${AWS_REGIONS.join(", ")}`, got: region, secret: false });
   }
 
+  // Every other aws: key is the environment provider's: read and checked here, never left to a provider that ignores it.
+  const aws = awsSettingsFromConfig(source.values, source.secretKeys);
+  problems.push(...aws.problems);
+
   const parsed = parseWithPathStrings(raw);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(...zodProblems(issue, raw, secretAt));
@@ -208,9 +214,9 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
       secret: false,
     });
   }
-  if (tier !== undefined) problems.push(...ruleProblems(parts, { stack: source.stack, tier, region: String(region), secretAt }));
+  if (tier !== undefined) problems.push(...ruleProblems(parts, { stack: source.stack, tier, region: String(region), aws: aws.problems.length > 0 ? undefined : aws.settings, secretAt, secretKeys: source.secretKeys }));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(source.stackFile, sortProblems(problems));
-  const args = releaseEnvironmentArgs(parsed.data, { tier: tier as Tier, region: region as string, secretAt });
+  const args = releaseEnvironmentArgs(parsed.data, { tier: tier as Tier, region: region as string, aws: aws.settings, secretAt });
   return { ...resolveReleaseEnvironment(source.stack, args), stack: source.stack, stackFile: source.stackFile, args };
 }
 
@@ -462,7 +468,10 @@ interface CheckContext {
   readonly stack: string;
   readonly tier: Tier;
   readonly region: string;
+  /** The `aws:` settings, or undefined when one has a shape problem (which says what is wrong there). */
+  readonly aws: AwsProviderSettings | undefined;
   readonly secretAt: Secrecy;
+  readonly secretKeys: ReadonlySet<string>;
 }
 
 /** Ids only name things while checking: a network that did not parse stands in empty. */
@@ -476,7 +485,7 @@ const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
 function ruleProblems(parts: ParsedParts, context: CheckContext): ConfigProblem[] {
   const keys = ["network", "ingress", "notifications", "flags", "flagStore", "cluster"] as const;
   // The Region is aws:region: the file's own check of it says what is wrong there.
-  const invalid = new Set<string>(["region", ...keys.filter((key) => parts[key] === INVALID)]);
+  const invalid = new Set<string>(["region", ...(context.aws === undefined ? ["aws"] : []), ...keys.filter((key) => parts[key] === INVALID)]);
   const valid = <T>(part: Part<T>, empty: T): T => (part === INVALID ? empty : part);
   const args = releaseEnvironmentArgs(
     {
@@ -494,6 +503,8 @@ function ruleProblems(parts: ParsedParts, context: CheckContext): ConfigProblem[
   return releaseEnvironmentArgsProblems(context.stack, args).flatMap((problem) => {
     const path = stackFilePath(problem.field);
     if (invalid.has(String(path[0]))) return [];
+    // The provider's settings are the stack file's aws: keys.
+    if (path[0] === "aws") return [{ path: awsSettingPath(path.slice(1)), message: problem.message, got: problem.got, secret: context.secretKeys.has(`aws:${String(path[1])}`) }];
     return [{ path: renderPath(path), message: problem.message, got: problem.got, secret: context.secretAt(path) }];
   });
 }
@@ -504,7 +515,7 @@ function stackFilePath(field: readonly (string | number)[]): (string | number)[]
 }
 
 /** The stack file's settings as ReleaseEnvironment arguments, secret leaves kept secret. Defaults are the library's. */
-function releaseEnvironmentArgs(config: Omit<RawReleaseConfig, "tier">, context: Omit<CheckContext, "stack">): ReleaseEnvironmentArgs {
+function releaseEnvironmentArgs(config: Omit<RawReleaseConfig, "tier">, context: Pick<CheckContext, "tier" | "region" | "aws" | "secretAt">): ReleaseEnvironmentArgs {
   const { secretAt } = context;
   const secretIf = (secret: boolean) => (value: pulumi.Input<string>): pulumi.Input<string> => (secret ? pulumi.secret(value) : value);
   const secretNotification = (field: string) => (value: pulumi.Input<string>, index: number) => secretIf(secretAt(["notifications", field, index]))(value);
@@ -513,6 +524,7 @@ function releaseEnvironmentArgs(config: Omit<RawReleaseConfig, "tier">, context:
     ...config,
     tier: context.tier,
     region: context.region,
+    aws: context.aws ?? {},
     ...(ingress
       ? { ingress: { ...ingress, ...(ingress.certificateArn !== undefined ? { certificateArn: secretIf(secretAt(["ingress", "certificateArn"]))(ingress.certificateArn) } : {}) } }
       : {}),

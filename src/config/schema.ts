@@ -9,10 +9,11 @@ const stackFileServiceSchema = serviceSchema.omit({ secretEnvironment: true });
 
 /**
  * What a user writes under the `release:` namespace: the library's `ReleaseEnvironmentArgs` schema, with what a stack
- * file says elsewhere or not at all. The tier may come from the stack's name; the Region is `aws:region`. A stack file
+ * file says elsewhere or not at all. The tier may come from the stack's name; the Region is `aws:region`, the provider's
+ * other settings the other `aws:` keys (src/config/aws-settings.ts). A stack file
  * holds no Output, so the Output each `pulumi.Input` field also takes never reaches these fields.
  */
-export const releaseConfigSchema = releaseEnvironmentArgsSchema.omit({ region: true }).extend({
+export const releaseConfigSchema = releaseEnvironmentArgsSchema.omit({ region: true, aws: true }).extend({
   tier: tierSchema.optional(),
   services: servicesOf(stackFileServiceSchema),
 });

@@ -96,9 +96,17 @@ export function releasePlan(service: SynthResource): ReleasePlan {
   const gate = hookDetails(hooks, "PRE_SCALE_UP");
   const smoke = hookDetails(hooks, "POST_TEST_TRAFFIC_SHIFT");
   const steps: ReleaseStep[] = [];
-  if (gate) {
+  // A switched-off gate stays on the service only so its hook list never empties: it stops nothing.
+  if (gate && gate.enabled !== false) {
     const watched = Array.isArray(gate.alarmNames) ? `${gate.alarmNames.length} alarms` : "the service's alarms";
-    steps.push({ kind: "gate", text: `alarm gate: stops if any of ${watched} is in ALARM`, canRollBack: true });
+    steps.push({
+      kind: "gate",
+      text:
+        typeof gate.override === "string"
+          ? `alarm gate OVERRIDDEN (${gate.override}): goes ahead while any of ${watched} fires; if one was in ALARM at the start, NO alarm rolls this deployment back`
+          : `alarm gate: stops if any of ${watched} is in ALARM, was when the deployment started, or went into ALARM since`,
+      canRollBack: true,
+    });
   }
   // ECS starts as many new tasks as the service runs at the time (autoscaling's count), not the desiredCount at creation.
   steps.push({ kind: "start", text: "start the new version's tasks, as many as run now", canRollBack: true });

@@ -10,6 +10,12 @@ export interface HookResponse {
   readonly hookDetails?: Record<string, unknown>;
 }
 
+/**
+ * Said in the alarm gate's log (and, through a metric filter on that line, on the alert topic) whenever an overridden
+ * gate lets through a deployment ECS does not watch the alarms of; here so the program can quote it without the SDK.
+ */
+export const NO_ALARM_ROLLBACK = "NO ALARM ROLLBACK for this deployment";
+
 /** The alarm gate function's timeout, here so the component can set it without loading the gate's AWS SDK. */
 export const ALARM_GATE_TIMEOUT_SECONDS = 30;
 
@@ -26,6 +32,8 @@ export interface HookInvocation {
   readonly lifecycleStage: string;
   readonly serviceArn: string;
   readonly targetServiceRevisionArn: string;
+  /** The service deployment the hook runs in (`arn:aws:ecs:...:service-deployment/<cluster>/<service>/<id>`). */
+  readonly resourceArn: string;
   /** The service's settings (from the service's hook configuration) plus state returned with IN_PROGRESS. */
   readonly details: Record<string, unknown>;
 }
@@ -52,6 +60,7 @@ export function parseHookEvent(raw: unknown): HookInvocation {
     lifecycleStage: text(event.lifecycleStage),
     serviceArn: text(execution.serviceArn) || text(event.resourceArn),
     targetServiceRevisionArn: text(execution.targetServiceRevisionArn),
+    resourceArn: text(event.resourceArn),
     details: asRecord(event.hookDetails),
   };
 }

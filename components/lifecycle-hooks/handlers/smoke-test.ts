@@ -196,7 +196,7 @@ export function decide(outcomes: readonly ProbeOutcome[], settings: SmokeTestSet
 
 /** ECS calls this at POST_TEST_TRAFFIC_SHIFT: the new version is behind the test listener, users still see the old. */
 export async function handler(event: unknown): Promise<HookResponse> {
-  let invocation: HookInvocation = { executionId: "", lifecycleStage: "", serviceArn: "", targetServiceRevisionArn: "", details: {} };
+  let invocation: HookInvocation = { executionId: "", lifecycleStage: "", serviceArn: "", targetServiceRevisionArn: "", resourceArn: "", details: {} };
   try {
     invocation = parseHookEvent(event);
     const settings = readSettings(invocation.details);
