@@ -810,10 +810,7 @@ export function executionPolicy(input: {
   partition: string;
 }): Record<string, unknown> {
   const repository = ecrRepositoryArn(input.image, input.partition);
-  // A JSON-key selector (`:key:stage:version`) is not part of the resource an IAM policy names.
-  const secretsManager = input.secretArns
-    .filter((arn) => arn.includes(":secretsmanager:"))
-    .map((arn) => arn.split(":").slice(0, 7).join(":"));
+  const secretsManager = [...new Set(input.secretArns.filter((arn) => arn.includes(":secretsmanager:")).map(secretPolicyResource))];
   const parameters = input.secretArns.filter((arn) => arn.includes(":ssm:"));
   const statements: Record<string, unknown>[] = [
     { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${input.logGroupArn}:*` },
@@ -835,7 +832,35 @@ export function executionPolicy(input: {
   if (parameters.length > 0) {
     statements.push({ Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: parameters });
   }
+  // A secret or SecureString parameter under a customer managed key needs kms:Decrypt on that key: "kms:Decrypt—Required
+  // only if your key uses a custom KMS key and not the default key" (AWS's task-execution-role guides). Which key a
+  // secret uses is not in its ARN, so any key, but only as Secrets Manager or Parameter Store uses it for this role
+  // (kms:ViaService), which reads nothing but the secrets above. The key's policy must let IAM grant it (AWS's default
+  // key policy does).
+  const services = [
+    ...new Set([...secretsManager, ...parameters].map((arn) => `${arn.split(":")[2] === "ssm" ? "ssm" : "secretsmanager"}.${arn.split(":")[3]}.amazonaws.com`)),
+  ].sort();
+  if (services.length > 0) {
+    statements.push({ Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": services } } });
+  }
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/** A secret's name in a full ARN ends in the hyphen and six characters Secrets Manager appends. */
+const SECRET_SUFFIX = /-[A-Za-z0-9]{6}$/;
+
+/** @internal */
+/**
+ * The resource an IAM policy must name for a secret reference. A JSON-key selector (`:key:stage:version`) is not part
+ * of it. A partial ARN (no `-XXXXXX` suffix) is accepted by GetSecretValue, but IAM matches the request against the
+ * secret's real ARN, which has the suffix: Secrets Manager's guide has policies name
+ * `arn:aws:secretsmanager:Region:AccountId:secret:SecretName-??????` ("the six random characters"). Secrets Manager
+ * itself reads a name ending in a hyphen and six characters as a full ARN ("then those characters cause Secrets Manager
+ * to assume that you're specifying a complete ARN"), and so does this.
+ */
+export function secretPolicyResource(reference: string): string {
+  const arn = reference.split(":").slice(0, 7).join(":");
+  return SECRET_SUFFIX.test(arn.split(":")[6] ?? "") ? arn : `${arn}-??????`;
 }
 
 /** The health check of a service's target groups; the Kubernetes runtime's target groups use it too. */
