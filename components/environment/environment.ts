@@ -77,7 +77,43 @@ export function environmentArgsProblems(args: EnvironmentArgs): ArgumentProblem[
       : []),
     ...under(["alertSlack"], slackChannelProblems(args.alertSlack)),
     ...under(["testListenerCidrs"], testListenerCidrProblems(args.testListenerCidrs ?? [])),
+    ...loadBalancerRuleCountProblems(args),
   ];
+}
+
+/**
+ * AWS's default quota of inbound rules per security group (L-0EA8095F): "You can have 60 inbound and 60 outbound rules
+ * per security group ... This quota is enforced separately for IPv4 rules and IPv6 rules", and "A rule that references
+ * a security group or prefix list ID counts as one rule each for IPv4 and IPv6" (Service Quotas), except that a
+ * referenced prefix list "counts as" its maximum entries (VPC quotas: "if you create a prefix list with 20 maximum
+ * entries and you reference that prefix list in a security group rule, this counts as 20 security group rules").
+ */
+export const SECURITY_GROUP_INBOUND_RULES = 60;
+
+/**
+ * The load balancer's security group takes one inbound rule per allowed CIDR per listener port, the hooks' path to the
+ * test listener (their group's reference, or the NAT prefix list counted as its entries: at least one here, all of
+ * them in `npm run check`) and one per test-listener CIDR. Over the quota, `pulumi up` fails part-way through with
+ * RulesPerSecurityGroupLimitExceeded, so the arguments are refused instead.
+ */
+export function loadBalancerRuleCountProblems(args: Pick<EnvironmentArgs, "tier" | "certificateArn" | "allowedCidrs" | "internal" | "testListenerCidrs">): ArgumentProblem[] {
+  const ports = args.certificateArn !== undefined ? 2 : 1;
+  const allowed = args.allowedCidrs ?? TIER_DEFAULTS[args.tier].ingress.allowedCidrs;
+  const test = args.testListenerCidrs ?? [];
+  return (["IPv4", "IPv6"] as const).flatMap((family) => {
+    const inFamily = (cidr: string) => cidr.includes(":") === (family === "IPv6");
+    const count = allowed.filter(inFamily).length * ports + 1 + test.filter(inFamily).length;
+    if (count <= SECURITY_GROUP_INBOUND_RULES) return [];
+    return [
+      {
+        field: ["allowedCidrs"],
+        message:
+          `with ${ports} listener port(s), the test listener's sources and testListenerCidrs give the load balancer's security group at least ${count} ` +
+          `${family} inbound rules; AWS allows ${SECURITY_GROUP_INBOUND_RULES} per security group and IP family by default: list fewer, wider CIDRs`,
+        got: allowed.filter(inFamily).length,
+      },
+    ];
+  });
 }
 
 /**

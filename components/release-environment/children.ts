@@ -3,7 +3,7 @@ import type { BlueGreenServiceArgsToCheck, EnvironmentFacts, Sidecar } from "../
 import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
 import type { EnvironmentArgs } from "../environment/environment";
 import { toAppConfigDocument } from "../feature-flag-store/documents";
-import { agentContainer, agentPrefetchPath, type FeatureFlagStoreArgs, FLAG_PROFILE_NAME } from "../feature-flag-store/feature-flag-store";
+import { agentContainer, agentPrefetchPath, appConfigName, type FeatureFlagStoreArgs, FLAG_PROFILE_NAME } from "../feature-flag-store/feature-flag-store";
 import { rampStepsForStore } from "../feature-flag-store/ramp";
 import type { KubernetesServiceArgsToCheck } from "../kubernetes-service/kubernetes-service";
 import type { ResolvedReleaseEnvironment, ResolvedService } from "./resolve";
@@ -42,13 +42,14 @@ export function environmentArgs(name: string, settings: ResolvedReleaseEnvironme
   };
 }
 
-/** The AppConfig application the environment's flags live in. */
-export const flagApplicationName = (name: string) => `release-platform-${name}`;
+/** The AppConfig application the environment's flags live in, and its one environment: within AppConfig's 64 characters. */
+export const flagApplicationName = (name: string) => appConfigName(`release-platform-${name}`);
+export const flagEnvironmentName = (name: string) => appConfigName(name);
 
 /** The AppConfig Agent beside every service when the flags are AppConfig's; it finds the store by name, so tasks need not wait for it. */
 export function agentSidecars(name: string, settings: ResolvedReleaseEnvironment): Sidecar[] {
   return settings.flagStore.backend === "appconfig" && settings.flagStore.agent
-    ? [{ definition: agentContainer(agentPrefetchPath(flagApplicationName(name), name, FLAG_PROFILE_NAME), settings.region) }]
+    ? [{ definition: agentContainer(agentPrefetchPath(flagApplicationName(name), flagEnvironmentName(name), FLAG_PROFILE_NAME), settings.region) }]
     : [];
 }
 
@@ -138,7 +139,7 @@ export function flagStoreArgs(name: string, settings: ResolvedReleaseEnvironment
   const ramp = rampStepsForStore(settings.flags);
   return {
     applicationName: flagApplicationName(name),
-    environmentName: name,
+    environmentName: flagEnvironmentName(name),
     document: JSON.stringify(toAppConfigDocument(settings.flags)),
     strategy: settings.flagStore.deployment,
     protectHistory: settings.defaults.protectStateful,
