@@ -713,12 +713,13 @@ export class BlueGreenService extends pulumi.ComponentResource {
       },
       {
         ...child,
-        // Autoscaling owns the task count once the service exists, and ECS owns which target group is live. The target
-        // groups never change, so a new container port is an in-place update ("When you add, update, or remove a load
-        // balancer configuration, Amazon ECS starts a new deployment with the updated Elastic Load Balancing configuration").
-        ignoreChanges: twoTargetGroups
-          ? ["desiredCount", "loadBalancers[0].targetGroupArn", "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn"]
-          : ["desiredCount"],
+        // Autoscaling owns the task count once the service exists, and ECS owns which target group is live. The whole
+        // `loadBalancers` block is ignored: it is a Terraform set, and paths into a set's elements do not suppress its
+        // diff ("IgnoreChanges unable to ignore set element changes ... To the diff it looks like the elements are
+        // added and removed instead of changed in-place", pulumi-terraform-bridge#1756; "Indexing involving paths like
+        // `a.b.*` or `a.b[1]` may actually involve collections that TF considers to be order-invariant sets", #2240).
+        // So a new container port does not reach the service: the diff says so, and README tells how to change it.
+        ignoreChanges: twoTargetGroups ? ["desiredCount", "loadBalancers"] : ["desiredCount"],
         // waitForSteadyState lasts the whole traffic shift and bake; the provider's default 20 minutes would cut a
         // healthy canary off and report a failure.
         customTimeouts: { create: `${waitMinutes}m`, update: `${waitMinutes}m` },
