@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { FeatureFlagStore } from "../components/feature-flag-store/feature-flag-store";
-import { configError, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
+import { synthesize } from "../src/synth/capture";
+import { configError, load, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
 import * as pulumi from "@pulumi/pulumi";
 
 /** `n` distinct /32 addresses from TEST-NET-2 and beyond. */
@@ -53,5 +54,55 @@ describe("AppConfig names stay within AppConfig's 64 characters", () => {
     expect(() => new FeatureFlagStore("flags", { applicationName: "a".repeat(65), environmentName: "dev", document: "{}" })).toThrow(
       `FeatureFlagStore flags: applicationName must be 1-64 characters (AppConfig's limit) (got "${"a".repeat(65)}")`,
     );
+  });
+});
+
+describe("the test listener admits the addresses the hooks' subnets really leave through", () => {
+  const PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList";
+  const entriesOf = (d: Awaited<ReturnType<typeof synth>>) => (resource(d, PREFIX_LIST, "staging-nat").inputs.entries as { cidr: string; description: string }[]);
+
+  it("each private subnet's route table decides: its default route's NAT gateway, with its public addresses", async () => {
+    const d = await synth(shippedConfig("staging"));
+    // Two private subnets, each routed to its zone's NAT gateway (the mocks' typical network).
+    expect(entriesOf(d).map((entry) => entry.description)).toEqual([
+      expect.stringMatching(/^NAT gateway nat-[0-9a-f]{17}: egress of the hooks' subnets$/),
+      expect.stringMatching(/^NAT gateway nat-[0-9a-f]{17}: egress of the hooks' subnets$/),
+    ]);
+  });
+
+  it("a NAT gateway the hooks' subnets do not route through is left out; its secondary and regional addresses are in", async () => {
+    const calls = (token: string, inputs: Record<string, unknown>) => {
+      if (token === "aws:ec2/getRouteTable:getRouteTable") return { id: String(inputs.routeTableId), routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: "nat-00000000000000001" }] };
+      if (token === "aws:ec2/getNatGateway:getNatGateway")
+        return {
+          id: String(inputs.id),
+          connectivityType: "public",
+          state: "available",
+          publicIp: "203.0.113.1",
+          secondaryAllocationIds: ["eipalloc-2"],
+          regionalNatGatewayAddresses: [{ allocationId: "eipalloc-3" }],
+        };
+      if (token === "aws:ec2/getElasticIp:getElasticIp") return { id: String(inputs.id), publicIp: inputs.id === "eipalloc-2" ? "203.0.113.2" : "203.0.113.3" };
+      return undefined;
+    };
+    const d = await synthesize({ config: load(shippedConfig("staging")), calls });
+    expect(entriesOf(d).map((entry) => entry.cidr)).toEqual(["203.0.113.1/32", "203.0.113.2/32", "203.0.113.3/32"]);
+    expect(resource(d, PREFIX_LIST, "staging-nat").inputs.maxEntries).toBe(3);
+  });
+
+  const throughTransitGateway = (token: string, inputs: Record<string, unknown>) =>
+    token === "aws:ec2/getRouteTable:getRouteTable" ? { id: String(inputs.routeTableId), routes: [{ cidrBlock: "0.0.0.0/0", transitGatewayId: "tgw-0123456789abcdef0" }] } : undefined;
+
+  it("central egress through a transit gateway without testListenerCidrs stops, naming the setting", async () => {
+    await expect(synthesize({ config: load(shippedConfig("staging")), calls: throughTransitGateway })).rejects.toThrow(
+      /the hooks' subnets subnet-0b1b2c3d4e5f60003 \(route table rtb-[0-9a-f]+: 0\.0\.0\.0\/0 -> tgw-0123456789abcdef0\), subnet-0b1b2c3d4e5f60004 .* list the public addresses they leave from in testListenerCidrs \(stack file: release:ingress\.testListenerCidrs\)/,
+    );
+  });
+
+  it("with testListenerCidrs the central egress addresses are admitted instead", async () => {
+    const config = setPath(shippedConfig("staging"), "release:ingress.testListenerCidrs", ["192.0.2.10/32"]);
+    const d = await synthesize({ config: load(config), calls: throughTransitGateway });
+    expect(entriesOf(d)).toEqual([]);
+    expect(resourcesOf(d, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((rule) => rule.inputs.cidrIpv4 === "192.0.2.10/32").map((rule) => rule.inputs.fromPort)).toEqual([9000]);
   });
 });

@@ -244,7 +244,10 @@ export class Environment extends pulumi.ComponentResource {
       // public addresses are not fixed.
       this.natPrefixList = new aws.ec2.ManagedPrefixList(
         `${name}-nat`,
-        natGatewayPrefixList(physicalName([this.namePrefix], "nat-gateways", 255), natGatewayAddresses(args.vpcId, invoke)),
+        natGatewayPrefixList(
+          physicalName([this.namePrefix], "nat-gateways", 255),
+          hooksEgressAddresses({ environment: name, vpcId: args.vpcId, subnetIds: args.privateSubnetIds, testListenerCidrs: args.testListenerCidrs ?? [] }, invoke),
+        ),
         child,
       );
       new aws.vpc.SecurityGroupIngressRule(
@@ -468,25 +471,76 @@ export class Environment extends pulumi.ComponentResource {
   }
 }
 
-/** Public addresses of the VPC's available NAT gateways: where the hooks' requests to public addresses come from. */
-function natGatewayAddresses(vpcId: pulumi.Input<string>, invoke: pulumi.InvokeOutputOptions): pulumi.Output<string[]> {
-  const gateways = aws.ec2.getNatGatewaysOutput({ vpcId, filters: [{ name: "state", values: ["available"] }] }, invoke);
-  return gateways.ids.apply((ids) =>
-    pulumi
-      .all([...ids].sort().map((id) => aws.ec2.getNatGatewayOutput({ id }, invoke)))
-      // A private NAT gateway has no public address.
-      .apply((found) => found.filter((gateway) => gateway.connectivityType === "public" && gateway.publicIp).map((gateway) => gateway.publicIp)),
+/** Marks a prefix-list entry as an address the hooks' subnets leave through (read by `npm run check`). */
+export const HOOKS_EGRESS_DESCRIPTION = "egress of the hooks' subnets";
+
+/**
+ * The public addresses the hooks' requests to the internet-facing test listener leave from: for each private subnet,
+ * its route table (its explicit association, else the VPC's main table: "A subnet can only be associated with one route
+ * table at a time ... a subnet that is not explicitly associated ... is implicitly associated with the main route
+ * table", VPC guide), its 0.0.0.0/0 route's NAT gateway, and every public address of that gateway: primary,
+ * secondary (EIPs by allocation) and, for a regional NAT gateway, each zone's. A subnet whose default route is anything
+ * else (a transit gateway to a central egress VPC, a private NAT gateway, none) leaves from addresses this VPC cannot
+ * see: those must be listed in testListenerCidrs, or `pulumi up` stops here with an error that says so.
+ */
+function hooksEgressAddresses(
+  args: { environment: string; vpcId: pulumi.Input<string>; subnetIds: pulumi.Input<pulumi.Input<string>[]>; testListenerCidrs: readonly string[] },
+  invoke: pulumi.InvokeOutputOptions,
+): pulumi.Output<{ address: string; gateway: string }[]> {
+  const vpcId = pulumi.output(args.vpcId);
+  const mainTable = aws.ec2.getRouteTablesOutput({ vpcId, filters: [{ name: "association.main", values: ["true"] }] }, invoke).ids;
+  const perSubnet = pulumi.output(args.subnetIds).apply((subnets) =>
+    pulumi.all(
+      [...new Set(subnets)].sort().map((subnetId) => {
+        const explicit = aws.ec2.getRouteTablesOutput({ vpcId, filters: [{ name: "association.subnet-id", values: [subnetId] }] }, invoke).ids;
+        const tableId = pulumi.all([explicit, mainTable]).apply(([own, main]) => own[0] ?? main[0]);
+        const table = aws.ec2.getRouteTableOutput({ vpcId, routeTableId: tableId }, invoke);
+        return pulumi.all([subnetId, tableId, table.routes]).apply(([subnet, id, routes]) => ({ subnet, table: id, route: routes.find((route) => route.cidrBlock === "0.0.0.0/0") }));
+      }),
+    ),
   );
+  return perSubnet.apply((subnets) => {
+    const gateways = [...new Set(subnets.flatMap(({ route }) => (route?.natGatewayId ? [route.natGatewayId] : [])))].sort();
+    return pulumi.all(gateways.map((id) => aws.ec2.getNatGatewayOutput({ id }, invoke))).apply((found) => {
+      const publicGateways = new Set(found.filter((gateway) => gateway.connectivityType === "public" && gateway.state === "available").map((gateway) => gateway.id));
+      const elsewhere = subnets.filter(({ route }) => !route?.natGatewayId || !publicGateways.has(route.natGatewayId));
+      if (elsewhere.length > 0 && args.testListenerCidrs.length === 0) {
+        const how = elsewhere.map(({ subnet, table, route }) => `${subnet} (route table ${table}: 0.0.0.0/0 ${route ? `-> ${routeTarget(route)}` : "has no route"})`).join(", ");
+        throw new Error(
+          `Environment ${args.environment}: the hooks' subnets ${how} do not leave through an available public NAT gateway of this VPC, so the ` +
+            `internet-facing test listener cannot admit them by the NAT addresses: list the public addresses they leave from in testListenerCidrs ` +
+            `(stack file: release:ingress.testListenerCidrs), or make the load balancer internal (release:ingress.internal: true)`,
+        );
+      }
+      const allocations = found
+        .filter((gateway) => publicGateways.has(gateway.id))
+        .flatMap((gateway) => [
+          ...gateway.secondaryAllocationIds.map((allocation) => ({ allocation, gateway: gateway.id })),
+          ...gateway.regionalNatGatewayAddresses.map(({ allocationId }) => ({ allocation: allocationId, gateway: gateway.id })),
+        ]);
+      const primary = found.filter((gateway) => publicGateways.has(gateway.id) && gateway.publicIp).map((gateway) => ({ address: gateway.publicIp, gateway: gateway.id }));
+      return pulumi
+        .all(allocations.map(({ allocation, gateway }) => aws.ec2.getElasticIpOutput({ id: allocation }, invoke).publicIp.apply((address: string) => ({ address, gateway }))))
+        .apply((secondary) => {
+          const seen = new Set<string>();
+          return [...primary, ...secondary].filter(({ address }) => address && !seen.has(address) && seen.add(address)).sort((a, b) => a.address.localeCompare(b.address));
+        });
+    });
+  });
+}
+
+function routeTarget(route: aws.types.output.ec2.GetRouteTableRoute): string {
+  return route.transitGatewayId || route.natGatewayId || route.gatewayId || route.vpcPeeringConnectionId || route.networkInterfaceId || route.vpcEndpointId || "another target";
 }
 
 /** A prefix list of those addresses: one security-group rule admits them all, however many gateways the VPC has. */
-function natGatewayPrefixList(name: string, addresses: pulumi.Output<string[]>): aws.ec2.ManagedPrefixListArgs {
+function natGatewayPrefixList(name: string, addresses: pulumi.Output<{ address: string; gateway: string }[]>): aws.ec2.ManagedPrefixListArgs {
   return {
     name,
     addressFamily: "IPv4",
     // Security groups count a referenced prefix list as maxEntries rules: no more than the gateways need.
     maxEntries: addresses.apply((list) => Math.max(list.length, 1)),
-    entries: addresses.apply((list) => list.map((address) => ({ cidr: `${address}/32`, description: "NAT gateway" }))),
+    entries: addresses.apply((list) => list.map(({ address, gateway }) => ({ cidr: `${address}/32`, description: `NAT gateway ${gateway}: ${HOOKS_EGRESS_DESCRIPTION}` }))),
   };
 }
 

@@ -153,13 +153,15 @@ export interface SynthInput {
   readonly config: ReleaseConfig;
   readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
   readonly inspectSecrets?: ProgramTarget["inspectSecrets"];
+  /** Answers to data-source calls that replace the mocks' (tests of other networks); undefined keeps the mock's. */
+  readonly calls?: ProgramTarget["calls"];
 }
 
 /** Runs the real program under Pulumi's mocks and returns the resource graph as the JSON contract describes it. */
 export function synthesize(input: SynthInput): Promise<SynthDocument> {
   const { config } = input;
   return synthesizeProgram(
-    { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs, inspectSecrets: input.inspectSecrets },
+    { stack: config.stack, tier: config.tier, region: config.region, stackOutputs: input.stackOutputs, inspectSecrets: input.inspectSecrets, calls: input.calls },
     (warn) => releasePlatform(config, { warn }),
   );
 }
@@ -175,6 +177,8 @@ export interface ProgramTarget {
    * reaches the document.
    */
   readonly inspectSecrets?: (type: string, name: string, inputs: Record<string, unknown>) => void;
+  /** Answers to data-source calls that replace the mocks' (tests of other networks); undefined keeps the mock's. */
+  readonly calls?: (token: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
 /** Runs any Pulumi program (e.g. one composing the components directly) under the same mocks and capture. */
@@ -199,6 +203,7 @@ async function synthesizeNow(
       region: config.region,
       stackOutputs: config.stackOutputs ?? {},
       onPlaceholder: (stackName) => placeholders.add(stackName),
+      calls: config.calls,
     }),
     project,
     config.stack,
