@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { NAME_LIMITS, physicalName, shortHash } from "../naming";
 import { accessLogBucketPolicy } from "./access-logs";
+import { HOOKS_EGRESS_DESCRIPTION, TEST_LISTENER_CIDR_DESCRIPTION } from "./hooks-egress";
 import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
 import { type AlertNotifications, createAlertNotifications, notifyFlagDeployments, type SlackChannel, slackChannelProblems } from "./notifications";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
@@ -264,7 +265,7 @@ export class Environment extends pulumi.ComponentResource {
     for (const cidr of args.testListenerCidrs ?? []) {
       new aws.vpc.SecurityGroupIngressRule(
         `${name}-lb-test-${shortHash(cidr)}`,
-        { securityGroupId: lbSecurityGroup.id, description: "Test listener, from an address in testListenerCidrs", ...testPort, ...cidrSource(cidr) },
+        { securityGroupId: lbSecurityGroup.id, description: TEST_LISTENER_CIDR_DESCRIPTION, ...testPort, ...cidrSource(cidr) },
         child,
       );
     }
@@ -470,9 +471,6 @@ export class Environment extends pulumi.ComponentResource {
     return { bucket, policy };
   }
 }
-
-/** Marks a prefix-list entry as an address the hooks' subnets leave through (read by `npm run check`). */
-export const HOOKS_EGRESS_DESCRIPTION = "egress of the hooks' subnets";
 
 /**
  * The public addresses the hooks' requests to the internet-facing test listener leave from: for each private subnet,
