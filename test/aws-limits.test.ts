@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { FeatureFlagStore } from "../components/feature-flag-store/feature-flag-store";
 import { synthesize } from "../src/synth/capture";
+import { evaluate } from "../policy/evaluate";
+import { policyResources } from "../policy/from-synth";
 import { configError, load, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -104,5 +106,28 @@ describe("the test listener admits the addresses the hooks' subnets really leave
     const d = await synthesize({ config: load(config), calls: throughTransitGateway });
     expect(entriesOf(d)).toEqual([]);
     expect(resourcesOf(d, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((rule) => rule.inputs.cidrIpv4 === "192.0.2.10/32").map((rule) => rule.inputs.fromPort)).toEqual([9000]);
+  });
+});
+
+describe("npm run check judges the synthesized stacks like AWS", () => {
+  const violations = async (config: Record<string, unknown>, stack = "production") =>
+    evaluate(policyResources(await synth(config, stack)), stack).map((v) => `${v.rule} ${v.resource}: ${v.message}`);
+
+  it("the config's estimate counts the NAT list as one entry; the check counts its real two and catches the 61st rule", async () => {
+    const config = setPath(setPath(shippedConfig("production"), "release:ingress.allowedCidrs", cidrs(29)), "release:ingress.testListenerCidrs", ["192.0.2.10/32"]);
+    expect(configError(config, "production")).toBeUndefined();
+    expect(await violations(config)).toEqual([
+      "within-aws-quotas production-lb: has 61 IPv4 inbound rules (a prefix list counts as its maximum entries); AWS allows 60 per security group by default",
+    ]);
+  });
+
+  it("a Slack channel in eu-central-1 passes as the program builds it (us-east-2), and fails as today's wiring did (the stack's Region)", async () => {
+    const config = setPath(setPath(shippedConfig("production"), "release:notifications.slack", { workspaceId: "T0123ABCD", channelId: "C0123ABCD" }), "aws:region", "eu-central-1");
+    const resources = policyResources(await synth(config, "production"));
+    expect(evaluate(resources, "production")).toEqual([]);
+    const todays = resources.map((r) => (r.type === "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration" ? { ...r, props: { ...r.props, region: undefined } } : r));
+    expect(evaluate(todays, "production").map((v) => `${v.rule} ${v.resource}: ${v.message}`)).toEqual([
+      "services-available-in-region production-slack: is created in eu-central-1, where AWS has no chatbot API (it has: us-east-2, us-west-2, ap-southeast-1, eu-west-1)",
+    ]);
   });
 });

@@ -17,6 +17,10 @@ import { productionStatefulResourcesProtected } from "./production-stateful-reso
 import { secretsNotInPlaintext } from "./secrets-not-in-plaintext";
 import { runtimePathsReachable } from "./runtime-paths-reachable";
 import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
+import { ignoreChangesWholeSets } from "./ignore-changes-whole-sets";
+import { physicalNamesWithinLimits } from "./physical-names-within-limits";
+import { servicesAvailableInRegion } from "./services-available-in-region";
+import { withinAwsQuotas } from "./within-aws-quotas";
 import type { Rule } from "./types";
 
 export const RULES: readonly Rule[] = [
@@ -39,6 +43,10 @@ export const RULES: readonly Rule[] = [
   kubernetesManifestValid,
   secretsNotInPlaintext,
   alarmSensitivityRule,
+  withinAwsQuotas,
+  physicalNamesWithinLimits,
+  servicesAvailableInRegion,
+  ignoreChangesWholeSets,
 ];
 
 export type { PolicyResource, Rule, StackContext, Tier } from "./types";
