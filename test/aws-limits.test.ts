@@ -131,3 +131,33 @@ describe("npm run check judges the synthesized stacks like AWS", () => {
     ]);
   });
 });
+
+describe("the AppConfig Agent's image comes from where the tasks can reach", () => {
+  const CACHED = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/ecr-public/aws-appconfig/aws-appconfig-agent:2.x";
+  // A network of VPC endpoints only: the private subnets' tables have no default route.
+  const endpointsOnly = (token: string, inputs: Record<string, unknown>) =>
+    token === "aws:ec2/getRouteTable:getRouteTable" ? { id: String(inputs.routeTableId), routes: [{ cidrBlock: "10.0.0.0/16", gatewayId: "local" }] } : undefined;
+  const internal = () => setPath(shippedConfig("staging"), "release:ingress.internal", true);
+
+  it("ECR Public in subnets with no route to the internet stops the deployment, naming the setting", async () => {
+    await expect(synthesize({ config: load(internal()), calls: endpointsOnly })).rejects.toThrow(
+      /the private subnets subnet-0b1b2c3d4e5f60003 \(route table rtb-[0-9a-f]+\), subnet-0b1b2c3d4e5f60004 \(route table rtb-[0-9a-f]+\) have no route to the internet, so tasks cannot pull the AppConfig Agent from ECR Public \(public\.ecr\.aws\/aws-appconfig\/aws-appconfig-agent:2\.x\), which VPC endpoints do not serve: set flagStore\.agentImage \(stack file: release:flagStore\.agentImage\)/,
+    );
+  });
+
+  it("flagStore.agentImage from an ECR pull-through cache is used, the execution role may pull it, and npm run check passes", async () => {
+    const d = await synthesize({ config: load(setPath(internal(), "release:flagStore.agentImage", CACHED)), calls: endpointsOnly });
+    const containers = JSON.parse(String(resource(d, "aws:ecs/taskDefinition:TaskDefinition", "checkout-task").inputs.containerDefinitions)) as { name: string; image: string }[];
+    expect(containers.find((c) => c.name === "appconfig-agent")?.image).toBe(CACHED);
+    const policy = JSON.parse(String(resource(d, "aws:iam/rolePolicy:RolePolicy", "checkout-execution").inputs.policy)) as { Statement: { Sid: string; Resource: unknown }[] };
+    expect(policy.Statement.find((statement) => statement.Sid === "PullImage")?.Resource).toEqual([
+      "arn:aws:ecr:eu-west-1:123456789012:repository/checkout",
+      "arn:aws:ecr:eu-west-1:123456789012:repository/ecr-public/aws-appconfig/aws-appconfig-agent",
+    ]);
+    expect(evaluate(policyResources(d), "staging")).toEqual([]);
+  });
+
+  it("the agent image must be a pinned image reference", () => {
+    expect(configError(setPath(shippedConfig("staging"), "release:flagStore.agentImage", "agent"))).toContain("release:flagStore.agentImage: expected an image reference");
+  });
+});

@@ -156,8 +156,12 @@ describe("a stack deployed by the root-level program upgrades in place", () => {
     expect(of("replaced")).toEqual([]);
     expect(of("added")).toEqual([`release:aws:ReleaseEnvironment ${stack}`]);
     expect(diff.resources.filter((change) => change.moved).map((change) => `${change.type} ${change.name}`)).toEqual(expect.arrayContaining([...moved]));
-    // Besides the move, components register outputs they did not before (state only: nothing in AWS changes).
-    expect(diff.resources.flatMap((change) => change.changes.filter((property) => change.kind !== "changed" || !property.path.startsWith("outputs.")))).toEqual([]);
+    // Besides the move, components register outputs they did not before (state only: nothing in AWS changes). Issue 23
+    // changed on purpose: the service ignores its whole loadBalancers set, the execution role may decrypt secrets through
+    // Secrets Manager, and the NAT list holds the hooks' subnets' egress (marked as such).
+    const issue23 = (name: string, path: string) =>
+      path.startsWith("options.ignoreChanges") || (name.endsWith("-execution") && path.startsWith("inputs.policy.Statement[4]")) || (name.endsWith("-nat") && path.startsWith("inputs.entries"));
+    expect(diff.resources.flatMap((change) => change.changes.filter((property) => (change.kind !== "changed" || !property.path.startsWith("outputs.")) && !issue23(change.name, property.path)))).toEqual([]);
   });
 });
 

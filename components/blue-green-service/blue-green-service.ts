@@ -566,9 +566,17 @@ export class BlueGreenService extends pulumi.ComponentResource {
       {
         role: executionRole.id,
         policy: pulumi
-          .all([pulumi.output(args.image), logGroup.arn, pulumi.output(secretArns), region.region, caller.accountId, partition.partition])
-          .apply(([image, logGroupArn, secrets, regionName, accountId, partitionName]) =>
-            JSON.stringify(executionPolicy({ image, logGroupArn, secretArns: secrets, region: regionName, accountId, partition: partitionName })),
+          .all([
+            pulumi.output(args.image),
+            logGroup.arn,
+            pulumi.output(secretArns),
+            region.region,
+            caller.accountId,
+            partition.partition,
+            pulumi.all((args.sidecars ?? []).map((sidecar) => pulumi.output(sidecar.definition).apply((definition) => String(definition.image ?? "")))),
+          ])
+          .apply(([image, logGroupArn, secrets, regionName, accountId, partitionName, sidecarImages]) =>
+            JSON.stringify(executionPolicy({ image, sidecarImages, logGroupArn, secretArns: secrets, region: regionName, accountId, partition: partitionName })),
           ),
       },
       child,
@@ -804,13 +812,16 @@ export function ecrRepositoryArn(image: string, partition: string): string | und
 /** Least privilege for starting the task: pull this image, write this log group, read these secrets. */
 export function executionPolicy(input: {
   image: string;
+  /** Images of the sidecars (e.g. the AppConfig Agent from an ECR pull-through cache): pulled with the same role. */
+  sidecarImages?: readonly string[];
   logGroupArn: string;
   secretArns: readonly string[];
   region: string;
   accountId: string;
   partition: string;
 }): Record<string, unknown> {
-  const repository = ecrRepositoryArn(input.image, input.partition);
+  const repositories = [...new Set([input.image, ...(input.sidecarImages ?? [])].map((image) => ecrRepositoryArn(image, input.partition)).filter((arn) => arn !== undefined))];
+  const repository = repositories.length > 1 ? repositories : repositories[0];
   const secretsManager = [...new Set(input.secretArns.filter((arn) => arn.includes(":secretsmanager:")).map(secretPolicyResource))];
   const parameters = input.secretArns.filter((arn) => arn.includes(":ssm:"));
   const statements: Record<string, unknown>[] = [

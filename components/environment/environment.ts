@@ -132,6 +132,8 @@ export class Environment extends pulumi.ComponentResource {
   public readonly provider: aws.Provider;
   public readonly vpcId: pulumi.Output<string>;
   public readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** Each private subnet's route table and default route, as the VPC answers (looked up when first read). */
+  public readonly privateSubnetRoutes: pulumi.Output<SubnetDefaultRoute[]>;
   public readonly loadBalancer: aws.lb.LoadBalancer;
   public readonly loadBalancerArn: pulumi.Output<string>;
   /** `app/<name>/<id>`: the LoadBalancer dimension of ALB metrics. */
@@ -191,6 +193,7 @@ export class Environment extends pulumi.ComponentResource {
 
     this.vpcId = pulumi.output(args.vpcId);
     this.privateSubnetIds = pulumi.output(args.privateSubnetIds);
+    this.privateSubnetRoutes = subnetDefaultRoutes(args.vpcId, args.privateSubnetIds, invoke);
 
     const lbSecurityGroup = new aws.ec2.SecurityGroup(
       `${name}-lb`,
@@ -247,7 +250,7 @@ export class Environment extends pulumi.ComponentResource {
         `${name}-nat`,
         natGatewayPrefixList(
           physicalName([this.namePrefix], "nat-gateways", 255),
-          hooksEgressAddresses({ environment: name, vpcId: args.vpcId, subnetIds: args.privateSubnetIds, testListenerCidrs: args.testListenerCidrs ?? [] }, invoke),
+          hooksEgressAddresses({ environment: name, routes: this.privateSubnetRoutes, testListenerCidrs: args.testListenerCidrs ?? [] }, invoke),
         ),
         child,
       );
@@ -481,23 +484,38 @@ export class Environment extends pulumi.ComponentResource {
  * else (a transit gateway to a central egress VPC, a private NAT gateway, none) leaves from addresses this VPC cannot
  * see: those must be listed in testListenerCidrs, or `pulumi up` stops here with an error that says so.
  */
-function hooksEgressAddresses(
-  args: { environment: string; vpcId: pulumi.Input<string>; subnetIds: pulumi.Input<pulumi.Input<string>[]>; testListenerCidrs: readonly string[] },
-  invoke: pulumi.InvokeOutputOptions,
-): pulumi.Output<{ address: string; gateway: string }[]> {
-  const vpcId = pulumi.output(args.vpcId);
-  const mainTable = aws.ec2.getRouteTablesOutput({ vpcId, filters: [{ name: "association.main", values: ["true"] }] }, invoke).ids;
-  const perSubnet = pulumi.output(args.subnetIds).apply((subnets) =>
+/** A private subnet's route table and its 0.0.0.0/0 route (undefined: none, so no path to the internet at all). */
+export interface SubnetDefaultRoute {
+  readonly subnet: string;
+  readonly table: string;
+  readonly route?: aws.types.output.ec2.GetRouteTableRoute;
+}
+
+/**
+ * Each subnet's route table (its explicit association, else the VPC's main table: "A subnet can only be associated
+ * with one route table at a time ... a subnet that is not explicitly associated ... is implicitly associated with the
+ * main route table", VPC guide) and that table's default route.
+ */
+function subnetDefaultRoutes(vpcId: pulumi.Input<string>, subnetIds: pulumi.Input<pulumi.Input<string>[]>, invoke: pulumi.InvokeOutputOptions): pulumi.Output<SubnetDefaultRoute[]> {
+  const vpc = pulumi.output(vpcId);
+  const mainTable = aws.ec2.getRouteTablesOutput({ vpcId: vpc, filters: [{ name: "association.main", values: ["true"] }] }, invoke).ids;
+  return pulumi.output(subnetIds).apply((subnets) =>
     pulumi.all(
       [...new Set(subnets)].sort().map((subnetId) => {
-        const explicit = aws.ec2.getRouteTablesOutput({ vpcId, filters: [{ name: "association.subnet-id", values: [subnetId] }] }, invoke).ids;
+        const explicit = aws.ec2.getRouteTablesOutput({ vpcId: vpc, filters: [{ name: "association.subnet-id", values: [subnetId] }] }, invoke).ids;
         const tableId = pulumi.all([explicit, mainTable]).apply(([own, main]) => own[0] ?? main[0]);
-        const table = aws.ec2.getRouteTableOutput({ vpcId, routeTableId: tableId }, invoke);
-        return pulumi.all([subnetId, tableId, table.routes]).apply(([subnet, id, routes]) => ({ subnet, table: id, route: routes.find((route) => route.cidrBlock === "0.0.0.0/0") }));
+        const table = aws.ec2.getRouteTableOutput({ vpcId: vpc, routeTableId: tableId }, invoke);
+        return pulumi.all([subnetId, tableId, table.routes]).apply(([subnet, id, routes]): SubnetDefaultRoute => ({ subnet, table: id, route: routes.find((route) => route.cidrBlock === "0.0.0.0/0") }));
       }),
     ),
   );
-  return perSubnet.apply((subnets) => {
+}
+
+function hooksEgressAddresses(
+  args: { environment: string; routes: pulumi.Output<SubnetDefaultRoute[]>; testListenerCidrs: readonly string[] },
+  invoke: pulumi.InvokeOutputOptions,
+): pulumi.Output<{ address: string; gateway: string }[]> {
+  return args.routes.apply((subnets) => {
     const gateways = [...new Set(subnets.flatMap(({ route }) => (route?.natGatewayId ? [route.natGatewayId] : [])))].sort();
     return pulumi.all(gateways.map((id) => aws.ec2.getNatGatewayOutput({ id }, invoke))).apply((found) => {
       const publicGateways = new Set(found.filter((gateway) => gateway.connectivityType === "public" && gateway.state === "available").map((gateway) => gateway.id));

@@ -129,10 +129,10 @@ export const AGENT_PORT = 2772;
 export const AGENT_IMAGE = "public.ecr.aws/aws-appconfig/aws-appconfig-agent:2.x";
 
 /** The AWS AppConfig Agent container: the app reads flags at http://localhost:2772<prefetch path>. */
-export function agentContainer(prefetchPath: string, region: string): Record<string, unknown> {
+export function agentContainer(prefetchPath: string, region: string, image: string = AGENT_IMAGE): Record<string, unknown> {
   return {
     name: "appconfig-agent",
-    image: AGENT_IMAGE,
+    image,
     // Flags fall back to the app's defaults if the agent stops; the app keeps serving.
     essential: false,
     portMappings: [{ containerPort: AGENT_PORT, protocol: "tcp" }],

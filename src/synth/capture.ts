@@ -277,15 +277,21 @@ async function synthesizeNow(
       quiet = pending === 0 ? quiet + 1 : 0;
     }
   };
+  // A failed apply fails `pulumi up`; here the program may wait forever on outputs of the resource it never registered.
+  let failed: (reason: unknown) => void = () => undefined;
+  const failedEarly = new Promise<never>((_, reject) => (failed = reject));
+  failedEarly.catch(() => undefined);
   const onRejection = (reason: unknown) => {
     failure ??= reason;
+    failed(reason);
   };
   process.on("unhandledRejection", onRejection);
   let stackOutputs: Record<string, unknown> | undefined;
   try {
-    stackOutputs = (await pulumi.runtime.runInPulumiStack(() =>
-      program((message) => diagnostics.push({ severity: "warning", message }), settle),
-    )) as Record<string, unknown> | undefined;
+    stackOutputs = (await Promise.race([
+      pulumi.runtime.runInPulumiStack(() => program((message) => diagnostics.push({ severity: "warning", message }), settle)),
+      failedEarly,
+    ])) as Record<string, unknown> | undefined;
     // Resources created inside applies register after the program returns.
     await settle();
   } finally {
