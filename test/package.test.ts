@@ -242,6 +242,7 @@ const PUBLIC_TYPES = [
   "SlackChannel",
   "SmokeTestHookArgs",
   "StepInput",
+  "SubnetDefaultRoute",
   "Tier",
   "TierDefaults",
   "VariantSpec",

@@ -368,6 +368,7 @@ export class Environment extends pulumi.ComponentResource {
       region: this.region,
       vpcId: this.vpcId,
       privateSubnetIds: this.privateSubnetIds,
+      privateSubnetRoutes: this.privateSubnetRoutes,
       loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId,
       hooksSecurityGroupId: this.hooksSecurityGroupId,
       clusterName: this.clusterName,

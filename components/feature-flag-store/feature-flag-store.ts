@@ -167,7 +167,7 @@ export function featureFlagStoreArgsProblems(args: FeatureFlagStoreArgs): Argume
   const { strategy } = storeSettings(args);
   const monitors = monitoredAlarms(args.monitors ?? []).length;
   const nameProblems = (["applicationName", "environmentName"] as const).flatMap((field) =>
-    args[field].length >= 1 && args[field].length <= APPCONFIG_NAME_MAX ? [] : [{ field: [field], message: `must be 1-${APPCONFIG_NAME_MAX} characters (AppConfig's limit)`, got: args[field] }],
+    typeof args[field] !== "string" || (args[field].length >= 1 && args[field].length <= APPCONFIG_NAME_MAX) ? [] : [{ field: [field], message: `must be 1-${APPCONFIG_NAME_MAX} characters (AppConfig's limit)`, got: args[field] }],
   );
   return [
     ...nameProblems,
