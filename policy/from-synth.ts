@@ -21,6 +21,7 @@ export function policyResources(document: SynthDocument): PolicyResource[] {
     props: known({ ...resource.outputs, ...resource.inputs, ...(resource.outputs.arn ? { arn: resource.outputs.arn } : {}) }) as Record<string, unknown>,
     options: { protect: resource.options.protect, ignoreChanges: resource.options.ignoreChanges },
     parent: resource.parent ?? undefined,
+    provider: resource.provider || undefined,
   }));
 }
 

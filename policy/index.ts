@@ -16,6 +16,7 @@ function toPolicyResources(args: StackValidationArgs): PolicyResource[] {
     props: resource.props,
     options: { protect: resource.opts.protect, ignoreChanges: resource.opts.ignoreChanges },
     parent: resource.parent?.urn,
+    provider: resource.provider?.urn,
   }));
 }
 

@@ -178,7 +178,36 @@ describe("IAM", () => {
         Action: "secretsmanager:GetSecretValue",
         Resource: ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/checkout/payment-api-key-Ab12Cd"],
       },
+      {
+        Sid: "DecryptSecrets",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: "*",
+        Condition: { StringEquals: { "kms:ViaService": ["secretsmanager.eu-west-1.amazonaws.com"] } },
+      },
     ]);
+  });
+
+  it("a partial secret ARN is granted with the six characters IAM matches; a full one, an SSM parameter and a JSON key as they are", () => {
+    const policy = executionPolicy({
+      image: "nginx:1.27",
+      logGroupArn: "arn:aws:logs:eu-west-1:1:log-group:x",
+      secretArns: [
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:production/checkout/payment-api-key",
+        "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf:password::",
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/checkout/token",
+      ],
+      region: "eu-west-1",
+      accountId: "123456789012",
+      partition: "aws",
+    }) as { Statement: Record<string, unknown>[] };
+    expect(policy.Statement.find((statement) => statement.Sid === "ReadSecrets")?.Resource).toEqual([
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:production/checkout/payment-api-key-??????",
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbCdEf",
+    ]);
+    expect(policy.Statement.find((statement) => statement.Sid === "DecryptSecrets")?.Condition).toEqual({
+      StringEquals: { "kms:ViaService": ["secretsmanager.eu-west-1.amazonaws.com", "ssm.eu-west-1.amazonaws.com"] },
+    });
   });
 
   it("a secret referenced by JSON key is granted on the secret itself", () => {

@@ -32,6 +32,7 @@ describe("plan diff", () => {
       "deployment of checkout-service: canaryConfiguration.canaryPercent 10 -> 20",
       "alarm checkout-alarms-error-rate: threshold 1 -> 2",
       "releases catalog: a new task definition revision that ECS deploys with the service's strategy",
+      "catalog-service: the container port 3000 -> 3001 does not reach the ECS service, whose loadBalancers are ignored (README: changing a service's port)",
       "removes flag express-shipping",
       "flag new-checkout: 25% (2 variants) -> 50% (2 variants)",
     ]);

@@ -166,6 +166,17 @@ describe("Slack through AWS Chatbot", () => {
     });
   });
 
+  it("a stack outside Chatbot's four Regions creates the channel in us-east-2; inside them, in its own", async () => {
+    const slack = { workspaceId: "T0123ABCD", channelId: "C0123ABCD" };
+    const frankfurt = setPath(setPath(shippedConfig("staging"), "release:notifications.slack", slack), "aws:region", "eu-central-1");
+    const outside = resource(await synth(frankfurt), "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", "staging-slack");
+    expect(outside.inputs.region).toBe("us-east-2");
+    // The topic it subscribes stays in the stack's Region.
+    expect(String((outside.inputs.snsTopicArns as string[])[0])).toContain(":sns:eu-central-1:");
+    const oregon = setPath(setPath(shippedConfig("staging"), "release:notifications.slack", slack), "aws:region", "us-west-2");
+    expect(resource(await synth(oregon), "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", "staging-slack").inputs.region).toBeUndefined();
+  });
+
   it("there is no Chatbot channel unless configured", async () => {
     const d = await synth(shippedConfig("staging"));
     expect(resourcesOf(d, "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration")).toEqual([]);

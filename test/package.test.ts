@@ -290,6 +290,7 @@ const PUBLIC_TYPES = [
   "SlackChannel",
   "SmokeTestHookArgs",
   "StepInput",
+  "SubnetDefaultRoute",
   "Tier",
   "TierDefaults",
   "VariantSpec",

@@ -177,6 +177,33 @@ const fixtures: Record<string, { pass: [PolicyResource, StackContext]; fail: [Po
     return { pass: serviceIn(stack("alarms-per-group-checkout.json")), fail: serviceIn(stack("alarms-main-checkout.json")) };
   })(),
   "load-balancer-has-rollback-alarms": kubernetesAlbFixtures(),
+  "within-aws-quotas": (() => {
+    // Today's wiring with 40 allowedCidrs: 40 x 2 listener ports + 1 test-listener CIDR, and the NAT prefix list of 2.
+    const group = res("aws:ec2/securityGroup:SecurityGroup", { id: "sg-lb" }, {}, "production-lb");
+    const natList = res("aws:ec2/managedPrefixList:ManagedPrefixList", { id: "pl-nat", addressFamily: "IPv4", maxEntries: 2 }, {}, "production-nat");
+    const ingress = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { securityGroupId: "sg-lb", ipProtocol: "tcp", fromPort: i % 2 ? 80 : 443, toPort: i % 2 ? 80 : 443, cidrIpv4: `198.51.100.${i}/32` }, {}, `rule-${i}`),
+      );
+    const fromNat = res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", { securityGroupId: "sg-lb", ipProtocol: "tcp", fromPort: 9000, toPort: 9000, prefixListId: "pl-nat" }, {}, "from-nat");
+    return { pass: [group, production(natList, fromNat, ...ingress(57))], fail: [group, production(natList, fromNat, ...ingress(81))] };
+  })(),
+  "physical-names-within-limits": {
+    // Today's wiring for an 84-character stack name: release-platform-<stack>, 101 characters.
+    pass: [res("aws:appconfig/application:Application", { name: "release-platform-production" }), production()],
+    fail: [res("aws:appconfig/application:Application", { name: `release-platform-production-eu-central-with-a-very-long-descriptive-stack-name-for-testing-0123456789` }), production()],
+  },
+  "services-available-in-region": (() => {
+    // Today's wiring: the Slack channel configuration with the environment's provider, in a stack in eu-central-1.
+    const provider = res("pulumi:providers:aws", { region: "eu-central-1" }, {}, "production-aws");
+    const channel = (props: Record<string, unknown>) => ({ ...res("aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", props, {}, "production-slack"), provider: `${provider.urn}::production-aws-provider` });
+    return { pass: [channel({ region: "us-east-2" }), production(provider)], fail: [channel({}), production(provider)] };
+  })(),
+  "ignore-changes-whole-sets": {
+    pass: [res("aws:ecs/service:Service", {}, { ignoreChanges: ["desiredCount", "loadBalancers"] }), production()],
+    // Today's wiring.
+    fail: [res("aws:ecs/service:Service", {}, { ignoreChanges: ["desiredCount", "loadBalancers[0].targetGroupArn", "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn"] }), production()],
+  },
 };
 
 describe("every rule has a passing and a failing fixture", () => {

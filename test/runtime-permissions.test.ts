@@ -96,6 +96,7 @@ describe("runtime paths allowed: the shipped stacks", () => {
         "role elasticloadbalancing:DescribeTargetHealth",
         "role elasticloadbalancing:ModifyRule",
         "role elasticloadbalancing:RegisterTargets",
+        "role kms:Decrypt",
         "role lambda:InvokeFunction",
         "role logs:CreateLogStream",
         "role logs:PutLogEvents",
@@ -157,6 +158,53 @@ describe("runtime paths allowed: today's wiring fails", () => {
     expect(findings(graph).filter((problem) => problem.startsWith("AppConfig"))).toEqual([
       expect.stringMatching(/production-catalog-error-rate .* on arn:aws:cloudwatch:eu-west-1:123456789012:alarm:production-catalog-error-rate is ImplicitlyDenied$/),
     ]);
+  });
+});
+
+describe("runtime paths allowed: secret ARNs as IAM matches them", () => {
+  /** The production graph with checkout's configured secret named by `reference` and the execution policy `change`d. */
+  const withSecret = (reference: string, change: (statements: Record<string, unknown>[]) => Record<string, unknown>[]) => {
+    const full = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:production/checkout/payment-api-key-Xy98Zw";
+    let graph = edit(stacks.production, "aws:ecs/taskDefinition:TaskDefinition", "checkout-task", (props) => ({
+      ...props,
+      containerDefinitions: String(props.containerDefinitions).replace(full, reference),
+    }));
+    graph = edit(graph, "aws:iam/rolePolicy:RolePolicy", "checkout-execution", (props) =>
+      withPolicy(props, (statements) => change(statements.map((s) => (s.Sid === "ReadSecrets" ? { ...s, Resource: (s.Resource as string[]).map((r) => r.replace(full, reference)) } : s)))),
+    );
+    return graph;
+  };
+  const partial = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:production/checkout/payment-api-key";
+
+  it("today's wiring fails: a policy naming the partial ARN denies the read of the real, suffixed secret", () => {
+    expect(findings(withSecret(partial, (statements) => statements))).toEqual([
+      expect.stringMatching(/execution role.*secretsmanager:GetSecretValue on arn:aws:secretsmanager:eu-west-1:123456789012:secret:production\/checkout\/payment-api-key-Xy98Zw is ImplicitlyDenied$/),
+    ]);
+  });
+
+  it("a stack file naming a partial ARN synthesizes a policy the simulation allows for the real secret", async () => {
+    const config = setPath(shippedConfig("staging"), "release:services.checkout.secrets.PAYMENT_API_KEY", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/checkout/payment-api-key");
+    const graph = policyResources(await synth(config));
+    expect(callsOf(graph).map((call) => call.resource)).toContain("arn:aws:secretsmanager:eu-west-1:123456789012:secret:staging/checkout/payment-api-key-Xy98Zw");
+    expect(findings(graph)).toEqual([]);
+  });
+
+  it("the program's policy for a partial ARN (-??????) passes", () => {
+    const graph = withSecret(partial, (statements) => statements.map((s) => (s.Sid === "ReadSecrets" ? { ...s, Resource: (s.Resource as string[]).map((r) => (r === partial ? `${r}-??????` : r)) } : s)));
+    expect(findings(graph)).toEqual([]);
+  });
+
+  it("today's wiring fails: without kms:Decrypt a secret under a customer managed key cannot be read", () => {
+    expect(findings(withSecret("arn:aws:secretsmanager:eu-west-1:123456789012:secret:production/checkout/payment-api-key-Xy98Zw", (statements) => statements.filter((s) => s.Sid !== "DecryptSecrets")))).toEqual([
+      expect.stringMatching(/execution role.*kms:Decrypt on arn:aws:kms:eu-west-1:123456789012:key\/.* is ImplicitlyDenied$/),
+    ]);
+  });
+
+  it("the decrypt grant holds only through Secrets Manager: another service's request is denied", () => {
+    const calls = callsOf(stacks.production).filter((call) => call.action === "kms:Decrypt" && call.principal.includes("checkout-execution"));
+    expect(calls).toHaveLength(1);
+    expect(decide(calls[0])).toBe("Allowed");
+    expect(decide({ ...calls[0], context: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } })).toBe("ImplicitlyDenied");
   });
 });
 

@@ -78,12 +78,17 @@ describe("a service's port changes (checkout 8080 -> 3001 in staging)", () => {
     expect((binding.advancedConfiguration as Record<string, unknown>).alternateTargetGroupArn).toBe(green);
   });
 
-  it("updates the ECS service in place to the new container port (no replacement, no outage)", () => {
+  it("replaces nothing but the task definition; the new container port is ignored on the service (loadBalancers is a set), and the diff says so", () => {
     const service = resource(after, SERVICE, "checkout-service");
     expect(service.urn).toBe(resource(before, SERVICE, "checkout-service").urn);
     expect((service.inputs.loadBalancers as Record<string, unknown>[])[0].containerPort).toBe(3001);
+    expect(service.options.ignoreChanges).toEqual(["desiredCount", "loadBalancers"]);
     expect(registered.get(`${SERVICE}::checkout-service`)?.replaceOnChanges).toEqual([]);
     const diff = diffDocuments(before, after);
+    expect(diff.resources.find((change) => change.name === "checkout-service")?.ignored.map((property) => property.path)).toEqual(["inputs.loadBalancers[0].containerPort"]);
+    expect(diff.callouts).toContain(
+      "checkout-service: the container port 8080 -> 3001 does not reach the ECS service, whose loadBalancers are ignored (README: changing a service's port)",
+    );
     // Only the task definition is replaced: its revisions are immutable, and a new one is what ECS deploys.
     expect(diff.resources.filter((change) => change.kind === "replaced").map((change) => change.name)).toEqual(["checkout-task"]);
     expect(diff.callouts.filter((line) => line.includes("replaces"))).toEqual([]);

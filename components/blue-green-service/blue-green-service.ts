@@ -596,9 +596,17 @@ export class BlueGreenService extends pulumi.ComponentResource {
       {
         role: executionRole.id,
         policy: pulumi
-          .all([pulumi.output(args.image), logGroup.arn, pulumi.output(secretArns), region.region, caller.accountId, partition.partition])
-          .apply(([image, logGroupArn, secrets, regionName, accountId, partitionName]) =>
-            JSON.stringify(executionPolicy({ image, logGroupArn, secretArns: secrets, region: regionName, accountId, partition: partitionName })),
+          .all([
+            pulumi.output(args.image),
+            logGroup.arn,
+            pulumi.output(secretArns),
+            region.region,
+            caller.accountId,
+            partition.partition,
+            pulumi.all((args.sidecars ?? []).map((sidecar) => pulumi.output(sidecar.definition).apply((definition) => String(definition.image ?? "")))),
+          ])
+          .apply(([image, logGroupArn, secrets, regionName, accountId, partitionName, sidecarImages]) =>
+            JSON.stringify(executionPolicy({ image, sidecarImages, logGroupArn, secretArns: secrets, region: regionName, accountId, partition: partitionName })),
           ),
       },
       child,
@@ -749,12 +757,13 @@ export class BlueGreenService extends pulumi.ComponentResource {
       },
       {
         ...child,
-        // Autoscaling owns the task count once the service exists, and ECS owns which target group is live. The target
-        // groups never change, so a new container port is an in-place update ("When you add, update, or remove a load
-        // balancer configuration, Amazon ECS starts a new deployment with the updated Elastic Load Balancing configuration").
-        ignoreChanges: twoTargetGroups
-          ? ["desiredCount", "loadBalancers[0].targetGroupArn", "loadBalancers[0].advancedConfiguration.alternateTargetGroupArn"]
-          : ["desiredCount"],
+        // Autoscaling owns the task count once the service exists, and ECS owns which target group is live. The whole
+        // `loadBalancers` block is ignored: it is a Terraform set, and paths into a set's elements do not suppress its
+        // diff ("IgnoreChanges unable to ignore set element changes ... To the diff it looks like the elements are
+        // added and removed instead of changed in-place", pulumi-terraform-bridge#1756; "Indexing involving paths like
+        // `a.b.*` or `a.b[1]` may actually involve collections that TF considers to be order-invariant sets", #2240).
+        // So a new container port does not reach the service: the diff says so, and README tells how to change it.
+        ignoreChanges: twoTargetGroups ? ["desiredCount", "loadBalancers"] : ["desiredCount"],
         // waitForSteadyState lasts the whole traffic shift and bake; the provider's default 20 minutes would cut a
         // healthy canary off and report a failure.
         customTimeouts: { create: `${waitMinutes}m`, update: `${waitMinutes}m` },
@@ -839,17 +848,17 @@ export function ecrRepositoryArn(image: string, partition: string): string | und
 /** Least privilege for starting the task: pull this image, write this log group, read these secrets. */
 export function executionPolicy(input: {
   image: string;
+  /** Images of the sidecars (e.g. the AppConfig Agent from an ECR pull-through cache): pulled with the same role. */
+  sidecarImages?: readonly string[];
   logGroupArn: string;
   secretArns: readonly string[];
   region: string;
   accountId: string;
   partition: string;
 }): Record<string, unknown> {
-  const repository = ecrRepositoryArn(input.image, input.partition);
-  // A JSON-key selector (`:key:stage:version`) is not part of the resource an IAM policy names.
-  const secretsManager = input.secretArns
-    .filter((arn) => arn.includes(":secretsmanager:"))
-    .map((arn) => arn.split(":").slice(0, 7).join(":"));
+  const repositories = [...new Set([input.image, ...(input.sidecarImages ?? [])].map((image) => ecrRepositoryArn(image, input.partition)).filter((arn) => arn !== undefined))];
+  const repository = repositories.length > 1 ? repositories : repositories[0];
+  const secretsManager = [...new Set(input.secretArns.filter((arn) => arn.includes(":secretsmanager:")).map(secretPolicyResource))];
   const parameters = input.secretArns.filter((arn) => arn.includes(":ssm:"));
   const statements: Record<string, unknown>[] = [
     { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${input.logGroupArn}:*` },
@@ -871,7 +880,35 @@ export function executionPolicy(input: {
   if (parameters.length > 0) {
     statements.push({ Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: parameters });
   }
+  // A secret or SecureString parameter under a customer managed key needs kms:Decrypt on that key: "kms:Decrypt—Required
+  // only if your key uses a custom KMS key and not the default key" (AWS's task-execution-role guides). Which key a
+  // secret uses is not in its ARN, so any key, but only as Secrets Manager or Parameter Store uses it for this role
+  // (kms:ViaService), which reads nothing but the secrets above. The key's policy must let IAM grant it (AWS's default
+  // key policy does).
+  const services = [
+    ...new Set([...secretsManager, ...parameters].map((arn) => `${arn.split(":")[2] === "ssm" ? "ssm" : "secretsmanager"}.${arn.split(":")[3]}.amazonaws.com`)),
+  ].sort();
+  if (services.length > 0) {
+    statements.push({ Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": services } } });
+  }
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/** A secret's name in a full ARN ends in the hyphen and six characters Secrets Manager appends. */
+const SECRET_SUFFIX = /-[A-Za-z0-9]{6}$/;
+
+/** @internal */
+/**
+ * The resource an IAM policy must name for a secret reference. A JSON-key selector (`:key:stage:version`) is not part
+ * of it. A partial ARN (no `-XXXXXX` suffix) is accepted by GetSecretValue, but IAM matches the request against the
+ * secret's real ARN, which has the suffix: Secrets Manager's guide has policies name
+ * `arn:aws:secretsmanager:Region:AccountId:secret:SecretName-??????` ("the six random characters"). Secrets Manager
+ * itself reads a name ending in a hyphen and six characters as a full ARN ("then those characters cause Secrets Manager
+ * to assume that you're specifying a complete ARN"), and so does this.
+ */
+export function secretPolicyResource(reference: string): string {
+  const arn = reference.split(":").slice(0, 7).join(":");
+  return SECRET_SUFFIX.test(arn.split(":")[6] ?? "") ? arn : `${arn}-??????`;
 }
 
 /** The health check of a service's target groups; the Kubernetes runtime's target groups use it too. */

@@ -4,6 +4,7 @@ import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { awsRegion } from "../formats";
 import { NAME_LIMITS, physicalName, shortHash } from "../naming";
 import { accessLogBucketPolicy } from "./access-logs";
+import { HOOKS_EGRESS_DESCRIPTION, TEST_LISTENER_CIDR_DESCRIPTION } from "./hooks-egress";
 import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
 import { type AlertNotifications, createAlertNotifications, notifyFlagDeployments, type SlackChannel, slackChannelProblems } from "./notifications";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
@@ -88,6 +89,7 @@ export function environmentArgsProblems(args: EnvironmentArgs): ArgumentProblem[
     ...sharedSubnetProblems(args.publicSubnetIds, args.privateSubnetIds),
     ...certificateRegionProblems(args.certificateArn, args.region),
     ...under(["aws"], awsProviderSettingsProblems(args.aws, args.tags)),
+    ...loadBalancerRuleCountProblems(args),
   ];
 }
 
@@ -122,6 +124,41 @@ function certificateRegionProblems(certificateArn: EnvironmentArgs["certificateA
 }
 
 /**
+ * AWS's default quota of inbound rules per security group (L-0EA8095F): "You can have 60 inbound and 60 outbound rules
+ * per security group ... This quota is enforced separately for IPv4 rules and IPv6 rules", and "A rule that references
+ * a security group or prefix list ID counts as one rule each for IPv4 and IPv6" (Service Quotas), except that a
+ * referenced prefix list "counts as" its maximum entries (VPC quotas: "if you create a prefix list with 20 maximum
+ * entries and you reference that prefix list in a security group rule, this counts as 20 security group rules").
+ */
+export const SECURITY_GROUP_INBOUND_RULES = 60;
+
+/**
+ * The load balancer's security group takes one inbound rule per allowed CIDR per listener port, the hooks' path to the
+ * test listener (their group's reference, or the NAT prefix list counted as its entries: at least one here, all of
+ * them in `npm run check`) and one per test-listener CIDR. Over the quota, `pulumi up` fails part-way through with
+ * RulesPerSecurityGroupLimitExceeded, so the arguments are refused instead.
+ */
+export function loadBalancerRuleCountProblems(args: Pick<EnvironmentArgs, "tier" | "certificateArn" | "allowedCidrs" | "internal" | "testListenerCidrs">): ArgumentProblem[] {
+  const ports = args.certificateArn !== undefined ? 2 : 1;
+  const allowed = args.allowedCidrs ?? TIER_DEFAULTS[args.tier].ingress.allowedCidrs;
+  const test = args.testListenerCidrs ?? [];
+  return (["IPv4", "IPv6"] as const).flatMap((family) => {
+    const inFamily = (cidr: string) => cidr.includes(":") === (family === "IPv6");
+    const count = allowed.filter(inFamily).length * ports + 1 + test.filter(inFamily).length;
+    if (count <= SECURITY_GROUP_INBOUND_RULES) return [];
+    return [
+      {
+        field: ["allowedCidrs"],
+        message:
+          `with ${ports} listener port(s), the test listener's sources and testListenerCidrs give the load balancer's security group at least ${count} ` +
+          `${family} inbound rules; AWS allows ${SECURITY_GROUP_INBOUND_RULES} per security group and IP family by default: list fewer, wider CIDRs`,
+        got: allowed.filter(inFamily).length,
+      },
+    ];
+  });
+}
+
+/**
  * The shared entry point of one environment: the AWS provider every child uses, the load balancer with its production
  * and test listeners, the ECS cluster, and the alert topic that alarms notify.
  */
@@ -136,6 +173,8 @@ export class Environment extends pulumi.ComponentResource {
   public readonly provider: aws.Provider;
   public readonly vpcId: pulumi.Output<string>;
   public readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** Each private subnet's route table and default route, as the VPC answers (looked up when first read). */
+  public readonly privateSubnetRoutes: pulumi.Output<SubnetDefaultRoute[]>;
   public readonly loadBalancer: aws.lb.LoadBalancer;
   public readonly loadBalancerArn: pulumi.Output<string>;
   /** `app/<name>/<id>`: the LoadBalancer dimension of ALB metrics. */
@@ -190,6 +229,7 @@ export class Environment extends pulumi.ComponentResource {
 
     this.vpcId = pulumi.output(args.vpcId);
     this.privateSubnetIds = pulumi.output(args.privateSubnetIds);
+    this.privateSubnetRoutes = subnetDefaultRoutes(args.vpcId, args.privateSubnetIds, invoke);
 
     const lbSecurityGroup = new aws.ec2.SecurityGroup(
       `${name}-lb`,
@@ -244,7 +284,10 @@ export class Environment extends pulumi.ComponentResource {
       // public addresses are not fixed.
       this.natPrefixList = new aws.ec2.ManagedPrefixList(
         `${name}-nat`,
-        natGatewayPrefixList(physicalName([this.namePrefix], "nat-gateways", 255), natGatewayAddresses(args.vpcId, invoke)),
+        natGatewayPrefixList(
+          physicalName([this.namePrefix], "nat-gateways", 255),
+          hooksEgressAddresses({ environment: name, routes: this.privateSubnetRoutes, testListenerCidrs: args.testListenerCidrs ?? [] }, invoke),
+        ),
         child,
       );
       new aws.vpc.SecurityGroupIngressRule(
@@ -261,7 +304,7 @@ export class Environment extends pulumi.ComponentResource {
     for (const cidr of args.testListenerCidrs ?? []) {
       new aws.vpc.SecurityGroupIngressRule(
         `${name}-lb-test-${shortHash(cidr)}`,
-        { securityGroupId: lbSecurityGroup.id, description: "Test listener, from an address in testListenerCidrs", ...testPort, ...cidrSource(cidr) },
+        { securityGroupId: lbSecurityGroup.id, description: TEST_LISTENER_CIDR_DESCRIPTION, ...testPort, ...cidrSource(cidr) },
         child,
       );
     }
@@ -361,6 +404,7 @@ export class Environment extends pulumi.ComponentResource {
       region: this.region,
       vpcId: this.vpcId,
       privateSubnetIds: this.privateSubnetIds,
+      privateSubnetRoutes: this.privateSubnetRoutes,
       loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId,
       hooksSecurityGroupId: this.hooksSecurityGroupId,
       clusterName: this.clusterName,
@@ -468,25 +512,88 @@ export class Environment extends pulumi.ComponentResource {
   }
 }
 
-/** Public addresses of the VPC's available NAT gateways: where the hooks' requests to public addresses come from. */
-function natGatewayAddresses(vpcId: pulumi.Input<string>, invoke: pulumi.InvokeOutputOptions): pulumi.Output<string[]> {
-  const gateways = aws.ec2.getNatGatewaysOutput({ vpcId, filters: [{ name: "state", values: ["available"] }] }, invoke);
-  return gateways.ids.apply((ids) =>
-    pulumi
-      .all([...ids].sort().map((id) => aws.ec2.getNatGatewayOutput({ id }, invoke)))
-      // A private NAT gateway has no public address.
-      .apply((found) => found.filter((gateway) => gateway.connectivityType === "public" && gateway.publicIp).map((gateway) => gateway.publicIp)),
+/**
+ * The public addresses the hooks' requests to the internet-facing test listener leave from: for each private subnet,
+ * its route table (its explicit association, else the VPC's main table: "A subnet can only be associated with one route
+ * table at a time ... a subnet that is not explicitly associated ... is implicitly associated with the main route
+ * table", VPC guide), its 0.0.0.0/0 route's NAT gateway, and every public address of that gateway: primary,
+ * secondary (EIPs by allocation) and, for a regional NAT gateway, each zone's. A subnet whose default route is anything
+ * else (a transit gateway to a central egress VPC, a private NAT gateway, none) leaves from addresses this VPC cannot
+ * see: those must be listed in testListenerCidrs, or `pulumi up` stops here with an error that says so.
+ */
+/** A private subnet's route table and its 0.0.0.0/0 route (undefined: none, so no path to the internet at all). */
+export interface SubnetDefaultRoute {
+  readonly subnet: string;
+  readonly table: string;
+  readonly route?: aws.types.output.ec2.GetRouteTableRoute;
+}
+
+/**
+ * Each subnet's route table (its explicit association, else the VPC's main table: "A subnet can only be associated
+ * with one route table at a time ... a subnet that is not explicitly associated ... is implicitly associated with the
+ * main route table", VPC guide) and that table's default route.
+ */
+function subnetDefaultRoutes(vpcId: pulumi.Input<string>, subnetIds: pulumi.Input<pulumi.Input<string>[]>, invoke: pulumi.InvokeOutputOptions): pulumi.Output<SubnetDefaultRoute[]> {
+  const vpc = pulumi.output(vpcId);
+  const mainTable = aws.ec2.getRouteTablesOutput({ vpcId: vpc, filters: [{ name: "association.main", values: ["true"] }] }, invoke).ids;
+  return pulumi.output(subnetIds).apply((subnets) =>
+    pulumi.all(
+      [...new Set(subnets)].sort().map((subnetId) => {
+        const explicit = aws.ec2.getRouteTablesOutput({ vpcId: vpc, filters: [{ name: "association.subnet-id", values: [subnetId] }] }, invoke).ids;
+        const tableId = pulumi.all([explicit, mainTable]).apply(([own, main]) => own[0] ?? main[0]);
+        const table = aws.ec2.getRouteTableOutput({ vpcId: vpc, routeTableId: tableId }, invoke);
+        return pulumi.all([subnetId, tableId, table.routes]).apply(([subnet, id, routes]): SubnetDefaultRoute => ({ subnet, table: id, route: routes.find((route) => route.cidrBlock === "0.0.0.0/0") }));
+      }),
+    ),
   );
 }
 
+function hooksEgressAddresses(
+  args: { environment: string; routes: pulumi.Output<SubnetDefaultRoute[]>; testListenerCidrs: readonly string[] },
+  invoke: pulumi.InvokeOutputOptions,
+): pulumi.Output<{ address: string; gateway: string }[]> {
+  return args.routes.apply((subnets) => {
+    const gateways = [...new Set(subnets.flatMap(({ route }) => (route?.natGatewayId ? [route.natGatewayId] : [])))].sort();
+    return pulumi.all(gateways.map((id) => aws.ec2.getNatGatewayOutput({ id }, invoke))).apply((found) => {
+      const publicGateways = new Set(found.filter((gateway) => gateway.connectivityType === "public" && gateway.state === "available").map((gateway) => gateway.id));
+      const elsewhere = subnets.filter(({ route }) => !route?.natGatewayId || !publicGateways.has(route.natGatewayId));
+      if (elsewhere.length > 0 && args.testListenerCidrs.length === 0) {
+        const how = elsewhere.map(({ subnet, table, route }) => `${subnet} (route table ${table}: 0.0.0.0/0 ${route ? `-> ${routeTarget(route)}` : "has no route"})`).join(", ");
+        throw new Error(
+          `Environment ${args.environment}: the hooks' subnets ${how} do not leave through an available public NAT gateway of this VPC, so the ` +
+            `internet-facing test listener cannot admit them by the NAT addresses: list the public addresses they leave from in testListenerCidrs ` +
+            `(stack file: release:ingress.testListenerCidrs), or make the load balancer internal (release:ingress.internal: true)`,
+        );
+      }
+      const allocations = found
+        .filter((gateway) => publicGateways.has(gateway.id))
+        .flatMap((gateway) => [
+          ...gateway.secondaryAllocationIds.map((allocation) => ({ allocation, gateway: gateway.id })),
+          ...gateway.regionalNatGatewayAddresses.map(({ allocationId }) => ({ allocation: allocationId, gateway: gateway.id })),
+        ]);
+      const primary = found.filter((gateway) => publicGateways.has(gateway.id) && gateway.publicIp).map((gateway) => ({ address: gateway.publicIp, gateway: gateway.id }));
+      return pulumi
+        .all(allocations.map(({ allocation, gateway }) => aws.ec2.getElasticIpOutput({ id: allocation }, invoke).publicIp.apply((address: string) => ({ address, gateway }))))
+        .apply((secondary) => {
+          const seen = new Set<string>();
+          return [...primary, ...secondary].filter(({ address }) => address && !seen.has(address) && seen.add(address)).sort((a, b) => a.address.localeCompare(b.address));
+        });
+    });
+  });
+}
+
+function routeTarget(route: aws.types.output.ec2.GetRouteTableRoute): string {
+  return route.transitGatewayId || route.natGatewayId || route.gatewayId || route.vpcPeeringConnectionId || route.networkInterfaceId || route.vpcEndpointId || "another target";
+}
+
 /** A prefix list of those addresses: one security-group rule admits them all, however many gateways the VPC has. */
-function natGatewayPrefixList(name: string, addresses: pulumi.Output<string[]>): aws.ec2.ManagedPrefixListArgs {
+function natGatewayPrefixList(name: string, addresses: pulumi.Output<{ address: string; gateway: string }[]>): aws.ec2.ManagedPrefixListArgs {
   return {
     name,
     addressFamily: "IPv4",
     // Security groups count a referenced prefix list as maxEntries rules: no more than the gateways need.
     maxEntries: addresses.apply((list) => Math.max(list.length, 1)),
-    entries: addresses.apply((list) => list.map((address) => ({ cidr: `${address}/32`, description: "NAT gateway" }))),
+    entries: addresses.apply((list) => list.map(({ address, gateway }) => ({ cidr: `${address}/32`, description: `NAT gateway ${gateway}: ${HOOKS_EGRESS_DESCRIPTION}` }))),
   };
 }
 

@@ -15,6 +15,23 @@ export interface SlackChannel {
 export const SLACK_WORKSPACE_ID = /^[0-9A-Z]{1,255}$/;
 export const SLACK_CHANNEL_ID = /^[A-Za-z0-9]{1,255}$/;
 
+/**
+ * The Regions AWS Chatbot's API exists in. AWS: "APIs are currently available in the following Regions: US East (Ohio) -
+ * us-east-2, US West (Oregon) - us-west-2, Asia Pacific (Singapore) - ap-southeast-1, Europe (Ireland) - eu-west-1"
+ * (Chatbot API Reference, Welcome); elsewhere `CreateSlackChannelConfiguration` cannot even connect.
+ */
+export const CHATBOT_REGIONS: readonly string[] = ["us-east-2", "us-west-2", "ap-southeast-1", "eu-west-1"];
+
+/**
+ * Where the Slack channel configuration is created: the stack's Region when Chatbot has one there, else us-east-2, the
+ * Region of Chatbot's console ("The AWS Chatbot console can only be used in US East (Ohio)"). The topic stays in the
+ * stack's Region; Chatbot subscribes to it across Regions like any SNS subscriber (judged: SNS delivers to
+ * subscribers in other Regions; the console offers topics of every Region).
+ */
+export function chatbotRegion(stackRegion: string): string {
+  return CHATBOT_REGIONS.includes(stackRegion) ? stackRegion : "us-east-2";
+}
+
 /** Problems with a Slack channel's ids, each naming its field. */
 export function slackChannelProblems(slack: SlackChannel | undefined): ArgumentProblem[] {
   if (!slack) return [];
@@ -293,6 +310,8 @@ function slackChannel(
   new aws.chatbot.SlackChannelConfiguration(
     `${name}-slack`,
     {
+      // Only where the stack's Region has no Chatbot API: elsewhere the provider's Region, as before.
+      region: account.apply(({ region }) => (chatbotRegion(region) === region ? undefined : chatbotRegion(region))),
       configurationName: physicalName([namePrefix], "alerts", 128),
       iamRoleArn: role.arn,
       slackTeamId: slack.workspaceId,

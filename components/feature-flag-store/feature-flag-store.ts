@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
 import { type ArgumentProblem, refuseBadArguments } from "../arguments";
-import { NAME_LIMITS, physicalName } from "../naming";
+import { NAME_LIMITS, physicalName, shortHash } from "../naming";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
 import { type Flags, toAppConfigDocument } from "./documents";
 import {
@@ -126,6 +126,18 @@ export function anyAlarmRule(names: readonly string[]): string {
   return names.map((name) => `ALARM(${JSON.stringify(name)})`).join(" OR ");
 }
 
+/**
+ * AppConfig's name limit for applications and environments: "Name ... Length Constraints: Minimum length of 1. Maximum
+ * length of 64" (CreateApplication, CreateEnvironment API references; the provider: "Must be between 1 and 64 characters").
+ */
+export const APPCONFIG_NAME_MAX = 64;
+
+/** @internal */
+/** `name` unchanged when AppConfig takes it, else cut with a digest of the whole, so two long names never collide. */
+export function appConfigName(name: string): string {
+  return name.length <= APPCONFIG_NAME_MAX ? name : `${name.slice(0, APPCONFIG_NAME_MAX - 7).replace(/-+$/, "")}-${shortHash(name)}`;
+}
+
 /** @internal */
 /** The AppConfig Agent sidecar's PREFETCH_LIST entry; names work as well as ids, so it is known before the store exists. */
 export function agentPrefetchPath(applicationName: string, environmentName: string, profileName: string): string {
@@ -137,10 +149,10 @@ export const AGENT_PORT = 2772;
 export const AGENT_IMAGE = "public.ecr.aws/aws-appconfig/aws-appconfig-agent:2.x";
 
 /** The AWS AppConfig Agent container: the app reads flags at http://localhost:2772<prefetch path>. */
-export function agentContainer(prefetchPath: string, region: string): Record<string, unknown> {
+export function agentContainer(prefetchPath: string, region: string, image: string = AGENT_IMAGE): Record<string, unknown> {
   return {
     name: "appconfig-agent",
-    image: AGENT_IMAGE,
+    image,
     // Flags fall back to the app's defaults if the agent stops; the app keeps serving.
     essential: false,
     portMappings: [{ containerPort: AGENT_PORT, protocol: "tcp" }],
@@ -174,7 +186,11 @@ export function storeSettings(args: Pick<FeatureFlagStoreArgs, "tier" | "strateg
 export function featureFlagStoreArgsProblems(args: FeatureFlagStoreArgs): ArgumentProblem[] {
   const { strategy } = storeSettings(args);
   const monitors = monitoredAlarms(args.monitors ?? []).length;
+  const nameProblems = (["applicationName", "environmentName"] as const).flatMap((field) =>
+    typeof args[field] !== "string" || (args[field].length >= 1 && args[field].length <= APPCONFIG_NAME_MAX) ? [] : [{ field: [field], message: `must be 1-${APPCONFIG_NAME_MAX} characters (AppConfig's limit)`, got: args[field] }],
+  );
   return [
+    ...nameProblems,
     ...(strategy.growthFactor >= 1 && strategy.growthFactor <= 100 ? [] : [{ field: ["strategy", "growthFactor"], message: "must be 1-100", got: strategy.growthFactor }]),
     ...(strategy.durationMinutes >= 0 && strategy.durationMinutes <= 1440
       ? []

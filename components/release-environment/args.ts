@@ -129,6 +129,12 @@ export interface ReleaseFlagStoreArgs {
   readonly ownership?: "pulumi" | "console";
   /** The AWS AppConfig Agent sidecar in every task. @default true */
   readonly agent?: boolean;
+  /**
+   * The agent's image. ECR Public, the default, is on the internet and VPC endpoints do not serve it: without NAT use an
+   * ECR pull-through cache (`<account>.dkr.ecr.<region>.amazonaws.com/ecr-public/aws-appconfig/aws-appconfig-agent:2.x`)
+   * or a private copy. @default "public.ecr.aws/aws-appconfig/aws-appconfig-agent:2.x"
+   */
+  readonly agentImage?: string;
   /** AppConfig deployment strategy. @default all at once / 50% steps over 4 min, bake 5 / 20% steps over 20 min, bake 10 */
   readonly deployment?: {
     readonly growthType?: "LINEAR" | "EXPONENTIAL";

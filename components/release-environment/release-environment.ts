@@ -69,6 +69,8 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     this.environment = environment;
     const providers = [environment.provider];
     const agent = agentSidecars(name, settings);
+    // ECS tasks run in the private subnets: an image they cannot reach from there stops the deployment with a clear error.
+    const ecsAgent = agentSidecars(name, settings, environment.privateSubnetRoutes);
     const onKubernetes = settings.services.filter((service) => service.runtime === "kubernetes");
     const clusterSettings = settings.cluster;
     const kubernetes = clusterSettings && onKubernetes.length > 0 ? cluster(clusterSettings, moved) : undefined;
@@ -112,7 +114,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
         deployed.push(created);
         continue;
       }
-      const created = new BlueGreenService(service.name, ecsServiceArgs(service, settings, environment, agent), { ...moved(), providers });
+      const created = new BlueGreenService(service.name, ecsServiceArgs(service, settings, environment, ecsAgent), { ...moved(), providers });
       services[service.name] = created;
       deployed.push(created);
     }

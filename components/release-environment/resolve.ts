@@ -6,7 +6,7 @@ import type { Flags } from "../feature-flag-store/documents";
 import type { StepInput } from "../kubernetes-service/plan";
 import { alarmsWithTierDefaults, serviceTierDefaults } from "../blue-green-service/guards";
 import type { AlarmSettings } from "../deployment-alarms/deployment-alarms";
-import { storeSettings } from "../feature-flag-store/feature-flag-store";
+import { AGENT_IMAGE, storeSettings } from "../feature-flag-store/feature-flag-store";
 import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
 import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
@@ -93,6 +93,7 @@ export interface ResolvedReleaseEnvironment {
     readonly backend: "appconfig" | "flagd";
     readonly ownership: "pulumi" | "console";
     readonly agent: boolean;
+    readonly agentImage: string;
     readonly deployment: TierDefaults["flagStore"];
   };
   readonly defaults: TierDefaults;
@@ -139,6 +140,7 @@ export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironment
       backend: flagStore.backend ?? "appconfig",
       ownership: flagStore.ownership ?? "pulumi",
       agent: flagStore.agent ?? true,
+      agentImage: flagStore.agentImage ?? AGENT_IMAGE,
       deployment: storeSettings({ tier: args.tier, strategy: flagStore.deployment }).strategy,
     },
     defaults,

@@ -231,6 +231,12 @@ export const flagStoreSchema = z.strictObject({
   backend: z.enum(["appconfig", "flagd"], { error: "expected appconfig or flagd" }).optional(),
   ownership: z.enum(["pulumi", "console"], { error: "expected pulumi or console" }).optional(),
   agent: bool().optional(),
+  /**
+   * Where the AppConfig Agent sidecar's image comes from. @default public.ecr.aws/aws-appconfig/aws-appconfig-agent:2.x
+   * (ECR Public, which VPC endpoints cannot reach: a network without NAT needs an ECR pull-through cache or a copy
+   * in a private repository, e.g. <account>.dkr.ecr.<region>.amazonaws.com/ecr-public/aws-appconfig/aws-appconfig-agent:2.x).
+   */
+  agentImage: format.image.optional(),
   deployment: z
     .strictObject({
       growthType: z.enum(["LINEAR", "EXPONENTIAL"], { error: "expected LINEAR or EXPONENTIAL" }).optional(),

@@ -20,6 +20,10 @@ import { runtimePathsReachable } from "./runtime-paths-reachable";
 import { targetGroupHasHealthCheck } from "./target-group-has-health-check";
 import { loadBalancerHasRollbackAlarms } from "./load-balancer-has-rollback-alarms";
 import { rampStepHasCatch } from "./ramp-step-has-catch";
+import { ignoreChangesWholeSets } from "./ignore-changes-whole-sets";
+import { physicalNamesWithinLimits } from "./physical-names-within-limits";
+import { servicesAvailableInRegion } from "./services-available-in-region";
+import { withinAwsQuotas } from "./within-aws-quotas";
 import type { Rule } from "./types";
 import { analysisArgumentsWritten } from "./analysis-arguments-written";
 import { rolloutAwaited } from "./rollout-awaited";
@@ -49,6 +53,10 @@ export const RULES: readonly Rule[] = [
   rolloutAwaited,
   rampStepHasCatch,
   productionKeepsProtectedResources,
+  withinAwsQuotas,
+  physicalNamesWithinLimits,
+  servicesAvailableInRegion,
+  ignoreChangesWholeSets,
 ];
 
 export type { PolicyResource, Rule, StackContext, Tier } from "./types";

@@ -207,8 +207,10 @@ function taskCalls(task: PolicyResource, resources: readonly PolicyResource[]): 
     }
     for (const secret of list(container.secrets)) {
       const from = String(at(secret, "valueFrom") ?? "");
-      if (from.includes(":secretsmanager:")) execution.push({ action: "secretsmanager:GetSecretValue", resource: from.split(":").slice(0, 7).join(":") });
-      else if (from.includes(":ssm:")) execution.push({ action: "ssm:GetParameters", resource: from });
+      if (from.includes(":secretsmanager:")) {
+        const { arn, key } = secretAsAws(from, resources);
+        execution.push({ action: "secretsmanager:GetSecretValue", resource: arn }, ...(key ? [decryptVia("secretsmanager", arn, key, resources)] : []));
+      } else if (from.includes(":ssm:")) execution.push({ action: "ssm:GetParameters", resource: from }, decryptVia("ssm", from, "customer"));
     }
     const prefetch = list(container.environment).find((variable) => at(variable, "name") === "PREFETCH_LIST");
     if (String(container.image ?? "").includes("aws-appconfig-agent") && prefetch) {
@@ -224,6 +226,35 @@ function taskCalls(task: PolicyResource, resources: readonly PolicyResource[]): 
     ...asRole(executionRole, "ecs-tasks.amazonaws.com", `ECS starts tasks of ${task.name} (execution role)`, resources, execution),
     ...(reads.length > 0 ? asRole(task.props.taskRoleArn, "ecs-tasks.amazonaws.com", `the AppConfig agent in ${task.name} (task role)`, resources, reads) : []),
   ];
+}
+
+/**
+ * The ARN IAM authorizes a secret read against, and the key it may be under. IAM matches the secret's real ARN, which
+ * ends in a hyphen and six random characters, whatever partial ARN the container names (Secrets Manager resolves it):
+ * a secret of this stack has its ARN in the graph; another, named without the suffix, gets a stand-in suffix. A secret
+ * this stack created without `kmsKeyId` is under AWS's managed key, whose policy lets Secrets Manager decrypt for any
+ * principal of the account; any other may be under a customer managed key that needs kms:Decrypt from IAM.
+ */
+function secretAsAws(reference: string, resources: readonly PolicyResource[]): { arn: string; key?: string } {
+  const named = reference.split(":").slice(0, 7).join(":");
+  const own = resources.find((r) => r.type === "aws:secretsmanager/secret:Secret" && r.props.arn === named);
+  if (own) return own.props.kmsKeyId === undefined ? { arn: named } : { arn: named, key: String(own.props.kmsKeyId) };
+  return { arn: /-[A-Za-z0-9]{6}$/.test(named.split(":")[6] ?? "") ? named : `${named}-Xy98Zw`, key: "customer" };
+}
+
+/**
+ * kms:Decrypt as Secrets Manager or Parameter Store asks it for the caller, on the key (`customer`: a stand-in key of
+ * that account). KMS needs the key policy too; a key the graph does not hold is taken with AWS's default key policy,
+ * which lets IAM policies of the account grant it ("Enable IAM User Permissions", Principal the account root).
+ */
+function decryptVia(service: "secretsmanager" | "ssm", resource: string, key: string, resources: readonly PolicyResource[] = []): RoleCall {
+  const [, partition, , region, account] = resource.split(":");
+  const keyArn = key.startsWith("arn:") ? key : `arn:${partition}:kms:${region}:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+  const own = resources.find((r) => r.type === "aws:kms/key:Key" && (r.props.arn === key || r.props.keyId === key));
+  const keyPolicy = own
+    ? parsed(own.props.policy)
+    : { Version: "2012-10-17", Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${keyArn.split(":")[4]}:root` }, Action: "kms:*", Resource: "*" }] };
+  return { action: "kms:Decrypt", resource: keyArn, context: { "kms:ViaService": `${service}.${region}.amazonaws.com` }, resourcePolicy: keyPolicy };
 }
 
 /** The AppConfig configuration ARN an agent prefetch path (`/applications/<app>/environments/<env>/configurations/<profile>`) names. */

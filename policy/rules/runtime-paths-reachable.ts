@@ -1,3 +1,4 @@
+import { HOOKS_EGRESS_DESCRIPTION, TEST_LISTENER_CIDR_DESCRIPTION } from "../../components/environment/hooks-egress";
 import { at, list } from "./props";
 import type { PolicyResource, Rule } from "./types";
 
@@ -10,6 +11,11 @@ export interface Endpoint {
   readonly label: string;
   readonly securityGroups: readonly string[];
   readonly address: "private" | "public" | "nat";
+  /**
+   * For `nat`: the public addresses the source's subnets leave from, as the program found them (the route tables' NAT
+   * gateways) or was told (testListenerCidrs). A destination must admit every one: AWS sees whichever the packet took.
+   */
+  readonly addresses?: readonly string[];
 }
 
 interface Permission {
@@ -94,7 +100,38 @@ function admits(permission: Permission, port: number, peer: Endpoint, resources:
   if (cidrs === undefined) return true;
   if (cidrs.some((cidr) => OPEN.has(cidr))) return true;
   if (peer.address === "private") return cidrs.some(isPrivateCidr);
-  return peer.address === "nat" && cidrs.some((cidr) => !isPrivateCidr(cidr));
+  // A NAT source is admitted only by a CIDR holding its address (checked one address at a time by `unreachable`).
+  return peer.address === "nat" && (peer.addresses ?? []).length > 0 && (peer.addresses ?? []).every((address) => cidrs.some((cidr) => containsAddress(cidr, address)));
+}
+
+const ipv4 = (address: string): number | undefined => {
+  const parts = address.split(".").map(Number);
+  return parts.length === 4 && parts.every((part) => Number.isInteger(part) && part >= 0 && part <= 255) ? parts.reduce((sum, part) => sum * 256 + part, 0) : undefined;
+};
+
+/** Does IPv4 `cidr` hold `address` (itself a CIDR or a bare address)? */
+function containsAddress(cidr: string, address: string): boolean {
+  const [network, bits = "32"] = cidr.split("/");
+  const [host, hostBits = "32"] = address.split("/");
+  const start = ipv4(network);
+  const value = ipv4(host);
+  if (start === undefined || value === undefined || Number(hostBits) < Number(bits)) return false;
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(value / size) === Math.floor(start / size);
+}
+
+/**
+ * The public addresses the hooks leave from, as the environment marked them in the graph: entries of its NAT prefix
+ * list that their subnets' default routes lead to, and the addresses listed in testListenerCidrs.
+ */
+export function hooksEgressAddresses(resources: readonly PolicyResource[]): string[] {
+  const nat = resources
+    .filter((r) => r.type === "aws:ec2/managedPrefixList:ManagedPrefixList")
+    .flatMap((r) => list(r.props.entries).filter((entry) => String(at(entry, "description") ?? "").includes(HOOKS_EGRESS_DESCRIPTION)).map((entry) => String(at(entry, "cidr"))));
+  const declared = resources
+    .filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.props.description === TEST_LISTENER_CIDR_DESCRIPTION && typeof r.props.cidrIpv4 === "string")
+    .map((r) => String(r.props.cidrIpv4));
+  return [...new Set([...nat, ...declared])].sort();
 }
 
 /** Why `source` cannot open a TCP connection to `destination` on `port`, or undefined when both groups admit it. */
@@ -102,11 +139,20 @@ export function unreachable(source: Endpoint, destination: Endpoint, port: numbe
   // A private source calling a public address leaves through a NAT gateway: the destination sees the NAT's address.
   const seenSource: Endpoint = destination.address === "public" && source.address === "private" ? { ...source, address: "nat" } : source;
   const leaves = source.securityGroups.length === 0 || source.securityGroups.some((group) => permissions(group, "egress", resources).some((p) => admits(p, port, destination, resources)));
+  const admitted = (peer: Endpoint) =>
+    destination.securityGroups.some((group) => permissions(group, "ingress", resources).some((p) => admits(p, port, peer, resources)));
+  // Each address the source may leave from must be admitted by some rule; no known address admits nothing.
   const enters =
     destination.securityGroups.length === 0 ||
-    destination.securityGroups.some((group) => permissions(group, "ingress", resources).some((p) => admits(p, port, seenSource, resources)));
+    (seenSource.address === "nat" && (seenSource.addresses ?? []).length > 0
+      ? (seenSource.addresses ?? []).every((address) => admitted({ ...seenSource, addresses: [address] }))
+      : admitted(seenSource));
   const addresses = (endpoint: Endpoint) =>
-    endpoint.address === "nat" ? `the NAT gateways' public addresses ${endpoint.label} leaves through` : `the ${endpoint.address} addresses of ${endpoint.label}`;
+    endpoint.address === "nat"
+      ? (endpoint.addresses ?? []).length > 0
+        ? `every public address ${endpoint.label} leaves through (${(endpoint.addresses ?? []).join(", ")})`
+        : `the public addresses ${endpoint.label} leaves through (none known: no NAT gateway its subnets route to, no testListenerCidrs)`
+      : `the ${endpoint.address} addresses of ${endpoint.label}`;
   const problems = [
     ...(leaves ? [] : [`no egress rule of ${source.label} admits tcp ${port} to ${addresses(destination)}`]),
     ...(enters ? [] : [`no ingress rule of ${destination.label} admits tcp ${port} from ${addresses(seenSource)}`]),
@@ -170,7 +216,7 @@ export function serviceReachProblems(service: PolicyResource, resources: readonl
       const destination = balancerEndpoint(test.balancer, test.balancer.props.internal === true ? "private" : "public");
       if (groups === undefined || destination === undefined) continue;
       // Outside a VPC a function calls from Lambda's own public addresses, with no security group to leave through.
-      const source: Endpoint = { label: `hook ${fn.name}`, securityGroups: inVpc ? groups : [], address: inVpc ? "private" : "public" };
+      const source: Endpoint = { label: `hook ${fn.name}`, securityGroups: inVpc ? groups : [], address: inVpc ? "private" : "public", addresses: hooksEgressAddresses(resources) };
       if (destination.address === "private" && !inVpc) {
         problems.push(`hook ${fn.name} runs outside the VPC and cannot reach internal load balancer ${test.balancer.name}`);
         continue;

@@ -8,6 +8,8 @@ export interface PolicyResource {
   readonly options: { readonly protect: boolean; readonly ignoreChanges: readonly string[] };
   /** URN of the parent resource, if any. */
   readonly parent?: string;
+  /** URN of the provider resource that manages it (`<urn>::<id>` offline), if known. */
+  readonly provider?: string;
 }
 
 export type Tier = "dev" | "staging" | "production";

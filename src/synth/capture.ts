@@ -159,6 +159,8 @@ export interface SynthInput {
   readonly inspectSecrets?: ProgramTarget["inspectSecrets"];
   /** SSM parameters the program reads (e.g. a flag ramp's record), by name; none by default, as before a first deploy. */
   readonly parameters?: Readonly<Record<string, string>>;
+  /** Answers to data-source calls that replace the mocks' (tests of other networks); undefined keeps the mock's. */
+  readonly calls?: ProgramTarget["calls"];
 }
 
 /** Runs the real program under Pulumi's mocks and returns the resource graph as the JSON contract describes it. */
@@ -173,6 +175,7 @@ export function synthesize(input: SynthInput): Promise<SynthDocument> {
       stackOutputsFile: input.stackOutputsFile,
       inspectSecrets: input.inspectSecrets,
       parameters: input.parameters,
+      calls: input.calls,
     },
     (warn) => releasePlatform(config, { warn }),
   );
@@ -202,6 +205,8 @@ export interface ProgramTarget {
    * reaches the document.
    */
   readonly inspectSecrets?: (type: string, name: string, inputs: Record<string, unknown>) => void;
+  /** Answers to data-source calls that replace the mocks' (tests of other networks); undefined keeps the mock's. */
+  readonly calls?: (token: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
 /** Runs any Pulumi program (e.g. one composing the components directly) under the same mocks and capture. */
@@ -228,6 +233,7 @@ async function synthesizeNow(
       stackOutputs: config.stackOutputs ?? {},
       parameters: config.parameters,
       onPlaceholder: (stackName) => placeholders.add(stackName),
+      calls: config.calls,
     }),
     project,
     config.stack,
@@ -301,8 +307,13 @@ async function synthesizeNow(
       quiet = pending === 0 ? quiet + 1 : 0;
     }
   };
+  // A failed apply fails `pulumi up`; here the program may wait forever on outputs of the resource it never registered.
+  let failed: (reason: unknown) => void = () => undefined;
+  const failedEarly = new Promise<never>((_, reject) => (failed = reject));
+  failedEarly.catch(() => undefined);
   const onRejection = (reason: unknown) => {
     failure ??= reason;
+    failed(reason);
   };
   process.on("unhandledRejection", onRejection);
   // An output the program requires and the --stack-outputs entry lacks: SDK's requireOutput would fail inside an apply
@@ -324,9 +335,10 @@ async function synthesizeNow(
   }
   let stackOutputs: Record<string, unknown> | undefined;
   try {
-    stackOutputs = (await sdk.runtime.runInPulumiStack(() =>
-      program((message) => diagnostics.push({ severity: "warning", message }), settle),
-    )) as Record<string, unknown> | undefined;
+    stackOutputs = (await Promise.race([
+      sdk.runtime.runInPulumiStack(() => program((message) => diagnostics.push({ severity: "warning", message }), settle)),
+      failedEarly,
+    ])) as Record<string, unknown> | undefined;
     // Resources created inside applies register after the program returns.
     await settle();
   } finally {

@@ -86,7 +86,8 @@ const IGNORED_BECAUSE: Readonly<Record<string, Readonly<Record<string, string>>>
   "aws:lb/listenerRule:ListenerRule": { actions: "ECS rewrites this rule's weights on every deployment; pulumi up keeps what ECS set" },
   "aws:ecs/service:Service": {
     desiredCount: "the count at creation; autoscaling owns it after (change autoscaling.min/max to resize)",
-    loadBalancers: "ECS swaps the production and alternate target groups on every deployment",
+    loadBalancers:
+      "ECS swaps the production and alternate target groups on every deployment, and the block is a set whose fields cannot be ignored one by one: a new container port does not reach the service (README: changing a service's port)",
   },
   "aws:appconfig/hostedConfigurationVersion:HostedConfigurationVersion": { content: "flagStore.ownership console: people manage later versions" },
   "aws:appconfig/deployment:Deployment": { configurationVersion: "flagStore.ownership console: people deploy later versions" },
@@ -489,6 +490,10 @@ function sideEffects(changes: readonly ResourceChange[], base: SynthDocument, he
       const service = change.component.replace(/^BlueGreenService /, "");
       out.push(`releases ${service}: a new task definition revision${image ? ` (image ${show(image.old)} -> ${show(image.new)})` : ""} that ECS deploys with the service's strategy`);
     }
+  }
+  for (const change of changes) {
+    const port = change.type === "aws:ecs/service:Service" ? change.ignored.find((property) => /^inputs\.loadBalancers\[\d+\]\.containerPort$/.test(property.path)) : undefined;
+    if (port) out.push(`${change.name}: the container port ${show(port.old)} -> ${show(port.new)} does not reach the ECS service, whose loadBalancers are ignored (README: changing a service's port)`);
   }
   // Fields under ignoreChanges keep their old value in the state: one naming a resource this change replaces is stale.
   const going = new Map<string, ResourceChange>();

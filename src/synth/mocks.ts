@@ -25,6 +25,8 @@ export interface MockOptions {
   readonly onPlaceholder: (stackName: string) => void;
   /** SSM parameters by name; `getParametersByPath` answers those directly under its path (none: an empty answer, as AWS gives). */
   readonly parameters?: Readonly<Record<string, string>>;
+  /** Answers to data-source calls that replace the ones below (tests of other networks); undefined keeps these. */
+  readonly calls?: (token: string, inputs: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
 function hex(seed: string, length: number): string {
@@ -76,6 +78,8 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
 
   return {
     call(args) {
+      const answer = options.calls?.(args.token, args.inputs as Record<string, unknown>);
+      if (answer !== undefined) return answer;
       switch (args.token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
           return { accountId: account, arn: `arn:aws:iam::${account}:user/synth`, userId: "AIDASYNTH", id: account };
@@ -87,6 +91,30 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
           // Two public NAT gateways per VPC, one per availability zone, as a typical network stack builds them.
           const vpcId = String(args.inputs.vpcId ?? "vpc");
           return { id: region, vpcId, ids: ["a", "b"].map((zone) => `nat-${hex(`${vpcId}${zone}`, 17)}`), filters: args.inputs.filters ?? [], tags: {} };
+        }
+        case "aws:ec2/getRouteTables:getRouteTables": {
+          // A typical network stack: each private subnet has its own table, the public subnets use the main one.
+          const vpcId = String(args.inputs.vpcId ?? "vpc");
+          const filters = (args.inputs.filters ?? []) as { name: string; values: string[] }[];
+          const subnet = filters.find((filter) => filter.name === "association.subnet-id")?.values[0];
+          const main = filters.some((filter) => filter.name === "association.main");
+          // The last digit of a private subnet's table names its zone's NAT gateway: subnets alternate between the two.
+          const zone = subnet ? (parseInt(subnet.slice(-1), 16) % 2 === 0 ? "a" : "b") : "";
+          const ids = subnet ? [`rtb-${hex(`${vpcId}${subnet}`, 16)}${zone}`] : main ? [`rtb-${hex(`${vpcId}main`, 17)}`] : [];
+          return { id: region, vpcId, ids, filters, tags: {} };
+        }
+        case "aws:ec2/getRouteTable:getRouteTable": {
+          // The private subnets' tables send 0.0.0.0/0 to one of the VPC's two NAT gateways; the main table to an internet gateway.
+          const vpcId = String(args.inputs.vpcId ?? "vpc");
+          const id = String(args.inputs.routeTableId);
+          const main = id === `rtb-${hex(`${vpcId}main`, 17)}`;
+          const zone = id.endsWith("a") ? "a" : "b";
+          const route = main ? { cidrBlock: "0.0.0.0/0", gatewayId: `igw-${hex(vpcId, 17)}` } : { cidrBlock: "0.0.0.0/0", natGatewayId: `nat-${hex(`${vpcId}${zone}`, 17)}` };
+          return { id, routeTableId: id, vpcId, routes: [{ cidrBlock: `10.0.0.0/16`, gatewayId: "local" }, route], associations: [], tags: {} };
+        }
+        case "aws:ec2/getElasticIp:getElasticIp": {
+          const id = String(args.inputs.id);
+          return { id, publicIp: `198.51.100.${(parseInt(hex(id, 4), 16) % 250) + 1}`, domain: "vpc", tags: {} };
         }
         case "aws:ec2/getNatGateway:getNatGateway": {
           const id = String(args.inputs.id);
@@ -103,6 +131,8 @@ export function awsMocks(options: MockOptions): pulumi.runtime.Mocks {
             subnetId: `subnet-${hex(`${id}subnet`, 17)}`,
             secondaryAllocationIds: [],
             secondaryPrivateIpAddresses: [],
+            regionalNatGatewayAddresses: [],
+            availabilityMode: "zonal",
             tags: {},
           };
         }
