@@ -1,3 +1,4 @@
+import { Region } from "@pulumi/aws";
 import { CHATBOT_REGIONS } from "../../components/environment/notifications";
 import type { PolicyResource, Rule, StackContext } from "./types";
 
@@ -8,7 +9,11 @@ import type { PolicyResource, Rule, StackContext } from "./types";
  * shows them). Chatbot is the exception: "APIs are currently available in the following Regions: US East (Ohio) -
  * us-east-2, US West (Oregon) - us-west-2, Asia Pacific (Singapore) - ap-southeast-1, Europe (Ireland) - eu-west-1"
  * (Chatbot API Reference). A module missing here is reported, so a new service is looked up before it ships.
+ * SQS and SSM are in every commercial Region, Route 53 is global; EventBridge Pipes is not in Asia Pacific (Taipei), whose
+ * row of "Amazon EventBridge feature availability by AWS Region" has event buses and Scheduler only.
  */
+const PIPES_REGIONS = (Object.values(Region) as string[]).filter((region) => region !== "ap-east-2").sort();
+
 export const SERVICE_REGIONS: Readonly<Record<string, readonly string[] | undefined>> = {
   appautoscaling: undefined,
   appconfig: undefined,
@@ -26,6 +31,10 @@ export const SERVICE_REGIONS: Readonly<Record<string, readonly string[] | undefi
   sns: undefined,
   vpc: undefined,
   eks: undefined,
+  sqs: undefined,
+  ssm: undefined,
+  route53: undefined,
+  pipes: PIPES_REGIONS,
 };
 
 /** The Region a resource is created in: its own `region` input (pulumi-aws 7), else its provider's. */
