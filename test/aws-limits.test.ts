@@ -3,7 +3,7 @@ import { FeatureFlagStore } from "../components/feature-flag-store/feature-flag-
 import { synthesize } from "../src/synth/capture";
 import { evaluate } from "../policy/evaluate";
 import { policyResources } from "../policy/from-synth";
-import { configError, load, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
+import { configError, load, resource, resourcesOf, setPath, shippedConfig, synth, inRegion } from "./helpers";
 import * as pulumi from "@pulumi/pulumi";
 
 /** `n` distinct /32 addresses from TEST-NET-2 and beyond. */
@@ -122,7 +122,7 @@ describe("npm run check judges the synthesized stacks like AWS", () => {
   });
 
   it("a Slack channel in eu-central-1 passes as the program builds it (us-east-2), and fails as today's wiring did (the stack's Region)", async () => {
-    const config = setPath(setPath(shippedConfig("production"), "release:notifications.slack", { workspaceId: "T0123ABCD", channelId: "C0123ABCD" }), "aws:region", "eu-central-1");
+    const config = inRegion(setPath(shippedConfig("production"), "release:notifications.slack", { workspaceId: "T0123ABCD", channelId: "C0123ABCD" }), "eu-central-1");
     const resources = policyResources(await synth(config, "production"));
     expect(evaluate(resources, "production")).toEqual([]);
     const todays = resources.map((r) => (r.type === "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration" ? { ...r, props: { ...r.props, region: undefined } } : r));

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Environment } from "../components/environment/environment";
 import { shortHash } from "../components/naming";
 import type { SynthDocument } from "../src/synth/capture";
-import { configError, resource, resourcesOf, setPath, shippedConfig, synth } from "./helpers";
+import { configError, resource, resourcesOf, setPath, shippedConfig, synth, inRegion } from "./helpers";
 
 const ACCOUNT = "123456789012";
 
@@ -168,12 +168,12 @@ describe("Slack through AWS Chatbot", () => {
 
   it("a stack outside Chatbot's four Regions creates the channel in us-east-2; inside them, in its own", async () => {
     const slack = { workspaceId: "T0123ABCD", channelId: "C0123ABCD" };
-    const frankfurt = setPath(setPath(shippedConfig("staging"), "release:notifications.slack", slack), "aws:region", "eu-central-1");
+    const frankfurt = inRegion(setPath(shippedConfig("staging"), "release:notifications.slack", slack), "eu-central-1");
     const outside = resource(await synth(frankfurt), "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", "staging-slack");
     expect(outside.inputs.region).toBe("us-east-2");
     // The topic it subscribes stays in the stack's Region.
     expect(String((outside.inputs.snsTopicArns as string[])[0])).toContain(":sns:eu-central-1:");
-    const oregon = setPath(setPath(shippedConfig("staging"), "release:notifications.slack", slack), "aws:region", "us-west-2");
+    const oregon = inRegion(setPath(shippedConfig("staging"), "release:notifications.slack", slack), "us-west-2");
     expect(resource(await synth(oregon), "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration", "staging-slack").inputs.region).toBeUndefined();
   });
 

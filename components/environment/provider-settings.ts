@@ -38,6 +38,7 @@ const assumeRoleSchema = z.strictObject({
 /**
  * Each `aws:` setting's shape as a stack file writes it. The keys are exactly `ProviderArgs`'s but `region` (which
  * `aws:region` gives the environment's `region`); test/aws-provider.test.ts holds them to @pulumi/aws's provider.d.ts.
+ * @internal (zod's types must not reach the published declarations: a team's `tsc` would check them)
  */
 export const AWS_SETTING_SHAPES = {
   accessKey: str(),
@@ -88,7 +89,7 @@ export const AWS_SETTING_SHAPES = {
 
 const opt = <T extends z.ZodType>(shape: T) => format.orOutput(shape).optional();
 
-/** The settings as `EnvironmentArgs.aws` takes them: each may also be an Output (a `--secret` value is one). */
+/** The settings as `EnvironmentArgs.aws` takes them: each may also be an Output (a `--secret` value is one). @internal */
 export const awsProviderSettingsSchema = z.strictObject({
   accessKey: opt(AWS_SETTING_SHAPES.accessKey),
   allowedAccountIds: opt(AWS_SETTING_SHAPES.allowedAccountIds),
