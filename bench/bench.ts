@@ -2,7 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { flagsProblems, type Flags } from "../components/feature-flag-store/documents";
+import type { Flags } from "../components/feature-flag-store/documents";
+import { flagsProblems } from "../components/feature-flag-store/flag-problems";
 import { bundleHook } from "../components/lifecycle-hooks/bundle";
 import { PROJECT_ROOT } from "../src/synth/run";
 

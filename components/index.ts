@@ -56,17 +56,16 @@ export {
 } from "./feature-flag-store/feature-flag-store";
 export {
   expiredFlagWarnings,
-  flagsProblems,
   toAppConfigDocument,
   toFlagdDocument,
   type FlagDefinition,
   type FlagRollout,
   type FlagRule,
-  type FlagStoreKind,
   type Flags,
   type FlagValue,
   type VariantSpec,
 } from "./feature-flag-store/documents";
+export { flagsProblems, type FlagStoreKind } from "./feature-flag-store/flag-problems";
 export { rampStepsForStore, type FlagRampStep } from "./feature-flag-store/ramp";
 export {
   KubernetesService,

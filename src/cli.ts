@@ -7,7 +7,8 @@ import { diffDocuments, renderDiffMarkdown, renderDiffText } from "./synth/diff"
 import { readSynthDocument } from "./synth/document-file";
 import { synthesizeProject } from "./synth/program-dir";
 import { renderJson, renderTree } from "./synth/render";
-import { stacksDirectory, synthesizeStack, UsageError } from "./synth/run";
+import { UsageError } from "./errors";
+import { stacksDirectory, synthesizeStack } from "./synth/run";
 
 const USAGE = `usage: npm run synth -- <stack> [--config-file <path>] [--format tree|json] [--stack-outputs <file.json>]
                          [--env-values <file.json>] [--out <file>]

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError } from "./config/load";
-import { UsageError } from "./synth/run";
+import { UsageError } from "./errors";
 import { editDistance } from "./edit-distance";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;

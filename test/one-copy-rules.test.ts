@@ -6,7 +6,7 @@ import type { ArgumentProblem } from "../components/arguments";
 import { blueGreenServiceArgsProblems, type BlueGreenServiceArgsToCheck } from "../components/blue-green-service/blue-green-service";
 import { deploymentAlarmsArgsProblems } from "../components/deployment-alarms/deployment-alarms";
 import { environmentArgsProblems } from "../components/environment/environment";
-import { flagsProblems } from "../components/feature-flag-store/documents";
+import { flagsProblems } from "../components/feature-flag-store/flag-problems";
 import { agentContainer, featureFlagStoreArgsProblems } from "../components/feature-flag-store/feature-flag-store";
 import { kubernetesServiceArgsProblems, type KubernetesServiceArgsToCheck } from "../components/kubernetes-service/kubernetes-service";
 import { crossServiceProblems, loadBalancerProblems } from "../components/release-environment/problems";

@@ -14,6 +14,8 @@ import {
 import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
 import { builtInAlarmNames, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
+import { assumeRolePolicy } from "../iam";
+import type { Autoscaling, HealthCheck, Sidecar } from "../service/args";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
 import { imageTag } from "./image";
 import {
@@ -25,38 +27,12 @@ import {
   serviceTierDefaults,
 } from "./guards";
 
-export type LifecycleHook = aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook;
+export type { LifecycleHook } from "../lifecycle-hooks/lifecycle-hooks";
+export type { Autoscaling, HealthCheck, Sidecar } from "../service/args";
 
 /** @internal */
 /** The header the test listener routes by: a service's test rule forwards requests that name it, whatever their path. */
 export const TEST_ROUTE_HEADER = "x-release-service";
-
-export interface HealthCheck {
-  /** @default "/" */
-  readonly path?: string;
-  /** @default "200-399" */
-  readonly matcher?: string;
-  /** @default 10 in dev, 15 in staging and production (`TIER_DEFAULTS`) */
-  readonly intervalSeconds?: number;
-  /** @default 5 */
-  readonly timeoutSeconds?: number;
-  /** @default 2 */
-  readonly healthyThreshold?: number;
-  /** @default 3 */
-  readonly unhealthyThreshold?: number;
-}
-
-export interface Autoscaling {
-  readonly min: number;
-  readonly max: number;
-  /** Average CPU utilization the service scales to hold. */
-  readonly cpuTargetPercent: number;
-}
-
-export interface Sidecar {
-  /** A container definition as ECS takes it (name, image, portMappings, environment...); logs go to the service's log group unless it sets logConfiguration. */
-  readonly definition: pulumi.Input<Record<string, unknown>>;
-}
 
 export interface BlueGreenServiceArgs {
   /** The environment whose load balancer, listeners and cluster the service joins. */
@@ -828,13 +804,6 @@ export class BlueGreenService extends pulumi.ComponentResource {
       securityGroupId: this.securityGroupId,
     });
   }
-}
-
-export function assumeRolePolicy(service: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
-  });
 }
 
 /** @internal */

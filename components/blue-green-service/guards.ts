@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { AlarmSettings, DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
-import type { LifecycleHooksArgs, SmokeTestHookArgs } from "../lifecycle-hooks/lifecycle-hooks";
+import type { DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
+import type { LifecycleHook, LifecycleHooksArgs, SmokeTestHookArgs } from "../lifecycle-hooks/lifecycle-hooks";
 import type { Tier, TierDefaults } from "../tiers";
-import type { BlueGreenServiceArgs, LifecycleHook } from "./blue-green-service";
+import type { Autoscaling, HealthCheck } from "../service/args";
 
 /** The alarms a service creates over its target groups; ECS rolls a deployment back while any is in ALARM. */
 export interface ServiceAlarmsArgs
@@ -28,7 +28,15 @@ export interface ServiceHooksArgs {
 }
 
 /** What a service of either runtime may leave to its tier. */
-type TierDefaultedArgs = Pick<BlueGreenServiceArgs, "cpu" | "memory" | "desiredCount" | "autoscaling" | "healthCheck" | "deregistrationDelaySeconds" | "hooks">;
+interface TierDefaultedArgs {
+  readonly cpu?: number;
+  readonly memory?: number;
+  readonly desiredCount?: number;
+  readonly autoscaling?: Autoscaling;
+  readonly healthCheck?: HealthCheck;
+  readonly deregistrationDelaySeconds?: number;
+  readonly hooks?: ServiceHooksArgs;
+}
 
 /**
  * The tier's size, count, autoscaling, health check, draining and which hooks run, for what a service (ECS or
@@ -47,19 +55,6 @@ export function serviceTierDefaults(tier: TierDefaults, args: TierDefaultedArgs,
     healthCheck: { ...tier.healthCheck, ...args.healthCheck },
     deregistrationDelaySeconds: args.deregistrationDelaySeconds ?? tier.deregistrationDelaySeconds,
     hooks: { ...args.hooks, smokeTest: smoke, alarmGate: args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false) },
-  };
-}
-
-/** The tier's alarm thresholds and timing under what the caller set (a field set to undefined is left out). */
-export function alarmsWithTierDefaults<A extends ServiceAlarmsArgs>(tier: TierDefaults, alarms: A | undefined): A & AlarmSettings {
-  const { periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = tier.alarms;
-  return {
-    ...(alarms as A),
-    errorRatePercent: alarms?.errorRatePercent ?? thresholds.errorRatePercent,
-    minRequests: alarms?.minRequests ?? thresholds.minRequests,
-    p99LatencyMs: alarms?.p99LatencyMs ?? thresholds.p99LatencyMs,
-    unhealthyHosts: alarms?.unhealthyHosts ?? thresholds.unhealthyHosts,
-    timing: alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm },
   };
 }
 

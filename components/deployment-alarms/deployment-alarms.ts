@@ -1,9 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
-import { alarmsWithTierDefaults } from "../blue-green-service/guards";
 import { NAME_LIMITS, physicalName } from "../naming";
-import { type Tier, TIER_DEFAULTS } from "../tiers";
+import { type Tier, TIER_DEFAULTS, type TierDefaults } from "../tiers";
 import {
   type AlarmDefinition,
   type AlarmTiming,
@@ -59,6 +58,19 @@ export interface DeploymentAlarmsArgs {
 
 /** Alarm thresholds and timing with nothing left out. */
 export type AlarmSettings = Required<Pick<DeploymentAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "timing">>;
+
+/** The tier's alarm thresholds and timing under what the caller set (a field set to undefined is left out). */
+export function alarmsWithTierDefaults<A extends Partial<AlarmSettings>>(tier: TierDefaults, alarms: A | undefined): A & AlarmSettings {
+  const { periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = tier.alarms;
+  return {
+    ...(alarms as A),
+    errorRatePercent: alarms?.errorRatePercent ?? thresholds.errorRatePercent,
+    minRequests: alarms?.minRequests ?? thresholds.minRequests,
+    p99LatencyMs: alarms?.p99LatencyMs ?? thresholds.p99LatencyMs,
+    unhealthyHosts: alarms?.unhealthyHosts ?? thresholds.unhealthyHosts,
+    timing: alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm },
+  };
+}
 
 /** The alarms' settings with their defaults and their definitions, over sample target groups for what is not a query. */
 function alarmPlan(args: DeploymentAlarmsArgs) {

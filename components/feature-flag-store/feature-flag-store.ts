@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
+import { assumeRolePolicy } from "../iam";
 import { type ArgumentProblem, refuseBadArguments } from "../arguments";
 import { NAME_LIMITS, physicalName, shortHash } from "../naming";
 import { type Tier, TIER_DEFAULTS } from "../tiers";

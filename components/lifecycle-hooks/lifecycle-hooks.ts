@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { LifecycleHook } from "../blue-green-service/blue-green-service";
-import { assumeRolePolicy } from "../blue-green-service/blue-green-service";
+import { assumeRolePolicy } from "../iam";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
@@ -13,6 +12,9 @@ import {
   smokeSettingsProblems,
   smokeWorstCaseSeconds,
 } from "./handlers/smoke-decision";
+
+/** A `deploymentConfiguration.lifecycleHooks` entry of an ECS service, as the provider takes it. */
+export type LifecycleHook = aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook;
 
 export interface SmokeTestHookArgs {
   /** Base URL of the test listener, e.g. `http://<alb>:9000`. */

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { type ArgumentProblem, issueProblems, renderField, under } from "../arguments";
 import { blueGreenServiceArgsProblems, type EnvironmentFacts } from "../blue-green-service/blue-green-service";
 import { environmentArgsProblems, priorityTakenProblem } from "../environment/environment";
-import { flagsProblems } from "../feature-flag-store/documents";
+import { flagsProblems } from "../feature-flag-store/flag-problems";
 import { featureFlagStoreArgsProblems } from "../feature-flag-store/feature-flag-store";
 import { kubernetesServiceArgsProblems } from "../kubernetes-service/kubernetes-service";
 import { KUBERNETES_NAME } from "../naming";

@@ -1,5 +1,5 @@
 import { type AppConfigClient, CreateHostedConfigurationVersionCommand, StartDeploymentCommand } from "@aws-sdk/client-appconfig";
-import { UsageError } from "../synth/run";
+import { UsageError } from "../errors";
 import { canonical, IN_FLIGHT, locateStore, type StoreExpectation, summary } from "./status";
 
 /**

@@ -11,7 +11,7 @@ import { FLAG_PROFILE_NAME } from "../../components/feature-flag-store/feature-f
 import { flagStoreArgs } from "../../components/release-environment/children";
 import { rampStepsForStore } from "../../components/feature-flag-store/ramp";
 import type { ReleaseConfig } from "../config/load";
-import { UsageError } from "../synth/run";
+import { UsageError } from "../errors";
 
 /** What a stack's AppConfig store should serve: found by the names the program gives it, holding one of these documents. */
 export interface StoreExpectation {

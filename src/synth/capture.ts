@@ -5,7 +5,7 @@ import { releasePlatform } from "../program";
 import { didYouMean } from "../command";
 import { awsMocks } from "./mocks";
 // Used at run time only: run.ts imports this module.
-import { UsageError } from "./run";
+import { UsageError } from "../errors";
 
 export const PROJECT = "release-platform";
 

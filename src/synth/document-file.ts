@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { userPath } from "../command";
 import type { SynthDocument } from "./capture";
-import { UsageError } from "./run";
+import { UsageError } from "../errors";
 
 /** A synth JSON document the user names (diff's base and head, check's --base); `option` names the flag in messages. */
 export function readSynthDocument(path: string, option = ""): SynthDocument {

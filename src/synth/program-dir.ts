@@ -7,7 +7,8 @@ import { parse } from "yaml";
 import { invocationDirectory, userPath } from "../command";
 import { ConfigError } from "../config/load";
 import { synthesizeProgram, type SynthDocument } from "./capture";
-import { readStackOutputs, UsageError } from "./run";
+import { UsageError } from "../errors";
+import { readStackOutputs } from "./run";
 import { readStackFile } from "./stack-file";
 
 /** Another Pulumi project's program to synthesize: a team's own, composing the components with its own config. */

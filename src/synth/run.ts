@@ -6,12 +6,11 @@ import { didYouMean, invocationDirectory, userPath } from "../command";
 import { ConfigError, loadReleaseConfig, type ReleaseConfig } from "../config/load";
 import { PROJECT, synthesize, type SynthDocument } from "./capture";
 import { readStackFile, toConfigValues } from "./stack-file";
+import { UsageError } from "../errors";
 
 /** The repository root, where Pulumi.yaml and the stack files live: the nearest directory above this code with one. */
 export const PROJECT_ROOT =
   findUp(__dirname, (directory) => (existsSync(join(directory, "Pulumi.yaml")) ? directory : undefined)) ?? resolve(__dirname, "..", "..");
-
-export class UsageError extends Error {}
 
 export interface StackSource {
   readonly stack: string;
