@@ -1,3 +1,5 @@
+// What Pulumi does with a changed input, per resource type: replace, update in place, or leave it (ignoreChanges).
+
 /**
  * Inputs whose change makes Pulumi replace the resource. pulumi-aws bridges terraform-provider-aws, whose schema marks
  * them `ForceNew` (e.g. internal/service/sns/topic_subscription.go: endpoint, protocol, topic_arn); the npm package
@@ -31,7 +33,7 @@ export const REPLACES_ON: Readonly<Record<string, readonly string[]>> = {
 export const UPDATABLE_IN_PLACE = new Set(["tags", "tagsAll", "skipDestroy", "trackLatest"]);
 
 /** Why the program puts a field under ignoreChanges, by resource type and field. */
-export const IGNORED_BECAUSE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+const IGNORED_BECAUSE: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "aws:lb/targetGroup:TargetGroup": {
     port: "ECS registers each task with its container port; the group's own port is only a default, and changing it would replace the group",
     name: "a rename would replace the group that ECS and the listener rules still name",

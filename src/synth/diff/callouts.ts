@@ -7,6 +7,8 @@ import type { ChangeKind, PlanDiff, ResourceChange } from "./model";
 import { componentOf, FOLLOWS } from "./pair";
 import { parseJsonString, show } from "./properties";
 
+// What reviewers read first: critical replacements, release and flag changes, side effects of `pulumi up`.
+
 /**
  * The flag store's hosted version holds the whole document as a secret ("[secret]" on both sides of the diff), so new
  * flags show as no change to it. Pulumi compares secrets by their values: with other flags, the version is replaced (a
@@ -70,7 +72,7 @@ export function releaseChanges(base: SynthDocument, head: SynthDocument, changes
     .map((service) => ({ service, before: before.get(service), after: after.get(service) }));
 }
 
-export function flagSummary(document: unknown): Map<string, string> {
+function flagSummary(document: unknown): Map<string, string> {
   // A document that is itself a secret (a program passed a secret Output) shows no flags rather than failing.
   if (document === undefined || document === SECRET) return new Map();
   return new Map(
@@ -145,7 +147,7 @@ export function callouts(changes: readonly ResourceChange[], base: SynthDocument
 }
 
 /** What users notice after `pulumi up`, beyond the resources: releases started, confirmations, rules left pointing at the past. */
-export function sideEffects(changes: readonly ResourceChange[], base: SynthDocument, head: SynthDocument): string[] {
+function sideEffects(changes: readonly ResourceChange[], base: SynthDocument, head: SynthDocument): string[] {
   const out: string[] = [];
   for (const change of changes) {
     if (change.type === "aws:ecs/taskDefinition:TaskDefinition" && change.kind === "replaced") {

@@ -5,6 +5,8 @@ import type { IgnoredChange, PlanDiff, ResourceChange } from "./model";
 import { componentOf, FOLLOWS, movement, pairs, providerChanged } from "./pair";
 import { propertyChanges } from "./properties";
 
+// The resources added, removed, changed, replaced or moved between two synth documents.
+
 export function diffDocuments(base: SynthDocument, head: SynthDocument): PlanDiff {
   const before = new Map(base.resources.map((resource) => [resource.urn, resource]));
   const after = new Map(head.resources.map((resource) => [resource.urn, resource]));

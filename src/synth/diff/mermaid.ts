@@ -1,7 +1,9 @@
 import type { SynthDocument, SynthResource } from "../capture";
 
-export const mermaidId = (text: string) => text.replace(/[^A-Za-z0-9_]/g, "_");
-export const mermaidLabel = (text: string) => text.replace(/["<>]/g, "");
+// The head stack as a Mermaid diagram, for the markdown diff.
+
+const mermaidId = (text: string) => text.replace(/[^A-Za-z0-9_]/g, "_");
+const mermaidLabel = (text: string) => text.replace(/["<>]/g, "");
 
 /** The head stack as GitHub renders it: load balancer -> rules -> target groups -> services; alarms -> services; flag store. */
 export function mermaidDiagram(head: SynthDocument): string {

@@ -1,8 +1,10 @@
 import type { SynthAlias, SynthDocument, SynthResource } from "../capture";
 import type { PropertyChange } from "./model";
 
+// Which base resource each head resource is: same URN, an alias, its parent's alias; and provider moves.
+
 /** The component that wraps a whole stack: the diff groups by the components under it. */
-export const ENVIRONMENT = "release:aws:ReleaseEnvironment";
+const ENVIRONMENT = "release:aws:ReleaseEnvironment";
 
 export function componentOf(resource: SynthResource, byUrn: ReadonlyMap<string, SynthResource>): string {
   let current = resource;
@@ -15,7 +17,7 @@ export function componentOf(resource: SynthResource, byUrn: ReadonlyMap<string, 
  * The URN the engine gives each resource: every ancestor's type, where a mock URN carries only the parent's (a child
  * of a moved component keeps its mock URN but not its real one). The stack's own children have no parent type.
  */
-export function realUrns(document: SynthDocument): Map<string, string> {
+function realUrns(document: SynthDocument): Map<string, string> {
   const byUrn = new Map(document.resources.map((resource) => [resource.urn, resource]));
   const chains = new Map<string, string>();
   const chain = (resource: SynthResource): string => {
@@ -31,14 +33,14 @@ export function realUrns(document: SynthDocument): Map<string, string> {
 }
 
 /** `urn:pulumi:s::p::A$B::name` -> everything before the name, and the name. */
-export const splitUrn = (urn: string) => ({ prefix: urn.slice(0, urn.lastIndexOf("::")), name: urn.slice(urn.lastIndexOf("::") + 2) });
+const splitUrn = (urn: string) => ({ prefix: urn.slice(0, urn.lastIndexOf("::")), name: urn.slice(urn.lastIndexOf("::") + 2) });
 
 /**
  * The real URNs a head resource answers to besides its own, in the engine's order: its aliases, then for each of its
  * parent's the same resource under that alias, renamed when its name starts with the parent's (`allAliases` and
  * `inheritedChildAlias` in @pulumi/pulumi resource.js; the engine derives the same from the alias specs).
  */
-export function aliasUrns(head: SynthDocument, real: ReadonlyMap<string, string>): (resource: SynthResource) => string[] {
+function aliasUrns(head: SynthDocument, real: ReadonlyMap<string, string>): (resource: SynthResource) => string[] {
   const byUrn = new Map(head.resources.map((resource) => [resource.urn, resource]));
   const memo = new Map<string, string[]>();
   const own = (alias: SynthAlias, resource: SynthResource): string => {
@@ -111,7 +113,7 @@ export function movement(old: SynthResource, now: SynthResource, parentBase: str
 }
 
 /** `<provider URN>::<id>` -> the provider's URN; "" (a component's) stays "". */
-export const providerUrn = (reference: string) => (reference.includes("::") ? reference.slice(0, reference.lastIndexOf("::")) : reference);
+const providerUrn = (reference: string) => (reference.includes("::") ? reference.slice(0, reference.lastIndexOf("::")) : reference);
 
 /**
  * A resource whose provider is another one than before is replaced by the engine (its provider is part of its

@@ -1,5 +1,7 @@
 import type { PropertyChange } from "./model";
 
+// Property-level differences between two resources' inputs, JSON held in strings opened up.
+
 export function parseJsonString(value: unknown): unknown {
   if (typeof value === "string" && /^[[{]/.test(value)) {
     try {

@@ -5,7 +5,9 @@ import type { PlanDiff } from "./model";
 import { show } from "./properties";
 import { counts, grouped, kindMark, releaseLines } from "./render-text";
 
-export const cell = (value: unknown) => show(value).replace(/\|/g, "\\|").slice(0, 120);
+// The plan diff as markdown for a pull request comment.
+
+const cell = (value: unknown) => show(value).replace(/\|/g, "\\|").slice(0, 120);
 
 export function renderDiffMarkdown(diff: PlanDiff, head: SynthDocument): string {
   const lines = [`### \`${diff.stack}\`: ${counts(diff)}`, ""];

@@ -2,6 +2,8 @@ import { renderReleasePlan } from "../release-plan";
 import type { ChangeKind, PlanDiff, ResourceChange } from "./model";
 import { show } from "./properties";
 
+// The plan diff as text for a terminal.
+
 export const kindMark: Record<ChangeKind, string> = { added: "+", removed: "-", changed: "~", replaced: "+-", ignored: "=", moved: ">" };
 
 export function grouped(diff: PlanDiff): Map<string, ResourceChange[]> {
