@@ -12,3 +12,17 @@ export function editDistance(a: string, b: string): number {
   }
   return row[b.length];
 }
+
+/** The known name one or two edits from `key` (case aside), if any: the "did you mean" of every unknown key. */
+export function closest(key: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}

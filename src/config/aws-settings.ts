@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { issueProblems } from "../../components/arguments";
 import { AWS_PROVIDER_SETTINGS, AWS_SETTING_SHAPES, type AwsProviderSettings, RETIRED_AWS_SETTINGS } from "../../components/environment/provider-settings";
-import { editDistance } from "../edit-distance";
+import { closest } from "../edit-distance";
 
 /** A problem with one `aws:` setting, at its stack-file path (`aws:assumeRoles[0].roleArn`). */
 export interface AwsSettingProblem {
@@ -69,15 +69,3 @@ function parseText(text: string): unknown {
   }
 }
 
-function closest(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}

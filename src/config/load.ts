@@ -14,7 +14,7 @@ import {
   TIERS,
   type Tier,
 } from "./schema";
-import { editDistance } from "../edit-distance";
+import { closest } from "../edit-distance";
 import { awsSettingPath, awsSettingsFromConfig } from "./aws-settings";
 import type { AwsProviderSettings } from "../../components/environment/provider-settings";
 
@@ -404,20 +404,6 @@ export function renderPath(path: readonly (string | number)[]): string {
 function suggest(key: string, known: readonly string[]): string {
   const best = closest(key, known);
   return best ? ` (did you mean "${best}"?)` : "";
-}
-
-/** The known key one or two edits from `key`, if any. */
-function closest(key: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of known) {
-    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best;
 }
 
 const INVALID = Symbol("invalid");
