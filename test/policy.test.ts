@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { evaluate, report } from "../policy/evaluate";
+import { evaluate, judgeStack, report } from "../policy/evaluate";
 import { policyResources } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
 import type { Case, RuleFixtures } from "../policy/rules/fixture-kit";
@@ -52,6 +52,15 @@ describe("every rule's fixtures: compliant, non-compliant, not applicable", () =
     // check is the non-compliant result's messages, and nothing else.
     for (const c of fixtures.nonCompliant) expect(rule(id).check(...c).length).toBeGreaterThan(0);
     for (const c of [...fixtures.compliant, ...(fixtures.notApplicable ?? [])]) expect(rule(id).check(...c)).toEqual([]);
+  });
+
+  it("the text report's summary counts compliant and not-applicable pairs besides the violations", () => {
+    const logGroups = RULES.filter((r) => r.id === "log-group-has-retention");
+    const resources = [res("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 30 }, {}, "kept"), res("aws:cloudwatch/logGroup:LogGroup", {}, {}, "forever"), res("aws:sqs/queue:Queue", {}, {}, "queue")];
+    const { violations, counts } = judgeStack(resources, "production", [], logGroups);
+    expect(counts).toEqual({ compliant: 1, "non-compliant": 1, "not-applicable": 1 });
+    expect(violations.map((v) => v.resource)).toEqual(["forever"]);
+    expect(report(violations, counts)).toContain("1 mandatory violation(s), 0 advisory, 0 suppressed; 1 compliant, 1 not applicable (rule x resource)\n");
   });
 
   it("every fixtures file beside the rules belongs to a registered rule", () => {
@@ -132,7 +141,7 @@ describe("npm run check", () => {
     });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`production: ${RULES.length} rules over`);
-    expect(result.stdout).toContain("0 mandatory violation(s)");
+    expect(result.stdout).toMatch(/0 mandatory violation\(s\), 0 advisory, 0 suppressed; [1-9]\d* compliant, [1-9]\d* not applicable \(rule x resource\)\n$/);
   });
 });
 
