@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { StackValidationArgs } from "@pulumi/policy";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
 import { evaluate, judgeStack, report } from "../policy/evaluate";
@@ -9,6 +10,7 @@ import { policyResources } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
 import type { Case, RuleFixtures } from "../policy/rules/fixture-kit";
 import type { Compliance, PolicyResource, Rule, StackContext } from "../policy/rules/types";
+import { stackValidation } from "../policy/stack-validation";
 import { readSuppressions } from "../policy/suppressions";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { setPath, shippedConfig, synth } from "./helpers";
@@ -66,6 +68,41 @@ describe("every rule's fixtures: compliant, non-compliant, not applicable", () =
   it("every fixtures file beside the rules belongs to a registered rule", () => {
     const files = readdirSync(join(PROJECT_ROOT, "policy", "rules")).filter((file) => file.endsWith(".fixtures.ts"));
     expect(files.map((file) => file.replace(/\.fixtures\.ts$/, "")).sort()).toEqual(RULES.map((r) => r.id).sort());
+  });
+});
+
+describe("the CrossGuard pack's stack validation", () => {
+  // What @pulumi/policy passes a stack policy, for the resources the rule fixtures use.
+  const args = (...resources: PolicyResource[]) =>
+    ({
+      resources: resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props, opts: { protect: r.options.protect, ignoreChanges: [...r.options.ignoreChanges] } })),
+      notApplicable: (reason?: string): never => {
+        throw new Error(`not applicable: ${reason}`);
+      },
+    }) as unknown as StackValidationArgs;
+  const run = (resources: PolicyResource[]) => {
+    const reported: [string, string | undefined][] = [];
+    const validate = stackValidation(rule("log-group-has-retention"), []);
+    let outcome = "judged";
+    try {
+      void validate(args(...resources), (message, urn) => reported.push([message, urn]));
+    } catch (error) {
+      outcome = (error as Error).message;
+    }
+    return { reported, outcome };
+  };
+
+  it("reports a non-compliant resource's messages with its URN, as before", () => {
+    const forever = res("aws:cloudwatch/logGroup:LogGroup", {}, {}, "forever");
+    expect(run([forever, res("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 7 }, {}, "kept")])).toEqual({
+      reported: [["forever: retentionInDays is not set", forever.urn]],
+      outcome: "judged",
+    });
+  });
+
+  it("a stack with only compliant resources passes; one the rule speaks to nowhere is marked not applicable", () => {
+    expect(run([res("aws:cloudwatch/logGroup:LogGroup", { retentionInDays: 7 }, {}, "kept")])).toEqual({ reported: [], outcome: "judged" });
+    expect(run([res("aws:sqs/queue:Queue", {}, {}, "queue")])).toEqual({ reported: [], outcome: "not applicable: no resource of this stack is one log-group-has-retention judges" });
   });
 });
 
