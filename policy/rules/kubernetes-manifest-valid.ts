@@ -47,8 +47,8 @@ export const kubernetesManifestValid: Rule = defineRule({
     const manifest = withoutUndefined(resource.props) as Record<string, unknown>;
     return judged(
       validate(manifest)
-      .filter((error) => !unknownNotMissing(resource.props as Record<string, unknown>, error))
-      .map((error) => `${error.instancePath || "/"} ${error.message ?? error.keyword}${error.keyword === "required" ? "" : ` (got ${JSON.stringify(error.data)})`}`),
+        .filter((error) => !unknownNotMissing(resource.props as Record<string, unknown>, error))
+        .map((error) => `${error.instancePath || "/"} ${error.message ?? error.keyword}${error.keyword === "required" ? "" : ` (got ${JSON.stringify(error.data)})`}`),
     );
   },
 });

@@ -79,8 +79,8 @@ function loadBalancerResult(balancer: PolicyResource, stack: StackContext): Rule
   );
   return judged(
     [...new Set(forwarded)].flatMap((groupArn) => {
-    const group = suffixes.get(groupArn);
-    return typeof group === "string" && !watched.has(group) ? [`target group ${group} serves traffic on this load balancer and no alarm judges it`] : [];
+      const group = suffixes.get(groupArn);
+      return typeof group === "string" && !watched.has(group) ? [`target group ${group} serves traffic on this load balancer and no alarm judges it`] : [];
     }),
   );
 }

@@ -10,9 +10,9 @@ export const productionImagePinned: Rule = defineRule({
     if (resource.type !== "aws:ecs/taskDefinition:TaskDefinition" || !inProduction(stack)) return NOT_APPLICABLE;
     return judged(
       list(resource.props.containerDefinitions)
-      .map((container) => String((container as Record<string, unknown>).image ?? ""))
-      .filter((image) => image.endsWith(":latest") || (!image.includes("@") && !/:[^/]+$/.test(image)))
-      .map((image) => `image ${image} is not pinned to a version`),
+        .map((container) => String((container as Record<string, unknown>).image ?? ""))
+        .filter((image) => image.endsWith(":latest") || (!image.includes("@") && !/:[^/]+$/.test(image)))
+        .map((image) => `image ${image} is not pinned to a version`),
     );
   },
 });

@@ -84,11 +84,11 @@ export const withinAwsQuotas: Rule = defineRule({
     const counts = securityGroupRuleCounts(resource, stack.resources);
     return judged(
       (["ingress", "egress"] as const).flatMap((direction) =>
-      (["IPv4", "IPv6"] as const).flatMap((family) =>
-        counts[direction][family] > QUOTAS.securityGroupRules
-          ? [`has ${counts[direction][family]} ${family} ${direction === "ingress" ? "inbound" : "outbound"} rules (a prefix list counts as its maximum entries); AWS allows ${QUOTAS.securityGroupRules} per security group by default`]
-          : [],
-      ),
+        (["IPv4", "IPv6"] as const).flatMap((family) =>
+          counts[direction][family] > QUOTAS.securityGroupRules
+            ? [`has ${counts[direction][family]} ${family} ${direction === "ingress" ? "inbound" : "outbound"} rules (a prefix list counts as its maximum entries); AWS allows ${QUOTAS.securityGroupRules} per security group by default`]
+            : [],
+        ),
       ),
     );
   },
