@@ -1,6 +1,7 @@
 import { RULES } from "./rules";
 import { stackTier } from "./rules/props";
-import type { Enforcement, PolicyResource, Rule } from "./rules/types";
+import { messagesOf } from "./rules/result";
+import type { Compliance, Enforcement, PolicyResource, Rule } from "./rules/types";
 import { type Suppression, suppresses } from "./suppressions";
 
 export interface Violation {
@@ -14,19 +15,25 @@ export interface Violation {
   readonly suppressedBecause?: string;
 }
 
-/** Runs every rule over every resource of a stack. */
-export function evaluate(
+/** How many (rule, resource) pairs the rules found compliant, non-compliant and not applicable. */
+export type ComplianceCounts = Readonly<Record<Compliance, number>>;
+
+/** Runs every rule over every resource of a stack: the violations, and how many pairs each result had. */
+export function judgeStack(
   resources: readonly PolicyResource[],
   stack: string,
   suppressions: readonly Suppression[] = [],
   rules: readonly Rule[] = RULES,
   deleted: readonly PolicyResource[] = [],
-): Violation[] {
+): { violations: Violation[]; counts: ComplianceCounts } {
   const context = { tier: stackTier(resources), resources, deleted };
   const violations: Violation[] = [];
+  const counts: Record<Compliance, number> = { compliant: 0, "non-compliant": 0, "not-applicable": 0 };
   for (const rule of rules) {
     for (const resource of rule.onDeleted ? deleted : resources) {
-      for (const message of rule.check(resource, context)) {
+      const result = rule.judge(resource, context);
+      counts[result.compliance] += 1;
+      for (const message of messagesOf(result)) {
         const suppression = suppressions.find((candidate) => suppresses(candidate, rule.id, resource.name, stack));
         violations.push({
           rule: rule.id,
@@ -40,17 +47,29 @@ export function evaluate(
       }
     }
   }
-  return violations;
+  return { violations, counts };
 }
 
-export function report(violations: readonly Violation[]): string {
+/** Runs every rule over every resource of a stack. */
+export function evaluate(
+  resources: readonly PolicyResource[],
+  stack: string,
+  suppressions: readonly Suppression[] = [],
+  rules: readonly Rule[] = RULES,
+  deleted: readonly PolicyResource[] = [],
+): Violation[] {
+  return judgeStack(resources, stack, suppressions, rules, deleted).violations;
+}
+
+/** The text report; with `counts`, its summary also says how many (rule, resource) pairs complied and how many the rules did not apply to. */
+export function report(violations: readonly Violation[], counts?: ComplianceCounts): string {
   const lines = violations.map((violation) => {
     const level = violation.suppressedBecause ? "SUPPRESSED" : violation.enforcement.toUpperCase();
     const because = violation.suppressedBecause ? ` (suppressed: ${violation.suppressedBecause})` : "";
     return `${level} ${violation.rule} ${violation.resource} (${violation.type}): ${violation.message}${because}`;
   });
   const blocking = violations.filter((violation) => violation.enforcement === "mandatory" && !violation.suppressedBecause).length;
-  lines.push(`${blocking} mandatory violation(s), ${violations.filter((v) => v.enforcement === "advisory").length} advisory, ${violations.filter((v) => v.suppressedBecause).length} suppressed`);
+  lines.push(`${blocking} mandatory violation(s), ${violations.filter((v) => v.enforcement === "advisory").length} advisory, ${violations.filter((v) => v.suppressedBecause).length} suppressed${counts ? `; ${counts.compliant} compliant, ${counts["not-applicable"]} not applicable (rule x resource)` : ""}`);
   return `${lines.join("\n")}\n`;
 }
 

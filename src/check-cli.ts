@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { evaluate, report, reportJson, reportSarif } from "../policy/evaluate";
+import { judgeStack, report, reportJson, reportSarif } from "../policy/evaluate";
 import { policyResources, servicesByResource } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
 import { readSuppressions, SuppressionsError } from "../policy/suppressions";
@@ -67,7 +67,7 @@ runCommand({
       throw error;
     }
     const deleted = base ? deletedResources(base, document) : [];
-    const violations = evaluate(policyResources(document), stack, suppressions, RULES, deleted);
+    const { violations, counts } = judgeStack(policyResources(document), stack, suppressions, RULES, deleted);
     const file = stackFilePath(source);
     const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
     emit(
@@ -76,7 +76,7 @@ runCommand({
         ? reportJson(violations, { stack })
         : format === "sarif"
           ? reportSarif(violations, { stack, stackFile: relative(stacksDirectory(), file.path), stackFileText: readFileSync(file.path, "utf8"), version, serviceOf: servicesByResource(document) })
-          : `${stack}: ${RULES.length} rules over ${document.resources.length} resources\n${report(violations)}`,
+          : `${stack}: ${RULES.length} rules over ${document.resources.length} resources\n${report(violations, counts)}`,
     );
     return violations.some((violation) => violation.enforcement === "mandatory" && !violation.suppressedBecause) ? 1 : 0;
   },

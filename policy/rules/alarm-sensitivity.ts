@@ -5,6 +5,7 @@ import { references } from "../../components/deployment-alarms/metric-math";
 import { analysisSensitivity, measurementIntervalSeconds, parseFailureCondition } from "../../components/kubernetes-service/plan";
 import { at, inProduction, list } from "./props";
 import type { PolicyResource, Rule, StackContext } from "./types";
+import { defineRule, judged, NOT_APPLICABLE, nonCompliant } from "./result";
 
 /** Production promises a bad new version is rolled back within 3 minutes of its first production traffic. */
 const PRODUCTION_DETECTION_SECONDS = 180;
@@ -139,17 +140,19 @@ export function rolloutSensitivity(rollout: PolicyResource, stack: StackContext)
   }
 }
 
-export const alarmSensitivityRule: Rule = {
+export const alarmSensitivityRule: Rule = defineRule({
   id: "alarm-sensitivity",
   description:
     "A service's rollback alarms (an Argo Rollout's aborting analysis, read from its AnalysisTemplates), evaluated minute by minute over synthetic ALB metrics, catch a new version at 2x the error-rate or p99 threshold or with crashing tasks within 3 minutes in production, and stay quiet for a healthy version and a stray error in quiet hours",
   enforcement: "mandatory",
-  check(resource, stack) {
-    if (resource.type !== "aws:ecs/service:Service" && resource.type !== ROLLOUT) return [];
+  judge(resource, stack) {
+    if (resource.type !== "aws:ecs/service:Service" && resource.type !== ROLLOUT) return NOT_APPLICABLE;
     const sensitivity = resource.type === ROLLOUT ? rolloutSensitivity(resource, stack) : serviceSensitivity(resource, stack);
     const production = inProduction(stack);
-    if (!sensitivity) return [];
-    if ("missing" in sensitivity) return production ? [sensitivity.missing] : [];
-    return sensitivityProblems(sensitivity.results, production ? PRODUCTION_DETECTION_SECONDS : undefined);
+    // No target group (an ECS service) or no analysis the evaluator reads (a Rollout): nothing to judge.
+    if (!sensitivity) return NOT_APPLICABLE;
+    // Outside production a service may do without the alarms this rule times.
+    if ("missing" in sensitivity) return production ? nonCompliant(sensitivity.missing) : NOT_APPLICABLE;
+    return judged(sensitivityProblems(sensitivity.results, production ? PRODUCTION_DETECTION_SECONDS : undefined));
   },
-};
+});

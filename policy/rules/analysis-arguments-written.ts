@@ -1,5 +1,6 @@
 import { at, list } from "./props";
 import type { Rule } from "./types";
+import { defineRule, judged, NOT_APPLICABLE } from "./result";
 
 const ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout";
 
@@ -16,15 +17,15 @@ const readsAlbStatus = (analysis: unknown) =>
  * the status is missing): otherwise the first release judges an empty target group and a later one a stale group, or
  * the run is never created ("invalid path ... in rollout", utils/analysis/factory.go) and the canary goes unjudged.
  */
-export const analysisArgumentsWritten: Rule = {
+export const analysisArgumentsWritten: Rule = defineRule({
   id: "analysis-arguments-written",
   description:
     "A canary analysis that reads status.alb starts after the first setWeight and after a precondition step that checks the status without reading it, so its arguments are the ones Argo wrote for this release",
   enforcement: "mandatory",
-  check(resource) {
-    if (resource.type !== ROLLOUT) return [];
+  judge(resource) {
+    if (resource.type !== ROLLOUT) return NOT_APPLICABLE;
     const canary = at(resource.props, "spec", "strategy", "canary");
-    if (canary === undefined) return [];
+    if (canary === undefined) return NOT_APPLICABLE;
     const steps = list(at(canary, "steps"));
     const firstWeight = steps.findIndex((step) => at(step, "setWeight") !== undefined);
     // The first analysis step after the first weight whose own arguments do not read status.alb.
@@ -44,6 +45,6 @@ export const analysisArgumentsWritten: Rule = {
         problems.push(`the analysis at step ${index} reads status.alb before a precondition step after the first setWeight has checked it`);
       }
     });
-    return problems;
+    return judged(problems);
   },
-};
+});

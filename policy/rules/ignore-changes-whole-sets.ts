@@ -1,4 +1,5 @@
 import type { Rule } from "./types";
+import { defineRule, judged, NOT_APPLICABLE } from "./result";
 
 /**
  * Inputs that are Terraform sets in the provider, where ignoreChanges must name the whole input: "IgnoreChanges unable
@@ -11,14 +12,16 @@ export const SET_INPUTS: Readonly<Record<string, readonly string[]>> = {
   "aws:ecs/service:Service": ["loadBalancers"],
 };
 
-export const ignoreChangesWholeSets: Rule = {
+export const ignoreChangesWholeSets: Rule = defineRule({
   id: "ignore-changes-whole-sets",
   description: "ignoreChanges never indexes into a set-typed input (the bridge cannot suppress such a diff): it names the whole input",
   enforcement: "mandatory",
-  check(resource) {
-    const sets = SET_INPUTS[resource.type] ?? [];
-    return resource.options.ignoreChanges
+  judge(resource) {
+    const sets = SET_INPUTS[resource.type];
+    // A type with no set-typed input this rule knows, or a resource that ignores nothing: nothing to judge.
+    if (sets === undefined || resource.options.ignoreChanges.length === 0) return NOT_APPLICABLE;
+    return judged(resource.options.ignoreChanges
       .filter((path) => sets.some((set) => path.startsWith(`${set}[`) || path.startsWith(`${set}.`)))
-      .map((path) => `ignoreChanges "${path}" indexes into ${path.split(/[.[]/)[0]}, a set: the diff is not suppressed; ignore "${path.split(/[.[]/)[0]}" as a whole`);
+      .map((path) => `ignoreChanges "${path}" indexes into ${path.split(/[.[]/)[0]}, a set: the diff is not suppressed; ignore "${path.split(/[.[]/)[0]}" as a whole`));
   },
-};
+});

@@ -3,6 +3,7 @@ import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1/R
 import Ajv, { type ErrorObject } from "ajv";
 import targetGroupBindingSchema from "../../components/kubernetes-service/target-group-binding.schema.json";
 import type { Rule } from "./types";
+import { defineRule, judged, NOT_APPLICABLE } from "./result";
 
 const validateTargetGroupBinding = new Ajv({ allErrors: true, strict: false }).compile(targetGroupBindingSchema);
 
@@ -36,16 +37,18 @@ function unknownNotMissing(manifest: Record<string, unknown>, error: ErrorObject
 
 const withoutUndefined = (value: unknown): unknown => JSON.parse(JSON.stringify(value ?? null)) as unknown;
 
-export const kubernetesManifestValid: Rule = {
+export const kubernetesManifestValid: Rule = defineRule({
   id: "kubernetes-manifest-valid",
   description: "Rollouts, AnalysisTemplates and TargetGroupBindings match their CRDs' schemas, so the API server accepts them",
   enforcement: "mandatory",
-  check(resource) {
+  judge(resource) {
     const validate = VALIDATORS[resource.type];
-    if (!validate) return [];
+    if (!validate) return NOT_APPLICABLE;
     const manifest = withoutUndefined(resource.props) as Record<string, unknown>;
-    return validate(manifest)
-      .filter((error) => !unknownNotMissing(resource.props as Record<string, unknown>, error))
-      .map((error) => `${error.instancePath || "/"} ${error.message ?? error.keyword}${error.keyword === "required" ? "" : ` (got ${JSON.stringify(error.data)})`}`);
+    return judged(
+      validate(manifest)
+        .filter((error) => !unknownNotMissing(resource.props as Record<string, unknown>, error))
+        .map((error) => `${error.instancePath || "/"} ${error.message ?? error.keyword}${error.keyword === "required" ? "" : ` (got ${JSON.stringify(error.data)})`}`),
+    );
   },
-};
+});

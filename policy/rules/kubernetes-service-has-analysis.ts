@@ -1,5 +1,6 @@
 import { at, list } from "./props";
 import type { PolicyResource, Rule } from "./types";
+import { defineRule, judged, NOT_APPLICABLE } from "./result";
 
 const ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout";
 const TEMPLATE = "kubernetes:argoproj.io/v1alpha1:AnalysisTemplate";
@@ -22,12 +23,12 @@ function judgingAnalyses(rollout: PolicyResource): unknown[] {
   return [at(strategy, "canary", "analysis"), at(strategy, "blueGreen", "postPromotionAnalysis")].filter((analysis) => analysis !== undefined);
 }
 
-export const kubernetesServiceHasAnalysis: Rule = {
+export const kubernetesServiceHasAnalysis: Rule = defineRule({
   id: "kubernetes-service-has-analysis",
   description: "Every Argo Rollout judges the new version under user traffic on both its error rate and its latency, and aborts on either",
   enforcement: "mandatory",
-  check(resource, stack) {
-    if (resource.type !== ROLLOUT) return [];
+  judge(resource, stack) {
+    if (resource.type !== ROLLOUT) return NOT_APPLICABLE;
     const namespace = at(resource.props, "metadata", "namespace");
     const templates = new Map(
       stack.resources
@@ -46,6 +47,6 @@ export const kubernetesServiceHasAnalysis: Rule = {
     }
     if (!measured.has("HTTPCode_Target_5XX_Count")) problems.push("no analysis of the new version's error rate (HTTPCode_Target_5XX_Count) while it serves users");
     if (!measured.has("TargetResponseTime")) problems.push("no analysis of the new version's latency (TargetResponseTime) while it serves users");
-    return problems;
+    return judged(problems);
   },
-};
+});

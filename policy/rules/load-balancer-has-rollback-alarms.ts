@@ -1,6 +1,7 @@
 import { loadBalancerNameOf } from "../../components/kubernetes-service/load-balancer-controller";
 import { at, list } from "./props";
-import type { PolicyResource, Rule, StackContext } from "./types";
+import type { PolicyResource, Rule, RuleResult, StackContext } from "./types";
+import { COMPLIANT, defineRule, judged, NOT_APPLICABLE, nonCompliant } from "./result";
 
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 const ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout";
@@ -32,9 +33,9 @@ function under(resource: PolicyResource, ancestor: string, byUrn: ReadonlyMap<st
  * is the one the Ingress's status names; before the status is known (a first preview), the alarms of the service
  * that owns the Ingress stand for it.
  */
-function ingressProblems(ingress: PolicyResource, stack: StackContext): string[] {
+function ingressResult(ingress: PolicyResource, stack: StackContext): RuleResult {
   const isAlb = at(ingress.props, "spec", "ingressClassName") === "alb" || at(ingress.props, "metadata", "annotations", "kubernetes.io/ingress.class") === "alb";
-  if (!isAlb) return [];
+  if (!isAlb) return NOT_APPLICABLE;
   const name = at(ingress.props, "metadata", "name");
   const namespace = at(ingress.props, "metadata", "namespace");
   const routed = stack.resources.filter(
@@ -51,18 +52,18 @@ function ingressProblems(ingress: PolicyResource, stack: StackContext): string[]
       ? alarms.filter((alarm) => under(alarm, ingress.parent!, byUrn)).flatMap(albDimensions)
       : [];
   const where = balancer ? `its load balancer ${balancer}` : "the load balancer the AWS Load Balancer Controller makes for it";
-  if (onIt.length === 0) return [`no CloudWatch alarm watches ${where}: a bad release or flag there is never noticed, rolled back by AppConfig or reported`];
+  if (onIt.length === 0) return nonCompliant(`no CloudWatch alarm watches ${where}: a bad release or flag there is never noticed, rolled back by AppConfig or reported`);
   const groups = new Set(onIt.map((dimension) => dimension.targetGroup).filter(Boolean));
   // Before the status (and the lookups) are known, the target groups are unknown too: the alarms' presence is what can be judged.
-  if (balancer && groups.size < needed) return [`the alarms on ${where} judge ${groups.size} target group(s); the Rollout routes through ${needed} (stable and canary), each judged on its own`];
-  return [];
+  if (balancer && groups.size < needed) return nonCompliant(`the alarms on ${where} judge ${groups.size} target group(s); the Rollout routes through ${needed} (stable and canary), each judged on its own`);
+  return COMPLIANT;
 }
 
 /** A Pulumi-made ALB: every target group a listener rule forwards to has an alarm on it, on this load balancer. */
-function loadBalancerProblems(balancer: PolicyResource, stack: StackContext): string[] {
+function loadBalancerResult(balancer: PolicyResource, stack: StackContext): RuleResult {
   const arn = at(balancer.props, "arn");
   const suffix = at(balancer.props, "arnSuffix");
-  if (typeof arn !== "string" || typeof suffix !== "string") return [];
+  if (typeof arn !== "string" || typeof suffix !== "string") return NOT_APPLICABLE;
   const listeners = new Set(stack.resources.filter((r) => r.type === "aws:lb/listener:Listener" && at(r.props, "loadBalancerArn") === arn).map((r) => at(r.props, "arn")));
   const forwarded = stack.resources
     .filter((r) => r.type === "aws:lb/listenerRule:ListenerRule" && listeners.has(at(r.props, "listenerArn")))
@@ -76,20 +77,22 @@ function loadBalancerProblems(balancer: PolicyResource, stack: StackContext): st
       .filter((dimension) => dimension.loadBalancer === suffix)
       .map((dimension) => dimension.targetGroup),
   );
-  return [...new Set(forwarded)].flatMap((groupArn) => {
-    const group = suffixes.get(groupArn);
-    return typeof group === "string" && !watched.has(group) ? [`target group ${group} serves traffic on this load balancer and no alarm judges it`] : [];
-  });
+  return judged(
+    [...new Set(forwarded)].flatMap((groupArn) => {
+      const group = suffixes.get(groupArn);
+      return typeof group === "string" && !watched.has(group) ? [`target group ${group} serves traffic on this load balancer and no alarm judges it`] : [];
+    }),
+  );
 }
 
-export const loadBalancerHasRollbackAlarms: Rule = {
+export const loadBalancerHasRollbackAlarms: Rule = defineRule({
   id: "load-balancer-has-rollback-alarms",
   description:
     "Every load balancer that serves a service, the environment's or the AWS Load Balancer Controller's for a Kubernetes canary, has the service's alarms on each of its target groups",
   enforcement: "mandatory",
-  check(resource, stack) {
-    if (resource.type === INGRESS) return ingressProblems(resource, stack);
-    if (resource.type === LOAD_BALANCER) return loadBalancerProblems(resource, stack);
-    return [];
+  judge(resource, stack) {
+    if (resource.type === INGRESS) return ingressResult(resource, stack);
+    if (resource.type === LOAD_BALANCER) return loadBalancerResult(resource, stack);
+    return NOT_APPLICABLE;
   },
-};
+});

@@ -1,5 +1,6 @@
 import { at, list } from "./props";
 import type { PolicyResource, Rule } from "./types";
+import { defineRule, judged, NOT_APPLICABLE } from "./result";
 
 const OPEN = new Set(["0.0.0.0/0", "::/0"]);
 
@@ -17,11 +18,11 @@ function listenerPorts(securityGroupId: unknown, resources: readonly PolicyResou
   );
 }
 
-export const onlyLoadBalancerOpenToInternet: Rule = {
+export const onlyLoadBalancerOpenToInternet: Rule = defineRule({
   id: "only-load-balancer-open-to-internet",
   description: "Only the load balancer's security group admits the internet, and only on its listener ports",
   enforcement: "mandatory",
-  check(resource, stack) {
+  judge(resource, stack) {
     const rules: { cidr: unknown; from: unknown; to: unknown; group: unknown }[] = [];
     if (resource.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
       rules.push({ cidr: resource.props.cidrIpv4 ?? resource.props.cidrIpv6, from: resource.props.fromPort, to: resource.props.toPort, group: resource.props.securityGroupId });
@@ -31,6 +32,8 @@ export const onlyLoadBalancerOpenToInternet: Rule = {
           rules.push({ cidr, from: at(ingress, "fromPort"), to: at(ingress, "toPort"), group: resource.props.id });
         }
       }
+    } else {
+      return NOT_APPLICABLE;
     }
     const problems: string[] = [];
     for (const rule of rules.filter((candidate) => OPEN.has(String(candidate.cidr)))) {
@@ -42,6 +45,6 @@ export const onlyLoadBalancerOpenToInternet: Rule = {
         problems.push(`admits ${String(rule.cidr)} on ports ${String(rule.from)}-${String(rule.to)}, not a listener port (${[...ports].sort().join(", ")})`);
       }
     }
-    return problems;
+    return judged(problems);
   },
-};
+});

@@ -1,4 +1,5 @@
 import type { Rule } from "./types";
+import { defineRule, judged, NOT_APPLICABLE } from "./result";
 
 /**
  * The longest physical name AWS takes for each resource type the program names, by input, from each API's Name
@@ -35,15 +36,17 @@ export const NAME_LIMITS_BY_TYPE: Readonly<Record<string, Readonly<Record<string
   "aws:s3/bucket:Bucket": { bucket: 63, bucketPrefix: 37 },
 };
 
-export const physicalNamesWithinLimits: Rule = {
+export const physicalNamesWithinLimits: Rule = defineRule({
   id: "physical-names-within-limits",
   description: "Every physical name the program sets fits AWS's length limit for its resource type (load balancers 32, AppConfig 64, IAM roles 64, ...)",
   enforcement: "mandatory",
-  check(resource) {
-    const limits = NAME_LIMITS_BY_TYPE[resource.type] ?? {};
-    return Object.entries(limits).flatMap(([input, max]) => {
+  judge(resource) {
+    const limits = NAME_LIMITS_BY_TYPE[resource.type];
+    // A type whose names this rule does not bound, or one that sets none of them (AWS or Pulumi names it).
+    if (limits === undefined || Object.keys(limits).every((input) => typeof resource.props[input] !== "string")) return NOT_APPLICABLE;
+    return judged(Object.entries(limits).flatMap(([input, max]) => {
       const value = resource.props[input];
       return typeof value === "string" && value.length > max ? [`${input} "${value}" has ${value.length} characters; AWS takes at most ${max}`] : [];
-    });
+    }));
   },
-};
+});

@@ -1,12 +1,13 @@
 import { at, inProduction, list } from "./props";
 import type { Rule } from "./types";
+import { defineRule, judged, NOT_APPLICABLE } from "./result";
 
-export const productionServiceRollsBackOnAlarm: Rule = {
+export const productionServiceRollsBackOnAlarm: Rule = defineRule({
   id: "production-service-rolls-back-on-alarm",
   description: "Production ECS services deploy by blue/green, canary or linear steps and roll back when their alarms fire",
   enforcement: "mandatory",
-  check(resource, stack) {
-    if (resource.type !== "aws:ecs/service:Service" || !inProduction(stack)) return [];
+  judge(resource, stack) {
+    if (resource.type !== "aws:ecs/service:Service" || !inProduction(stack)) return NOT_APPLICABLE;
     const problems: string[] = [];
     const strategy = at(resource.props, "deploymentConfiguration", "strategy");
     if (!["BLUE_GREEN", "CANARY", "LINEAR"].includes(String(strategy))) {
@@ -16,6 +17,6 @@ export const productionServiceRollsBackOnAlarm: Rule = {
     if (at(alarms, "enable") !== true || at(alarms, "rollback") !== true || list(at(alarms, "alarmNames")).length === 0) {
       problems.push("alarms must list the service's alarms with enable: true and rollback: true");
     }
-    return problems;
+    return judged(problems);
   },
-};
+});

@@ -1,5 +1,6 @@
 import { inProduction } from "./props";
 import type { Rule } from "./types";
+import { COMPLIANT, defineRule, NOT_APPLICABLE, nonCompliant } from "./result";
 
 /** Resources whose deletion loses data or history. */
 export const STATEFUL_TYPES = new Set([
@@ -12,12 +13,12 @@ export const STATEFUL_TYPES = new Set([
   "aws:rds/cluster:Cluster",
 ]);
 
-export const productionStatefulResourcesProtected: Rule = {
+export const productionStatefulResourcesProtected: Rule = defineRule({
   id: "production-stateful-resources-protected",
   description: "In production, resources that hold data or history are protected from deletion",
   enforcement: "mandatory",
-  check(resource, stack) {
-    if (!STATEFUL_TYPES.has(resource.type) || !inProduction(stack)) return [];
-    return resource.options.protect ? [] : ["holds data or history but is not protected (protect: true)"];
+  judge(resource, stack) {
+    if (!STATEFUL_TYPES.has(resource.type) || !inProduction(stack)) return NOT_APPLICABLE;
+    return resource.options.protect ? COMPLIANT : nonCompliant("holds data or history but is not protected (protect: true)");
   },
-};
+});

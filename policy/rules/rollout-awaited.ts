@@ -1,5 +1,6 @@
 import { at, list } from "./props";
 import type { PolicyResource, Rule } from "./types";
+import { COMPLIANT, defineRule, NOT_APPLICABLE, nonCompliant } from "./result";
 
 const ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout";
 const JOB = "kubernetes:batch/v1:Job";
@@ -38,18 +39,18 @@ function waitersOf(rollout: PolicyResource, resources: readonly PolicyResource[]
  * Healthy satisfies it. What counts is a Job running the Argo plugin's `status <rollout>` (generation-aware, non-zero
  * on Degraded), with no retries and a `pulumi.com/timeoutSeconds` of at least the release's pauses plus 30 minutes.
  */
-export const rolloutAwaited: Rule = {
+export const rolloutAwaited: Rule = defineRule({
   id: "rollout-awaited",
   description: "In staging and production, pulumi up waits for every Argo Rollout's new generation to be Healthy, for its pauses plus 30 minutes, and fails when it is Degraded",
   enforcement: "mandatory",
-  check(resource, stack) {
-    if (resource.type !== ROLLOUT || (stack.tier !== "staging" && stack.tier !== "production")) return [];
+  judge(resource, stack) {
+    if (resource.type !== ROLLOUT || (stack.tier !== "staging" && stack.tier !== "production")) return NOT_APPLICABLE;
     const waiters = waitersOf(resource, stack.resources);
     if (waiters.length === 0) {
-      return [`no Job runs kubectl-argo-rollouts status ${String(at(resource.props, "metadata", "name"))} (backoffLimit 0): pulumi up returns while Argo is still releasing or has aborted`];
+      return nonCompliant(`no Job runs kubectl-argo-rollouts status ${String(at(resource.props, "metadata", "name"))} (backoffLimit 0): pulumi up returns while Argo is still releasing or has aborted`);
     }
     const needed = pausesSeconds(resource) + WAIT_MARGIN_SECONDS;
     const timeout = Number(at(waiters[0].props, "metadata", "annotations", "pulumi.com/timeoutSeconds") ?? 0);
-    return timeout >= needed ? [] : [`the waiter's pulumi.com/timeoutSeconds (${timeout}) is shorter than the release's pauses plus 30 minutes (${needed})`];
+    return timeout >= needed ? COMPLIANT : nonCompliant(`the waiter's pulumi.com/timeoutSeconds (${timeout}) is shorter than the release's pauses plus 30 minutes (${needed})`);
   },
-};
+});

@@ -1,6 +1,7 @@
 import { runUnsafeSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { asArray, at, list, parsed, statementsOf } from "./props";
 import type { PolicyResource, Rule, StackContext } from "./types";
+import { defineRule, judged, NOT_APPLICABLE } from "./result";
 
 /**
  * One call the running system makes: who (a role, after the service assumed it, or a service principal), what, on
@@ -369,13 +370,16 @@ function confusedDeputies(topic: PolicyResource, resources: readonly PolicyResou
   return problems;
 }
 
-export const runtimePathsAllowed: Rule = {
+export const runtimePathsAllowed: Rule = defineRule({
   id: "runtime-paths-allowed",
   description:
     "Every call the running system makes (ECS -> hooks, hooks -> CloudWatch, AppConfig -> alarms, tasks -> ECR/Logs/Secrets/AppConfig, CloudWatch and EventBridge -> SNS/KMS, ECS -> listener rules, Chatbot -> its role) is allowed by the synthesized IAM",
   enforcement: "mandatory",
-  check(resource, stack) {
-    const denied = runtimeCalls(resource, stack)
+  judge(resource, stack) {
+    const calls = runtimeCalls(resource, stack);
+    // A resource that makes no call at runtime (and no topic, whose publishers are judged): nothing to judge.
+    if (calls.length === 0 && resource.type !== "aws:sns/topic:Topic") return NOT_APPLICABLE;
+    const denied = calls
       .map((call) => ({ call, decision: decide(call) }))
       .filter(({ decision }) => decision !== "Allowed")
       .map(({ call, decision }) => {
@@ -388,9 +392,9 @@ export const runtimePathsAllowed: Rule = {
               : "";
         return `${call.caller}: ${call.principal} ${call.action} on ${call.resource} is ${decision}${why}`;
       });
-    return [...denied, ...(resource.type === "aws:sns/topic:Topic" ? confusedDeputies(resource, stack.resources) : [])];
+    return judged([...denied, ...(resource.type === "aws:sns/topic:Topic" ? confusedDeputies(resource, stack.resources) : [])]);
   },
-};
+});
 
 /** A deployment of the service as ECS names it in a hook's event: `arn:...:service-deployment/<cluster>/<service>/<id>`. */
 function serviceDeploymentArn(service: PolicyResource): string {

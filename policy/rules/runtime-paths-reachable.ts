@@ -1,6 +1,7 @@
 import { HOOKS_EGRESS_DESCRIPTION, TEST_LISTENER_CIDR_DESCRIPTION } from "../../components/environment/hooks-egress";
 import { at, list } from "./props";
 import type { PolicyResource, Rule } from "./types";
+import { defineRule, judged, NOT_APPLICABLE } from "./result";
 
 /**
  * Where a packet comes from or goes to: the security groups of the network interface, and the address the other side
@@ -232,12 +233,14 @@ export function serviceReachProblems(service: PolicyResource, resources: readonl
   return problems;
 }
 
-export const runtimePathsReachable: Rule = {
+export const runtimePathsReachable: Rule = defineRule({
   id: "runtime-paths-reachable",
   description:
     "Every network call a release makes (hooks to the test listener, load balancer to tasks on the container and health-check ports, tasks to 443) is admitted by the security groups for the load balancer's scheme",
   enforcement: "mandatory",
-  check(resource, stack) {
-    return resource.type === "aws:ecs/service:Service" ? serviceReachProblems(resource, stack.resources) : [];
+  judge(resource, stack) {
+    // A service whose security groups are unknown (a preview of a new stack) cannot be judged.
+    if (resource.type !== "aws:ecs/service:Service" || groupIds(at(resource.props, "networkConfiguration", "securityGroups")) === undefined) return NOT_APPLICABLE;
+    return judged(serviceReachProblems(resource, stack.resources));
   },
-};
+});

@@ -1,5 +1,6 @@
 import { at, list, parsed } from "./props";
 import type { Rule } from "./types";
+import { defineRule, judged, NOT_APPLICABLE, nonCompliant } from "./result";
 
 /** The offline synth's stand-in for a value Pulumi holds as a secret: in these places it means a secret went in as text. */
 const SECRET_PLACEHOLDER = "[secret]";
@@ -40,16 +41,16 @@ function leaves(value: unknown, key: string): [string, unknown][] {
 
 const advice = "keep it in Secrets Manager or SSM (set it with pulumi config set --secret, or reference an ARN through secrets)";
 
-export const secretsNotInPlaintext: Rule = {
+export const secretsNotInPlaintext: Rule = defineRule({
   id: "secrets-not-in-plaintext",
   description:
     "No secret is written as text where anyone who may describe the resource reads it: task definition environments, Lambda environments, lifecycle hookDetails. A secret is a value set with --secret, a value shaped like a known credential (AWS key id, private key, GitHub/Slack/Stripe token, URL with a password), or any value of a variable named like one (…_PASSWORD, …_TOKEN, …_API_KEY, …_SECRET); ARNs of Secrets Manager, SSM or KMS are references, not secrets",
   enforcement: "mandatory",
-  check(resource) {
+  judge(resource) {
     const found: string[] = [];
     if (resource.type === "aws:ecs/taskDefinition:TaskDefinition") {
       if (resource.props.containerDefinitions === SECRET_PLACEHOLDER) {
-        return [`containerDefinitions holds a value set with --secret, so a secret is in a container's environment: ${advice}`];
+        return nonCompliant(`containerDefinitions holds a value set with --secret, so a secret is in a container's environment: ${advice}`);
       }
       for (const container of list(resource.props.containerDefinitions)) {
         for (const variable of list(at(container, "environment"))) {
@@ -59,7 +60,7 @@ export const secretsNotInPlaintext: Rule = {
       }
     } else if (resource.type === "aws:lambda/function:Function") {
       const variables = at(resource.props.environment, "variables");
-      if (variables === SECRET_PLACEHOLDER) return [`environment.variables holds a value set with --secret: ${advice}`];
+      if (variables === SECRET_PLACEHOLDER) return nonCompliant(`environment.variables holds a value set with --secret: ${advice}`);
       for (const [name, value] of Object.entries((parsed(variables) as Record<string, unknown> | undefined) ?? {})) {
         const why = plaintextSecret(name, value);
         if (why) found.push(`environment ${why}`);
@@ -71,7 +72,9 @@ export const secretsNotInPlaintext: Rule = {
           if (why) found.push(`lifecycleHooks[${index}].hookDetails: ${why}`);
         }
       });
+    } else {
+      return NOT_APPLICABLE;
     }
-    return found.map((message) => `${message}: ${advice}`);
+    return judged(found.map((message) => `${message}: ${advice}`));
   },
-};
+});

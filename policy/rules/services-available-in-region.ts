@@ -1,6 +1,7 @@
 import { Region } from "@pulumi/aws";
 import { CHATBOT_REGIONS } from "../../components/environment/notifications";
 import type { PolicyResource, Rule, StackContext } from "./types";
+import { COMPLIANT, defineRule, NOT_APPLICABLE, nonCompliant } from "./result";
 
 /**
  * The Regions each AWS service this program uses has its API in, by the resource type's module. `undefined`: every
@@ -46,17 +47,19 @@ export function regionOf(resource: PolicyResource, stack: StackContext): string 
   return typeof region === "string" ? region : undefined;
 }
 
-export const servicesAvailableInRegion: Rule = {
+export const servicesAvailableInRegion: Rule = defineRule({
   id: "services-available-in-region",
   description: "Every AWS resource is created in a Region where its service's API exists (AWS Chatbot: four Regions only)",
   enforcement: "mandatory",
-  check(resource, stack) {
-    if (!resource.type.startsWith("aws:")) return [];
+  judge(resource, stack) {
+    if (!resource.type.startsWith("aws:")) return NOT_APPLICABLE;
     const module = resource.type.split(":")[1]?.split("/")[0] ?? "";
-    if (!(module in SERVICE_REGIONS)) return [`uses AWS module ${module}, whose Regions this check does not know: add it to SERVICE_REGIONS after looking them up`];
+    if (!(module in SERVICE_REGIONS)) return nonCompliant(`uses AWS module ${module}, whose Regions this check does not know: add it to SERVICE_REGIONS after looking them up`);
     const regions = SERVICE_REGIONS[module];
     const region = regionOf(resource, stack);
-    if (regions === undefined || region === undefined || regions.includes(region)) return [];
-    return [`is created in ${region}, where AWS has no ${module} API (it has: ${regions.join(", ")})`];
+    if (regions === undefined) return COMPLIANT;
+    // A Region this stack does not say (several providers, none named): nothing to judge against.
+    if (region === undefined) return NOT_APPLICABLE;
+    return regions.includes(region) ? COMPLIANT : nonCompliant(`is created in ${region}, where AWS has no ${module} API (it has: ${regions.join(", ")})`);
   },
-};
+});

@@ -28,13 +28,30 @@ export interface StackContext {
 
 export type Enforcement = "mandatory" | "advisory";
 
-/** One rule: a small pure predicate, named by what it protects. */
-export interface Rule {
+/**
+ * What a rule says of one resource (cdk-nag's NagRuleCompliance): it complies, it does not (and why), or the rule does
+ * not speak to it (another resource type, another tier, nothing the rule can judge). A fixture that passes proves
+ * compliance, not silence.
+ */
+export type RuleResult =
+  | { readonly compliance: "compliant" }
+  | { readonly compliance: "non-compliant"; readonly messages: readonly [string, ...string[]] }
+  | { readonly compliance: "not-applicable" };
+
+export type Compliance = RuleResult["compliance"];
+
+/** A rule as written: a small pure predicate, named by what it protects. */
+export interface RuleDefinition {
   readonly id: string;
   readonly description: string;
   readonly enforcement: Enforcement;
-  /** Messages saying why `resource` violates the rule; empty when it complies or the rule does not apply. */
-  readonly check: (resource: PolicyResource, stack: StackContext) => string[];
-  /** The rule looks at the resources the change deletes (`stack.deleted`), each passed to `check`, not at the stack's. */
+  /** Whether `resource` complies, does not (with the messages saying why), or is not the rule's business. */
+  readonly judge: (resource: PolicyResource, stack: StackContext) => RuleResult;
+  /** The rule looks at the resources the change deletes (`stack.deleted`), each passed to `judge`, not at the stack's. */
   readonly onDeleted?: true;
+}
+
+/** A registered rule: its definition, and `check`, the messages of a non-compliant result (empty otherwise). */
+export interface Rule extends RuleDefinition {
+  readonly check: (resource: PolicyResource, stack: StackContext) => string[];
 }

@@ -1,5 +1,6 @@
 import { at, list } from "./props";
 import type { PolicyResource, Rule } from "./types";
+import { defineRule, judged, NOT_APPLICABLE } from "./result";
 
 /**
  * AWS's default quotas the program's resources can pass, each as AWS states it:
@@ -72,21 +73,23 @@ function loadBalancerProblems(balancer: PolicyResource, resources: readonly Poli
   return problems;
 }
 
-export const withinAwsQuotas: Rule = {
+export const withinAwsQuotas: Rule = defineRule({
   id: "within-aws-quotas",
   description:
     "Security groups stay within 60 inbound and 60 outbound rules per IP family (a prefix list counts its maximum entries); load balancers within 50 listeners, 100 rules, 100 target groups and 5 target groups per action",
   enforcement: "mandatory",
-  check(resource, stack) {
-    if (resource.type === "aws:lb/loadBalancer:LoadBalancer") return loadBalancerProblems(resource, stack.resources);
-    if (resource.type !== "aws:ec2/securityGroup:SecurityGroup" || resource.props.id === undefined) return [];
+  judge(resource, stack) {
+    if (resource.type === "aws:lb/loadBalancer:LoadBalancer") return judged(loadBalancerProblems(resource, stack.resources));
+    if (resource.type !== "aws:ec2/securityGroup:SecurityGroup" || resource.props.id === undefined) return NOT_APPLICABLE;
     const counts = securityGroupRuleCounts(resource, stack.resources);
-    return (["ingress", "egress"] as const).flatMap((direction) =>
-      (["IPv4", "IPv6"] as const).flatMap((family) =>
-        counts[direction][family] > QUOTAS.securityGroupRules
-          ? [`has ${counts[direction][family]} ${family} ${direction === "ingress" ? "inbound" : "outbound"} rules (a prefix list counts as its maximum entries); AWS allows ${QUOTAS.securityGroupRules} per security group by default`]
-          : [],
+    return judged(
+      (["ingress", "egress"] as const).flatMap((direction) =>
+        (["IPv4", "IPv6"] as const).flatMap((family) =>
+          counts[direction][family] > QUOTAS.securityGroupRules
+            ? [`has ${counts[direction][family]} ${family} ${direction === "ingress" ? "inbound" : "outbound"} rules (a prefix list counts as its maximum entries); AWS allows ${QUOTAS.securityGroupRules} per security group by default`]
+            : [],
+        ),
       ),
     );
   },
-};
+});
