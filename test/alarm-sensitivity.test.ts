@@ -151,6 +151,21 @@ describe("scenarios against the per-target-group alarms", () => {
     const result = alarmSensitivity([summed, ...productionAlarms.slice(1)], checkout).find((r) => r.id === "error-rate-2x");
     expect(result?.seconds).toBeUndefined();
   });
+
+  it("services with the same alarm settings share a run, each still named by its own alarms; other settings run anew", () => {
+    const renamed = productionAlarms.map((alarm) => ({ ...alarm, name: `other-${alarm.name}` }));
+    const shared = alarmSensitivity(renamed, checkout);
+    expect(shared.map((r) => [r.id, r.seconds, r.alarm])).toEqual(results.map((r) => [r.id, r.seconds, r.alarm === undefined ? undefined : `other-${r.alarm}`]));
+    expect(shared.find((r) => r.id === "error-rate-2x")?.cases.map((c) => c.alarm)).toEqual(Array(4).fill("other-error-rate"));
+    // The first run's results are the caller's own: the second caller's names never reach them.
+    expect(byId["error-rate-2x"].alarm).toBe("error-rate");
+    // Ten times the error-rate threshold: the 2x canary is no longer caught (the same settings' run would say 150 s).
+    const lenient = [{ ...productionAlarms[0], threshold: productionAlarms[0].threshold * 10 }, ...productionAlarms.slice(1)];
+    expect(alarmSensitivity(lenient, checkout).find((r) => r.id === "error-rate-2x")?.cases.map((c) => c.alarm)).not.toContain("error-rate");
+    // Traffic is part of the key too: a 10% canary's floor differs from a 100% blue/green's.
+    const blueGreen = alarmSensitivity(productionAlarms, { ...checkout, newVersionPercent: 100 }).find((r) => r.id === "error-rate-2x");
+    expect(blueGreen?.cases.map((c) => c.requestsPerMinute)).toEqual([100, 1800, 100, 1800]);
+  });
 });
 
 const fixture = (file: string): StackContext => {

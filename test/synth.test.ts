@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError } from "../src/config/load";
 import { releasePlatform } from "../src/program";
 import { renderJson, renderTree } from "../src/synth/render";
+import { synthesizeProgram } from "../src/synth/capture";
 import { PROJECT_ROOT, synthesizeStack } from "../src/synth/run";
 import { toConfigValues } from "../src/synth/stack-file";
 import { resource, setPath, shippedConfig, synth } from "./helpers";
@@ -214,5 +215,33 @@ describe("npm run synth (the CLI)", () => {
     expect(real.diagnostics).toEqual([]);
     const service = real.resources.find((r: { type: string }) => r.type === "aws:ecs/service:Service");
     expect(service.inputs.networkConfiguration.subnets).toEqual(["subnet-0123456789abcdef3", "subnet-0123456789abcdef4"]);
+  });
+});
+
+describe("offline synthesis skips the SDK's source positions", () => {
+  const sdkResource = pulumi.Resource as unknown as { callsites: () => unknown[] };
+  const during = async (): Promise<number> => {
+    let frames = -1;
+    await synthesizeProgram({ stack: "dev", tier: "dev", region: "eu-west-1" }, async () => {
+      frames = sdkResource.callsites().length;
+      return {};
+    });
+    return frames;
+  };
+
+  it("parses no stack per resource while synthesizing, and gives the SDK its own back afterwards", async () => {
+    const original = sdkResource.callsites;
+    expect(await during()).toBe(0);
+    expect(sdkResource.callsites).toBe(original);
+    expect(sdkResource.callsites().length).toBeGreaterThan(0);
+  });
+
+  it("keeps them with RELEASE_SYNTH_STACK_TRACES=1", async () => {
+    process.env.RELEASE_SYNTH_STACK_TRACES = "1";
+    try {
+      expect(await during()).toBeGreaterThan(0);
+    } finally {
+      delete process.env.RELEASE_SYNTH_STACK_TRACES;
+    }
   });
 });

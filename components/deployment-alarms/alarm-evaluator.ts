@@ -68,10 +68,12 @@ export function alarmStates(alarm: AlarmSpec, source: MetricSource, minutes: num
   let state: AlarmState = "OK";
   for (let evaluation = 0; evaluation <= minutes + delay; evaluation++) {
     const last = evaluation - 1 - delay;
-    const window = Array.from({ length: alarm.evaluationPeriods }, (_, index) => last - index).filter((minute) => minute >= 0);
+    // The window: the last `evaluationPeriods` minutes up to `last`, those before minute 0 left out.
+    const earliest = Math.max(0, last - alarm.evaluationPeriods + 1);
+    const windowLength = Math.max(0, last - earliest + 1);
     let breaching = 0;
     let present = 0;
-    for (const minute of window) {
+    for (let minute = last; minute >= earliest; minute--) {
       const value = series[minute];
       if (value === undefined) {
         if (alarm.treatMissingData === "breaching") breaching++;
@@ -82,7 +84,7 @@ export function alarmStates(alarm: AlarmSpec, source: MetricSource, minutes: num
       if (compare(value, alarm.threshold)) breaching++;
     }
     if (present === 0) {
-      if (alarm.treatMissingData === "missing" && window.length > 0) state = "INSUFFICIENT_DATA";
+      if (alarm.treatMissingData === "missing" && windowLength > 0) state = "INSUFFICIENT_DATA";
     } else {
       state = breaching >= alarm.datapointsToAlarm ? "ALARM" : "OK";
     }

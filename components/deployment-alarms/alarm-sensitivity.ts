@@ -223,10 +223,32 @@ function runCase(detectors: readonly Detector[], inputs: SensitivityInputs, c: C
   return { newGroup: c.newGroup, requestsPerMinute: c.requestsPerMinute, phase, seconds: first?.seconds, alarm: first?.alarm };
 }
 
+/**
+ * Results by alarm set and traffic, with each alarm named by its index: services with the same alarm settings (most
+ * services of an environment, which differ only in their names) share one run of the scenarios.
+ */
+const sensitivityRuns = new Map<string, ScenarioResult[]>();
+
+/** A key that tells every string from every number (JSON alone writes NaN, Infinity and null alike). */
+const runKey = (alarms: readonly AlarmSpec[], inputs: SensitivityInputs): string =>
+  JSON.stringify([alarms.map(({ name: _name, ...alarm }) => alarm), inputs], (_key, value: unknown) =>
+    typeof value === "number" ? `n:${Object.is(value, -0) ? "-0" : String(value)}` : typeof value === "string" ? `s:${value}` : value,
+  );
+
 /** @internal */
 /** Every scenario against the given rollback alarms (the alarms ECS rolls back on, nothing else). */
 export function alarmSensitivity(alarms: readonly AlarmSpec[], inputs: SensitivityInputs): ScenarioResult[] {
-  return detectorSensitivity(alarms.map(alarmDetector), inputs);
+  const key = runKey(alarms, inputs);
+  let run = sensitivityRuns.get(key);
+  if (!run) {
+    run = detectorSensitivity(
+      alarms.map((alarm, index) => alarmDetector({ ...alarm, name: String(index) })),
+      inputs,
+    );
+    sensitivityRuns.set(key, run);
+  }
+  const named = (alarm: string | undefined) => (alarm === undefined ? undefined : alarms[Number(alarm)].name);
+  return run.map((result) => ({ ...result, alarm: named(result.alarm), cases: result.cases.map((c) => ({ ...c, alarm: named(c.alarm) })) }));
 }
 
 /**

@@ -135,12 +135,23 @@ function apply(operator: string, a: number, b: number): number | undefined {
  * (as CloudWatch's does); FILL gives one at every minute; MAX/MIN of an array take the datapoints present.
  */
 export function evaluateExpression(expression: string, length: number, lookup: (id: string) => Series): Series {
+  // Each id's series is looked up once, on its first use: the lookup resolves whole queries, and every minute of
+  // every case of every service's sensitivity scenarios evaluates here.
+  const looked = new Map<string, Series>();
+  const series = (id: string): Series => {
+    let found = looked.get(id);
+    if (found === undefined) {
+      found = lookup(id);
+      looked.set(id, found);
+    }
+    return found;
+  };
   const at = (node: Node, minute: number): number | undefined => {
     switch (node.kind) {
       case "number":
         return node.value;
       case "id":
-        return lookup(node.name)[minute];
+        return series(node.name)[minute];
       case "negate": {
         const value = at(node.operand, minute);
         return value === undefined ? undefined : -value;

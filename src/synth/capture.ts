@@ -300,6 +300,12 @@ async function synthesizeNow(
   // large synth's time and memory. Offline nothing reads them: skip them unless asked for.
   const stackTraceLimit = Error.stackTraceLimit;
   if (!process.env.RELEASE_SYNTH_STACK_TRACES) Error.stackTraceLimit = 0;
+  // Every resource's constructor also parses a whole stack trace for its source position (Resource.callsites raises
+  // Error.stackTraceLimit to Infinity for it), which the engine shows in `pulumi about`-style tooling and the mocks
+  // drop: the document has no place for it. Skipped the same way.
+  const resourceClass = sdk.Resource as unknown as { callsites: () => unknown[] };
+  const callsites = resourceClass.callsites;
+  if (!process.env.RELEASE_SYNTH_STACK_TRACES) resourceClass.callsites = () => [];
   /** Resolves when no registration has been pending for a few turns of the event loop. */
   const settle = async () => {
     for (let quiet = 0; quiet < 5; ) {
@@ -344,6 +350,7 @@ async function synthesizeNow(
   } finally {
     process.off("unhandledRejection", onRejection);
     Error.stackTraceLimit = stackTraceLimit;
+    resourceClass.callsites = callsites;
     stackReference.requireOutput = requireOutput;
   }
   // A stack the file has no entry for (a misspelt name) would silently build on placeholder ids.
