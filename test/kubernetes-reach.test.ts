@@ -99,6 +99,14 @@ describe("the controller's load balancer is watched as the environment's", () =>
     expect(errorRate.alarmActions).toEqual([outputs("aws:sns/topic:Topic", "eks-alerts").arn]);
   });
 
+  it("a Kubernetes service's alarms tell on-call that Argo's analysis aborts a release, an ECS service's that ECS rolls it back", () => {
+    for (const name of ["search-alarms-error-rate", "catalog-alarms-p99-latency"]) {
+      expect(inputs(ALARM, name).alarmDescription).toMatch(/Argo Rollouts' analysis, on the same math, aborts a release; this alarm alerts on-call/);
+      expect(inputs(ALARM, name).alarmDescription).not.toContain("ECS");
+    }
+    expect(inputs(ALARM, "checkout-alarms-error-rate").alarmDescription).toContain("ECS rolls a deployment back while this is in ALARM.");
+  });
+
   it("both Services are in the Ingress's action from the start, so the controller makes both target groups before the status", () => {
     const action = JSON.parse(annotations()["alb.ingress.kubernetes.io/actions.search-stable"]);
     expect(action.forwardConfig.targetGroups).toEqual([

@@ -54,7 +54,15 @@ export interface DeploymentAlarmsArgs {
    * step) and the running tasks (10 requests per second each). @default { newVersionPercent: 100, tasks: 1 }
    */
   readonly detectionTraffic?: { readonly newVersionPercent: number; readonly tasks: number };
+  /**
+   * What happens to a release while an alarm is in ALARM, as its description tells on-call.
+   * @default "ECS rolls a deployment back while this is in ALARM." (the ECS service lists the alarms in its deployment)
+   */
+  readonly onAlarm?: string;
 }
+
+/** What the alarms of a service Argo Rollouts releases do: Argo's own analysis, not these alarms, aborts a release. */
+export const ARGO_ON_ALARM = "Argo Rollouts' analysis, on the same math, aborts a release; this alarm alerts on-call (and, as an AppConfig monitor, rolls flag deployments back).";
 
 /** Alarm thresholds and timing with nothing left out. */
 export type AlarmSettings = Required<Pick<DeploymentAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "timing">>;
@@ -169,7 +177,7 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
         `${name}-${shape.kind}`,
         {
           name: spec.name,
-          alarmDescription: `${args.serviceName}: ${shape.description}. ECS rolls a deployment back while this is in ALARM.`,
+          alarmDescription: `${args.serviceName}: ${shape.description}. ${args.onAlarm ?? "ECS rolls a deployment back while this is in ALARM."}`,
           comparisonOperator: spec.comparison,
           threshold: spec.threshold,
           evaluationPeriods: spec.evaluationPeriods,

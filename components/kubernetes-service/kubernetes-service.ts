@@ -21,7 +21,7 @@ import { type DeploymentStrategy, strategyProblems } from "../blue-green-service
 import { type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { describeSensitivity, type ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
-import { type AlarmSettings, alarmsWithTierDefaults, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
+import { type AlarmSettings, alarmsWithTierDefaults, ARGO_ON_ALARM, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { KUBERNETES_NAME, NAME_LIMITS, physicalName } from "../naming";
@@ -750,6 +750,7 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
       ...thresholdsOf(args.alarms),
       custom: args.alarms?.custom,
       timing,
+      onAlarm: ARGO_ON_ALARM,
     },
     { parent },
   );
@@ -981,6 +982,7 @@ function canaryIngress(
       ...thresholdsOf(args.alarms),
       custom: args.alarms?.custom,
       timing,
+      onAlarm: ARGO_ON_ALARM,
       detectionTraffic: { newVersionPercent: firstPercent, tasks: args.desiredCount ?? 1 },
     },
     { parent },
