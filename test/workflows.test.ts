@@ -126,6 +126,8 @@ describe("GitHub workflows", () => {
     expect(text).toContain("npm test");
     expect(text).toContain('npx release-platform synth diff "plan/base/$stack.json" "$file" --format markdown --out "plan/$stack.md"');
     expect(text).toContain('cat "plan/$stack.md" >> "$GITHUB_STEP_SUMMARY"');
+    // Deleting a protected resource in production fails the check only when it sees the deployed side.
+    expect(text).toContain('npx release-platform check "$stack" --base "plan/base/$stack.json" || status=1');
     const upload = (plan.jobs.plan as Job).steps.find((step) => step.uses?.startsWith("github/codeql-action/upload-sarif@"));
     expect(upload?.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
   });
