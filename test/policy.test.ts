@@ -9,21 +9,13 @@ import { evaluate, judgeStack, report } from "../policy/evaluate";
 import { policyResources } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
 import type { Case, RuleFixtures } from "../policy/rules/fixture-kit";
-import type { Compliance, PolicyResource, Rule, StackContext } from "../policy/rules/types";
+import type { Compliance, PolicyResource, Rule } from "../policy/rules/types";
 import { stackValidation } from "../policy/stack-validation";
 import { readSuppressions } from "../policy/suppressions";
 import { PROJECT_ROOT } from "../src/synth/run";
+import { production, res } from "../policy/rules/fixture-kit";
 import { setPath, shippedConfig, synth } from "./helpers";
 
-const res = (type: string, props: Record<string, unknown>, options: Partial<PolicyResource["options"]> = {}, name = "r", parent?: string): PolicyResource => ({
-  type,
-  name,
-  urn: `urn:pulumi:production::release-platform::${type}::${name}`,
-  props,
-  options: { protect: false, ignoreChanges: [], ...options },
-  parent,
-});
-const production = (...resources: PolicyResource[]): StackContext => ({ tier: "production", resources });
 const rule = (id: string): Rule => {
   const found = RULES.find((candidate) => candidate.id === id);
   if (!found) throw new Error(id);

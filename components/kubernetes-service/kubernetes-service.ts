@@ -21,7 +21,7 @@ import { type DeploymentStrategy, strategyProblems } from "../blue-green-service
 import { type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { describeSensitivity, type ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
-import { type AlarmSettings, alarmsWithTierDefaults, ARGO_ON_ALARM, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
+import { type AlarmSettings, alarmsWithTierDefaults, ARGO_ON_ALARM, DeploymentAlarms, type DeploymentAlarmsArgs, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { KUBERNETES_NAME, NAME_LIMITS, physicalName } from "../naming";
@@ -640,12 +640,40 @@ interface TrafficContext {
   readonly timing: AlarmTiming;
 }
 
+/** The service's CloudWatch alarms over the target groups that serve it, on whichever load balancer they sit. */
+function serviceAlarms(
+  context: TrafficContext,
+  loadBalancerArnSuffix: pulumi.Input<string>,
+  targetGroupArnSuffixes: readonly pulumi.Input<string>[],
+  detectionTraffic?: DeploymentAlarmsArgs["detectionTraffic"],
+): DeploymentAlarms {
+  const { name, args, parent, timing } = context;
+  const env = args.environment;
+  return new DeploymentAlarms(
+    `${name}-alarms`,
+    {
+      serviceName: name,
+      namePrefix: env.namePrefix,
+      loadBalancerArnSuffix,
+      targetGroupArnSuffixes,
+      alertTopicArn: env.alertTopicArn,
+      tier: env.tier,
+      ...thresholdsOf(args.alarms),
+      custom: args.alarms?.custom,
+      timing,
+      onAlarm: ARGO_ON_ALARM,
+      ...(detectionTraffic ? { detectionTraffic } : {}),
+    },
+    { parent },
+  );
+}
+
 /**
  * Blue/green on the environment's load balancer: the active and preview target groups behind the production and test
  * rules, each bound to its Service, the security-group path to the pods, and the alarms over both groups.
  */
 function environmentTraffic(context: TrafficContext, services: readonly k8s.core.v1.Service[]) {
-  const { name, args, parent, k8sOpts, awsOpts, meta, tags, timing } = context;
+  const { name, args, k8sOpts, awsOpts, meta, tags } = context;
   const env = args.environment;
   const healthCheck = args.healthCheck ?? {};
   // As the ECS groups: the controller registers each pod with its Service's target port and the health check follows it
@@ -738,22 +766,7 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
       awsOpts,
     );
   }
-  const alarms = new DeploymentAlarms(
-    `${name}-alarms`,
-    {
-      serviceName: name,
-      namePrefix: env.namePrefix,
-      loadBalancerArnSuffix: env.loadBalancerArnSuffix,
-      targetGroupArnSuffixes: [active.arnSuffix, preview.arnSuffix],
-      alertTopicArn: env.alertTopicArn,
-      tier: env.tier,
-      ...thresholdsOf(args.alarms),
-      custom: args.alarms?.custom,
-      timing,
-      onAlarm: ARGO_ON_ALARM,
-    },
-    { parent },
-  );
+  const alarms = serviceAlarms(context, env.loadBalancerArnSuffix, [active.arnSuffix, preview.arnSuffix]);
   return { active, preview, alarms };
 }
 
@@ -846,7 +859,7 @@ function canaryIngress(
   dependsOn: readonly pulumi.Resource[],
   firstPercent: number,
 ): CanaryTraffic {
-  const { name, args, parent, k8sOpts, meta, timing } = context;
+  const { name, args, parent, k8sOpts, meta } = context;
   const env = args.environment;
   const stableService = serviceNames.live;
   const healthCheck = args.healthCheck ?? {};
@@ -970,23 +983,7 @@ function canaryIngress(
 
   // The same alarms as on the environment's load balancer, judged per target group: the stable and the canary group
   // each on its own, so a 5% canary's errors are not diluted by the stable version's traffic.
-  const alarms = new DeploymentAlarms(
-    `${name}-alarms`,
-    {
-      serviceName: name,
-      namePrefix: env.namePrefix,
-      loadBalancerArnSuffix: balancer.arnSuffix,
-      targetGroupArnSuffixes: [stable.arnSuffix, canary.arnSuffix],
-      alertTopicArn: env.alertTopicArn,
-      tier: env.tier,
-      ...thresholdsOf(args.alarms),
-      custom: args.alarms?.custom,
-      timing,
-      onAlarm: ARGO_ON_ALARM,
-      detectionTraffic: { newVersionPercent: firstPercent, tasks: args.desiredCount ?? 1 },
-    },
-    { parent },
-  );
+  const alarms = serviceAlarms(context, balancer.arnSuffix, [stable.arnSuffix, canary.arnSuffix], { newVersionPercent: firstPercent, tasks: args.desiredCount ?? 1 });
   return {
     ingress,
     groupName,
