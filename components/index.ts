@@ -75,6 +75,6 @@ export {
   type CanaryDnsZone,
 } from "./kubernetes-service/kubernetes-service";
 export { FlagdServer, type FlagdServerArgs } from "./kubernetes-service/flagd-server";
-export { describeRolloutSteps, type RolloutStep, type StepInput } from "./kubernetes-service/plan";
+export { describeRolloutSteps, type RolloutStep, type StepInput } from "./kubernetes-service/steps";
 export { type ArgumentProblem } from "./arguments";
 export { TIER_DEFAULTS, type Tier, type TierDefaults } from "./tiers";

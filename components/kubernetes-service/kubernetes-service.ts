@@ -30,28 +30,18 @@ import {
   type AlarmThresholds,
   analysisAlarms,
   analysisMetric,
-  analysisPreconditionScript,
   analysisSensitivity,
   completeAfterSeconds,
-  drainingOf,
+  LOAD_BALANCER_ARG,
   lookbackSeconds,
   measurementIntervalSeconds,
-  releaseMinutes,
-  ROLLOUTS_PLUGIN_IMAGE,
-  WAIT_MARGIN_MINUTES,
-  describeRolloutSteps,
-  kubernetesStrategyProblems,
-  LOAD_BALANCER_ARG,
-  type RolloutStep,
-  rolloutSteps,
-  SMOKE_IMAGE,
-  SMOKE_SETTLE_SECONDS,
-  type SmokeTest,
-  smokeScript,
-  type StepInput,
-  stepsProblems,
   TARGET_GROUP_ARG,
-} from "./plan";
+} from "./analysis-metrics";
+import { analysisPreconditionScript } from "./analysis";
+import { drainingOf } from "./pod";
+import { releaseMinutes, ROLLOUTS_PLUGIN_IMAGE, WAIT_MARGIN_MINUTES } from "./release-wait";
+import { SMOKE_IMAGE, SMOKE_SETTLE_SECONDS, type SmokeTest, smokeScript } from "./smoke";
+import { describeRolloutSteps, kubernetesStrategyProblems, type RolloutStep, rolloutSteps, type StepInput, stepsProblems } from "./steps";
 import { controllerTargetGroupResource, hostInZone, ingressGroupName, loadBalancerNameOf } from "./load-balancer-controller";
 
 /** Template suffixes: the alarm math once before promotion, and the canary's check that Argo wrote `status.alb`. */

@@ -5,7 +5,7 @@ import type { AwsProviderSettings } from "../environment/provider-settings";
 import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
 import type { SlackChannel } from "../environment/notifications";
 import type { Flags } from "../feature-flag-store/documents";
-import type { StepInput } from "../kubernetes-service/plan";
+import type { StepInput } from "../kubernetes-service/steps";
 import type { Tier } from "../tiers";
 
 /**

@@ -3,7 +3,7 @@ import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { CustomAlarm } from "../deployment-alarms/alarm-math";
 import type { SlackChannel } from "../environment/notifications";
 import type { Flags } from "../feature-flag-store/documents";
-import type { StepInput } from "../kubernetes-service/plan";
+import type { StepInput } from "../kubernetes-service/steps";
 import { serviceTierDefaults } from "../blue-green-service/guards";
 import { type AlarmSettings, alarmsWithTierDefaults } from "../deployment-alarms/deployment-alarms";
 import { AGENT_IMAGE, storeSettings } from "../feature-flag-store/feature-flag-store";
