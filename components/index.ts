@@ -72,8 +72,8 @@ export {
   kubernetesServiceArgsProblems,
   type KubernetesServiceArgs,
   type KubernetesServiceArgsToCheck,
-  type CanaryDnsZone,
 } from "./kubernetes-service/kubernetes-service";
+export { type CanaryDnsZone } from "./kubernetes-service/dns";
 export { FlagdServer, type FlagdServerArgs } from "./kubernetes-service/flagd-server";
 export { describeRolloutSteps, type RolloutStep, type StepInput } from "./kubernetes-service/steps";
 export { type ArgumentProblem } from "./arguments";
