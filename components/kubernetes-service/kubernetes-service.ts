@@ -30,14 +30,14 @@ import { canaryIngress, type CanaryTraffic } from "./canary-ingress";
 import { childContext } from "./child-context";
 import type { CanaryDnsZone } from "./dns";
 import { hostInZone } from "./load-balancer-controller";
-import { createPodSafeguards, drainingOf, podContainers } from "./pod";
+import { createPodSafeguards, drainingOf } from "./pod";
 import { createReleaseEvents, subscriptions } from "./release-events";
 import { createReleaseWaiter, createRolloutReader, releaseWaitMinutes } from "./release-wait";
-import { createRollout, createRolloutServices, rolloutStrategy } from "./rollout";
+import { afterAbortAdvice, createRollout, createRolloutServices } from "./rollout";
 import { serviceAlarms, thresholdsOf } from "./service-alarms";
 import { createServiceAccount } from "./service-account";
 import type { SmokeTest } from "./smoke";
-import { describeRolloutSteps, kubernetesStrategyProblems, type RolloutStep, rolloutSteps, type StepInput, stepsProblems } from "./steps";
+import { describeRolloutStrategy, kubernetesStrategyProblems, type RolloutStep, rolloutSteps, type StepInput, stepsProblems } from "./steps";
 
 /** The target groups' deregistration delay when neither the caller nor a tier set one. */
 export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 30;
@@ -254,12 +254,8 @@ export class KubernetesService extends pulumi.ComponentResource {
     const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
     const blueGreen = strategy.strategy === "blue-green";
     this.steps = blueGreen ? [] : rolloutSteps(strategy, args.steps, args.stepPauseMinutes);
-    this.strategySummary = blueGreen
-      ? `blue-green (Argo Rollouts, TargetGroupBinding) 100% at once, bake ${"bakeMinutes" in strategy ? strategy.bakeMinutes : 0}m`
-      : describeRolloutSteps(this.steps);
-    this.afterAbort =
-      `after an abort the Rollout ${args.namespace}/${name} stays Degraded on the old version until its spec is set back: ` +
-      `put the previous image back in the stack file and pulumi up, or fix the image and pulumi up (kubectl argo rollouts undo ${name} -n ${args.namespace} alone is undone by the next pulumi up)`;
+    this.strategySummary = describeRolloutStrategy(strategy, this.steps);
+    this.afterAbort = afterAbortAdvice(args.namespace, name);
 
     const children = childContext(name, args.namespace, this, args.provider);
     const timing = args.alarms.timing;
@@ -307,21 +303,10 @@ export class KubernetesService extends pulumi.ComponentResource {
 
     const events = createReleaseEvents(children, env);
     this.releaseEventsQueueName = events.queue.name;
-    const draining = drainingOf(args.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS);
-    const desiredCount = args.desiredCount ?? 1;
     const { rollout, spec } = createRollout(children, {
-      pods: { serviceAccountName: name, terminationGracePeriodSeconds: draining.terminationGracePeriodSeconds, containers: podContainers(args, draining) },
-      strategy: rolloutStrategy({
-        name,
-        port: args.port,
-        services: serviceNames,
-        steps: this.steps,
-        templates: analysis.names,
-        args: analysisArgs,
-        scaleDownDelaySeconds: draining.scaleDownDelaySeconds,
-      }),
-      desiredCount,
-      scaling: args.autoscaling ?? { min: desiredCount, max: desiredCount, cpuTargetPercent: 60 },
+      plan: { name, port: args.port, services: serviceNames, steps: this.steps, templates: analysis.names, args: analysisArgs },
+      args,
+      draining: drainingOf(args.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS),
       annotations: events.queue.name.apply((queue) => subscriptions(queue)),
       dependsOn: [account.serviceAccount, ...services, ...analysis.templates, ...reader.resources],
     });

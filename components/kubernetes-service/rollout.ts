@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Autoscaling } from "../service/args";
 import type { AnalysisArgs, AnalysisTemplateNames } from "./analysis";
 import type { ChildContext } from "./child-context";
+import { type Draining, type PodArgs, podContainers } from "./pod";
 import type { RolloutStep } from "./steps";
 
 /** The two Services Argo moves: blue/green's active and preview, or canary's stable and canary. */
@@ -30,6 +31,14 @@ export function createRolloutServices(context: ChildContext, blueGreen: boolean,
       ),
   );
   return { names, services, nextServiceUrl: `http://${names.next}.${namespace}.svc.cluster.local:${port}` };
+}
+
+/** What a user does after Argo aborts a release. */
+export function afterAbortAdvice(namespace: string, name: string): string {
+  return (
+    `after an abort the Rollout ${namespace}/${name} stays Degraded on the old version until its spec is set back: ` +
+    `put the previous image back in the stack file and pulumi up, or fix the image and pulumi up (kubectl argo rollouts undo ${name} -n ${namespace} alone is undone by the next pulumi up)`
+  );
 }
 
 /** What the Rollout's strategy is made of. */
@@ -128,11 +137,16 @@ export function rolloutSpec(context: Pick<ChildContext, "selector" | "labels">, 
   };
 }
 
+/** What the Rollout's pods are made of and how many run, as the service's arguments give them. */
+export interface RolloutArgs extends PodArgs {
+  readonly desiredCount?: number;
+  readonly autoscaling?: Autoscaling;
+}
+
 export interface RolloutInputs {
-  readonly pods: Omit<RolloutPods, "replicas">;
-  readonly strategy: Record<string, unknown>;
-  readonly desiredCount: number;
-  readonly scaling: Autoscaling;
+  readonly plan: Omit<RolloutPlan, "scaleDownDelaySeconds">;
+  readonly args: RolloutArgs;
+  readonly draining: Draining;
   /** Argo's notification subscriptions. */
   readonly annotations: pulumi.Input<Record<string, string>>;
   readonly dependsOn: pulumi.Resource[];
@@ -147,10 +161,17 @@ export interface Rollout {
 
 export function createRollout(context: ChildContext, inputs: RolloutInputs): Rollout {
   const { name, meta, k8sOpts } = context;
-  const { scaling, desiredCount } = inputs;
+  const { args, draining } = inputs;
+  const desiredCount = args.desiredCount ?? 1;
+  const scaling = args.autoscaling ?? { min: desiredCount, max: desiredCount, cpuTargetPercent: 60 };
   const autoscaled = scaling.max > scaling.min;
-  const replicas = autoscaled ? Math.max(scaling.min, Math.min(scaling.max, desiredCount)) : desiredCount;
-  const spec = rolloutSpec(context, { replicas, ...inputs.pods }, inputs.strategy);
+  const pods: RolloutPods = {
+    replicas: autoscaled ? Math.max(scaling.min, Math.min(scaling.max, desiredCount)) : desiredCount,
+    serviceAccountName: name,
+    terminationGracePeriodSeconds: draining.terminationGracePeriodSeconds,
+    containers: podContainers(args, draining),
+  };
+  const spec = rolloutSpec(context, pods, rolloutStrategy({ ...inputs.plan, scaleDownDelaySeconds: draining.scaleDownDelaySeconds }));
   const rollout = new k8s.apiextensions.CustomResource(
     `${name}-rollout`,
     { apiVersion: "argoproj.io/v1alpha1", kind: "Rollout", metadata: { ...meta(name), annotations: inputs.annotations }, spec },

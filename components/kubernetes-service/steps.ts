@@ -84,6 +84,13 @@ export function rolloutSteps(strategy: DeploymentStrategy, steps?: readonly Step
   return stages;
 }
 
+/** e.g. `blue-green (Argo Rollouts, TargetGroupBinding) 100% at once, bake 15m`, or a canary's stages as `describeRolloutSteps` writes them. */
+export function describeRolloutStrategy(strategy: DeploymentStrategy, stages: readonly RolloutStep[]): string {
+  return strategy.strategy === "blue-green"
+    ? `blue-green (Argo Rollouts, TargetGroupBinding) 100% at once, bake ${"bakeMinutes" in strategy ? strategy.bakeMinutes : 0}m`
+    : describeRolloutSteps(stages);
+}
+
 /** e.g. `steps 5% 10m -> 25% 10m -> 100% 15m (Argo Rollouts, ALB weights)` */
 export function describeRolloutSteps(stages: readonly RolloutStep[]): string {
   return `steps ${stages.map((stage) => `${stage.percent}% ${stage.pauseMinutes}m`).join(" -> ")} (Argo Rollouts, ALB weights)`;
