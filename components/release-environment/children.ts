@@ -9,7 +9,8 @@ import type { ResolvedReleaseEnvironment, ResolvedService } from "./resolve";
 
 /**
  * The arguments a ReleaseEnvironment gives each child, built one way for its constructor and for its validator (which
- * runs before any child exists, with stand-ins for what only a child knows once created).
+ * runs before any child exists, with stand-ins for what only a child knows once created). A service's are its
+ * runtime's (`RUNTIMES`), from the pieces every runtime shares below.
  */
 
 /** The network of an environment: as given, or read from another stack. */
