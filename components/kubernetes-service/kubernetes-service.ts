@@ -31,6 +31,7 @@ import { childContext } from "./child-context";
 import type { CanaryDnsZone } from "./dns";
 import { hostInZone } from "./load-balancer-controller";
 import { createPodSafeguards, drainingOf } from "./pod";
+import { createPodNetworkPath } from "./pod-network";
 import { createReleaseEvents, subscriptions } from "./release-events";
 import { createReleaseWaiter, createRolloutReader, releaseWaitMinutes } from "./release-wait";
 import { afterAbortAdvice, createRollout, createRolloutServices } from "./rollout";
@@ -402,47 +403,7 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
       { ...k8sOpts, replaceOnChanges: ["spec.targetGroupARN", "spec.targetType"], deleteBeforeReplace: true },
     );
   });
-  // Targets are pod IPs: the load balancer's group must reach the pods' group on the container port, both ways.
-  new aws.vpc.SecurityGroupEgressRule(
-    `${name}-lb-to-pods`,
-    {
-      securityGroupId: env.loadBalancerSecurityGroupId,
-      description: `To the pods of ${name}`,
-      ipProtocol: "tcp",
-      fromPort: args.port,
-      toPort: args.port,
-      referencedSecurityGroupId: args.podSecurityGroupId,
-    },
-    awsOpts,
-  );
-  new aws.vpc.SecurityGroupIngressRule(
-    `${name}-pods-from-lb`,
-    {
-      securityGroupId: args.podSecurityGroupId!,
-      description: `${name} from the load balancer`,
-      ipProtocol: "tcp",
-      fromPort: args.port,
-      toPort: args.port,
-      referencedSecurityGroupId: env.loadBalancerSecurityGroupId,
-    },
-    awsOpts,
-  );
-  if (args.hooks?.smokeTest && env.natPrefixList === undefined) {
-    // The smoke job calls the test listener. An internet-facing load balancer admits it from the NAT gateways (its
-    // DNS name resolves to public addresses); an internal one at its private addresses, from the pods' group.
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-lb-test-from-pods`,
-      {
-        securityGroupId: env.loadBalancerSecurityGroupId,
-        description: `Test listener, from the smoke test of ${name}`,
-        ipProtocol: "tcp",
-        fromPort: env.testListenerPort,
-        toPort: env.testListenerPort,
-        referencedSecurityGroupId: args.podSecurityGroupId,
-      },
-      awsOpts,
-    );
-  }
+  createPodNetworkPath(context, env, { port: args.port, podSecurityGroupId: args.podSecurityGroupId!, smokeTest: Boolean(args.hooks?.smokeTest) });
   const alarms = serviceAlarms(context, env.loadBalancerArnSuffix, [active.arnSuffix, preview.arnSuffix]);
   return { active, preview, alarms };
 }
