@@ -179,3 +179,17 @@ export function canaryIngress(
     url: `${https ? "https" : "http"}://${hosts[0]}`,
   };
 }
+
+/** KubernetesService's canary fields from what serves the service (assigned at once, so the constructor's branch stays one line). */
+export function canaryOutputs(served: CanaryTraffic) {
+  return {
+    ingressGroupName: served.groupName,
+    ingressLoadBalancerArnSuffix: served.loadBalancerArnSuffix,
+    stableTargetGroupArnSuffix: served.stableTargetGroupArnSuffix,
+    canaryTargetGroupArnSuffix: served.canaryTargetGroupArnSuffix,
+    alarms: served.alarms,
+    compositeAlarmArn: served.alarms.compositeAlarmArn,
+    compositeAlarmName: served.alarms.compositeAlarmName,
+    url: served.url,
+  };
+}

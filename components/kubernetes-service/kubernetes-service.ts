@@ -26,7 +26,7 @@ import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lif
 import { KUBERNETES_NAME, NAME_LIMITS, physicalName } from "../naming";
 import { TIER_DEFAULTS } from "../tiers";
 import { blueGreenAnalysisArgs, CANARY_ANALYSIS_ARGS, createAnalysis, smokeTarget } from "./analysis";
-import { canaryIngress, type CanaryTraffic } from "./canary-ingress";
+import { canaryIngress, canaryOutputs } from "./canary-ingress";
 import { childContext } from "./child-context";
 import type { CanaryDnsZone } from "./dns";
 import { hostInZone } from "./load-balancer-controller";
@@ -282,7 +282,8 @@ export class KubernetesService extends pulumi.ComponentResource {
     } else {
       this.ingressName = name;
       const served = canaryIngress(context, serviceNames, services, this.steps[0]?.percent ?? 100);
-      Object.assign(this, canaryOutputs(served));
+      // Pick: each field canaryOutputs names is one of the component's, of its type.
+      Object.assign(this, canaryOutputs(served) satisfies Pick<KubernetesService, keyof ReturnType<typeof canaryOutputs>>);
     }
 
     const smokeTest = smokeTestOf(args);
@@ -446,18 +447,4 @@ function canaryReachProblems(args: KubernetesServiceArgsToCheck): ArgumentProble
     });
   }
   return problems;
-}
-
-/** The component's canary fields from what serves the service (assigned at once, so the constructor's branch stays one line). */
-function canaryOutputs(served: CanaryTraffic): Partial<KubernetesService> {
-  return {
-    ingressGroupName: served.groupName,
-    ingressLoadBalancerArnSuffix: served.loadBalancerArnSuffix,
-    stableTargetGroupArnSuffix: served.stableTargetGroupArnSuffix,
-    canaryTargetGroupArnSuffix: served.canaryTargetGroupArnSuffix,
-    alarms: served.alarms,
-    compositeAlarmArn: served.alarms.compositeAlarmArn,
-    compositeAlarmName: served.alarms.compositeAlarmName,
-    url: served.url,
-  };
 }
