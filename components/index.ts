@@ -31,7 +31,7 @@ export {
   type LifecycleHook,
   type Sidecar,
 } from "./blue-green-service/blue-green-service";
-export { type ServiceAlarmsArgs, type ServiceHooksArgs, type ServiceSmokeTest } from "./blue-green-service/guards";
+export { type ServiceAlarmsArgs, type ServiceHooksArgs, type ServiceSmokeTest } from "./service/settings";
 export { describeStrategy, type DeploymentStrategy } from "./blue-green-service/strategy";
 export { DeploymentAlarms, deploymentAlarmsArgsProblems, type AlarmSettings, type DeploymentAlarmsArgs } from "./deployment-alarms/deployment-alarms";
 export { type AlarmTiming, type CustomAlarm } from "./deployment-alarms/alarm-math";

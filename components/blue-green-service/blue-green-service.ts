@@ -25,7 +25,7 @@ import {
   type ServiceHooksArgs,
   serviceHooksArgs,
   serviceTierDefaults,
-} from "./guards";
+} from "../service/settings";
 
 export type { LifecycleHook } from "../lifecycle-hooks/lifecycle-hooks";
 export type { Autoscaling, HealthCheck, Sidecar } from "../service/args";

@@ -4,7 +4,7 @@ import type { CustomAlarm } from "../deployment-alarms/alarm-math";
 import type { SlackChannel } from "../environment/notifications";
 import type { Flags } from "../feature-flag-store/documents";
 import type { StepInput } from "../kubernetes-service/plan";
-import { serviceTierDefaults } from "../blue-green-service/guards";
+import { serviceTierDefaults } from "../service/settings";
 import { type AlarmSettings, alarmsWithTierDefaults } from "../deployment-alarms/deployment-alarms";
 import { AGENT_IMAGE, storeSettings } from "../feature-flag-store/feature-flag-store";
 import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";

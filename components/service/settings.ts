@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
 import type { LifecycleHook, LifecycleHooksArgs, SmokeTestHookArgs } from "../lifecycle-hooks/lifecycle-hooks";
 import type { Tier, TierDefaults } from "../tiers";
-import type { Autoscaling, HealthCheck } from "../service/args";
+import type { Autoscaling, HealthCheck } from "./args";
 
 /** The alarms a service creates over its target groups; ECS rolls a deployment back while any is in ALARM. */
 export interface ServiceAlarmsArgs
