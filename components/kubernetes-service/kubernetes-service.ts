@@ -3,20 +3,9 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
-import {
-  type Autoscaling,
-  autoscalingProblems,
-  type EnvironmentFacts,
-  type HealthCheck,
-  latestImageProblems,
-  listenerRuleConditions,
-  priorityProblems,
-  routeProblems,
-  type Sidecar,
-  sidecarPortProblems,
-  TEST_ROUTE_HEADER,
-  targetGroupHealthCheck,
-} from "../blue-green-service/blue-green-service";
+import { type EnvironmentFacts, listenerRuleConditions, TEST_ROUTE_HEADER, targetGroupHealthCheck } from "../blue-green-service/blue-green-service";
+import type { Autoscaling, HealthCheck, Sidecar } from "../service/args";
+import { autoscalingProblems, latestImageProblems, priorityProblems, routeProblems, sidecarPortProblems } from "../service/problems";
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
 import { type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../service/settings";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
