@@ -15,7 +15,7 @@ import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
 import { builtInAlarmNames, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
 import { assumeRolePolicy } from "../iam";
-import type { Autoscaling, HealthCheck, Sidecar } from "../service/args";
+import type { HealthCheck, ServiceArgsBase } from "../service/args";
 import { TIER_DEFAULTS } from "../tiers";
 import { autoscalingProblems, latestImageProblems, priorityProblems, routeProblems, sidecarPortProblems } from "../service/problems";
 import {
@@ -34,35 +34,9 @@ export type { Autoscaling, HealthCheck, Sidecar } from "../service/args";
 /** The header the test listener routes by: a service's test rule forwards requests that name it, whatever their path. */
 export const TEST_ROUTE_HEADER = "x-release-service";
 
-export interface BlueGreenServiceArgs {
-  /** The environment whose load balancer, listeners and cluster the service joins. */
-  readonly environment: Environment;
-  /** Container image, pinned to a tag or digest. */
-  readonly image: pulumi.Input<string>;
-  /** The container's port, which the target groups forward to. */
-  readonly port: number;
-  /** Path patterns of the listener rules. At least one of pathPatterns and hostHeaders. @default [] */
-  readonly pathPatterns?: readonly string[];
-  /** Host headers of the listener rules. @default [] */
-  readonly hostHeaders?: readonly string[];
-  /** Listener rule priority, unique on the listener. */
-  readonly priority: number;
-  /** Fargate CPU units. @default 256 / 512 / 512 (dev / staging / production, `TIER_DEFAULTS`) */
-  readonly cpu?: number;
-  /** Fargate memory in MiB. @default 512 / 1024 / 1024 */
-  readonly memory?: number;
-  /** Tasks when the service is created; autoscaling owns the count afterwards. @default 1 / 2 / 3 */
-  readonly desiredCount?: number;
-  /** Task-count scaling on CPU. @default fixed / desiredCount..2x, 60% / desiredCount..4x, 60% */
-  readonly autoscaling?: Autoscaling;
-  /** The target groups' health check; each field left out is `HealthCheck`'s default. @default `GET /`, 200-399, every 10 s (dev) or 15 s */
-  readonly healthCheck?: HealthCheck;
-  /** Seconds a target drains before it leaves a target group. @default 5 / 30 / 60 */
-  readonly deregistrationDelaySeconds?: number;
+export interface BlueGreenServiceArgs extends ServiceArgsBase {
   /** @default blue-green, bake 0 / blue-green, bake 5 / canary 10%, bake 5 then 15 */
   readonly deployment?: DeploymentStrategy;
-  /** Plain environment variables of the container. @default {} */
-  readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Environment variables from Secrets Manager secret or SSM parameter ARNs. @default {} */
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
@@ -80,8 +54,6 @@ export interface BlueGreenServiceArgs {
   readonly logRetentionDays?: number;
   /** Wait for the deployment to finish (or roll back, failing `pulumi up`). @default false / true / true */
   readonly waitForSteadyState?: boolean;
-  /** Containers beside the service's own, e.g. the AWS AppConfig Agent. @default [] */
-  readonly sidecars?: readonly Sidecar[];
   /** IAM policy documents (JSON) attached to the task role. @default [] */
   readonly taskRolePolicies?: readonly pulumi.Input<string>[];
   /**

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { type EnvironmentFacts, listenerRuleConditions, TEST_ROUTE_HEADER, targetGroupHealthCheck } from "../blue-green-service/blue-green-service";
-import type { Autoscaling, HealthCheck, Sidecar } from "../service/args";
+import type { ServiceArgsBase } from "../service/args";
 import { autoscalingProblems, latestImageProblems, priorityProblems, routeProblems, sidecarPortProblems } from "../service/problems";
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
 import { type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../service/settings";
@@ -51,45 +51,17 @@ export const READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";
 /** The target groups' deregistration delay when neither the caller nor a tier set one. */
 export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 30;
 
-export interface KubernetesServiceArgs {
-  /** The environment whose load balancer (blue/green), alert topic and tier the service joins. */
-  readonly environment: Environment;
+export interface KubernetesServiceArgs extends ServiceArgsBase {
   /** The cluster's provider: every Kubernetes object of the service is created through it. */
   readonly provider: k8s.Provider;
   /** Namespace of the service's objects (it must exist or be created by the caller). */
   readonly namespace: string;
-  /** Container image, pinned to a tag or digest. */
-  readonly image: pulumi.Input<string>;
-  /** The container's port; the Services listen on it too. */
-  readonly port: number;
-  /** @default [] */
-  readonly pathPatterns?: readonly string[];
-  /** @default [] */
-  readonly hostHeaders?: readonly string[];
-  /** Listener rule priority on the environment's listeners (blue/green). */
-  readonly priority: number;
-  /** CPU units as on ECS (1024 = one vCPU), the container's request and limit. @default 256 / 512 / 512 (dev / staging / production, `TIER_DEFAULTS`) */
-  readonly cpu?: number;
-  /** MiB, the container's request and limit. @default 512 / 1024 / 1024 */
-  readonly memory?: number;
-  /** Replicas when the Rollout is created; a HorizontalPodAutoscaler owns the count afterwards when autoscaling has room. @default 1 / 2 / 3 */
-  readonly desiredCount?: number;
-  /** @default fixed / desiredCount..2x, 60% / desiredCount..4x, 60% */
-  readonly autoscaling?: Autoscaling;
-  /** Readiness and liveness probes, and the target groups' health check. @default `GET /`, 200-399, every 15 s */
-  readonly healthCheck?: HealthCheck;
-  /** @default 5 / 30 / 60 */
-  readonly deregistrationDelaySeconds?: number;
   /** blue-green, canary or linear, as on ECS. @default the tier's, as a BlueGreenService's (none with `steps`) */
   readonly deployment?: DeploymentStrategy;
   /** Arbitrary stages instead of the strategy's; each percent above the last, at most 100. @default none */
   readonly steps?: readonly StepInput[];
   /** Pause after each bare-number step. @default 0 */
   readonly stepPauseMinutes?: number;
-  /** @default {} */
-  readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
-  /** Containers beside the app, as ECS container definitions (name, image, portMappings, environment). @default [] */
-  readonly sidecars?: readonly Sidecar[];
   /**
    * The ECS alarm thresholds and timing: the service's CloudWatch alarms (blue/green) and Argo's analysis use the same.
    * `extraAlarmNames` does not apply: Argo judges metrics, not alarms. @default the tier's (`TIER_DEFAULTS[tier].alarms`)
