@@ -15,7 +15,7 @@ import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
 import { builtInAlarmNames, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
 import { assumeRolePolicy } from "../iam";
-import type { HealthCheck, ServiceArgsBase } from "../service/args";
+import type { EnvironmentFacts, ServiceArgsBase } from "../service/args";
 import { TIER_DEFAULTS } from "../tiers";
 import { autoscalingProblems, latestImageProblems, priorityProblems, routeProblems, sidecarPortProblems } from "../service/problems";
 import {
@@ -25,14 +25,12 @@ import {
   type ServiceHooksArgs,
   serviceHooksArgs,
   serviceTierDefaults,
+  type ServiceTierSettings,
 } from "../service/settings";
+import { createServiceRouting, TEST_ROUTE_HEADER } from "../service/routing";
 
 export type { LifecycleHook } from "../lifecycle-hooks/lifecycle-hooks";
-export type { Autoscaling, HealthCheck, Sidecar } from "../service/args";
-
-/** @internal */
-/** The header the test listener routes by: a service's test rule forwards requests that name it, whatever their path. */
-export const TEST_ROUTE_HEADER = "x-release-service";
+export type { Autoscaling, EnvironmentFacts, HealthCheck, Sidecar } from "../service/args";
 
 export interface BlueGreenServiceArgs extends ServiceArgsBase {
   /** @default blue-green, bake 0 / blue-green, bake 5 / canary 10%, bake 5 then 15 */
@@ -172,7 +170,7 @@ export function fargateMemoryProblem(cpu: number, memory: number): ArgumentProbl
  * smoke test and an alarm gate run (their settings are filled by DeploymentAlarms and LifecycleHooks, given the tier).
  * `alarms: false` and `hooks.smokeTest`/`hooks.alarmGate: false` turn a guard off.
  */
-export function withTierDefaults<A extends BlueGreenServiceArgsToCheck>(args: A): A {
+export function withTierDefaults<A extends BlueGreenServiceArgsToCheck>(args: A): ResolvedBlueGreenServiceArgs<A> {
   const tier = TIER_DEFAULTS[args.environment.tier];
   const deployment = args.deployment ?? tier.deployment;
   return {
@@ -187,8 +185,15 @@ export function withTierDefaults<A extends BlueGreenServiceArgsToCheck>(args: A)
   };
 }
 
-/** What a service's validator reads of its environment, so arguments can be checked before any environment exists. */
-export type EnvironmentFacts = Pick<Environment, "tier" | "namePrefix">;
+/** A service's arguments once its tier has filled them: every setting the tier has a value for is there. */
+export type ResolvedBlueGreenServiceArgs<A extends BlueGreenServiceArgsToCheck = BlueGreenServiceArgs> = A &
+  ServiceTierSettings & {
+    readonly deployment: DeploymentStrategy;
+    readonly logRetentionDays: number;
+    readonly secretRecoveryWindowDays: number;
+    readonly waitForSteadyState: boolean;
+    readonly alarms: ServiceAlarmsArgs | false;
+  };
 
 /** A service's arguments as its validator takes them: the environment as facts, not a component. */
 export type BlueGreenServiceArgsToCheck = Omit<BlueGreenServiceArgs, "environment"> & { readonly environment: EnvironmentFacts };
@@ -196,9 +201,9 @@ export type BlueGreenServiceArgsToCheck = Omit<BlueGreenServiceArgs, "environmen
 /** Every problem with a service's arguments, each naming its field; the constructor refuses them before registering. */
 export function blueGreenServiceArgsProblems(given: BlueGreenServiceArgsToCheck): ArgumentProblem[] {
   const args = withTierDefaults(given);
-  const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
+  const strategy = args.deployment;
   const tier = args.environment.tier;
-  const fargate = fargateMemoryProblem(args.cpu ?? 256, args.memory ?? 512);
+  const fargate = fargateMemoryProblem(args.cpu, args.memory);
   return [
     ...under(["deployment"], strategyProblems(strategy)),
     ...routeProblems(args),
@@ -216,7 +221,7 @@ export function blueGreenServiceArgsProblems(given: BlueGreenServiceArgsToCheck)
 }
 
 /** The alarms' and hooks' problems, checked on the arguments the service will pass them, under `alarms` and `hooks`. */
-function guardProblems(args: BlueGreenServiceArgsToCheck, strategy: DeploymentStrategy): ArgumentProblem[] {
+function guardProblems(args: ResolvedBlueGreenServiceArgs<BlueGreenServiceArgsToCheck>, strategy: DeploymentStrategy): ArgumentProblem[] {
   // Names and ids only name things; the validators read the settings.
   const targets = guardedTargets("service", args, strategy, {
     loadBalancerArnSuffix: "",
@@ -240,7 +245,7 @@ function guardProblems(args: BlueGreenServiceArgsToCheck, strategy: DeploymentSt
 /** What the service's alarms and hooks need of it, given its load balancer's and environment's values. */
 function guardedTargets(
   name: string,
-  args: BlueGreenServiceArgsToCheck,
+  args: ResolvedBlueGreenServiceArgs<BlueGreenServiceArgsToCheck>,
   strategy: DeploymentStrategy,
   values: Pick<GuardedTargets, "loadBalancerArnSuffix" | "targetGroupArnSuffixes" | "alertTopicArn" | "testUrl" | "subnetIds" | "securityGroupIds">,
 ): GuardedTargets {
@@ -251,9 +256,9 @@ function guardedTargets(
     tier: args.environment.tier,
     hostHeaders: args.hostHeaders ?? [],
     testHeaders: { [TEST_ROUTE_HEADER]: name },
-    healthCheckPath: args.healthCheck?.path ?? "/",
+    healthCheckPath: args.healthCheck.path,
     logRetentionDays: args.logRetentionDays,
-    detectionTraffic: { newVersionPercent: firstShiftPercent(toDeploymentConfiguration(strategy)), tasks: args.desiredCount ?? 1 },
+    detectionTraffic: { newVersionPercent: firstShiftPercent(toDeploymentConfiguration(strategy)), tasks: args.desiredCount },
   };
 }
 
@@ -299,12 +304,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
   constructor(name: string, given: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     const args = withTierDefaults(given);
     const env = args.environment;
-    const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
-    const cpu = args.cpu ?? 256;
-    const memory = args.memory ?? 512;
-    const desiredCount = args.desiredCount ?? 1;
-    const pathPatterns = args.pathPatterns ?? [];
-    const hostHeaders = args.hostHeaders ?? [];
+    const strategy = args.deployment;
+    const { cpu, memory, desiredCount } = args;
     const problems = blueGreenServiceArgsProblems(args);
     const taken = problems.length === 0 ? env.claimPriority(args.priority, name) : undefined;
     if (taken) problems.push(taken);
@@ -316,7 +317,6 @@ export class BlueGreenService extends pulumi.ComponentResource {
     const child: pulumi.CustomResourceOptions = { parent: this };
     const tags = { service: name };
     const prefix = env.namePrefix;
-    const healthCheck = args.healthCheck ?? {};
     const twoTargetGroups = shiftsTraffic(strategy);
 
     // The rules' forward actions and the service's target groups are ignored (ECS owns them), so they would keep naming a
@@ -324,69 +324,38 @@ export class BlueGreenService extends pulumi.ComponentResource {
     // task with its container port and the health check follows it (traffic-port), so the group's own port is only a
     // default no target uses: set at creation and ignored after, so a new container port updates the service in place.
     // Groups created before this kept the port in their names: ignoring `name` keeps them rather than replacing them.
-    const targetGroup = (colour: "blue" | "green") =>
-      new aws.lb.TargetGroup(
-        `${name}-${colour}`,
-        {
-          name: physicalName([prefix, name], colour === "blue" ? "b" : "g", NAME_LIMITS.targetGroup),
-          targetType: "ip",
-          protocol: "HTTP",
-          port: args.port,
-          vpcId: env.vpcId,
-          deregistrationDelay: args.deregistrationDelaySeconds ?? 30,
-          healthCheck: targetGroupHealthCheck(healthCheck),
-          tags: { ...tags, colour },
+    const routing = createServiceRouting(
+      name,
+      {
+        environment: env,
+        port: args.port,
+        priority: args.priority,
+        pathPatterns: args.pathPatterns ?? [],
+        hostHeaders: args.hostHeaders ?? [],
+        healthCheck: args.healthCheck,
+        deregistrationDelaySeconds: args.deregistrationDelaySeconds,
+        tags,
+        groups: {
+          production: { role: "blue", letter: "b", tags: { colour: "blue" } },
+          ...(twoTargetGroups ? { test: { role: "green", letter: "g", tags: { colour: "green" } } } : {}),
         },
-        { ...child, ignoreChanges: ["name", "port"] },
-      );
-    this.blueTargetGroup = targetGroup("blue");
-    this.greenTargetGroup = twoTargetGroups ? targetGroup("green") : undefined;
+        forward: "weighted",
+        targetGroupIgnoreChanges: ["name", "port"],
+      },
+      this,
+    );
+    this.blueTargetGroup = routing.productionTargetGroup;
+    this.greenTargetGroup = routing.testTargetGroup;
     this.blueTargetGroupArn = this.blueTargetGroup.arn;
     this.greenTargetGroupArn = this.greenTargetGroup?.arn;
     this.blueTargetGroupArnSuffix = this.blueTargetGroup.arnSuffix;
     this.greenTargetGroupArnSuffix = this.greenTargetGroup?.arnSuffix;
     this.loadBalancerArnSuffix = env.loadBalancerArnSuffix;
-
-    // ECS rewrites the forward weights on every deployment; Pulumi must not put them back, so actions are ignored.
-    const productionConditions = listenerRuleConditions(pathPatterns, hostHeaders);
-    const forward = [
-      {
-        type: "forward",
-        forward: {
-          targetGroups: [
-            { arn: this.blueTargetGroup.arn, weight: 100 },
-            ...(this.greenTargetGroup ? [{ arn: this.greenTargetGroup.arn, weight: 0 }] : []),
-          ],
-        },
-      },
-    ];
-    const ruleOpts: pulumi.CustomResourceOptions = { ...child, ignoreChanges: ["actions"] };
-    const productionRule = new aws.lb.ListenerRule(
-      `${name}-production`,
-      { listenerArn: env.productionListenerArn, priority: args.priority, conditions: productionConditions, actions: forward, tags },
-      ruleOpts,
-    );
-    // The test rule routes by a header naming the service, not by the production paths, so a smoke test can call any
-    // path of the new version (its health check path included) with no route of its own; one condition value of five.
-    const testRule = twoTargetGroups
-      ? new aws.lb.ListenerRule(
-          `${name}-test`,
-          {
-            listenerArn: env.testListenerArn,
-            priority: args.priority,
-            conditions: [{ httpHeader: { httpHeaderName: TEST_ROUTE_HEADER, values: [name] } }],
-            actions: forward,
-            tags,
-          },
-          ruleOpts,
-        )
-      : undefined;
+    const { productionRule, testRule } = routing;
     this.productionRuleArn = productionRule.arn;
     this.testRuleArn = testRule?.arn;
-
-    const firstPath = (pathPatterns[0] ?? "/").replace(/\*.*$/, "");
-    this.testUrl = pulumi.interpolate`${env.testUrl()}${firstPath.startsWith("/") ? firstPath : `/${firstPath}`}`;
-    this.productionUrl = pulumi.interpolate`${env.productionUrl()}${firstPath.startsWith("/") ? firstPath : `/${firstPath}`}`;
+    this.testUrl = routing.testUrl;
+    this.productionUrl = routing.productionUrl;
 
     const targets = guardedTargets(name, args, strategy, {
       loadBalancerArnSuffix: env.loadBalancerArnSuffix,
@@ -813,29 +782,6 @@ const SECRET_SUFFIX = /-[A-Za-z0-9]{6}$/;
 export function secretPolicyResource(reference: string): string {
   const arn = reference.split(":").slice(0, 7).join(":");
   return SECRET_SUFFIX.test(arn.split(":")[6] ?? "") ? arn : `${arn}-??????`;
-}
-
-/** The health check of a service's target groups; the Kubernetes runtime's target groups use it too. */
-export function targetGroupHealthCheck(healthCheck: HealthCheck): aws.types.input.lb.TargetGroupHealthCheck {
-  return {
-    enabled: true,
-    protocol: "HTTP",
-    port: "traffic-port",
-    path: healthCheck.path ?? "/",
-    matcher: healthCheck.matcher ?? "200-399",
-    interval: healthCheck.intervalSeconds ?? 15,
-    timeout: healthCheck.timeoutSeconds ?? 5,
-    healthyThreshold: healthCheck.healthyThreshold ?? 2,
-    unhealthyThreshold: healthCheck.unhealthyThreshold ?? 3,
-  };
-}
-
-/** The production rule's conditions routing a service's paths and hosts; the Kubernetes runtime's rules use them too. */
-export function listenerRuleConditions(pathPatterns: readonly string[], hostHeaders: readonly string[]): aws.types.input.lb.ListenerRuleCondition[] {
-  return [
-    ...(pathPatterns.length > 0 ? [{ pathPattern: { values: [...pathPatterns] } }] : []),
-    ...(hostHeaders.length > 0 ? [{ hostHeader: { values: [...hostHeaders] } }] : []),
-  ];
 }
 
 /**

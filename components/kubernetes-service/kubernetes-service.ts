@@ -3,11 +3,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
-import { type EnvironmentFacts, listenerRuleConditions, TEST_ROUTE_HEADER, targetGroupHealthCheck } from "../blue-green-service/blue-green-service";
-import type { ServiceArgsBase } from "../service/args";
+import type { EnvironmentFacts, ServiceArgsBase } from "../service/args";
 import { autoscalingProblems, latestImageProblems, priorityProblems, routeProblems, sidecarPortProblems } from "../service/problems";
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
-import { type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../service/settings";
+import { createServiceRouting, TEST_ROUTE_HEADER } from "../service/routing";
+import { type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults, type ServiceTierSettings } from "../service/settings";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { describeSensitivity, type ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
 import { type AlarmSettings, alarmsWithTierDefaults, ARGO_ON_ALARM, DeploymentAlarms, type DeploymentAlarmsArgs, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
@@ -94,8 +94,9 @@ export interface KubernetesServiceArgs extends ServiceArgsBase {
   readonly idleTimeoutSeconds?: number;
 }
 
-/** A service's arguments once its tier has filled them: alarm thresholds and timing included. */
-type Tiered<A> = A & { readonly alarms: ServiceAlarmsArgs & AlarmSettings };
+/** A service's arguments once its tier has filled them: size, count, health, hooks, alarm thresholds and timing. */
+export type ResolvedKubernetesServiceArgs<A extends KubernetesServiceArgsToCheck = KubernetesServiceArgs> = A &
+  ServiceTierSettings & { readonly alarms: ServiceAlarmsArgs & AlarmSettings };
 
 /** The thresholds of the alarms and the analysis. */
 function thresholdsOf(alarms: AlarmSettings): AlarmThresholds {
@@ -119,7 +120,7 @@ function smokeTestOf(args: KubernetesServiceArgsToCheck): SmokeTest | undefined 
  * BlueGreenService takes them: strategy (unless `steps` replace it), size and count, autoscaling, health check,
  * draining, alarm thresholds and timing, the smoke test and the alarm gate (`false` turns either off).
  */
-export function kubernetesServiceWithTierDefaults<A extends KubernetesServiceArgsToCheck>(args: A): Tiered<A> {
+export function kubernetesServiceWithTierDefaults<A extends KubernetesServiceArgsToCheck>(args: A): ResolvedKubernetesServiceArgs<A> {
   const tier = TIER_DEFAULTS[args.environment.tier];
   return {
     ...args,
@@ -592,7 +593,7 @@ export class KubernetesService extends pulumi.ComponentResource {
 /** What the traffic wiring shares with the component: its name and args, options for its children, and naming. */
 interface TrafficContext {
   readonly name: string;
-  readonly args: Tiered<KubernetesServiceArgs>;
+  readonly args: ResolvedKubernetesServiceArgs;
   readonly parent: pulumi.Resource;
   readonly k8sOpts: pulumi.CustomResourceOptions;
   readonly awsOpts: pulumi.CustomResourceOptions;
@@ -634,42 +635,29 @@ function serviceAlarms(
  * rules, each bound to its Service, the security-group path to the pods, and the alarms over both groups.
  */
 function environmentTraffic(context: TrafficContext, services: readonly k8s.core.v1.Service[]) {
-  const { name, args, k8sOpts, awsOpts, meta, tags } = context;
+  const { name, args, parent, k8sOpts, awsOpts, meta, tags } = context;
   const env = args.environment;
-  const healthCheck = args.healthCheck ?? {};
   // As the ECS groups: the controller registers each pod with its Service's target port and the health check follows it
   // (traffic-port), so the group's own port is a default set at creation; a new port updates the bindings in place.
-  const targetGroup = (role: "active" | "preview") =>
-    new aws.lb.TargetGroup(
-      `${name}-${role}`,
-      {
-        name: physicalName([env.namePrefix, name], role === "active" ? "a" : "p", NAME_LIMITS.targetGroup),
-        targetType: "ip",
-        protocol: "HTTP",
-        port: args.port,
-        vpcId: env.vpcId,
-        deregistrationDelay: args.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS,
-        healthCheck: targetGroupHealthCheck(healthCheck),
-        tags: { ...tags, role },
-      },
-      { ...awsOpts, ignoreChanges: ["port"] },
-    );
-  const active = targetGroup("active");
-  const preview = targetGroup("preview");
-  const conditions = listenerRuleConditions(args.pathPatterns ?? [], args.hostHeaders ?? []);
-  // The test rule routes by the header naming the service, as the ECS services' test rules do.
-  const testConditions = [{ httpHeader: { httpHeaderName: TEST_ROUTE_HEADER, values: [name] } }];
-  // Argo switches Service selectors, not listener weights: each rule forwards to one group and nothing rewrites it.
-  new aws.lb.ListenerRule(
-    `${name}-production`,
-    { listenerArn: env.productionListenerArn, priority: args.priority, conditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: active.arn, weight: 100 }] } }], tags },
-    awsOpts,
+  const routing = createServiceRouting(
+    name,
+    {
+      environment: env,
+      port: args.port,
+      priority: args.priority,
+      pathPatterns: args.pathPatterns ?? [],
+      hostHeaders: args.hostHeaders ?? [],
+      healthCheck: args.healthCheck,
+      deregistrationDelaySeconds: args.deregistrationDelaySeconds,
+      tags,
+      groups: { production: { role: "active", letter: "a", tags: { role: "active" } }, test: { role: "preview", letter: "p", tags: { role: "preview" } } },
+      forward: "per-group",
+      targetGroupIgnoreChanges: ["port"],
+    },
+    parent,
   );
-  new aws.lb.ListenerRule(
-    `${name}-test`,
-    { listenerArn: env.testListenerArn, priority: args.priority, conditions: testConditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: preview.arn, weight: 100 }] } }], tags },
-    awsOpts,
-  );
+  const active = routing.productionTargetGroup;
+  const preview = routing.testTargetGroup;
   [
     { service: services[0], targetGroup: active, role: "active" },
     { service: services[1], targetGroup: preview, role: "preview" },

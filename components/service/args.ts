@@ -30,6 +30,9 @@ export interface Sidecar {
   readonly definition: pulumi.Input<Record<string, unknown>>;
 }
 
+/** What a service's validator reads of its environment, so arguments can be checked before any environment exists. */
+export type EnvironmentFacts = Pick<Environment, "tier" | "namePrefix">;
+
 /** The arguments a service of either runtime takes: its image and port, its routes on the environment's listeners, its size, count and health. */
 export interface ServiceArgsBase {
   /** The environment whose load balancer, listeners, alert topic and tier the service joins (an ECS service also its cluster). */
