@@ -236,7 +236,7 @@ function guardProblems(args: ResolvedBlueGreenServiceArgs<BlueGreenServiceArgsTo
   return [
     ...(alarms ? under(["alarms"], deploymentAlarmsArgsProblems(alarms).filter((problem) => problem.field[0] !== "targetGroupArnSuffixes")) : []),
     ...(hooks ? under(["hooks"], lifecycleHooksArgsProblems(hooks)) : []),
-    ...(args.hooks?.smokeTest && !shiftsTraffic(strategy)
+    ...(args.hooks.smokeTest && !shiftsTraffic(strategy)
       ? [{ field: ["hooks", "smokeTest"], message: "needs the test listener, which a rolling service is not behind: leave it out or set false", got: undefined }]
       : []),
   ];

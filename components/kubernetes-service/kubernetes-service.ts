@@ -105,11 +105,11 @@ function thresholdsOf(alarms: AlarmSettings): AlarmThresholds {
 }
 
 /** The smoke test's settings as the ECS hook fills them from the tier; paths default to the health check's. */
-function smokeTestOf(args: KubernetesServiceArgsToCheck): SmokeTest | undefined {
-  const smoke = args.hooks?.smokeTest;
+function smokeTestOf(args: ResolvedKubernetesServiceArgs<KubernetesServiceArgsToCheck>): SmokeTest | undefined {
+  const smoke = args.hooks.smokeTest;
   if (!smoke) return undefined;
   return {
-    ...smokeTestSettings({ ...smoke, paths: smoke.paths ?? [args.healthCheck?.path ?? "/"] }, args.environment.tier),
+    ...smokeTestSettings({ ...smoke, paths: smoke.paths ?? [args.healthCheck.path] }, args.environment.tier),
     // A wildcard host cannot be sent as Host: the first exact one reaches the service's rule.
     hostHeader: (args.hostHeaders ?? []).find((host) => !/[*?]/.test(host)),
   };
@@ -172,12 +172,12 @@ export function kubernetesServiceArgsProblems(given: KubernetesServiceArgsToChec
         timing: args.alarms.timing,
       }).filter((problem) => problem.field[0] !== "targetGroupArnSuffixes"),
     ),
-    ...(args.alarms?.extraAlarmNames?.length ? [{ field: ["alarms", "extraAlarmNames"], message: "do not apply on kubernetes: Argo Rollouts judges metrics, not alarms", got: undefined }] : []),
+    ...(args.alarms.extraAlarmNames?.length ? [{ field: ["alarms", "extraAlarmNames"], message: "do not apply on kubernetes: Argo Rollouts judges metrics, not alarms", got: undefined }] : []),
     ...(smokeTest ? under(["hooks", "smokeTest"], smokeTestArgsProblems(smokeTest)) : []),
-    ...(args.hooks?.alarmGate && args.hooks.alarmGate.override !== undefined
+    ...(args.hooks.alarmGate && args.hooks.alarmGate.override !== undefined
       ? [{ field: ["hooks", "alarmGate", "override"], message: "does not apply on kubernetes: abort or promote the Rollout instead", got: args.hooks.alarmGate.override }]
       : []),
-    ...(args.hooks?.extraLifecycleHooks?.length ? [{ field: ["hooks", "extraLifecycleHooks"], message: "are ECS lifecycle hooks: they do not apply on kubernetes", got: undefined }] : []),
+    ...(args.hooks.extraLifecycleHooks?.length ? [{ field: ["hooks", "extraLifecycleHooks"], message: "are ECS lifecycle hooks: they do not apply on kubernetes", got: undefined }] : []),
   ];
 }
 
@@ -267,7 +267,7 @@ export class KubernetesService extends pulumi.ComponentResource {
     const selector = { "app.kubernetes.io/name": name };
     const labels = { ...selector, "app.kubernetes.io/managed-by": "release-platform" };
     const meta = (objectName: string, extra: Record<string, string> = {}) => ({ name: objectName, namespace, labels: { ...labels, ...extra } });
-    const healthCheck = args.healthCheck ?? {};
+    const healthCheck = args.healthCheck;
     const timing = args.alarms.timing;
     const smoke = smokeTestOf(args);
     const tags = { service: name };
