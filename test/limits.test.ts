@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { ConfigError, PRINTED_PROBLEMS } from "../src/config/load";
+import { ConfigError, PRINTED_PROBLEMS } from "../src/config/problems";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, load, shippedConfig, type StackConfig } from "./helpers";
 

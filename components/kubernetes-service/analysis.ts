@@ -1,9 +1,9 @@
 /** The AnalysisTemplates that judge a Kubernetes service's release: the alarm math, the smoke test and the canary's precondition. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { TEST_ROUTE_HEADER } from "../blue-green-service/blue-green-service";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { describeSensitivity, type ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
+import { TEST_ROUTE_HEADER } from "../service/routing";
 import {
   type AlarmThresholds,
   analysisAlarms,

@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceAlarmsArgs } from "../blue-green-service/guards";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { type AlarmSettings, ARGO_ON_ALARM, DeploymentAlarms, type DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
 import type { Environment } from "../environment/environment";
+import type { ServiceAlarmsArgs } from "../service/settings";
 import type { AlarmThresholds } from "./analysis-metrics";
 
 /** The thresholds of the alarms and the analysis. */
