@@ -10,6 +10,12 @@ import {
   strategyProblems,
   toDeploymentConfiguration,
 } from "./strategy";
+import { awsAccount } from "./aws-account";
+import { createDeploymentGuards } from "./deployment-guards";
+import { createEcsService } from "./ecs-service";
+import { createScaling } from "./scaling";
+import { createTask } from "./task";
+import { createTaskSecurityGroup } from "./task-security-group";
 import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
 import { DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
@@ -24,12 +30,6 @@ import {
   serviceHooksArgs,
   serviceTierDefaults,
 } from "./guards";
-import { awsAccount } from "./aws-account";
-import { createDeploymentGuards } from "./deployment-guards";
-import { createEcsService } from "./ecs-service";
-import { createScaling } from "./scaling";
-import { createTask } from "./task";
-import { createTaskSecurityGroup } from "./task-security-group";
 
 export type { LifecycleHook } from "../lifecycle-hooks/lifecycle-hooks";
 export type { Autoscaling, HealthCheck, Sidecar } from "../service/args";
