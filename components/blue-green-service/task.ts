@@ -49,6 +49,7 @@ export function createTask(name: string, args: TaskArgs, parent: pulumi.Resource
   const opts: pulumi.CustomResourceOptions = { parent };
   const { account, tags } = args;
   const prefix = args.namePrefix;
+
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-logs`,
     { name: `/ecs/${prefix}/${name}`, retentionInDays: args.logRetentionDays ?? 30, tags },
