@@ -466,47 +466,27 @@ export class BlueGreenService extends pulumi.ComponentResource {
       securityGroupIds: [env.hooksSecurityGroupId],
     });
     const account = awsAccount(this);
-    const guards = createDeploymentGuards(
-      name,
-      { alarms: args.alarms, hooks: args.hooks, targets, shiftsTraffic: twoTargetGroups, environment: env, tags, account },
-      this,
-    );
+    const guards = createDeploymentGuards(name, { ...args, targets, shiftsTraffic: twoTargetGroups, tags, account }, this);
     this.alarms = guards.alarms;
     this.compositeAlarmArn = guards.alarms?.compositeAlarmArn;
     this.compositeAlarmName = guards.alarms?.compositeAlarmName;
     this.hooks = guards.hooks;
     this.alarmNames = guards.alarmNames ?? pulumi.output([]);
 
-    const taskSecurityGroup = createTaskSecurityGroup(name, { environment: env, port: args.port, tags }, this).securityGroup;
-    this.securityGroupId = taskSecurityGroup.id;
+    const securityGroup = createTaskSecurityGroup(name, { ...args, tags }, this).securityGroup;
+    this.securityGroupId = securityGroup.id;
 
-    const task = createTask(name, { ...args, namePrefix: prefix, cpu, memory, tags, account }, this);
+    const task = createTask(name, { ...args, cpu, memory, tags, account }, this);
     this.taskRoleArn = task.taskRole.arn;
     this.taskRoleName = task.taskRole.name;
     this.flagReader = { name, roleName: task.taskRole.name };
 
-    this.service = createEcsService(
-      name,
-      {
-        environment: env,
-        strategy,
-        taskDefinition: task.taskDefinition,
-        port: args.port,
-        desiredCount,
-        routing: { blueTargetGroup: this.blueTargetGroup, greenTargetGroup: this.greenTargetGroup, productionRule, testRule },
-        securityGroup: taskSecurityGroup,
-        alarmNames: guards.alarmNames,
-        lifecycleHooks: guards.lifecycleHooks,
-        waitForSteadyState: args.waitForSteadyState,
-        tags,
-        account,
-      },
-      this,
-    ).service;
+    const routing = { productionTargetGroup: this.blueTargetGroup, testTargetGroup: this.greenTargetGroup, productionRule, testRule };
+    this.service = createEcsService(name, { ...args, strategy, desiredCount, task, routing, securityGroup, guards, tags, account }, this).service;
     this.serviceName = this.service.name;
     this.serviceArn = this.service.arn;
 
-    createScaling(name, { environment: env, service: this.service, autoscaling: args.autoscaling, desiredCount, tags }, this);
+    createScaling(name, { ...args, service: this.service, desiredCount, tags }, this);
 
     this.registerOutputs({
       strategy: this.strategySummary,

@@ -7,9 +7,9 @@ import { type GuardedTargets, type ServiceAlarmsArgs, serviceAlarmsArgs, type Se
 import { createTaskStartWatch, type TaskStartWatch } from "./task-start-impaired";
 
 export interface DeploymentGuardsArgs {
-  /** The service's alarms, tier defaults applied; `false`: none. */
-  readonly alarms: ServiceAlarmsArgs | false | undefined;
-  readonly hooks: ServiceHooksArgs | undefined;
+  /** The service's alarms; `false` or left out: none. */
+  readonly alarms?: ServiceAlarmsArgs | false;
+  readonly hooks?: ServiceHooksArgs;
   /** What the alarms and hooks watch and call: the service's target groups, test URL, subnets. */
   readonly targets: GuardedTargets;
   /** The strategy moves traffic between two target groups (not `rolling`): the test listener and the task-start watch exist. */

@@ -3,15 +3,16 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Environment } from "../environment/environment";
 import { builtInAlarmNames } from "../deployment-alarms/deployment-alarms";
 import { assumeRolePolicy } from "../iam";
-import type { LifecycleHook } from "../lifecycle-hooks/lifecycle-hooks";
 import { NAME_LIMITS, physicalName } from "../naming";
 import type { AwsAccount } from "./aws-account";
+import type { DeploymentGuards } from "./deployment-guards";
 import { type DeploymentStrategy, deploymentWaitMinutes, shiftsTraffic, toDeploymentConfiguration } from "./strategy";
+import type { TaskResult } from "./task";
 
-/** The target groups and listener rules ECS moves traffic between; the second group and the test rule when it shifts traffic. */
+/** The target groups and listener rules ECS moves traffic between; the test group (ECS's alternate) and rule when it shifts traffic. */
 export interface EcsServiceRouting {
-  readonly blueTargetGroup: aws.lb.TargetGroup;
-  readonly greenTargetGroup?: aws.lb.TargetGroup;
+  readonly productionTargetGroup: aws.lb.TargetGroup;
+  readonly testTargetGroup?: aws.lb.TargetGroup;
   readonly productionRule: aws.lb.ListenerRule;
   readonly testRule?: aws.lb.ListenerRule;
 }
@@ -19,18 +20,18 @@ export interface EcsServiceRouting {
 export interface EcsServiceArgs {
   readonly environment: Pick<Environment, "namePrefix" | "tier" | "clusterArn" | "privateSubnetIds">;
   readonly strategy: DeploymentStrategy;
-  readonly taskDefinition: aws.ecs.TaskDefinition;
   /** The container port the target groups forward to. */
   readonly port: number;
   /** Tasks when the service is created; autoscaling owns the count afterwards. */
   readonly desiredCount: number;
-  readonly routing: EcsServiceRouting;
-  readonly securityGroup: aws.ec2.SecurityGroup;
-  /** The alarms ECS rolls a deployment back on; left out, the block stays, switched off. */
-  readonly alarmNames?: pulumi.Output<string[]>;
-  readonly lifecycleHooks: pulumi.Input<LifecycleHook>[];
   /** @default true outside dev */
   readonly waitForSteadyState?: boolean;
+  readonly task: Pick<TaskResult, "taskDefinition">;
+  readonly routing: EcsServiceRouting;
+  /** The tasks' security group. */
+  readonly securityGroup: aws.ec2.SecurityGroup;
+  /** The alarms ECS rolls a deployment back on (none: the block stays, switched off) and the hooks it calls. */
+  readonly guards: Pick<DeploymentGuards, "alarmNames" | "lifecycleHooks">;
   readonly tags: Record<string, string>;
   readonly account: AwsAccount;
 }
@@ -44,7 +45,8 @@ export interface EcsService {
 /** The ECS service, its deployment configuration, alarms and hooks wired in, as children of `parent`. */
 export function createEcsService(name: string, args: EcsServiceArgs, parent: pulumi.Resource): EcsService {
   const opts: pulumi.CustomResourceOptions = { parent };
-  const { environment: env, strategy, routing, lifecycleHooks, alarmNames, tags } = args;
+  const { environment: env, strategy, routing, tags } = args;
+  const { alarmNames, lifecycleHooks } = args.guards;
   const prefix = env.namePrefix;
   const twoTargetGroups = shiftsTraffic(strategy);
   const { productionRule, testRule } = routing;
@@ -70,7 +72,7 @@ export function createEcsService(name: string, args: EcsServiceArgs, parent: pul
     {
       name,
       cluster: env.clusterArn,
-      taskDefinition: args.taskDefinition.arn,
+      taskDefinition: args.task.taskDefinition.arn,
       launchType: "FARGATE",
       desiredCount: args.desiredCount,
       deploymentController: { type: "ECS" },
@@ -84,13 +86,13 @@ export function createEcsService(name: string, args: EcsServiceArgs, parent: pul
       healthCheckGracePeriodSeconds: 60,
       loadBalancers: [
         {
-          targetGroupArn: routing.blueTargetGroup.arn,
+          targetGroupArn: routing.productionTargetGroup.arn,
           containerName: "app",
           containerPort: args.port,
-          ...(routing.greenTargetGroup && testRule && infrastructureRole
+          ...(routing.testTargetGroup && testRule && infrastructureRole
             ? {
                 advancedConfiguration: {
-                  alternateTargetGroupArn: routing.greenTargetGroup.arn,
+                  alternateTargetGroupArn: routing.testTargetGroup.arn,
                   productionListenerRule: productionRule.arn,
                   testListenerRule: testRule.arn,
                   roleArn: infrastructureRole.arn,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { Environment } from "../environment/environment";
 import { assumeRolePolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import type { Sidecar } from "../service/args";
@@ -7,8 +8,8 @@ import type { AwsAccount } from "./aws-account";
 
 /** What a service's task is made of: its container and sidecars, their variables and secrets, and what the task may do. */
 export interface TaskArgs {
-  /** The environment's name prefix, for the physical names of the roles, log group, secrets and task family. */
-  readonly namePrefix: string;
+  /** Its name prefix starts the physical names of the roles, log group, secrets and task family. */
+  readonly environment: Pick<Environment, "namePrefix">;
   readonly image: pulumi.Input<string>;
   readonly port: number;
   readonly cpu: number;
@@ -48,7 +49,7 @@ export interface TaskResult {
 export function createTask(name: string, args: TaskArgs, parent: pulumi.Resource): TaskResult {
   const opts: pulumi.CustomResourceOptions = { parent };
   const { account, tags } = args;
-  const prefix = args.namePrefix;
+  const prefix = args.environment.namePrefix;
 
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-logs`,
