@@ -1,11 +1,8 @@
 import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
-import {
-  detectionSeconds,
-  errorRateAlarm,
-  latencyAlarm,
-  timingProblems,
-} from "../components/deployment-alarms/alarm-math";
+import { detectionSeconds, timingProblems } from "../components/deployment-alarms/alarm-math";
+import { errorRateAlarm } from "../components/deployment-alarms/kinds/error-rate";
+import { latencyAlarm } from "../components/deployment-alarms/kinds/p99-latency";
 import { dashboardBody } from "../components/environment/dashboard";
 import { TIER_DEFAULTS } from "../components/tiers";
 import { Environment } from "../components/environment/environment";
@@ -47,7 +44,7 @@ describe("alarm math", () => {
   });
 
   it("production detects a sustained error burst within 3 minutes; dev and staging take longer", () => {
-    const seconds = (tier: "dev" | "staging" | "production") => detectionSeconds(TIER_DEFAULTS[tier].alarms);
+    const seconds = (tier: "dev" | "staging" | "production") => detectionSeconds(TIER_DEFAULTS[tier].alarms.timing);
     expect(seconds("production")).toBeLessThanOrEqual(180);
     expect(seconds("staging")).toBe(240);
     expect(seconds("dev")).toBe(300);

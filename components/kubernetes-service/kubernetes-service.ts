@@ -22,12 +22,12 @@ import { type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } fr
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { describeSensitivity, type ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
 import { type AlarmSettings, alarmsWithTierDefaults, ARGO_ON_ALARM, DeploymentAlarms, type DeploymentAlarmsArgs, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
+import { thresholdsOf } from "../deployment-alarms/kinds";
 import { type Environment, TLS13_POLICY } from "../environment/environment";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { KUBERNETES_NAME, NAME_LIMITS, physicalName } from "../naming";
 import { TIER_DEFAULTS } from "../tiers";
 import {
-  type AlarmThresholds,
   analysisAlarms,
   analysisMetric,
   analysisPreconditionScript,
@@ -135,12 +135,6 @@ export interface KubernetesServiceArgs {
 
 /** A service's arguments once its tier has filled them: alarm thresholds and timing included. */
 type Tiered<A> = A & { readonly alarms: ServiceAlarmsArgs & AlarmSettings };
-
-/** The thresholds of the alarms and the analysis. */
-function thresholdsOf(alarms: AlarmSettings): AlarmThresholds {
-  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts } = alarms;
-  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts };
-}
 
 /** The smoke test's settings as the ECS hook fills them from the tier; paths default to the health check's. */
 function smokeTestOf(args: KubernetesServiceArgsToCheck): SmokeTest | undefined {
@@ -269,7 +263,7 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly url?: string;
   /** What a user does after Argo aborts a release. */
   public readonly afterAbort: string;
-  /** The alarm scenarios run through the evaluator over the analysis that aborts a release (its metrics as written to the cluster). */
+  /** The alarm scenarios run through the evaluator over the analysis that aborts a release (its metrics as written to the cluster). @internal */
   public readonly sensitivity: readonly ScenarioResult[];
   /** e.g. `analysis detects 5xx at 2x threshold 2m30s, ... (new version at 5%, ...)` */
   public readonly detectionSummary: string;
@@ -500,9 +494,7 @@ export class KubernetesService extends pulumi.ComponentResource {
       };
     }
     const sensitivity = analysisSensitivity(judgingMetrics, {
-      errorRatePercent: args.alarms.errorRatePercent,
-      p99LatencyMs: args.alarms.p99LatencyMs,
-      minRequests: args.alarms.minRequests,
+      ...thresholdsOf(args.alarms),
       newVersionPercent: blueGreen ? 100 : this.steps[0].percent,
       tasks: args.desiredCount ?? 1,
       blueGreen,

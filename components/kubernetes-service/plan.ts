@@ -4,15 +4,8 @@ import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { AnalysisSpec } from "../deployment-alarms/alarm-evaluator";
 import { analysisDetector, detectorSensitivity, type ScenarioResult, type SensitivityInputs } from "../deployment-alarms/alarm-sensitivity";
 import { allowedFailures, DEFAULT_EXPECTED_STATUSES, parseStatusMatcher } from "../lifecycle-hooks/handlers/smoke-decision";
-import {
-  type AlarmDefinition,
-  type AlarmTiming,
-  errorRateAlarm,
-  latencyAlarm,
-  type MetricQuery,
-  PUBLISH_AND_EVALUATE_SECONDS,
-  unhealthyHostsAlarm,
-} from "../deployment-alarms/alarm-math";
+import { type AlarmDefinition, type AlarmTiming, type MetricQuery, PUBLISH_AND_EVALUATE_SECONDS } from "../deployment-alarms/alarm-math";
+import { ALARM_KINDS, type Thresholds } from "../deployment-alarms/kinds";
 
 /** One stage of a staged rollout: the share of traffic the new version gets, then a pause with analysis running. */
 export interface RolloutStep {
@@ -207,21 +200,10 @@ const OPERATORS: Record<string, string> = {
 export const LOAD_BALANCER_ARG = "load-balancer";
 export const TARGET_GROUP_ARG = "target-group";
 
-export interface AlarmThresholds {
-  readonly errorRatePercent: number;
-  readonly minRequests: number;
-  readonly p99LatencyMs: number;
-  readonly unhealthyHosts: number;
-}
-
 /** The alarms a Kubernetes service is judged by: the ECS alarm definitions, on one target group (the new version's). */
-export function analysisAlarms(thresholds: AlarmThresholds, period: number): AlarmDefinition[] {
+export function analysisAlarms(thresholds: Thresholds, period: number): AlarmDefinition[] {
   const targets = { loadBalancerArnSuffix: `{{args.${LOAD_BALANCER_ARG}}}`, targetGroupArnSuffixes: [`{{args.${TARGET_GROUP_ARG}}}`] };
-  return [
-    errorRateAlarm(targets, thresholds.errorRatePercent, thresholds.minRequests, period),
-    latencyAlarm(targets, thresholds.p99LatencyMs, period),
-    unhealthyHostsAlarm(targets, thresholds.unhealthyHosts, period),
-  ];
+  return ALARM_KINDS.map((kind) => kind.define(targets, thresholds, period));
 }
 
 /**
