@@ -32,7 +32,7 @@ export interface MetricQuery {
 export type TreatMissingData = "notBreaching" | "breaching" | "ignore" | "missing";
 
 export interface AlarmDefinition {
-  /** Short kind used in the alarm name: error-rate, p99-latency, unhealthy-hosts or a custom name. */
+  /** Short kind used in the alarm name: an alarm kind's name (kinds/) or a custom alarm's. */
   readonly kind: string;
   readonly description: string;
   readonly comparison: string;

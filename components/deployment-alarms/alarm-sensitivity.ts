@@ -260,6 +260,7 @@ export function alarmSensitivity(alarms: readonly AlarmSpec[], inputs: Sensitivi
 /**
  * Every scenario against any detectors: each case puts the new version in each of its possible groups, at each traffic
  * level, with each detector clock phase. Alarm scenarios report the slowest case, quiet ones the first false alarm.
+ * @internal
  */
 export function detectorSensitivity(detectors: readonly Detector[], inputs: SensitivityInputs, phases: readonly number[] = [0]): ScenarioResult[] {
   const levels = trafficLevels(inputs);
@@ -291,7 +292,7 @@ export function describeSensitivity(results: readonly ScenarioResult[], inputs: 
   return `detects ${parts.join(", ")} (new version at ${inputs.newVersionPercent}%, ${levels.floor} and ${levels.realistic} req/min)`;
 }
 
-/** What a rollback alarm set fails to do: detection within `detectWithinSeconds`, and quiet for healthy versions. */
+/** What a rollback alarm set fails to do: detection within `detectWithinSeconds`, and quiet for healthy versions. @internal */
 export function sensitivityProblems(results: readonly ScenarioResult[], detectWithinSeconds: number | undefined): string[] {
   return results.flatMap((result) => {
     const where = (c: CaseResult | undefined) => (c ? ` (new version in target group ${c.newGroup + 1}, ${c.requestsPerMinute} req/min)` : "");

@@ -200,9 +200,7 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
     this.compositeAlarmName = composite.alarmName;
     this.detectionSeconds = detectionSeconds(timing);
     const traffic = {
-      errorRatePercent: thresholds.errorRatePercent,
-      p99LatencyMs: thresholds.p99LatencyMs,
-      minRequests: thresholds.minRequests,
+      ...thresholds,
       newVersionPercent: args.detectionTraffic?.newVersionPercent ?? 100,
       tasks: args.detectionTraffic?.tasks ?? 1,
       targetGroups: sample.targetGroupArnSuffixes,

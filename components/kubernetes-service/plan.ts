@@ -455,6 +455,7 @@ export interface AnalysisTraffic {
  * read back as Argo runs them (readAnalysisMetric): canary, the background run on the canary's own target group from
  * the first weight; blue/green, the bake on the active group after the switch. The run's clock is Argo's: measurements
  * start when it reaches the step, so every start phase within one interval (in 10 s steps) is a case.
+ * @internal
  */
 export function analysisSensitivity(metrics: readonly Record<string, unknown>[], traffic: AnalysisTraffic): { results: ScenarioResult[]; inputs: SensitivityInputs } {
   const loadBalancer = "app/k8s-analysis/0";
