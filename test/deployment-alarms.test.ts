@@ -305,7 +305,7 @@ describe("dashboard", () => {
     const services = Array.from({ length: 102 }, (_, i) => ({
       name: `svc${i}`,
       targetGroupArnSuffixes: [`targetgroup/svc${i}-b/1`, `targetgroup/svc${i}-g/2`],
-      alarmArns: ["error-rate", "p99-latency", "unhealthy-hosts"].map((kind) => `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:dev-svc${i}-${kind}`),
+      alarmArns: ALARM_KINDS.map(({ name: kind }) => `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:dev-svc${i}-${kind}`),
       errorRatePercent: 5,
       p99LatencyMs: 2000,
     }));
