@@ -192,6 +192,7 @@ describe("a stack deployed by the root-level program upgrades in place", () => {
       (change.kind === "added" && change.name.endsWith("-task-start-impaired")) ||
       (change.kind === "added" && newKindAlarm(`${change.type} ${change.name}`)) ||
       (newKinds.length > 0 && change.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm" && path === "inputs.alarmRule") ||
+      (newKinds.length > 0 && change.type === "aws:cloudwatch/dashboard:Dashboard" && /\.properties\.alarms\[\d+\]$/.test(path)) ||
       (change.type === "aws:ecs/service:Service" && (path.startsWith("inputs.alarms.alarmNames") || /^inputs\.deploymentConfiguration\.lifecycleHooks\[\d\]\.hookDetails\.alarmNames/.test(path))) ||
       (change.type === "aws:lambda/function:Function" && change.name.endsWith("-hooks-alarm-gate") && path === "inputs.code.[archive].index.js") ||
       // Issue 23 too: the service ignores its whole loadBalancers set, the execution role may decrypt secrets through
