@@ -23,15 +23,13 @@ export { type AwsProviderSettings } from "./environment/provider-settings";
 export {
   BlueGreenService,
   blueGreenServiceArgsProblems,
-  type Autoscaling,
   type BlueGreenServiceArgs,
   type BlueGreenServiceArgsToCheck,
   type EnvironmentFacts,
-  type HealthCheck,
   type LifecycleHook,
-  type Sidecar,
 } from "./blue-green-service/blue-green-service";
-export { type ServiceAlarmsArgs, type ServiceHooksArgs, type ServiceSmokeTest } from "./blue-green-service/guards";
+export { type Autoscaling, type HealthCheck, type ServiceArgsBase, type Sidecar } from "./service/args";
+export { type ServiceAlarmsArgs, type ServiceHooksArgs, type ServiceSmokeTest } from "./service/settings";
 export { describeStrategy, type DeploymentStrategy } from "./blue-green-service/strategy";
 export { DeploymentAlarms, deploymentAlarmsArgsProblems, type AlarmSettings, type DeploymentAlarmsArgs } from "./deployment-alarms/deployment-alarms";
 export { type AlarmTiming, type CustomAlarm } from "./deployment-alarms/alarm-math";

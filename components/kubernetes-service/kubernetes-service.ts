@@ -3,22 +3,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
-import {
-  type Autoscaling,
-  autoscalingProblems,
-  type EnvironmentFacts,
-  type HealthCheck,
-  latestImageProblems,
-  listenerRuleConditions,
-  priorityProblems,
-  routeProblems,
-  type Sidecar,
-  sidecarPortProblems,
-  TEST_ROUTE_HEADER,
-  targetGroupHealthCheck,
-} from "../blue-green-service/blue-green-service";
+import type { EnvironmentFacts, ServiceArgsBase } from "../service/args";
+import { autoscalingProblems, latestImageProblems, priorityProblems, routeProblems, sidecarPortProblems } from "../service/problems";
 import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
-import { type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults } from "../blue-green-service/guards";
+import { createServiceRouting, TEST_ROUTE_HEADER } from "../service/routing";
+import { type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults, type ServiceTierSettings } from "../service/settings";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { describeSensitivity, type ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
 import { type AlarmSettings, alarmsWithTierDefaults, ARGO_ON_ALARM, DeploymentAlarms, type DeploymentAlarmsArgs, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
@@ -62,45 +51,17 @@ export const READINESS_GATE_LABEL = "elbv2.k8s.aws/pod-readiness-gate-inject";
 /** The target groups' deregistration delay when neither the caller nor a tier set one. */
 export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 30;
 
-export interface KubernetesServiceArgs {
-  /** The environment whose load balancer (blue/green), alert topic and tier the service joins. */
-  readonly environment: Environment;
+export interface KubernetesServiceArgs extends ServiceArgsBase {
   /** The cluster's provider: every Kubernetes object of the service is created through it. */
   readonly provider: k8s.Provider;
   /** Namespace of the service's objects (it must exist or be created by the caller). */
   readonly namespace: string;
-  /** Container image, pinned to a tag or digest. */
-  readonly image: pulumi.Input<string>;
-  /** The container's port; the Services listen on it too. */
-  readonly port: number;
-  /** @default [] */
-  readonly pathPatterns?: readonly string[];
-  /** @default [] */
-  readonly hostHeaders?: readonly string[];
-  /** Listener rule priority on the environment's listeners (blue/green). */
-  readonly priority: number;
-  /** CPU units as on ECS (1024 = one vCPU), the container's request and limit. @default 256 / 512 / 512 (dev / staging / production, `TIER_DEFAULTS`) */
-  readonly cpu?: number;
-  /** MiB, the container's request and limit. @default 512 / 1024 / 1024 */
-  readonly memory?: number;
-  /** Replicas when the Rollout is created; a HorizontalPodAutoscaler owns the count afterwards when autoscaling has room. @default 1 / 2 / 3 */
-  readonly desiredCount?: number;
-  /** @default fixed / desiredCount..2x, 60% / desiredCount..4x, 60% */
-  readonly autoscaling?: Autoscaling;
-  /** Readiness and liveness probes, and the target groups' health check. @default `GET /`, 200-399, every 15 s */
-  readonly healthCheck?: HealthCheck;
-  /** @default 5 / 30 / 60 */
-  readonly deregistrationDelaySeconds?: number;
   /** blue-green, canary or linear, as on ECS. @default the tier's, as a BlueGreenService's (none with `steps`) */
   readonly deployment?: DeploymentStrategy;
   /** Arbitrary stages instead of the strategy's; each percent above the last, at most 100. @default none */
   readonly steps?: readonly StepInput[];
   /** Pause after each bare-number step. @default 0 */
   readonly stepPauseMinutes?: number;
-  /** @default {} */
-  readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
-  /** Containers beside the app, as ECS container definitions (name, image, portMappings, environment). @default [] */
-  readonly sidecars?: readonly Sidecar[];
   /**
    * The ECS alarm thresholds and timing: the service's CloudWatch alarms (blue/green) and Argo's analysis use the same.
    * `extraAlarmNames` does not apply: Argo judges metrics, not alarms. @default the tier's (`TIER_DEFAULTS[tier].alarms`)
@@ -133,15 +94,16 @@ export interface KubernetesServiceArgs {
   readonly idleTimeoutSeconds?: number;
 }
 
-/** A service's arguments once its tier has filled them: alarm thresholds and timing included. */
-type Tiered<A> = A & { readonly alarms: ServiceAlarmsArgs & AlarmSettings };
+/** A service's arguments once its tier has filled them: size, count, health, hooks, alarm thresholds and timing. */
+export type ResolvedKubernetesServiceArgs<A extends KubernetesServiceArgsToCheck = KubernetesServiceArgs> = A &
+  ServiceTierSettings & { readonly alarms: ServiceAlarmsArgs & AlarmSettings };
 
 /** The smoke test's settings as the ECS hook fills them from the tier; paths default to the health check's. */
-function smokeTestOf(args: KubernetesServiceArgsToCheck): SmokeTest | undefined {
-  const smoke = args.hooks?.smokeTest;
+function smokeTestOf(args: ResolvedKubernetesServiceArgs<KubernetesServiceArgsToCheck>): SmokeTest | undefined {
+  const smoke = args.hooks.smokeTest;
   if (!smoke) return undefined;
   return {
-    ...smokeTestSettings({ ...smoke, paths: smoke.paths ?? [args.healthCheck?.path ?? "/"] }, args.environment.tier),
+    ...smokeTestSettings({ ...smoke, paths: smoke.paths ?? [args.healthCheck.path] }, args.environment.tier),
     // A wildcard host cannot be sent as Host: the first exact one reaches the service's rule.
     hostHeader: (args.hostHeaders ?? []).find((host) => !/[*?]/.test(host)),
   };
@@ -152,7 +114,7 @@ function smokeTestOf(args: KubernetesServiceArgsToCheck): SmokeTest | undefined 
  * BlueGreenService takes them: strategy (unless `steps` replace it), size and count, autoscaling, health check,
  * draining, alarm thresholds and timing, the smoke test and the alarm gate (`false` turns either off).
  */
-export function kubernetesServiceWithTierDefaults<A extends KubernetesServiceArgsToCheck>(args: A): Tiered<A> {
+export function kubernetesServiceWithTierDefaults<A extends KubernetesServiceArgsToCheck>(args: A): ResolvedKubernetesServiceArgs<A> {
   const tier = TIER_DEFAULTS[args.environment.tier];
   return {
     ...args,
@@ -204,12 +166,12 @@ export function kubernetesServiceArgsProblems(given: KubernetesServiceArgsToChec
         timing: args.alarms.timing,
       }).filter((problem) => problem.field[0] !== "targetGroupArnSuffixes"),
     ),
-    ...(args.alarms?.extraAlarmNames?.length ? [{ field: ["alarms", "extraAlarmNames"], message: "do not apply on kubernetes: Argo Rollouts judges metrics, not alarms", got: undefined }] : []),
+    ...(args.alarms.extraAlarmNames?.length ? [{ field: ["alarms", "extraAlarmNames"], message: "do not apply on kubernetes: Argo Rollouts judges metrics, not alarms", got: undefined }] : []),
     ...(smokeTest ? under(["hooks", "smokeTest"], smokeTestArgsProblems(smokeTest)) : []),
-    ...(args.hooks?.alarmGate && args.hooks.alarmGate.override !== undefined
+    ...(args.hooks.alarmGate && args.hooks.alarmGate.override !== undefined
       ? [{ field: ["hooks", "alarmGate", "override"], message: "does not apply on kubernetes: abort or promote the Rollout instead", got: args.hooks.alarmGate.override }]
       : []),
-    ...(args.hooks?.extraLifecycleHooks?.length ? [{ field: ["hooks", "extraLifecycleHooks"], message: "are ECS lifecycle hooks: they do not apply on kubernetes", got: undefined }] : []),
+    ...(args.hooks.extraLifecycleHooks?.length ? [{ field: ["hooks", "extraLifecycleHooks"], message: "are ECS lifecycle hooks: they do not apply on kubernetes", got: undefined }] : []),
   ];
 }
 
@@ -299,7 +261,7 @@ export class KubernetesService extends pulumi.ComponentResource {
     const selector = { "app.kubernetes.io/name": name };
     const labels = { ...selector, "app.kubernetes.io/managed-by": "release-platform" };
     const meta = (objectName: string, extra: Record<string, string> = {}) => ({ name: objectName, namespace, labels: { ...labels, ...extra } });
-    const healthCheck = args.healthCheck ?? {};
+    const healthCheck = args.healthCheck;
     const timing = args.alarms.timing;
     const smoke = smokeTestOf(args);
     const tags = { service: name };
@@ -623,7 +585,7 @@ export class KubernetesService extends pulumi.ComponentResource {
 /** What the traffic wiring shares with the component: its name and args, options for its children, and naming. */
 interface TrafficContext {
   readonly name: string;
-  readonly args: Tiered<KubernetesServiceArgs>;
+  readonly args: ResolvedKubernetesServiceArgs;
   readonly parent: pulumi.Resource;
   readonly k8sOpts: pulumi.CustomResourceOptions;
   readonly awsOpts: pulumi.CustomResourceOptions;
@@ -665,42 +627,29 @@ function serviceAlarms(
  * rules, each bound to its Service, the security-group path to the pods, and the alarms over both groups.
  */
 function environmentTraffic(context: TrafficContext, services: readonly k8s.core.v1.Service[]) {
-  const { name, args, k8sOpts, awsOpts, meta, tags } = context;
+  const { name, args, parent, k8sOpts, awsOpts, meta, tags } = context;
   const env = args.environment;
-  const healthCheck = args.healthCheck ?? {};
   // As the ECS groups: the controller registers each pod with its Service's target port and the health check follows it
   // (traffic-port), so the group's own port is a default set at creation; a new port updates the bindings in place.
-  const targetGroup = (role: "active" | "preview") =>
-    new aws.lb.TargetGroup(
-      `${name}-${role}`,
-      {
-        name: physicalName([env.namePrefix, name], role === "active" ? "a" : "p", NAME_LIMITS.targetGroup),
-        targetType: "ip",
-        protocol: "HTTP",
-        port: args.port,
-        vpcId: env.vpcId,
-        deregistrationDelay: args.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS,
-        healthCheck: targetGroupHealthCheck(healthCheck),
-        tags: { ...tags, role },
-      },
-      { ...awsOpts, ignoreChanges: ["port"] },
-    );
-  const active = targetGroup("active");
-  const preview = targetGroup("preview");
-  const conditions = listenerRuleConditions(args.pathPatterns ?? [], args.hostHeaders ?? []);
-  // The test rule routes by the header naming the service, as the ECS services' test rules do.
-  const testConditions = [{ httpHeader: { httpHeaderName: TEST_ROUTE_HEADER, values: [name] } }];
-  // Argo switches Service selectors, not listener weights: each rule forwards to one group and nothing rewrites it.
-  new aws.lb.ListenerRule(
-    `${name}-production`,
-    { listenerArn: env.productionListenerArn, priority: args.priority, conditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: active.arn, weight: 100 }] } }], tags },
-    awsOpts,
+  const routing = createServiceRouting(
+    name,
+    {
+      environment: env,
+      port: args.port,
+      priority: args.priority,
+      pathPatterns: args.pathPatterns ?? [],
+      hostHeaders: args.hostHeaders ?? [],
+      healthCheck: args.healthCheck,
+      deregistrationDelaySeconds: args.deregistrationDelaySeconds,
+      tags,
+      groups: { production: { role: "active", letter: "a", tags: { role: "active" } }, test: { role: "preview", letter: "p", tags: { role: "preview" } } },
+      forward: "per-group",
+      targetGroupIgnoreChanges: ["port"],
+    },
+    parent,
   );
-  new aws.lb.ListenerRule(
-    `${name}-test`,
-    { listenerArn: env.testListenerArn, priority: args.priority, conditions: testConditions, actions: [{ type: "forward", forward: { targetGroups: [{ arn: preview.arn, weight: 100 }] } }], tags },
-    awsOpts,
-  );
+  const active = routing.productionTargetGroup;
+  const preview = routing.testTargetGroup;
   [
     { service: services[0], targetGroup: active, role: "active" },
     { service: services[1], targetGroup: preview, role: "preview" },

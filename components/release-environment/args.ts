@@ -2,7 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { BlueGreenServiceArgs } from "../blue-green-service/blue-green-service";
 import type { EnvironmentArgs } from "../environment/environment";
 import type { AwsProviderSettings } from "../environment/provider-settings";
-import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
+import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../service/settings";
 import type { SlackChannel } from "../environment/notifications";
 import type { Thresholds } from "../deployment-alarms/kinds";
 import type { Flags } from "../feature-flag-store/documents";

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { Sidecar } from "../blue-green-service/blue-green-service";
-import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
+import type { Sidecar } from "../service/args";
+import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../service/settings";
 import type { EnvironmentArgs, SubnetDefaultRoute } from "../environment/environment";
 import { toAppConfigDocument } from "../feature-flag-store/documents";
 import { agentContainer, agentPrefetchPath, appConfigName, type FeatureFlagStoreArgs, FLAG_PROFILE_NAME } from "../feature-flag-store/feature-flag-store";
