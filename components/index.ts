@@ -33,7 +33,7 @@ export { type ServiceAlarmsArgs, type ServiceHooksArgs, type ServiceSmokeTest } 
 export { describeStrategy, type DeploymentStrategy } from "./blue-green-service/strategy";
 export { DeploymentAlarms, deploymentAlarmsArgsProblems, type AlarmSettings, type DeploymentAlarmsArgs } from "./deployment-alarms/deployment-alarms";
 export { type AlarmTiming, type CustomAlarm } from "./deployment-alarms/alarm-math";
-export { type CaseResult, type ScenarioId, type ScenarioResult } from "./deployment-alarms/alarm-sensitivity";
+export { ALARM_SETTINGS, type AlarmSetting, type Thresholds } from "./deployment-alarms/kinds";
 export {
   LifecycleHooks,
   lifecycleHooksArgsProblems,

@@ -75,8 +75,8 @@ function publicImageProblem(name: string, image: string, routes: readonly Subnet
 
 /** A service's alarms as its settings resolve them. @internal */
 export function serviceAlarms(service: ResolvedService): ServiceAlarmsArgs {
-  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, periodSeconds, evaluationPeriods, datapointsToAlarm } = service.alarms;
-  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
+  const { custom, periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = service.alarms;
+  return { ...thresholds, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
 }
 
 /** A service's smoke test as its settings resolve it. @internal */
