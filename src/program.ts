@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { expiredFlagWarnings } from "../components/feature-flag-store/documents";
+import { expiredFlagWarnings } from "../components/feature-flag-store/flags/model";
 import { ReleaseEnvironment } from "../components/release-environment/release-environment";
 import { KUBERNETES_CONTROLLERS } from "./config/schema";
 import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig } from "./config/load";

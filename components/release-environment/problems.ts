@@ -2,13 +2,13 @@ import type { z } from "zod";
 import { type ArgumentProblem, issueProblems, renderField, under } from "../arguments";
 import { blueGreenServiceArgsProblems, type EnvironmentFacts } from "../blue-green-service/blue-green-service";
 import { environmentArgsProblems, priorityTakenProblem } from "../environment/environment";
-import { flagsProblems } from "../feature-flag-store/flag-problems";
-import { featureFlagStoreArgsProblems } from "../feature-flag-store/feature-flag-store";
+import { FLAG_BACKENDS } from "../feature-flag-store/backends";
+import { flagsProblems } from "../feature-flag-store/flags/problems";
 import { kubernetesServiceArgsProblems } from "../kubernetes-service/kubernetes-service";
 import { KUBERNETES_NAME } from "../naming";
 import { TIER_DEFAULTS, type Tier } from "../tiers";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
-import { agentSidecars, ecsServiceArgs, environmentArgs, flagStoreArgs, kubernetesServiceArgs } from "./children";
+import { ecsServiceArgs, environmentArgs, flagEnvironment, kubernetesServiceArgs } from "./children";
 import { resolveReleaseEnvironment } from "./resolve";
 import { releaseEnvironmentArgsSchema, serviceSchema, tierSchema } from "./schema";
 
@@ -221,12 +221,6 @@ function serviceFields(name: string): readonly FieldPlace[] {
   ];
 }
 
-const FLAG_STORE_FIELDS: readonly FieldPlace[] = [
-  { from: ["document"], to: ["flags"] },
-  { from: ["ramp"], to: ["flags"] },
-  { from: ["strategy"], to: ["flagStore", "deployment"] },
-];
-
 /** Ids only name things while checking: the network, the cluster's stack and the topic supply them once they exist. */
 const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
 
@@ -304,7 +298,8 @@ function soundService(serviceName: string, service: unknown): { service?: Releas
 function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProblem[] {
   const settings = resolveReleaseEnvironment(name, args);
   const facts: EnvironmentFacts = { tier: args.tier, namePrefix: name };
-  const sidecars = agentSidecars(name, settings);
+  const flagBackend = FLAG_BACKENDS[settings.flagStore.backend];
+  const sidecars = flagBackend.sidecars(flagEnvironment(name, settings));
   const namespace = settings.cluster?.namespace ?? name;
   const placement = { namespace, podSecurityGroupId: () => "", ingressSubnetIds: [], clusterName: () => "", hostedZoneId: () => "" };
   const flags = args.flags ?? {};
@@ -326,10 +321,8 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProbl
       ),
     ]),
     ...under(["flags"], flagProblems),
-    // The store's own rules read the document the flags make: only once they are sound.
-    ...(flagProblems.length === 0 && settings.flagStore.backend === "appconfig"
-      ? placed(FLAG_STORE_FIELDS, ["flagStore"], featureFlagStoreArgsProblems(flagStoreArgs(name, settings, "")))
-      : []),
+    // The backend's own rules read the document the flags make: only once they are sound.
+    ...(flagProblems.length === 0 ? flagBackend.problems(flagEnvironment(name, settings)) : []),
   ];
   // Each Kubernetes service judges the shared namespace: say a problem once, and the namespace's as written above.
   const seen = new Set<string>();

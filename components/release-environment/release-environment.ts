@@ -5,12 +5,12 @@ import { BlueGreenService } from "../blue-green-service/blue-green-service";
 import { refuseBadArguments } from "../arguments";
 import type { DashboardService } from "../environment/dashboard";
 import { Environment } from "../environment/environment";
-import { toFlagdDocument } from "../feature-flag-store/documents";
-import { FeatureFlagStore } from "../feature-flag-store/feature-flag-store";
-import { FLAGD_PORT, FlagdServer } from "../kubernetes-service/flagd-server";
+import { FLAG_BACKENDS } from "../feature-flag-store/backends";
+import type { FeatureFlagStore } from "../feature-flag-store/backends/appconfig/store";
+import type { FlagdServer } from "../feature-flag-store/backends/flagd/server";
 import { KubernetesService } from "../kubernetes-service/kubernetes-service";
 import type { ReleaseEnvironmentArgs } from "./args";
-import { agentSidecars, ecsServiceArgs, environmentArgs, flagStoreArgs, kubernetesServiceArgs } from "./children";
+import { ecsServiceArgs, environmentArgs, flagEnvironment, kubernetesServiceArgs } from "./children";
 import { releaseEnvironmentArgsProblems } from "./problems";
 import { type ResolvedCluster, type ResolvedReleaseEnvironment, type ResolvedService, resolveReleaseEnvironment } from "./resolve";
 
@@ -68,9 +68,11 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     const environment = new Environment(name, environmentArgs(name, settings, { vpcId, publicSubnetIds, privateSubnetIds }), moved());
     this.environment = environment;
     const providers = [environment.provider];
-    const agent = agentSidecars(name, settings);
+    const flagBackend = FLAG_BACKENDS[settings.flagStore.backend];
+    const flagContext = flagEnvironment(name, settings);
+    const agent = flagBackend.sidecars(flagContext);
     // ECS tasks run in the private subnets: an image they cannot reach from there stops the deployment with a clear error.
-    const ecsAgent = agentSidecars(name, settings, environment.privateSubnetRoutes);
+    const ecsAgent = flagBackend.sidecars(flagContext, environment.privateSubnetRoutes);
     const onKubernetes = settings.services.filter((service) => service.runtime === "kubernetes");
     const clusterSettings = settings.cluster;
     const kubernetes = clusterSettings && onKubernetes.length > 0 ? cluster(clusterSettings, moved) : undefined;
@@ -78,15 +80,11 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
       kubernetes && clusterSettings
         ? new k8s.core.v1.Namespace("namespace", { metadata: { name: clusterSettings.namespace } }, moved({ provider: kubernetes.provider }))
         : undefined;
-    const flagd =
-      kubernetes && clusterSettings && settings.flagStore.backend === "flagd"
-        ? new FlagdServer(
-            `${name}-flagd`,
-            { provider: kubernetes.provider, namespace: clusterSettings.namespace, document: JSON.stringify(toFlagdDocument(settings.flags)) },
-            moved({ dependsOn: namespace ? [namespace] : [] }),
-          )
+    const kubernetesFlags =
+      kubernetes && clusterSettings
+        ? flagBackend.serveKubernetes?.(flagContext, { provider: kubernetes.provider, namespace: clusterSettings.namespace }, moved({ dependsOn: namespace ? [namespace] : [] }))
         : undefined;
-    this.flagd = flagd;
+    this.flagd = kubernetesFlags?.flagd;
 
     const services: Record<string, BlueGreenService> = {};
     const kubernetesServices: Record<string, KubernetesService> = {};
@@ -104,7 +102,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
               ingressSubnetIds: settings.ingress.internal ? environment.privateSubnetIds : publicSubnetIds,
               clusterName: kubernetes.name,
               hostedZoneId,
-              environmentVariables: flagd ? { FLAGD_HOST: `${name}-flagd.${clusterSettings.namespace}.svc.cluster.local`, FLAGD_PORT: String(FLAGD_PORT) } : undefined,
+              environmentVariables: kubernetesFlags?.environmentVariables,
             }),
             provider: kubernetes.provider,
           },
@@ -121,16 +119,13 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     this.services = services;
     this.kubernetesServices = kubernetesServices;
 
-    const flagStore =
-      settings.flagStore.backend === "appconfig"
-        ? new FeatureFlagStore(
-            `${name}-flags`,
-            { ...flagStoreArgs(name, settings, environment.alertTopicArn), monitors: deployed, readers: [...Object.values(services), ...Object.values(kubernetesServices)] },
-            { ...moved(), providers },
-          )
-        : undefined;
-    this.flagStore = flagStore;
-    if (flagStore) environment.notifyFlagDeployments(flagStore);
+    const store = flagBackend.createStore?.(
+      flagContext,
+      { monitors: deployed, readers: [...Object.values(services), ...Object.values(kubernetesServices)], alertTopicArn: environment.alertTopicArn },
+      { ...moved(), providers },
+    );
+    this.flagStore = store?.flagStore;
+    if (store) environment.notifyFlagDeployments(store.flagStore);
     environment.addDashboards(dashboards(settings, services, kubernetesServices));
 
     this.url = environment.productionUrl();
@@ -141,15 +136,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
       url: this.url,
       testUrl: this.testUrl,
       alertTopicArn: this.alertTopicArn,
-      flags: flagStore
-        ? {
-            applicationId: flagStore.applicationId,
-            environmentId: flagStore.environmentId,
-            profileId: flagStore.profileId,
-            version: flagStore.versionNumber,
-            ...(flagStore.rampStateMachineArn ? { ramp: { stateMachineArn: flagStore.rampStateMachineArn, name: flagStore.rampName } } : {}),
-          }
-        : { backend: settings.flagStore.backend },
+      flags: store ? store.outputs : { backend: settings.flagStore.backend },
       services: Object.fromEntries(Object.entries(services).map(([serviceName, service]) => [serviceName, serviceOutputs(service)])),
       ...(kubernetes && clusterSettings && Object.keys(kubernetesServices).length > 0
         ? {

@@ -2,11 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { CustomAlarm } from "../deployment-alarms/alarm-math";
 import type { SlackChannel } from "../environment/notifications";
-import type { Flags } from "../feature-flag-store/documents";
+import type { FlagStoreSettings } from "../feature-flag-store/backends/backend";
+import { DEFAULT_FLAG_BACKEND, type FlagBackendName } from "../feature-flag-store/backends";
+import type { Flags } from "../feature-flag-store/flags/model";
 import type { StepInput } from "../kubernetes-service/plan";
 import { serviceTierDefaults } from "../blue-green-service/guards";
 import { type AlarmSettings, alarmsWithTierDefaults } from "../deployment-alarms/deployment-alarms";
-import { AGENT_IMAGE, storeSettings } from "../feature-flag-store/feature-flag-store";
+import { AGENT_IMAGE } from "../feature-flag-store/backends/appconfig/agent";
+import { storeSettings } from "../feature-flag-store/backends/appconfig/args";
 import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
 import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
@@ -89,13 +92,7 @@ export interface ResolvedReleaseEnvironment {
   readonly services: readonly ResolvedService[];
   /** Sorted by key. */
   readonly flags: Flags;
-  readonly flagStore: {
-    readonly backend: "appconfig" | "flagd";
-    readonly ownership: "pulumi" | "console";
-    readonly agent: boolean;
-    readonly agentImage: string;
-    readonly deployment: TierDefaults["flagStore"];
-  };
+  readonly flagStore: FlagStoreSettings & { readonly backend: FlagBackendName };
   readonly defaults: TierDefaults;
   readonly cluster?: ResolvedCluster;
 }
@@ -137,7 +134,7 @@ export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironment
     services: byName(args.services).map(([serviceName, service]) => resolveService(serviceName, service, args.tier)),
     flags: Object.fromEntries(byName(args.flags ?? {})),
     flagStore: {
-      backend: flagStore.backend ?? "appconfig",
+      backend: flagStore.backend ?? DEFAULT_FLAG_BACKEND,
       ownership: flagStore.ownership ?? "pulumi",
       agent: flagStore.agent ?? true,
       agentImage: flagStore.agentImage ?? AGENT_IMAGE,
