@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { type ArgumentProblem, issueProblems, renderField, under } from "../arguments";
 import { blueGreenServiceArgsProblems, type EnvironmentFacts } from "../blue-green-service/blue-green-service";
 import { environmentArgsProblems, priorityTakenProblem } from "../environment/environment";
-import { FLAG_BACKENDS } from "../feature-flag-store/backends";
+import { DEFAULT_FLAG_BACKEND, FLAG_BACKENDS } from "../feature-flag-store/backends";
 import { flagsProblems } from "../feature-flag-store/flags/problems";
 import { kubernetesServiceArgsProblems } from "../kubernetes-service/kubernetes-service";
 import { KUBERNETES_NAME } from "../naming";
@@ -163,7 +163,7 @@ function clusterProblems(
         got: undefined,
       });
     }
-    const agent = (args.flagStore?.backend ?? "appconfig") === "appconfig" && (args.flagStore?.agent ?? true);
+    const agent = (args.flagStore?.backend ?? DEFAULT_FLAG_BACKEND) === "appconfig" && (args.flagStore?.agent ?? true);
     if (agent && cluster.name === undefined) {
       problems.push({
         field: ["cluster", "name"],
@@ -299,7 +299,8 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProbl
   const settings = resolveReleaseEnvironment(name, args);
   const facts: EnvironmentFacts = { tier: args.tier, namePrefix: name };
   const flagBackend = FLAG_BACKENDS[settings.flagStore.backend];
-  const sidecars = flagBackend.sidecars(flagEnvironment(name, settings));
+  const flagContext = flagEnvironment(name, settings);
+  const sidecars = flagBackend.sidecars(flagContext);
   const namespace = settings.cluster?.namespace ?? name;
   const placement = { namespace, podSecurityGroupId: () => "", ingressSubnetIds: [], clusterName: () => "", hostedZoneId: () => "" };
   const flags = args.flags ?? {};
@@ -322,7 +323,7 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProbl
     ]),
     ...under(["flags"], flagProblems),
     // The backend's own rules read the document the flags make: only once they are sound.
-    ...(flagProblems.length === 0 ? flagBackend.problems(flagEnvironment(name, settings)) : []),
+    ...(flagProblems.length === 0 ? flagBackend.problems(flagContext) : []),
   ];
   // Each Kubernetes service judges the shared namespace: say a problem once, and the namespace's as written above.
   const seen = new Set<string>();

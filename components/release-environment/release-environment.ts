@@ -125,7 +125,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
       { ...moved(), providers },
     );
     this.flagStore = store?.flagStore;
-    if (store) environment.notifyFlagDeployments(store.flagStore);
+    if (store?.flagStore) environment.notifyFlagDeployments(store.flagStore);
     environment.addDashboards(dashboards(settings, services, kubernetesServices));
 
     this.url = environment.productionUrl();

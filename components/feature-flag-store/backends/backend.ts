@@ -54,9 +54,11 @@ export interface FlagStoreServices {
   readonly alertTopicArn: pulumi.Input<string>;
 }
 
-/** The store made after the services, and what the stack exports of it. */
+/** What a backend makes after the services, and what the stack exports of it. */
 export interface FlagStoreResult {
-  readonly flagStore: FeatureFlagStore;
+  /** The AppConfig store (`ReleaseEnvironment.flagStore`), whose deployments the environment's alert topic hears of. */
+  readonly flagStore?: FeatureFlagStore;
+  /** The stack's `flags` output. */
   readonly outputs: Record<string, unknown>;
 }
 

@@ -1,3 +1,4 @@
+/** A ramp's timeline, whatever the backend: when each stage starts, and every flag's percentage at each step. */
 import { type FlagDefinition, type Flags, holdMinutes, rolloutPercent } from "./model";
 
 /** Each stage's start in minutes after the ramp starts (the first at 0); undefined when the flag does not ramp. */

@@ -1,3 +1,5 @@
+/** The AWS AppConfig Agent, the sidecar through which services read an AppConfig store's flags. */
+
 /** @internal */
 /** The AppConfig Agent sidecar's PREFETCH_LIST entry; names work as well as ids, so it is known before the store exists. */
 export function agentPrefetchPath(applicationName: string, environmentName: string, profileName: string): string {

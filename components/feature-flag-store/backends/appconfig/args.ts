@@ -1,3 +1,4 @@
+/** The FeatureFlagStore's arguments, AppConfig's limits on them, and the tier's defaults for what they leave out. */
 import type * as pulumi from "@pulumi/pulumi";
 import { shortHash } from "../../../naming";
 import { type Tier, TIER_DEFAULTS } from "../../../tiers";

@@ -1,3 +1,4 @@
+/** Every problem with a FeatureFlagStore's arguments, its ramp's included, found before anything is registered. */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ArgumentProblem } from "../../../arguments";
 import { rampSteps } from "../../flags/ramp-steps";

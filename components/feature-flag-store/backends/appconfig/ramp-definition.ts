@@ -1,3 +1,4 @@
+/** The ramp's Step Functions state machine (Amazon States Language) and the history it may record. */
 import type { FlagRampStep, RampPercents, RampRecord } from "./ramp";
 
 export interface RampTargets {

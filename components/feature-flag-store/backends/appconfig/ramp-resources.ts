@@ -1,3 +1,4 @@
+/** The ramp's resources: the record read at preview, the state machine, its role and record, and its endings' notices. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { assumeRolePolicy } from "../../../iam";

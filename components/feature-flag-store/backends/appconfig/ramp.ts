@@ -1,3 +1,4 @@
+/** A guarded ramp's steps as AppConfig documents, the record of the stage it reached, and what `pulumi up` deploys from there. */
 import { createHash } from "node:crypto";
 import type { Flags } from "../../flags/model";
 import { flagsAtStep, rampOutpacing, type RampStep, rampSteps } from "../../flags/ramp-steps";
