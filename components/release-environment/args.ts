@@ -4,7 +4,6 @@ import type { EnvironmentArgs } from "../environment/environment";
 import type { AwsProviderSettings } from "../environment/provider-settings";
 import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
 import type { SlackChannel } from "../environment/notifications";
-import type { FlagBackendName } from "../feature-flag-store/backends";
 import type { Flags } from "../feature-flag-store/flags/model";
 import type { StepInput } from "../kubernetes-service/plan";
 import type { Tier } from "../tiers";
@@ -124,8 +123,8 @@ export interface ReleaseDeploymentArgs {
 }
 
 export interface ReleaseFlagStoreArgs {
-  /** @default "appconfig" */
-  readonly backend?: FlagBackendName;
+  /** Where the flags are served from: a name in `FLAG_BACKENDS`, which must list every one of these. @default "appconfig" */
+  readonly backend?: "appconfig" | "flagd";
   /** `console`: flags edited in the AppConfig console after the first deployment. @default "pulumi" */
   readonly ownership?: "pulumi" | "console";
   /** The AWS AppConfig Agent sidecar in every task. @default true */

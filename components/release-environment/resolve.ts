@@ -2,8 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { CustomAlarm } from "../deployment-alarms/alarm-math";
 import type { SlackChannel } from "../environment/notifications";
-import type { FlagStoreSettings } from "../feature-flag-store/backends/backend";
-import { DEFAULT_FLAG_BACKEND, type FlagBackendName } from "../feature-flag-store/backends";
+import { DEFAULT_FLAG_BACKEND } from "../feature-flag-store/backends";
 import type { Flags } from "../feature-flag-store/flags/model";
 import type { StepInput } from "../kubernetes-service/plan";
 import { serviceTierDefaults } from "../blue-green-service/guards";
@@ -12,7 +11,7 @@ import { AGENT_IMAGE } from "../feature-flag-store/backends/appconfig/agent";
 import { storeSettings } from "../feature-flag-store/backends/appconfig/args";
 import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
-import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
+import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs, ReleaseFlagStoreArgs, ReleaseServiceArgs } from "./args";
 
 /** A service with every setting its tier leaves out filled in. */
 export interface ResolvedService {
@@ -92,7 +91,13 @@ export interface ResolvedReleaseEnvironment {
   readonly services: readonly ResolvedService[];
   /** Sorted by key. */
   readonly flags: Flags;
-  readonly flagStore: FlagStoreSettings & { readonly backend: FlagBackendName };
+  readonly flagStore: {
+    readonly backend: NonNullable<ReleaseFlagStoreArgs["backend"]>;
+    readonly ownership: "pulumi" | "console";
+    readonly agent: boolean;
+    readonly agentImage: string;
+    readonly deployment: TierDefaults["flagStore"];
+  };
   readonly defaults: TierDefaults;
   readonly cluster?: ResolvedCluster;
 }

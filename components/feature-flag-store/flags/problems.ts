@@ -2,12 +2,13 @@ import type { ArgumentProblem } from "../../arguments";
 import { renderedLength, toAppConfigDocument } from "../backends/appconfig/document";
 import { acyclicMemo, bucketing, dependenciesServe, type FlagDefinition, type Flags, finalPercent, holdMinutes, not, sortedKeys, variantWeight } from "./model";
 import { rampOutpacing } from "./ramp-steps";
-import { DEFAULT_FLAG_BACKEND, FLAG_BACKENDS, type FlagBackendName } from "../backends";
+import type { ReleaseFlagStoreArgs } from "../../release-environment/args";
+import { DEFAULT_FLAG_BACKEND, FLAG_BACKENDS } from "../backends";
 
 /** Which store serves the flags: a ramp needs a backend that ramps and versions Pulumi makes. */
 export interface FlagStoreKind {
   /** @default "appconfig" */
-  readonly backend?: FlagBackendName;
+  readonly backend?: ReleaseFlagStoreArgs["backend"];
   /** @default "pulumi" */
   readonly ownership?: "pulumi" | "console";
 }
