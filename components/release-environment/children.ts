@@ -41,7 +41,7 @@ export function environmentArgs(name: string, settings: ResolvedReleaseEnvironme
   };
 }
 
-/** What the environment's flag backend is given. */
+/** What the environment's flag backend is given. @internal */
 export function flagEnvironment(name: string, settings: ResolvedReleaseEnvironment): FlagEnvironment {
   return { name, region: settings.region, flags: settings.flags, flagStore: settings.flagStore, protectStateful: settings.defaults.protectStateful };
 }
