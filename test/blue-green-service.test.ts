@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BlueGreenService, ecrRepositoryArn, executionPolicy } from "../components/blue-green-service/blue-green-service";
+import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
+import { ecrRepositoryArn, executionPolicy } from "../components/blue-green-service/task";
 import { deploymentWaitMinutes, describeStrategy, minutesToComplete, toDeploymentConfiguration } from "../components/blue-green-service/strategy";
 import { Environment } from "../components/environment/environment";
 import { physicalName } from "../components/naming";

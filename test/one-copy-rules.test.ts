@@ -12,7 +12,7 @@ import { featureFlagStoreArgsProblems } from "../components/feature-flag-store/b
 import { kubernetesServiceArgsProblems, type KubernetesServiceArgsToCheck } from "../components/kubernetes-service/kubernetes-service";
 import { crossServiceProblems, loadBalancerProblems } from "../components/release-environment/problems";
 import type { ReleaseServiceArgs } from "../components/release-environment/args";
-import { ConfigError } from "../src/config/load";
+import { ConfigError } from "../src/config/problems";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, load, setPath, shippedConfig, type StackConfig } from "./helpers";
 

@@ -282,6 +282,7 @@ const PUBLIC_TYPES = [
   "ScenarioId",
   "ScenarioResult",
   "ServiceAlarmsArgs",
+  "ServiceArgsBase",
   "ServiceHooksArgs",
   "ServiceSmokeTest",
   "Sidecar",
@@ -357,7 +358,7 @@ function inspectDeclarations(packageRoot: string, indexPath: string): Declaratio
     const name = symbol.getName();
     for (const declaration of resolve(symbol).declarations ?? []) {
       visit(name, declaration);
-      if (ts.isInterfaceDeclaration(declaration) && name.endsWith("Args")) {
+      if (ts.isInterfaceDeclaration(declaration) && /Args(Base)?$/.test(name)) {
         for (const member of declaration.members) {
           const comments = ts.getJSDocCommentsAndTags(member);
           const optional = ts.isPropertySignature(member) && member.questionToken !== undefined;

@@ -2,7 +2,9 @@ import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluate } from "../policy/evaluate";
 import { policyResources } from "../policy/from-synth";
-import { decide, runtimeCalls, runtimePathsAllowed, type RuntimeCall } from "../policy/rules/runtime-paths-allowed";
+import { decide, type RuntimeCall } from "../policy/rules/iam-simulation";
+import { runtimeCalls } from "../policy/rules/runtime-calls";
+import { runtimePathsAllowed } from "../policy/rules/runtime-paths-allowed";
 import type { PolicyResource, StackContext } from "../policy/rules/types";
 import { setPath, shippedConfig, synth } from "./helpers";
 

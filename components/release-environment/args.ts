@@ -2,10 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { BlueGreenServiceArgs } from "../blue-green-service/blue-green-service";
 import type { EnvironmentArgs } from "../environment/environment";
 import type { AwsProviderSettings } from "../environment/provider-settings";
-import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
+import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../service/settings";
 import type { SlackChannel } from "../environment/notifications";
 import type { Flags } from "../feature-flag-store/flags/model";
-import type { StepInput } from "../kubernetes-service/plan";
+import type { StepInput } from "../kubernetes-service/steps";
 import type { Tier } from "../tiers";
 
 /**

@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
+import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../service/settings";
 import type { EnvironmentArgs } from "../environment/environment";
 import type { FlagEnvironment } from "../feature-flag-store/backends/backend";
 import type { ResolvedReleaseEnvironment, ResolvedService } from "./resolve";

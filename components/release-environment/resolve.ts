@@ -4,8 +4,8 @@ import type { CustomAlarm } from "../deployment-alarms/alarm-math";
 import type { SlackChannel } from "../environment/notifications";
 import { DEFAULT_FLAG_BACKEND } from "../feature-flag-store/backends";
 import type { Flags } from "../feature-flag-store/flags/model";
-import type { StepInput } from "../kubernetes-service/plan";
-import { serviceTierDefaults } from "../blue-green-service/guards";
+import type { StepInput } from "../kubernetes-service/steps";
+import { serviceTierDefaults } from "../service/settings";
 import { type AlarmSettings, alarmsWithTierDefaults } from "../deployment-alarms/deployment-alarms";
 import { AGENT_IMAGE } from "../feature-flag-store/backends/appconfig/agent";
 import { storeSettings } from "../feature-flag-store/backends/appconfig/args";
@@ -165,11 +165,8 @@ function resolveCluster(cluster: ReleaseClusterArgs, name: string): ResolvedClus
 /** One service's settings with its tier's defaults. @internal */
 export function resolveService(name: string, service: ReleaseServiceArgs, tier: Tier): ResolvedService {
   const defaults = TIER_DEFAULTS[tier];
-  // Size, count, health check and draining as a service of either runtime fills them.
-  const { cpu, memory, desiredCount, healthCheck, deregistrationDelaySeconds } = serviceTierDefaults(defaults, { cpu: service.cpu, memory: service.memory, desiredCount: service.desiredCount, healthCheck: service.healthCheck }, false);
-  const scaling = defaults.autoscaling;
-  const min = service.autoscaling?.min ?? desiredCount;
-  const max = service.autoscaling?.max ?? (scaling ? Math.max(min, desiredCount * scaling.maxFactor) : Math.max(min, desiredCount));
+  // Size, count, autoscaling, health check and draining as a service of either runtime fills them.
+  const { cpu, memory, desiredCount, autoscaling, healthCheck, deregistrationDelaySeconds } = serviceTierDefaults(defaults, service, false);
   const { custom, ...thresholds } = service.alarms ?? {};
   return {
     name,
@@ -181,7 +178,7 @@ export function resolveService(name: string, service: ReleaseServiceArgs, tier: 
     cpu,
     memory,
     desiredCount,
-    autoscaling: { min, max, cpuTargetPercent: service.autoscaling?.cpuTargetPercent ?? scaling?.cpuTargetPercent ?? 60 },
+    autoscaling,
     healthCheck,
     deregistrationDelaySeconds,
     deployment: resolveStrategy(service.deployment ?? {}, defaults.deployment),
