@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BlueGreenService, type BlueGreenServiceArgs } from "../components/blue-green-service/blue-green-service";
 import { Environment } from "../components/environment/environment";
-import { FeatureFlagStore } from "../components/feature-flag-store/feature-flag-store";
+import { FeatureFlagStore } from "../components/feature-flag-store/backends/appconfig/store";
 import { KubernetesService, type KubernetesServiceArgs } from "../components/kubernetes-service/kubernetes-service";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
 import { resource, resourcesOf, testEnvironment, testKubernetesServiceArgs } from "./helpers";

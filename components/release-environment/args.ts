@@ -5,7 +5,7 @@ import type { AwsProviderSettings } from "../environment/provider-settings";
 import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../service/settings";
 import type { SlackChannel } from "../environment/notifications";
 import type { Thresholds } from "../deployment-alarms/kinds";
-import type { Flags } from "../feature-flag-store/documents";
+import type { Flags } from "../feature-flag-store/flags/model";
 import type { StepInput } from "../kubernetes-service/steps";
 import type { Tier } from "../tiers";
 
@@ -124,7 +124,7 @@ export interface ReleaseDeploymentArgs {
 }
 
 export interface ReleaseFlagStoreArgs {
-  /** @default "appconfig" */
+  /** Where the flags are served from: a name in `FLAG_BACKENDS`, which must list every one of these. @default "appconfig" */
   readonly backend?: "appconfig" | "flagd";
   /** `console`: flags edited in the AppConfig console after the first deployment. @default "pulumi" */
   readonly ownership?: "pulumi" | "console";

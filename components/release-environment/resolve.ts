@@ -2,15 +2,17 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { AlarmTiming, CustomAlarm } from "../deployment-alarms/alarm-math";
 import type { SlackChannel } from "../environment/notifications";
-import type { Flags } from "../feature-flag-store/documents";
+import { DEFAULT_FLAG_BACKEND } from "../feature-flag-store/backends";
+import type { Flags } from "../feature-flag-store/flags/model";
 import type { StepInput } from "../kubernetes-service/steps";
 import { serviceTierDefaults } from "../service/settings";
 import { type AlarmSettings, alarmsWithTierDefaults } from "../deployment-alarms/deployment-alarms";
 import { type Thresholds, thresholdsOf } from "../deployment-alarms/kinds";
-import { AGENT_IMAGE, storeSettings } from "../feature-flag-store/feature-flag-store";
+import { AGENT_IMAGE } from "../feature-flag-store/backends/appconfig/agent";
+import { storeSettings } from "../feature-flag-store/backends/appconfig/args";
 import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
-import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
+import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs, ReleaseFlagStoreArgs, ReleaseServiceArgs } from "./args";
 
 /** A service with every setting its tier leaves out filled in. @internal */
 export interface ResolvedService {
@@ -91,7 +93,7 @@ export interface ResolvedReleaseEnvironment {
   /** Sorted by key. */
   readonly flags: Flags;
   readonly flagStore: {
-    readonly backend: "appconfig" | "flagd";
+    readonly backend: NonNullable<ReleaseFlagStoreArgs["backend"]>;
     readonly ownership: "pulumi" | "console";
     readonly agent: boolean;
     readonly agentImage: string;
@@ -139,7 +141,7 @@ export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironment
     services: byName(args.services).map(([serviceName, service]) => resolveService(serviceName, service, args.tier)),
     flags: Object.fromEntries(byName(args.flags ?? {})),
     flagStore: {
-      backend: flagStore.backend ?? "appconfig",
+      backend: flagStore.backend ?? DEFAULT_FLAG_BACKEND,
       ownership: flagStore.ownership ?? "pulumi",
       agent: flagStore.agent ?? true,
       agentImage: flagStore.agentImage ?? AGENT_IMAGE,

@@ -5,6 +5,7 @@ import { KUBERNETES_NAME } from "../naming";
 import { RUNTIME_NAMES } from "../runtimes";
 import { SLACK_CHANNEL_ID, SLACK_WORKSPACE_ID } from "../environment/notifications";
 import { awsProviderSettingsSchema } from "../environment/provider-settings";
+import { FLAG_BACKEND_NAMES } from "../feature-flag-store/backends";
 
 /**
  * The value ranges and formats of a ReleaseEnvironment's args, field for field as `ReleaseEnvironmentArgs` types them:
@@ -230,7 +231,7 @@ export const flagSchema = z.strictObject({
 });
 
 export const flagStoreSchema = z.strictObject({
-  backend: z.enum(["appconfig", "flagd"], { error: "expected appconfig or flagd" }).optional(),
+  backend: z.enum(FLAG_BACKEND_NAMES, { error: `expected ${FLAG_BACKEND_NAMES.join(" or ")}` }).optional(),
   ownership: z.enum(["pulumi", "console"], { error: "expected pulumi or console" }).optional(),
   agent: bool().optional(),
   /**
