@@ -4,6 +4,7 @@ import type { ReleaseConfig } from "../config/load";
 import { releasePlatform } from "../program";
 import { didYouMean } from "../command";
 import { awsMocks } from "./mocks";
+import { skipDeploymentBookkeeping } from "./sdk-shortcuts";
 // Used at run time only: run.ts imports this module.
 import { UsageError } from "../errors";
 
@@ -296,16 +297,7 @@ async function synthesizeNow(
     registerOutputs(req, callback);
   };
 
-  // The SDK captures a stack trace for every promise it creates (a leak debugger); with source maps that is most of a
-  // large synth's time and memory. Offline nothing reads them: skip them unless asked for.
-  const stackTraceLimit = Error.stackTraceLimit;
-  if (!process.env.RELEASE_SYNTH_STACK_TRACES) Error.stackTraceLimit = 0;
-  // Every resource's constructor also parses a whole stack trace for its source position (Resource.callsites raises
-  // Error.stackTraceLimit to Infinity for it), which the engine shows in `pulumi about`-style tooling and the mocks
-  // drop: the document has no place for it. Skipped the same way.
-  const resourceClass = sdk.Resource as unknown as { callsites: () => unknown[] };
-  const callsites = resourceClass.callsites;
-  if (!process.env.RELEASE_SYNTH_STACK_TRACES) resourceClass.callsites = () => [];
+  const restoreSdk = skipDeploymentBookkeeping(sdk);
   /** Resolves when no registration has been pending for a few turns of the event loop. */
   const settle = async () => {
     for (let quiet = 0; quiet < 5; ) {
@@ -349,8 +341,7 @@ async function synthesizeNow(
     await settle();
   } finally {
     process.off("unhandledRejection", onRejection);
-    Error.stackTraceLimit = stackTraceLimit;
-    resourceClass.callsites = callsites;
+    restoreSdk();
     stackReference.requireOutput = requireOutput;
   }
   // A stack the file has no entry for (a misspelt name) would silently build on placeholder ids.
