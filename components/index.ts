@@ -3,7 +3,8 @@
  * reads stack config, so it composes into programs with their own config. Helpers the components use (naming, alarm
  * math, policy documents, hook bundling) stay in their files for this repository's own tools, outside this index.
  */
-export { ReleaseEnvironment, type ReleaseServiceOutputs } from "./release-environment/release-environment";
+export { ReleaseEnvironment, type ReleaseEnvironmentSettings } from "./release-environment/release-environment";
+export { type ReleaseServiceOutputs } from "./blue-green-service/runtime";
 export { releaseEnvironmentArgsProblems } from "./release-environment/problems";
 export {
   type ReleaseClusterArgs,
@@ -15,7 +16,6 @@ export {
   type ReleaseNotificationsArgs,
   type ReleaseServiceArgs,
 } from "./release-environment/args";
-export { type ResolvedCluster, type ResolvedReleaseEnvironment, type ResolvedService } from "./release-environment/resolve";
 export { Environment, environmentArgsProblems, type EnvironmentArgs, type SubnetDefaultRoute } from "./environment/environment";
 export { type DashboardService } from "./environment/dashboard";
 export { type SlackChannel } from "./environment/notifications";

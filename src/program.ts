@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expiredFlagWarnings } from "../components/feature-flag-store/documents";
 import { ReleaseEnvironment } from "../components/release-environment/release-environment";
+import { RUNTIMES } from "../components/runtimes";
 import { KUBERNETES_CONTROLLERS } from "./config/schema";
 import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig } from "./config/load";
 import { stackFileBeside } from "./synth/stack-file";
@@ -29,10 +30,13 @@ export function configWarnings(config: ReleaseConfig, today: string): string[] {
   return [...expiredFlagWarnings(config.flags, today), ...kubernetesWarnings(config), ...overrideWarnings(config)];
 }
 
-/** An alarm-gate override switches off more than the gate: every synth says so, as long as it stays in the stack file. */
+/**
+ * An alarm-gate override switches off more than the gate: every synth says so, as long as it stays in the stack file.
+ * Only a runtime whose component takes an override (ECS's) lets one through the rules.
+ */
 export function overrideWarnings(config: ReleaseConfig): string[] {
   return config.services
-    .filter((service) => service.runtime !== "kubernetes" && service.alarmGate && service.alarmGateOverride !== undefined)
+    .filter((service) => service.alarmGate && service.alarmGateOverride !== undefined)
     .map(
       (service) =>
         `release:services.${service.name}.alarmGate.override: ${JSON.stringify(service.alarmGateOverride)}: ${OVERRIDE_CONSEQUENCE}. The gate lets such a deployment through, logs "${NO_ALARM_ROLLBACK}" and tells the alert topic; watch it by hand, and remove the override once the fix is out`,
@@ -41,7 +45,7 @@ export function overrideWarnings(config: ReleaseConfig): string[] {
 
 /** What the stack file cannot prove about the cluster: the controllers Kubernetes services rely on. */
 export function kubernetesWarnings(config: ReleaseConfig): string[] {
-  if (!config.cluster || !config.services.some((service) => service.runtime === "kubernetes")) return [];
+  if (!config.cluster || !config.services.some((service) => RUNTIMES[service.runtime].onCluster)) return [];
   const listed = new Set(config.cluster.controllers);
   const needs: Record<(typeof KUBERNETES_CONTROLLERS)[number], string> = {
     "aws-load-balancer-controller": "TargetGroupBinding (blue/green) and the canary Ingress need the AWS Load Balancer Controller",

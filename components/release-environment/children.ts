@@ -1,16 +1,16 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { BlueGreenServiceArgsToCheck, EnvironmentFacts, Sidecar } from "../blue-green-service/blue-green-service";
+import type { Sidecar } from "../blue-green-service/blue-green-service";
 import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
 import type { EnvironmentArgs, SubnetDefaultRoute } from "../environment/environment";
 import { toAppConfigDocument } from "../feature-flag-store/documents";
 import { agentContainer, agentPrefetchPath, appConfigName, type FeatureFlagStoreArgs, FLAG_PROFILE_NAME } from "../feature-flag-store/feature-flag-store";
 import { rampStepsForStore } from "../feature-flag-store/ramp";
-import type { KubernetesServiceArgsToCheck } from "../kubernetes-service/kubernetes-service";
 import type { ResolvedReleaseEnvironment, ResolvedService } from "./resolve";
 
 /**
  * The arguments a ReleaseEnvironment gives each child, built one way for its constructor and for its validator (which
- * runs before any child exists, with stand-ins for what only a child knows once created).
+ * runs before any child exists, with stand-ins for what only a child knows once created). A service's are its
+ * runtime's (`RUNTIMES`), from the pieces every runtime shares below.
  */
 
 /** The network of an environment: as given, or read from another stack. */
@@ -20,6 +20,7 @@ export interface NetworkIds {
   readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
 }
 
+/** @internal */
 export function environmentArgs(name: string, settings: ResolvedReleaseEnvironment, network: NetworkIds): EnvironmentArgs {
   return {
     tier: settings.tier,
@@ -47,7 +48,7 @@ export function environmentArgs(name: string, settings: ResolvedReleaseEnvironme
 export const flagApplicationName = (name: string) => appConfigName(`release-platform-${name}`);
 export const flagEnvironmentName = (name: string) => appConfigName(name);
 
-/** The AppConfig Agent beside every service when the flags are AppConfig's; it finds the store by name, so tasks need not wait for it. */
+/** The AppConfig Agent beside every service when the flags are AppConfig's; it finds the store by name, so tasks need not wait for it. @internal */
 export function agentSidecars(name: string, settings: ResolvedReleaseEnvironment, routes?: pulumi.Output<readonly SubnetDefaultRoute[]>): Sidecar[] {
   if (settings.flagStore.backend !== "appconfig" || !settings.flagStore.agent) return [];
   const definition = agentContainer(agentPrefetchPath(flagApplicationName(name), flagEnvironmentName(name), FLAG_PROFILE_NAME), settings.region, settings.flagStore.agentImage);
@@ -72,92 +73,25 @@ function publicImageProblem(name: string, image: string, routes: readonly Subnet
   );
 }
 
-/** A service's alarms as its settings resolve them. */
-function serviceAlarms(service: ResolvedService): ServiceAlarmsArgs {
+/** A service's alarms as its settings resolve them. @internal */
+export function serviceAlarms(service: ResolvedService): ServiceAlarmsArgs {
   const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, periodSeconds, evaluationPeriods, datapointsToAlarm } = service.alarms;
   return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
 }
 
-/** A service's smoke test as its settings resolve it. */
-function serviceSmokeTest(service: ResolvedService): ServiceSmokeTest {
+/** A service's smoke test as its settings resolve it. @internal */
+export function serviceSmokeTest(service: ResolvedService): ServiceSmokeTest {
   const { paths, samples, minSuccessRate, timeoutMs, expectedStatuses } = service.smokeTest;
   return { paths, samples, minSuccessRate, timeoutMs, expectedStatuses };
 }
 
-/** What a service asks of either runtime: its image, routing, size, scaling, health check and strategy. */
-function workloadArgs(service: ResolvedService) {
+/** What a service asks of any runtime: its image, routing, size, scaling, health check and strategy. @internal */
+export function workloadArgs(service: ResolvedService) {
   const { image, port, pathPatterns, hostHeaders, priority, cpu, memory, desiredCount, autoscaling, healthCheck, deregistrationDelaySeconds, deployment } = service;
   return { image, port, pathPatterns, hostHeaders, priority, cpu, memory, desiredCount, autoscaling, healthCheck, deregistrationDelaySeconds, deployment };
 }
 
-/** A BlueGreenService's arguments (its environment a stand-in when only checked). */
-export function ecsServiceArgs<E extends EnvironmentFacts>(
-  service: ResolvedService,
-  settings: ResolvedReleaseEnvironment,
-  environment: E,
-  sidecars: readonly Sidecar[],
-): BlueGreenServiceArgsToCheck & { readonly environment: E } {
-  return {
-    environment,
-    ...workloadArgs(service),
-    environmentVariables: service.environment,
-    secretEnvironmentVariables: service.secretEnvironment,
-    secretRecoveryWindowDays: service.secretRecoveryWindowDays,
-    secrets: service.secrets,
-    logRetentionDays: service.logRetentionDays,
-    waitForSteadyState: settings.defaults.waitForSteadyState,
-    alarms: serviceAlarms(service),
-    hooks: {
-      smokeTest: service.smokeTest.enabled && service.deployment.strategy !== "rolling" ? serviceSmokeTest(service) : false,
-      alarmGate: service.alarmGate ? { override: service.alarmGateOverride } : false,
-    },
-    sidecars,
-  };
-}
-
-/** What a Kubernetes service needs of its cluster and network; stand-ins when only checked. */
-export interface KubernetesPlacement {
-  readonly namespace: string;
-  readonly podSecurityGroupId: () => pulumi.Input<string>;
-  readonly ingressSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  readonly clusterName: () => pulumi.Input<string>;
-  readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
-  /** The id of `ingress.hostedZone` (looked up once, for every canary service). */
-  readonly hostedZoneId: () => pulumi.Input<string>;
-}
-
-/** A KubernetesService's arguments, less its provider (its environment a stand-in when only checked). */
-export function kubernetesServiceArgs<E extends EnvironmentFacts>(
-  service: ResolvedService,
-  settings: ResolvedReleaseEnvironment,
-  environment: E,
-  sidecars: readonly Sidecar[],
-  placement: KubernetesPlacement,
-): KubernetesServiceArgsToCheck & { readonly environment: E } {
-  const blueGreen = service.deployment.strategy === "blue-green";
-  return {
-    environment,
-    namespace: placement.namespace,
-    ...workloadArgs(service),
-    steps: service.steps,
-    stepPauseMinutes: service.stepPauseMinutes,
-    environmentVariables: { ...service.environment, ...placement.environmentVariables },
-    sidecars,
-    alarms: serviceAlarms(service),
-    // The override reaches the component, whose rule says Argo Rollouts has none.
-    hooks: { smokeTest: service.smokeTest.enabled ? serviceSmokeTest(service) : false, alarmGate: service.alarmGate ? { override: service.alarmGateOverride } : false },
-    podSecurityGroupId: blueGreen ? placement.podSecurityGroupId() : undefined,
-    ingressSubnetIds: blueGreen ? undefined : placement.ingressSubnetIds,
-    internal: settings.ingress.internal,
-    certificateArn: settings.ingress.certificateArn,
-    allowedCidrs: settings.ingress.allowedCidrs,
-    podIdentity: sidecars.length > 0 ? { clusterName: placement.clusterName() } : undefined,
-    ...(blueGreen ? {} : { idleTimeoutSeconds: settings.ingress.idleTimeoutSeconds }),
-    ...(!blueGreen && settings.ingress.hostedZone !== undefined ? { dnsZone: { id: placement.hostedZoneId(), name: settings.ingress.hostedZone } } : {}),
-  };
-}
-
-/** The flag store's arguments, less its monitors and readers (the services, once they exist). */
+/** The flag store's arguments, less its monitors and readers (the services, once they exist). @internal */
 export function flagStoreArgs(name: string, settings: ResolvedReleaseEnvironment, alertTopicArn: pulumi.Input<string>): FeatureFlagStoreArgs {
   const ramps = rampStepsForStore(settings.flags).length > 0;
   return {

@@ -1,24 +1,17 @@
 import type { z } from "zod";
 import { type ArgumentProblem, issueProblems, renderField, under } from "../arguments";
-import { blueGreenServiceArgsProblems, type EnvironmentFacts } from "../blue-green-service/blue-green-service";
+import type { EnvironmentFacts } from "../blue-green-service/blue-green-service";
 import { environmentArgsProblems, priorityTakenProblem } from "../environment/environment";
 import { flagsProblems } from "../feature-flag-store/flag-problems";
 import { featureFlagStoreArgsProblems } from "../feature-flag-store/feature-flag-store";
-import { kubernetesServiceArgsProblems } from "../kubernetes-service/kubernetes-service";
 import { KUBERNETES_NAME } from "../naming";
+import { RUNTIMES, runtimeOf } from "../runtimes";
+import { LOAD_BALANCER_LIMITS, type RuntimeContext, type RuntimeServiceEntry, type ServiceRuntime } from "../service/runtime";
 import { TIER_DEFAULTS, type Tier } from "../tiers";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
-import { agentSidecars, ecsServiceArgs, environmentArgs, flagStoreArgs, kubernetesServiceArgs } from "./children";
+import { agentSidecars, environmentArgs, flagStoreArgs } from "./children";
 import { resolveReleaseEnvironment } from "./resolve";
 import { releaseEnvironmentArgsSchema, serviceSchema, tierSchema } from "./schema";
-
-/** The Elastic Load Balancing quotas every service of an environment shares: they all sit on its one load balancer. */
-export const LOAD_BALANCER_LIMITS = {
-  /** "Target Groups per Application Load Balancer: 100, not adjustable"; blue/green, canary and linear take two. */
-  targetGroups: 100,
-  /** "Rules per Application Load Balancer (excluding default rules): 100" (adjustable); a traffic-shifting service takes a production and a test rule. */
-  rules: 100,
-} as const;
 
 /** What the load-balancer rules read of a service; a stack file's services, parsed or not yet, have this shape. */
 export type ServiceOnLoadBalancer = Pick<ReleaseServiceArgs, "runtime"> & { readonly deployment?: Pick<NonNullable<ReleaseServiceArgs["deployment"]>, "strategy" | "steps"> };
@@ -29,24 +22,12 @@ function strategyOf(service: ServiceOnLoadBalancer, tier: Tier): string {
 }
 
 /**
- * Target groups (and listener rules) a service takes on the environment's load balancer: two to shift traffic, one
- * for rolling; none for a Kubernetes canary, whose Ingress gets a load balancer of the AWS Load Balancer Controller.
- */
-function loadBalancerShare(service: ServiceOnLoadBalancer, tier: Tier): number {
-  const strategy = strategyOf(service, tier);
-  if (service.runtime === "kubernetes") return strategy === "blue-green" ? 2 : 0;
-  return strategy === "rolling" ? 1 : 2;
-}
-
-/**
  * The problem of more services than the environment's one load balancer takes. Cheap on any number of services, so a
  * caller can check it before anything else (a stack file of thousands of services fails at once, with the quota).
  */
 export function loadBalancerProblems(tier: Tier, services: Readonly<Record<string, ServiceOnLoadBalancer | null | undefined>>): ArgumentProblem[] {
   const count = Object.keys(services).length;
-  const share = Object.values(services).reduce((sum, service) => sum + loadBalancerShare(service ?? {}, tier), 0);
-  // The Ingresses of Kubernetes canaries share one IngressGroup, so one controller-made load balancer: the same quota.
-  const ingressServices = Object.values(services).filter((service) => service?.runtime === "kubernetes" && strategyOf(service, tier) !== "blue-green").length;
+  const share = Object.values(services).reduce((sum, service) => sum + runtimeOf(service).loadBalancerShare(strategyOf(service ?? {}, tier)), 0);
   const limit = Math.min(LOAD_BALANCER_LIMITS.targetGroups, LOAD_BALANCER_LIMITS.rules);
   return [
     ...(share <= limit
@@ -58,15 +39,9 @@ export function loadBalancerProblems(tier: Tier, services: Readonly<Record<strin
             got: `${count} services`,
           },
         ]),
-    ...(2 * ingressServices <= limit
-      ? []
-      : [
-          {
-            field: ["services"],
-            message: `${ingressServices} Kubernetes canary, linear or steps services need ${2 * ingressServices} target groups (stable and canary) on their IngressGroup's one load balancer; AWS allows ${LOAD_BALANCER_LIMITS.targetGroups} per Application Load Balancer (not adjustable): at most ${limit / 2}; split the services over more stacks`,
-            got: `${ingressServices} services`,
-          },
-        ]),
+    ...Object.values(RUNTIMES).flatMap((runtime) =>
+      runtime.ownLoadBalancerProblems(Object.values(services).flatMap((service) => (runtimeOf(service) === runtime ? [strategyOf(service ?? {}, tier)] : []))),
+    ),
   ];
 }
 
@@ -78,32 +53,15 @@ export function loadBalancerProblems(tier: Tier, services: Readonly<Record<strin
 export function crossServiceProblems(
   args: Pick<ReleaseEnvironmentArgs, "tier" | "services" | "notifications" | "cluster" | "flagStore">,
 ): ArgumentProblem[] {
-  const services = Object.entries(args.services).sort(([a], [b]) => a.localeCompare(b));
+  const services = Object.entries(args.services)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, service]): RuntimeServiceEntry => ({ name, service, strategy: strategyOf(service, args.tier) }));
   return [
     ...alertSubscriptionProblems(args),
     ...loadBalancerProblems(args.tier, args.services),
-    ...priorityProblems(services, args.tier),
-    ...clusterProblems(args, services),
-    ...canaryHostProblems(services, args.tier),
+    ...priorityProblems(services),
+    ...Object.values(RUNTIMES).flatMap((runtime) => runtime.environmentProblems(services.filter(({ service }) => runtimeOf(service) === runtime), services, args)),
   ];
-}
-
-/**
- * A Kubernetes canary's hosts get DNS records pointing at the controller's load balancer: a host has one such record,
- * so no other service may answer on it (on the environment's load balancer, the name would lead elsewhere).
- */
-function canaryHostProblems(services: readonly [string, ReleaseServiceArgs][], tier: Tier): ArgumentProblem[] {
-  const onController = (service: ReleaseServiceArgs) => service.runtime === "kubernetes" && strategyOf(service, tier) !== "blue-green";
-  return services.flatMap(([serviceName, service]) =>
-    onController(service)
-      ? (service.hostHeaders ?? []).flatMap((host, index) => {
-          const holder = services.find(([other, candidate]) => other !== serviceName && (candidate.hostHeaders ?? []).some((its) => its.toLowerCase() === host.toLowerCase()));
-          return holder
-            ? [{ field: ["services", serviceName, "hostHeaders", index], message: `is also a host of service ${holder[0]}: this service's DNS record sends the host to the AWS Load Balancer Controller's load balancer, so one host serves one such service only`, got: host }]
-            : [];
-        })
-      : [],
-  );
 }
 
 /** Alarms and rollbacks notify the alert topic; with no subscriber they reach no one, and nothing says so. */
@@ -121,58 +79,15 @@ function alertSubscriptionProblems(args: Pick<ReleaseEnvironmentArgs, "tier" | "
     : [];
 }
 
-/** Every service on the environment's listeners (ECS, and Kubernetes blue/green) needs a priority of its own there. */
-function priorityProblems(services: readonly [string, ReleaseServiceArgs][], tier: Tier): ArgumentProblem[] {
+/** Every service on the environment's listeners (one that takes a share of its load balancer) needs a priority of its own there. */
+function priorityProblems(services: readonly RuntimeServiceEntry[]): ArgumentProblem[] {
   const holders = new Map<number, string>();
-  return services.flatMap(([serviceName, service]) => {
-    if (service.runtime === "kubernetes" && strategyOf(service, tier) !== "blue-green") return [];
+  return services.flatMap(({ name: serviceName, service, strategy }) => {
+    if (runtimeOf(service).loadBalancerShare(strategy) === 0) return [];
     const holder = holders.get(service.priority);
     if (holder === undefined) holders.set(service.priority, serviceName);
     return holder === undefined ? [] : under(["services", serviceName], [priorityTakenProblem(service.priority, holder)]);
   });
-}
-
-/** Kubernetes services need a cluster, and what the cluster's stack would tell when only a kubeconfig is given. */
-function clusterProblems(
-  args: Pick<ReleaseEnvironmentArgs, "tier" | "cluster" | "flagStore">,
-  services: readonly [string, ReleaseServiceArgs][],
-): ArgumentProblem[] {
-  const cluster = args.cluster;
-  const onKubernetes = services.filter(([, service]) => service.runtime === "kubernetes");
-  if (!cluster) {
-    return onKubernetes.map(([serviceName, service]) => ({
-      field: ["services", serviceName, "runtime"],
-      message: "kubernetes needs a cluster (cluster.stackReference to a stack exporting kubeconfig, or cluster.kubeconfig)",
-      got: service.runtime,
-    }));
-  }
-  const problems: ArgumentProblem[] = [];
-  if ((cluster.stackReference === undefined) === (cluster.kubeconfig === undefined)) {
-    problems.push({
-      field: ["cluster"],
-      message: "give exactly one of stackReference (a stack exporting kubeconfig) or kubeconfig",
-      got: cluster.stackReference ?? (cluster.kubeconfig ? "[kubeconfig]" : undefined),
-    });
-  }
-  if (onKubernetes.length > 0 && cluster.kubeconfig !== undefined && cluster.stackReference === undefined) {
-    const blueGreen = onKubernetes.filter(([, service]) => strategyOf(service, args.tier) === "blue-green");
-    if (blueGreen.length > 0 && cluster.securityGroupId === undefined) {
-      problems.push({
-        field: ["cluster", "securityGroupId"],
-        message: `required for blue-green on kubernetes (${blueGreen.map(([serviceName]) => serviceName).join(", ")}): the load balancer reaches the pods through it`,
-        got: undefined,
-      });
-    }
-    const agent = (args.flagStore?.backend ?? "appconfig") === "appconfig" && (args.flagStore?.agent ?? true);
-    if (agent && cluster.name === undefined) {
-      problems.push({
-        field: ["cluster", "name"],
-        message: "required: the AppConfig Agent in each pod reads flags with EKS Pod Identity, which associates a role on a named cluster",
-        got: undefined,
-      });
-    }
-  }
-  return problems;
 }
 
 /** Where a child's argument is written in the ReleaseEnvironment's args: `from` (a prefix of the problem's field) becomes `to`. */
@@ -303,10 +218,16 @@ function soundService(serviceName: string, service: unknown): { service?: Releas
 /** The rules besides the schema's, on args whose values it accepts. */
 function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProblem[] {
   const settings = resolveReleaseEnvironment(name, args);
-  const facts: EnvironmentFacts = { tier: args.tier, namePrefix: name };
   const sidecars = agentSidecars(name, settings);
-  const namespace = settings.cluster?.namespace ?? name;
-  const placement = { namespace, podSecurityGroupId: () => "", ingressSubnetIds: [], clusterName: () => "", hostedZoneId: () => "" };
+  const context: RuntimeContext<EnvironmentFacts> = {
+    settings,
+    environment: { tier: args.tier, namePrefix: name },
+    sidecars,
+    privateSubnetSidecars: sidecars,
+    ownLoadBalancerSubnetIds: [],
+    hostedZoneId: () => "",
+    cluster: { namespace: settings.cluster?.namespace ?? name, podSecurityGroupId: () => "", clusterName: () => "" },
+  };
   const flags = args.flags ?? {};
   const flagProblems = flagsProblems(flags, args.flagStore);
   // Left out, the namespace is the environment's name: when that is no Kubernetes name, the namespace is required.
@@ -315,16 +236,13 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProbl
     ...(unnamed ? [{ field: ["cluster", "namespace"], message: `required: the environment's name ${name} is not a Kubernetes name`, got: undefined }] : []),
     ...placed(ENVIRONMENT_FIELDS, [], environmentArgsProblems(environmentArgs(name, settings, "vpcId" in args.network ? args.network : NO_NETWORK))),
     ...crossServiceProblems(args),
-    ...settings.services.flatMap((service) => [
-      ...settingsThatDoNotApply(service.name, args.services[service.name], args.tier),
-      ...placed(
-        serviceFields(service.name),
-        ["services", service.name],
-        service.runtime === "kubernetes"
-          ? kubernetesServiceArgsProblems(kubernetesServiceArgs(service, settings, facts, sidecars, placement))
-          : blueGreenServiceArgsProblems(ecsServiceArgs(service, settings, facts, sidecars)),
-      ),
-    ]),
+    ...settings.services.flatMap((service) => {
+      const runtime: ServiceRuntime<unknown> = RUNTIMES[service.runtime];
+      return [
+        ...settingsThatDoNotApply(service.name, args.services[service.name], args.tier),
+        ...placed(serviceFields(service.name), ["services", service.name], runtime.problems(runtime.args(service, context))),
+      ];
+    }),
     ...under(["flags"], flagProblems),
     // The store's own rules read the document the flags make: only once they are sound.
     ...(flagProblems.length === 0 && settings.flagStore.backend === "appconfig"
@@ -365,20 +283,5 @@ function settingsThatDoNotApply(name: string, service: ReleaseServiceArgs, tier:
   if (strategy === "rolling" && service.smokeTest !== undefined && service.smokeTest.enabled !== false) {
     add(["smokeTest"], "does not apply to strategy rolling, which has no test listener: remove it, or use blue-green, canary or linear", service.smokeTest);
   }
-  if (service.runtime !== "kubernetes") {
-    if (deployment.steps !== undefined) {
-      add(["deployment", "steps"], "arbitrary steps need runtime: kubernetes (Argo Rollouts); ECS's native engine shifts by one canary step or equal linear steps: use strategy canary or linear", deployment.steps);
-    }
-    if (deployment.stepPauseMinutes !== undefined) add(["deployment", "stepPauseMinutes"], "applies to steps, which need runtime: kubernetes", deployment.stepPauseMinutes);
-    return problems;
-  }
-  if (deployment.steps === undefined && deployment.stepPauseMinutes !== undefined) add(["deployment", "stepPauseMinutes"], "applies to steps only", deployment.stepPauseMinutes);
-  // The Kubernetes runtime has no secret store of its own: a secret value would reach no pod.
-  for (const variable of Object.keys(service.secretEnvironment ?? {}).sort()) {
-    add(["secretEnvironment", variable], "secret values are ECS-only (Secrets Manager): on kubernetes, keep the secret in the cluster (Secrets Store CSI driver, External Secrets) and pass its name in environment", undefined);
-  }
-  if (Object.keys(service.secrets ?? {}).length > 0) {
-    add(["secrets"], "Secrets Manager and SSM references are ECS-only: on kubernetes, mount them with the Secrets Store CSI driver or External Secrets and pass names in environment", Object.keys(service.secrets ?? {}));
-  }
-  return problems;
+  return [...problems, ...under(["services", name], runtimeOf(service).settingsThatDoNotApply(service, tier))];
 }

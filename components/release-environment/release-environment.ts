@@ -1,16 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BlueGreenService } from "../blue-green-service/blue-green-service";
+import type { BlueGreenService } from "../blue-green-service/blue-green-service";
 import { refuseBadArguments } from "../arguments";
+import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { DashboardService } from "../environment/dashboard";
 import { Environment } from "../environment/environment";
 import { toFlagdDocument } from "../feature-flag-store/documents";
 import { FeatureFlagStore } from "../feature-flag-store/feature-flag-store";
 import { FLAGD_PORT, FlagdServer } from "../kubernetes-service/flagd-server";
-import { KubernetesService } from "../kubernetes-service/kubernetes-service";
-import type { ReleaseEnvironmentArgs } from "./args";
-import { agentSidecars, ecsServiceArgs, environmentArgs, flagStoreArgs, kubernetesServiceArgs } from "./children";
+import type { KubernetesService } from "../kubernetes-service/kubernetes-service";
+import { type Runtime, RUNTIMES } from "../runtimes";
+import type { DeployedService, RuntimeContext, ServiceRuntime } from "../service/runtime";
+import type { Tier } from "../tiers";
+import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
+import { agentSidecars, environmentArgs, flagStoreArgs } from "./children";
 import { releaseEnvironmentArgsProblems } from "./problems";
 import { type ResolvedCluster, type ResolvedReleaseEnvironment, type ResolvedService, resolveReleaseEnvironment } from "./resolve";
 
@@ -20,17 +24,20 @@ import { type ResolvedCluster, type ResolvedReleaseEnvironment, type ResolvedSer
  */
 const MOVED_FROM_ROOT: pulumi.Alias[] = [{ parent: pulumi.rootStackResource }];
 
-/** What a team reads of one ECS service after `pulumi up`. */
-export interface ReleaseServiceOutputs {
-  readonly strategy: string;
-  readonly detection?: string;
-  readonly alarmNames: pulumi.Output<string[]>;
-  readonly serviceArn: pulumi.Output<string>;
-  readonly testUrl: pulumi.Output<string>;
-  readonly url: pulumi.Output<string>;
-  readonly blueTargetGroupArn: pulumi.Output<string>;
-  readonly greenTargetGroupArn?: pulumi.Output<string>;
+/** What a team reads of a ReleaseEnvironment's settings once its tier has filled them in. */
+export interface ReleaseEnvironmentSettings {
+  readonly tier: Tier;
+  readonly region: string;
+  /** Each service's runtime and the strategy it settled on, sorted by name. */
+  readonly services: readonly {
+    readonly name: string;
+    readonly runtime: NonNullable<ReleaseServiceArgs["runtime"]>;
+    readonly deployment: DeploymentStrategy;
+  }[];
 }
+
+/** A runtime's services by name, as its component. */
+type ServicesOn<R extends Runtime> = Readonly<Record<string, ReturnType<(typeof RUNTIMES)[R]["create"]>["component"]>>;
 
 /**
  * A whole release environment from its settings: the `Environment` (load balancer, listeners, cluster, alert topic and
@@ -39,7 +46,7 @@ export interface ReleaseServiceOutputs {
  */
 export class ReleaseEnvironment extends pulumi.ComponentResource {
   /** The settings with the tier's defaults filled in. */
-  public readonly settings: ResolvedReleaseEnvironment;
+  public readonly settings: ReleaseEnvironmentSettings;
   public readonly environment: Environment;
   /** ECS services by name. */
   public readonly services: Readonly<Record<string, BlueGreenService>>;
@@ -61,19 +68,20 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     refuseBadArguments("ReleaseEnvironment", name, releaseEnvironmentArgsProblems(name, args));
     const settings = resolveReleaseEnvironment(name, args);
     super("release:aws:ReleaseEnvironment", name, {}, opts);
-    this.settings = settings;
+    this.settings = {
+      tier: settings.tier,
+      region: settings.region,
+      services: settings.services.map(({ name: serviceName, runtime, deployment }) => ({ name: serviceName, runtime, deployment })),
+    };
     const moved = (more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...more, parent: this, aliases: MOVED_FROM_ROOT });
 
     const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings, moved());
     const environment = new Environment(name, environmentArgs(name, settings, { vpcId, publicSubnetIds, privateSubnetIds }), moved());
     this.environment = environment;
     const providers = [environment.provider];
-    const agent = agentSidecars(name, settings);
-    // ECS tasks run in the private subnets: an image they cannot reach from there stops the deployment with a clear error.
-    const ecsAgent = agentSidecars(name, settings, environment.privateSubnetRoutes);
-    const onKubernetes = settings.services.filter((service) => service.runtime === "kubernetes");
     const clusterSettings = settings.cluster;
-    const kubernetes = clusterSettings && onKubernetes.length > 0 ? cluster(clusterSettings, moved) : undefined;
+    const onCluster = settings.services.some((service) => RUNTIMES[service.runtime].onCluster);
+    const kubernetes = clusterSettings && onCluster ? cluster(clusterSettings, moved) : undefined;
     const namespace =
       kubernetes && clusterSettings
         ? new k8s.core.v1.Namespace("namespace", { metadata: { name: clusterSettings.namespace } }, moved({ provider: kubernetes.provider }))
@@ -88,50 +96,49 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
         : undefined;
     this.flagd = flagd;
 
-    const services: Record<string, BlueGreenService> = {};
-    const kubernetesServices: Record<string, KubernetesService> = {};
-    // Every service in name order: the flag store's monitors follow it.
-    const deployed: (BlueGreenService | KubernetesService)[] = [];
-    const hostedZoneId = once(() => hostedZone(settings, { parent: this, provider: environment.provider }));
-    for (const service of settings.services) {
-      if (kubernetes && clusterSettings && service.runtime === "kubernetes") {
-        const created = new KubernetesService(
-          service.name,
-          {
-            ...kubernetesServiceArgs(service, settings, environment, agent, {
+    const context: RuntimeContext<Environment> = {
+      settings,
+      environment,
+      sidecars: agentSidecars(name, settings),
+      privateSubnetSidecars: agentSidecars(name, settings, environment.privateSubnetRoutes),
+      ownLoadBalancerSubnetIds: settings.ingress.internal ? environment.privateSubnetIds : publicSubnetIds,
+      hostedZoneId: once(() => hostedZone(settings, { parent: this, provider: environment.provider })),
+      ...(kubernetes && clusterSettings
+        ? {
+            cluster: {
+              provider: kubernetes.provider,
               namespace: clusterSettings.namespace,
               podSecurityGroupId: kubernetes.securityGroupId,
-              ingressSubnetIds: settings.ingress.internal ? environment.privateSubnetIds : publicSubnetIds,
               clusterName: kubernetes.name,
-              hostedZoneId,
               environmentVariables: flagd ? { FLAGD_HOST: `${name}-flagd.${clusterSettings.namespace}.svc.cluster.local`, FLAGD_PORT: String(FLAGD_PORT) } : undefined,
-            }),
-            provider: kubernetes.provider,
-          },
-          { ...moved({ dependsOn: namespace ? [namespace] : [] }), providers },
-        );
-        kubernetesServices[service.name] = created;
-        deployed.push(created);
-        continue;
-      }
-      const created = new BlueGreenService(service.name, ecsServiceArgs(service, settings, environment, ecsAgent), { ...moved(), providers });
-      services[service.name] = created;
-      deployed.push(created);
-    }
-    this.services = services;
-    this.kubernetesServices = kubernetesServices;
+            },
+          }
+        : {}),
+    };
+    // Every service in name order: the flag store's monitors follow it.
+    const deployed = settings.services.map((service) => {
+      const runtime: ServiceRuntime<unknown> = RUNTIMES[service.runtime];
+      const opts = { ...moved(runtime.onCluster ? { dependsOn: namespace ? [namespace] : [] } : {}), providers };
+      return { runtime: service.runtime, service, ...runtime.create(service.name, runtime.args(service, context), opts) };
+    });
+    const servicesOn = <R extends Runtime>(runtime: R) =>
+      Object.fromEntries(deployed.filter((entry) => entry.runtime === runtime).map((entry) => [entry.service.name, entry.component])) as ServicesOn<R>;
+    this.services = servicesOn("ecs");
+    this.kubernetesServices = servicesOn("kubernetes");
+    // By runtime, in the table's order.
+    const byRuntime = (Object.keys(RUNTIMES) as Runtime[]).map((runtime) => ({ runtime, deployed: deployed.filter((entry) => entry.runtime === runtime) }));
 
     const flagStore =
       settings.flagStore.backend === "appconfig"
         ? new FeatureFlagStore(
             `${name}-flags`,
-            { ...flagStoreArgs(name, settings, environment.alertTopicArn), monitors: deployed, readers: [...Object.values(services), ...Object.values(kubernetesServices)] },
+            { ...flagStoreArgs(name, settings, environment.alertTopicArn), monitors: deployed.map((entry) => entry.component), readers: byRuntime.flatMap((group) => group.deployed.map((entry) => entry.component)) },
             { ...moved(), providers },
           )
         : undefined;
     this.flagStore = flagStore;
     if (flagStore) environment.notifyFlagDeployments(flagStore);
-    environment.addDashboards(dashboards(settings, services, kubernetesServices));
+    environment.addDashboards(byRuntime.flatMap((group) => group.deployed.flatMap(dashboard)));
 
     this.url = environment.productionUrl();
     this.testUrl = environment.testUrl();
@@ -150,29 +157,12 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
             ...(flagStore.rampStateMachineArn ? { ramp: { stateMachineArn: flagStore.rampStateMachineArn, name: flagStore.rampName } } : {}),
           }
         : { backend: settings.flagStore.backend },
-      services: Object.fromEntries(Object.entries(services).map(([serviceName, service]) => [serviceName, serviceOutputs(service)])),
-      ...(kubernetes && clusterSettings && Object.keys(kubernetesServices).length > 0
-        ? {
-            kubernetes: Object.fromEntries(
-              Object.entries(kubernetesServices).map(([serviceName, service]) => [
-                serviceName,
-                {
-                  strategy: service.strategySummary,
-                  afterAbort: service.afterAbort,
-                  ...(service.ingressName
-                    ? {
-                        url: service.url,
-                        ingress: `${clusterSettings.namespace}/${service.ingressName} (the AWS Load Balancer Controller's load balancer, group ${service.ingressGroupName})`,
-                        loadBalancerArnSuffix: service.ingressLoadBalancerArnSuffix,
-                        targetGroupArnSuffixes: [service.stableTargetGroupArnSuffix, service.canaryTargetGroupArnSuffix],
-                      }
-                    : { activeTargetGroupArn: service.activeTargetGroupArn, previewTargetGroupArn: service.previewTargetGroupArn }),
-                  ...(service.alarms ? { alarmNames: service.alarms.alarmNames, detection: service.alarms.detectionSummary } : {}),
-                },
-              ]),
-            ),
-          }
-        : {}),
+      ...Object.fromEntries(
+        byRuntime.flatMap(({ runtime, deployed: entries }) => {
+          const { key, whenNone } = RUNTIMES[runtime].outputs;
+          return entries.length > 0 || whenNone === "empty" ? [[key, Object.fromEntries(entries.map((entry) => [entry.service.name, entry.outputs]))]] : [];
+        }),
+      ),
     };
     this.registerOutputs(this.outputs);
   }
@@ -191,19 +181,6 @@ function once<T>(make: () => T): () => T {
  */
 function hostedZone(settings: ResolvedReleaseEnvironment, invoke: pulumi.InvokeOutputOptions): pulumi.Output<string> {
   return aws.route53.getZoneOutput({ name: settings.ingress.hostedZone, privateZone: settings.ingress.internal }, invoke).zoneId;
-}
-
-function serviceOutputs(service: BlueGreenService): ReleaseServiceOutputs {
-  return {
-    strategy: service.strategySummary,
-    detection: service.alarms?.detectionSummary,
-    alarmNames: service.alarmNames,
-    serviceArn: service.serviceArn,
-    testUrl: service.testUrl,
-    url: service.productionUrl,
-    blueTargetGroupArn: service.blueTargetGroupArn,
-    greenTargetGroupArn: service.greenTargetGroupArn,
-  };
 }
 
 /** Network ids as given, or from another stack's outputs (vpcId, publicSubnetIds, privateSubnetIds). */
@@ -231,33 +208,17 @@ function cluster(settings: ResolvedCluster, moved: (more?: pulumi.CustomResource
   };
 }
 
-/** One dashboard entry per service on the environment's load balancer: ECS services, and blue/green Kubernetes ones. */
-function dashboards(
-  settings: ResolvedReleaseEnvironment,
-  services: Readonly<Record<string, BlueGreenService>>,
-  kubernetesServices: Readonly<Record<string, KubernetesService>>,
-): pulumi.Output<DashboardService>[] {
-  const entry = (service: ResolvedService, suffixes: pulumi.Input<string | undefined>[], alarmArns: pulumi.Input<string[]>, loadBalancer?: pulumi.Input<string>) =>
-    pulumi.all([pulumi.all(suffixes), alarmArns, loadBalancer]).apply(([targetGroups, arns, loadBalancerArnSuffix]) => ({
+/** A service's row on the environment's dashboards, when its runtime gives it one. */
+function dashboard({ service, dashboard: row }: DeployedService & { readonly service: ResolvedService }): pulumi.Output<DashboardService>[] {
+  if (!row) return [];
+  return [
+    pulumi.all([pulumi.all(row.targetGroupArnSuffixes), row.alarmArns, row.loadBalancerArnSuffix]).apply(([targetGroups, arns, loadBalancerArnSuffix]) => ({
       name: service.name,
       ...(loadBalancerArnSuffix !== undefined ? { loadBalancerArnSuffix } : {}),
       targetGroupArnSuffixes: targetGroups.filter((suffix): suffix is string => suffix !== undefined),
       alarmArns: arns,
       errorRatePercent: service.alarms.errorRatePercent,
       p99LatencyMs: service.alarms.p99LatencyMs,
-    }));
-  const onEcs = settings.services.flatMap((service) => {
-    const deployed = services[service.name];
-    return deployed ? [entry(service, [deployed.blueTargetGroupArnSuffix, deployed.greenTargetGroupArnSuffix], deployed.alarms?.alarmArns ?? [])] : [];
-  });
-  // Blue/green Kubernetes services share the environment's load balancer; canaries are shown on the controller's.
-  const onKubernetes = settings.services.flatMap((service) => {
-    const deployed = kubernetesServices[service.name];
-    if (deployed?.alarms && deployed.ingressLoadBalancerArnSuffix && deployed.stableTargetGroupArnSuffix && deployed.canaryTargetGroupArnSuffix) {
-      return [entry(service, [deployed.stableTargetGroupArnSuffix, deployed.canaryTargetGroupArnSuffix], deployed.alarms.alarmArns, deployed.ingressLoadBalancerArnSuffix)];
-    }
-    if (!deployed?.alarms || !deployed.activeTargetGroupArnSuffix || !deployed.previewTargetGroupArnSuffix) return [];
-    return [entry(service, [deployed.activeTargetGroupArnSuffix, deployed.previewTargetGroupArnSuffix], deployed.alarms.alarmArns)];
-  });
-  return [...onEcs, ...onKubernetes];
+    })),
+  ];
 }

@@ -11,7 +11,7 @@ import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
 import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
 
-/** A service with every setting its tier leaves out filled in. */
+/** A service with every setting its tier leaves out filled in. @internal */
 export interface ResolvedService {
   readonly name: string;
   readonly image: pulumi.Input<string>;
@@ -46,14 +46,14 @@ export interface ResolvedService {
   /** How long a secret of `secretEnvironment` stays restorable once the service no longer uses it. */
   readonly secretRecoveryWindowDays: number;
   readonly logRetentionDays: number;
-  /** Where the service runs: ECS (the default) or Kubernetes with Argo Rollouts. */
-  readonly runtime: "ecs" | "kubernetes";
+  /** Where the service runs: a key of `RUNTIMES` (ECS by default). */
+  readonly runtime: NonNullable<ReleaseServiceArgs["runtime"]>;
   /** Kubernetes only: arbitrary traffic stages instead of the strategy's. */
   readonly steps?: readonly StepInput[];
   readonly stepPauseMinutes: number;
 }
 
-/** The cluster of `runtime: kubernetes` services. */
+/** The cluster of `runtime: kubernetes` services. @internal */
 export interface ResolvedCluster {
   readonly source: { readonly kind: "stackReference"; readonly name: string } | { readonly kind: "kubeconfig"; readonly kubeconfig: pulumi.Input<string> };
   /** Namespace of every Kubernetes object of the environment. */
@@ -63,7 +63,7 @@ export interface ResolvedCluster {
   readonly controllers: readonly string[];
 }
 
-/** A release environment's settings with its tier's defaults filled in: what the ReleaseEnvironment builds. */
+/** A release environment's settings with its tier's defaults filled in: what the ReleaseEnvironment builds. @internal */
 export interface ResolvedReleaseEnvironment {
   readonly tier: Tier;
   readonly region: string;
@@ -105,6 +105,7 @@ const byName = <T>(record: Readonly<Record<string, T>>): [string, T][] => Object
 /**
  * The settings of a release environment named `name` with everything its args leave out taken from the tier
  * (`TIER_DEFAULTS`, `STRATEGY_FILL`): the one place a stack file's silence becomes a value.
+ * @internal
  */
 export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironmentArgs): ResolvedReleaseEnvironment {
   const defaults = TIER_DEFAULTS[args.tier];
@@ -159,7 +160,7 @@ function resolveCluster(cluster: ReleaseClusterArgs, name: string): ResolvedClus
   };
 }
 
-/** One service's settings with its tier's defaults. */
+/** One service's settings with its tier's defaults. @internal */
 export function resolveService(name: string, service: ReleaseServiceArgs, tier: Tier): ResolvedService {
   const defaults = TIER_DEFAULTS[tier];
   // Size, count, health check and draining as a service of either runtime fills them.

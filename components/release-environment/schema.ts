@@ -1,6 +1,7 @@
 import { z } from "zod";
 import * as format from "../formats";
 import { KUBERNETES_NAME } from "../naming";
+import { RUNTIME_NAMES } from "../runtimes";
 import { SLACK_CHANNEL_ID, SLACK_WORKSPACE_ID } from "../environment/notifications";
 import { awsProviderSettingsSchema } from "../environment/provider-settings";
 
@@ -154,10 +155,8 @@ export const autoscalingSchema = z.strictObject({
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" });
 const environmentValue = z.string({ error: "expected a string" }).max(32768);
 
-export const RUNTIMES = ["ecs", "kubernetes"] as const;
-
 export const serviceSchema = z.strictObject({
-  runtime: z.enum(RUNTIMES, { error: `expected one of ${RUNTIMES.join(", ")}` }).optional(),
+  runtime: z.enum(RUNTIME_NAMES, { error: `expected one of ${RUNTIME_NAMES.join(", ")}` }).optional(),
   image: format.orOutput(format.image),
   port: int(1, 65535),
   pathPatterns: list(z.string().min(1).max(128).regex(/^[\w\-./*?~%&+=@:]+$/, { error: "expected a URL path pattern" }), 5).optional(),
