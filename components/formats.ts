@@ -1,7 +1,7 @@
 import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
 import * as pulumi from "@pulumi/pulumi";
-import { IMAGE_REFERENCE } from "./blue-green-service/image";
+import { IMAGE_REFERENCE } from "./service/image";
 
 /**
  * A stack file's `secure:` value cannot be decrypted offline. Synthesis puts this placeholder in its

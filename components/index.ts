@@ -23,19 +23,17 @@ export { type AwsProviderSettings } from "./environment/provider-settings";
 export {
   BlueGreenService,
   blueGreenServiceArgsProblems,
-  type Autoscaling,
   type BlueGreenServiceArgs,
   type BlueGreenServiceArgsToCheck,
   type EnvironmentFacts,
-  type HealthCheck,
   type LifecycleHook,
-  type Sidecar,
 } from "./blue-green-service/blue-green-service";
-export { type ServiceAlarmsArgs, type ServiceHooksArgs, type ServiceSmokeTest } from "./blue-green-service/guards";
+export { type Autoscaling, type HealthCheck, type ServiceArgsBase, type Sidecar } from "./service/args";
+export { type ServiceAlarmsArgs, type ServiceHooksArgs, type ServiceSmokeTest } from "./service/settings";
 export { describeStrategy, type DeploymentStrategy } from "./blue-green-service/strategy";
 export { DeploymentAlarms, deploymentAlarmsArgsProblems, type AlarmSettings, type DeploymentAlarmsArgs } from "./deployment-alarms/deployment-alarms";
 export { type AlarmTiming, type CustomAlarm } from "./deployment-alarms/alarm-math";
-export { type CaseResult, type ScenarioId, type ScenarioResult } from "./deployment-alarms/alarm-sensitivity";
+export { ALARM_SETTINGS, type AlarmSetting, type Thresholds } from "./deployment-alarms/kinds";
 export {
   LifecycleHooks,
   lifecycleHooksArgsProblems,
@@ -72,9 +70,9 @@ export {
   kubernetesServiceArgsProblems,
   type KubernetesServiceArgs,
   type KubernetesServiceArgsToCheck,
-  type CanaryDnsZone,
 } from "./kubernetes-service/kubernetes-service";
+export { type CanaryDnsZone } from "./kubernetes-service/dns";
 export { FlagdServer, type FlagdServerArgs } from "./kubernetes-service/flagd-server";
-export { describeRolloutSteps, type RolloutStep, type StepInput } from "./kubernetes-service/plan";
+export { describeRolloutSteps, type RolloutStep, type StepInput } from "./kubernetes-service/steps";
 export { type ArgumentProblem } from "./arguments";
 export { TIER_DEFAULTS, type Tier, type TierDefaults } from "./tiers";

@@ -5,7 +5,7 @@ import { policyResources, servicesByResource } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
 import { readSuppressions, SuppressionsError } from "../policy/suppressions";
 import { choice, emit, runCommand, text, usage, userPath } from "./command";
-import { ConfigError } from "./config/load";
+import { ConfigError } from "./config/problems";
 import type { SynthDocument } from "./synth/capture";
 import { diffDocuments } from "./synth/diff";
 import { readSynthDocument } from "./synth/document-file";

@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { choice, emit, runCommand, text } from "./command";
-import { ConfigError } from "./config/load";
+import { ConfigError } from "./config/problems";
 import type { SynthDocument } from "./synth/capture";
 import { diffDocuments, renderDiffMarkdown, renderDiffText } from "./synth/diff";
 import { readSynthDocument } from "./synth/document-file";

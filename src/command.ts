@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { ConfigError } from "./config/load";
+import { ConfigError } from "./config/problems";
 import { UsageError } from "./errors";
 import { editDistance } from "./edit-distance";
 

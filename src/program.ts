@@ -3,7 +3,8 @@ import { expiredFlagWarnings } from "../components/feature-flag-store/documents"
 import { ReleaseEnvironment } from "../components/release-environment/release-environment";
 import { RUNTIMES } from "../components/runtimes";
 import { KUBERNETES_CONTROLLERS } from "./config/schema";
-import { loadReleaseConfig, PROJECT_NAMESPACE, type ReleaseConfig } from "./config/load";
+import { loadReleaseConfig, type ReleaseConfig } from "./config/load";
+import { PROJECT_NAMESPACE } from "./config/source";
 import { stackFileBeside } from "./synth/stack-file";
 import { OVERRIDE_CONSEQUENCE } from "../components/lifecycle-hooks/lifecycle-hooks";
 import { NO_ALARM_ROLLBACK } from "../components/lifecycle-hooks/handlers/hook-event";

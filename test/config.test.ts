@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, tierFromStackName } from "../src/config/load";
+import { tierFromStackName } from "../src/config/load";
+import { ConfigError } from "../src/config/problems";
 import { configError, load, setPath, shippedConfig } from "./helpers";
 
 describe("shipped stack files", () => {

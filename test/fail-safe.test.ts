@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import type { Flags } from "../components/feature-flag-store/documents";
 import { flagsProblems } from "../components/feature-flag-store/flag-problems";
-import { MESSAGE_LIMITS } from "../src/config/load";
+import { MESSAGE_LIMITS } from "../src/config/problems";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { stackFileBeside } from "../src/synth/stack-file";
 import { configError, setPath, shippedConfig } from "./helpers";

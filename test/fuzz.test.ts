@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../src/config/load";
+import { ConfigError } from "../src/config/problems";
 import { renderJson } from "../src/synth/render";
 import { load, shippedConfig, synth, type StackConfig } from "./helpers";
 

@@ -4,14 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { ConfigError, PRINTED_PROBLEMS } from "../src/config/load";
+import { ConfigError, PRINTED_PROBLEMS } from "../src/config/problems";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, load, shippedConfig, type StackConfig } from "./helpers";
 
 function cli(...args: string[]) {
-  const started = Date.now();
   const result = spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/release.cjs"), "synth", ...args], { encoding: "utf8", cwd: tmpdir() });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr, seconds: (Date.now() - started) / 1000 };
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 /** The shipped stack with `count` copies of its checkout service, each with its own route and priority. */
@@ -64,16 +63,20 @@ describe("the largest stack is stated and checked first", () => {
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
   });
 
-  it("6,000 services are refused within seconds, before their settings are checked", () => {
+  // How fast is the bench's business (a wall-clock bound here failed on a loaded 2-core machine); what this test holds
+  // is that the count is refused before any service's settings are read: each service below has a bad port, and none
+  // of those 6,000 problems is reported.
+  it("6,000 services are refused before their settings are checked", () => {
     const config = shippedConfig("production");
     const services: Record<string, unknown> = {};
-    for (let i = 0; i < 6000; i++) services[`svc${i}`] = { image: `repo/svc${i}:1.0.0`, port: 8080, priority: i + 1, pathPatterns: [`/svc${i}/*`] };
+    for (let i = 0; i < 6000; i++) services[`svc${i}`] = { image: `repo/svc${i}:1.0.0`, port: 0, priority: i + 1, pathPatterns: [`/svc${i}/*`] };
     config["release:services"] = services;
     const path = writeStackFile(config);
     const result = cli("production", "--config-file", path);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("release:services: 6000 services need 12000 target groups");
-    expect(result.seconds).toBeLessThan(15);
+    expect(result.stderr).not.toContain("port");
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
   });
 
   it("a 5 MB stack file is refused unread", () => {
@@ -82,7 +85,7 @@ describe("the largest stack is stated and checked first", () => {
     const result = cli("production", "--config-file", path);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/: config: the stack file is [5-9]\.\d MB; the largest stack the program supports \(50 services, a 1 MB flag document\) is far smaller, so it is not read/);
-    expect(result.seconds).toBeLessThan(10);
+    expect(result.stderr.trim().split("\n")).toHaveLength(1);
   });
 
   it("flags whose AppConfig document passes AppConfig's 1 MB are refused", () => {

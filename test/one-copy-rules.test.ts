@@ -11,7 +11,7 @@ import { agentContainer, featureFlagStoreArgsProblems } from "../components/feat
 import { kubernetesServiceArgsProblems, type KubernetesServiceArgsToCheck } from "../components/kubernetes-service/kubernetes-service";
 import { crossServiceProblems, loadBalancerProblems } from "../components/release-environment/problems";
 import type { ReleaseServiceArgs } from "../components/release-environment/args";
-import { ConfigError } from "../src/config/load";
+import { ConfigError } from "../src/config/problems";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, load, setPath, shippedConfig, type StackConfig } from "./helpers";
 

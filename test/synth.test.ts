@@ -5,7 +5,7 @@ import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../src/config/load";
+import { ConfigError } from "../src/config/problems";
 import { releasePlatform } from "../src/program";
 import { renderJson, renderTree } from "../src/synth/render";
 import { synthesizeProgram } from "../src/synth/capture";

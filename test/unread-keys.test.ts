@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { ConfigError } from "../src/config/load";
+import { ConfigError } from "../src/config/problems";
 import { PROJECT_ROOT, synthesizeStack } from "../src/synth/run";
 import { configError, load, setPath, shippedConfig, type StackConfig } from "./helpers";
 

@@ -1,23 +1,26 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment/environment";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
-import { NAME_LIMITS, physicalName } from "../naming";
 import {
   describeStrategy,
   type DeploymentStrategy,
-  deploymentWaitMinutes,
   shiftsTraffic,
   strategyProblems,
   toDeploymentConfiguration,
 } from "./strategy";
+import { awsAccount } from "./aws-account";
+import { createDeploymentGuards } from "./deployment-guards";
+import { createEcsService } from "./ecs-service";
+import { createScaling } from "./scaling";
+import { createTask } from "./task";
+import { createTaskSecurityGroup } from "./task-security-group";
 import { firstShiftPercent } from "../deployment-alarms/alarm-sensitivity";
-import { builtInAlarmNames, DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
+import { DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { LifecycleHooks, lifecycleHooksArgsProblems } from "../lifecycle-hooks/lifecycle-hooks";
-import { assumeRolePolicy } from "../iam";
-import type { Autoscaling, HealthCheck, Sidecar } from "../service/args";
-import { type Tier, TIER_DEFAULTS } from "../tiers";
-import { imageTag } from "./image";
+import type { EnvironmentFacts, ServiceArgsBase } from "../service/args";
+import { TIER_DEFAULTS } from "../tiers";
+import { autoscalingProblems, latestImageProblems, priorityProblems, routeProblems, sidecarPortProblems } from "../service/problems";
+import { containerEnvironmentProblems, fargateMemoryProblem } from "./problems";
 import {
   type GuardedTargets,
   type ServiceAlarmsArgs,
@@ -25,44 +28,16 @@ import {
   type ServiceHooksArgs,
   serviceHooksArgs,
   serviceTierDefaults,
-} from "./guards";
+  type ServiceTierSettings,
+} from "../service/settings";
+import { createServiceRouting, TEST_ROUTE_HEADER } from "../service/routing";
 
 export type { LifecycleHook } from "../lifecycle-hooks/lifecycle-hooks";
-export type { Autoscaling, HealthCheck, Sidecar } from "../service/args";
+export type { Autoscaling, EnvironmentFacts, HealthCheck, Sidecar } from "../service/args";
 
-/** @internal */
-/** The header the test listener routes by: a service's test rule forwards requests that name it, whatever their path. */
-export const TEST_ROUTE_HEADER = "x-release-service";
-
-export interface BlueGreenServiceArgs {
-  /** The environment whose load balancer, listeners and cluster the service joins. */
-  readonly environment: Environment;
-  /** Container image, pinned to a tag or digest. */
-  readonly image: pulumi.Input<string>;
-  /** The container's port, which the target groups forward to. */
-  readonly port: number;
-  /** Path patterns of the listener rules. At least one of pathPatterns and hostHeaders. @default [] */
-  readonly pathPatterns?: readonly string[];
-  /** Host headers of the listener rules. @default [] */
-  readonly hostHeaders?: readonly string[];
-  /** Listener rule priority, unique on the listener. */
-  readonly priority: number;
-  /** Fargate CPU units. @default 256 / 512 / 512 (dev / staging / production, `TIER_DEFAULTS`) */
-  readonly cpu?: number;
-  /** Fargate memory in MiB. @default 512 / 1024 / 1024 */
-  readonly memory?: number;
-  /** Tasks when the service is created; autoscaling owns the count afterwards. @default 1 / 2 / 3 */
-  readonly desiredCount?: number;
-  /** Task-count scaling on CPU. @default fixed / desiredCount..2x, 60% / desiredCount..4x, 60% */
-  readonly autoscaling?: Autoscaling;
-  /** The target groups' health check; each field left out is `HealthCheck`'s default. @default `GET /`, 200-399, every 10 s (dev) or 15 s */
-  readonly healthCheck?: HealthCheck;
-  /** Seconds a target drains before it leaves a target group. @default 5 / 30 / 60 */
-  readonly deregistrationDelaySeconds?: number;
+export interface BlueGreenServiceArgs extends ServiceArgsBase {
   /** @default blue-green, bake 0 / blue-green, bake 5 / canary 10%, bake 5 then 15 */
   readonly deployment?: DeploymentStrategy;
-  /** Plain environment variables of the container. @default {} */
-  readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Environment variables from Secrets Manager secret or SSM parameter ARNs. @default {} */
   readonly secrets?: Readonly<Record<string, pulumi.Input<string>>>;
   /**
@@ -80,8 +55,6 @@ export interface BlueGreenServiceArgs {
   readonly logRetentionDays?: number;
   /** Wait for the deployment to finish (or roll back, failing `pulumi up`). @default false / true / true */
   readonly waitForSteadyState?: boolean;
-  /** Containers beside the service's own, e.g. the AWS AppConfig Agent. @default [] */
-  readonly sidecars?: readonly Sidecar[];
   /** IAM policy documents (JSON) attached to the task role. @default [] */
   readonly taskRolePolicies?: readonly pulumi.Input<string>[];
   /**
@@ -99,145 +72,12 @@ export interface BlueGreenServiceArgs {
 }
 
 /**
- * A container variable must come from one place: a name in two would leave which value the container sees to ECS.
- * Takes the places by field name; returns each later duplicate with the field that set it first.
- */
-export function duplicateVariables(
-  sources: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>>,
-): { readonly field: string; readonly variable: string; readonly other: string }[] {
-  const duplicates: { field: string; variable: string; other: string }[] = [];
-  const seen = new Map<string, string>();
-  for (const [field, variables] of Object.entries(sources)) {
-    for (const variable of Object.keys(variables ?? {}).sort()) {
-      const other = seen.get(variable);
-      if (other) duplicates.push({ field, variable, other });
-      else seen.set(variable, field);
-    }
-  }
-  return duplicates;
-}
-
-/** What each place of a container variable is, in words a stack file's reader and a component's caller both know. */
-const VARIABLE_PLACES: Readonly<Record<string, string>> = {
-  environmentVariables: "a plain environment variable",
-  secretEnvironmentVariables: "a secret environment variable",
-  secrets: "a secret reference",
-};
-
-/** A variable set in two places, at the later one; the value shown unless it is a secret one. */
-export function duplicateVariableProblems(sources: Readonly<Record<string, Readonly<Record<string, unknown>> | undefined>>): ArgumentProblem[] {
-  return duplicateVariables(sources).map(({ field, variable, other }) => {
-    const value = sources[field]?.[variable];
-    return {
-      field: [field, variable],
-      message: `is also set as ${VARIABLE_PLACES[other] ?? other}: a variable comes from one place`,
-      got: field !== "secretEnvironmentVariables" && typeof value === "string" ? value : undefined,
-    };
-  });
-}
-
-/** Containers of a task (or a pod) share one network namespace: the service's port must be free of its sidecars'. */
-export function sidecarPortProblems(port: number, sidecars: readonly Sidecar[] | undefined): ArgumentProblem[] {
-  const taken = (sidecars ?? []).flatMap((sidecar) => {
-    // A definition still to be resolved (an Output) is checked by ECS itself.
-    const definition = sidecar.definition as { name?: unknown; portMappings?: { containerPort?: unknown }[] };
-    return (Array.isArray(definition.portMappings) ? definition.portMappings : []).map((mapping) => ({ name: String(definition.name), port: mapping.containerPort }));
-  });
-  const holder = taken.find((sidecar) => sidecar.port === port);
-  return holder ? [{ field: ["port"], message: `is the port of the sidecar ${holder.name} beside it (task or pod); choose another`, got: port }] : [];
-}
-
-/** `latest` moves under a running service: a production rollback would not bring the old version back. */
-export function latestImageProblems(image: pulumi.Input<string>, tier: Tier): ArgumentProblem[] {
-  return tier === "production" && typeof image === "string" && imageTag(image) === "latest"
-    ? [{ field: ["image"], message: "must pin a version tag or digest in production: latest changes under a running service", got: image }]
-    : [];
-}
-
-/** Amazon ECS service quotas: "Task definition size: 64 KiB", the JSON of the whole task definition. */
-const TASK_DEFINITION_BYTES = 64 * 1024;
-/** What the environment may take of it: the container definitions around it (image, ports, log and agent settings) stay under 8 KiB. */
-const TASK_DEFINITION_ENVIRONMENT_BYTES = TASK_DEFINITION_BYTES - 8 * 1024;
-
-/** The bytes the container's environment and secrets take in the task definition's JSON (`{"name":..,"value":..}` each). */
-function environmentBytes(args: Pick<BlueGreenServiceArgsToCheck, "environmentVariables" | "secretEnvironmentVariables" | "secrets">): number {
-  const entries = [
-    ...Object.entries(args.environmentVariables ?? {}).map(([name, value]) => ({ name, value: typeof value === "string" ? value : "" })),
-    ...Object.entries(args.secretEnvironmentVariables ?? {}).map(([name]) => ({ name, valueFrom: "x".repeat(100) })),
-    ...Object.entries(args.secrets ?? {}).map(([name, valueFrom]) => ({ name, valueFrom: typeof valueFrom === "string" ? valueFrom : "" })),
-  ];
-  return Buffer.byteLength(JSON.stringify(entries), "utf8");
-}
-
-function containerEnvironmentProblems(args: BlueGreenServiceArgsToCheck): ArgumentProblem[] {
-  const problems: ArgumentProblem[] = duplicateVariableProblems({
-    environmentVariables: args.environmentVariables,
-    secretEnvironmentVariables: args.secretEnvironmentVariables,
-    secrets: args.secrets,
-  });
-  const bytes = environmentBytes(args);
-  if (bytes > TASK_DEFINITION_ENVIRONMENT_BYTES) {
-    problems.push({
-      field: ["environmentVariables"],
-      message: `take ${bytes} bytes of the task definition; ECS registers a task definition of at most 64 KiB ("Task definition size: 64 KiB", Amazon ECS service quotas, not adjustable), and the rest of it (image, ports, logs, sidecars) needs up to ${TASK_DEFINITION_BYTES - TASK_DEFINITION_ENVIRONMENT_BYTES} bytes: keep the values under ${TASK_DEFINITION_ENVIRONMENT_BYTES} bytes, e.g. move large ones to a secret or a file the service reads`,
-      got: `${Object.keys(args.environmentVariables ?? {}).length} values, ${bytes} bytes`,
-    });
-  }
-  const days = args.secretRecoveryWindowDays;
-  if (days !== undefined && !(days === 0 || (Number.isInteger(days) && days >= 7 && days <= 30))) {
-    problems.push({ field: ["secretRecoveryWindowDays"], message: "must be 0 or 7-30", got: days });
-  }
-  return problems;
-}
-
-/** A listener rule needs a condition to route by and takes at most five values across them. */
-export function routeProblems(args: { readonly pathPatterns?: readonly string[]; readonly hostHeaders?: readonly string[] }): ArgumentProblem[] {
-  const routes = (args.pathPatterns?.length ?? 0) + (args.hostHeaders?.length ?? 0);
-  if (routes === 0) return [{ field: ["pathPatterns"], message: "or hostHeaders must name at least one route", got: undefined }];
-  if (routes > 5) return [{ field: ["pathPatterns"], message: "and hostHeaders together take at most 5 values on a listener rule", got: args.pathPatterns }];
-  return [];
-}
-
-/** ELB listener rule priorities are 1-50000. */
-export function priorityProblems(priority: number): ArgumentProblem[] {
-  return Number.isInteger(priority) && priority >= 1 && priority <= 50000 ? [] : [{ field: ["priority"], message: "must be 1-50000", got: priority }];
-}
-
-export function autoscalingProblems(autoscaling: Autoscaling | undefined): ArgumentProblem[] {
-  return autoscaling && autoscaling.min > autoscaling.max
-    ? [{ field: ["autoscaling", "min"], message: `must not exceed autoscaling.max (${autoscaling.max})`, got: autoscaling.min }]
-    : [];
-}
-
-/** @internal */
-/** Fargate's valid memory (MiB) for each CPU size; the problem names `cpu` when no memory fits it. */
-export function fargateMemoryProblem(cpu: number, memory: number): ArgumentProblem | undefined {
-  const ranges: Record<number, [number, number, number]> = {
-    256: [512, 2048, 512],
-    512: [1024, 4096, 1024],
-    1024: [2048, 8192, 1024],
-    2048: [4096, 16384, 1024],
-    4096: [8192, 30720, 1024],
-    8192: [16384, 61440, 4096],
-    16384: [32768, 122880, 8192],
-  };
-  const range = ranges[cpu];
-  if (!range) return { field: ["cpu"], message: `must be one of ${Object.keys(ranges).join(", ")}`, got: cpu };
-  const [min, max, step] = range;
-  if (cpu === 256 && ![512, 1024, 2048].includes(memory)) return { field: ["memory"], message: "for cpu 256 must be 512, 1024 or 2048", got: memory };
-  if (memory < min || memory > max || (memory - min) % step !== 0) {
-    return { field: ["memory"], message: `for cpu ${cpu} must be ${min}-${max} in steps of ${step}`, got: memory };
-  }
-  return undefined;
-}
-
-/**
  * The service's arguments with what the caller left out taken from its environment's tier (`TIER_DEFAULTS`): the
  * strategy, task size and count, autoscaling, health check, draining, log and secret retention, and whether alarms, a
  * smoke test and an alarm gate run (their settings are filled by DeploymentAlarms and LifecycleHooks, given the tier).
  * `alarms: false` and `hooks.smokeTest`/`hooks.alarmGate: false` turn a guard off.
  */
-export function withTierDefaults<A extends BlueGreenServiceArgsToCheck>(args: A): A {
+export function withTierDefaults<A extends BlueGreenServiceArgsToCheck>(args: A): ResolvedBlueGreenServiceArgs<A> {
   const tier = TIER_DEFAULTS[args.environment.tier];
   const deployment = args.deployment ?? tier.deployment;
   return {
@@ -252,8 +92,15 @@ export function withTierDefaults<A extends BlueGreenServiceArgsToCheck>(args: A)
   };
 }
 
-/** What a service's validator reads of its environment, so arguments can be checked before any environment exists. */
-export type EnvironmentFacts = Pick<Environment, "tier" | "namePrefix">;
+/** A service's arguments once its tier has filled them: every setting the tier has a value for is there. */
+export type ResolvedBlueGreenServiceArgs<A extends BlueGreenServiceArgsToCheck = BlueGreenServiceArgs> = A &
+  ServiceTierSettings & {
+    readonly deployment: DeploymentStrategy;
+    readonly logRetentionDays: number;
+    readonly secretRecoveryWindowDays: number;
+    readonly waitForSteadyState: boolean;
+    readonly alarms: ServiceAlarmsArgs | false;
+  };
 
 /** A service's arguments as its validator takes them: the environment as facts, not a component. */
 export type BlueGreenServiceArgsToCheck = Omit<BlueGreenServiceArgs, "environment"> & { readonly environment: EnvironmentFacts };
@@ -261,9 +108,9 @@ export type BlueGreenServiceArgsToCheck = Omit<BlueGreenServiceArgs, "environmen
 /** Every problem with a service's arguments, each naming its field; the constructor refuses them before registering. */
 export function blueGreenServiceArgsProblems(given: BlueGreenServiceArgsToCheck): ArgumentProblem[] {
   const args = withTierDefaults(given);
-  const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
+  const strategy = args.deployment;
   const tier = args.environment.tier;
-  const fargate = fargateMemoryProblem(args.cpu ?? 256, args.memory ?? 512);
+  const fargate = fargateMemoryProblem(args.cpu, args.memory);
   return [
     ...under(["deployment"], strategyProblems(strategy)),
     ...routeProblems(args),
@@ -281,7 +128,7 @@ export function blueGreenServiceArgsProblems(given: BlueGreenServiceArgsToCheck)
 }
 
 /** The alarms' and hooks' problems, checked on the arguments the service will pass them, under `alarms` and `hooks`. */
-function guardProblems(args: BlueGreenServiceArgsToCheck, strategy: DeploymentStrategy): ArgumentProblem[] {
+function guardProblems(args: ResolvedBlueGreenServiceArgs<BlueGreenServiceArgsToCheck>, strategy: DeploymentStrategy): ArgumentProblem[] {
   // Names and ids only name things; the validators read the settings.
   const targets = guardedTargets("service", args, strategy, {
     loadBalancerArnSuffix: "",
@@ -296,7 +143,7 @@ function guardProblems(args: BlueGreenServiceArgsToCheck, strategy: DeploymentSt
   return [
     ...(alarms ? under(["alarms"], deploymentAlarmsArgsProblems(alarms).filter((problem) => problem.field[0] !== "targetGroupArnSuffixes")) : []),
     ...(hooks ? under(["hooks"], lifecycleHooksArgsProblems(hooks)) : []),
-    ...(args.hooks?.smokeTest && !shiftsTraffic(strategy)
+    ...(args.hooks.smokeTest && !shiftsTraffic(strategy)
       ? [{ field: ["hooks", "smokeTest"], message: "needs the test listener, which a rolling service is not behind: leave it out or set false", got: undefined }]
       : []),
   ];
@@ -305,7 +152,7 @@ function guardProblems(args: BlueGreenServiceArgsToCheck, strategy: DeploymentSt
 /** What the service's alarms and hooks need of it, given its load balancer's and environment's values. */
 function guardedTargets(
   name: string,
-  args: BlueGreenServiceArgsToCheck,
+  args: ResolvedBlueGreenServiceArgs<BlueGreenServiceArgsToCheck>,
   strategy: DeploymentStrategy,
   values: Pick<GuardedTargets, "loadBalancerArnSuffix" | "targetGroupArnSuffixes" | "alertTopicArn" | "testUrl" | "subnetIds" | "securityGroupIds">,
 ): GuardedTargets {
@@ -316,9 +163,9 @@ function guardedTargets(
     tier: args.environment.tier,
     hostHeaders: args.hostHeaders ?? [],
     testHeaders: { [TEST_ROUTE_HEADER]: name },
-    healthCheckPath: args.healthCheck?.path ?? "/",
+    healthCheckPath: args.healthCheck.path,
     logRetentionDays: args.logRetentionDays,
-    detectionTraffic: { newVersionPercent: firstShiftPercent(toDeploymentConfiguration(strategy)), tasks: args.desiredCount ?? 1 },
+    detectionTraffic: { newVersionPercent: firstShiftPercent(toDeploymentConfiguration(strategy)), tasks: args.desiredCount },
   };
 }
 
@@ -364,12 +211,8 @@ export class BlueGreenService extends pulumi.ComponentResource {
   constructor(name: string, given: BlueGreenServiceArgs, opts?: pulumi.ComponentResourceOptions) {
     const args = withTierDefaults(given);
     const env = args.environment;
-    const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
-    const cpu = args.cpu ?? 256;
-    const memory = args.memory ?? 512;
-    const desiredCount = args.desiredCount ?? 1;
-    const pathPatterns = args.pathPatterns ?? [];
-    const hostHeaders = args.hostHeaders ?? [];
+    const strategy = args.deployment;
+    const { cpu, memory, desiredCount } = args;
     const problems = blueGreenServiceArgsProblems(args);
     const taken = problems.length === 0 ? env.claimPriority(args.priority, name) : undefined;
     if (taken) problems.push(taken);
@@ -378,10 +221,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     this.strategy = strategy;
     this.strategySummary = describeStrategy(strategy);
 
-    const child: pulumi.CustomResourceOptions = { parent: this };
     const tags = { service: name };
-    const prefix = env.namePrefix;
-    const healthCheck = args.healthCheck ?? {};
     const twoTargetGroups = shiftsTraffic(strategy);
 
     // The rules' forward actions and the service's target groups are ignored (ECS owns them), so they would keep naming a
@@ -389,69 +229,38 @@ export class BlueGreenService extends pulumi.ComponentResource {
     // task with its container port and the health check follows it (traffic-port), so the group's own port is only a
     // default no target uses: set at creation and ignored after, so a new container port updates the service in place.
     // Groups created before this kept the port in their names: ignoring `name` keeps them rather than replacing them.
-    const targetGroup = (colour: "blue" | "green") =>
-      new aws.lb.TargetGroup(
-        `${name}-${colour}`,
-        {
-          name: physicalName([prefix, name], colour === "blue" ? "b" : "g", NAME_LIMITS.targetGroup),
-          targetType: "ip",
-          protocol: "HTTP",
-          port: args.port,
-          vpcId: env.vpcId,
-          deregistrationDelay: args.deregistrationDelaySeconds ?? 30,
-          healthCheck: targetGroupHealthCheck(healthCheck),
-          tags: { ...tags, colour },
+    const routing = createServiceRouting(
+      name,
+      {
+        environment: env,
+        port: args.port,
+        priority: args.priority,
+        pathPatterns: args.pathPatterns ?? [],
+        hostHeaders: args.hostHeaders ?? [],
+        healthCheck: args.healthCheck,
+        deregistrationDelaySeconds: args.deregistrationDelaySeconds,
+        tags,
+        groups: {
+          production: { role: "blue", letter: "b", tags: { colour: "blue" } },
+          ...(twoTargetGroups ? { test: { role: "green", letter: "g", tags: { colour: "green" } } } : {}),
         },
-        { ...child, ignoreChanges: ["name", "port"] },
-      );
-    this.blueTargetGroup = targetGroup("blue");
-    this.greenTargetGroup = twoTargetGroups ? targetGroup("green") : undefined;
+        forward: "weighted",
+        targetGroupIgnoreChanges: ["name", "port"],
+      },
+      this,
+    );
+    this.blueTargetGroup = routing.productionTargetGroup;
+    this.greenTargetGroup = routing.testTargetGroup;
     this.blueTargetGroupArn = this.blueTargetGroup.arn;
     this.greenTargetGroupArn = this.greenTargetGroup?.arn;
     this.blueTargetGroupArnSuffix = this.blueTargetGroup.arnSuffix;
     this.greenTargetGroupArnSuffix = this.greenTargetGroup?.arnSuffix;
     this.loadBalancerArnSuffix = env.loadBalancerArnSuffix;
-
-    // ECS rewrites the forward weights on every deployment; Pulumi must not put them back, so actions are ignored.
-    const productionConditions = listenerRuleConditions(pathPatterns, hostHeaders);
-    const forward = [
-      {
-        type: "forward",
-        forward: {
-          targetGroups: [
-            { arn: this.blueTargetGroup.arn, weight: 100 },
-            ...(this.greenTargetGroup ? [{ arn: this.greenTargetGroup.arn, weight: 0 }] : []),
-          ],
-        },
-      },
-    ];
-    const ruleOpts: pulumi.CustomResourceOptions = { ...child, ignoreChanges: ["actions"] };
-    const productionRule = new aws.lb.ListenerRule(
-      `${name}-production`,
-      { listenerArn: env.productionListenerArn, priority: args.priority, conditions: productionConditions, actions: forward, tags },
-      ruleOpts,
-    );
-    // The test rule routes by a header naming the service, not by the production paths, so a smoke test can call any
-    // path of the new version (its health check path included) with no route of its own; one condition value of five.
-    const testRule = twoTargetGroups
-      ? new aws.lb.ListenerRule(
-          `${name}-test`,
-          {
-            listenerArn: env.testListenerArn,
-            priority: args.priority,
-            conditions: [{ httpHeader: { httpHeaderName: TEST_ROUTE_HEADER, values: [name] } }],
-            actions: forward,
-            tags,
-          },
-          ruleOpts,
-        )
-      : undefined;
+    const { productionRule, testRule } = routing;
     this.productionRuleArn = productionRule.arn;
     this.testRuleArn = testRule?.arn;
-
-    const firstPath = (pathPatterns[0] ?? "/").replace(/\*.*$/, "");
-    this.testUrl = pulumi.interpolate`${env.testUrl()}${firstPath.startsWith("/") ? firstPath : `/${firstPath}`}`;
-    this.productionUrl = pulumi.interpolate`${env.productionUrl()}${firstPath.startsWith("/") ? firstPath : `/${firstPath}`}`;
+    this.testUrl = routing.testUrl;
+    this.productionUrl = routing.productionUrl;
 
     const targets = guardedTargets(name, args, strategy, {
       loadBalancerArnSuffix: env.loadBalancerArnSuffix,
@@ -461,327 +270,27 @@ export class BlueGreenService extends pulumi.ComponentResource {
       subnetIds: env.privateSubnetIds,
       securityGroupIds: [env.hooksSecurityGroupId],
     });
-    const alarmsArgs = serviceAlarmsArgs(args.alarms, targets);
-    this.alarms = alarmsArgs ? new DeploymentAlarms(`${name}-alarms`, alarmsArgs, { parent: this }) : undefined;
-    this.compositeAlarmArn = this.alarms?.compositeAlarmArn;
-    this.compositeAlarmName = this.alarms?.compositeAlarmName;
-    // New tasks that never start: ECS's deployment circuit breaker would fail such a deployment, but it is documented for
-    // rolling services ("The deployment circuit breaker can only be used for services using the rolling update (ECS)
-    // deployment type", API reference) and at most blue/green ("Both methods only support rolling update deployment and
-    // blue/green deployment types", developer guide), never canary or linear. So a traffic-shifting service watches
-    // ECS's own SERVICE_TASK_START_IMPAIRED ("The service is unable to consistently start tasks successfully") through
-    // an alarm ECS rolls back on, whatever the strategy; the rule also tells the alert topic.
-    const startImpaired = twoTargetGroups && alarmsArgs ? taskStartWatch(name, prefix, env, tags, child) : undefined;
-    const extraAlarmNames: pulumi.Input<string>[] = [...(args.alarms ? (args.alarms.extraAlarmNames ?? []) : []), ...(startImpaired ? [startImpaired] : [])];
-    const guardAlarmNames: pulumi.Input<pulumi.Input<string>[]> | undefined =
-      extraAlarmNames.length > 0 ? pulumi.all([this.alarms?.alarmNames ?? [], ...extraAlarmNames]).apply(([own, ...extra]) => [...(own as string[]), ...(extra as string[])]) : this.alarms?.alarmNames;
-    const hooksArgs = serviceHooksArgs(args.hooks, targets, guardAlarmNames ?? [], shiftsTraffic(strategy));
-    this.hooks = hooksArgs ? new LifecycleHooks(`${name}-hooks`, hooksArgs, { parent: this }) : undefined;
-    const lifecycleHooks = [...(this.hooks?.lifecycleHooks ?? []), ...(args.hooks?.extraLifecycleHooks ?? [])];
+    const account = awsAccount(this);
+    const guards = createDeploymentGuards(name, { ...args, targets, shiftsTraffic: twoTargetGroups, tags, account }, this);
+    this.alarms = guards.alarms;
+    this.compositeAlarmArn = guards.alarms?.compositeAlarmArn;
+    this.compositeAlarmName = guards.alarms?.compositeAlarmName;
+    this.hooks = guards.hooks;
+    this.alarmNames = guards.alarmNames ?? pulumi.output([]);
 
-    // Tasks accept traffic from the load balancer only, on the container port.
-    const taskSecurityGroup = new aws.ec2.SecurityGroup(
-      `${name}-tasks`,
-      { vpcId: env.vpcId, description: `Tasks of ${name}: reachable from the load balancer only`, tags },
-      child,
-    );
-    // Named by port, with the old name as alias: a new port adds its rules first and drops the old ones only after the
-    // service's deployment, so old and new tasks are both reachable while traffic moves. (ALB nodes reach targets at
-    // their private addresses, so references match here, for both schemes.)
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-tasks-from-lb-${args.port}`,
-      {
-        securityGroupId: taskSecurityGroup.id,
-        description: "From the load balancer",
-        ipProtocol: "tcp",
-        fromPort: args.port,
-        toPort: args.port,
-        referencedSecurityGroupId: env.loadBalancerSecurityGroupId,
-      },
-      { ...child, aliases: [{ name: `${name}-tasks-from-lb` }] },
-    );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-lb-to-tasks-${args.port}`,
-      {
-        securityGroupId: env.loadBalancerSecurityGroupId,
-        description: `To the tasks of ${name}`,
-        ipProtocol: "tcp",
-        fromPort: args.port,
-        toPort: args.port,
-        referencedSecurityGroupId: taskSecurityGroup.id,
-      },
-      { ...child, aliases: [{ name: `${name}-lb-to-tasks` }] },
-    );
-    // Tasks pull images and call AWS APIs over HTTPS (through NAT or VPC endpoints).
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-tasks-https`,
-      {
-        securityGroupId: taskSecurityGroup.id,
-        description: "HTTPS to image registries and AWS APIs",
-        ipProtocol: "tcp",
-        fromPort: 443,
-        toPort: 443,
-        cidrIpv4: "0.0.0.0/0",
-      },
-      child,
-    );
-    this.securityGroupId = taskSecurityGroup.id;
+    const securityGroup = createTaskSecurityGroup(name, { ...args, tags }, this).securityGroup;
+    this.securityGroupId = securityGroup.id;
 
-    const logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/ecs/${prefix}/${name}`, retentionInDays: args.logRetentionDays ?? 30, tags },
-      child,
-    );
+    const task = createTask(name, { ...args, cpu, memory, tags, account }, this);
+    this.taskRoleArn = task.taskRole.arn;
+    this.taskRoleName = task.taskRole.name;
+    this.flagReader = { name, roleName: task.taskRole.name };
 
-    const region = aws.getRegionOutput({}, { parent: this });
-    const caller = aws.getCallerIdentityOutput({}, { parent: this });
-    const partition = aws.getPartitionOutput({}, { parent: this });
-
-    const ecsTrust = assumeRolePolicy("ecs-tasks.amazonaws.com");
-    const executionRole = new aws.iam.Role(
-      `${name}-execution`,
-      { name: physicalName([prefix, name], "execution", NAME_LIMITS.iamRole), assumeRolePolicy: ecsTrust, tags },
-      child,
-    );
-    // Secrets the service stores itself, each read at task start by the execution role, pinned to the version that holds
-    // the value: "If the secret is subsequently updated ... the container will not receive the updated value" (ECS guide).
-    const storedSecrets = Object.entries(args.secretEnvironmentVariables ?? {})
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([variable, value]) => {
-        const secret = new aws.secretsmanager.Secret(
-          `${name}-env-${variable}`,
-          {
-            // A prefix, not a fixed name: a deleted secret's name stays taken for its whole recovery window.
-            namePrefix: `${prefix}/${name}/${variable}-`,
-            description: `Environment variable ${variable} of service ${name}`,
-            recoveryWindowInDays: args.secretRecoveryWindowDays ?? 30,
-            tags,
-          },
-          child,
-        );
-        const version = new aws.secretsmanager.SecretVersion(
-          `${name}-env-${variable}`,
-          { secretId: secret.arn, secretString: pulumi.secret(value) },
-          child,
-        );
-        return { variable, secretArn: secret.arn, version };
-      });
-    const secretArns = [...Object.values(args.secrets ?? {}), ...storedSecrets.map((stored) => stored.secretArn)];
-    const executionPolicyResource = new aws.iam.RolePolicy(
-      `${name}-execution`,
-      {
-        role: executionRole.id,
-        policy: pulumi
-          .all([
-            pulumi.output(args.image),
-            logGroup.arn,
-            pulumi.output(secretArns),
-            region.region,
-            caller.accountId,
-            partition.partition,
-            pulumi.all((args.sidecars ?? []).map((sidecar) => pulumi.output(sidecar.definition).apply((definition) => String(definition.image ?? "")))),
-          ])
-          .apply(([image, logGroupArn, secrets, regionName, accountId, partitionName, sidecarImages]) =>
-            JSON.stringify(executionPolicy({ image, sidecarImages, logGroupArn, secretArns: secrets, region: regionName, accountId, partition: partitionName })),
-          ),
-      },
-      child,
-    );
-    const taskRole = new aws.iam.Role(
-      `${name}-task`,
-      { name: physicalName([prefix, name], "task", NAME_LIMITS.iamRole), assumeRolePolicy: ecsTrust, tags },
-      child,
-    );
-    (args.taskRolePolicies ?? []).forEach((policy, index) => {
-      new aws.iam.RolePolicy(`${name}-task-${index}`, { role: taskRole.id, policy }, child);
-    });
-    this.taskRoleArn = taskRole.arn;
-    this.taskRoleName = taskRole.name;
-    this.flagReader = { name, roleName: taskRole.name };
-
-    const environmentVariables = Object.entries(args.environmentVariables ?? {}).sort(([a], [b]) => a.localeCompare(b));
-    const secrets: [string, pulumi.Input<string>][] = [
-      ...Object.entries(args.secrets ?? {}),
-      ...storedSecrets.map(({ variable, version }): [string, pulumi.Input<string>] => [
-        variable,
-        // arn:...:secret:<name>:<json-key>:<version-stage>:<version-id>, the whole value of one version.
-        pulumi.interpolate`${version.secretArn}:::${version.versionId}`,
-      ]),
-    ].sort(([a], [b]) => a.localeCompare(b));
-    const appContainer = pulumi
-      .all([
-        pulumi.output(args.image),
-        logGroup.name,
-        region.region,
-        pulumi.all(environmentVariables.map(([key, value]) => pulumi.output(value).apply((v) => ({ name: key, value: v })))),
-        pulumi.all(secrets.map(([key, value]) => pulumi.output(value).apply((v) => ({ name: key, valueFrom: v })))),
-      ])
-      .apply(([image, logGroupName, regionName, environment, secretRefs]): Record<string, unknown> => ({
-        name: "app",
-        image,
-        essential: true,
-        portMappings: [{ containerPort: args.port, protocol: "tcp" }],
-        environment,
-        secrets: secretRefs,
-        logConfiguration: {
-          logDriver: "awslogs",
-          options: { "awslogs-group": logGroupName, "awslogs-region": regionName, "awslogs-stream-prefix": "app" },
-        },
-      }));
-    const taskDefinition = new aws.ecs.TaskDefinition(
-      `${name}-task`,
-      {
-        family: physicalName([prefix, name], "", NAME_LIMITS.ecs),
-        requiresCompatibilities: ["FARGATE"],
-        networkMode: "awsvpc",
-        cpu: String(cpu),
-        memory: String(memory),
-        executionRoleArn: executionRole.arn,
-        taskRoleArn: taskRole.arn,
-        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-        containerDefinitions: pulumi
-          .all([appContainer, logGroup.name, region.region, pulumi.all((args.sidecars ?? []).map((s) => pulumi.output(s.definition)))])
-          .apply(([app, logGroupName, regionName, sidecars]) =>
-            JSON.stringify([
-              app,
-              ...(sidecars as Record<string, unknown>[]).map((sidecar) => ({
-                logConfiguration: {
-                  logDriver: "awslogs",
-                  options: { "awslogs-group": logGroupName, "awslogs-region": regionName, "awslogs-stream-prefix": String(sidecar.name) },
-                },
-                ...sidecar,
-              })),
-            ]),
-          ),
-        tags,
-      },
-      // ECS starts tasks as soon as the service names this revision: the execution role must already read its secrets
-      // (the secrets' values it waits for through valueFrom).
-      { ...child, dependsOn: [executionPolicyResource] },
-    );
-
-    // ECS needs this role to move listener-rule weights and target-group registrations during a deployment.
-    const infrastructureRole = twoTargetGroups
-      ? new aws.iam.Role(
-          `${name}-ecs-lb`,
-          {
-            name: physicalName([prefix, name], "ecs-lb", NAME_LIMITS.iamRole),
-            assumeRolePolicy: assumeRolePolicy("ecs.amazonaws.com"),
-            managedPolicyArns: [
-              pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers`,
-            ],
-            tags,
-          },
-          child,
-        )
-      : undefined;
-
-    const scaling = args.autoscaling ?? { min: desiredCount, max: desiredCount, cpuTargetPercent: 60 };
-    const waitMinutes = deploymentWaitMinutes(strategy);
-    const alarmNames = guardAlarmNames !== undefined ? pulumi.output(guardAlarmNames) : undefined;
-    const deploymentConfiguration = toDeploymentConfiguration(strategy);
-    this.service = new aws.ecs.Service(
-      `${name}-service`,
-      {
-        name,
-        cluster: env.clusterArn,
-        taskDefinition: taskDefinition.arn,
-        launchType: "FARGATE",
-        desiredCount,
-        deploymentController: { type: "ECS" },
-        deploymentConfiguration: {
-          ...deploymentConfiguration,
-          ...(lifecycleHooks.length > 0 ? { lifecycleHooks } : {}),
-        },
-        ...(twoTargetGroups ? {} : { deploymentCircuitBreaker: { enable: true, rollback: true } }),
-        deploymentMinimumHealthyPercent: 100,
-        deploymentMaximumPercent: 200,
-        healthCheckGracePeriodSeconds: 60,
-        loadBalancers: [
-          {
-            targetGroupArn: this.blueTargetGroup.arn,
-            containerName: "app",
-            containerPort: args.port,
-            ...(this.greenTargetGroup && testRule && infrastructureRole
-              ? {
-                  advancedConfiguration: {
-                    alternateTargetGroupArn: this.greenTargetGroup.arn,
-                    productionListenerRule: productionRule.arn,
-                    testListenerRule: testRule.arn,
-                    roleArn: infrastructureRole.arn,
-                  },
-                }
-              : {}),
-          },
-        ],
-        networkConfiguration: {
-          subnets: env.privateSubnetIds,
-          securityGroups: [taskSecurityGroup.id],
-          assignPublicIp: false,
-        },
-        // Never left out once there: the provider sends `alarms` only while the block is set ("if v, ok :=
-        // d.GetOk("alarms"); ok ... { input.DeploymentConfiguration.Alarms = expandAlarms(...) }", terraform-provider-aws
-        // resourceServiceUpdate), so removing it would leave ECS watching alarms Pulumi deletes. Without alarms the block
-        // stays, switched off, naming the alarms the service has when they are on.
-        alarms: alarmNames
-          ? { alarmNames, enable: true, rollback: true }
-          : { alarmNames: builtInAlarmNames(prefix, name), enable: false, rollback: false },
-        waitForSteadyState: args.waitForSteadyState ?? env.tier !== "dev",
-        propagateTags: "SERVICE",
-        enableEcsManagedTags: true,
-        tags,
-      },
-      {
-        ...child,
-        // Autoscaling owns the task count once the service exists, and ECS owns which target group is live. The whole
-        // `loadBalancers` block is ignored: it is a Terraform set, and paths into a set's elements do not suppress its
-        // diff ("IgnoreChanges unable to ignore set element changes ... To the diff it looks like the elements are
-        // added and removed instead of changed in-place", pulumi-terraform-bridge#1756; "Indexing involving paths like
-        // `a.b.*` or `a.b[1]` may actually involve collections that TF considers to be order-invariant sets", #2240).
-        // So a new container port does not reach the service: the diff says so, and README tells how to change it.
-        ignoreChanges: twoTargetGroups ? ["desiredCount", "loadBalancers"] : ["desiredCount"],
-        // waitForSteadyState lasts the whole traffic shift and bake; the provider's default 20 minutes would cut a
-        // healthy canary off and report a failure.
-        customTimeouts: { create: `${waitMinutes}m`, update: `${waitMinutes}m` },
-        // The service's name is fixed, so a replacement (e.g. of the cluster) must delete the old one first.
-        deleteBeforeReplace: twoTargetGroups,
-        dependsOn: [productionRule, ...(testRule ? [testRule] : [])],
-      },
-    );
+    this.service = createEcsService(name, { ...args, strategy, desiredCount, task, routing, securityGroup, guards, tags, account }, this).service;
     this.serviceName = this.service.name;
     this.serviceArn = this.service.arn;
-    this.alarmNames = alarmNames ?? pulumi.output([]);
 
-    const target = new aws.appautoscaling.Target(
-      `${name}-scaling`,
-      {
-        serviceNamespace: "ecs",
-        scalableDimension: "ecs:service:DesiredCount",
-        resourceId: pulumi.interpolate`service/${env.clusterName}/${this.service.name}`,
-        minCapacity: scaling.min,
-        maxCapacity: scaling.max,
-        tags,
-      },
-      child,
-    );
-    if (scaling.max > scaling.min) {
-      new aws.appautoscaling.Policy(
-        `${name}-cpu`,
-        {
-          policyType: "TargetTrackingScaling",
-          serviceNamespace: target.serviceNamespace,
-          scalableDimension: target.scalableDimension,
-          resourceId: target.resourceId,
-          targetTrackingScalingPolicyConfiguration: {
-            targetValue: scaling.cpuTargetPercent,
-            predefinedMetricSpecification: { predefinedMetricType: "ECSServiceAverageCPUUtilization" },
-            scaleInCooldown: 300,
-            scaleOutCooldown: 60,
-          },
-        },
-        child,
-      );
-    }
+    createScaling(name, { ...args, service: this.service, desiredCount, tags }, this);
 
     this.registerOutputs({
       strategy: this.strategySummary,
@@ -804,149 +313,4 @@ export class BlueGreenService extends pulumi.ComponentResource {
       securityGroupId: this.securityGroupId,
     });
   }
-}
-
-/** @internal */
-/** ECR repository ARN of an image hosted in ECR, or undefined for other registries. */
-export function ecrRepositoryArn(image: string, partition: string): string | undefined {
-  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([^:@]+)/.exec(image);
-  return match ? `arn:${partition}:ecr:${match[2]}:${match[1]}:repository/${match[3]}` : undefined;
-}
-
-/** @internal */
-/** Least privilege for starting the task: pull this image, write this log group, read these secrets. */
-export function executionPolicy(input: {
-  image: string;
-  /** Images of the sidecars (e.g. the AppConfig Agent from an ECR pull-through cache): pulled with the same role. */
-  sidecarImages?: readonly string[];
-  logGroupArn: string;
-  secretArns: readonly string[];
-  region: string;
-  accountId: string;
-  partition: string;
-}): Record<string, unknown> {
-  const repositories = [...new Set([input.image, ...(input.sidecarImages ?? [])].map((image) => ecrRepositoryArn(image, input.partition)).filter((arn) => arn !== undefined))];
-  const repository = repositories.length > 1 ? repositories : repositories[0];
-  const secretsManager = [...new Set(input.secretArns.filter((arn) => arn.includes(":secretsmanager:")).map(secretPolicyResource))];
-  const parameters = input.secretArns.filter((arn) => arn.includes(":ssm:"));
-  const statements: Record<string, unknown>[] = [
-    { Sid: "WriteLogs", Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents"], Resource: `${input.logGroupArn}:*` },
-  ];
-  if (repository) {
-    statements.push(
-      { Sid: "EcrToken", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-      {
-        Sid: "PullImage",
-        Effect: "Allow",
-        Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-        Resource: repository,
-      },
-    );
-  }
-  if (secretsManager.length > 0) {
-    statements.push({ Sid: "ReadSecrets", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: secretsManager });
-  }
-  if (parameters.length > 0) {
-    statements.push({ Sid: "ReadParameters", Effect: "Allow", Action: "ssm:GetParameters", Resource: parameters });
-  }
-  // A secret or SecureString parameter under a customer managed key needs kms:Decrypt on that key: "kms:Decrypt—Required
-  // only if your key uses a custom KMS key and not the default key" (AWS's task-execution-role guides). Which key a
-  // secret uses is not in its ARN, so any key, but only as Secrets Manager or Parameter Store uses it for this role
-  // (kms:ViaService), which reads nothing but the secrets above. The key's policy must let IAM grant it (AWS's default
-  // key policy does).
-  const services = [
-    ...new Set([...secretsManager, ...parameters].map((arn) => `${arn.split(":")[2] === "ssm" ? "ssm" : "secretsmanager"}.${arn.split(":")[3]}.amazonaws.com`)),
-  ].sort();
-  if (services.length > 0) {
-    statements.push({ Sid: "DecryptSecrets", Effect: "Allow", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": services } } });
-  }
-  return { Version: "2012-10-17", Statement: statements };
-}
-
-/** A secret's name in a full ARN ends in the hyphen and six characters Secrets Manager appends. */
-const SECRET_SUFFIX = /-[A-Za-z0-9]{6}$/;
-
-/** @internal */
-/**
- * The resource an IAM policy must name for a secret reference. A JSON-key selector (`:key:stage:version`) is not part
- * of it. A partial ARN (no `-XXXXXX` suffix) is accepted by GetSecretValue, but IAM matches the request against the
- * secret's real ARN, which has the suffix: Secrets Manager's guide has policies name
- * `arn:aws:secretsmanager:Region:AccountId:secret:SecretName-??????` ("the six random characters"). Secrets Manager
- * itself reads a name ending in a hyphen and six characters as a full ARN ("then those characters cause Secrets Manager
- * to assume that you're specifying a complete ARN"), and so does this.
- */
-export function secretPolicyResource(reference: string): string {
-  const arn = reference.split(":").slice(0, 7).join(":");
-  return SECRET_SUFFIX.test(arn.split(":")[6] ?? "") ? arn : `${arn}-??????`;
-}
-
-/** The health check of a service's target groups; the Kubernetes runtime's target groups use it too. */
-export function targetGroupHealthCheck(healthCheck: HealthCheck): aws.types.input.lb.TargetGroupHealthCheck {
-  return {
-    enabled: true,
-    protocol: "HTTP",
-    port: "traffic-port",
-    path: healthCheck.path ?? "/",
-    matcher: healthCheck.matcher ?? "200-399",
-    interval: healthCheck.intervalSeconds ?? 15,
-    timeout: healthCheck.timeoutSeconds ?? 5,
-    healthyThreshold: healthCheck.healthyThreshold ?? 2,
-    unhealthyThreshold: healthCheck.unhealthyThreshold ?? 3,
-  };
-}
-
-/** The production rule's conditions routing a service's paths and hosts; the Kubernetes runtime's rules use them too. */
-export function listenerRuleConditions(pathPatterns: readonly string[], hostHeaders: readonly string[]): aws.types.input.lb.ListenerRuleCondition[] {
-  return [
-    ...(pathPatterns.length > 0 ? [{ pathPattern: { values: [...pathPatterns] } }] : []),
-    ...(hostHeaders.length > 0 ? [{ hostHeader: { values: [...hostHeaders] } }] : []),
-  ];
-}
-
-/**
- * An EventBridge rule for the service's SERVICE_TASK_START_IMPAIRED events (to the alert topic) and an alarm on the
- * rule's `TriggeredRules` metric, whose name the service adds to the alarms ECS rolls a deployment back on.
- * @returns the alarm's name
- */
-function taskStartWatch(name: string, prefix: string, env: Environment, tags: Record<string, string>, opts: pulumi.CustomResourceOptions): pulumi.Output<string> {
-  const invoke = { parent: opts.parent };
-  const region = aws.getRegionOutput({}, invoke);
-  const caller = aws.getCallerIdentityOutput({}, invoke);
-  const partition = aws.getPartitionOutput({}, invoke);
-  // Built, not read from the service: the service waits for this alarm, so it cannot be an input of it.
-  const serviceArn = pulumi.interpolate`arn:${partition.partition}:ecs:${region.region}:${caller.accountId}:service/${env.clusterName}/${name}`;
-  const rule = new aws.cloudwatch.EventRule(
-    `${name}-task-start-impaired`,
-    {
-      name: physicalName([prefix, name], "task-start-impaired", 64),
-      description: `${name}: ECS cannot consistently start the service's tasks (a deployment whose new tasks never become healthy)`,
-      eventPattern: serviceArn.apply((arn) =>
-        JSON.stringify({ source: ["aws.ecs"], "detail-type": ["ECS Service Action"], resources: [arn], detail: { eventName: ["SERVICE_TASK_START_IMPAIRED"] } }),
-      ),
-      tags,
-    },
-    opts,
-  );
-  new aws.cloudwatch.EventTarget(`${name}-task-start-impaired`, { rule: rule.name, arn: env.alertTopicArn }, opts);
-  const alarm = new aws.cloudwatch.MetricAlarm(
-    `${name}-task-start-impaired`,
-    {
-      name: physicalName([prefix, name], "task-start-impaired", NAME_LIMITS.alarm),
-      alarmDescription: `${name}: ECS reported SERVICE_TASK_START_IMPAIRED; ECS rolls the deployment back on this alarm`,
-      namespace: "AWS/Events",
-      metricName: "TriggeredRules",
-      dimensions: { RuleName: rule.name },
-      statistic: "Sum",
-      period: 60,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-      alarmActions: [env.alertTopicArn],
-      okActions: [env.alertTopicArn],
-      tags,
-    },
-    opts,
-  );
-  return alarm.name;
 }

@@ -1,3 +1,7 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { physicalName } from "../naming";
+
 /**
  * The Elastic Load Balancing accounts that write access logs in the Regions opened before August 2022 (AWS's "Enable
  * access logs for your Application Load Balancer", step 2). The list is closed: every later Region delivers through
@@ -64,4 +68,56 @@ export function accessLogBucketPolicy(input: { region: string; bucketArn: string
       },
     ],
   };
+}
+
+export interface AccessLogBucketArgs {
+  readonly namePrefix: string;
+  readonly region: pulumi.Output<string>;
+  readonly expirationDays: number;
+  /** `protect` on the bucket, which holds the logs. */
+  readonly protect: boolean;
+}
+
+/** The bucket a load balancer writes its access logs to, private and encrypted, whose objects expire. */
+export interface AccessLogBucket {
+  readonly bucket: aws.s3.Bucket;
+  readonly policy: aws.s3.BucketPolicy;
+}
+
+export function createAccessLogBucket(name: string, args: AccessLogBucketArgs, opts: pulumi.CustomResourceOptions, invoke: pulumi.InvokeOutputOptions): AccessLogBucket {
+  const stateful = { ...opts, protect: args.protect };
+  // Bucket names take lower-case letters, digits, dots and hyphens: other component names get a valid prefix.
+  const bucketPrefix = /^[a-z0-9.-]+$/.test(name) ? {} : { bucketPrefix: physicalName([args.namePrefix.toLowerCase()], "access-logs", 37).toLowerCase() };
+  const bucket = new aws.s3.Bucket(`${name}-access-logs`, { forceDestroy: false, ...bucketPrefix }, stateful);
+  new aws.s3.BucketPublicAccessBlock(
+    `${name}-access-logs`,
+    { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    opts,
+  );
+  // ALB access logs support SSE-S3 only.
+  new aws.s3.BucketServerSideEncryptionConfiguration(
+    `${name}-access-logs`,
+    { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+    opts,
+  );
+  new aws.s3.BucketLifecycleConfiguration(
+    `${name}-access-logs`,
+    {
+      bucket: bucket.id,
+      rules: [{ id: "expire-access-logs", status: "Enabled", filter: {}, expiration: { days: args.expirationDays } }],
+    },
+    opts,
+  );
+  const accountId = aws.getCallerIdentityOutput({}, invoke).accountId;
+  const policy = new aws.s3.BucketPolicy(
+    `${name}-access-logs`,
+    {
+      bucket: bucket.id,
+      policy: pulumi
+        .all([args.region, bucket.arn, accountId])
+        .apply(([region, bucketArn, account]) => JSON.stringify(accessLogBucketPolicy({ region, bucketArn, accountId: account }))),
+    },
+    opts,
+  );
+  return { bucket, policy };
 }

@@ -1,17 +1,9 @@
-import * as aws from "@pulumi/aws";
+import type * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { assumeRolePolicy } from "../iam";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
-import { NAME_LIMITS, physicalName } from "../naming";
 import { type Tier, TIER_DEFAULTS } from "../tiers";
-import { bundleHook, HOOK_RUNTIME, type HookName } from "./bundle";
-import { ALARM_GATE_TIMEOUT_SECONDS, NO_ALARM_ROLLBACK } from "./handlers/hook-event";
-import {
-  describeSmokeDecision,
-  SMOKE_CONCURRENCY,
-  smokeSettingsProblems,
-  smokeWorstCaseSeconds,
-} from "./handlers/smoke-decision";
+import { describeSmokeDecision, smokeSettingsProblems, smokeWorstCaseSeconds } from "./handlers/smoke-decision";
+import { createAlarmGateHook, createInvokeRole, createSmokeTestHook, type HookContext, type HookFunction } from "./hook-functions";
 
 /** A `deploymentConfiguration.lifecycleHooks` entry of an ECS service, as the provider takes it. */
 export type LifecycleHook = aws.types.input.ecs.ServiceDeploymentConfigurationLifecycleHook;
@@ -169,172 +161,17 @@ export class LifecycleHooks extends pulumi.ComponentResource {
     super("release:aws:LifecycleHooks", name, {}, opts);
     this.summary = hooksSummary(args);
 
-    const retention = args.logRetentionDays ?? TIER_DEFAULTS[args.tier ?? UNTIERED].logRetentionDays;
-    const functions: { stage: string; fn: aws.lambda.Function; details: pulumi.Output<string> }[] = [];
-
-    const createFunction = (hook: HookName, policy: (logGroupArn: pulumi.Output<string>) => pulumi.Input<string>, extra: Partial<aws.lambda.FunctionArgs>) => {
-      const functionName = physicalName([args.namePrefix, args.serviceName], hook, NAME_LIMITS.lambda);
-      const logGroup = new aws.cloudwatch.LogGroup(
-        `${name}-${hook}`,
-        { name: `/aws/lambda/${functionName}`, retentionInDays: retention, tags: { service: args.serviceName } },
-        { parent: this },
-      );
-      const role = new aws.iam.Role(
-        `${name}-${hook}`,
-        {
-          name: physicalName([args.namePrefix, args.serviceName], `${hook}-fn`, NAME_LIMITS.iamRole),
-          assumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
-          tags: { service: args.serviceName },
-        },
-        { parent: this },
-      );
-      const rolePolicy = new aws.iam.RolePolicy(`${name}-${hook}`, { role: role.id, policy: policy(logGroup.arn) }, { parent: this });
-      const bundle = bundleHook(hook);
-      return new aws.lambda.Function(
-        `${name}-${hook}`,
-        {
-          name: functionName,
-          description: `${hook} lifecycle hook of ${args.serviceName} (ECS blue/green)`,
-          runtime: HOOK_RUNTIME,
-          architectures: ["arm64"],
-          handler: "index.handler",
-          role: role.arn,
-          code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundle.code) }),
-          memorySize: 256,
-          loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-          tags: { service: args.serviceName },
-          ...extra,
-        },
-        { parent: this, dependsOn: [logGroup, rolePolicy] },
-      );
+    const context: HookContext = {
+      name,
+      namePrefix: args.namePrefix,
+      serviceName: args.serviceName,
+      logRetentionDays: args.logRetentionDays ?? TIER_DEFAULTS[args.tier ?? UNTIERED].logRetentionDays,
+      parent: this,
     };
-    const logStatement = (logGroupArn: pulumi.Output<string>) => ({
-      Sid: "WriteOwnLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: pulumi.interpolate`${logGroupArn}:*`,
-    });
-
-    if (args.smokeTest) {
-      const smoke = args.smokeTest;
-      const { samples, minSuccessRate, timeoutMs, expectedStatuses } = smokeTestSettings(smoke, args.tier);
-      const fn = createFunction(
-        "smoke-test",
-        (logGroupArn) =>
-          pulumi.jsonStringify({
-            Version: "2012-10-17",
-            Statement: [
-              logStatement(logGroupArn),
-              {
-                // A function in a VPC needs its network interfaces; these actions take no resource narrower than *.
-                Sid: "RunInVpc",
-                Effect: "Allow",
-                Action: [
-                  "ec2:CreateNetworkInterface",
-                  "ec2:DescribeNetworkInterfaces",
-                  "ec2:DeleteNetworkInterface",
-                  "ec2:AssignPrivateIpAddresses",
-                  "ec2:UnassignPrivateIpAddresses",
-                ],
-                Resource: "*",
-              },
-            ],
-          }),
-        {
-          timeout: smokeTestTimeoutSeconds(smoke.paths.length, samples, timeoutMs),
-          memorySize: 128,
-          vpcConfig: { subnetIds: smoke.subnetIds, securityGroupIds: smoke.securityGroupIds },
-        },
-      );
-      functions.push({
-        stage: "POST_TEST_TRAFFIC_SHIFT",
-        fn,
-        details: pulumi.jsonStringify({
-          url: smoke.url,
-          paths: [...smoke.paths],
-          samples,
-          minSuccessRate,
-          timeoutMs,
-          expectedStatuses,
-          ...(smoke.hostHeader ? { hostHeader: smoke.hostHeader } : {}),
-          headers: smoke.headers ?? {},
-          maxAttempts: smoke.maxAttempts ?? 10,
-          callBackDelaySeconds: 30,
-          concurrency: SMOKE_CONCURRENCY,
-        }),
-      });
-    }
-
-    if (args.alarmGate) {
-      const gate = args.alarmGate;
-      const invoke = { parent: this };
-      const partition = aws.getPartitionOutput({}, invoke);
-      const region = aws.getRegionOutput({}, invoke);
-      const caller = aws.getCallerIdentityOutput({}, invoke);
-      const fn = createFunction(
-        "alarm-gate",
-        (logGroupArn) =>
-          pulumi.jsonStringify({
-            Version: "2012-10-17",
-            Statement: [
-              logStatement(logGroupArn),
-              // "To use this operation and return information about composite alarms, you must be signed on with the cloudwatch:DescribeAlarms permission that is scoped to *" (CloudWatch API reference); read-only.
-              { Sid: "ReadServiceAlarms", Effect: "Allow", Action: "cloudwatch:DescribeAlarms", Resource: "*" },
-              // Each alarm's state changes since the deployment began, metric and composite alike; read-only.
-              { Sid: "ReadAlarmHistory", Effect: "Allow", Action: "cloudwatch:DescribeAlarmHistory", Resource: "*" },
-              // When the deployment the gate runs in began, and whether ECS watches its alarms: this service's deployments only.
-              {
-                Sid: "ReadOwnDeployments",
-                Effect: "Allow",
-                Action: "ecs:DescribeServiceDeployments",
-                Resource: pulumi.interpolate`arn:${partition.partition}:ecs:${region.region}:${caller.accountId}:service-deployment/*/${args.serviceName}/*`,
-              },
-            ],
-          }),
-        { timeout: ALARM_GATE_TIMEOUT_SECONDS },
-      );
-      if (gate.override && gate.enabled !== false && args.alertTopicArn !== undefined) {
-        // The gate logs NO_ALARM_ROLLBACK when it lets through a deployment ECS does not watch: the alert topic hears it.
-        // A phrase, not a JSON pattern: with the Text log format each line carries the runtime's prefix, so it is no JSON.
-        const metric = { namespace: "ReleasePlatform/AlarmGate", name: `${args.serviceName}-no-alarm-rollback` };
-        new aws.cloudwatch.LogMetricFilter(
-          `${name}-no-alarm-rollback`,
-          {
-            name: physicalName([args.namePrefix, args.serviceName], "no-alarm-rollback", 512),
-            logGroupName: pulumi.output(fn.loggingConfig).apply((logging) => logging?.logGroup ?? `/aws/lambda/${physicalName([args.namePrefix, args.serviceName], "alarm-gate", NAME_LIMITS.lambda)}`),
-            pattern: JSON.stringify(NO_ALARM_ROLLBACK),
-            metricTransformation: { namespace: metric.namespace, name: metric.name, value: "1", defaultValue: "0" },
-          },
-          { parent: this },
-        );
-        new aws.cloudwatch.MetricAlarm(
-          `${name}-no-alarm-rollback`,
-          {
-            name: physicalName([args.namePrefix, args.serviceName], "no-alarm-rollback", NAME_LIMITS.alarm),
-            alarmDescription: `${args.serviceName}: the alarm gate's override (${gate.override}) let a deployment through that ECS does not watch: NO alarm rollback. Watch it by hand.`,
-            namespace: metric.namespace,
-            metricName: metric.name,
-            statistic: "Sum",
-            period: 60,
-            evaluationPeriods: 1,
-            threshold: 1,
-            comparisonOperator: "GreaterThanOrEqualToThreshold",
-            treatMissingData: "notBreaching",
-            alarmActions: [args.alertTopicArn],
-            tags: { service: args.serviceName },
-          },
-          { parent: this },
-        );
-      }
-      functions.push({
-        stage: "PRE_SCALE_UP",
-        fn,
-        details:
-          gate.enabled === false
-            ? pulumi.jsonStringify({ enabled: false })
-            : pulumi.jsonStringify({ alarmNames: gate.alarmNames, maxAttempts: 5, callBackDelaySeconds: 30, ...(gate.override ? { override: gate.override } : {}) }),
-      });
-    }
+    const functions: HookFunction[] = [
+      ...(args.smokeTest ? [createSmokeTestHook(context, { ...args.smokeTest, ...smokeTestSettings(args.smokeTest, args.tier) })] : []),
+      ...(args.alarmGate ? [createAlarmGateHook(context, { ...args.alarmGate, alertTopicArn: args.alertTopicArn })] : []),
+    ];
 
     this.functionArns = pulumi.all(functions.map(({ fn }) => fn.arn));
     if (functions.length === 0) {
@@ -343,33 +180,12 @@ export class LifecycleHooks extends pulumi.ComponentResource {
       return;
     }
 
-    const invokeRole = new aws.iam.Role(
-      `${name}-invoke`,
-      {
-        name: physicalName([args.namePrefix, args.serviceName], "hooks", NAME_LIMITS.iamRole),
-        assumeRolePolicy: assumeRolePolicy("ecs.amazonaws.com"),
-        tags: { service: args.serviceName },
-      },
-      { parent: this },
-    );
-    const invokePolicy = new aws.iam.RolePolicy(
-      `${name}-invoke`,
-      {
-        role: invokeRole.id,
-        policy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [{ Sid: "InvokeHooks", Effect: "Allow", Action: "lambda:InvokeFunction", Resource: this.functionArns }],
-        }),
-      },
-      { parent: this },
-    );
-    this.invokeRoleArn = invokeRole.arn;
-    // The role must be able to invoke before ECS is told to use it.
-    const roleArn = pulumi.all([invokeRole.arn, invokePolicy.id]).apply(([arn]) => arn);
+    const invokeRole = createInvokeRole(context, this.functionArns);
+    this.invokeRoleArn = invokeRole.role.arn;
     this.lifecycleHooks = functions.map(({ stage, fn, details }) => ({
       targetType: "AWS_LAMBDA",
       hookTargetArn: fn.arn,
-      roleArn,
+      roleArn: invokeRole.readyArn,
       lifecycleStages: [stage],
       hookDetails: details,
     }));

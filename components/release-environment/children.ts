@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { Sidecar } from "../blue-green-service/blue-green-service";
-import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../blue-green-service/guards";
+import type { Sidecar } from "../service/args";
+import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../service/settings";
 import type { EnvironmentArgs, SubnetDefaultRoute } from "../environment/environment";
 import { toAppConfigDocument } from "../feature-flag-store/documents";
 import { agentContainer, agentPrefetchPath, appConfigName, type FeatureFlagStoreArgs, FLAG_PROFILE_NAME } from "../feature-flag-store/feature-flag-store";
@@ -75,8 +75,8 @@ function publicImageProblem(name: string, image: string, routes: readonly Subnet
 
 /** A service's alarms as its settings resolve them. @internal */
 export function serviceAlarms(service: ResolvedService): ServiceAlarmsArgs {
-  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, periodSeconds, evaluationPeriods, datapointsToAlarm } = service.alarms;
-  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
+  const { custom, periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = service.alarms;
+  return { ...thresholds, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
 }
 
 /** A service's smoke test as its settings resolve it. @internal */

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
-import type { CustomAlarm } from "../deployment-alarms/alarm-math";
+import type { AlarmTiming, CustomAlarm } from "../deployment-alarms/alarm-math";
 import type { SlackChannel } from "../environment/notifications";
 import type { Flags } from "../feature-flag-store/documents";
-import type { StepInput } from "../kubernetes-service/plan";
-import { serviceTierDefaults } from "../blue-green-service/guards";
+import type { StepInput } from "../kubernetes-service/steps";
+import { serviceTierDefaults } from "../service/settings";
 import { type AlarmSettings, alarmsWithTierDefaults } from "../deployment-alarms/deployment-alarms";
+import { type Thresholds, thresholdsOf } from "../deployment-alarms/kinds";
 import { AGENT_IMAGE, storeSettings } from "../feature-flag-store/feature-flag-store";
 import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { STRATEGY_FILL, TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
@@ -37,7 +38,7 @@ export interface ResolvedService {
   readonly alarmGate: boolean;
   /** Why the alarm gate lets a deployment through while alarms fire (an incident or ticket); undefined normally. */
   readonly alarmGateOverride?: string;
-  readonly alarms: TierDefaults["alarms"] & { readonly custom: readonly CustomAlarm[] };
+  readonly alarms: Thresholds & AlarmTiming & { readonly custom: readonly CustomAlarm[] };
   /** Plain environment variables: visible in the task definition and the plan. */
   readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
   /** Secret environment variables: stored in Secrets Manager by the service, never in its task definition. */
@@ -163,11 +164,8 @@ function resolveCluster(cluster: ReleaseClusterArgs, name: string): ResolvedClus
 /** One service's settings with its tier's defaults. @internal */
 export function resolveService(name: string, service: ReleaseServiceArgs, tier: Tier): ResolvedService {
   const defaults = TIER_DEFAULTS[tier];
-  // Size, count, health check and draining as a service of either runtime fills them.
-  const { cpu, memory, desiredCount, healthCheck, deregistrationDelaySeconds } = serviceTierDefaults(defaults, { cpu: service.cpu, memory: service.memory, desiredCount: service.desiredCount, healthCheck: service.healthCheck }, false);
-  const scaling = defaults.autoscaling;
-  const min = service.autoscaling?.min ?? desiredCount;
-  const max = service.autoscaling?.max ?? (scaling ? Math.max(min, desiredCount * scaling.maxFactor) : Math.max(min, desiredCount));
+  // Size, count, autoscaling, health check and draining as a service of either runtime fills them.
+  const { cpu, memory, desiredCount, autoscaling, healthCheck, deregistrationDelaySeconds } = serviceTierDefaults(defaults, service, false);
   const { custom, ...thresholds } = service.alarms ?? {};
   return {
     name,
@@ -179,7 +177,7 @@ export function resolveService(name: string, service: ReleaseServiceArgs, tier: 
     cpu,
     memory,
     desiredCount,
-    autoscaling: { min, max, cpuTargetPercent: service.autoscaling?.cpuTargetPercent ?? scaling?.cpuTargetPercent ?? 60 },
+    autoscaling,
     healthCheck,
     deregistrationDelaySeconds,
     deployment: resolveStrategy(service.deployment ?? {}, defaults.deployment),
@@ -201,10 +199,9 @@ export function resolveService(name: string, service: ReleaseServiceArgs, tier: 
   };
 }
 
-/** The thresholds and timing the service's alarms settle on, flat as `TierDefaults["alarms"]`. */
-function alarmSettings(alarms: AlarmSettings): TierDefaults["alarms"] {
-  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, timing } = alarms;
-  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, ...timing };
+/** The thresholds and timing the service's alarms settle on, in one flat record. */
+function alarmSettings(alarms: AlarmSettings): Thresholds & AlarmTiming {
+  return { ...thresholdsOf(alarms), ...alarms.timing };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ALARM_KINDS, type AlarmSetting } from "../deployment-alarms/kinds";
 import * as format from "../formats";
 import { KUBERNETES_NAME } from "../naming";
 import { RUNTIME_NAMES } from "../runtimes";
@@ -138,11 +139,13 @@ export const customAlarmSchema = z.strictObject({
     .optional(),
 });
 
+/** One optional number per setting of the alarm kinds, in the kinds' order, within its range. */
+const thresholdFields = Object.fromEntries(
+  ALARM_KINDS.flatMap((kind) => Object.entries(kind.settings).map(([setting, range]) => [setting, (range.integer ? int : num)(range.min, range.max).optional()])),
+) as Record<AlarmSetting, z.ZodOptional<z.ZodNumber>>;
+
 export const alarmsSchema = z.strictObject({
-  errorRatePercent: num(0.01, 100).optional(),
-  minRequests: int(1, 1_000_000).optional(),
-  p99LatencyMs: int(1, 600_000).optional(),
-  unhealthyHosts: int(1, 1000).optional(),
+  ...thresholdFields,
   custom: list(customAlarmSchema, 20).optional(),
 });
 

@@ -1,13 +1,12 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ArgumentProblem } from "../arguments";
-import type { EnvironmentFacts } from "../blue-green-service/blue-green-service";
 import type { Environment } from "../environment/environment";
 import type { AlarmedService, FlagReadingService } from "../feature-flag-store/feature-flag-store";
 import type { ReleaseClusterArgs, ReleaseServiceArgs } from "../release-environment/args";
 import type { ResolvedReleaseEnvironment, ResolvedService } from "../release-environment/resolve";
 import type { Tier } from "../tiers";
-import type { Sidecar } from "./args";
+import type { EnvironmentFacts, Sidecar } from "./args";
 
 /** The Elastic Load Balancing quotas every service of an environment shares: they all sit on its one load balancer. */
 export const LOAD_BALANCER_LIMITS = {

@@ -2,7 +2,7 @@ import type { AlarmSpec } from "../../components/deployment-alarms/alarm-evaluat
 import type { MetricQuery, TreatMissingData } from "../../components/deployment-alarms/alarm-math";
 import { alarmSensitivity, firstShiftPercent, type ScenarioResult, sensitivityProblems } from "../../components/deployment-alarms/alarm-sensitivity";
 import { references } from "../../components/deployment-alarms/metric-math";
-import { analysisSensitivity, measurementIntervalSeconds, parseFailureCondition } from "../../components/kubernetes-service/plan";
+import { analysisSensitivity, measurementIntervalSeconds, parseFailureCondition } from "../../components/kubernetes-service/analysis-metrics";
 import { at, inProduction, list } from "./props";
 import type { PolicyResource, Rule, StackContext } from "./types";
 import { defineRule, judged, NOT_APPLICABLE, nonCompliant } from "./result";

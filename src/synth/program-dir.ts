@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as esbuild from "esbuild";
 import { parse } from "yaml";
 import { invocationDirectory, userPath } from "../command";
-import { ConfigError } from "../config/load";
+import { ConfigError } from "../config/problems";
 import { synthesizeProgram, type SynthDocument } from "./capture";
 import { UsageError } from "../errors";
 import { readStackOutputs } from "./run";

@@ -1,5 +1,5 @@
 import { readAppConfigDocument } from "../../components/feature-flag-store/documents";
-import { parseFailureCondition } from "../../components/kubernetes-service/plan";
+import { parseFailureCondition } from "../../components/kubernetes-service/analysis-metrics";
 import type { SynthDocument, SynthResource } from "./capture";
 import { releasePlans, renderReleasePlan } from "./release-plan";
 

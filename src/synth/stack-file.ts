@@ -2,7 +2,8 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { isMap, isScalar, isSeq, type Node, parseDocument, visit } from "yaml";
 import { findUp } from "../../components/find-up";
-import { ConfigError, type ConfigProblem, STACK_LIMITS } from "../config/load";
+import { ConfigError, type ConfigProblem } from "../config/problems";
+import { STACK_LIMITS } from "../config/source";
 import { SECURE_PLACEHOLDER } from "../../components/formats";
 
 export interface StackFileConfig {

@@ -1,12 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
+import type { Thresholds } from "../deployment-alarms/kinds";
 import type { LifecycleHook, LifecycleHooksArgs, SmokeTestHookArgs } from "../lifecycle-hooks/lifecycle-hooks";
 import type { Tier, TierDefaults } from "../tiers";
-import type { Autoscaling, HealthCheck } from "../service/args";
+import type { Autoscaling, HealthCheck } from "./args";
 
 /** The alarms a service creates over its target groups; ECS rolls a deployment back while any is in ALARM. */
-export interface ServiceAlarmsArgs
-  extends Pick<DeploymentAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "custom" | "timing"> {
+export interface ServiceAlarmsArgs extends Partial<Thresholds>, Pick<DeploymentAlarmsArgs, "custom" | "timing"> {
   /** Alarms made elsewhere that ECS also rolls the service back on. @default [] */
   readonly extraAlarmNames?: readonly pulumi.Input<string>[];
 }
@@ -32,27 +32,61 @@ interface TierDefaultedArgs {
   readonly cpu?: number;
   readonly memory?: number;
   readonly desiredCount?: number;
-  readonly autoscaling?: Autoscaling;
+  readonly autoscaling?: Partial<Autoscaling>;
   readonly healthCheck?: HealthCheck;
   readonly deregistrationDelaySeconds?: number;
   readonly hooks?: ServiceHooksArgs;
 }
 
+/** The hooks once the tier has said which run: each a setting or `false`. */
+export interface ResolvedServiceHooks extends ServiceHooksArgs {
+  readonly smokeTest: ServiceSmokeTest | false;
+  readonly alarmGate: { readonly override?: string } | false;
+}
+
+/** A service's size, count, autoscaling, health check, draining and hooks, once its tier has filled them. */
+export interface ServiceTierSettings {
+  readonly cpu: number;
+  readonly memory: number;
+  readonly desiredCount: number;
+  readonly autoscaling: Autoscaling;
+  readonly healthCheck: Required<HealthCheck>;
+  readonly deregistrationDelaySeconds: number;
+  readonly hooks: ResolvedServiceHooks;
+}
+
+/** CPU utilization a fixed-size tier's service scales to hold when its caller gives it room but no target. */
+const FIXED_TIER_CPU_TARGET_PERCENT = 60;
+
 /**
  * The tier's size, count, autoscaling, health check, draining and which hooks run, for what a service (ECS or
  * Kubernetes) left out; the smoke test only where the service has a test listener to run it against. The smoke test's
- * own settings are the hooks' to fill (`smokeTestSettings`), from the tier the service passes them.
+ * own settings are the hooks' to fill (`smokeTestSettings`), from the tier the service passes them. Autoscaling left
+ * out runs from desiredCount to the tier's multiple of it (none: fixed at desiredCount).
  */
-export function serviceTierDefaults(tier: TierDefaults, args: TierDefaultedArgs, smokeTestApplies: boolean) {
+export function serviceTierDefaults(tier: TierDefaults, args: TierDefaultedArgs, smokeTestApplies: boolean): ServiceTierSettings {
   const desiredCount = args.desiredCount ?? tier.desiredCount;
   const scaling = tier.autoscaling;
+  const min = args.autoscaling?.min ?? desiredCount;
+  const health = args.healthCheck;
   const smoke = args.hooks?.smokeTest ?? (tier.smokeTest.enabled && smokeTestApplies ? {} : false);
   return {
     cpu: args.cpu ?? tier.cpu,
     memory: args.memory ?? tier.memory,
     desiredCount,
-    autoscaling: args.autoscaling ?? (scaling ? { min: desiredCount, max: desiredCount * scaling.maxFactor, cpuTargetPercent: scaling.cpuTargetPercent } : undefined),
-    healthCheck: { ...tier.healthCheck, ...args.healthCheck },
+    autoscaling: {
+      min,
+      max: args.autoscaling?.max ?? Math.max(min, desiredCount * (scaling?.maxFactor ?? 1)),
+      cpuTargetPercent: args.autoscaling?.cpuTargetPercent ?? scaling?.cpuTargetPercent ?? FIXED_TIER_CPU_TARGET_PERCENT,
+    },
+    healthCheck: {
+      path: health?.path ?? tier.healthCheck.path,
+      matcher: health?.matcher ?? tier.healthCheck.matcher,
+      intervalSeconds: health?.intervalSeconds ?? tier.healthCheck.intervalSeconds,
+      timeoutSeconds: health?.timeoutSeconds ?? tier.healthCheck.timeoutSeconds,
+      healthyThreshold: health?.healthyThreshold ?? tier.healthCheck.healthyThreshold,
+      unhealthyThreshold: health?.unhealthyThreshold ?? tier.healthCheck.unhealthyThreshold,
+    },
     deregistrationDelaySeconds: args.deregistrationDelaySeconds ?? tier.deregistrationDelaySeconds,
     hooks: { ...args.hooks, smokeTest: smoke, alarmGate: args.hooks?.alarmGate ?? (tier.alarmGate ? {} : false) },
   };
@@ -81,6 +115,7 @@ export interface GuardedTargets {
 /** The DeploymentAlarms arguments of a service, or none. */
 export function serviceAlarmsArgs(alarms: ServiceAlarmsArgs | false | undefined, targets: GuardedTargets): DeploymentAlarmsArgs | undefined {
   if (!alarms) return undefined;
+  const { extraAlarmNames: _madeElsewhere, ...ownAlarms } = alarms;
   return {
     serviceName: targets.serviceName,
     namePrefix: targets.namePrefix,
@@ -88,12 +123,7 @@ export function serviceAlarmsArgs(alarms: ServiceAlarmsArgs | false | undefined,
     loadBalancerArnSuffix: targets.loadBalancerArnSuffix,
     targetGroupArnSuffixes: targets.targetGroupArnSuffixes,
     alertTopicArn: targets.alertTopicArn,
-    errorRatePercent: alarms.errorRatePercent,
-    minRequests: alarms.minRequests,
-    p99LatencyMs: alarms.p99LatencyMs,
-    unhealthyHosts: alarms.unhealthyHosts,
-    custom: alarms.custom,
-    timing: alarms.timing,
+    ...ownAlarms,
     detectionTraffic: targets.detectionTraffic,
   };
 }

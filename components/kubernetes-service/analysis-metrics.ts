@@ -1,105 +1,12 @@
-/** The release plan of a Kubernetes service as plain data: Argo Rollouts steps and analysis built from the ECS alarm math. */
-import type { ArgumentProblem } from "../arguments";
-import type { DeploymentStrategy } from "../blue-green-service/strategy";
+/**
+ * Argo Rollouts' analysis metrics as plain data, built from the ECS alarm math: the CloudWatch queries, failure
+ * conditions and lookback of each metric, the same metrics read back as the alarm evaluator runs them, and the script
+ * of the canary's precondition job.
+ */
 import type { AnalysisSpec } from "../deployment-alarms/alarm-evaluator";
 import { analysisDetector, detectorSensitivity, type ScenarioResult, type SensitivityInputs } from "../deployment-alarms/alarm-sensitivity";
-import { allowedFailures, DEFAULT_EXPECTED_STATUSES, parseStatusMatcher } from "../lifecycle-hooks/handlers/smoke-decision";
-import {
-  type AlarmDefinition,
-  type AlarmTiming,
-  errorRateAlarm,
-  latencyAlarm,
-  type MetricQuery,
-  PUBLISH_AND_EVALUATE_SECONDS,
-  unhealthyHostsAlarm,
-} from "../deployment-alarms/alarm-math";
-
-/** One stage of a staged rollout: the share of traffic the new version gets, then a pause with analysis running. */
-export interface RolloutStep {
-  /** Whole percent, 1-100: Argo's `setWeight` is an integer. */
-  readonly percent: number;
-  readonly pauseMinutes: number;
-}
-
-/** A step as the stack file may write it: a bare percent (paused by `stepPauseMinutes`) or `{percent, pauseMinutes}`. */
-export type StepInput = number | { readonly percent: number; readonly pauseMinutes?: number };
-
-const wholeMinutes = (value: number) => Number.isInteger(value) && value >= 0 && value <= 1440;
-
-/** @internal */
-/** Everything wrong with a list of steps: each percent a whole number from 1 to 100, each above the one before. */
-export function stepsProblems(steps: readonly StepInput[], stepPauseMinutes?: number): ArgumentProblem[] {
-  const problems: ArgumentProblem[] = [];
-  if (steps.length === 0) problems.push({ field: ["steps"], message: "must list at least one step", got: steps });
-  if (stepPauseMinutes !== undefined && !wholeMinutes(stepPauseMinutes)) {
-    problems.push({ field: ["stepPauseMinutes"], message: "must be a whole number of minutes from 0 to 1440", got: stepPauseMinutes });
-  }
-  let previous = 0;
-  steps.forEach((step, index) => {
-    const percent = typeof step === "number" ? step : step.percent;
-    const field = typeof step === "number" ? ["steps", index] : ["steps", index, "percent"];
-    if (!Number.isInteger(percent) || percent < 1) {
-      problems.push({ field, message: "must be a whole percent from 1 to 100 (Argo Rollouts' setWeight is an integer)", got: percent });
-    } else if (percent > 100) {
-      problems.push({ field, message: "must be at most 100", got: percent });
-    } else if (percent <= previous) {
-      problems.push({ field, message: `must be greater than the step before it (${previous}): steps only increase`, got: percent });
-    }
-    if (Number.isFinite(percent)) previous = Math.max(previous, percent);
-    if (typeof step !== "number" && step.pauseMinutes !== undefined && !wholeMinutes(step.pauseMinutes)) {
-      problems.push({ field: ["steps", index, "pauseMinutes"], message: "must be a whole number of minutes from 0 to 1440", got: step.pauseMinutes });
-    }
-  });
-  return problems;
-}
-
-/** What Argo cannot do with an ECS strategy: fractional weights (ECS takes 0.1% steps, Argo whole percents). */
-export function kubernetesStrategyProblems(strategy: DeploymentStrategy): ArgumentProblem[] {
-  if (strategy.strategy === "rolling") {
-    return [{ field: ["strategy"], message: "rolling is ECS-only; use blue-green, canary, linear or steps on kubernetes", got: "rolling" }];
-  }
-  if (strategy.strategy === "canary" && !Number.isInteger(strategy.canaryPercent)) {
-    return [{ field: ["canaryPercent"], message: "must be a whole percent on kubernetes (Argo Rollouts' setWeight is an integer)", got: strategy.canaryPercent }];
-  }
-  if (strategy.strategy === "linear" && !Number.isInteger(strategy.stepPercent)) {
-    return [{ field: ["stepPercent"], message: "must be a whole percent on kubernetes (Argo Rollouts' setWeight is an integer)", got: strategy.stepPercent }];
-  }
-  return [];
-}
-
-/** @internal */
-/**
- * The traffic stages of a canary, linear or stepped rollout, always ending at 100% for the final bake (with the old
- * version still running, as ECS's bake keeps the old tasks). Blue/green has no stages.
- */
-export function rolloutSteps(strategy: DeploymentStrategy, steps?: readonly StepInput[], stepPauseMinutes = 0): RolloutStep[] {
-  const bake = "bakeMinutes" in strategy ? strategy.bakeMinutes : 0;
-  let stages: RolloutStep[];
-  if (steps !== undefined) {
-    // A bare 100 at the end is the final stage, whose pause is the bake.
-    stages = steps.map((step, index) =>
-      typeof step === "number"
-        ? { percent: step, pauseMinutes: step === 100 && index === steps.length - 1 ? bake : stepPauseMinutes }
-        : { percent: step.percent, pauseMinutes: step.pauseMinutes ?? stepPauseMinutes },
-    );
-  } else if (strategy.strategy === "canary") {
-    stages = [{ percent: strategy.canaryPercent, pauseMinutes: strategy.canaryBakeMinutes }];
-  } else if (strategy.strategy === "linear") {
-    stages = [];
-    for (let percent = strategy.stepPercent; percent < 100; percent += strategy.stepPercent) {
-      stages.push({ percent, pauseMinutes: strategy.stepBakeMinutes });
-    }
-  } else {
-    return [];
-  }
-  if (stages.length === 0 || stages[stages.length - 1].percent < 100) stages = [...stages, { percent: 100, pauseMinutes: bake }];
-  return stages;
-}
-
-/** e.g. `steps 5% 10m -> 25% 10m -> 100% 15m (Argo Rollouts, ALB weights)` */
-export function describeRolloutSteps(stages: readonly RolloutStep[]): string {
-  return `steps ${stages.map((stage) => `${stage.percent}% ${stage.pauseMinutes}m`).join(" -> ")} (Argo Rollouts, ALB weights)`;
-}
+import { type AlarmDefinition, type AlarmTiming, type MetricQuery, PUBLISH_AND_EVALUATE_SECONDS } from "../deployment-alarms/alarm-math";
+import { ALARM_KINDS, type Thresholds } from "../deployment-alarms/kinds";
 
 /** Argo's CloudWatch provider takes GetMetricData's MetricDataQuery with lower-case keys and dimensions as a list. */
 export interface ArgoMetricDataQuery {
@@ -207,21 +114,10 @@ const OPERATORS: Record<string, string> = {
 export const LOAD_BALANCER_ARG = "load-balancer";
 export const TARGET_GROUP_ARG = "target-group";
 
-export interface AlarmThresholds {
-  readonly errorRatePercent: number;
-  readonly minRequests: number;
-  readonly p99LatencyMs: number;
-  readonly unhealthyHosts: number;
-}
-
 /** The alarms a Kubernetes service is judged by: the ECS alarm definitions, on one target group (the new version's). */
-export function analysisAlarms(thresholds: AlarmThresholds, period: number): AlarmDefinition[] {
+export function analysisAlarms(thresholds: Thresholds, period: number): AlarmDefinition[] {
   const targets = { loadBalancerArnSuffix: `{{args.${LOAD_BALANCER_ARG}}}`, targetGroupArnSuffixes: [`{{args.${TARGET_GROUP_ARG}}}`] };
-  return [
-    errorRateAlarm(targets, thresholds.errorRatePercent, thresholds.minRequests, period),
-    latencyAlarm(targets, thresholds.p99LatencyMs, period),
-    unhealthyHostsAlarm(targets, thresholds.unhealthyHosts, period),
-  ];
+  return ALARM_KINDS.map((kind) => kind.define(targets, thresholds, period));
 }
 
 /**
@@ -324,65 +220,6 @@ export function analysisMetric(alarm: AlarmDefinition, timing: AlarmTiming, coun
   };
 }
 
-export interface SmokeTest {
-  readonly paths: readonly string[];
-  readonly samples: number;
-  readonly minSuccessRate: number;
-  readonly timeoutMs: number;
-  /** Statuses that count as answered, as the ECS smoke-test hook reads them. @default "200-299" */
-  readonly expectedStatuses?: string;
-  readonly hostHeader?: string;
-}
-
-/** Seconds a smoke test through the load balancer waits for the new pods' first answer (registration and health checks). */
-export const SMOKE_SETTLE_SECONDS = 120;
-
-/** A pinned curl image for the smoke-test job. */
-export const SMOKE_IMAGE = "curlimages/curl:8.11.1";
-
-/**
- * The smoke test as a shell script for a `job` analysis: `samples` GETs per path to the new version's Service, passing
- * with at most the failures the ECS smoke-test hook allows (its exact binomial bound) and its expected statuses.
- */
-export function smokeScript(baseUrl: string, smoke: SmokeTest, headers: Readonly<Record<string, string>> = {}, settleSeconds = 0): string {
-  const total = smoke.samples * smoke.paths.length;
-  const allowed = allowedFailures(total, smoke.minSuccessRate);
-  const matcher = parseStatusMatcher(smoke.expectedStatuses ?? DEFAULT_EXPECTED_STATUSES);
-  if ("problem" in matcher) throw new Error(`smokeTest.expectedStatuses: ${matcher.problem}`);
-  const seconds = (smoke.timeoutMs / 1000).toFixed(3);
-  const host =
-    (smoke.hostHeader ? ` -H 'Host: ${smoke.hostHeader}'` : "") +
-    Object.entries(headers)
-      .map(([name, value]) => ` -H '${name}: ${value}'`)
-      .join("");
-  return [
-    // curl prints the status it received even when the body never finishes (it then exits 28 at --max-time): an
-    // answer that does not complete within the timeout is a failure, as the ECS hook counts it, never its status line.
-    `sample() { code=$(curl -s -o /dev/null -w '%{http_code}' --max-time ${seconds}${host} "$1") || code=0; }`,
-    `expected() { ${matcher.ranges.map(([low, high]) => `{ [ "$1" -ge ${low} ] && [ "$1" -le ${high} ]; }`).join(" || ")}; }`,
-    // Through the load balancer the new pods may still be registering: wait (at most settleSeconds) for a first
-    // expected answer before the samples are counted, as the ECS hook runs only once its targets are healthy.
-    ...(settleSeconds > 0
-      ? [
-          "waited=0",
-          `until sample "${baseUrl}${smoke.paths[0]}"; expected "$code" || [ $waited -ge ${settleSeconds} ]; do sleep 2; waited=$((waited+2)); done`,
-        ]
-      : []),
-    "failed=0",
-    `for path in ${smoke.paths.map((path) => `'${path}'`).join(" ")}; do`,
-    "  i=0",
-    `  while [ $i -lt ${smoke.samples} ]; do`,
-    // A connection that never answers, or an answer cut by the timeout, is code 0: a failure, as the hook counts it.
-    `    sample "${baseUrl}$path"`,
-    '    expected "${code:-0}" || failed=$((failed+1))',
-    "    i=$((i+1))",
-    "  done",
-    "done",
-    `echo "smoke test: $failed of ${total} requests failed, at most ${allowed} allowed"`,
-    `[ "$failed" -le ${allowed} ]`,
-  ].join("\n");
-}
-
 /** The Argo Rollouts controller flag without which `status.alb` is never written (and the canary is not judged). */
 export const VERIFY_TARGET_GROUP_FLAG = "--aws-verify-target-group";
 
@@ -409,54 +246,6 @@ export function analysisPreconditionScript(namespace: string, rollout: string): 
   ].join("\n");
 }
 
-/** What a pod's end waits for, all derived from the target group's deregistration delay (one value, never a second literal). */
-export interface Draining {
-  /** preStop sleep: the pod keeps serving while its target drains and late-routed requests still arrive. */
-  readonly preStopSeconds: number;
-  /** Time Kubernetes allows for the preStop sleep and the app's own shutdown before SIGKILL. */
-  readonly terminationGracePeriodSeconds: number;
-  /** Argo keeps the old ReplicaSet this long after a switch (or an abort) so its targets finish draining first. */
-  readonly scaleDownDelaySeconds: number;
-}
-
-/** Seconds the AWS Load Balancer Controller may take to see an endpoint change and deregister the target. */
-export const CONTROLLER_LAG_SECONDS = 30;
-
-/**
- * Argo's default scale-down delay is 30 s; a target group drains for its deregistration delay (60 s in production), so
- * the old pods went away while the load balancer still sent them requests. Every wait here is the delay plus the
- * controller's lag.
- */
-export function drainingOf(deregistrationDelaySeconds: number): Draining {
-  return {
-    preStopSeconds: deregistrationDelaySeconds,
-    terminationGracePeriodSeconds: deregistrationDelaySeconds + CONTROLLER_LAG_SECONDS,
-    scaleDownDelaySeconds: deregistrationDelaySeconds + CONTROLLER_LAG_SECONDS,
-  };
-}
-
-/** Image of the Argo Rollouts kubectl plugin, the waiter's `status` command; the version the README installs. */
-export const ROLLOUTS_PLUGIN_IMAGE = "quay.io/argoproj/kubectl-argo-rollouts:v1.7.2";
-
-/**
- * Minutes one release of the Rollout takes when healthy: every pause and bake, the smoke test's requests, each
- * analysis that runs alone (precondition, promotion check) one evaluation window.
- */
-export function releaseMinutes(parts: {
-  readonly pauses: readonly number[];
-  readonly smoke?: SmokeTest;
-  /** What the smoke test may wait for the new pods' first answer (through the load balancer). */
-  readonly smokeSettleSeconds?: number;
-  readonly windowMinutes: number;
-  readonly standaloneAnalyses: number;
-}): number {
-  const smoke = parts.smoke ? Math.ceil((parts.smoke.samples * parts.smoke.paths.length * parts.smoke.timeoutMs) / 1000 + (parts.smokeSettleSeconds ?? 0)) / 60 : 0;
-  return parts.pauses.reduce((sum, minutes) => sum + minutes, 0) + Math.ceil(smoke) + parts.standaloneAnalyses * parts.windowMinutes;
-}
-
-/** As ECS's waitForSteadyState timeout: the release's own minutes plus 30. */
-export const WAIT_MARGIN_MINUTES = 30;
-
 /** What the detection estimate of an analysis needs beyond its metrics. */
 export interface AnalysisTraffic {
   readonly errorRatePercent: number;
@@ -473,6 +262,7 @@ export interface AnalysisTraffic {
  * read back as Argo runs them (readAnalysisMetric): canary, the background run on the canary's own target group from
  * the first weight; blue/green, the bake on the active group after the switch. The run's clock is Argo's: measurements
  * start when it reaches the step, so every start phase within one interval (in 10 s steps) is a case.
+ * @internal
  */
 export function analysisSensitivity(metrics: readonly Record<string, unknown>[], traffic: AnalysisTraffic): { results: ScenarioResult[]; inputs: SensitivityInputs } {
   const loadBalancer = "app/k8s-analysis/0";

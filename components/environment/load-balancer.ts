@@ -1,0 +1,86 @@
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import { NAME_LIMITS, physicalName } from "../naming";
+import type { AccessLogBucket } from "./access-logs";
+
+/** @internal */
+/** TLS 1.3 (with 1.2 for older clients), the ALB policy AWS recommends for new listeners. */
+export const TLS13_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+export interface LoadBalancerArgs {
+  readonly namePrefix: string;
+  readonly internal: boolean;
+  readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  readonly securityGroupId: pulumi.Input<string>;
+  readonly idleTimeoutSeconds: number;
+  readonly deletionProtection: boolean;
+  readonly accessLogs?: AccessLogBucket;
+  /** The production listener's certificate: HTTPS on 443 (HTTP on 80 redirected to it); none: HTTP on 80. */
+  readonly certificateArn?: pulumi.Input<string>;
+  readonly testListenerPort: number;
+}
+
+/** The load balancer and the listeners services add their rules to. */
+export interface LoadBalancerResult {
+  readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly productionListener: aws.lb.Listener;
+  readonly testListener: aws.lb.Listener;
+}
+
+export function createLoadBalancer(name: string, args: LoadBalancerArgs, opts: pulumi.CustomResourceOptions): LoadBalancerResult {
+  const loadBalancerName = physicalName([args.namePrefix], "", NAME_LIMITS.loadBalancer);
+  const loadBalancer = new aws.lb.LoadBalancer(
+    `${name}-lb`,
+    {
+      // AWS refuses load balancer names that begin with internal-.
+      name: loadBalancerName.startsWith("internal-") ? `lb-${loadBalancerName}`.slice(0, NAME_LIMITS.loadBalancer).replace(/-+$/, "") : loadBalancerName,
+      loadBalancerType: "application",
+      internal: args.internal,
+      subnets: args.publicSubnetIds,
+      securityGroups: [args.securityGroupId],
+      idleTimeout: args.idleTimeoutSeconds,
+      enableDeletionProtection: args.deletionProtection,
+      dropInvalidHeaderFields: true,
+      desyncMitigationMode: "defensive",
+      accessLogs: args.accessLogs ? { bucket: args.accessLogs.bucket.bucket, enabled: true } : undefined,
+    },
+    // AWS refuses a load balancer whose log bucket it may not write to yet (InvalidConfigurationRequest: access denied).
+    args.accessLogs ? { ...opts, dependsOn: [args.accessLogs.bucket, args.accessLogs.policy] } : opts,
+  );
+
+  // The default actions answer 404: only service rules, which stay forward-only for ECS blue/green, route traffic.
+  const notFound = [{ type: "fixed-response", fixedResponse: { contentType: "text/plain", statusCode: "404", messageBody: "Not Found" } }];
+  const https = args.certificateArn !== undefined;
+  const productionListener = new aws.lb.Listener(
+    `${name}-production`,
+    https
+      ? {
+          loadBalancerArn: loadBalancer.arn,
+          port: 443,
+          protocol: "HTTPS",
+          sslPolicy: TLS13_POLICY,
+          certificateArn: args.certificateArn,
+          defaultActions: notFound,
+        }
+      : { loadBalancerArn: loadBalancer.arn, port: 80, protocol: "HTTP", defaultActions: notFound },
+    opts,
+  );
+  if (https) {
+    new aws.lb.Listener(
+      `${name}-http-redirect`,
+      {
+        loadBalancerArn: loadBalancer.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultActions: [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }],
+      },
+      opts,
+    );
+  }
+  const testListener = new aws.lb.Listener(
+    `${name}-test`,
+    { loadBalancerArn: loadBalancer.arn, port: args.testListenerPort, protocol: "HTTP", defaultActions: notFound },
+    opts,
+  );
+  return { loadBalancer, productionListener, testListener };
+}
