@@ -103,7 +103,7 @@ export interface Analysis {
   readonly names: AnalysisTemplateNames;
   /** Blue/green: the minutes the bake analysis runs. */
   readonly bakePauseMinutes?: number;
-  /** The alarm scenarios run through the evaluator over the metrics that abort a release under user traffic. */
+  /** The alarm scenarios run through the evaluator over the metrics that abort a release under user traffic. @internal */
   readonly sensitivity: readonly ScenarioResult[];
   /** e.g. `analysis detects 5xx at 2x threshold 2m30s, ... (new version at 5%, ...)` */
   readonly detectionSummary: string;
