@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { expiredFlagWarnings, type FlagDefinition, type Flags } from "../components/feature-flag-store/flags/model";
 import { toAppConfigDocument } from "../components/feature-flag-store/backends/appconfig/document";
 import { toFlagdDocument } from "../components/feature-flag-store/backends/flagd/document";
-import { anyAlarmRule } from "../components/feature-flag-store/backends/appconfig/store";
+import { anyAlarmRule } from "../components/feature-flag-store/backends/appconfig/monitors";
 import { evaluateAppConfig } from "../src/flags/appconfig-rules";
 import { explain, flagdEngine } from "../src/flags/explain";
 import { synthesize } from "../src/synth/capture";

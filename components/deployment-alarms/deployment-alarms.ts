@@ -84,6 +84,7 @@ function alarmPlan(args: DeploymentAlarmsArgs) {
   };
   return { settings, timing, thresholds, definitions, sample };
 }
+type AlarmPlan = ReturnType<typeof alarmPlan>;
 
 /** Names the service's own alarms take: a custom alarm by one of them would collide with it (`any` is the composite). */
 const RESERVED_ALARM_NAMES = [...ALARM_KINDS.map((kind) => kind.name), "any"];
@@ -141,69 +142,23 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
   constructor(name: string, args: DeploymentAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     refuseBadArguments("DeploymentAlarms", name, deploymentAlarmsArgsProblems(args));
     super("release:aws:DeploymentAlarms", name, {}, opts);
-    const { settings, timing, thresholds, definitions, sample } = alarmPlan(args);
-    this.settings = settings;
+    const plan = alarmPlan(args);
+    this.settings = plan.settings;
 
-    const targets: pulumi.Output<TrafficTargets> = pulumi
-      .all([pulumi.output(args.loadBalancerArnSuffix), pulumi.all(args.targetGroupArnSuffixes.map((suffix) => pulumi.output(suffix)))])
-      .apply(([loadBalancerArnSuffix, targetGroupArnSuffixes]) => ({ loadBalancerArnSuffix, targetGroupArnSuffixes }));
-    const specs: AlarmSpec[] = definitions.map((define) => {
-      const shape = define(sample);
-      return {
-        name: physicalName([args.namePrefix, args.serviceName], shape.kind, NAME_LIMITS.alarm),
-        comparison: shape.comparison,
-        threshold: shape.threshold,
-        evaluationPeriods: Math.max(timing.evaluationPeriods, shape.minimumEvaluation?.evaluationPeriods ?? 0),
-        datapointsToAlarm: Math.max(timing.datapointsToAlarm, shape.minimumEvaluation?.datapointsToAlarm ?? 0),
-        treatMissingData: shape.treatMissingData,
-        metricQueries: shape.metricQueries,
-      };
-    });
-
-    this.alarms = definitions.map((define, index) => {
-      const shape = define(sample);
-      const spec = specs[index];
-      return new aws.cloudwatch.MetricAlarm(
-        `${name}-${shape.kind}`,
-        {
-          name: spec.name,
-          alarmDescription: `${args.serviceName}: ${shape.description}. ${args.onAlarm ?? "ECS rolls a deployment back while this is in ALARM."}`,
-          comparisonOperator: spec.comparison,
-          threshold: spec.threshold,
-          evaluationPeriods: spec.evaluationPeriods,
-          datapointsToAlarm: spec.datapointsToAlarm,
-          treatMissingData: spec.treatMissingData,
-          metricQueries: targets.apply((t) => define(t).metricQueries.map((query) => ({ ...query }))),
-          alarmActions: [args.alertTopicArn],
-          okActions: [args.alertTopicArn],
-          actionsEnabled: true,
-          tags: { service: args.serviceName },
-        },
-        { parent: this },
-      );
-    });
+    const specs = alarmSpecs(args, plan);
+    this.alarms = createMetricAlarms(name, args, plan, specs, this);
     this.alarmNames = pulumi.all(this.alarms.map((alarm) => alarm.name));
     this.alarmArns = pulumi.all(this.alarms.map((alarm) => alarm.arn));
-
-    const composite = new aws.cloudwatch.CompositeAlarm(
-      `${name}-any`,
-      {
-        alarmName: physicalName([args.namePrefix, args.serviceName], "any", NAME_LIMITS.alarm),
-        alarmDescription: `${args.serviceName}: any of its deployment alarms. Notifications come from the member alarms.`,
-        alarmRule: this.alarmNames.apply((names) => names.map((alarmName) => `ALARM(${JSON.stringify(alarmName)})`).join(" OR ")),
-        actionsEnabled: false,
-        tags: { service: args.serviceName },
-      },
-      { parent: this },
-    );
+    const composite = createCompositeAlarm(name, args, this.alarmNames, this);
     this.compositeAlarmArn = composite.arn;
     this.compositeAlarmName = composite.alarmName;
-    this.detectionSeconds = detectionSeconds(timing);
+
+    this.detectionSeconds = detectionSeconds(plan.timing);
     const traffic = {
-      ...thresholds,
+      ...plan.thresholds,
       newVersionPercent: args.detectionTraffic?.newVersionPercent ?? 100,
       tasks: args.detectionTraffic?.tasks ?? 1,
-      targetGroups: sample.targetGroupArnSuffixes,
+      targetGroups: plan.sample.targetGroupArnSuffixes,
     };
     this.sensitivity = alarmSensitivity(specs, traffic);
     this.detectionSummary = describeSensitivity(this.sensitivity, traffic);
@@ -216,4 +171,76 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
       compositeAlarmName: this.compositeAlarmName,
     });
   }
+}
+
+/** Each alarm's name and evaluation, as CloudWatch will judge it: what the sensitivity scenarios run against. */
+function alarmSpecs(args: DeploymentAlarmsArgs, plan: AlarmPlan): AlarmSpec[] {
+  const { definitions, sample, timing } = plan;
+  return definitions.map((define) => {
+    const shape = define(sample);
+    return {
+      name: physicalName([args.namePrefix, args.serviceName], shape.kind, NAME_LIMITS.alarm),
+      comparison: shape.comparison,
+      threshold: shape.threshold,
+      evaluationPeriods: Math.max(timing.evaluationPeriods, shape.minimumEvaluation?.evaluationPeriods ?? 0),
+      datapointsToAlarm: Math.max(timing.datapointsToAlarm, shape.minimumEvaluation?.datapointsToAlarm ?? 0),
+      treatMissingData: shape.treatMissingData,
+      metricQueries: shape.metricQueries,
+    };
+  });
+}
+
+/** One metric alarm per definition (`specs` in the same order), its queries over the real target groups; children of `parent`. */
+function createMetricAlarms(
+  name: string,
+  args: DeploymentAlarmsArgs,
+  plan: AlarmPlan,
+  specs: readonly AlarmSpec[],
+  parent: pulumi.Resource,
+): aws.cloudwatch.MetricAlarm[] {
+  const targets: pulumi.Output<TrafficTargets> = pulumi
+    .all([pulumi.output(args.loadBalancerArnSuffix), pulumi.all(args.targetGroupArnSuffixes.map((suffix) => pulumi.output(suffix)))])
+    .apply(([loadBalancerArnSuffix, targetGroupArnSuffixes]) => ({ loadBalancerArnSuffix, targetGroupArnSuffixes }));
+  return plan.definitions.map((define, index) => {
+    const shape = define(plan.sample);
+    const spec = specs[index];
+    return new aws.cloudwatch.MetricAlarm(
+      `${name}-${shape.kind}`,
+      {
+        name: spec.name,
+        alarmDescription: `${args.serviceName}: ${shape.description}. ${args.onAlarm ?? "ECS rolls a deployment back while this is in ALARM."}`,
+        comparisonOperator: spec.comparison,
+        threshold: spec.threshold,
+        evaluationPeriods: spec.evaluationPeriods,
+        datapointsToAlarm: spec.datapointsToAlarm,
+        treatMissingData: spec.treatMissingData,
+        metricQueries: targets.apply((t) => define(t).metricQueries.map((query) => ({ ...query }))),
+        alarmActions: [args.alertTopicArn],
+        okActions: [args.alertTopicArn],
+        actionsEnabled: true,
+        tags: { service: args.serviceName },
+      },
+      { parent },
+    );
+  });
+}
+
+/** The composite of every metric alarm: no notifications of its own; child of `parent`. */
+function createCompositeAlarm(
+  name: string,
+  args: DeploymentAlarmsArgs,
+  alarmNames: pulumi.Output<string[]>,
+  parent: pulumi.Resource,
+): aws.cloudwatch.CompositeAlarm {
+  return new aws.cloudwatch.CompositeAlarm(
+    `${name}-any`,
+    {
+      alarmName: physicalName([args.namePrefix, args.serviceName], "any", NAME_LIMITS.alarm),
+      alarmDescription: `${args.serviceName}: any of its deployment alarms. Notifications come from the member alarms.`,
+      alarmRule: alarmNames.apply((names) => names.map((alarmName) => `ALARM(${JSON.stringify(alarmName)})`).join(" OR ")),
+      actionsEnabled: false,
+      tags: { service: args.serviceName },
+    },
+    { parent },
+  );
 }
