@@ -4,28 +4,31 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
 import { TLS13_POLICY } from "../environment/environment";
-import type { HealthCheck } from "../service/args";
+import type { KubernetesServiceArgs } from "./args";
 import type { ChildContext } from "./child-context";
-import { type CanaryDnsZone, createHostRecords } from "./dns";
+import { createHostRecords } from "./dns";
 import { controllerTargetGroupResource, ingressGroupName, loadBalancerNameOf } from "./load-balancer-controller";
 import { type AlarmsContext, serviceAlarms } from "./service-alarms";
 
 /** What the canary Ingress is made from, as the service's arguments give it (its tier's defaults filled in). */
-export interface CanaryIngressArgs extends Pick<AlarmsContext["args"], "environment" | "alarms"> {
-  readonly namespace: string;
-  readonly port: number;
-  readonly pathPatterns?: readonly string[];
-  readonly hostHeaders?: readonly string[];
-  readonly healthCheck?: HealthCheck;
-  readonly deregistrationDelaySeconds?: number;
-  readonly desiredCount?: number;
-  readonly ingressSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
-  readonly internal?: boolean;
-  readonly certificateArn?: pulumi.Input<string>;
-  readonly allowedCidrs?: readonly string[];
-  readonly dnsZone?: CanaryDnsZone;
-  readonly idleTimeoutSeconds?: number;
-}
+export interface CanaryIngressArgs
+  extends Pick<AlarmsContext["args"], "environment" | "alarms">,
+    Pick<
+      KubernetesServiceArgs,
+      | "namespace"
+      | "port"
+      | "pathPatterns"
+      | "hostHeaders"
+      | "healthCheck"
+      | "deregistrationDelaySeconds"
+      | "desiredCount"
+      | "ingressSubnetIds"
+      | "internal"
+      | "certificateArn"
+      | "allowedCidrs"
+      | "dnsZone"
+      | "idleTimeoutSeconds"
+    > {}
 
 /** What the canary wiring is made with: the service's children's naming and options, its arguments, and its alarm timing. */
 export interface CanaryContext extends Pick<ChildContext, "name" | "parent" | "k8sOpts" | "meta">, AlarmsContext {

@@ -1,7 +1,7 @@
 /** The pods of a Kubernetes service: their containers, how they end while the load balancer drains them, and what keeps them available. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { HealthCheck, Sidecar } from "../service/args";
+import type { KubernetesServiceArgs } from "./args";
 import type { ChildContext } from "./child-context";
 
 /** The namespace label that has the AWS Load Balancer Controller inject its pod readiness gates. */
@@ -34,15 +34,7 @@ export function drainingOf(deregistrationDelaySeconds: number): Draining {
 }
 
 /** What the pod's containers are made of, as the service's arguments give it. */
-export interface PodArgs {
-  readonly image: pulumi.Input<string>;
-  readonly port: number;
-  readonly cpu?: number;
-  readonly memory?: number;
-  readonly healthCheck?: HealthCheck;
-  readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
-  readonly sidecars?: readonly Sidecar[];
-}
+export type PodArgs = Pick<KubernetesServiceArgs, "image" | "port" | "cpu" | "memory" | "healthCheck" | "environmentVariables" | "sidecars">;
 
 /** The pod's containers: the app, sized and probed as the ECS task's, then its sidecars. */
 export function podContainers(args: PodArgs, draining: Draining): pulumi.Output<Record<string, unknown>[]> {

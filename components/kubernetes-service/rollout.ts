@@ -1,7 +1,7 @@
 /** The Argo Rollout of a Kubernetes service: the Services it moves, its strategy as plain data, and the Rollout itself. */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Autoscaling } from "../service/args";
+import type { KubernetesServiceArgs } from "./args";
 import type { AnalysisArgs, AnalysisTemplateNames } from "./analysis";
 import type { ChildContext } from "./child-context";
 import { type Draining, type PodArgs, podContainers } from "./pod";
@@ -138,10 +138,7 @@ export function rolloutSpec(context: Pick<ChildContext, "selector" | "labels">, 
 }
 
 /** What the Rollout's pods are made of and how many run, as the service's arguments give them. */
-export interface RolloutArgs extends PodArgs {
-  readonly desiredCount?: number;
-  readonly autoscaling?: Autoscaling;
-}
+export type RolloutArgs = PodArgs & Pick<KubernetesServiceArgs, "desiredCount" | "autoscaling">;
 
 export interface RolloutInputs {
   readonly plan: Omit<RolloutPlan, "scaleDownDelaySeconds">;
