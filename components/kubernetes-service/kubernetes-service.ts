@@ -26,9 +26,6 @@ import { createServiceAccount } from "./service-account";
 import type { SmokeTest } from "./smoke";
 import { describeRolloutStrategy, kubernetesStrategyProblems, type RolloutStep, rolloutSteps, stepsProblems } from "./steps";
 
-/** The target groups' deregistration delay when neither the caller nor a tier set one. */
-export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 30;
-
 export type { KubernetesServiceArgs, KubernetesServiceArgsToCheck, ResolvedKubernetesServiceArgs } from "./args";
 
 /** The smoke test's settings as the ECS hook fills them from the tier; paths default to the health check's. */
@@ -204,11 +201,11 @@ export class KubernetesService extends pulumi.ComponentResource {
       thresholds: thresholdsOf(args.alarms),
       timing,
       bakeMinutes: blueGreen ? strategy.bakeMinutes : undefined,
-      alarmGate: args.hooks?.alarmGate !== false,
+      alarmGate: args.hooks.alarmGate !== false,
       smoke,
       readerName: reader.name,
       newVersionPercent: blueGreen ? 100 : this.steps[0].percent,
-      tasks: args.desiredCount ?? 1,
+      tasks: args.desiredCount,
     });
     this.sensitivity = analysis.sensitivity;
     this.detectionSummary = analysis.detectionSummary;
@@ -219,7 +216,7 @@ export class KubernetesService extends pulumi.ComponentResource {
     const { rollout, spec } = createRollout(children, {
       plan: { name, port: args.port, services: serviceNames, steps: this.steps, templates: analysis.names, args: analysisArgs },
       args,
-      draining: drainingOf(args.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS),
+      draining: drainingOf(args.deregistrationDelaySeconds),
       annotations: events.queue.name.apply((queue) => subscriptions(queue)),
       dependsOn: [account.serviceAccount, ...services, ...analysis.templates, ...reader.resources],
     });
@@ -302,7 +299,7 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
       { ...k8sOpts, replaceOnChanges: ["spec.targetGroupARN", "spec.targetType"], deleteBeforeReplace: true },
     );
   });
-  createPodNetworkPath(context, env, { port: args.port, podSecurityGroupId: args.podSecurityGroupId!, smokeTest: Boolean(args.hooks?.smokeTest) });
+  createPodNetworkPath(context, env, { port: args.port, podSecurityGroupId: args.podSecurityGroupId!, smokeTest: Boolean(args.hooks.smokeTest) });
   const alarms = serviceAlarms(context, env.loadBalancerArnSuffix, [active.arnSuffix, preview.arnSuffix]);
   return { active, preview, alarms };
 }
