@@ -13,7 +13,7 @@ export interface KubernetesServiceArgs extends ServiceArgsBase {
   readonly provider: k8s.Provider;
   /** Namespace of the service's objects (it must exist or be created by the caller). */
   readonly namespace: string;
-  /** blue-green, canary or linear, as on ECS. @default the tier's, as a BlueGreenService's (none with `steps`) */
+  /** blue-green, canary or linear, as on ECS. @default the tier's, as a BlueGreenService's; canary when `steps` are given */
   readonly deployment?: DeploymentStrategy;
   /** Arbitrary stages instead of the strategy's; each percent above the last, at most 100. @default none */
   readonly steps?: readonly StepInput[];
@@ -51,9 +51,9 @@ export interface KubernetesServiceArgs extends ServiceArgsBase {
   readonly idleTimeoutSeconds?: number;
 }
 
-/** A service's arguments once its tier has filled them: size, count, health, hooks, alarm thresholds and timing. */
+/** A service's arguments once its tier has filled them: strategy, size, count, health, hooks, alarm thresholds and timing. */
 export type ResolvedKubernetesServiceArgs<A extends KubernetesServiceArgsToCheck = KubernetesServiceArgs> = A &
-  ServiceTierSettings & { readonly alarms: ServiceAlarmsArgs & AlarmSettings };
+  ServiceTierSettings & { readonly deployment: DeploymentStrategy; readonly alarms: ServiceAlarmsArgs & AlarmSettings };
 
 /** A service's arguments as its validator takes them: the environment as facts, and no cluster provider. */
 export type KubernetesServiceArgsToCheck = Omit<KubernetesServiceArgs, "environment" | "provider"> & { readonly environment: EnvironmentFacts };

@@ -2,8 +2,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { autoscalingProblems, latestImageProblems, priorityProblems, routeProblems, sidecarPortProblems } from "../service/problems";
-import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
+import { strategyProblems } from "../blue-green-service/strategy";
 import { createServiceRouting } from "../service/routing";
+import { resolveStrategy } from "../service/strategy";
 import { serviceTierDefaults } from "../service/settings";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import type { ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
@@ -41,14 +42,15 @@ function smokeTestOf(args: ResolvedKubernetesServiceArgs<KubernetesServiceArgsTo
 
 /**
  * The service's arguments with what the caller left out taken from its environment's tier (`TIER_DEFAULTS`), as a
- * BlueGreenService takes them: strategy (unless `steps` replace it), size and count, autoscaling, health check,
- * draining, alarm thresholds and timing, the smoke test and the alarm gate (`false` turns either off).
+ * BlueGreenService takes them: strategy (a canary when only `steps` are given, as a stack file's service), size and
+ * count, autoscaling, health check, draining, alarm thresholds and timing, the smoke test and the alarm gate (`false`
+ * turns either off).
  */
 export function kubernetesServiceWithTierDefaults<A extends KubernetesServiceArgsToCheck>(args: A): ResolvedKubernetesServiceArgs<A> {
   const tier = TIER_DEFAULTS[args.environment.tier];
   return {
     ...args,
-    deployment: args.deployment ?? (args.steps ? undefined : tier.deployment),
+    deployment: args.deployment ?? resolveStrategy({ steps: args.steps }, tier.deployment),
     ...serviceTierDefaults(tier, args, true),
     alarms: alarmsWithTierDefaults(tier, args.alarms),
   };
@@ -57,7 +59,7 @@ export function kubernetesServiceWithTierDefaults<A extends KubernetesServiceArg
 /** Problems with the arguments, each naming its field, before anything is registered. */
 export function kubernetesServiceArgsProblems(given: KubernetesServiceArgsToCheck): ArgumentProblem[] {
   const args = kubernetesServiceWithTierDefaults(given);
-  const strategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
+  const strategy = args.deployment;
   const blueGreen = strategy.strategy === "blue-green";
   const smokeTest = smokeTestOf(args);
   return [
@@ -155,12 +157,12 @@ export class KubernetesService extends pulumi.ComponentResource {
     const args = kubernetesServiceWithTierDefaults(given);
     const problems = kubernetesServiceArgsProblems(args);
     // Only blue/green puts rules on the environment's listeners; a canary's rules live on the controller's load balancer.
-    const onListeners = (args.deployment ?? { strategy: "blue-green" }).strategy === "blue-green";
+    const onListeners = args.deployment.strategy === "blue-green";
     const taken = problems.length === 0 && onListeners ? args.environment.claimPriority(args.priority, name) : undefined;
     refuseBadArguments("KubernetesService", name, taken ? [...problems, taken] : problems);
     super("release:kubernetes:KubernetesService", name, {}, opts);
     const env = args.environment;
-    const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
+    const strategy = args.deployment;
     const blueGreen = strategy.strategy === "blue-green";
     this.steps = blueGreen ? [] : rolloutSteps(strategy, args.steps, args.stepPauseMinutes);
     this.strategySummary = describeRolloutStrategy(strategy, this.steps);

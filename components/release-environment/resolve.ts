@@ -5,11 +5,12 @@ import type { SlackChannel } from "../environment/notifications";
 import type { Flags } from "../feature-flag-store/documents";
 import type { StepInput } from "../kubernetes-service/steps";
 import { serviceTierDefaults } from "../service/settings";
+import { resolveStrategy } from "../service/strategy";
 import { type AlarmSettings, alarmsWithTierDefaults } from "../deployment-alarms/deployment-alarms";
 import { AGENT_IMAGE, storeSettings } from "../feature-flag-store/feature-flag-store";
 import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
-import { STRATEGY_FILL, TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
-import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
+import { TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
+import type { ReleaseClusterArgs, ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
 
 /** A service with every setting its tier leaves out filled in. @internal */
 export interface ResolvedService {
@@ -202,34 +203,4 @@ export function resolveService(name: string, service: ReleaseServiceArgs, tier: 
 function alarmSettings(alarms: AlarmSettings): TierDefaults["alarms"] {
   const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, timing } = alarms;
   return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, ...timing };
-}
-
-/**
- * A service's strategy: what it names, with the numbers it leaves out from the tier's strategy when that is the same
- * kind, else `STRATEGY_FILL`. `steps` without a strategy mean a canary (Argo Rollouts' steps).
- */
-export function resolveStrategy(deployment: ReleaseDeploymentArgs, fallback: DeploymentStrategy): DeploymentStrategy {
-  const strategy = deployment.strategy ?? (deployment.steps ? "canary" : fallback.strategy);
-  const bakeMinutes = deployment.bakeMinutes ?? ("bakeMinutes" in fallback ? fallback.bakeMinutes : 0);
-  switch (strategy) {
-    case "rolling":
-      return { strategy };
-    case "blue-green":
-      return { strategy, bakeMinutes };
-    case "canary":
-      return {
-        strategy,
-        bakeMinutes,
-        canaryPercent: deployment.canaryPercent ?? (fallback.strategy === "canary" ? fallback.canaryPercent : STRATEGY_FILL.canary.canaryPercent),
-        canaryBakeMinutes:
-          deployment.canaryBakeMinutes ?? (fallback.strategy === "canary" ? fallback.canaryBakeMinutes : STRATEGY_FILL.canary.canaryBakeMinutes),
-      };
-    case "linear":
-      return {
-        strategy,
-        bakeMinutes,
-        stepPercent: deployment.stepPercent ?? STRATEGY_FILL.linear.stepPercent,
-        stepBakeMinutes: deployment.stepBakeMinutes ?? STRATEGY_FILL.linear.stepBakeMinutes,
-      };
-  }
 }
