@@ -2,8 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import type { Flags } from "../components/feature-flag-store/documents";
-import { flagsProblems } from "../components/feature-flag-store/flag-problems";
+import type { Flags } from "../components/feature-flag-store/flags/model";
+import { flagsProblems } from "../components/feature-flag-store/flags/problems";
 import { bundleHook } from "../components/lifecycle-hooks/bundle";
 import { PROJECT_ROOT } from "../src/synth/run";
 

@@ -33,7 +33,7 @@ export { type ServiceAlarmsArgs, type ServiceHooksArgs, type ServiceSmokeTest } 
 export { describeStrategy, type DeploymentStrategy } from "./blue-green-service/strategy";
 export { DeploymentAlarms, deploymentAlarmsArgsProblems, type AlarmSettings, type DeploymentAlarmsArgs } from "./deployment-alarms/deployment-alarms";
 export { type AlarmTiming, type CustomAlarm } from "./deployment-alarms/alarm-math";
-export { type CaseResult, type ScenarioId, type ScenarioResult } from "./deployment-alarms/alarm-sensitivity";
+export { ALARM_SETTINGS, type AlarmSetting, type Thresholds } from "./deployment-alarms/kinds";
 export {
   LifecycleHooks,
   lifecycleHooksArgsProblems,
@@ -41,30 +41,30 @@ export {
   type LifecycleHooksArgs,
   type SmokeTestHookArgs,
 } from "./lifecycle-hooks/lifecycle-hooks";
+export { agentContainer } from "./feature-flag-store/backends/appconfig/agent";
 export {
-  agentContainer,
-  FeatureFlagStore,
-  featureFlagStoreArgsProblems,
   type AlarmedService,
   type FeatureFlagStoreArgs,
   type FlagDeploymentStrategy,
   type FlagReader,
   type FlagReadingService,
   type MonitoredAlarm,
-} from "./feature-flag-store/feature-flag-store";
+} from "./feature-flag-store/backends/appconfig/args";
+export { toAppConfigDocument } from "./feature-flag-store/backends/appconfig/document";
+export { featureFlagStoreArgsProblems } from "./feature-flag-store/backends/appconfig/problems";
+export { rampStepsForStore, type FlagRampStep } from "./feature-flag-store/backends/appconfig/ramp";
+export { FeatureFlagStore } from "./feature-flag-store/backends/appconfig/store";
+export { toFlagdDocument } from "./feature-flag-store/backends/flagd/document";
 export {
   expiredFlagWarnings,
-  toAppConfigDocument,
-  toFlagdDocument,
   type FlagDefinition,
   type FlagRollout,
   type FlagRule,
   type Flags,
   type FlagValue,
   type VariantSpec,
-} from "./feature-flag-store/documents";
-export { flagsProblems, type FlagStoreKind } from "./feature-flag-store/flag-problems";
-export { rampStepsForStore, type FlagRampStep } from "./feature-flag-store/ramp";
+} from "./feature-flag-store/flags/model";
+export { flagsProblems, type FlagStoreKind } from "./feature-flag-store/flags/problems";
 export {
   KubernetesService,
   kubernetesServiceArgsProblems,
@@ -72,7 +72,7 @@ export {
   type KubernetesServiceArgsToCheck,
 } from "./kubernetes-service/kubernetes-service";
 export { type CanaryDnsZone } from "./kubernetes-service/dns";
-export { FlagdServer, type FlagdServerArgs } from "./kubernetes-service/flagd-server";
+export { FlagdServer, type FlagdServerArgs } from "./feature-flag-store/backends/flagd/server";
 export { describeRolloutSteps, type RolloutStep, type StepInput } from "./kubernetes-service/steps";
 export { type ArgumentProblem } from "./arguments";
 export { TIER_DEFAULTS, type Tier, type TierDefaults } from "./tiers";

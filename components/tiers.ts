@@ -1,4 +1,6 @@
 import type { DeploymentStrategy } from "./blue-green-service/strategy";
+import type { AlarmTiming } from "./deployment-alarms/alarm-math";
+import type { Thresholds } from "./deployment-alarms/kinds";
 
 /** How careful an environment is: dev fast, staging production-like, production careful. */
 export type Tier = "dev" | "staging" | "production";
@@ -33,15 +35,8 @@ export interface TierDefaults {
     readonly expectedStatuses: string;
   };
   readonly alarmGate: boolean;
-  readonly alarms: {
-    readonly errorRatePercent: number;
-    readonly minRequests: number;
-    readonly p99LatencyMs: number;
-    readonly unhealthyHosts: number;
-    readonly periodSeconds: number;
-    readonly evaluationPeriods: number;
-    readonly datapointsToAlarm: number;
-  };
+  /** One threshold per setting of the built-in alarm kinds (deployment-alarms/kinds), and when they fire. */
+  readonly alarms: { readonly thresholds: Thresholds; readonly timing: AlarmTiming };
   readonly ingress: {
     readonly allowedCidrs: readonly string[];
     readonly testListenerPort: number;
@@ -92,13 +87,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     smokeTest: { enabled: false, samples: 30, minSuccessRate: 0.8, timeoutMs: 2000, expectedStatuses: "200-299" },
     alarmGate: false,
     alarms: {
-      errorRatePercent: 5,
-      minRequests: 10,
-      p99LatencyMs: 2000,
-      unhealthyHosts: 1,
-      periodSeconds: 60,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
+      thresholds: { errorRatePercent: 5, minRequests: 10, p99LatencyMs: 2000, unhealthyHosts: 1 },
+      timing: { periodSeconds: 60, evaluationPeriods: 3, datapointsToAlarm: 3 },
     },
     ingress,
     deletionProtection: false,
@@ -120,13 +110,8 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     smokeTest: { enabled: true, samples: 20, minSuccessRate: 0.95, timeoutMs: 2000, expectedStatuses: "200-299" },
     alarmGate: true,
     alarms: {
-      errorRatePercent: 2,
-      minRequests: 20,
-      p99LatencyMs: 1000,
-      unhealthyHosts: 1,
-      periodSeconds: 60,
-      evaluationPeriods: 2,
-      datapointsToAlarm: 2,
+      thresholds: { errorRatePercent: 2, minRequests: 20, p99LatencyMs: 1000, unhealthyHosts: 1 },
+      timing: { periodSeconds: 60, evaluationPeriods: 2, datapointsToAlarm: 2 },
     },
     ingress,
     deletionProtection: false,
@@ -148,15 +133,10 @@ export const TIER_DEFAULTS: Readonly<Record<Tier, TierDefaults>> = {
     smokeTest: { enabled: true, samples: 20, minSuccessRate: 0.95, timeoutMs: 2000, expectedStatuses: "200-299" },
     alarmGate: true,
     alarms: {
-      errorRatePercent: 1,
-      minRequests: 50,
-      p99LatencyMs: 800,
-      unhealthyHosts: 1,
+      thresholds: { errorRatePercent: 1, minRequests: 50, p99LatencyMs: 800, unhealthyHosts: 1 },
       // One breaching minute rolls back: production must detect within 3 minutes, and the minRequests gate keeps
       // a few failed requests at low traffic from tripping it.
-      periodSeconds: 60,
-      evaluationPeriods: 1,
-      datapointsToAlarm: 1,
+      timing: { periodSeconds: 60, evaluationPeriods: 1, datapointsToAlarm: 1 },
     },
     ingress: { ...ingress, accessLogs: true },
     deletionProtection: true,

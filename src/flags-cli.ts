@@ -1,4 +1,5 @@
-import { expiredFlagWarnings, toAppConfigDocument, toFlagdDocument } from "../components/feature-flag-store/documents";
+import { FLAG_BACKEND_NAMES, FLAG_BACKENDS } from "../components/feature-flag-store/backends";
+import { expiredFlagWarnings } from "../components/feature-flag-store/flags/model";
 import { NAME_LIMITS, physicalName } from "../components/naming";
 import { choice, didYouMean, emit, runCommand, text, usage } from "./command";
 import { explain } from "./flags/explain";
@@ -7,7 +8,7 @@ import type { StoreExpectation } from "./flags/status";
 import type { ReleaseConfig } from "./config/load";
 import { loadStack } from "./synth/run";
 
-const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--backend appconfig|flagd] [--out <file>]
+const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--backend ${FLAG_BACKEND_NAMES.join("|")}] [--out <file>]
        npm run flags -- <stack> --explain <flag> --context '{"userId":"u-1"}'
        npm run flags -- <stack> --plan
        npm run flags -- <stack> --expired [--today yyyy-mm-dd]   exit 1 when a flag is past its expires date
@@ -38,7 +39,7 @@ runCommand({
     "kill-now": { type: "boolean" },
   },
   async run(values, positionals) {
-    const backend = choice("backend", text(values.backend), ["appconfig", "flagd"], {
+    const backend = choice("backend", text(values.backend), FLAG_BACKEND_NAMES, {
       launchdarkly: "LaunchDarkly is not a backend here: flags live in AWS AppConfig, or in flagd on Kubernetes",
       openfeature: "OpenFeature clients read either: flagd speaks it natively, AppConfig through its provider",
     });
@@ -94,7 +95,7 @@ runCommand({
       return 0;
     }
     if (flag === undefined) {
-      const document = (backend ?? config.flagStore.backend) === "flagd" ? toFlagdDocument(config.flags) : toAppConfigDocument(config.flags);
+      const document = FLAG_BACKENDS[backend ?? config.flagStore.backend].document(config.flags);
       emit(text(values.out), `${JSON.stringify(document, null, 2)}\n`);
       return 0;
     }

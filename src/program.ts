@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { expiredFlagWarnings } from "../components/feature-flag-store/documents";
+import { expiredFlagWarnings } from "../components/feature-flag-store/flags/model";
 import { ReleaseEnvironment } from "../components/release-environment/release-environment";
 import { RUNTIMES } from "../components/runtimes";
 import { KUBERNETES_CONTROLLERS } from "./config/schema";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FeatureFlagStore } from "../components/feature-flag-store/feature-flag-store";
+import { FeatureFlagStore } from "../components/feature-flag-store/backends/appconfig/store";
 import { synthesize } from "../src/synth/capture";
 import { evaluate } from "../policy/evaluate";
 import { policyResources } from "../policy/from-synth";

@@ -6,6 +6,7 @@ import { Environment } from "../components/environment/environment";
 import { physicalName } from "../components/naming";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
 import { resource, resourcesOf, setPath, shippedConfig, synth, testEnvironment } from "./helpers";
+import { builtInAlarmNames } from "../components/deployment-alarms/deployment-alarms";
 
 const TG = "aws:lb/targetGroup:TargetGroup";
 const RULE = "aws:lb/listenerRule:ListenerRule";
@@ -390,7 +391,7 @@ describe("composing the component directly", () => {
     });
     const service = resource(d, SERVICE, "api-service");
     expect(service.inputs.alarms).toEqual({
-      alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "api-orders", "env-api-task-start-impaired"],
+      alarmNames: [...builtInAlarmNames("env", "api"), "api-orders", "env-api-task-start-impaired"],
       enable: true,
       rollback: true,
     });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
 import { DeploymentAlarms, type DeploymentAlarmsArgs } from "../components/deployment-alarms/deployment-alarms";
-import { FeatureFlagStore, type FeatureFlagStoreArgs } from "../components/feature-flag-store/feature-flag-store";
+import { FeatureFlagStore } from "../components/feature-flag-store/backends/appconfig/store";
+import { type FeatureFlagStoreArgs } from "../components/feature-flag-store/backends/appconfig/args";
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import { LifecycleHooks, type LifecycleHooksArgs, smokeTestTimeoutSeconds } from "../components/lifecycle-hooks/lifecycle-hooks";
 import type { Tier } from "../components/tiers";

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { SynthDocument } from "../src/synth/capture";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { resource, resourcesOf } from "./helpers";
+import { builtInAlarmNames } from "../components/deployment-alarms/deployment-alarms";
 
 const EXAMPLE = "examples/platform-team";
 
@@ -54,7 +55,7 @@ const EXPECTED = {
   strategy: "CANARY",
   canary: { canaryPercent: 5, canaryBakeTimeInMinutes: "10" },
   hookStages: [["POST_TEST_TRAFFIC_SHIFT"], ["PRE_SCALE_UP"]],
-  rollbackAlarms: ["shop-storefront-error-rate", "shop-storefront-p99-latency", "shop-storefront-unhealthy-hosts", "shop-storefront-task-start-impaired"],
+  rollbackAlarms: [...builtInAlarmNames("shop", "storefront"), "shop-storefront-task-start-impaired"],
   flagMonitors: [[true]],
   flagStrategy: [[20, 20, 10]],
   flagHistoryProtected: [true],

@@ -1,11 +1,10 @@
 import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
-import {
-  detectionSeconds,
-  errorRateAlarm,
-  latencyAlarm,
-  timingProblems,
-} from "../components/deployment-alarms/alarm-math";
+import { detectionSeconds, timingProblems } from "../components/deployment-alarms/alarm-math";
+import { builtInAlarmNames } from "../components/deployment-alarms/deployment-alarms";
+import { ALARM_KINDS, ALARM_SETTINGS } from "../components/deployment-alarms/kinds";
+import { errorRateAlarm } from "../components/deployment-alarms/kinds/error-rate";
+import { latencyAlarm } from "../components/deployment-alarms/kinds/p99-latency";
 import { dashboardBody } from "../components/environment/dashboard";
 import { TIER_DEFAULTS } from "../components/tiers";
 import { Environment } from "../components/environment/environment";
@@ -13,6 +12,15 @@ import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
 import { resource, resourcesOf, setPath, shippedConfig, synth, TEST_NETWORK } from "./helpers";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
+
+// The one test that pins the whole built-in alarm list: other tests derive it (builtInAlarmNames, ALARM_KINDS).
+describe("the built-in alarm kinds", () => {
+  it("every service gets error-rate, p99-latency and unhealthy-hosts alarms, in that order, set by four thresholds", () => {
+    expect(ALARM_KINDS.map((kind) => kind.name)).toEqual(["error-rate", "p99-latency", "unhealthy-hosts"]);
+    expect(ALARM_SETTINGS).toEqual(["errorRatePercent", "minRequests", "p99LatencyMs", "unhealthyHosts"]);
+    expect(builtInAlarmNames("production", "checkout")).toEqual(["production-checkout-error-rate", "production-checkout-p99-latency", "production-checkout-unhealthy-hosts"]);
+  });
+});
 const targets = { loadBalancerArnSuffix: "app/lb/1", targetGroupArnSuffixes: ["targetgroup/b/1", "targetgroup/g/2"] };
 
 describe("alarm math", () => {
@@ -47,7 +55,7 @@ describe("alarm math", () => {
   });
 
   it("production detects a sustained error burst within 3 minutes; dev and staging take longer", () => {
-    const seconds = (tier: "dev" | "staging" | "production") => detectionSeconds(TIER_DEFAULTS[tier].alarms);
+    const seconds = (tier: "dev" | "staging" | "production") => detectionSeconds(TIER_DEFAULTS[tier].alarms.timing);
     expect(seconds("production")).toBeLessThanOrEqual(180);
     expect(seconds("staging")).toBe(240);
     expect(seconds("dev")).toBe(300);
@@ -88,8 +96,8 @@ describe("alarms under mocks", () => {
     const d = await load();
     const topic = resource(d, "aws:sns/topic:Topic", "production-alerts").outputs.arn;
     const alarms = resourcesOf(d, ALARM);
-    // 3 per service, and each service's task-start watch.
-    expect(alarms.length).toBe(8);
+    // One per alarm kind per service, and each service's task-start watch.
+    expect(alarms.length).toBe(2 * (ALARM_KINDS.length + 1));
     for (const alarm of alarms) {
       expect(alarm.inputs.alarmActions).toEqual([topic]);
       expect(alarm.inputs.okActions).toEqual([topic]);
@@ -124,9 +132,7 @@ describe("alarms under mocks", () => {
   it("a composite alarm per service is in ALARM when any of its alarms is", async () => {
     const d = await load();
     const composite = resource(d, "aws:cloudwatch/compositeAlarm:CompositeAlarm", "checkout-alarms-any");
-    expect(composite.inputs.alarmRule).toBe(
-      'ALARM("production-checkout-error-rate") OR ALARM("production-checkout-p99-latency") OR ALARM("production-checkout-unhealthy-hosts")',
-    );
+    expect(composite.inputs.alarmRule).toBe(builtInAlarmNames("production", "checkout").map((name) => `ALARM("${name}")`).join(" OR "));
   });
 
   it("a custom alarm from config is created and watched by ECS", async () => {
@@ -299,7 +305,7 @@ describe("dashboard", () => {
     const services = Array.from({ length: 102 }, (_, i) => ({
       name: `svc${i}`,
       targetGroupArnSuffixes: [`targetgroup/svc${i}-b/1`, `targetgroup/svc${i}-g/2`],
-      alarmArns: ["error-rate", "p99-latency", "unhealthy-hosts"].map((kind) => `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:dev-svc${i}-${kind}`),
+      alarmArns: ALARM_KINDS.map(({ name: kind }) => `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:dev-svc${i}-${kind}`),
       errorRatePercent: 5,
       p99LatencyMs: 2000,
     }));

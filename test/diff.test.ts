@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { diffDocuments, flatten, mermaidDiagram, renderDiffMarkdown, renderDiffText } from "../src/synth/diff";
 import { setPath, shippedConfig, synth } from "./helpers";
+import { ALARM_KINDS } from "../components/deployment-alarms/kinds";
 
 describe("plan diff", () => {
   it("flattens nested inputs and JSON strings into paths", () => {
@@ -85,7 +86,8 @@ describe("plan diff", () => {
     expect(markdown).toContain("**How a release of `checkout` goes (changed)**");
     expect(markdown).toMatch(/before:\n[\s\S]*5\. 10% of production traffic to the new version[\s\S]*after:\n[\s\S]*5\. 25% of production traffic to the new version/);
     expect(markdown).toContain('checkout_4["25% of production traffic to the new version"]\n  checkout_3 --> checkout_4');
-    expect(markdown).toContain('checkout_0{{"alarm gate: stops if any of 4 alarms is in ALARM, was when the deployment started, or went into ALARM since"}}');
+    // The gate reads the service's built-in alarms and its task-start watch.
+    expect(markdown).toContain(`checkout_0{{"alarm gate: stops if any of ${ALARM_KINDS.length + 1} alarms is in ALARM, was when the deployment started, or went into ALARM since"}}`);
     expect(markdown).toContain("checkout_5 -.->|alarm| checkout_rollback");
     expect(renderDiffText(diff)).toContain("Releases this change starts or changes:");
   });

@@ -2,14 +2,10 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import Ajv from "ajv";
 import { describe, expect, it } from "vitest";
-import {
-  expiredFlagWarnings,
-  type FlagDefinition,
-  type Flags,
-  toAppConfigDocument,
-  toFlagdDocument,
-} from "../components/feature-flag-store/documents";
-import { anyAlarmRule } from "../components/feature-flag-store/feature-flag-store";
+import { expiredFlagWarnings, type FlagDefinition, type Flags } from "../components/feature-flag-store/flags/model";
+import { toAppConfigDocument } from "../components/feature-flag-store/backends/appconfig/document";
+import { toFlagdDocument } from "../components/feature-flag-store/backends/flagd/document";
+import { anyAlarmRule } from "../components/feature-flag-store/backends/appconfig/store";
 import { evaluateAppConfig } from "../src/flags/appconfig-rules";
 import { explain, flagdEngine } from "../src/flags/explain";
 import { synthesize } from "../src/synth/capture";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type FlagDefinition, type Flags, toAppConfigDocument } from "../components/feature-flag-store/documents";
+import { type FlagDefinition, type Flags } from "../components/feature-flag-store/flags/model";
+import { toAppConfigDocument } from "../components/feature-flag-store/backends/appconfig/document";
 import { evaluateAppConfig } from "../src/flags/appconfig-rules";
 import { explain, flagdEngine } from "../src/flags/explain";
 import { configError, setPath, shippedConfig } from "./helpers";

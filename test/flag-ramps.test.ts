@@ -15,18 +15,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { type FlagDefinition, type Flags, toAppConfigDocument } from "../components/feature-flag-store/documents";
-import {
-  flagsFromRecord,
-  parseRampRecord,
-  type RampRecord,
-  HISTORY_EVENT_BUDGET,
-  rampDefinition,
-  rampSteps,
-  rampStepsForStore,
-  type RampTargets,
-  worstCaseHistoryEvents,
-} from "../components/feature-flag-store/ramp";
+import { type FlagDefinition, type Flags } from "../components/feature-flag-store/flags/model";
+import { toAppConfigDocument } from "../components/feature-flag-store/backends/appconfig/document";
+import { flagsFromRecord, parseRampRecord, type RampRecord, rampStepsForStore } from "../components/feature-flag-store/backends/appconfig/ramp";
+import { HISTORY_EVENT_BUDGET, rampDefinition, type RampTargets, worstCaseHistoryEvents } from "../components/feature-flag-store/backends/appconfig/ramp-definition";
+import { rampSteps } from "../components/feature-flag-store/flags/ramp-steps";
 import { rampStepHasCatch } from "../policy/rules/ramp-step-has-catch";
 import { synthesize } from "../src/synth/capture";
 import { load } from "./helpers";

@@ -16,7 +16,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { parse, stringify } from "yaml";
 import { afterEach, describe, expect, it } from "vitest";
-import { toAppConfigDocument } from "../components/feature-flag-store/documents";
+import { toAppConfigDocument } from "../components/feature-flag-store/backends/appconfig/document";
 import { killNow } from "../src/flags/kill";
 import { flagStatus, storeExpectation } from "../src/flags/status";
 import { PROJECT_ROOT } from "../src/synth/run";

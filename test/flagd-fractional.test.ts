@@ -1,8 +1,9 @@
 import murmurhash from "murmurhash";
 import { describe, expect, it } from "vitest";
-import { type FlagDefinition, type Flags, toFlagdDocument } from "../components/feature-flag-store/documents";
-import { rampStepsForStore } from "../components/feature-flag-store/ramp";
-import { FLAGD_IMAGE } from "../components/kubernetes-service/flagd-server";
+import { type FlagDefinition, type Flags } from "../components/feature-flag-store/flags/model";
+import { toFlagdDocument } from "../components/feature-flag-store/backends/flagd/document";
+import { rampStepsForStore } from "../components/feature-flag-store/backends/appconfig/ramp";
+import { FLAGD_IMAGE } from "../components/feature-flag-store/backends/flagd/server";
 import { explain, flagdEngine } from "../src/flags/explain";
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { BlueGreenService, type BlueGreenServiceArgs } from "../components/blue-green-service/blue-green-service";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
 import { resource, resourcesOf, setPath, shippedConfig, synth, testEnvironment } from "./helpers";
+import { builtInAlarmNames } from "../components/deployment-alarms/deployment-alarms";
 
 /**
  * What the AWS provider does with the service's guards on `pulumi up`, from terraform-provider-aws
@@ -93,12 +94,12 @@ describe("alarms switched off and on leave ECS watching nothing deleted", () => 
     const on = await service({});
     const off = await service(false);
     expect(serviceGuards(on, "api").alarms).toEqual({
-      alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "env-api-task-start-impaired"],
+      alarmNames: [...builtInAlarmNames("env", "api"), "env-api-task-start-impaired"],
       enable: true,
       rollback: true,
     });
     // The provider sends `alarms` only while the block is set: off must be a block, not nothing.
-    expect(serviceGuards(off, "api").alarms).toEqual({ alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts"], enable: false, rollback: false });
+    expect(serviceGuards(off, "api").alarms).toEqual({ alarmNames: builtInAlarmNames("env", "api"), enable: false, rollback: false });
     expect(resourcesOf(off, "aws:cloudwatch/metricAlarm:MetricAlarm")).toEqual([]);
     // With alarms on, the names ECS watches are the alarms this document creates.
     const created = resourcesOf(on, "aws:cloudwatch/metricAlarm:MetricAlarm").map((alarm) => alarm.inputs.name);

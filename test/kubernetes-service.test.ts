@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { toFlagdDocument } from "../components/feature-flag-store/documents";
+import { toFlagdDocument } from "../components/feature-flag-store/backends/flagd/document";
 import { describeSensitivity, sensitivityProblems } from "../components/deployment-alarms/alarm-sensitivity";
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
 import { analysisSensitivity, parseFailureCondition } from "../components/kubernetes-service/analysis-metrics";

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import type { z } from "zod";
-import type { FlagDefinition } from "../components/feature-flag-store/documents";
+import type { FlagDefinition } from "../components/feature-flag-store/flags/model";
 import type {
   ReleaseClusterArgs,
   ReleaseDeploymentArgs,

@@ -9,6 +9,7 @@ import { createAlarmGate } from "../components/lifecycle-hooks/handlers/alarm-ga
 import { parseHookEvent } from "../components/lifecycle-hooks/handlers/hook-event";
 import { handler as smokeTest } from "../components/lifecycle-hooks/handlers/smoke-test";
 import { resource, resourcesOf, shippedConfig, synth } from "./helpers";
+import { builtInAlarmNames } from "../components/deployment-alarms/deployment-alarms";
 
 type Answer = (path: string, index: number) => { status: number; delayMs?: number };
 
@@ -290,9 +291,7 @@ describe("hook functions under mocks", () => {
     expect(smokeDetails).toMatchObject({ paths: ["/checkout/ping", "/checkout/cart/health"], samples: 10, minSuccessRate: 0.95, timeoutMs: 2000 });
     expect(smokeDetails.url).toMatch(/^http:\/\/staging-\d+\.eu-west-1\.elb\.amazonaws\.com:9000$/);
     expect(JSON.parse(String(hooks[1].hookDetails)).alarmNames).toEqual([
-      "staging-checkout-error-rate",
-      "staging-checkout-p99-latency",
-      "staging-checkout-unhealthy-hosts",
+      ...builtInAlarmNames("staging", "checkout"),
       "staging-checkout-task-start-impaired",
     ]);
   });

@@ -207,6 +207,7 @@ const TEMPLATE_TSCONFIG = {
 
 /** The public API: the values a program imports at run time, and the types only its declarations carry. */
 const PUBLIC_VALUES = [
+  "ALARM_SETTINGS",
   "BlueGreenService",
   "DeploymentAlarms",
   "Environment",
@@ -234,6 +235,7 @@ const PUBLIC_VALUES = [
 ];
 const PUBLIC_TYPES = [
   "AlarmGateHookArgs",
+  "AlarmSetting",
   "AlarmSettings",
   "AlarmTiming",
   "AlarmedService",
@@ -243,7 +245,6 @@ const PUBLIC_TYPES = [
   "BlueGreenServiceArgs",
   "BlueGreenServiceArgsToCheck",
   "CanaryDnsZone",
-  "CaseResult",
   "CustomAlarm",
   "DashboardService",
   "DeploymentAlarmsArgs",
@@ -279,8 +280,6 @@ const PUBLIC_TYPES = [
   "ReleaseServiceArgs",
   "ReleaseServiceOutputs",
   "RolloutStep",
-  "ScenarioId",
-  "ScenarioResult",
   "ServiceAlarmsArgs",
   "ServiceArgsBase",
   "ServiceHooksArgs",
@@ -290,6 +289,7 @@ const PUBLIC_TYPES = [
   "SmokeTestHookArgs",
   "StepInput",
   "SubnetDefaultRoute",
+  "Thresholds",
   "Tier",
   "TierDefaults",
   "VariantSpec",

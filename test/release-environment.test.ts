@@ -12,6 +12,8 @@ import { PROJECT_ROOT, synthesizeStack } from "../src/synth/run";
 import { loadReleaseConfig } from "../src/config/load";
 import { toConfigValues } from "../src/synth/stack-file";
 import { resource, setPath, shippedConfig, type StackConfig, TEST_CERTIFICATE, TEST_NETWORK } from "./helpers";
+import { builtInAlarmNames } from "../components/deployment-alarms/deployment-alarms";
+import { ALARM_KINDS } from "../components/deployment-alarms/kinds";
 
 
 /** What a platform team must give: the tier, the Region, the network and each service's image, port, route and priority. */
@@ -41,7 +43,7 @@ describe("a ReleaseEnvironment built from only its required arguments gets its t
       waitForSteadyState: true,
       deploymentConfiguration: { strategy: "CANARY", bakeTimeInMinutes: "15", canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: "5" } },
     });
-    expect((ecsService(document).alarms as { alarmNames: string[] }).alarmNames).toEqual(["shop-api-error-rate", "shop-api-p99-latency", "shop-api-unhealthy-hosts", "shop-api-task-start-impaired"]);
+    expect((ecsService(document).alarms as { alarmNames: string[] }).alarmNames).toEqual([...builtInAlarmNames("shop", "api"), "shop-api-task-start-impaired"]);
     expect(hookStages(document)).toEqual(["POST_TEST_TRAFFIC_SHIFT", "PRE_SCALE_UP"]);
     expect(resource(document, "aws:appconfig/deploymentStrategy:DeploymentStrategy", "shop-flags-strategy").inputs).toMatchObject({
       growthType: "LINEAR",
@@ -152,9 +154,7 @@ describe("a stack deployed by the root-level program upgrades in place", () => {
   const searchWatched = {
     added: [
       "aws:cloudwatch/compositeAlarm:CompositeAlarm search-alarms-any",
-      "aws:cloudwatch/metricAlarm:MetricAlarm search-alarms-error-rate",
-      "aws:cloudwatch/metricAlarm:MetricAlarm search-alarms-p99-latency",
-      "aws:cloudwatch/metricAlarm:MetricAlarm search-alarms-unhealthy-hosts",
+      ...ALARM_KINDS.map((kind) => `aws:cloudwatch/metricAlarm:MetricAlarm search-alarms-${kind.name}`),
       "aws:route53/record:Record search-search.shop.example.com",
       "release:aws:DeploymentAlarms search-alarms",
     ],
@@ -174,10 +174,14 @@ describe("a stack deployed by the root-level program upgrades in place", () => {
     const releaseSafety = /^(catalog|search)-(alarm-gate|alarms|bake|smoke|promotion-check|analysis-precondition|rollout|release-waiter|readiness-gates|release-reader|release-events)$/;
     const diff = { ...whole, resources: whole.resources.filter((change) => !(stack === "eks" && releaseSafety.test(change.name) && change.type !== "release:aws:DeploymentAlarms")) };
     const of = (kind: string) => diff.resources.filter((change) => change.kind === kind).map((change) => `${change.type} ${change.name}`);
+    // An alarm kind the root program did not have adds its alarm to every service, and to the composite that joins them.
+    const newKinds = ALARM_KINDS.map((kind) => kind.name).filter((name) => !["error-rate", "p99-latency", "unhealthy-hosts"].includes(name));
+    const newKindAlarm = (change: string) => newKinds.some((name) => change.startsWith("aws:cloudwatch/metricAlarm:MetricAlarm ") && change.endsWith(`-alarms-${name}`));
     expect(of("removed")).toEqual([]);
     expect(of("replaced")).toEqual([]);
     // Added since on purpose: each ECS service's watch of SERVICE_TASK_START_IMPAIRED (issue 23).
-    expect(of("added").filter((added) => !/^aws:cloudwatch\/(eventRule:EventRule|eventTarget:EventTarget|metricAlarm:MetricAlarm) \w+-task-start-impaired$/.test(added)).sort()).toEqual([`release:aws:ReleaseEnvironment ${stack}`, ...since.added].sort());
+    const sinceAdded = since.added.filter((added) => !newKindAlarm(added));
+    expect(of("added").filter((added) => !/^aws:cloudwatch\/(eventRule:EventRule|eventTarget:EventTarget|metricAlarm:MetricAlarm) \w+-task-start-impaired$/.test(added) && !newKindAlarm(added)).sort()).toEqual([`release:aws:ReleaseEnvironment ${stack}`, ...sinceAdded].sort());
     expect(diff.resources.filter((change) => change.moved).map((change) => `${change.type} ${change.name}`)).toEqual(expect.arrayContaining([...moved]));
     // Besides the move, components register outputs they did not before (state only: nothing in AWS changes). Changed
     // since that commit on purpose: the hooks' code, and the alarm gate's policy (it reads alarm history and the
@@ -186,6 +190,9 @@ describe("a stack deployed by the root-level program upgrades in place", () => {
       (change.type === "aws:lambda/function:Function" && /-hooks-(alarm-gate|smoke-test)$/.test(change.name) && path === "inputs.code.[archive].index.js") ||
       (change.type === "aws:iam/rolePolicy:RolePolicy" && change.name.endsWith("-hooks-alarm-gate") && path.startsWith("inputs.policy.Statement[")) ||
       (change.kind === "added" && change.name.endsWith("-task-start-impaired")) ||
+      (change.kind === "added" && newKindAlarm(`${change.type} ${change.name}`)) ||
+      (newKinds.length > 0 && change.type === "aws:cloudwatch/compositeAlarm:CompositeAlarm" && path === "inputs.alarmRule") ||
+      (newKinds.length > 0 && change.type === "aws:cloudwatch/dashboard:Dashboard" && /\.properties\.alarms\[\d+\]$/.test(path)) ||
       (change.type === "aws:ecs/service:Service" && (path.startsWith("inputs.alarms.alarmNames") || /^inputs\.deploymentConfiguration\.lifecycleHooks\[\d\]\.hookDetails\.alarmNames/.test(path))) ||
       (change.type === "aws:lambda/function:Function" && change.name.endsWith("-hooks-alarm-gate") && path === "inputs.code.[archive].index.js") ||
       // Issue 23 too: the service ignores its whole loadBalancers set, the execution role may decrypt secrets through

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { BlueGreenService, type BlueGreenServiceArgs } from "../components/blue-green-service/blue-green-service";
 import { Environment } from "../components/environment/environment";
-import { FeatureFlagStore } from "../components/feature-flag-store/feature-flag-store";
+import { FeatureFlagStore } from "../components/feature-flag-store/backends/appconfig/store";
 import { KubernetesService, type KubernetesServiceArgs } from "../components/kubernetes-service/kubernetes-service";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
 import { resource, resourcesOf, testEnvironment, testKubernetesServiceArgs } from "./helpers";
+import { builtInAlarmNames } from "../components/deployment-alarms/deployment-alarms";
 
 const SERVICE = "aws:ecs/service:Service";
 
@@ -50,7 +51,7 @@ describe("a service owns its guards, from data", () => {
     expect(JSON.stringify(errorRate.inputs.metricQueries)).toContain(resource(document, "aws:lb/targetGroup:TargetGroup", "api-green").outputs.arnSuffix as string);
     const ecs = resource(document, SERVICE, "api-service");
     expect(ecs.inputs.alarms).toEqual({
-      alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "env-api-task-start-impaired"],
+      alarmNames: [...builtInAlarmNames("env", "api"), "env-api-task-start-impaired"],
       enable: true,
       rollback: true,
     });
@@ -64,7 +65,7 @@ describe("a service owns its guards, from data", () => {
       hostHeader: "api.shop.example",
       headers: { "x-release-service": "api" },
     });
-    expect(JSON.parse(hooks[1].hookDetails)).toMatchObject({ alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "env-api-task-start-impaired"] });
+    expect(JSON.parse(hooks[1].hookDetails)).toMatchObject({ alarmNames: [...builtInAlarmNames("env", "api"), "env-api-task-start-impaired"] });
   });
 
   it("without alarms or hooks, the service has neither: alarms switched off and a gate that passes stay on ECS", async () => {

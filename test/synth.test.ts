@@ -245,3 +245,46 @@ describe("offline synthesis skips the SDK's source positions", () => {
     }
   });
 });
+
+describe("offline synthesis makes a resource's output properties when first read", () => {
+  class Raw extends pulumi.CustomResource {
+    constructor(type: string, name: string, props: pulumi.Inputs) {
+      super(type, name, props);
+    }
+  }
+  const program = (read: (bucket: Record<string, unknown>) => void) =>
+    synthesizeProgram({ stack: "dev", tier: "dev", region: "eu-west-1" }, async (_warn, settle) => {
+      const queue = new Raw("aws:sqs/queue:Queue", "queue", { name: "jobs", arn: undefined, url: undefined });
+      const early = (queue as unknown as Record<string, pulumi.Output<unknown>>).arn;
+      await settle();
+      const bucket = new Raw("aws:s3/bucket:Bucket", "bucket", { bucket: "b", tags: { queue: early }, arn: undefined });
+      read(bucket as unknown as Record<string, unknown>);
+      await settle();
+      return { arn: (queue as unknown as Record<string, pulumi.Output<unknown>>).arn, name: (queue as unknown as Record<string, pulumi.Output<unknown>>).name };
+    });
+
+  it("resolves a property read before the answer and one read after it, as the SDK's own outputs do", async () => {
+    const fast = await program(() => undefined);
+    process.env.RELEASE_SYNTH_STACK_TRACES = "1";
+    let sdk: Awaited<ReturnType<typeof program>>;
+    try {
+      sdk = await program(() => undefined);
+    } finally {
+      delete process.env.RELEASE_SYNTH_STACK_TRACES;
+    }
+    expect(fast).toEqual(sdk);
+    expect(fast.outputs).toEqual({ arn: expect.stringMatching(/^arn:aws:sqs:eu-west-1:123456789012:/), name: "jobs" });
+    expect(resource(fast, "aws:s3/bucket:Bucket", "bucket").inputs.tags).toEqual({ queue: fast.outputs.arn });
+  });
+
+  it("keeps a property the program assigns, and gives the SDK its own transferProperties back", async () => {
+    let assigned: unknown;
+    await program((bucket) => {
+      bucket.arn = "mine";
+      assigned = bucket.arn;
+    });
+    expect(assigned).toBe("mine");
+    const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: { name: string } };
+    expect(rpc.transferProperties.name).toBe("transferProperties");
+  });
+});

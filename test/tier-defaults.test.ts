@@ -5,6 +5,7 @@ import { KubernetesService } from "../components/kubernetes-service/kubernetes-s
 import type { Tier } from "../components/tiers";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
 import { resource, resourcesOf, testEnvironment } from "./helpers";
+import { builtInAlarmNames } from "../components/deployment-alarms/deployment-alarms";
 
 /** A BlueGreenService built directly with only its required arguments, in an environment of `tier`. */
 function minimalService(tier: Tier, extra: Record<string, unknown> = {}): Promise<SynthDocument> {
@@ -27,7 +28,7 @@ describe("a BlueGreenService given only its required arguments gets its tier's d
     expect(ecs.inputs.desiredCount).toBe(3);
     expect(ecs.inputs.waitForSteadyState).toBe(true);
     expect(ecs.inputs.deploymentConfiguration).toMatchObject({ strategy: "CANARY", bakeTimeInMinutes: "15", canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: "5" } });
-    expect((ecs.inputs.alarms as { alarmNames: string[] }).alarmNames).toEqual(["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts", "env-api-task-start-impaired"]);
+    expect((ecs.inputs.alarms as { alarmNames: string[] }).alarmNames).toEqual([...builtInAlarmNames("env", "api"), "env-api-task-start-impaired"]);
     expect(stages(d)).toEqual(["POST_TEST_TRAFFIC_SHIFT", "PRE_SCALE_UP"]);
     expect(resource(d, "aws:ecs/taskDefinition:TaskDefinition", "api-task").inputs).toMatchObject({ cpu: "512", memory: "1024" });
     expect(resource(d, "aws:appautoscaling/target:Target", "api-scaling").inputs).toMatchObject({ minCapacity: 3, maxCapacity: 12 });
@@ -63,7 +64,7 @@ describe("a BlueGreenService given only its required arguments gets its tier's d
     const ecs = resource(d, "aws:ecs/service:Service", "api-service");
     expect(ecs.inputs.desiredCount).toBe(4);
     // Off, not left out: the provider sends `alarms` only while the block is set (guard-transitions.test.ts).
-    expect(ecs.inputs.alarms).toEqual({ alarmNames: ["env-api-error-rate", "env-api-p99-latency", "env-api-unhealthy-hosts"], enable: false, rollback: false });
+    expect(ecs.inputs.alarms).toEqual({ alarmNames: builtInAlarmNames("env", "api"), enable: false, rollback: false });
     expect(stages(d)).toEqual(["PRE_SCALE_UP"]);
     expect(resource(d, "aws:appautoscaling/target:Target", "api-scaling").inputs).toMatchObject({ minCapacity: 4, maxCapacity: 16 });
     expect(resource(d, "aws:cloudwatch/logGroup:LogGroup", "api-logs").inputs.retentionInDays).toBe(14);

@@ -32,7 +32,7 @@ export interface MetricQuery {
 export type TreatMissingData = "notBreaching" | "breaching" | "ignore" | "missing";
 
 export interface AlarmDefinition {
-  /** Short kind used in the alarm name: error-rate, p99-latency, unhealthy-hosts or a custom name. */
+  /** Short kind used in the alarm name: an alarm kind's name (kinds/) or a custom alarm's. */
   readonly kind: string;
   readonly description: string;
   readonly comparison: string;
@@ -45,7 +45,8 @@ export interface AlarmDefinition {
 
 const ALB = "AWS/ApplicationELB";
 
-function perTargetGroup(
+/** One metric per target group, `<prefix><index>`, not returned. @internal */
+export function perTargetGroup(
   targets: TrafficTargets,
   prefix: string,
   metricName: string,
@@ -66,53 +67,11 @@ function perTargetGroup(
   }));
 }
 
-/** The worst of several series: each gap-filled with 0 first, so an idle target group cannot hide the other. */
-function worstOf(queries: readonly MetricQuery[], id: string, label: string): MetricQuery[] {
+/** The worst of several series: each gap-filled with 0 first, so an idle target group cannot hide the other. @internal */
+export function worstOf(queries: readonly MetricQuery[], id: string, label: string): MetricQuery[] {
   const filled = queries.map((query) => ({ id: `${query.id}f`, expression: `FILL(${query.id}, 0)`, returnData: false }));
   const expression = filled.length === 1 ? filled[0].id : `MAX([${filled.map((query) => query.id).join(", ")}])`;
   return [...filled, { id, expression, label, returnData: true }];
-}
-
-/** Failed requests a target group needs in a minute before its error rate counts: one is a stray error, never a verdict. */
-export const MIN_FAILED_REQUESTS = 2;
-
-/** @internal */
-/**
- * Failed requests as a percentage of requests, per target group, and the worse group: the new version is judged on its
- * own traffic, never diluted by the old version's. Failed means a 5xx from the target or a connection the target refused
- * (a crashed task: ALB answers those 502/503 itself, and HTTPCode_ELB_5XX_Count has no TargetGroup dimension).
- * A group's rate counts as 0 below `minRequests` requests or MIN_FAILED_REQUESTS failures in the minute.
- */
-export function errorRateAlarm(targets: TrafficTargets, errorRatePercent: number, minRequests: number, period: number): AlarmDefinition {
-  const requests = perTargetGroup(targets, "requests", "RequestCount", "Sum", period);
-  const errors = perTargetGroup(targets, "errors", "HTTPCode_Target_5XX_Count", "Sum", period);
-  // A request whose target refused the connection still counts in RequestCount: a target had been chosen for it.
-  // "Metrics for Application Load Balancers exclude health check requests": an idle group's failing checks add nothing.
-  const refused = perTargetGroup(targets, "refused", "TargetConnectionErrorCount", "Sum", period);
-  const perGroup = targets.targetGroupArnSuffixes.flatMap((_, index): MetricQuery[] => [
-    { id: `failed${index}`, expression: `FILL(errors${index}, 0) + FILL(refused${index}, 0)`, returnData: false },
-    {
-      id: `rate${index}`,
-      expression: `IF(FILL(requests${index}, 0) >= ${minRequests}, IF(failed${index} >= ${MIN_FAILED_REQUESTS}, 100 * failed${index} / FILL(requests${index}, 0), 0), 0)`,
-      returnData: false,
-    },
-  ]);
-  const rates = perGroup.filter((query) => query.id.startsWith("rate")).map((query) => query.id);
-  return {
-    kind: "error-rate",
-    description: `5xx and refused connections over ${errorRatePercent}% of requests on either target group (each judged from ${minRequests} requests and ${MIN_FAILED_REQUESTS} failures a minute)`,
-    comparison: "GreaterThanThreshold",
-    threshold: errorRatePercent,
-    // ALB publishes request and 5xx counts only while requests flow: no data means no errors.
-    treatMissingData: "notBreaching",
-    metricQueries: [
-      ...requests,
-      ...errors,
-      ...refused,
-      ...perGroup,
-      { id: "errorRate", expression: rates.length === 1 ? rates[0] : `MAX([${rates.join(", ")}])`, label: "Worst target group's error rate (%)", returnData: true },
-    ],
-  };
 }
 
 /** CloudWatch's limits on a metric-math alarm: at most 10 metrics and 10 expressions (PutMetricAlarm, "Metrics"). */
@@ -123,38 +82,6 @@ export function metricMathProblems(definition: AlarmDefinition): string[] {
     ...(metrics > 10 ? [`the ${definition.kind} alarm would read ${metrics} metrics; CloudWatch allows 10 per alarm`] : []),
     ...(expressions > 10 ? [`the ${definition.kind} alarm would need ${expressions} expressions; CloudWatch allows 10 per alarm`] : []),
   ];
-}
-
-/** @internal */
-/** p99 of target response time, the worse of the target groups, in seconds as ALB reports it. */
-export function latencyAlarm(targets: TrafficTargets, p99LatencyMs: number, period: number): AlarmDefinition {
-  const latency = perTargetGroup(targets, "latency", "TargetResponseTime", "p99", period);
-  return {
-    kind: "p99-latency",
-    description: `p99 target response time above ${p99LatencyMs} ms on either target group`,
-    comparison: "GreaterThanThreshold",
-    threshold: p99LatencyMs / 1000,
-    // No requests means no latency datapoints; that is not slowness.
-    treatMissingData: "notBreaching",
-    metricQueries: [...latency, ...worstOf(latency, "p99", "p99 latency (s)")],
-  };
-}
-
-/** @internal */
-/** Unhealthy targets, the worse of the target groups. */
-export function unhealthyHostsAlarm(targets: TrafficTargets, unhealthyHosts: number, period: number): AlarmDefinition {
-  const unhealthy = perTargetGroup(targets, "unhealthy", "UnHealthyHostCount", "Maximum", period);
-  return {
-    kind: "unhealthy-hosts",
-    description: `${unhealthyHosts} or more unhealthy targets in either target group`,
-    comparison: "GreaterThanOrEqualToThreshold",
-    threshold: unhealthyHosts,
-    // The idle colour's target group has no targets and publishes nothing; missing is not unhealthy.
-    treatMissingData: "notBreaching",
-    // A new task that starts slowly fails a few health checks; it takes two minutes of three to mean a bad version.
-    minimumEvaluation: { evaluationPeriods: 3, datapointsToAlarm: 2 },
-    metricQueries: [...unhealthy, ...worstOf(unhealthy, "unhealthy", "Unhealthy hosts")],
-  };
 }
 
 export interface CustomAlarm {

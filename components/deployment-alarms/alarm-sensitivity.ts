@@ -4,6 +4,8 @@
  */
 import { type AlarmSpec, type AnalysisSpec, alarmStates, analysisFailureSecond, type MetricSource } from "./alarm-evaluator";
 import type { Series } from "./metric-math";
+import { ALARM_KINDS } from "./kinds";
+import type { SensitivityScenario } from "./kinds/kind";
 
 /** What the scenarios need to know about a service; everything else comes from its alarms. */
 export interface SensitivityInputs {
@@ -72,13 +74,14 @@ export function analysisDetector(spec: AnalysisSpec): Detector {
   return { name: spec.name, firstFiringSecond: (source, minutes, phase) => analysisFailureSecond(spec, source, minutes, SHIFT_SECOND + phase) };
 }
 
-export type ScenarioId = "error-rate-2x" | "p99-2x" | "crashing-tasks" | "healthy" | "stray-error";
-export const SCENARIOS: readonly { readonly id: ScenarioId; readonly label: string; readonly expect: "alarm" | "quiet" }[] = [
-  { id: "error-rate-2x", label: "5xx at 2x threshold", expect: "alarm" },
-  { id: "p99-2x", label: "p99 at 2x threshold", expect: "alarm" },
-  { id: "crashing-tasks", label: "crashing tasks", expect: "alarm" },
-  { id: "healthy", label: "healthy", expect: "quiet" },
-  { id: "stray-error", label: "quiet hours + stray 5xx", expect: "quiet" },
+/** A healthy new version: every alarm must stay quiet for it. */
+const HEALTHY: SensitivityScenario = { id: "healthy", label: "healthy", expect: "quiet", newVersion: {} };
+
+/** The alarm kinds' bad versions in the kinds' order, then the healthy version, then the kinds' other good ones. */
+export const SCENARIOS: readonly SensitivityScenario[] = [
+  ...ALARM_KINDS.flatMap((kind) => kind.scenarios ?? []).filter((scenario) => scenario.expect === "alarm"),
+  HEALTHY,
+  ...ALARM_KINDS.flatMap((kind) => kind.scenarios ?? []).filter((scenario) => scenario.expect === "quiet"),
 ];
 
 /**
@@ -113,7 +116,7 @@ function counts(rates: readonly number[]): number[] {
 interface Case {
   readonly newGroup: number;
   readonly requestsPerMinute: number;
-  readonly scenario: ScenarioId;
+  readonly scenario: SensitivityScenario;
 }
 
 /** Per-target-group minutes of one case: the old version alone, then the new version's share from SHIFT_SECOND on. */
@@ -131,19 +134,19 @@ function syntheticTraffic(inputs: SensitivityInputs, c: Case): GroupMinute[][] {
       return c.requestsPerMinute * shareHere;
     });
     const serving = (minute: number) => isNew && minute >= shiftMinute;
-    const errorShare = (minute: number) => (serving(minute) && c.scenario === "error-rate-2x" ? 2 * threshold : HEALTHY_ERROR_SHARE * threshold);
+    const bad = c.scenario.newVersion;
+    const errorShare = (minute: number) => (serving(minute) && bad.errorRateFactor !== undefined ? bad.errorRateFactor * threshold : HEALTHY_ERROR_SHARE * threshold);
     const requests = counts(rate);
     const targetErrors = counts(rate.map((r, minute) => r * errorShare(minute)));
-    if (isNew && c.scenario === "stray-error") targetErrors[shiftMinute + 5] += 1;
-    // A crashing task refuses connections until ECS deregisters it: a third of the new version's requests (one task of three down).
-    const connectionErrors = counts(rate.map((r, minute) => (serving(minute) && c.scenario === "crashing-tasks" ? r / 3 : 0)));
+    if (isNew && bad.strayErrorAfterMinutes !== undefined) targetErrors[shiftMinute + bad.strayErrorAfterMinutes] += 1;
+    const refusedOneIn = bad.refusedOneIn;
+    const connectionErrors = counts(rate.map((r, minute) => (serving(minute) && refusedOneIn !== undefined ? r / refusedOneIn : 0)));
     return requests.map((count, minute) => ({
       requests: count,
       targetErrors: Math.min(targetErrors[minute], count),
       connectionErrors: Math.min(connectionErrors[minute], count),
-      p99Seconds: (serving(minute) && c.scenario === "p99-2x" ? 2 : HEALTHY_LATENCY_SHARE) * latency,
-      // The replacement of a crashed task fails its first health checks from the minute after the first crash.
-      unhealthy: isNew && c.scenario === "crashing-tasks" && minute > shiftMinute ? 1 : 0,
+      p99Seconds: (serving(minute) && bad.p99Factor !== undefined ? bad.p99Factor : HEALTHY_LATENCY_SHARE) * latency,
+      unhealthy: isNew && bad.unhealthyTargets !== undefined && minute > shiftMinute ? bad.unhealthyTargets : 0,
       healthy: inputs.tasks,
     }));
   });
@@ -189,6 +192,7 @@ export function albSource(targetGroups: readonly string[], traffic: readonly Gro
   };
 }
 
+/** @internal */
 export interface CaseResult {
   readonly newGroup: number;
   readonly requestsPerMinute: number;
@@ -199,8 +203,10 @@ export interface CaseResult {
   readonly alarm: string | undefined;
 }
 
+/** @internal */
 export interface ScenarioResult {
-  readonly id: ScenarioId;
+  /** e.g. `error-rate-2x`: an alarm kind's scenario, or `healthy`. */
+  readonly id: string;
   readonly label: string;
   readonly expect: "alarm" | "quiet";
   /** Every case: the new version in each target group, at each traffic level. */
@@ -254,21 +260,22 @@ export function alarmSensitivity(alarms: readonly AlarmSpec[], inputs: Sensitivi
 /**
  * Every scenario against any detectors: each case puts the new version in each of its possible groups, at each traffic
  * level, with each detector clock phase. Alarm scenarios report the slowest case, quiet ones the first false alarm.
+ * @internal
  */
 export function detectorSensitivity(detectors: readonly Detector[], inputs: SensitivityInputs, phases: readonly number[] = [0]): ScenarioResult[] {
   const levels = trafficLevels(inputs);
   const quietHours = Math.max(1, inputs.minRequests - 1);
   const groups = inputs.newVersionGroups ?? inputs.targetGroups.map((_, index) => index);
   return SCENARIOS.map((scenario) => {
-    const rates = scenario.id === "stray-error" ? [quietHours] : [levels.floor, levels.realistic];
+    const rates = scenario.quietHours ? [quietHours] : [levels.floor, levels.realistic];
     const cases = groups.flatMap((newGroup) =>
-      rates.flatMap((requestsPerMinute) => phases.map((phase) => runCase(detectors, inputs, { newGroup, requestsPerMinute, scenario: scenario.id }, phase))),
+      rates.flatMap((requestsPerMinute) => phases.map((phase) => runCase(detectors, inputs, { newGroup, requestsPerMinute, scenario }, phase))),
     );
     const decisive =
       scenario.expect === "alarm"
         ? (cases.find((c) => c.seconds === undefined) ?? cases.reduce((slowest, c) => ((c.seconds ?? 0) > (slowest.seconds ?? 0) ? c : slowest)))
         : cases.filter((c) => c.seconds !== undefined).sort((a, b) => (a.seconds ?? 0) - (b.seconds ?? 0))[0];
-    return { ...scenario, cases, seconds: decisive?.seconds, alarm: decisive?.alarm };
+    return { id: scenario.id, label: scenario.label, expect: scenario.expect, cases, seconds: decisive?.seconds, alarm: decisive?.alarm };
   });
 }
 
@@ -285,7 +292,7 @@ export function describeSensitivity(results: readonly ScenarioResult[], inputs: 
   return `detects ${parts.join(", ")} (new version at ${inputs.newVersionPercent}%, ${levels.floor} and ${levels.realistic} req/min)`;
 }
 
-/** What a rollback alarm set fails to do: detection within `detectWithinSeconds`, and quiet for healthy versions. */
+/** What a rollback alarm set fails to do: detection within `detectWithinSeconds`, and quiet for healthy versions. @internal */
 export function sensitivityProblems(results: readonly ScenarioResult[], detectWithinSeconds: number | undefined): string[] {
   return results.flatMap((result) => {
     const where = (c: CaseResult | undefined) => (c ? ` (new version in target group ${c.newGroup + 1}, ${c.requestsPerMinute} req/min)` : "");

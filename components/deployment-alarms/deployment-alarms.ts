@@ -9,17 +9,19 @@ import {
   type CustomAlarm,
   customAlarm,
   detectionSeconds,
-  errorRateAlarm,
-  latencyAlarm,
   metricMathProblems,
   timingProblems,
   type TrafficTargets,
-  unhealthyHostsAlarm,
 } from "./alarm-math";
 import type { AlarmSpec } from "./alarm-evaluator";
 import { alarmSensitivity, describeSensitivity, type ScenarioResult } from "./alarm-sensitivity";
+import { ALARM_KINDS, type Thresholds, thresholdsOver } from "./kinds";
 
-export interface DeploymentAlarmsArgs {
+/**
+ * The thresholds are one number per setting of the built-in alarm kinds (`ALARM_SETTINGS`; the README's *Rollback
+ * alarms* says what each means), each @default the tier's (`TIER_DEFAULTS[tier].alarms.thresholds`).
+ */
+export interface DeploymentAlarmsArgs extends Partial<Thresholds> {
   /** The service the alarms watch; part of every alarm name. */
   readonly serviceName: string;
   /** Prefix of the alarm names, usually the environment's. */
@@ -35,14 +37,6 @@ export interface DeploymentAlarmsArgs {
    * environment's. @default "production" (the thresholds DeploymentAlarms used before it took a tier)
    */
   readonly tier?: Tier;
-  /** Percent of a target group's requests answered 5xx. @default the tier's: dev 5, staging 2, production 1 */
-  readonly errorRatePercent?: number;
-  /** Requests a target group needs in a period before its own error rate counts (0 below). @default the tier's: dev 10, staging 20, production 50 */
-  readonly minRequests?: number;
-  /** @default the tier's: dev 2000, staging 1000, production 800 */
-  readonly p99LatencyMs?: number;
-  /** @default the tier's: 1 in every tier */
-  readonly unhealthyHosts?: number;
   /** Alarms on any other metric, watched like the built-in ones. @default [] */
   readonly custom?: readonly CustomAlarm[];
   /**
@@ -65,30 +59,22 @@ export interface DeploymentAlarmsArgs {
 export const ARGO_ON_ALARM = "Argo Rollouts' analysis, on the same math, aborts a release; this alarm alerts on-call (and, as an AppConfig monitor, rolls flag deployments back).";
 
 /** Alarm thresholds and timing with nothing left out. */
-export type AlarmSettings = Required<Pick<DeploymentAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "timing">>;
+export type AlarmSettings = Thresholds & { readonly timing: AlarmTiming };
 
 /** The tier's alarm thresholds and timing under what the caller set (a field set to undefined is left out). */
 export function alarmsWithTierDefaults<A extends Partial<AlarmSettings>>(tier: TierDefaults, alarms: A | undefined): A & AlarmSettings {
-  const { periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = tier.alarms;
-  return {
-    ...(alarms as A),
-    errorRatePercent: alarms?.errorRatePercent ?? thresholds.errorRatePercent,
-    minRequests: alarms?.minRequests ?? thresholds.minRequests,
-    p99LatencyMs: alarms?.p99LatencyMs ?? thresholds.p99LatencyMs,
-    unhealthyHosts: alarms?.unhealthyHosts ?? thresholds.unhealthyHosts,
-    timing: alarms?.timing ?? { periodSeconds, evaluationPeriods, datapointsToAlarm },
-  };
+  return { ...(alarms as A), ...thresholdsOver(tier.alarms.thresholds, alarms), timing: alarms?.timing ?? tier.alarms.timing };
 }
 
 /** The alarms' settings with their defaults and their definitions, over sample target groups for what is not a query. */
 function alarmPlan(args: DeploymentAlarmsArgs) {
-  const { timing, errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts } = alarmsWithTierDefaults(TIER_DEFAULTS[args.tier ?? "production"], args);
-  const settings: AlarmSettings = { timing, errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts };
+  const tier = TIER_DEFAULTS[args.tier ?? "production"].alarms;
+  const thresholds = thresholdsOver(tier.thresholds, args);
+  const timing = args.timing ?? tier.timing;
+  const settings: AlarmSettings = { timing, ...thresholds };
   const period = timing.periodSeconds;
   const definitions: ((t: TrafficTargets) => AlarmDefinition)[] = [
-    (t) => errorRateAlarm(t, errorRatePercent, minRequests, period),
-    (t) => latencyAlarm(t, p99LatencyMs, period),
-    (t) => unhealthyHostsAlarm(t, unhealthyHosts, period),
+    ...ALARM_KINDS.map((kind) => (t: TrafficTargets) => kind.define(t, thresholds, period)),
     ...(args.custom ?? []).map((alarm) => () => customAlarm(alarm, period)),
   ];
   // Definitions are built twice: once with the real ARN suffixes for the queries, once with these for the rest.
@@ -96,33 +82,37 @@ function alarmPlan(args: DeploymentAlarmsArgs) {
     loadBalancerArnSuffix: "app/sample/0",
     targetGroupArnSuffixes: args.targetGroupArnSuffixes.map((_, index) => `targetgroup/sample-${index}/0`),
   };
-  return { settings, timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample };
+  return { settings, timing, thresholds, definitions, sample };
 }
 
 /** Names the service's own alarms take: a custom alarm by one of them would collide with it (`any` is the composite). */
-const RESERVED_ALARM_NAMES = ["error-rate", "p99-latency", "unhealthy-hosts", "any"];
+const RESERVED_ALARM_NAMES = [...ALARM_KINDS.map((kind) => kind.name), "any"];
 
-/** The physical names of a service's three metric alarms (error rate, p99 latency, unhealthy hosts). */
+/** The physical names of a service's built-in metric alarms, one per alarm kind. */
 export function builtInAlarmNames(namePrefix: string, serviceName: string): string[] {
-  return RESERVED_ALARM_NAMES.filter((kind) => kind !== "any").map((kind) => physicalName([namePrefix, serviceName], kind, NAME_LIMITS.alarm));
+  return ALARM_KINDS.map((kind) => physicalName([namePrefix, serviceName], kind.name, NAME_LIMITS.alarm));
 }
 
 /** Every problem with the alarms' arguments, each naming its field; the constructor refuses them before registering. */
 export function deploymentAlarmsArgsProblems(args: DeploymentAlarmsArgs): ArgumentProblem[] {
-  const { timing, errorRatePercent, definitions, sample } = alarmPlan(args);
+  const { timing, thresholds, definitions, sample } = alarmPlan(args);
   const custom = args.custom ?? [];
   const names = custom.map((alarm) => alarm.name);
   return [
     ...under(["timing"], timingProblems(timing)),
     ...(args.targetGroupArnSuffixes.length === 0 ? [{ field: ["targetGroupArnSuffixes"], message: "must name at least one target group", got: [] }] : []),
-    ...(errorRatePercent > 0 && errorRatePercent <= 100 ? [] : [{ field: ["errorRatePercent"], message: "must be in (0, 100]", got: errorRatePercent }]),
+    ...ALARM_KINDS.flatMap((kind) => kind.problems?.(thresholds) ?? []),
     ...names.flatMap((alarmName, index) =>
       RESERVED_ALARM_NAMES.includes(alarmName) || names.indexOf(alarmName) !== index
         ? [{ field: ["custom", index, "name"], message: "is used by another alarm of this service", got: alarmName }]
         : [],
     ),
     ...definitions.flatMap((define, index) =>
-      metricMathProblems(define(sample)).map((message) => ({ field: index < 3 ? ["targetGroupArnSuffixes"] : ["custom", index - 3], message, got: undefined })),
+      metricMathProblems(define(sample)).map((message) => ({
+        field: index < ALARM_KINDS.length ? ["targetGroupArnSuffixes"] : ["custom", index - ALARM_KINDS.length],
+        message,
+        got: undefined,
+      })),
     ),
   ];
 }
@@ -143,7 +133,7 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
   public readonly settings: AlarmSettings;
   /** Worst-case seconds from the start of a sustained breach to the alarm firing. */
   public readonly detectionSeconds: number;
-  /** Each scenario's detection time, as the alarms themselves judge synthetic ALB metrics (alarm-sensitivity.ts). */
+  /** Each scenario's detection time, as the alarms themselves judge synthetic ALB metrics (alarm-sensitivity.ts). @internal */
   public readonly sensitivity: ScenarioResult[];
   /** e.g. `detects 5xx at 2x threshold 2m30s, ..., healthy quiet 30m, ... (new version at 10%, 1000 and 1800 req/min)` */
   public readonly detectionSummary: string;
@@ -151,7 +141,7 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
   constructor(name: string, args: DeploymentAlarmsArgs, opts?: pulumi.ComponentResourceOptions) {
     refuseBadArguments("DeploymentAlarms", name, deploymentAlarmsArgsProblems(args));
     super("release:aws:DeploymentAlarms", name, {}, opts);
-    const { settings, timing, errorRatePercent, minRequests, p99LatencyMs, definitions, sample } = alarmPlan(args);
+    const { settings, timing, thresholds, definitions, sample } = alarmPlan(args);
     this.settings = settings;
 
     const targets: pulumi.Output<TrafficTargets> = pulumi
@@ -210,9 +200,7 @@ export class DeploymentAlarms extends pulumi.ComponentResource {
     this.compositeAlarmName = composite.alarmName;
     this.detectionSeconds = detectionSeconds(timing);
     const traffic = {
-      errorRatePercent,
-      p99LatencyMs,
-      minRequests,
+      ...thresholds,
       newVersionPercent: args.detectionTraffic?.newVersionPercent ?? 100,
       tasks: args.detectionTraffic?.tasks ?? 1,
       targetGroups: sample.targetGroupArnSuffixes,

@@ -5,15 +5,8 @@
  */
 import type { AnalysisSpec } from "../deployment-alarms/alarm-evaluator";
 import { analysisDetector, detectorSensitivity, type ScenarioResult, type SensitivityInputs } from "../deployment-alarms/alarm-sensitivity";
-import {
-  type AlarmDefinition,
-  type AlarmTiming,
-  errorRateAlarm,
-  latencyAlarm,
-  type MetricQuery,
-  PUBLISH_AND_EVALUATE_SECONDS,
-  unhealthyHostsAlarm,
-} from "../deployment-alarms/alarm-math";
+import { type AlarmDefinition, type AlarmTiming, type MetricQuery, PUBLISH_AND_EVALUATE_SECONDS } from "../deployment-alarms/alarm-math";
+import { ALARM_KINDS, type Thresholds } from "../deployment-alarms/kinds";
 
 /** Argo's CloudWatch provider takes GetMetricData's MetricDataQuery with lower-case keys and dimensions as a list. */
 export interface ArgoMetricDataQuery {
@@ -121,21 +114,10 @@ const OPERATORS: Record<string, string> = {
 export const LOAD_BALANCER_ARG = "load-balancer";
 export const TARGET_GROUP_ARG = "target-group";
 
-export interface AlarmThresholds {
-  readonly errorRatePercent: number;
-  readonly minRequests: number;
-  readonly p99LatencyMs: number;
-  readonly unhealthyHosts: number;
-}
-
 /** The alarms a Kubernetes service is judged by: the ECS alarm definitions, on one target group (the new version's). */
-export function analysisAlarms(thresholds: AlarmThresholds, period: number): AlarmDefinition[] {
+export function analysisAlarms(thresholds: Thresholds, period: number): AlarmDefinition[] {
   const targets = { loadBalancerArnSuffix: `{{args.${LOAD_BALANCER_ARG}}}`, targetGroupArnSuffixes: [`{{args.${TARGET_GROUP_ARG}}}`] };
-  return [
-    errorRateAlarm(targets, thresholds.errorRatePercent, thresholds.minRequests, period),
-    latencyAlarm(targets, thresholds.p99LatencyMs, period),
-    unhealthyHostsAlarm(targets, thresholds.unhealthyHosts, period),
-  ];
+  return ALARM_KINDS.map((kind) => kind.define(targets, thresholds, period));
 }
 
 /**
@@ -280,6 +262,7 @@ export interface AnalysisTraffic {
  * read back as Argo runs them (readAnalysisMetric): canary, the background run on the canary's own target group from
  * the first weight; blue/green, the bake on the active group after the switch. The run's clock is Argo's: measurements
  * start when it reaches the step, so every start phase within one interval (in 10 s steps) is a case.
+ * @internal
  */
 export function analysisSensitivity(metrics: readonly Record<string, unknown>[], traffic: AnalysisTraffic): { results: ScenarioResult[]; inputs: SensitivityInputs } {
   const loadBalancer = "app/k8s-analysis/0";

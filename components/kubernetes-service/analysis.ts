@@ -4,8 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { describeSensitivity, type ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
 import { TEST_ROUTE_HEADER } from "../service/routing";
+import type { Thresholds } from "../deployment-alarms/kinds";
 import {
-  type AlarmThresholds,
   analysisAlarms,
   analysisMetric,
   analysisPreconditionScript,
@@ -83,7 +83,7 @@ export interface SmokeRun {
 }
 
 export interface AnalysisInputs {
-  readonly thresholds: AlarmThresholds;
+  readonly thresholds: Thresholds;
   readonly timing: AlarmTiming;
   /** Blue/green: the bake after the switch; canary: undefined (its background run judges the stages instead). */
   readonly bakeMinutes?: number;

@@ -7,6 +7,7 @@ import { createServiceRouting } from "../service/routing";
 import { resolveStrategy } from "../service/strategy";
 import { serviceTierDefaults } from "../service/settings";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
+import { thresholdsOf } from "../deployment-alarms/kinds";
 import type { ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
 import { alarmsWithTierDefaults, type DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
@@ -22,7 +23,7 @@ import { createPodNetworkPath } from "./pod-network";
 import { createReleaseEvents, subscriptions } from "./release-events";
 import { createReleaseWaiter, createRolloutReader, releaseWaitMinutes } from "./release-wait";
 import { afterAbortAdvice, createRollout, createRolloutServices } from "./rollout";
-import { serviceAlarms, thresholdsOf } from "./service-alarms";
+import { serviceAlarms } from "./service-alarms";
 import { createServiceAccount } from "./service-account";
 import type { SmokeTest } from "./smoke";
 import { describeRolloutStrategy, kubernetesStrategyProblems, type RolloutStep, rolloutSteps, stepsProblems } from "./steps";
@@ -142,7 +143,7 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly url?: string;
   /** What a user does after Argo aborts a release. */
   public readonly afterAbort: string;
-  /** The alarm scenarios run through the evaluator over the analysis that aborts a release (its metrics as written to the cluster). */
+  /** The alarm scenarios run through the evaluator over the analysis that aborts a release (its metrics as written to the cluster). @internal */
   public readonly sensitivity: readonly ScenarioResult[];
   /** e.g. `analysis detects 5xx at 2x threshold 2m30s, ... (new version at 5%, ...)` */
   public readonly detectionSummary: string;

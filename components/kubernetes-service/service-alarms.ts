@@ -2,14 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { type AlarmSettings, ARGO_ON_ALARM, DeploymentAlarms, type DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
 import type { Environment } from "../environment/environment";
+import { thresholdsOf } from "../deployment-alarms/kinds";
 import type { ServiceAlarmsArgs } from "../service/settings";
-import type { AlarmThresholds } from "./analysis-metrics";
-
-/** The thresholds of the alarms and the analysis. */
-export function thresholdsOf(alarms: AlarmSettings): AlarmThresholds {
-  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts } = alarms;
-  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts };
-}
 
 /** What a service's alarms are made from: its name, environment and alarm settings once the tier has filled them. */
 export interface AlarmsContext {

@@ -4,7 +4,8 @@ import type { EnvironmentArgs } from "../environment/environment";
 import type { AwsProviderSettings } from "../environment/provider-settings";
 import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../service/settings";
 import type { SlackChannel } from "../environment/notifications";
-import type { Flags } from "../feature-flag-store/documents";
+import type { Thresholds } from "../deployment-alarms/kinds";
+import type { Flags } from "../feature-flag-store/flags/model";
 import type { StepInput } from "../kubernetes-service/steps";
 import type { Tier } from "../tiers";
 
@@ -94,7 +95,7 @@ export interface ReleaseServiceArgs
   /** Refuses to scale up a new version while the service's alarms fire; `override` names why to deploy anyway. @default off / on / on */
   readonly alarmGate?: { readonly enabled?: boolean; readonly override?: string };
   /** Rollback alarms over the service's target groups. @default the tier's thresholds */
-  readonly alarms?: Pick<ServiceAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "custom">;
+  readonly alarms?: Partial<Thresholds> & Pick<ServiceAlarmsArgs, "custom">;
   /** Plain environment variables (visible in the task definition and the plan). @default {} */
   readonly environment?: Readonly<Record<string, pulumi.Input<string>>>;
   /** Environment variables whose values are secret: stored in Secrets Manager by the service (ECS only). @default {} */
@@ -123,7 +124,7 @@ export interface ReleaseDeploymentArgs {
 }
 
 export interface ReleaseFlagStoreArgs {
-  /** @default "appconfig" */
+  /** Where the flags are served from: a name in `FLAG_BACKENDS`, which must list every one of these. @default "appconfig" */
   readonly backend?: "appconfig" | "flagd";
   /** `console`: flags edited in the AppConfig console after the first deployment. @default "pulumi" */
   readonly ownership?: "pulumi" | "console";

@@ -1,10 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { Sidecar } from "../service/args";
 import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../service/settings";
-import type { EnvironmentArgs, SubnetDefaultRoute } from "../environment/environment";
-import { toAppConfigDocument } from "../feature-flag-store/documents";
-import { agentContainer, agentPrefetchPath, appConfigName, type FeatureFlagStoreArgs, FLAG_PROFILE_NAME } from "../feature-flag-store/feature-flag-store";
-import { rampStepsForStore } from "../feature-flag-store/ramp";
+import type { EnvironmentArgs } from "../environment/environment";
+import type { FlagEnvironment } from "../feature-flag-store/backends/backend";
 import type { ResolvedReleaseEnvironment, ResolvedService } from "./resolve";
 
 /**
@@ -44,39 +41,15 @@ export function environmentArgs(name: string, settings: ResolvedReleaseEnvironme
   };
 }
 
-/** The AppConfig application the environment's flags live in, and its one environment: within AppConfig's 64 characters. */
-export const flagApplicationName = (name: string) => appConfigName(`release-platform-${name}`);
-export const flagEnvironmentName = (name: string) => appConfigName(name);
-
-/** The AppConfig Agent beside every service when the flags are AppConfig's; it finds the store by name, so tasks need not wait for it. @internal */
-export function agentSidecars(name: string, settings: ResolvedReleaseEnvironment, routes?: pulumi.Output<readonly SubnetDefaultRoute[]>): Sidecar[] {
-  if (settings.flagStore.backend !== "appconfig" || !settings.flagStore.agent) return [];
-  const definition = agentContainer(agentPrefetchPath(flagApplicationName(name), flagEnvironmentName(name), FLAG_PROFILE_NAME), settings.region, settings.flagStore.agentImage);
-  return [{ definition: routes ? routes.apply((answer) => (publicImageProblem(name, settings.flagStore.agentImage, answer) ?? definition)) : definition }];
-}
-
-/**
- * ECR Public is on the internet: "VPC endpoints currently don't support Amazon ECR Public repositories. Consider using a
- * pull through cache rule to host the public image in a private repository in the same Region as the VPC endpoint"
- * (ECR guide, VPC endpoints; today's page: "VPC endpoints support Amazon ECR Public repositories through the API SDK
- * endpoint in US East (N. Virginia)", the API and not image pulls). Tasks in subnets with no default route can never pull
- * it, and every task of every service would fail to start: the deployment stops here instead.
- */
-function publicImageProblem(name: string, image: string, routes: readonly SubnetDefaultRoute[]): never | undefined {
-  if (!image.startsWith("public.ecr.aws/")) return undefined;
-  const closed = routes.filter((subnet) => subnet.route === undefined);
-  if (closed.length === 0) return undefined;
-  throw new Error(
-    `ReleaseEnvironment ${name}: the private subnets ${closed.map((subnet) => `${subnet.subnet} (route table ${subnet.table})`).join(", ")} have no route to the internet, ` +
-      `so tasks cannot pull the AppConfig Agent from ECR Public (${image}), which VPC endpoints do not serve: set flagStore.agentImage ` +
-      `(stack file: release:flagStore.agentImage) to a copy in ECR private, e.g. an ECR pull-through cache of public.ecr.aws, and add the appconfigdata endpoint`,
-  );
+/** What the environment's flag backend is given. @internal */
+export function flagEnvironment(name: string, settings: ResolvedReleaseEnvironment): FlagEnvironment {
+  return { name, region: settings.region, flags: settings.flags, flagStore: settings.flagStore, protectStateful: settings.defaults.protectStateful };
 }
 
 /** A service's alarms as its settings resolve them. @internal */
 export function serviceAlarms(service: ResolvedService): ServiceAlarmsArgs {
-  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, periodSeconds, evaluationPeriods, datapointsToAlarm } = service.alarms;
-  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
+  const { custom, periodSeconds, evaluationPeriods, datapointsToAlarm, ...thresholds } = service.alarms;
+  return { ...thresholds, custom, timing: { periodSeconds, evaluationPeriods, datapointsToAlarm } };
 }
 
 /** A service's smoke test as its settings resolve it. @internal */
@@ -89,18 +62,4 @@ export function serviceSmokeTest(service: ResolvedService): ServiceSmokeTest {
 export function workloadArgs(service: ResolvedService) {
   const { image, port, pathPatterns, hostHeaders, priority, cpu, memory, desiredCount, autoscaling, healthCheck, deregistrationDelaySeconds, deployment } = service;
   return { image, port, pathPatterns, hostHeaders, priority, cpu, memory, desiredCount, autoscaling, healthCheck, deregistrationDelaySeconds, deployment };
-}
-
-/** The flag store's arguments, less its monitors and readers (the services, once they exist). @internal */
-export function flagStoreArgs(name: string, settings: ResolvedReleaseEnvironment, alertTopicArn: pulumi.Input<string>): FeatureFlagStoreArgs {
-  const ramps = rampStepsForStore(settings.flags).length > 0;
-  return {
-    applicationName: flagApplicationName(name),
-    environmentName: flagEnvironmentName(name),
-    document: JSON.stringify(toAppConfigDocument(settings.flags)),
-    strategy: settings.flagStore.deployment,
-    protectHistory: settings.defaults.protectStateful,
-    ownership: settings.flagStore.ownership,
-    ...(ramps ? { ramp: { flags: settings.flags, alertTopicArn } } : {}),
-  };
 }

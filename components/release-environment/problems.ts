@@ -2,14 +2,14 @@ import type { z } from "zod";
 import { type ArgumentProblem, issueProblems, renderField, under } from "../arguments";
 import type { EnvironmentFacts } from "../blue-green-service/blue-green-service";
 import { environmentArgsProblems, priorityTakenProblem } from "../environment/environment";
-import { flagsProblems } from "../feature-flag-store/flag-problems";
-import { featureFlagStoreArgsProblems } from "../feature-flag-store/feature-flag-store";
+import { FLAG_BACKENDS } from "../feature-flag-store/backends";
+import { flagsProblems } from "../feature-flag-store/flags/problems";
 import { KUBERNETES_NAME } from "../naming";
 import { RUNTIMES, runtimeOf } from "../runtimes";
 import { LOAD_BALANCER_LIMITS, type RuntimeContext, type RuntimeServiceEntry, type ServiceRuntime } from "../service/runtime";
 import { TIER_DEFAULTS, type Tier } from "../tiers";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
-import { agentSidecars, environmentArgs, flagStoreArgs } from "./children";
+import { environmentArgs, flagEnvironment } from "./children";
 import { resolveReleaseEnvironment } from "./resolve";
 import { releaseEnvironmentArgsSchema, serviceSchema, tierSchema } from "./schema";
 
@@ -136,12 +136,6 @@ function serviceFields(name: string): readonly FieldPlace[] {
   ];
 }
 
-const FLAG_STORE_FIELDS: readonly FieldPlace[] = [
-  { from: ["document"], to: ["flags"] },
-  { from: ["ramp"], to: ["flags"] },
-  { from: ["strategy"], to: ["flagStore", "deployment"] },
-];
-
 /** Ids only name things while checking: the network, the cluster's stack and the topic supply them once they exist. */
 const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
 
@@ -218,7 +212,9 @@ function soundService(serviceName: string, service: unknown): { service?: Releas
 /** The rules besides the schema's, on args whose values it accepts. */
 function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProblem[] {
   const settings = resolveReleaseEnvironment(name, args);
-  const sidecars = agentSidecars(name, settings);
+  const flagBackend = FLAG_BACKENDS[settings.flagStore.backend];
+  const flagContext = flagEnvironment(name, settings);
+  const sidecars = flagBackend.sidecars(flagContext);
   const context: RuntimeContext<EnvironmentFacts> = {
     settings,
     environment: { tier: args.tier, namePrefix: name },
@@ -244,10 +240,8 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProbl
       ];
     }),
     ...under(["flags"], flagProblems),
-    // The store's own rules read the document the flags make: only once they are sound.
-    ...(flagProblems.length === 0 && settings.flagStore.backend === "appconfig"
-      ? placed(FLAG_STORE_FIELDS, ["flagStore"], featureFlagStoreArgsProblems(flagStoreArgs(name, settings, "")))
-      : []),
+    // The backend's own rules read the document the flags make: only once they are sound.
+    ...(flagProblems.length === 0 ? flagBackend.problems(flagContext) : []),
   ];
   // Each Kubernetes service judges the shared namespace: say a problem once, and the namespace's as written above.
   const seen = new Set<string>();

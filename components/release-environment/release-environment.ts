@@ -6,15 +6,15 @@ import { refuseBadArguments } from "../arguments";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { DashboardService } from "../environment/dashboard";
 import { Environment } from "../environment/environment";
-import { toFlagdDocument } from "../feature-flag-store/documents";
-import { FeatureFlagStore } from "../feature-flag-store/feature-flag-store";
-import { FLAGD_PORT, FlagdServer } from "../kubernetes-service/flagd-server";
+import { FLAG_BACKENDS } from "../feature-flag-store/backends";
+import type { FeatureFlagStore } from "../feature-flag-store/backends/appconfig/store";
+import type { FlagdServer } from "../feature-flag-store/backends/flagd/server";
 import type { KubernetesService } from "../kubernetes-service/kubernetes-service";
 import { type Runtime, RUNTIMES } from "../runtimes";
 import type { DeployedService, RuntimeContext, ServiceRuntime } from "../service/runtime";
 import type { Tier } from "../tiers";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
-import { agentSidecars, environmentArgs, flagStoreArgs } from "./children";
+import { environmentArgs, flagEnvironment } from "./children";
 import { releaseEnvironmentArgsProblems } from "./problems";
 import { type ResolvedCluster, type ResolvedReleaseEnvironment, type ResolvedService, resolveReleaseEnvironment } from "./resolve";
 
@@ -86,21 +86,19 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
       kubernetes && clusterSettings
         ? new k8s.core.v1.Namespace("namespace", { metadata: { name: clusterSettings.namespace } }, moved({ provider: kubernetes.provider }))
         : undefined;
-    const flagd =
-      kubernetes && clusterSettings && settings.flagStore.backend === "flagd"
-        ? new FlagdServer(
-            `${name}-flagd`,
-            { provider: kubernetes.provider, namespace: clusterSettings.namespace, document: JSON.stringify(toFlagdDocument(settings.flags)) },
-            moved({ dependsOn: namespace ? [namespace] : [] }),
-          )
+    const flagBackend = FLAG_BACKENDS[settings.flagStore.backend];
+    const flagContext = flagEnvironment(name, settings);
+    const kubernetesFlags =
+      kubernetes && clusterSettings
+        ? flagBackend.serveKubernetes?.(flagContext, { provider: kubernetes.provider, namespace: clusterSettings.namespace }, moved({ dependsOn: namespace ? [namespace] : [] }))
         : undefined;
-    this.flagd = flagd;
+    this.flagd = kubernetesFlags?.flagd;
 
     const context: RuntimeContext<Environment> = {
       settings,
       environment,
-      sidecars: agentSidecars(name, settings),
-      privateSubnetSidecars: agentSidecars(name, settings, environment.privateSubnetRoutes),
+      sidecars: flagBackend.sidecars(flagContext),
+      privateSubnetSidecars: flagBackend.sidecars(flagContext, environment.privateSubnetRoutes),
       ownLoadBalancerSubnetIds: settings.ingress.internal ? environment.privateSubnetIds : publicSubnetIds,
       hostedZoneId: once(() => hostedZone(settings, { parent: this, provider: environment.provider })),
       ...(kubernetes && clusterSettings
@@ -110,7 +108,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
               namespace: clusterSettings.namespace,
               podSecurityGroupId: kubernetes.securityGroupId,
               clusterName: kubernetes.name,
-              environmentVariables: flagd ? { FLAGD_HOST: `${name}-flagd.${clusterSettings.namespace}.svc.cluster.local`, FLAGD_PORT: String(FLAGD_PORT) } : undefined,
+              environmentVariables: kubernetesFlags?.environmentVariables,
             },
           }
         : {}),
@@ -128,16 +126,17 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     // By runtime, in the table's order.
     const byRuntime = (Object.keys(RUNTIMES) as Runtime[]).map((runtime) => ({ runtime, deployed: deployed.filter((entry) => entry.runtime === runtime) }));
 
-    const flagStore =
-      settings.flagStore.backend === "appconfig"
-        ? new FeatureFlagStore(
-            `${name}-flags`,
-            { ...flagStoreArgs(name, settings, environment.alertTopicArn), monitors: deployed.map((entry) => entry.component), readers: byRuntime.flatMap((group) => group.deployed.map((entry) => entry.component)) },
-            { ...moved(), providers },
-          )
-        : undefined;
-    this.flagStore = flagStore;
-    if (flagStore) environment.notifyFlagDeployments(flagStore);
+    const store = flagBackend.createStore?.(
+      flagContext,
+      {
+        monitors: deployed.map((entry) => entry.component),
+        readers: byRuntime.flatMap((group) => group.deployed.map((entry) => entry.component)),
+        alertTopicArn: environment.alertTopicArn,
+      },
+      { ...moved(), providers },
+    );
+    this.flagStore = store?.flagStore;
+    if (store?.flagStore) environment.notifyFlagDeployments(store.flagStore);
     environment.addDashboards(byRuntime.flatMap((group) => group.deployed.flatMap(dashboard)));
 
     this.url = environment.productionUrl();
@@ -148,15 +147,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
       url: this.url,
       testUrl: this.testUrl,
       alertTopicArn: this.alertTopicArn,
-      flags: flagStore
-        ? {
-            applicationId: flagStore.applicationId,
-            environmentId: flagStore.environmentId,
-            profileId: flagStore.profileId,
-            version: flagStore.versionNumber,
-            ...(flagStore.rampStateMachineArn ? { ramp: { stateMachineArn: flagStore.rampStateMachineArn, name: flagStore.rampName } } : {}),
-          }
-        : { backend: settings.flagStore.backend },
+      flags: store ? store.outputs : { backend: settings.flagStore.backend },
       ...Object.fromEntries(
         byRuntime.flatMap(({ runtime, deployed: entries }) => {
           const { key, whenNone } = RUNTIMES[runtime].outputs;

@@ -1,16 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
-import type { CustomAlarm } from "../deployment-alarms/alarm-math";
+import type { AlarmTiming, CustomAlarm } from "../deployment-alarms/alarm-math";
 import type { SlackChannel } from "../environment/notifications";
-import type { Flags } from "../feature-flag-store/documents";
+import { DEFAULT_FLAG_BACKEND } from "../feature-flag-store/backends";
+import type { Flags } from "../feature-flag-store/flags/model";
 import type { StepInput } from "../kubernetes-service/steps";
 import { serviceTierDefaults } from "../service/settings";
 import { resolveStrategy } from "../service/strategy";
 import { type AlarmSettings, alarmsWithTierDefaults } from "../deployment-alarms/deployment-alarms";
-import { AGENT_IMAGE, storeSettings } from "../feature-flag-store/feature-flag-store";
+import { type Thresholds, thresholdsOf } from "../deployment-alarms/kinds";
+import { AGENT_IMAGE } from "../feature-flag-store/backends/appconfig/agent";
+import { storeSettings } from "../feature-flag-store/backends/appconfig/args";
 import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
-import type { ReleaseClusterArgs, ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
+import type { ReleaseClusterArgs, ReleaseEnvironmentArgs, ReleaseFlagStoreArgs, ReleaseServiceArgs } from "./args";
 
 /** A service with every setting its tier leaves out filled in. @internal */
 export interface ResolvedService {
@@ -38,7 +41,7 @@ export interface ResolvedService {
   readonly alarmGate: boolean;
   /** Why the alarm gate lets a deployment through while alarms fire (an incident or ticket); undefined normally. */
   readonly alarmGateOverride?: string;
-  readonly alarms: TierDefaults["alarms"] & { readonly custom: readonly CustomAlarm[] };
+  readonly alarms: Thresholds & AlarmTiming & { readonly custom: readonly CustomAlarm[] };
   /** Plain environment variables: visible in the task definition and the plan. */
   readonly environment: Readonly<Record<string, pulumi.Input<string>>>;
   /** Secret environment variables: stored in Secrets Manager by the service, never in its task definition. */
@@ -91,7 +94,7 @@ export interface ResolvedReleaseEnvironment {
   /** Sorted by key. */
   readonly flags: Flags;
   readonly flagStore: {
-    readonly backend: "appconfig" | "flagd";
+    readonly backend: NonNullable<ReleaseFlagStoreArgs["backend"]>;
     readonly ownership: "pulumi" | "console";
     readonly agent: boolean;
     readonly agentImage: string;
@@ -139,7 +142,7 @@ export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironment
     services: byName(args.services).map(([serviceName, service]) => resolveService(serviceName, service, args.tier)),
     flags: Object.fromEntries(byName(args.flags ?? {})),
     flagStore: {
-      backend: flagStore.backend ?? "appconfig",
+      backend: flagStore.backend ?? DEFAULT_FLAG_BACKEND,
       ownership: flagStore.ownership ?? "pulumi",
       agent: flagStore.agent ?? true,
       agentImage: flagStore.agentImage ?? AGENT_IMAGE,
@@ -199,8 +202,7 @@ export function resolveService(name: string, service: ReleaseServiceArgs, tier: 
   };
 }
 
-/** The thresholds and timing the service's alarms settle on, flat as `TierDefaults["alarms"]`. */
-function alarmSettings(alarms: AlarmSettings): TierDefaults["alarms"] {
-  const { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, timing } = alarms;
-  return { errorRatePercent, minRequests, p99LatencyMs, unhealthyHosts, ...timing };
+/** The thresholds and timing the service's alarms settle on, in one flat record. */
+function alarmSettings(alarms: AlarmSettings): Thresholds & AlarmTiming {
+  return { ...thresholdsOf(alarms), ...alarms.timing };
 }

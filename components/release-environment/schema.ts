@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { ALARM_KINDS, type AlarmSetting } from "../deployment-alarms/kinds";
 import * as format from "../formats";
 import { KUBERNETES_NAME } from "../naming";
 import { RUNTIME_NAMES } from "../runtimes";
 import { SLACK_CHANNEL_ID, SLACK_WORKSPACE_ID } from "../environment/notifications";
 import { awsProviderSettingsSchema } from "../environment/provider-settings";
+import { FLAG_BACKEND_NAMES } from "../feature-flag-store/backends";
 
 /**
  * The value ranges and formats of a ReleaseEnvironment's args, field for field as `ReleaseEnvironmentArgs` types them:
@@ -138,11 +140,13 @@ export const customAlarmSchema = z.strictObject({
     .optional(),
 });
 
+/** One optional number per setting of the alarm kinds, in the kinds' order, within its range. */
+const thresholdFields = Object.fromEntries(
+  ALARM_KINDS.flatMap((kind) => Object.entries(kind.settings).map(([setting, range]) => [setting, (range.integer ? int : num)(range.min, range.max).optional()])),
+) as Record<AlarmSetting, z.ZodOptional<z.ZodNumber>>;
+
 export const alarmsSchema = z.strictObject({
-  errorRatePercent: num(0.01, 100).optional(),
-  minRequests: int(1, 1_000_000).optional(),
-  p99LatencyMs: int(1, 600_000).optional(),
-  unhealthyHosts: int(1, 1000).optional(),
+  ...thresholdFields,
   custom: list(customAlarmSchema, 20).optional(),
 });
 
@@ -227,7 +231,7 @@ export const flagSchema = z.strictObject({
 });
 
 export const flagStoreSchema = z.strictObject({
-  backend: z.enum(["appconfig", "flagd"], { error: "expected appconfig or flagd" }).optional(),
+  backend: z.enum(FLAG_BACKEND_NAMES, { error: `expected ${FLAG_BACKEND_NAMES.join(" or ")}` }).optional(),
   ownership: z.enum(["pulumi", "console"], { error: "expected pulumi or console" }).optional(),
   agent: bool().optional(),
   /**

@@ -2,7 +2,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ArgumentProblem } from "../arguments";
 import type { Environment } from "../environment/environment";
-import type { AlarmedService, FlagReadingService } from "../feature-flag-store/feature-flag-store";
+import type { AlarmedService, FlagReadingService } from "../feature-flag-store/backends/appconfig/args";
 import type { ReleaseClusterArgs, ReleaseServiceArgs } from "../release-environment/args";
 import type { ResolvedReleaseEnvironment, ResolvedService } from "../release-environment/resolve";
 import type { Tier } from "../tiers";

@@ -1,12 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
+import type { Thresholds } from "../deployment-alarms/kinds";
 import type { LifecycleHook, LifecycleHooksArgs, SmokeTestHookArgs } from "../lifecycle-hooks/lifecycle-hooks";
 import type { Tier, TierDefaults } from "../tiers";
 import type { Autoscaling, HealthCheck } from "./args";
 
 /** The alarms a service creates over its target groups; ECS rolls a deployment back while any is in ALARM. */
-export interface ServiceAlarmsArgs
-  extends Pick<DeploymentAlarmsArgs, "errorRatePercent" | "minRequests" | "p99LatencyMs" | "unhealthyHosts" | "custom" | "timing"> {
+export interface ServiceAlarmsArgs extends Partial<Thresholds>, Pick<DeploymentAlarmsArgs, "custom" | "timing"> {
   /** Alarms made elsewhere that ECS also rolls the service back on. @default [] */
   readonly extraAlarmNames?: readonly pulumi.Input<string>[];
 }
@@ -115,6 +115,7 @@ export interface GuardedTargets {
 /** The DeploymentAlarms arguments of a service, or none. */
 export function serviceAlarmsArgs(alarms: ServiceAlarmsArgs | false | undefined, targets: GuardedTargets): DeploymentAlarmsArgs | undefined {
   if (!alarms) return undefined;
+  const { extraAlarmNames: _madeElsewhere, ...ownAlarms } = alarms;
   return {
     serviceName: targets.serviceName,
     namePrefix: targets.namePrefix,
@@ -122,12 +123,7 @@ export function serviceAlarmsArgs(alarms: ServiceAlarmsArgs | false | undefined,
     loadBalancerArnSuffix: targets.loadBalancerArnSuffix,
     targetGroupArnSuffixes: targets.targetGroupArnSuffixes,
     alertTopicArn: targets.alertTopicArn,
-    errorRatePercent: alarms.errorRatePercent,
-    minRequests: alarms.minRequests,
-    p99LatencyMs: alarms.p99LatencyMs,
-    unhealthyHosts: alarms.unhealthyHosts,
-    custom: alarms.custom,
-    timing: alarms.timing,
+    ...ownAlarms,
     detectionTraffic: targets.detectionTraffic,
   };
 }

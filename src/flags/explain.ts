@@ -1,15 +1,7 @@
 import type { EvaluationContext, JsonValue, Logger } from "@openfeature/core";
 import { FlagdCore, MemoryStorage } from "@openfeature/flagd-core";
-import {
-  bucketing,
-  defaultVariant,
-  type FlagRule,
-  type Flags,
-  flagVariants,
-  rolloutPercent,
-  splits,
-  toFlagdDocument,
-} from "../../components/feature-flag-store/documents";
+import { bucketing, defaultVariant, type FlagRule, type Flags, flagVariants, rolloutPercent, splits } from "../../components/feature-flag-store/flags/model";
+import { toFlagdDocument } from "../../components/feature-flag-store/backends/flagd/document";
 
 const silent: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 

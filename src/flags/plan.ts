@@ -1,5 +1,5 @@
-import { type Flags, rolloutPercent } from "../../components/feature-flag-store/documents";
-import { rampSteps } from "../../components/feature-flag-store/ramp";
+import { type Flags, rolloutPercent } from "../../components/feature-flag-store/flags/model";
+import { rampSteps } from "../../components/feature-flag-store/flags/ramp-steps";
 
 export interface PlanContext {
   /** Minutes one AppConfig deployment takes with the store's strategy (rollout plus bake). */

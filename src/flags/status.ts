@@ -7,9 +7,10 @@ import {
   ListDeploymentsCommand,
   ListEnvironmentsCommand,
 } from "@aws-sdk/client-appconfig";
-import { FLAG_PROFILE_NAME } from "../../components/feature-flag-store/feature-flag-store";
-import { flagStoreArgs } from "../../components/release-environment/children";
-import { rampStepsForStore } from "../../components/feature-flag-store/ramp";
+import { FLAG_PROFILE_NAME } from "../../components/feature-flag-store/backends/appconfig/agent";
+import { rampStepsForStore } from "../../components/feature-flag-store/backends/appconfig/ramp";
+import { flagStoreArgs } from "../../components/feature-flag-store/backends/appconfig/backend";
+import { flagEnvironment } from "../../components/release-environment/children";
 import type { ReleaseConfig } from "../config/load";
 import { UsageError } from "../errors";
 
@@ -28,7 +29,7 @@ export interface StoreExpectation {
 
 /** The stack's store as the program creates it (`flagStoreArgs`, the one copy of its names and documents). */
 export function storeExpectation(config: ReleaseConfig): StoreExpectation {
-  const args = flagStoreArgs(config.stack, config, "");
+  const args = flagStoreArgs(flagEnvironment(config.stack, config), "");
   const steps = args.ramp ? rampStepsForStore(args.ramp.flags) : [];
   return {
     stackFile: config.stackFile,

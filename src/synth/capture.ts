@@ -4,6 +4,8 @@ import type { ReleaseConfig } from "../config/load";
 import { releasePlatform } from "../program";
 import { didYouMean } from "../command";
 import { awsMocks } from "./mocks";
+import { type AliasMessage, aliasesOf, aliasJson, type SynthAlias } from "./aliases";
+import { skipDeploymentBookkeeping } from "./sdk-shortcuts";
 // Used at run time only: run.ts imports this module.
 import { UsageError } from "../errors";
 
@@ -20,23 +22,6 @@ export interface SynthResource {
   readonly inputs: Record<string, unknown>;
   readonly outputs: Record<string, unknown>;
   readonly options: { protect: boolean; ignoreChanges: string[]; retainOnDelete: boolean; aliases?: SynthAlias[] };
-}
-
-/**
- * What a resource was before, as its `aliases` option names it: the engine adopts the state of the resource an alias
- * names instead of creating a new one. Only the parts the program set: a missing name or type is the resource's own.
- */
-export interface SynthAlias {
-  /** An alias given as a whole URN. */
-  readonly urn?: string;
-  readonly name?: string;
-  readonly type?: string;
-  /** The parent it had; a parent that was the stack reads as `noParent`. */
-  readonly parentUrn?: string;
-  /** It was the stack's own child (`{ parent: pulumi.rootStackResource }`). */
-  readonly noParent?: true;
-  readonly project?: string;
-  readonly stack?: string;
 }
 
 export interface Diagnostic {
@@ -107,35 +92,6 @@ interface RegisterRequest {
   getRetainondelete(): boolean | undefined;
   getObject(): unknown;
   getAliasesList(): AliasMessage[];
-}
-
-interface AliasMessage {
-  getUrn(): string;
-  getSpec(): { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean; getProject(): string; getStack(): string } | undefined;
-}
-
-/** The alias specs the SDK sends (under mocks it always sends specs). */
-function aliasesOf(req: RegisterRequest): SynthAlias[] {
-  return req.getAliasesList().map((alias) => {
-    const spec = alias.getSpec();
-    if (!spec) return { urn: alias.getUrn() };
-    return { name: spec.getName(), type: spec.getType(), parentUrn: spec.getParenturn(), noParent: spec.getNoparent() || undefined, project: spec.getProject(), stack: spec.getStack() };
-  });
-}
-
-/** One key order, empty parts left out; a parent that was the stack is no parent, as `parent: null` says (the SDK fills in the stack's URN). */
-function aliasJson(alias: SynthAlias, stackUrn: string | undefined): SynthAlias {
-  const root = alias.noParent === true || (alias.parentUrn !== undefined && alias.parentUrn === stackUrn);
-  const parts: SynthAlias = {
-    urn: alias.urn,
-    name: alias.name,
-    type: alias.type,
-    parentUrn: root ? undefined : alias.parentUrn,
-    noParent: root || undefined,
-    project: alias.project,
-    stack: alias.stack,
-  };
-  return Object.fromEntries(Object.entries(parts).filter(([, value]) => value !== undefined && value !== "")) as SynthAlias;
 }
 
 interface RegisterResponse {
@@ -254,7 +210,7 @@ async function synthesizeNow(
     const raw = toJavaScript(req.getObject());
     const inputs = plain(raw) as Record<string, unknown>;
     config.inspectSecrets?.(req.getType(), req.getName(), plain(raw, true) as Record<string, unknown>);
-    const aliases = aliasesOf(req);
+    const aliases = aliasesOf(req.getAliasesList());
     return register(req, (err, res) => {
       pending--;
       if (err || !res) {
@@ -296,16 +252,7 @@ async function synthesizeNow(
     registerOutputs(req, callback);
   };
 
-  // The SDK captures a stack trace for every promise it creates (a leak debugger); with source maps that is most of a
-  // large synth's time and memory. Offline nothing reads them: skip them unless asked for.
-  const stackTraceLimit = Error.stackTraceLimit;
-  if (!process.env.RELEASE_SYNTH_STACK_TRACES) Error.stackTraceLimit = 0;
-  // Every resource's constructor also parses a whole stack trace for its source position (Resource.callsites raises
-  // Error.stackTraceLimit to Infinity for it), which the engine shows in `pulumi about`-style tooling and the mocks
-  // drop: the document has no place for it. Skipped the same way.
-  const resourceClass = sdk.Resource as unknown as { callsites: () => unknown[] };
-  const callsites = resourceClass.callsites;
-  if (!process.env.RELEASE_SYNTH_STACK_TRACES) resourceClass.callsites = () => [];
+  const restoreSdk = skipDeploymentBookkeeping(sdk);
   /** Resolves when no registration has been pending for a few turns of the event loop. */
   const settle = async () => {
     for (let quiet = 0; quiet < 5; ) {
@@ -349,8 +296,7 @@ async function synthesizeNow(
     await settle();
   } finally {
     process.off("unhandledRejection", onRejection);
-    Error.stackTraceLimit = stackTraceLimit;
-    resourceClass.callsites = callsites;
+    restoreSdk();
     stackReference.requireOutput = requireOutput;
   }
   // A stack the file has no entry for (a misspelt name) would silently build on placeholder ids.

@@ -1,4 +1,4 @@
-import { readAppConfigDocument } from "../../components/feature-flag-store/documents";
+import { readAppConfigDocument } from "../../components/feature-flag-store/backends/appconfig/document";
 import { parseFailureCondition } from "../../components/kubernetes-service/analysis-metrics";
 import type { SynthDocument, SynthResource } from "./capture";
 import { releasePlans, renderReleasePlan } from "./release-plan";

@@ -1,4 +1,4 @@
-import { readAppConfigDocument } from "../../../components/feature-flag-store/documents";
+import { readAppConfigDocument } from "../../../components/feature-flag-store/backends/appconfig/document";
 import { STATEFUL_TYPES } from "../../../policy/rules/production-stateful-resources-protected";
 import { SECRET, type SynthDocument, type SynthResource } from "../capture";
 import { releasePlans } from "../release-plan";

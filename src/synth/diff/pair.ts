@@ -1,4 +1,5 @@
-import type { SynthAlias, SynthDocument, SynthResource } from "../capture";
+import type { SynthAlias } from "../aliases";
+import type { SynthDocument, SynthResource } from "../capture";
 import type { PropertyChange } from "./model";
 
 // Which base resource each head resource is: same URN, an alias, its parent's alias; and provider moves.

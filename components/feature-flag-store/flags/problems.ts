@@ -1,22 +1,14 @@
-import type { ArgumentProblem } from "../arguments";
-import {
-  acyclicMemo,
-  bucketing,
-  dependenciesServe,
-  type FlagDefinition,
-  type Flags,
-  not,
-  renderedLength,
-  sortedKeys,
-  toAppConfigDocument,
-  variantWeight,
-} from "./documents";
-import { finalPercent, holdMinutes, rampOutpacing } from "./ramp";
+import type { ArgumentProblem } from "../../arguments";
+import { renderedLength, toAppConfigDocument } from "../backends/appconfig/document";
+import { acyclicMemo, bucketing, dependenciesServe, type FlagDefinition, type Flags, finalPercent, holdMinutes, not, sortedKeys, variantWeight } from "./model";
+import { rampOutpacing } from "./ramp-steps";
+import type { ReleaseFlagStoreArgs } from "../../release-environment/args";
+import { DEFAULT_FLAG_BACKEND, FLAG_BACKENDS } from "../backends";
 
-/** Which store serves the flags: a ramp needs the AppConfig store's state machine and versions Pulumi makes. */
+/** Which store serves the flags: a ramp needs a backend that ramps and versions Pulumi makes. */
 export interface FlagStoreKind {
   /** @default "appconfig" */
-  readonly backend?: "appconfig" | "flagd";
+  readonly backend?: ReleaseFlagStoreArgs["backend"];
   /** @default "pulumi" */
   readonly ownership?: "pulumi" | "console";
 }
@@ -32,6 +24,7 @@ export function flagsProblems(flags: Flags, store: FlagStoreKind = {}): Argument
   const problems: ArgumentProblem[] = [];
   const add = (field: (string | number)[], message: string, got: unknown) => problems.push({ field, message, got });
   const names = Object.keys(flags).sort();
+  const ramps = FLAG_BACKENDS[store.backend ?? DEFAULT_FLAG_BACKEND].capabilities.ramp;
   for (const name of names) {
     const flag = flags[name];
     (flag.dependsOn ?? []).forEach((dependency, index) => {
@@ -51,8 +44,8 @@ export function flagsProblems(flags: Flags, store: FlagStoreKind = {}): Argument
     });
     problems.push(...dependentBucketingProblems(flags, name));
     problems.push(...rampProblems(name, flag));
-    if (flag.rollout?.stages && (store?.backend === "flagd" || store?.ownership === "console")) {
-      const why = store.backend === "flagd" ? "flagStore.backend is flagd" : "flagStore.ownership is console (people make its versions)";
+    if (flag.rollout?.stages && (!ramps || store?.ownership === "console")) {
+      const why = !ramps ? `flagStore.backend is ${store.backend}` : "flagStore.ownership is console (people make its versions)";
       add([name, "rollout", "stages"], `a ramp is deployed by the AppConfig store's state machine, and ${why}; use percent`, flag.rollout.stages);
     }
     if (flag.defaultVariant !== undefined && !(flag.variants && Object.hasOwn(flag.variants, flag.defaultVariant))) {

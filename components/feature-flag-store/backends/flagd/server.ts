@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { refuseBadArguments } from "../arguments";
+import { refuseBadArguments } from "../../../arguments";
 
 /** @internal */
 /**
