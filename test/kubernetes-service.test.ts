@@ -568,6 +568,28 @@ describe("composing KubernetesService directly", () => {
     expect(names).toContain("first-rollout");
     expect(names.filter((name) => name.startsWith("second") || name.startsWith("third"))).toEqual([]);
   });
+  it("makes a service given steps and no strategy a canary with those steps, as a stack file's service is", async () => {
+    let service: KubernetesService | undefined;
+    const document = await synthesizeProgram({ stack: "staging", tier: "staging", region: "eu-west-1" }, async () => {
+      const environment = testEnvironment("staging");
+      const args = testKubernetesServiceArgs(environment, {
+        steps: [10, 50, 100],
+        stepPauseMinutes: 2,
+        pathPatterns: undefined,
+        hostHeaders: ["steps.example.com"],
+        ingressSubnetIds: ["subnet-0123456789abcdef1"],
+        dnsZone: { id: "Z0123456789ABC", name: "example.com" },
+      });
+      service = new KubernetesService("stepped", args, { providers: [environment.provider] });
+      return {};
+    });
+    const strategy = inputs(document, ROLLOUT, "stepped-rollout").spec.strategy;
+    expect(strategy.blueGreen).toBeUndefined();
+    expect((strategy.canary.steps as Json[]).filter((step) => step.setWeight !== undefined).map((step) => step.setWeight)).toEqual([10, 50, 100]);
+    expect(service?.steps.map((step) => step.percent)).toEqual([10, 50, 100]);
+    expect(service?.strategySummary).toMatch(/^steps 10% 2m -> 50% 2m -> 100%/);
+    expect(service?.ingressName).toBe("stepped");
+  });
 });
 
 describe("a cluster from another stack", () => {

@@ -9,9 +9,10 @@ import { environmentArgsProblems } from "../components/environment/environment";
 import { flagsProblems } from "../components/feature-flag-store/flags/problems";
 import { agentContainer } from "../components/feature-flag-store/backends/appconfig/agent";
 import { featureFlagStoreArgsProblems } from "../components/feature-flag-store/backends/appconfig/problems";
-import { kubernetesServiceArgsProblems, type KubernetesServiceArgsToCheck } from "../components/kubernetes-service/kubernetes-service";
+import { kubernetesServiceArgsProblems, type KubernetesServiceArgsToCheck, kubernetesServiceWithTierDefaults } from "../components/kubernetes-service/kubernetes-service";
 import { crossServiceProblems, loadBalancerProblems } from "../components/release-environment/problems";
 import type { ReleaseServiceArgs } from "../components/release-environment/args";
+import { resolveService } from "../components/release-environment/resolve";
 import { ConfigError } from "../src/config/problems";
 import { PROJECT_ROOT } from "../src/synth/run";
 import { configError, load, setPath, shippedConfig, type StackConfig } from "./helpers";
@@ -205,6 +206,15 @@ describe("rules the components had and the config repeated: one copy, the stack 
     expect(kubernetesServiceArgsProblems(kubernetesService({ deployment: { strategy: "linear", stepPercent: 10, stepBakeMinutes: 2, bakeMinutes: 5 }, steps: [10, 100], ingressSubnetIds: [], hostHeaders: ["api.example.com"], dnsZone: { id: "Z0123456789ABC", name: "example.com" } }))).toEqual([
       { field: ["steps"], message: "replace the strategy's stages: leave the strategy out or make it canary, not linear", got: undefined },
     ]);
+  });
+
+  it("steps without a strategy make the same canary at the component as in a stack file, in every tier", () => {
+    for (const tier of ["dev", "staging", "production"] as const) {
+      const direct = kubernetesServiceWithTierDefaults(kubernetesService({ environment: { tier, namePrefix: "shop" }, deployment: undefined, steps: [10, 100] })).deployment;
+      const stackFile = resolveService("api", { image: IMAGE, port: 8080, priority: 10, runtime: "kubernetes", deployment: { steps: [10, 100] } }, tier).deployment;
+      expect(direct.strategy).toBe("canary");
+      expect(direct).toEqual(stackFile);
+    }
   });
 
   it("the stack file gets steps beside linear at deployment.steps", () => {

@@ -4,28 +4,31 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
 import { TLS13_POLICY } from "../environment/environment";
-import type { HealthCheck } from "../service/args";
+import type { ResolvedKubernetesServiceArgs } from "./args";
 import type { ChildContext } from "./child-context";
-import { type CanaryDnsZone, createHostRecords } from "./dns";
+import { createHostRecords } from "./dns";
 import { controllerTargetGroupResource, ingressGroupName, loadBalancerNameOf } from "./load-balancer-controller";
 import { type AlarmsContext, serviceAlarms } from "./service-alarms";
 
 /** What the canary Ingress is made from, as the service's arguments give it (its tier's defaults filled in). */
-export interface CanaryIngressArgs extends Pick<AlarmsContext["args"], "environment" | "alarms"> {
-  readonly namespace: string;
-  readonly port: number;
-  readonly pathPatterns?: readonly string[];
-  readonly hostHeaders?: readonly string[];
-  readonly healthCheck?: HealthCheck;
-  readonly deregistrationDelaySeconds?: number;
-  readonly desiredCount?: number;
-  readonly ingressSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
-  readonly internal?: boolean;
-  readonly certificateArn?: pulumi.Input<string>;
-  readonly allowedCidrs?: readonly string[];
-  readonly dnsZone?: CanaryDnsZone;
-  readonly idleTimeoutSeconds?: number;
-}
+export interface CanaryIngressArgs
+  extends Pick<AlarmsContext["args"], "environment" | "alarms">,
+    Pick<
+      ResolvedKubernetesServiceArgs,
+      | "namespace"
+      | "port"
+      | "pathPatterns"
+      | "hostHeaders"
+      | "healthCheck"
+      | "deregistrationDelaySeconds"
+      | "desiredCount"
+      | "ingressSubnetIds"
+      | "internal"
+      | "certificateArn"
+      | "allowedCidrs"
+      | "dnsZone"
+      | "idleTimeoutSeconds"
+    > {}
 
 /** What the canary wiring is made with: the service's children's naming and options, its arguments, and its alarm timing. */
 export interface CanaryContext extends Pick<ChildContext, "name" | "parent" | "k8sOpts" | "meta">, AlarmsContext {
@@ -60,7 +63,7 @@ export function canaryIngress(
   const { name, args, parent, k8sOpts, meta } = context;
   const env = args.environment;
   const stableService = serviceNames.live;
-  const healthCheck = args.healthCheck ?? {};
+  const healthCheck = args.healthCheck;
   const ingressSubnets = pulumi.output(args.ingressSubnetIds!).apply((ids) => ids.join(","));
   const https = args.certificateArn !== undefined;
   const groupName = ingressGroupName(pulumi.getProject(), pulumi.getStack(), env.namePrefix);
@@ -104,13 +107,13 @@ export function canaryIngress(
           ...(https
             ? { "alb.ingress.kubernetes.io/certificate-arn": certificate, "alb.ingress.kubernetes.io/ssl-policy": TLS13_POLICY, "alb.ingress.kubernetes.io/ssl-redirect": "443" }
             : {}),
-          "alb.ingress.kubernetes.io/healthcheck-path": healthCheck.path ?? "/",
-          "alb.ingress.kubernetes.io/success-codes": healthCheck.matcher ?? "200-399",
-          "alb.ingress.kubernetes.io/healthcheck-interval-seconds": String(healthCheck.intervalSeconds ?? 15),
-          "alb.ingress.kubernetes.io/healthcheck-timeout-seconds": String(healthCheck.timeoutSeconds ?? 5),
-          "alb.ingress.kubernetes.io/healthy-threshold-count": String(healthCheck.healthyThreshold ?? 2),
-          "alb.ingress.kubernetes.io/unhealthy-threshold-count": String(healthCheck.unhealthyThreshold ?? 3),
-          "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${args.deregistrationDelaySeconds ?? 30}`,
+          "alb.ingress.kubernetes.io/healthcheck-path": healthCheck.path,
+          "alb.ingress.kubernetes.io/success-codes": healthCheck.matcher,
+          "alb.ingress.kubernetes.io/healthcheck-interval-seconds": String(healthCheck.intervalSeconds),
+          "alb.ingress.kubernetes.io/healthcheck-timeout-seconds": String(healthCheck.timeoutSeconds),
+          "alb.ingress.kubernetes.io/healthy-threshold-count": String(healthCheck.healthyThreshold),
+          "alb.ingress.kubernetes.io/unhealthy-threshold-count": String(healthCheck.unhealthyThreshold),
+          "alb.ingress.kubernetes.io/target-group-attributes": `deregistration_delay.timeout_seconds=${args.deregistrationDelaySeconds}`,
           // Exclusive in the group: every canary Ingress of the environment writes the same value.
           "alb.ingress.kubernetes.io/load-balancer-attributes": [
             `deletion_protection.enabled=${env.tier === "production"}`,
@@ -168,7 +171,7 @@ export function canaryIngress(
 
   // The same alarms as on the environment's load balancer, judged per target group: the stable and the canary group
   // each on its own, so a 5% canary's errors are not diluted by the stable version's traffic.
-  const alarms = serviceAlarms(context, balancer.arnSuffix, [stable.arnSuffix, canary.arnSuffix], { newVersionPercent: firstPercent, tasks: args.desiredCount ?? 1 });
+  const alarms = serviceAlarms(context, balancer.arnSuffix, [stable.arnSuffix, canary.arnSuffix], { newVersionPercent: firstPercent, tasks: args.desiredCount });
   return {
     ingress,
     groupName,

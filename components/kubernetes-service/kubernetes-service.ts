@@ -1,22 +1,22 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
-import type { EnvironmentFacts, ServiceArgsBase } from "../service/args";
 import { autoscalingProblems, latestImageProblems, priorityProblems, routeProblems, sidecarPortProblems } from "../service/problems";
-import { type DeploymentStrategy, strategyProblems } from "../blue-green-service/strategy";
+import { strategyProblems } from "../blue-green-service/strategy";
 import { createServiceRouting } from "../service/routing";
-import { type ServiceAlarmsArgs, type ServiceHooksArgs, serviceTierDefaults, type ServiceTierSettings } from "../service/settings";
+import { resolveStrategy } from "../service/strategy";
+import { serviceTierDefaults } from "../service/settings";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { thresholdsOf } from "../deployment-alarms/kinds";
 import type { ScenarioResult } from "../deployment-alarms/alarm-sensitivity";
-import { type AlarmSettings, alarmsWithTierDefaults, type DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
+import { alarmsWithTierDefaults, type DeploymentAlarms, deploymentAlarmsArgsProblems } from "../deployment-alarms/deployment-alarms";
 import { smokeTestArgsProblems, smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { KUBERNETES_NAME } from "../naming";
 import { TIER_DEFAULTS } from "../tiers";
+import type { KubernetesServiceArgs, KubernetesServiceArgsToCheck, ResolvedKubernetesServiceArgs } from "./args";
 import { blueGreenAnalysisArgs, CANARY_ANALYSIS_ARGS, createAnalysis, smokeTarget } from "./analysis";
 import { canaryIngress, canaryOutputs } from "./canary-ingress";
 import { childContext } from "./child-context";
-import type { CanaryDnsZone } from "./dns";
 import { hostInZone } from "./load-balancer-controller";
 import { createPodSafeguards, drainingOf } from "./pod";
 import { createPodNetworkPath } from "./pod-network";
@@ -26,57 +26,9 @@ import { afterAbortAdvice, createRollout, createRolloutServices } from "./rollou
 import { serviceAlarms } from "./service-alarms";
 import { createServiceAccount } from "./service-account";
 import type { SmokeTest } from "./smoke";
-import { describeRolloutStrategy, kubernetesStrategyProblems, type RolloutStep, rolloutSteps, type StepInput, stepsProblems } from "./steps";
+import { describeRolloutStrategy, kubernetesStrategyProblems, type RolloutStep, rolloutSteps, stepsProblems } from "./steps";
 
-/** The target groups' deregistration delay when neither the caller nor a tier set one. */
-export const DEFAULT_DEREGISTRATION_DELAY_SECONDS = 30;
-
-export interface KubernetesServiceArgs extends ServiceArgsBase {
-  /** The cluster's provider: every Kubernetes object of the service is created through it. */
-  readonly provider: k8s.Provider;
-  /** Namespace of the service's objects (it must exist or be created by the caller). */
-  readonly namespace: string;
-  /** blue-green, canary or linear, as on ECS. @default the tier's, as a BlueGreenService's (none with `steps`) */
-  readonly deployment?: DeploymentStrategy;
-  /** Arbitrary stages instead of the strategy's; each percent above the last, at most 100. @default none */
-  readonly steps?: readonly StepInput[];
-  /** Pause after each bare-number step. @default 0 */
-  readonly stepPauseMinutes?: number;
-  /**
-   * The ECS alarm thresholds and timing: the service's CloudWatch alarms (blue/green) and Argo's analysis use the same.
-   * `extraAlarmNames` does not apply: Argo judges metrics, not alarms. @default the tier's (`TIER_DEFAULTS[tier].alarms`)
-   */
-  readonly alarms?: ServiceAlarmsArgs;
-  /**
-   * `smokeTest`: a job analysis against the new version's Service before it gets user traffic; `alarmGate`: an
-   * analysis of the alarm math on the new version right before promotion (both @default none / on / on). Argo has no
-   * lifecycle hooks or gate override: `extraLifecycleHooks` and `alarmGate.override` do not apply.
-   */
-  readonly hooks?: ServiceHooksArgs;
-  /** Security group of the pods (the EKS cluster security group): blue/green opens it to the load balancer. @default none (blue/green requires it) */
-  readonly podSecurityGroupId?: pulumi.Input<string>;
-  /** Canary Ingress: subnets of the controller-managed load balancer (public, or private when internal). @default none (canary, linear and steps require it) */
-  readonly ingressSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
-  /** @default false */
-  readonly internal?: boolean;
-  /** HTTPS on the canary Ingress. @default HTTP only */
-  readonly certificateArn?: pulumi.Input<string>;
-  /** @default ["0.0.0.0/0"] */
-  readonly allowedCidrs?: readonly string[];
-  /** EKS Pod Identity: a role for the service account, e.g. for the AppConfig Agent. @default no role */
-  readonly podIdentity?: { readonly clusterName: pulumi.Input<string> };
-  /**
-   * Canary, linear and steps: the Route 53 hosted zone of `hostHeaders`, where each host gets an alias record to the
-   * controller's load balancer (DNS sends a host, never a path, to a load balancer). @default none (canary, linear and steps require it)
-   */
-  readonly dnsZone?: CanaryDnsZone;
-  /** Canary Ingress: the controller's load balancer's idle timeout, as the environment's. @default 60 */
-  readonly idleTimeoutSeconds?: number;
-}
-
-/** A service's arguments once its tier has filled them: size, count, health, hooks, alarm thresholds and timing. */
-export type ResolvedKubernetesServiceArgs<A extends KubernetesServiceArgsToCheck = KubernetesServiceArgs> = A &
-  ServiceTierSettings & { readonly alarms: ServiceAlarmsArgs & AlarmSettings };
+export type { KubernetesServiceArgs, KubernetesServiceArgsToCheck, ResolvedKubernetesServiceArgs } from "./args";
 
 /** The smoke test's settings as the ECS hook fills them from the tier; paths default to the health check's. */
 function smokeTestOf(args: ResolvedKubernetesServiceArgs<KubernetesServiceArgsToCheck>): SmokeTest | undefined {
@@ -91,26 +43,24 @@ function smokeTestOf(args: ResolvedKubernetesServiceArgs<KubernetesServiceArgsTo
 
 /**
  * The service's arguments with what the caller left out taken from its environment's tier (`TIER_DEFAULTS`), as a
- * BlueGreenService takes them: strategy (unless `steps` replace it), size and count, autoscaling, health check,
- * draining, alarm thresholds and timing, the smoke test and the alarm gate (`false` turns either off).
+ * BlueGreenService takes them: strategy (a canary when only `steps` are given, as a stack file's service), size and
+ * count, autoscaling, health check, draining, alarm thresholds and timing, the smoke test and the alarm gate (`false`
+ * turns either off).
  */
 export function kubernetesServiceWithTierDefaults<A extends KubernetesServiceArgsToCheck>(args: A): ResolvedKubernetesServiceArgs<A> {
   const tier = TIER_DEFAULTS[args.environment.tier];
   return {
     ...args,
-    deployment: args.deployment ?? (args.steps ? undefined : tier.deployment),
+    deployment: args.deployment ?? resolveStrategy({ steps: args.steps }, tier.deployment),
     ...serviceTierDefaults(tier, args, true),
     alarms: alarmsWithTierDefaults(tier, args.alarms),
   };
 }
 
-/** A service's arguments as its validator takes them: the environment as facts, and no cluster provider. */
-export type KubernetesServiceArgsToCheck = Omit<KubernetesServiceArgs, "environment" | "provider"> & { readonly environment: EnvironmentFacts };
-
 /** Problems with the arguments, each naming its field, before anything is registered. */
 export function kubernetesServiceArgsProblems(given: KubernetesServiceArgsToCheck): ArgumentProblem[] {
   const args = kubernetesServiceWithTierDefaults(given);
-  const strategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
+  const strategy = args.deployment;
   const blueGreen = strategy.strategy === "blue-green";
   const smokeTest = smokeTestOf(args);
   return [
@@ -208,12 +158,12 @@ export class KubernetesService extends pulumi.ComponentResource {
     const args = kubernetesServiceWithTierDefaults(given);
     const problems = kubernetesServiceArgsProblems(args);
     // Only blue/green puts rules on the environment's listeners; a canary's rules live on the controller's load balancer.
-    const onListeners = (args.deployment ?? { strategy: "blue-green" }).strategy === "blue-green";
+    const onListeners = args.deployment.strategy === "blue-green";
     const taken = problems.length === 0 && onListeners ? args.environment.claimPriority(args.priority, name) : undefined;
     refuseBadArguments("KubernetesService", name, taken ? [...problems, taken] : problems);
     super("release:kubernetes:KubernetesService", name, {}, opts);
     const env = args.environment;
-    const strategy: DeploymentStrategy = args.deployment ?? { strategy: "blue-green", bakeMinutes: 0 };
+    const strategy = args.deployment;
     const blueGreen = strategy.strategy === "blue-green";
     this.steps = blueGreen ? [] : rolloutSteps(strategy, args.steps, args.stepPauseMinutes);
     this.strategySummary = describeRolloutStrategy(strategy, this.steps);
@@ -254,11 +204,11 @@ export class KubernetesService extends pulumi.ComponentResource {
       thresholds: thresholdsOf(args.alarms),
       timing,
       bakeMinutes: blueGreen ? strategy.bakeMinutes : undefined,
-      alarmGate: args.hooks?.alarmGate !== false,
+      alarmGate: args.hooks.alarmGate !== false,
       smoke,
       readerName: reader.name,
       newVersionPercent: blueGreen ? 100 : this.steps[0].percent,
-      tasks: args.desiredCount ?? 1,
+      tasks: args.desiredCount,
     });
     this.sensitivity = analysis.sensitivity;
     this.detectionSummary = analysis.detectionSummary;
@@ -269,7 +219,7 @@ export class KubernetesService extends pulumi.ComponentResource {
     const { rollout, spec } = createRollout(children, {
       plan: { name, port: args.port, services: serviceNames, steps: this.steps, templates: analysis.names, args: analysisArgs },
       args,
-      draining: drainingOf(args.deregistrationDelaySeconds ?? DEFAULT_DEREGISTRATION_DELAY_SECONDS),
+      draining: drainingOf(args.deregistrationDelaySeconds),
       annotations: events.queue.name.apply((queue) => subscriptions(queue)),
       dependsOn: [account.serviceAccount, ...services, ...analysis.templates, ...reader.resources],
     });
@@ -352,7 +302,7 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
       { ...k8sOpts, replaceOnChanges: ["spec.targetGroupARN", "spec.targetType"], deleteBeforeReplace: true },
     );
   });
-  createPodNetworkPath(context, env, { port: args.port, podSecurityGroupId: args.podSecurityGroupId!, smokeTest: Boolean(args.hooks?.smokeTest) });
+  createPodNetworkPath(context, env, { port: args.port, podSecurityGroupId: args.podSecurityGroupId!, smokeTest: Boolean(args.hooks.smokeTest) });
   const alarms = serviceAlarms(context, env.loadBalancerArnSuffix, [active.arnSuffix, preview.arnSuffix]);
   return { active, preview, alarms };
 }

@@ -1,7 +1,7 @@
 /** The pods of a Kubernetes service: their containers, how they end while the load balancer drains them, and what keeps them available. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { HealthCheck, Sidecar } from "../service/args";
+import type { ResolvedKubernetesServiceArgs } from "./args";
 import type { ChildContext } from "./child-context";
 
 /** The namespace label that has the AWS Load Balancer Controller inject its pod readiness gates. */
@@ -34,28 +34,18 @@ export function drainingOf(deregistrationDelaySeconds: number): Draining {
 }
 
 /** What the pod's containers are made of, as the service's arguments give it. */
-export interface PodArgs {
-  readonly image: pulumi.Input<string>;
-  readonly port: number;
-  readonly cpu?: number;
-  readonly memory?: number;
-  readonly healthCheck?: HealthCheck;
-  readonly environmentVariables?: Readonly<Record<string, pulumi.Input<string>>>;
-  readonly sidecars?: readonly Sidecar[];
-}
+export type PodArgs = Pick<ResolvedKubernetesServiceArgs, "image" | "port" | "cpu" | "memory" | "healthCheck" | "environmentVariables" | "sidecars">;
 
 /** The pod's containers: the app, sized and probed as the ECS task's, then its sidecars. */
 export function podContainers(args: PodArgs, draining: Draining): pulumi.Output<Record<string, unknown>[]> {
-  const healthCheck = args.healthCheck ?? {};
-  const cpu = args.cpu ?? 256;
-  const memory = args.memory ?? 512;
+  const { healthCheck, cpu, memory } = args;
   const probe = (initialDelaySeconds: number) => ({
     // Kubernetes counts 200-399 as healthy, the target groups' default matcher.
-    httpGet: { path: healthCheck.path ?? "/", port: args.port },
+    httpGet: { path: healthCheck.path, port: args.port },
     initialDelaySeconds,
-    periodSeconds: healthCheck.intervalSeconds ?? 15,
-    timeoutSeconds: healthCheck.timeoutSeconds ?? 5,
-    failureThreshold: healthCheck.unhealthyThreshold ?? 3,
+    periodSeconds: healthCheck.intervalSeconds,
+    timeoutSeconds: healthCheck.timeoutSeconds,
+    failureThreshold: healthCheck.unhealthyThreshold,
   });
   const environmentVariables = Object.entries(args.environmentVariables ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const container = pulumi

@@ -1,7 +1,7 @@
 /** The Argo Rollout of a Kubernetes service: the Services it moves, its strategy as plain data, and the Rollout itself. */
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Autoscaling } from "../service/args";
+import type { ResolvedKubernetesServiceArgs } from "./args";
 import type { AnalysisArgs, AnalysisTemplateNames } from "./analysis";
 import type { ChildContext } from "./child-context";
 import { type Draining, type PodArgs, podContainers } from "./pod";
@@ -138,10 +138,7 @@ export function rolloutSpec(context: Pick<ChildContext, "selector" | "labels">, 
 }
 
 /** What the Rollout's pods are made of and how many run, as the service's arguments give them. */
-export interface RolloutArgs extends PodArgs {
-  readonly desiredCount?: number;
-  readonly autoscaling?: Autoscaling;
-}
+export type RolloutArgs = PodArgs & Pick<ResolvedKubernetesServiceArgs, "desiredCount" | "autoscaling">;
 
 export interface RolloutInputs {
   readonly plan: Omit<RolloutPlan, "scaleDownDelaySeconds">;
@@ -162,8 +159,7 @@ export interface Rollout {
 export function createRollout(context: ChildContext, inputs: RolloutInputs): Rollout {
   const { name, meta, k8sOpts } = context;
   const { args, draining } = inputs;
-  const desiredCount = args.desiredCount ?? 1;
-  const scaling = args.autoscaling ?? { min: desiredCount, max: desiredCount, cpuTargetPercent: 60 };
+  const { desiredCount, autoscaling: scaling } = args;
   const autoscaled = scaling.max > scaling.min;
   const pods: RolloutPods = {
     replicas: autoscaled ? Math.max(scaling.min, Math.min(scaling.max, desiredCount)) : desiredCount,

@@ -6,13 +6,14 @@ import { DEFAULT_FLAG_BACKEND } from "../feature-flag-store/backends";
 import type { Flags } from "../feature-flag-store/flags/model";
 import type { StepInput } from "../kubernetes-service/steps";
 import { serviceTierDefaults } from "../service/settings";
+import { resolveStrategy } from "../service/strategy";
 import { type AlarmSettings, alarmsWithTierDefaults } from "../deployment-alarms/deployment-alarms";
 import { type Thresholds, thresholdsOf } from "../deployment-alarms/kinds";
 import { AGENT_IMAGE } from "../feature-flag-store/backends/appconfig/agent";
 import { storeSettings } from "../feature-flag-store/backends/appconfig/args";
 import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
-import { STRATEGY_FILL, TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
-import type { ReleaseClusterArgs, ReleaseDeploymentArgs, ReleaseEnvironmentArgs, ReleaseFlagStoreArgs, ReleaseServiceArgs } from "./args";
+import { TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
+import type { ReleaseClusterArgs, ReleaseEnvironmentArgs, ReleaseFlagStoreArgs, ReleaseServiceArgs } from "./args";
 
 /** A service with every setting its tier leaves out filled in. @internal */
 export interface ResolvedService {
@@ -204,34 +205,4 @@ export function resolveService(name: string, service: ReleaseServiceArgs, tier: 
 /** The thresholds and timing the service's alarms settle on, in one flat record. */
 function alarmSettings(alarms: AlarmSettings): Thresholds & AlarmTiming {
   return { ...thresholdsOf(alarms), ...alarms.timing };
-}
-
-/**
- * A service's strategy: what it names, with the numbers it leaves out from the tier's strategy when that is the same
- * kind, else `STRATEGY_FILL`. `steps` without a strategy mean a canary (Argo Rollouts' steps).
- */
-export function resolveStrategy(deployment: ReleaseDeploymentArgs, fallback: DeploymentStrategy): DeploymentStrategy {
-  const strategy = deployment.strategy ?? (deployment.steps ? "canary" : fallback.strategy);
-  const bakeMinutes = deployment.bakeMinutes ?? ("bakeMinutes" in fallback ? fallback.bakeMinutes : 0);
-  switch (strategy) {
-    case "rolling":
-      return { strategy };
-    case "blue-green":
-      return { strategy, bakeMinutes };
-    case "canary":
-      return {
-        strategy,
-        bakeMinutes,
-        canaryPercent: deployment.canaryPercent ?? (fallback.strategy === "canary" ? fallback.canaryPercent : STRATEGY_FILL.canary.canaryPercent),
-        canaryBakeMinutes:
-          deployment.canaryBakeMinutes ?? (fallback.strategy === "canary" ? fallback.canaryBakeMinutes : STRATEGY_FILL.canary.canaryBakeMinutes),
-      };
-    case "linear":
-      return {
-        strategy,
-        bakeMinutes,
-        stepPercent: deployment.stepPercent ?? STRATEGY_FILL.linear.stepPercent,
-        stepBakeMinutes: deployment.stepBakeMinutes ?? STRATEGY_FILL.linear.stepBakeMinutes,
-      };
-  }
 }
