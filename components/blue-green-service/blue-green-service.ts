@@ -30,7 +30,7 @@ import {
   serviceTierDefaults,
   type ServiceTierSettings,
 } from "../service/settings";
-import { createServiceRouting, TEST_ROUTE_HEADER } from "../service/routing";
+import { createServiceRouting, serviceRoute, TEST_ROUTE_HEADER } from "../service/routing";
 
 export type { LifecycleHook } from "../lifecycle-hooks/lifecycle-hooks";
 export type { Autoscaling, EnvironmentFacts, HealthCheck, Sidecar } from "../service/args";
@@ -232,13 +232,7 @@ export class BlueGreenService extends pulumi.ComponentResource {
     const routing = createServiceRouting(
       name,
       {
-        environment: env,
-        port: args.port,
-        priority: args.priority,
-        pathPatterns: args.pathPatterns ?? [],
-        hostHeaders: args.hostHeaders ?? [],
-        healthCheck: args.healthCheck,
-        deregistrationDelaySeconds: args.deregistrationDelaySeconds,
+        ...serviceRoute(args),
         tags,
         groups: {
           production: { role: "blue", letter: "b", tags: { colour: "blue" } },

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import { autoscalingProblems, latestImageProblems, priorityProblems, routeProblems, sidecarPortProblems } from "../service/problems";
 import { strategyProblems } from "../blue-green-service/strategy";
-import { createServiceRouting } from "../service/routing";
+import { createServiceRouting, serviceRoute } from "../service/routing";
 import { resolveStrategy } from "../service/strategy";
 import { serviceTierDefaults } from "../service/settings";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
@@ -270,13 +270,7 @@ function environmentTraffic(context: TrafficContext, services: readonly k8s.core
   const routing = createServiceRouting(
     name,
     {
-      environment: env,
-      port: args.port,
-      priority: args.priority,
-      pathPatterns: args.pathPatterns ?? [],
-      hostHeaders: args.hostHeaders ?? [],
-      healthCheck: args.healthCheck,
-      deregistrationDelaySeconds: args.deregistrationDelaySeconds,
+      ...serviceRoute(args),
       tags,
       groups: { production: { role: "active", letter: "a", tags: { role: "active" } }, test: { role: "preview", letter: "p", tags: { role: "preview" } } },
       forward: "per-group",

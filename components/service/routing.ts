@@ -37,6 +37,17 @@ export interface ServiceRoutingArgs {
   readonly targetGroupIgnoreChanges: readonly string[];
 }
 
+/** Where a service's resolved settings place it on the load balancer, as both runtimes pass them to createServiceRouting. */
+export function serviceRoute(
+  service: Pick<ServiceRoutingArgs, "environment" | "port" | "priority" | "healthCheck" | "deregistrationDelaySeconds"> & {
+    readonly pathPatterns?: readonly string[];
+    readonly hostHeaders?: readonly string[];
+  },
+): Pick<ServiceRoutingArgs, "environment" | "port" | "priority" | "pathPatterns" | "hostHeaders" | "healthCheck" | "deregistrationDelaySeconds"> {
+  const { environment, port, priority, healthCheck, deregistrationDelaySeconds } = service;
+  return { environment, port, priority, pathPatterns: service.pathPatterns ?? [], hostHeaders: service.hostHeaders ?? [], healthCheck, deregistrationDelaySeconds };
+}
+
 /** A service's target groups and listener rules on the environment's load balancer, and where it answers. */
 export interface ServiceRouting {
   readonly productionTargetGroup: aws.lb.TargetGroup;
