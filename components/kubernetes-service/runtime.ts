@@ -1,3 +1,4 @@
+import { DEFAULT_FLAG_BACKEND } from "../feature-flag-store/backends";
 import type * as k8s from "@pulumi/kubernetes";
 import type { ArgumentProblem } from "../arguments";
 import { serviceAlarms, serviceSmokeTest, workloadArgs } from "../release-environment/children";
@@ -151,7 +152,7 @@ function clusterProblems(args: RuntimeEnvironmentArgs, onKubernetes: readonly Ru
         got: undefined,
       });
     }
-    const agent = (args.flagStore?.backend ?? "appconfig") === "appconfig" && (args.flagStore?.agent ?? true);
+    const agent = (args.flagStore?.backend ?? DEFAULT_FLAG_BACKEND) === "appconfig" && (args.flagStore?.agent ?? true);
     if (agent && cluster.name === undefined) {
       problems.push({
         field: ["cluster", "name"],
