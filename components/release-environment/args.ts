@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BlueGreenServiceArgs } from "../blue-green-service/blue-green-service";
+import type { EnvironmentContract } from "../environment/contract";
 import type { EnvironmentArgs } from "../environment/environment";
 import type { AwsProviderSettings } from "../environment/provider-settings";
 import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../service/settings";
@@ -38,6 +39,30 @@ export interface ReleaseEnvironmentArgs {
   readonly flagStore?: ReleaseFlagStoreArgs;
   /** The EKS cluster of `runtime: kubernetes` services. @default none (no Kubernetes service allowed) */
   readonly cluster?: ReleaseClusterArgs;
+  /**
+   * The routing table of an environment stack: where each service of the service stacks that join it goes (its paths
+   * or hosts, priority and load balancer). An environment with routes exports its contract (`ENVIRONMENT_OUTPUT`).
+   * @default none
+   */
+  readonly routes?: Readonly<Record<string, ReleaseRouteArgs>>;
+  /**
+   * A service stack: the environment it joins, as that environment's stack exported it (read it with
+   * `readEnvironmentContract`). Its services take their routes from the contract; it makes no network, load balancer,
+   * cluster or alert topic of its own. @default none (the environment is made here)
+   */
+  readonly environment?: EnvironmentContract;
+}
+
+/** One route of an environment stack's routing table. At least one of pathPatterns and hostHeaders. */
+export interface ReleaseRouteArgs {
+  readonly pathPatterns?: readonly string[];
+  readonly hostHeaders?: readonly string[];
+  /** The listener rule priority, unique among the routes of its load balancer. */
+  readonly priority: number;
+  /** The load balancer the route is on; each name is a load balancer with its own listeners. @default "main" */
+  readonly loadBalancer?: string;
+  /** The only stack that may release the service, `org/project/stack`. @default any stack */
+  readonly stack?: string;
 }
 
 export type ReleaseNetworkArgs =

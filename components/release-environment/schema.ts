@@ -4,6 +4,7 @@ import * as format from "../formats";
 import { KUBERNETES_NAME } from "../naming";
 import { RUNTIME_NAMES } from "../runtimes";
 import { SLACK_CHANNEL_ID, SLACK_WORKSPACE_ID } from "../environment/notifications";
+import { environmentContractSchema } from "../environment/contract";
 import { awsProviderSettingsSchema } from "../environment/provider-settings";
 import { FLAG_BACKEND_NAMES } from "../feature-flag-store/backends";
 
@@ -159,13 +160,17 @@ export const autoscalingSchema = z.strictObject({
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "expected an environment variable name" });
 const environmentValue = z.string({ error: "expected a string" }).max(32768);
 
+const pathPatterns = list(z.string().min(1).max(128).regex(/^[\w\-./*?~%&+=@:]+$/, { error: "expected a URL path pattern" }), 5);
+const hostHeaders = list(z.string().min(1).max(128).regex(/^[a-zA-Z0-9*?.-]+$/, { error: "expected a host name pattern" }), 5);
+const priority = int(1, 50000);
+
 export const serviceSchema = z.strictObject({
   runtime: z.enum(RUNTIME_NAMES, { error: `expected one of ${RUNTIME_NAMES.join(", ")}` }).optional(),
   image: format.orOutput(format.image),
   port: int(1, 65535),
-  pathPatterns: list(z.string().min(1).max(128).regex(/^[\w\-./*?~%&+=@:]+$/, { error: "expected a URL path pattern" }), 5).optional(),
-  hostHeaders: list(z.string().min(1).max(128).regex(/^[a-zA-Z0-9*?.-]+$/, { error: "expected a host name pattern" }), 5).optional(),
-  priority: int(1, 50000),
+  pathPatterns: pathPatterns.optional(),
+  hostHeaders: hostHeaders.optional(),
+  priority,
   cpu: int(256, 16384).optional(),
   memory: int(512, 122880).optional(),
   desiredCount: int(0, 1000).optional(),
@@ -268,6 +273,20 @@ export const clusterSchema = z.strictObject({
   controllers: list(z.enum(KUBERNETES_CONTROLLERS, { error: `expected ${KUBERNETES_CONTROLLERS.join(" or ")}` }), 2).optional(),
 });
 
+/** A load balancer's name in `routes.<service>.loadBalancer`: part of its physical name, so short. */
+export const LOAD_BALANCER_NAME = /^[a-z][a-z0-9]{0,5}$/;
+
+/** One route of an environment stack's routing table (`release:routes.<service>`): where the platform team puts a service. */
+export const routeSchema = z.strictObject({
+  pathPatterns: pathPatterns.optional(),
+  hostHeaders: hostHeaders.optional(),
+  priority,
+  /** The load balancer the route is on: `main` (the first) unless named; each name is a load balancer of its own. */
+  loadBalancer: z.string({ error: "expected a string" }).regex(LOAD_BALANCER_NAME, { error: "expected a load balancer name: a lower-case letter, then at most 5 letters or digits" }).optional(),
+  /** The only stack that may release the service, `org/project/stack`. */
+  stack: format.stackReference.optional(),
+});
+
 export const tierSchema = z.enum(TIERS, { error: `expected one of ${TIERS.join(", ")}` });
 
 /** Services by name, each judged by `service` (a stack file's has no `secretEnvironment`). */
@@ -299,4 +318,6 @@ export const releaseEnvironmentArgsSchema = z.strictObject({
     .optional(),
   flagStore: flagStoreSchema.optional(),
   cluster: clusterSchema.optional(),
+  routes: servicesOf(routeSchema).optional(),
+  environment: environmentContractSchema.optional(),
 });

@@ -1,0 +1,163 @@
+import { z } from "zod";
+import * as format from "../formats";
+import type { Tier } from "../tiers";
+
+/*
+ * The contract between an environment stack and the service stacks that join it: what the environment stack exports
+ * under one output (`ENVIRONMENT_OUTPUT`), as plain JSON, and what a service stack reads back through a stack
+ * reference before it registers anything. Fields may be added; none is renamed or removed without a new `version`.
+ */
+
+/** The environment stack's output that holds its contract. */
+export const ENVIRONMENT_OUTPUT = "environment";
+
+/** The contract's version: a service stack refuses one it does not know instead of misreading it. */
+export const ENVIRONMENT_CONTRACT_VERSION = 1;
+
+/** The name of an environment's first load balancer, the one a route without `loadBalancer` is on. */
+export const MAIN_LOAD_BALANCER = "main";
+
+/**
+ * Routes per load balancer: a traffic-shifting service takes two of its 100 target groups ("Target Groups per
+ * Application Load Balancer: 100, not adjustable") and two of its 100 rules (a production and a test rule). The
+ * environment stack cannot know which strategy a service stack picks, so every route is counted at two.
+ */
+export const ROUTES_PER_LOAD_BALANCER = 50;
+
+/** One of the environment's load balancers, with its production and test listeners. */
+export interface LoadBalancerContract {
+  /** `main`, or the name routes give in `loadBalancer`. */
+  readonly name: string;
+  readonly arn: string;
+  /** `app/<name>/<id>`: the LoadBalancer dimension of ALB metrics. */
+  readonly arnSuffix: string;
+  readonly dnsName: string;
+  readonly productionListenerArn: string;
+  readonly testListenerArn: string;
+}
+
+/** Where the platform team puts one service: its paths or hosts, its rule priority and its load balancer. */
+export interface RouteContract {
+  readonly pathPatterns: readonly string[];
+  readonly hostHeaders: readonly string[];
+  readonly priority: number;
+  readonly loadBalancer: string;
+  /** The only stack that may release the service (`org/project/stack`); any stack when unset. */
+  readonly stack?: string;
+}
+
+/** The environment's cluster as service stacks reach it (never a kubeconfig: that stays in the cluster's own stack). */
+export interface ClusterContract {
+  readonly namespace: string;
+  /** The stack exporting `kubeconfig` (and `clusterName`, `clusterSecurityGroupId` when name and group are not given). */
+  readonly stackReference?: string;
+  readonly name?: string;
+  readonly securityGroupId?: string;
+  readonly controllers: readonly string[];
+}
+
+/** Everything a service stack needs of its environment, as the environment stack exports it. */
+export interface EnvironmentContract {
+  readonly version: typeof ENVIRONMENT_CONTRACT_VERSION;
+  /** The environment's tier: its services' defaults, and the tier every service stack that joins it takes. */
+  readonly tier: Tier;
+  /** The environment's physical-name prefix; a service's names start with it. */
+  readonly namePrefix: string;
+  readonly region: string;
+  readonly vpcId: string;
+  readonly publicSubnetIds: readonly string[];
+  readonly privateSubnetIds: readonly string[];
+  /** The load balancers are internal (services' own load balancers go in the private subnets then). */
+  readonly internal: boolean;
+  /** The hosted zone where Kubernetes canary services' hosts get their records. */
+  readonly hostedZone?: string;
+  readonly productionPort: number;
+  readonly productionProtocol: "HTTP" | "HTTPS";
+  readonly testListenerPort: number;
+  /** The load balancers' security group (every load balancer of the environment has it). */
+  readonly loadBalancerSecurityGroupId: string;
+  /** The security group of functions that call the test listener (the smoke-test hooks). */
+  readonly hooksSecurityGroupId: string;
+  /** The NAT gateways' addresses the test listener admits; only for an internet-facing load balancer. */
+  readonly natPrefixListId?: string;
+  /** The access-log bucket of the load balancers, when they log. */
+  readonly accessLogBucket?: string;
+  readonly clusterArn: string;
+  readonly clusterName: string;
+  readonly alertTopicArn: string;
+  /** The KMS key of the alert topic: whatever publishes to the topic must be allowed to use it. */
+  readonly alertKeyArn: string;
+  readonly loadBalancers: readonly LoadBalancerContract[];
+  /** The routing table, by service name. */
+  readonly routes: Readonly<Record<string, RouteContract>>;
+  readonly cluster?: ClusterContract;
+  /** The environment's own flag store (environment-wide flags); a service stack's flags live in a store of its own. */
+  readonly flagStore: { readonly backend: string; readonly applicationId?: string; readonly environmentId?: string; readonly profileId?: string };
+}
+
+const id = z.string({ error: "expected a string" }).min(1, { error: "must not be empty" });
+const arn = z.string({ error: "expected an ARN" }).regex(/^arn:[\w-]+:[\w-]+:/, { error: "expected an ARN" });
+
+const routeSchema = z.strictObject({
+  pathPatterns: z.array(id).max(5),
+  hostHeaders: z.array(id).max(5),
+  priority: z.number().int().min(1).max(50000),
+  loadBalancer: id,
+  stack: format.stackReference.optional(),
+});
+
+/**
+ * What a service stack accepts as an environment's contract: anything else (a stack of an older release-platform, a
+ * different output) is refused with every field that is wrong, before a resource is registered.
+ */
+export const environmentContractSchema = z.looseObject({
+  version: z.literal(ENVIRONMENT_CONTRACT_VERSION, { error: `expected version ${ENVIRONMENT_CONTRACT_VERSION} of the environment contract` }),
+  tier: z.enum(["dev", "staging", "production"]),
+  namePrefix: id,
+  region: format.awsRegion,
+  vpcId: id,
+  publicSubnetIds: z.array(id),
+  privateSubnetIds: z.array(id).min(1),
+  internal: z.boolean(),
+  hostedZone: id.optional(),
+  productionPort: z.number().int(),
+  productionProtocol: z.enum(["HTTP", "HTTPS"]),
+  testListenerPort: z.number().int(),
+  loadBalancerSecurityGroupId: id,
+  hooksSecurityGroupId: id,
+  natPrefixListId: id.optional(),
+  accessLogBucket: id.optional(),
+  clusterArn: arn,
+  clusterName: id,
+  alertTopicArn: arn,
+  alertKeyArn: arn,
+  loadBalancers: z
+    .array(z.strictObject({ name: id, arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn }))
+    .min(1, { error: "an environment has at least one load balancer" }),
+  routes: z.record(z.string(), routeSchema),
+  cluster: z
+    .strictObject({
+      namespace: id,
+      stackReference: format.stackReference.optional(),
+      name: id.optional(),
+      securityGroupId: id.optional(),
+      controllers: z.array(z.string()),
+    })
+    .optional(),
+  flagStore: z.looseObject({ backend: id, applicationId: id.optional(), environmentId: id.optional(), profileId: id.optional() }),
+});
+
+/**
+ * The contract in `value`, or what is wrong with it, each problem naming its field under `environment` (the output).
+ * @returns `{ contract }` or `{ problems }`
+ */
+export function readEnvironmentContract(value: unknown): { readonly contract: EnvironmentContract } | { readonly problems: readonly { readonly field: string; readonly message: string }[] } {
+  const parsed = environmentContractSchema.safeParse(value);
+  if (parsed.success) return { contract: parsed.data as unknown as EnvironmentContract };
+  return {
+    problems: parsed.error.issues.map((issue) => ({
+      field: [ENVIRONMENT_OUTPUT, ...issue.path.map(String)].join("."),
+      message: issue.message,
+    })),
+  };
+}
