@@ -1,0 +1,213 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { routeSchema } from "../components/release-environment/schema";
+import { UsageError } from "../src/errors";
+import { migrationPlan, parseStackName, type MigrationPlan } from "../src/migrate/plan";
+import { renderPlan } from "../src/migrate/render";
+import { makeUrn, parseUrn, readStackState, ROOT_STACK_TYPE, type StackState } from "../src/migrate/state";
+import { readServiceSettings } from "../src/migrate/stack-files";
+import type { SynthDocument, SynthResource } from "../src/synth/capture";
+import { PROJECT_ROOT } from "../src/synth/run";
+import { shippedConfig, synth } from "./helpers";
+
+/**
+ * What `pulumi stack export` would hold after `pulumi up` of a synthesized stack: the engine's URNs (mock URNs carry only
+ * the immediate parent's type, the engine's the whole chain), the root stack first, every resource after its parent,
+ * provider and dependencies, provider references as `<urn>::<id>`.
+ */
+export function stateExport(document: SynthDocument): { version: 3; deployment: { manifest: object; resources: object[] } } {
+  const { stack, project } = document;
+  const root = makeUrn(stack, project, "", ROOT_STACK_TYPE, `${project}-${stack}`);
+  const byMock = new Map(document.resources.map((resource) => [resource.urn, resource]));
+  const engine = new Map<string, string>();
+  const engineUrn = (resource: SynthResource): string => {
+    const known = engine.get(resource.urn);
+    if (known) return known;
+    const parent = resource.parent ? byMock.get(resource.parent) : undefined;
+    const urn = makeUrn(stack, project, parent ? parseUrn(engineUrn(parent))!.qualifiedType : "", resource.type, resource.name);
+    engine.set(resource.urn, urn);
+    return urn;
+  };
+  const providerMock = (reference: string) => reference.slice(0, reference.lastIndexOf("::"));
+  const ordered: SynthResource[] = [];
+  const placed = new Set<string>();
+  const place = (resource: SynthResource) => {
+    if (placed.has(resource.urn)) return;
+    placed.add(resource.urn);
+    const before = [resource.parent, resource.provider ? providerMock(resource.provider) : undefined, ...resource.dependencies];
+    for (const urn of before) if (urn && byMock.has(urn)) place(byMock.get(urn)!);
+    ordered.push(resource);
+  };
+  document.resources.forEach(place);
+  const resources = ordered.map((resource) => ({
+    urn: engineUrn(resource),
+    custom: resource.custom,
+    ...(resource.custom ? { id: String(resource.outputs.id ?? `${resource.name}-id`) } : {}),
+    type: resource.type,
+    inputs: resource.inputs,
+    parent: resource.parent ? engineUrn(byMock.get(resource.parent)!) : root,
+    ...(resource.options.protect ? { protect: true } : {}),
+    dependencies: resource.dependencies.filter((urn) => byMock.has(urn)).map((urn) => engineUrn(byMock.get(urn)!)),
+    ...(resource.provider ? { provider: `${engineUrn(byMock.get(providerMock(resource.provider))!)}::${resource.provider.slice(resource.provider.lastIndexOf("::") + 2)}` } : {}),
+  }));
+  return {
+    version: 3,
+    deployment: { manifest: { time: "2026-12-07T00:00:00Z", magic: "", version: "v3.230.0" }, resources: [{ urn: root, custom: false, type: ROOT_STACK_TYPE }, ...resources] },
+  };
+}
+
+const DEST = parseStackName("dest", "acme/checkout/production");
+const SOURCE = parseStackName("source", "acme/release-platform/production");
+const fromExport = (value: unknown): StackState => readStackState(JSON.stringify(value), "production.json");
+
+describe("migrating a service out of the environment stack", () => {
+  let production: SynthDocument;
+  let state: StackState;
+  let plan: MigrationPlan;
+  beforeAll(async () => {
+    production = await synth(shippedConfig("production"), "production");
+    state = fromExport(stateExport(production));
+    plan = migrationPlan(state, { service: "checkout", dest: DEST, source: SOURCE });
+  }, 60_000);
+
+  it("moves exactly the service's component and everything under it, no other service's and nothing of the environment", () => {
+    const subtree = production.resources.filter((resource) => resource.name === "checkout" || resource.name.startsWith("checkout-"));
+    expect(subtree.length).toBeGreaterThan(30);
+    expect(plan.moved.map((resource) => parseUrn(resource.urn)!.name).sort()).toEqual(subtree.map((resource) => resource.name).sort());
+    expect(plan.moved.some((resource) => /catalog|production-/.test(resource.urn))).toBe(false);
+    expect(plan.componentUrn).toBe("urn:pulumi:production::release-platform::release:aws:ReleaseEnvironment$release:aws:BlueGreenService::checkout");
+    // The component first: state move keeps the source's order, parents before children.
+    expect(plan.moved[0].urn).toBe(plan.componentUrn);
+  });
+
+  it("re-parents the service to the destination's root and rewrites every URN's type chain, as state move does since 3.224", () => {
+    const after = new Map(plan.moved.map((resource) => [parseUrn(resource.urn)!.name, resource.afterMove]));
+    expect(after.get("checkout")).toBe("urn:pulumi:production::checkout::release:aws:BlueGreenService::checkout");
+    expect(after.get("checkout-blue")).toBe("urn:pulumi:production::checkout::release:aws:BlueGreenService$aws:lb/targetGroup:TargetGroup::checkout-blue");
+    expect(after.get("checkout-alarms-error-rate")).toBe(
+      "urn:pulumi:production::checkout::release:aws:BlueGreenService$release:aws:DeploymentAlarms$aws:cloudwatch/metricAlarm:MetricAlarm::checkout-alarms-error-rate",
+    );
+  });
+
+  it("each URN the service stack's program registers finds the moved resource through ReleaseEnvironment's alias {parent: root stack}", () => {
+    for (const resource of plan.moved) {
+      // The alias drops the ReleaseEnvironment from the chain; children inherit their parent's alias (the engine's rule).
+      const program = parseUrn(resource.afterUp)!;
+      expect(program.qualifiedType.startsWith("release:aws:ReleaseEnvironment$")).toBe(true);
+      const alias = makeUrn(program.stack, program.project, "", program.qualifiedType.replace(/^release:aws:ReleaseEnvironment\$/, ""), program.name);
+      expect(alias, resource.urn).toBe(resource.afterMove);
+    }
+  });
+
+  it("copies the environment's aws provider to the destination's root and names the dependencies the move cuts", () => {
+    expect(plan.providers).toEqual([
+      {
+        urn: "urn:pulumi:production::release-platform::release:aws:ReleaseEnvironment$release:aws:Environment$pulumi:providers:aws::production-aws",
+        afterMove: "urn:pulumi:production::checkout::pulumi:providers:aws::production-aws",
+      },
+    ]);
+    const moved = new Set(plan.moved.map((resource) => resource.urn));
+    for (const cut of plan.dependsOnEnvironment) expect(moved.has(cut.from) && !moved.has(cut.on)).toBe(true);
+    for (const cut of plan.environmentDependsOn) expect(!moved.has(cut.from) && moved.has(cut.on)).toBe(true);
+    // The environment's flag store watches the service's alarms: that edge is cut and listed.
+    expect(plan.environmentDependsOn.some((cut) => cut.from.includes("FeatureFlagStore") && cut.on.includes("checkout"))).toBe(true);
+  });
+
+  it("reads the deployed route from the production listener rule, in the shape release:routes takes", () => {
+    expect(plan.route).toEqual({ pathPatterns: ["/checkout/*"], priority: 10 });
+    expect(routeSchema.safeParse(plan.route).success).toBe(true);
+    const catalog = migrationPlan(state, { service: "catalog", dest: DEST, source: SOURCE });
+    expect(catalog.route).toEqual({ pathPatterns: ["/catalog/*", "/products/*"], priority: 20 });
+  });
+
+  it("prints the state move with every URN, no --include-parents, and the route and settings to move", () => {
+    const settings = readServiceSettings(readFileSync(join(PROJECT_ROOT, "Pulumi.production.yaml"), "utf8"), "Pulumi.production.yaml", "checkout");
+    const text = renderPlan(plan, { settings, stackFile: "Pulumi.production.yaml" });
+    expect(text).toContain("pulumi state move --source acme/release-platform/production --dest acme/checkout/production \\\n");
+    for (const resource of plan.moved) expect(text).toContain(`'${resource.urn}'`);
+    expect(text).not.toMatch(/state move[^\n]*--include-parents/);
+    const route = parse(/release:routes:\n(?:    .*\n)+/.exec(text)![0].replace(/^ {4}/gm, ""));
+    expect(route).toEqual({ "release:routes": { checkout: { pathPatterns: ["/checkout/*"], priority: 10 } } });
+    const serviceFile = parse(/ {4}config:\n(?: {4}.*\n)+/.exec(text)![0].replace(/^ {4}/gm, "")).config;
+    expect(serviceFile["release:environment"]).toEqual({ stackReference: "acme/release-platform/production" });
+    expect(serviceFile["aws:region"]).toBe("eu-west-1");
+    expect(Object.keys(serviceFile["release:services"].checkout)).not.toContain("pathPatterns");
+    expect(serviceFile["release:services"].checkout.image).toBe("123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2");
+    expect(text.indexOf("\n(a) ")).toBeLessThan(text.indexOf("\n(b) "));
+    expect(text.indexOf("\n(b) ")).toBeLessThan(text.indexOf("\n(c) "));
+    expect(text.indexOf("\n(c) ")).toBeLessThan(text.indexOf("\n(d) "));
+  });
+
+  it("says what is protected: the move keeps the flag", async () => {
+    const exported = stateExport(production);
+    const target = exported.deployment.resources.find((resource) => (resource as { urn: string }).urn.endsWith("::checkout-logs")) as { protect?: boolean };
+    target.protect = true;
+    const protectedPlan = migrationPlan(fromExport(exported), { service: "checkout", dest: DEST });
+    expect(protectedPlan.moved.filter((resource) => resource.protect).map((resource) => parseUrn(resource.urn)!.name)).toEqual(["checkout-logs"]);
+    expect(renderPlan(protectedPlan, { stackFile: "Pulumi.production.yaml" })).toMatch(/Protected, and still protected after the move[^\n]*\n\s+urn:\S+::checkout-logs\n/);
+    expect(renderPlan(plan, { stackFile: "Pulumi.production.yaml" })).toContain("Nothing of checkout is protected");
+  });
+
+  it("refuses a service that is not in the state, naming those that are", () => {
+    expect(() => migrationPlan(state, { service: "payments", dest: DEST })).toThrow(new UsageError("payments: no such service in the state of stack production (services there: catalog, checkout)"));
+    // The Environment and the flag store are children of the ReleaseEnvironment too, but no service.
+    expect(() => migrationPlan(state, { service: "production", dest: DEST })).toThrow(/no such service/);
+  });
+
+  it("refuses a file that is not a stack export, a synth document, another stack's export and a destination that is the source", () => {
+    expect(() => readStackState("{", "x.json")).toThrow(/--state x.json: not JSON .*pulumi stack export --stack/);
+    expect(() => readStackState(JSON.stringify(production), "synth.json")).toThrow(/this is a synth document/);
+    expect(() => readStackState(JSON.stringify({ checkpoint: {} }), "x.json")).toThrow(/not the JSON of `pulumi stack export`/);
+    expect(() => readStackState(JSON.stringify({ version: 3, deployment: { resources: [] } }), "x.json")).toThrow(/the stack has no resources/);
+    expect(() => migrationPlan(state, { service: "checkout", dest: DEST, source: parseStackName("source", "acme/release-platform/staging") })).toThrow(
+      /the exported state is of stack production in project release-platform/,
+    );
+    expect(() => migrationPlan(state, { service: "checkout", dest: SOURCE })).toThrow(/is the environment stack itself/);
+    expect(() => parseStackName("dest", "checkout/production")).toThrow(/expected org\/project\/stack/);
+  });
+});
+
+describe("migrating a Kubernetes service", () => {
+  it("moves the KubernetesService and copies the cluster's provider with the environment's", async () => {
+    const config = parse(readFileSync(join(PROJECT_ROOT, "examples", "kubernetes", "Pulumi.eks.yaml"), "utf8")).config;
+    const eks = await synth(config, "eks");
+    const plan = migrationPlan(fromExport(stateExport(eks)), { service: "catalog", dest: parseStackName("dest", "acme/catalog/eks") });
+    expect(plan.componentType).toBe("release:kubernetes:KubernetesService");
+    expect(plan.moved.every((resource) => /::catalog(-|$)|::catalog[^:]*$/.test(resource.urn))).toBe(true);
+    expect(plan.providers.map((provider) => parseUrn(provider.afterMove)!.qualifiedType).sort()).toEqual(["pulumi:providers:aws", "pulumi:providers:kubernetes"]);
+  }, 60_000);
+});
+
+describe("npm run migrate", () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [join(PROJECT_ROOT, "bin/release.cjs"), "migrate", ...args], { cwd: PROJECT_ROOT, encoding: "utf8" });
+  let file: string;
+  beforeAll(async () => {
+    file = join(mkdtempSync(join(tmpdir(), "migrate-")), "production.json");
+    writeFileSync(file, JSON.stringify(stateExport(await synth(shippedConfig("production"), "production"))));
+  }, 60_000);
+
+  it("prints the steps for a service of an exported state, reading the service's settings from the stack file", () => {
+    const result = run("checkout", "--state", file, "--dest", "acme/checkout/production");
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain("(the source's organisation acme is --dest's");
+    expect(result.stdout).toContain("pulumi state move --source acme/release-platform/production --dest acme/checkout/production");
+    expect(result.stdout).toContain("Remove from Pulumi.production.yaml, under release:services:");
+  });
+
+  it("exits 2 with what to do for a missing service, a missing option and a route changed but not deployed", () => {
+    const missing = run("payments", "--state", file, "--dest", "acme/checkout/production");
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain("payments: no such service in the state of stack production (services there: catalog, checkout)");
+    expect(run("checkout", "--state", file).stderr).toContain("--dest is required");
+    const moved = join(mkdtempSync(join(tmpdir(), "migrate-")), "Pulumi.production.yaml");
+    writeFileSync(moved, readFileSync(join(PROJECT_ROOT, "Pulumi.production.yaml"), "utf8").replace("priority: 10", "priority: 15"));
+    const undeployed = run("checkout", "--state", file, "--dest", "acme/checkout/production", "--config-file", moved);
+    expect(undeployed.status).toBe(2);
+    expect(undeployed.stderr).toContain("has a route that is not deployed (priority: the stack file says 15, the deployed listener rule 10)");
+  });
+});
