@@ -16,7 +16,7 @@ export {
   type ReleaseNotificationsArgs,
   type ReleaseServiceArgs,
 } from "./release-environment/args";
-export { Environment, environmentArgsProblems, type EnvironmentArgs, type SubnetDefaultRoute } from "./environment/environment";
+export { Environment, environmentArgsProblems, type EnvironmentArgs, type ServiceEnvironment, type SubnetDefaultRoute } from "./environment/environment";
 export { type DashboardService } from "./environment/dashboard";
 export { type SlackChannel } from "./environment/notifications";
 export { type AwsProviderSettings } from "./environment/provider-settings";

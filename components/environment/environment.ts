@@ -13,10 +13,12 @@ import { type AlertNotifications, createAlertNotifications, notifyFlagDeployment
 import { environmentArgsProblems, priorityTakenProblem } from "./problems";
 import { environmentProviderArgs } from "./provider-settings";
 import { createSecurityGroups } from "./security-groups";
+import type { ServiceEnvironment } from "./service-environment";
 
 export type { Tier };
 export type { EnvironmentArgs } from "./args";
 export type { SubnetDefaultRoute } from "./network-paths";
+export type { ServiceEnvironment } from "./service-environment";
 /** @internal */
 export { TLS13_POLICY } from "./load-balancer";
 export { environmentArgsProblems, priorityTakenProblem, testListenerCidrProblems } from "./problems";
@@ -25,7 +27,7 @@ export { environmentArgsProblems, priorityTakenProblem, testListenerCidrProblems
  * The shared entry point of one environment: the AWS provider every child uses, the load balancer with its production
  * and test listeners, the ECS cluster, and the alert topic that alarms notify.
  */
-export class Environment extends pulumi.ComponentResource {
+export class Environment extends pulumi.ComponentResource implements ServiceEnvironment {
   public readonly tier: Tier;
   public readonly namePrefix: string;
   public readonly region: pulumi.Output<string>;
@@ -56,6 +58,10 @@ export class Environment extends pulumi.ComponentResource {
   public readonly alertTopicArn: pulumi.Output<string>;
   private readonly alerts: AlertNotifications;
   public readonly accessLogBucket?: aws.s3.Bucket;
+  public readonly accessLogBucketName?: pulumi.Output<string>;
+  /** The main load balancer, created once the access-log bucket's policy lets it write; none without access logs. */
+  public readonly accessLogsReady: readonly pulumi.Resource[];
+  public readonly internal: boolean;
   /** The NAT gateways' public addresses the test listener admits; only for an internet-facing load balancer. */
   public readonly natPrefixList?: aws.ec2.ManagedPrefixList;
 
@@ -70,6 +76,7 @@ export class Environment extends pulumi.ComponentResource {
     this.productionPort = settings.https ? 443 : 80;
     this.productionProtocol = settings.https ? "HTTPS" : "HTTP";
     this.testListenerPort = settings.testListenerPort;
+    this.internal = settings.internal;
 
     this.provider = new aws.Provider(
       `${name}-aws`,
@@ -104,6 +111,8 @@ export class Environment extends pulumi.ComponentResource {
       child,
     );
     this.loadBalancer = loadBalancer;
+    this.accessLogBucketName = accessLogs?.bucket.bucket;
+    this.accessLogsReady = accessLogs ? [loadBalancer] : [];
     this.loadBalancerArn = loadBalancer.arn;
     this.loadBalancerArnSuffix = loadBalancer.arnSuffix;
     this.dnsName = loadBalancer.dnsName;
