@@ -19,6 +19,15 @@ export interface ConfigSource {
   readonly secretPaths?: ReadonlySet<string>;
   /** Problems found reading the file itself (keys beside `config:`, YAML tags), listed with the rest. */
   readonly fileProblems?: readonly ConfigProblem[];
+  /**
+   * A service stack (release:environment): the `environment` output of the stack it names, as read before loading
+   * (the contract, not yet checked); undefined when that stack exports none.
+   */
+  readonly environmentOutput?: unknown;
+  /** The stack's Pulumi project: a service stack's own resources (flag store, dashboard) are named from it. @default release-platform */
+  readonly project?: string;
+  /** The stack as `org/project/stack`: a route reserved for one stack (`routes.<service>.stack`) admits only it. */
+  readonly stackName?: string;
 }
 
 /**
@@ -53,7 +62,7 @@ export function readReleaseKeys(source: ConfigSource, isSecret: (key: string) =>
   return { raw, problems };
 }
 
-const OBJECT_KEYS = new Set<string>(["network", "ingress", "notifications", "services", "flags", "flagStore", "cluster"]);
+const OBJECT_KEYS = new Set<string>(["environment", "network", "ingress", "notifications", "routes", "services", "flags", "flagStore", "cluster"]);
 
 /**
  * The largest stack file the program reads: far above the largest valid stack, which the AWS quotas the library checks
