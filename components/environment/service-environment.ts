@@ -12,6 +12,8 @@ import type { SubnetDefaultRoute } from "./network-paths";
  * answer honestly.
  */
 export interface ServiceEnvironment {
+  /** The load balancer this view's listeners, DNS name and priorities are of: `main` unless from `loadBalancer(name)`. */
+  readonly loadBalancerName: string;
   readonly tier: Tier;
   /** Prefix of physical names; a service's names start with it. */
   readonly namePrefix: string;
@@ -54,6 +56,8 @@ export interface ServiceEnvironment {
   notifyFlagDeployments(flags: { readonly applicationId: pulumi.Input<string>; readonly environmentId: pulumi.Input<string> }): void;
   /** The dashboards of the services composed on this environment (in this stack). */
   addDashboards(services: readonly pulumi.Input<DashboardService>[]): aws.cloudwatch.Dashboard[];
+  /** The environment as a service on its load balancer `name` sees it (its listeners, DNS name, priorities); an unknown name is refused. */
+  loadBalancer(name: string): ServiceEnvironment;
   /** Base URL of the production listener, e.g. `https://<alb dns>`. */
   productionUrl(): pulumi.Output<string>;
   /** Base URL of the test listener, e.g. `http://<alb dns>:9000`. */
