@@ -93,3 +93,70 @@ export function dashboardBody(input: DashboardInput): Record<string, unknown> {
   }
   return { start: "-PT3H", periodOverride: "inherit", widgets };
 }
+
+/** One of an environment's load balancers, as its search page finds the target groups on it. */
+export interface SearchDashboardLoadBalancer {
+  /** `main`, or the name routes give in `loadBalancer`. */
+  readonly name: string;
+  /** `app/<name>/<id>`: the LoadBalancer dimension of ALB metrics. */
+  readonly arnSuffix: string;
+}
+
+/** What a search page shows of each target group: its metric of `AWS/ApplicationELB`, the statistic, and a title. */
+const SEARCHED_METRICS = [
+  { metric: "RequestCount", stat: "Sum", title: "requests per target group" },
+  { metric: "HTTPCode_Target_5XX_Count", stat: "Sum", title: "target 5xx per target group" },
+  { metric: "TargetResponseTime", stat: "p99", title: "p99 target response time (s) per target group" },
+  { metric: "UnHealthyHostCount", stat: "Maximum", title: "unhealthy hosts per target group" },
+] as const;
+
+/**
+ * "When you perform an exact match search, the following characters must be escaped with a backslash: `" \ ( )`"
+ * (CloudWatch search expression syntax); an ARN suffix has none today, but a value never breaks the query.
+ */
+const exact = (value: string) => `"${value.replace(/["\\()]/g, (character) => `\\${character}`)}"`;
+
+/**
+ * The search expression of one metric of every target group on a load balancer, whoever made the group (a service of
+ * this stack or of any service stack). "The maximum search expression query size is 1024 characters. You can have as
+ * many as 100 search expressions on one graph. A graph can display as many as 500 time series" (CloudWatch search
+ * expression syntax): one expression a graph, and a load balancer holds at most 100 target groups.
+ * @internal
+ */
+export function targetGroupSearch(loadBalancerArnSuffix: string, metric: string, stat: string): string {
+  return `SEARCH('{${ALB},LoadBalancer,TargetGroup} LoadBalancer=${exact(loadBalancerArnSuffix)} MetricName=${exact(metric)}', '${stat}', 60)`;
+}
+
+/**
+ * The dashboard page of one load balancer of an environment stack, built from CloudWatch SEARCH expressions, so every
+ * service's target groups show up, those of service stacks included, without the environment stack knowing them:
+ * requests, target 5xx, p99 response time and unhealthy hosts, a line per target group labelled with its name. A
+ * search finds "only metrics that have reported data within the past two weeks" (CloudWatch: using search
+ * expressions): a service idle longer has no line until it serves again. A Kubernetes canary's target groups are on
+ * the AWS Load Balancer Controller's load balancer, not this one: its own stack's dashboard shows them.
+ */
+export function searchDashboardBody(input: { readonly region: string; readonly loadBalancer: SearchDashboardLoadBalancer }): Record<string, unknown> {
+  const { region, loadBalancer } = input;
+  const header: Widget = {
+    type: "text",
+    x: 0,
+    y: 0,
+    width: 24,
+    height: 2,
+    properties: {
+      markdown: `## Load balancer ${loadBalancer.name} (${loadBalancer.arnSuffix})\nEvery target group on it, whichever stack released its service: a line per target group, found by search.`,
+    },
+  };
+  const graphs = SEARCHED_METRICS.map(({ metric, stat, title }, index) =>
+    // The dynamic label `${PROP('Dim.TargetGroup')}` "applies to every metric returned by the search" (CloudWatch: dynamic labels).
+    metricWidget((index % 2) * 12, 2 + Math.floor(index / 2) * ROW_HEIGHT, 12, `${loadBalancer.name}: ${title}`, region, [
+      [{ expression: targetGroupSearch(loadBalancer.arnSuffix, metric, stat), id: `search${index}`, label: "${PROP('Dim.TargetGroup')}", period: 60 }],
+    ]),
+  );
+  return { start: "-PT3H", periodOverride: "inherit", widgets: [header, ...graphs] };
+}
+
+/** A search page per load balancer, in the order given (`main` first, as the environment makes them). */
+export function searchDashboardPages(input: { readonly region: string; readonly loadBalancers: readonly SearchDashboardLoadBalancer[] }): { readonly loadBalancer: string; readonly body: Record<string, unknown> }[] {
+  return input.loadBalancers.map((loadBalancer) => ({ loadBalancer: loadBalancer.name, body: searchDashboardBody({ region: input.region, loadBalancer }) }));
+}

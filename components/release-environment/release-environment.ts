@@ -75,7 +75,8 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     };
     const moved = (more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...more, parent: this, aliases: MOVED_FROM_ROOT });
 
-    const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings, moved());
+    // The rules refuse an environment made here without a network.
+    const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings.network!, moved());
     const environment = new Environment(name, environmentArgs(name, settings, { vpcId, publicSubnetIds, privateSubnetIds }), moved());
     this.environment = environment;
     const providers = [environment.provider];
@@ -175,9 +176,9 @@ function hostedZone(settings: ResolvedReleaseEnvironment, invoke: pulumi.InvokeO
 }
 
 /** Network ids as given, or from another stack's outputs (vpcId, publicSubnetIds, privateSubnetIds). */
-function network(settings: ResolvedReleaseEnvironment, opts: pulumi.CustomResourceOptions) {
-  if (!("stackReference" in settings.network)) return settings.network;
-  const reference = new pulumi.StackReference(settings.network.stackReference, undefined, opts);
+function network(settings: NonNullable<ReleaseEnvironmentArgs["network"]>, opts: pulumi.CustomResourceOptions) {
+  if (!("stackReference" in settings)) return settings;
+  const reference = new pulumi.StackReference(settings.stackReference, undefined, opts);
   return {
     vpcId: reference.requireOutput("vpcId") as pulumi.Output<string>,
     publicSubnetIds: reference.requireOutput("publicSubnetIds") as pulumi.Output<string[]>,
