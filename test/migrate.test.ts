@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { EnvironmentContract } from "../components/environment/contract";
 import { routeSchema } from "../components/release-environment/schema";
 import { UsageError } from "../src/errors";
 import { migrationPlan, parseStackName, type MigrationPlan } from "../src/migrate/plan";
@@ -11,7 +12,7 @@ import { renderPlan } from "../src/migrate/render";
 import { makeUrn, parseUrn, readStackState, ROOT_STACK_TYPE, type StackState } from "../src/migrate/state";
 import { readServiceSettings } from "../src/migrate/stack-files";
 import type { SynthDocument, SynthResource } from "../src/synth/capture";
-import { PROJECT_ROOT } from "../src/synth/run";
+import { PROJECT_ROOT, synthesizeStack } from "../src/synth/run";
 import { shippedConfig, synth } from "./helpers";
 
 /**
@@ -210,4 +211,78 @@ describe("npm run migrate", () => {
     expect(undeployed.status).toBe(2);
     expect(undeployed.stderr).toContain("has a route that is not deployed (priority: the stack file says 15, the deployed listener rule 10)");
   });
+});
+
+/** The contract the environment stack would export, from its synthesized resources (the ids a service reads of it). */
+function contractOf(document: SynthDocument, routes: EnvironmentContract["routes"]): EnvironmentContract {
+  const outputs = (type: string, name: string) => document.resources.find((resource) => resource.type === type && resource.name === name)!.outputs as Record<string, string>;
+  const config = shippedConfig(document.stack) as Record<string, { publicSubnetIds: string[]; privateSubnetIds: string[]; vpcId: string }>;
+  const loadBalancer = outputs("aws:lb/loadBalancer:LoadBalancer", `${document.stack}-lb`);
+  return {
+    version: 1,
+    tier: document.tier as EnvironmentContract["tier"],
+    namePrefix: document.stack,
+    region: "eu-west-1",
+    vpcId: config["release:network"].vpcId,
+    publicSubnetIds: config["release:network"].publicSubnetIds,
+    privateSubnetIds: config["release:network"].privateSubnetIds,
+    internal: false,
+    productionPort: 443,
+    productionProtocol: "HTTPS",
+    testListenerPort: 9000,
+    loadBalancerSecurityGroupId: outputs("aws:ec2/securityGroup:SecurityGroup", `${document.stack}-lb`).id,
+    hooksSecurityGroupId: outputs("aws:ec2/securityGroup:SecurityGroup", `${document.stack}-hooks`).id,
+    natPrefixListId: outputs("aws:ec2/managedPrefixList:ManagedPrefixList", `${document.stack}-nat`).id,
+    accessLogBucket: outputs("aws:s3/bucket:Bucket", `${document.stack}-access-logs`).id,
+    clusterArn: outputs("aws:ecs/cluster:Cluster", `${document.stack}-cluster`).arn,
+    clusterName: document.stack,
+    alertTopicArn: outputs("aws:sns/topic:Topic", `${document.stack}-alerts`).arn,
+    alertKeyArn: outputs("aws:kms/key:Key", `${document.stack}-alerts`).arn,
+    loadBalancers: [
+      {
+        name: "main",
+        arn: loadBalancer.arn,
+        arnSuffix: loadBalancer.arnSuffix,
+        dnsName: loadBalancer.dnsName,
+        productionListenerArn: outputs("aws:lb/listener:Listener", `${document.stack}-production`).arn,
+        testListenerArn: outputs("aws:lb/listener:Listener", `${document.stack}-test`).arn,
+      },
+    ],
+    routes,
+    flagStore: { backend: "appconfig" },
+  };
+}
+
+describe("the service stack the migration writes", () => {
+  // Needs the svcstack branch's ReleaseEnvironment joining a contract (a service stack synthesizes end to end).
+  it.skip("registers the service under URNs that are exactly the plan's, with the inputs the environment stack deployed", async () => {
+    const production = await synth(shippedConfig("production"), "production");
+    const state = fromExport(stateExport(production));
+    const plan = migrationPlan(state, { service: "checkout", dest: DEST, source: SOURCE });
+    const settings = readServiceSettings(readFileSync(join(PROJECT_ROOT, "Pulumi.production.yaml"), "utf8"), "Pulumi.production.yaml", "checkout");
+    const text = renderPlan(plan, { settings, stackFile: "Pulumi.production.yaml" });
+    // The service stack's project: the file step (c) prints, beside a Pulumi.yaml named as --dest's project.
+    const directory = mkdtempSync(join(tmpdir(), "checkout-"));
+    writeFileSync(join(directory, "Pulumi.yaml"), "name: checkout\nruntime: nodejs\n");
+    writeFileSync(join(directory, "Pulumi.production.yaml"), /( {4}config:\n(?: {4}.*\n)+)/.exec(text)![1].replace(/^ {4}/gm, ""));
+    const route = { pathPatterns: ["/checkout/*"], hostHeaders: [], priority: 10, loadBalancer: "main" };
+    writeFileSync(join(directory, "outputs.json"), JSON.stringify({ "acme/release-platform/production": { environment: contractOf(production, { checkout: route }) } }));
+    const service = await synthesizeStack({ stack: "production", configFile: join(directory, "Pulumi.production.yaml"), stackOutputsFile: join(directory, "outputs.json") });
+    expect(service.project).toBe("checkout");
+
+    const exported = stateExport(service).deployment.resources as { urn: string; type: string; inputs?: Record<string, unknown> }[];
+    const component = exported.find((resource) => resource.urn.endsWith("::checkout") && resource.type === "release:aws:BlueGreenService")!;
+    const parentOf = new Map(exported.map((resource) => [resource.urn, (resource as { parent?: string }).parent]));
+    const under = (urn: string): boolean => urn === component.urn || (parentOf.get(urn) !== undefined && under(parentOf.get(urn)!));
+    const registered = exported.filter((resource) => under(resource.urn));
+    expect(registered.map((resource) => resource.urn).sort()).toEqual(plan.moved.map((resource) => resource.afterUp).sort());
+
+    // What `pulumi preview` of the service stack compares: the same inputs, resource by resource.
+    const deployed = new Map(stateExport(production).deployment.resources.map((resource) => [(resource as { urn: string }).urn, resource as { inputs?: Record<string, unknown> }]));
+    const changed = plan.moved.filter((resource) => {
+      const now = registered.find((candidate) => candidate.urn === resource.afterUp)!;
+      return JSON.stringify(now.inputs ?? {}) !== JSON.stringify(deployed.get(resource.urn)?.inputs ?? {});
+    });
+    expect(changed.map((resource) => parseUrn(resource.urn)!.name)).toEqual([]);
+  }, 120_000);
 });
