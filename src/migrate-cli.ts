@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { choice, emit, runCommand, text, usage, userPath } from "./command";
+import { emit, runCommand, text, usage, userPath } from "./command";
 import { migrationPlan, parseStackName } from "./migrate/plan";
 import { renderPlan } from "./migrate/render";
 import { readStackState } from "./migrate/state";
@@ -8,7 +8,7 @@ import { readServiceSettings, routeDifferences, routeOfSettings, type ServiceSet
 import { stacksDirectory } from "./synth/run";
 
 const USAGE = `usage: npm run migrate -- <service> --state <export.json> --dest <org/project/stack>
-                           [--source <org/project/stack>] [--config-file <environment stack file>] [--format text|json] [--out <file>]
+                           [--source <org/project/stack>] [--config-file <environment stack file>] [--out <file>]
 
   prints the steps that move a service from the environment stack that holds it to its own service stack without
   replacing anything: (a) its route in the environment stack file, (b) pulumi state move with every URN it takes,
@@ -17,21 +17,20 @@ const USAGE = `usage: npm run migrate -- <service> --state <export.json> --dest 
   --dest         the service stack (its own Pulumi project), e.g. acme/checkout/production
   --source       the environment stack (default: the export's project and stack, in --dest's organisation)
   --config-file  the environment stack's file (default Pulumi.<stack>.yaml of the Pulumi project here)
-  --format       text (default): the steps; json: the plan (every URN before, right after the move, and after the first up)
+  --out          write the steps to this file instead of stdout
 Nothing is run or changed: the commands are printed for a person to run, in order.
 exit codes: 0 printed, 2 bad usage (a service not in the state, a file that is not an export, ...)`;
 
 runCommand({
   name: "migrate",
   usage: USAGE,
-  options: { state: { type: "string" }, dest: { type: "string" }, source: { type: "string" }, "config-file": { type: "string" }, format: { type: "string" }, out: { type: "string" } },
+  options: { state: { type: "string" }, dest: { type: "string" }, source: { type: "string" }, "config-file": { type: "string" }, out: { type: "string" } },
   run(values, positionals) {
     if (positionals.length !== 1) throw usage(positionals.length === 0 ? "name the service to migrate" : `one service at a time (got ${positionals.join(" ")})`, USAGE);
     const [service] = positionals;
     const stateFile = text(values.state);
     const destName = text(values.dest);
     if (!stateFile || !destName) throw usage(`${!stateFile ? "--state" : "--dest"} is required`, USAGE);
-    const format = choice("format", text(values.format), ["text", "json"]) ?? "text";
     const statePath = userPath(stateFile);
     if (!existsSync(statePath)) throw usage(`--state ${stateFile}: no such file; export it with: pulumi stack export --stack <org/project/stack> --file ${stateFile}`);
     const state = readStackState(readFileSync(statePath, "utf8"), stateFile);
@@ -43,7 +42,7 @@ runCommand({
     const stackFile = environmentStackFile(text(values["config-file"]), state.stack);
     const settings = readServiceSettings(readFileSync(stackFile.path, "utf8"), stackFile.display, service);
     refuseUndeployedRoute(settings, plan.route, stackFile.display, service);
-    emit(text(values.out), format === "json" ? `${JSON.stringify({ ...plan, settings }, null, 2)}\n` : renderPlan(plan, { settings, stackFile: stackFile.display }));
+    emit(text(values.out), renderPlan(plan, { settings, stackFile: stackFile.display }));
     return 0;
   },
 });
