@@ -12,6 +12,7 @@ import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
 import { environmentArgs, flagEnvironment } from "./children";
 import { joinedClusterArgs, joinedEnvironmentProblems, type JoinedPlace, madeEnvironmentProblems } from "./joined";
 import { resolveReleaseEnvironment } from "./resolve";
+import { joinedServiceProblems, routesProblems } from "./routes";
 import { releaseEnvironmentArgsSchema, serviceSchema, tierSchema } from "./schema";
 
 /** What the load-balancer rules read of a service; a stack file's services, parsed or not yet, have this shape. */
@@ -232,6 +233,9 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs, place: JoinedP
   const flags = args.flags ?? {};
   const flagProblems = flagsProblems(flags, args.flagStore);
   // Left out, the namespace is the environment's name: when that is no Kubernetes name, the namespace is required.
+  const routed = Object.entries(args.services)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([serviceName, service]) => ({ name: serviceName, service, strategy: strategyOf(service, args.tier) }));
   const unnamed = !joined && settings.cluster && args.cluster?.namespace === undefined && !KUBERNETES_NAME.test(name);
   const problems = [
     ...(unnamed ? [{ field: ["cluster", "namespace"], message: `required: the environment's name ${name} is not a Kubernetes name`, got: undefined }] : []),
@@ -242,6 +246,7 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs, place: JoinedP
           ...placed(ENVIRONMENT_FIELDS, [], environmentArgsProblems(environmentArgs(name, settings, args.network && "vpcId" in args.network ? args.network : NO_NETWORK))),
         ]),
     ...crossServiceProblems(joined ? { ...args, cluster: joinedClusterArgs(joined, args.cluster) } : args),
+    ...(joined ? joinedServiceProblems(routed, joined, place.stack ?? "") : args.routes ? routesProblems(args.routes, routed) : []),
     ...settings.services.flatMap((service) => {
       const runtime: ServiceRuntime<unknown> = RUNTIMES[service.runtime];
       return [
