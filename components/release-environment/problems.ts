@@ -248,6 +248,8 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs, place: JoinedP
     ...crossServiceProblems(joined ? { ...args, cluster: joinedClusterArgs(joined, args.cluster) } : args),
     ...(joined ? joinedServiceProblems(routed, joined, place.stack ?? "") : args.routes ? routesProblems(args.routes, routed) : []),
     ...settings.services.flatMap((service) => {
+      // A service stack's service without a route has nowhere to be: that is its one problem (joinedServiceProblems).
+      if (joined && !Object.hasOwn(joined.routes, service.name)) return settingsThatDoNotApply(service.name, args.services[service.name], args.tier);
       const runtime: ServiceRuntime<unknown> = RUNTIMES[service.runtime];
       return [
         ...settingsThatDoNotApply(service.name, args.services[service.name], args.tier),
