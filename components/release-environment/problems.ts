@@ -253,7 +253,10 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs, place: JoinedP
       const runtime: ServiceRuntime<unknown> = RUNTIMES[service.runtime];
       return [
         ...settingsThatDoNotApply(service.name, args.services[service.name], args.tier),
-        ...placed(serviceFields(service.name), ["services", service.name], runtime.problems(runtime.args(service, context))),
+        // A missing priority stands in as 0 for the component: its one problem is that it is missing (madeEnvironmentProblems).
+        ...placed(serviceFields(service.name), ["services", service.name], runtime.problems(runtime.args(service, context))).filter(
+          (problem) => joined || args.services[service.name].priority !== undefined || renderField(problem.field) !== `services.${service.name}.priority`,
+        ),
       ];
     }),
     ...under(["flags"], flagProblems),
