@@ -150,4 +150,21 @@ describe("a service stack synthesizes on its environment's listeners", () => {
     const document = await synthService({ [REFERENCE]: { environment: moved } });
     expect(resource(document, "aws:lb/listenerRule:ListenerRule", "checkout-production").inputs.priority).toBe(21);
   });
+
+  it("a Kubernetes service runs in the environment's namespace on the cluster its contract names, and makes no namespace of its own", async () => {
+    const routes = { ...CONTRACT.routes, checkout: { ...CONTRACT.routes.checkout, pathPatterns: [], hostHeaders: ["checkout.shop.example.com"] } };
+    const contract = { ...CONTRACT, routes, hostedZone: "shop.example.com", cluster: { namespace: "shop", stackReference: "acme/eks/production", controllers: ["aws-load-balancer-controller", "argo-rollouts"] } };
+    const cluster = { kubeconfig: "apiVersion: v1", clusterName: "shop-eks", clusterSecurityGroupId: "sg-0123456789abcdef0" };
+    const config = setPath(serviceStackFile(), "release:services.checkout", {
+      runtime: "kubernetes",
+      image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2",
+      port: 8080,
+      deployment: { steps: [10, 50, 100] },
+    });
+    const document = await synthesize({ config: loadService(config, "production", { output: contract }), stackOutputs: { [REFERENCE]: { environment: contract }, "acme/eks/production": cluster } });
+    expect(resourcesOf(document, "kubernetes:core/v1:Namespace")).toEqual([]);
+    const rollout = resource(document, "kubernetes:argoproj.io/v1alpha1:Rollout", "checkout-rollout");
+    expect((rollout.inputs.metadata as { namespace: string }).namespace).toBe("shop");
+    expect(resourcesOf(document, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map((association) => association.inputs.clusterName)).toEqual(["shop-eks"]);
+  });
 });
