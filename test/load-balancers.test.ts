@@ -160,7 +160,7 @@ describe("refused on an environment with load balancers main and b", () => {
 
   it("two services on one load balancer cannot share a priority; b's priorities are not main's", () => {
     expect(env.loadBalancer("b").claimPriority(10, "web")).toBeUndefined();
-    expect(env.loadBalancer("b").claimPriority(10, "shop")).toEqual({ field: ["priority"], message: "is already taken by service web on this environment's listeners", got: 10 });
+    expect(env.loadBalancer("b").claimPriority(10, "shop")).toEqual({ field: ["priority"], message: "is already taken by service web on load balancer b's listeners", got: 10 });
     expect(env.loadBalancer("b").claimPriority(10, "web")).toBeUndefined();
     expect(env.claimPriority(10, "api")).toBeUndefined();
     expect(env.loadBalancer("main").claimPriority(10, "checkout")).toEqual({ field: ["priority"], message: "is already taken by service api on this environment's listeners", got: 10 });

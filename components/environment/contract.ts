@@ -22,8 +22,9 @@ export const LOAD_BALANCER_NAME = /^[a-z][a-z0-9]{0,5}$/;
 
 /**
  * Load balancers an environment makes besides `main`. AWS: "Application Load Balancers per Region: 50" (adjustable;
- * Quotas for your Application Load Balancers), counted across the account's environments and the Kubernetes canaries'
- * controller load balancers, so one environment takes a fifth of it at most.
+ * "Quotas for your Application Load Balancers", docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html),
+ * counted across the account's environments and the Kubernetes canaries' controller load balancers, so one
+ * environment takes a fifth of it at most.
  */
 export const MAX_EXTRA_LOAD_BALANCERS = 10;
 

@@ -28,8 +28,10 @@ export { TLS13_POLICY } from "./load-balancer";
 export { environmentArgsProblems, priorityTakenProblem, testListenerCidrProblems } from "./problems";
 
 /**
- * The shared entry point of one environment: the AWS provider every child uses, the load balancer with its production
- * and test listeners, the ECS cluster, and the alert topic that alarms notify.
+ * The shared entry point of one environment: the AWS provider every child uses, the load balancer (`main`, and those
+ * named in `loadBalancers`) with its production and test listeners, the ECS cluster, and the alert topic that alarms
+ * notify. Services join it as a `ServiceEnvironment`: the environment itself (`main`) or `loadBalancer(name)`. A
+ * service stack joins an environment another stack made with `Environment.fromContract` / `fromStackReference`.
  */
 export class Environment extends pulumi.ComponentResource implements ServiceEnvironment {
   /**

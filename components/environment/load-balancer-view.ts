@@ -24,10 +24,13 @@ export interface LoadBalancerEndpoints {
 export class PriorityTable {
   private readonly holders = new Map<number, string>();
 
+  /** @param loadBalancer the name of the load balancer whose listeners these are */
+  constructor(private readonly loadBalancer: string) {}
+
   /** @returns a problem naming the service that holds `priority`, or undefined when it was free (it is now `service`'s) */
   public claim(priority: number, service: string): ArgumentProblem | undefined {
     const holder = this.holders.get(priority);
-    if (holder !== undefined && holder !== service) return priorityTakenProblem(priority, holder);
+    if (holder !== undefined && holder !== service) return priorityTakenProblem(priority, holder, this.loadBalancer);
     this.holders.set(priority, service);
     return undefined;
   }
@@ -42,7 +45,7 @@ export class LoadBalancerTable {
     private readonly owner: { readonly component: string; readonly name: string },
     loadBalancers: readonly LoadBalancerEndpoints[],
   ) {
-    for (const endpoints of loadBalancers) this.entries.set(endpoints.name, { endpoints, priorities: new PriorityTable() });
+    for (const endpoints of loadBalancers) this.entries.set(endpoints.name, { endpoints, priorities: new PriorityTable(endpoints.name) });
   }
 
   public get names(): string[] {

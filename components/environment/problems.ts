@@ -6,9 +6,13 @@ import { LOAD_BALANCER_NAME, MAIN_LOAD_BALANCER, MAX_EXTRA_LOAD_BALANCERS } from
 import { slackChannelProblems } from "./notifications";
 import { awsProviderSettingsProblems } from "./provider-settings";
 
-/** Listener rule priorities are unique per listener, and every service's rules share the environment's two listeners. */
-export function priorityTakenProblem(priority: number, holder: string): ArgumentProblem {
-  return { field: ["priority"], message: `is already taken by service ${holder} on this environment's listeners`, got: priority };
+/**
+ * Listener rule priorities are unique per listener, and the services on one load balancer share its two listeners.
+ * @param loadBalancer the load balancer's name, when not the environment's first (`main`)
+ */
+export function priorityTakenProblem(priority: number, holder: string, loadBalancer?: string): ArgumentProblem {
+  const where = loadBalancer === undefined || loadBalancer === MAIN_LOAD_BALANCER ? "this environment's listeners" : `load balancer ${loadBalancer}'s listeners`;
+  return { field: ["priority"], message: `is already taken by service ${holder} on ${where}`, got: priority };
 }
 
 /** Every problem with an environment's arguments, each naming its field; the constructor refuses them before registering. */
