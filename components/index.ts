@@ -16,7 +16,25 @@ export {
   type ReleaseNotificationsArgs,
   type ReleaseServiceArgs,
 } from "./release-environment/args";
-export { Environment, environmentArgsProblems, type EnvironmentArgs, type SubnetDefaultRoute } from "./environment/environment";
+export {
+  Environment,
+  environmentArgsProblems,
+  JoinedEnvironment,
+  type EnvironmentArgs,
+  type EnvironmentRoute,
+  type JoinedEnvironmentArgs,
+  type ServiceEnvironment,
+  type SubnetDefaultRoute,
+} from "./environment/environment";
+export {
+  ENVIRONMENT_OUTPUT,
+  MAIN_LOAD_BALANCER,
+  readEnvironmentContract,
+  type ClusterContract,
+  type EnvironmentContract,
+  type LoadBalancerContract,
+  type RouteContract,
+} from "./environment/contract";
 export { type DashboardService } from "./environment/dashboard";
 export { type SlackChannel } from "./environment/notifications";
 export { type AwsProviderSettings } from "./environment/provider-settings";

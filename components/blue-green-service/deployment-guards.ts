@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 import { DeploymentAlarms } from "../deployment-alarms/deployment-alarms";
 import { type LifecycleHook, LifecycleHooks } from "../lifecycle-hooks/lifecycle-hooks";
 import type { AwsAccount } from "./aws-account";
@@ -14,7 +14,7 @@ export interface DeploymentGuardsArgs {
   readonly targets: GuardedTargets;
   /** The strategy moves traffic between two target groups (not `rolling`): the test listener and the task-start watch exist. */
   readonly shiftsTraffic: boolean;
-  readonly environment: Pick<Environment, "namePrefix" | "clusterName" | "alertTopicArn">;
+  readonly environment: Pick<ServiceEnvironment, "namePrefix" | "clusterName" | "alertTopicArn">;
   readonly tags: Record<string, string>;
   readonly account: AwsAccount;
 }

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 import { builtInAlarmNames } from "../deployment-alarms/deployment-alarms";
 import { assumeRolePolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
@@ -18,7 +18,7 @@ export interface EcsServiceRouting {
 }
 
 export interface EcsServiceArgs {
-  readonly environment: Pick<Environment, "namePrefix" | "tier" | "clusterArn" | "privateSubnetIds">;
+  readonly environment: Pick<ServiceEnvironment, "namePrefix" | "tier" | "clusterArn" | "privateSubnetIds">;
   readonly strategy: DeploymentStrategy;
   /** The container port the target groups forward to. */
   readonly port: number;

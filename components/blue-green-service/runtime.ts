@@ -63,7 +63,12 @@ export const ecsRuntime: ServiceRuntime<BlueGreenServiceArgsToCheck, BlueGreenSe
     const service = new BlueGreenService(name, args, opts);
     return {
       component: service,
-      dashboard: { targetGroupArnSuffixes: [service.blueTargetGroupArnSuffix, service.greenTargetGroupArnSuffix], alarmArns: service.alarms?.alarmArns ?? [] },
+      dashboard: {
+        targetGroupArnSuffixes: [service.blueTargetGroupArnSuffix, service.greenTargetGroupArnSuffix],
+        alarmArns: service.alarms?.alarmArns ?? [],
+        // The load balancer it is on: another than the dashboard's when the service joined one with environment.loadBalancer(name).
+        loadBalancerArnSuffix: service.loadBalancerArnSuffix,
+      },
       outputs: serviceOutputs(service),
     };
   },

@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 import type { Autoscaling } from "../service/args";
 
 export interface ScalingArgs {
-  readonly environment: Pick<Environment, "clusterName">;
+  readonly environment: Pick<ServiceEnvironment, "clusterName">;
   readonly service: aws.ecs.Service;
   /** `max` at `min`: the task count stays there. */
   readonly autoscaling: Autoscaling;

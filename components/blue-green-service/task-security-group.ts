@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 
 export interface TaskSecurityGroupArgs {
-  readonly environment: Pick<Environment, "vpcId" | "loadBalancerSecurityGroupId">;
+  readonly environment: Pick<ServiceEnvironment, "vpcId" | "loadBalancerSecurityGroupId">;
   /** The container port the load balancer reaches the tasks on. */
   readonly port: number;
   readonly tags: Record<string, string>;

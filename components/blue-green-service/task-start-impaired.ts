@@ -1,11 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 import { NAME_LIMITS, physicalName } from "../naming";
 import type { AwsAccount } from "./aws-account";
 
 export interface TaskStartWatchArgs {
-  readonly environment: Pick<Environment, "namePrefix" | "clusterName" | "alertTopicArn">;
+  readonly environment: Pick<ServiceEnvironment, "namePrefix" | "clusterName" | "alertTopicArn">;
   readonly tags: Record<string, string>;
   readonly account: AwsAccount;
 }

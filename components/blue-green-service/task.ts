@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 import { assumeRolePolicy } from "../iam";
 import { NAME_LIMITS, physicalName } from "../naming";
 import type { Sidecar } from "../service/args";
@@ -9,7 +9,7 @@ import type { AwsAccount } from "./aws-account";
 /** What a service's task is made of: its container and sidecars, their variables and secrets, and what the task may do. */
 export interface TaskArgs {
   /** Its name prefix starts the physical names of the roles, log group, secrets and task family. */
-  readonly environment: Pick<Environment, "namePrefix">;
+  readonly environment: Pick<ServiceEnvironment, "namePrefix">;
   readonly image: pulumi.Input<string>;
   readonly port: number;
   readonly cpu: number;

@@ -38,6 +38,12 @@ export interface EnvironmentArgs {
    * internet-facing. List here what those miss, e.g. a NAT gateway's secondary addresses or a central egress VPC's. @default []
    */
   readonly testListenerCidrs?: readonly string[];
+  /**
+   * Load balancers besides `main`, by name (`LOAD_BALANCER_NAME`: part of their physical name `<namePrefix>-<name>`),
+   * each with production and test listeners of its own, on the same subnets, security group and access-log bucket as
+   * `main`; a service joins one with `environment.loadBalancer(name)`. At most `MAX_EXTRA_LOAD_BALANCERS`. @default []
+   */
+  readonly loadBalancers?: readonly string[];
   /** @default 60 */
   readonly idleTimeoutSeconds?: number;
   /** @default false / false / true (dev / staging / production, `TIER_DEFAULTS`) */

@@ -17,6 +17,17 @@ export const ENVIRONMENT_CONTRACT_VERSION = 1;
 /** The name of an environment's first load balancer, the one a route without `loadBalancer` is on. */
 export const MAIN_LOAD_BALANCER = "main";
 
+/** A load balancer's name (`main`, or a route's `loadBalancer`): part of its physical name `<namePrefix>-<name>`, so short. */
+export const LOAD_BALANCER_NAME = /^[a-z][a-z0-9]{0,5}$/;
+
+/**
+ * Load balancers an environment makes besides `main`. AWS: "Application Load Balancers per Region: 50" (adjustable;
+ * "Quotas for your Application Load Balancers", docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html),
+ * counted across the account's environments and the Kubernetes canaries' controller load balancers, so one
+ * environment takes a fifth of it at most.
+ */
+export const MAX_EXTRA_LOAD_BALANCERS = 10;
+
 /**
  * Routes per load balancer: a traffic-shifting service takes two of its 100 target groups ("Target Groups per
  * Application Load Balancer: 100, not adjustable") and two of its 100 rules (a production and a test rule). The
@@ -132,7 +143,7 @@ export const environmentContractSchema = z.looseObject({
   alertTopicArn: arn,
   alertKeyArn: arn,
   loadBalancers: z
-    .array(z.strictObject({ name: id, arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn }))
+    .array(z.strictObject({ name: id.regex(LOAD_BALANCER_NAME, { error: "expected a load balancer name: a lower-case letter, then at most 5 letters or digits" }), arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn }))
     .min(1, { error: "an environment has at least one load balancer" }),
   routes: z.record(z.string(), routeSchema),
   cluster: z

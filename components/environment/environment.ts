@@ -1,44 +1,74 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments } from "../arguments";
-import { NAME_LIMITS, physicalName } from "../naming";
 import type { Tier } from "../tiers";
 import { createAccessLogBucket } from "./access-logs";
 import { type EnvironmentArgs, resolveEnvironmentArgs } from "./args";
 import { createCluster } from "./cluster";
-import { dashboardBody, type DashboardService, SERVICES_PER_DASHBOARD } from "./dashboard";
+import { type ClusterContract, type EnvironmentContract, ENVIRONMENT_CONTRACT_VERSION, MAIN_LOAD_BALANCER, type RouteContract } from "./contract";
+import type { DashboardService } from "./dashboard";
+import { createDashboardPages } from "./dashboard-pages";
+import { JoinedEnvironment, type JoinedEnvironmentArgs, joinStackReference } from "./joined";
 import { createLoadBalancer } from "./load-balancer";
+import { type LoadBalancerEndpoints, LoadBalancerTable, LoadBalancerView, productionUrlOf, testUrlOf } from "./load-balancer-view";
 import { createTestListenerPath, type SubnetDefaultRoute, subnetDefaultRoutes } from "./network-paths";
 import { type AlertNotifications, createAlertNotifications, notifyFlagDeployments } from "./notifications";
-import { environmentArgsProblems, priorityTakenProblem } from "./problems";
-import { environmentProviderArgs } from "./provider-settings";
+import { environmentArgsProblems } from "./problems";
+import { environmentProviderArgs, environmentTags } from "./provider-settings";
 import { createSecurityGroups } from "./security-groups";
+import type { ServiceEnvironment } from "./service-environment";
 
 export type { Tier };
 export type { EnvironmentArgs } from "./args";
 export type { SubnetDefaultRoute } from "./network-paths";
+export type { ServiceEnvironment } from "./service-environment";
+export { JoinedEnvironment, type JoinedEnvironmentArgs } from "./joined";
 /** @internal */
 export { TLS13_POLICY } from "./load-balancer";
 export { environmentArgsProblems, priorityTakenProblem, testListenerCidrProblems } from "./problems";
 
 /**
- * The shared entry point of one environment: the AWS provider every child uses, the load balancer with its production
- * and test listeners, the ECS cluster, and the alert topic that alarms notify.
+ * The shared entry point of one environment: the AWS provider every child uses, the load balancer (`main`, and those
+ * named in `loadBalancers`) with its production and test listeners, the ECS cluster, and the alert topic that alarms
+ * notify. Services join it as a `ServiceEnvironment`: the environment itself (`main`) or `loadBalancer(name)`. A
+ * service stack joins an environment another stack made with `Environment.fromContract` / `fromStackReference`.
  */
-export class Environment extends pulumi.ComponentResource {
+export class Environment extends pulumi.ComponentResource implements ServiceEnvironment {
+  /**
+   * A service stack's view of an environment stack: the environment its contract describes (read from the environment
+   * stack's `environment` output), with a provider of its own, and nothing of the environment created again.
+   */
+  public static fromContract(name: string, contract: EnvironmentContract, args: JoinedEnvironmentArgs = {}, opts?: pulumi.ComponentResourceOptions): JoinedEnvironment {
+    return new JoinedEnvironment(name, contract, args, opts);
+  }
+
+  /**
+   * `fromContract` with the contract read from the environment stack `ref` (`org/project/stack`) and checked: a stack
+   * without the output, or with one this library cannot read, is refused with every wrong field, naming the stack.
+   */
+  public static fromStackReference(
+    name: string,
+    ref: string | pulumi.StackReference,
+    args: JoinedEnvironmentArgs = {},
+    opts?: pulumi.ComponentResourceOptions,
+  ): Promise<JoinedEnvironment> {
+    return joinStackReference(name, ref, args, opts);
+  }
+
   public readonly tier: Tier;
   public readonly namePrefix: string;
   public readonly region: pulumi.Output<string>;
   private readonly componentName: string;
-  /** Listener rule priorities taken by services, so two services composed on one environment cannot collide. */
-  private readonly priorities = new Map<number, string>();
+  /** The load balancers, `main` first, each with the listener rule priorities services took on it. */
+  private readonly loadBalancers: LoadBalancerTable;
+  public readonly loadBalancerName = MAIN_LOAD_BALANCER;
+  private readonly publicSubnetIds: pulumi.Output<string[]>;
   /** The provider with this environment's region and default tags; pass it to components composed with this one. */
   public readonly provider: aws.Provider;
   public readonly vpcId: pulumi.Output<string>;
   public readonly privateSubnetIds: pulumi.Output<string[]>;
   /** Each private subnet's route table and default route, as the VPC answers (looked up when first read). */
   public readonly privateSubnetRoutes: pulumi.Output<SubnetDefaultRoute[]>;
-  public readonly loadBalancer: aws.lb.LoadBalancer;
   public readonly loadBalancerArn: pulumi.Output<string>;
   /** `app/<name>/<id>`: the LoadBalancer dimension of ALB metrics. */
   public readonly loadBalancerArnSuffix: pulumi.Output<string>;
@@ -55,7 +85,12 @@ export class Environment extends pulumi.ComponentResource {
   public readonly clusterName: pulumi.Output<string>;
   public readonly alertTopicArn: pulumi.Output<string>;
   private readonly alerts: AlertNotifications;
+  public readonly alertKeyArn: pulumi.Output<string>;
   public readonly accessLogBucket?: aws.s3.Bucket;
+  public readonly accessLogBucketName?: pulumi.Output<string>;
+  /** The main load balancer, created once the access-log bucket's policy lets it write; none without access logs. */
+  public readonly accessLogsReady: readonly pulumi.Resource[];
+  public readonly internal: boolean;
   /** The NAT gateways' public addresses the test listener admits; only for an internet-facing load balancer. */
   public readonly natPrefixList?: aws.ec2.ManagedPrefixList;
 
@@ -70,16 +105,11 @@ export class Environment extends pulumi.ComponentResource {
     this.productionPort = settings.https ? 443 : 80;
     this.productionProtocol = settings.https ? "HTTPS" : "HTTP";
     this.testListenerPort = settings.testListenerPort;
+    this.internal = settings.internal;
 
     this.provider = new aws.Provider(
       `${name}-aws`,
-      environmentProviderArgs(args.aws, args.region, {
-        ...args.tags,
-        environment: this.namePrefix,
-        tier: this.tier,
-        service: "release-platform",
-        "managed-by": "pulumi",
-      }),
+      environmentProviderArgs(args.aws, args.region, environmentTags(this.namePrefix, this.tier, args.tags)),
       { parent: this },
     );
     const child: pulumi.CustomResourceOptions = { parent: this, provider: this.provider };
@@ -87,6 +117,7 @@ export class Environment extends pulumi.ComponentResource {
 
     this.vpcId = pulumi.output(args.vpcId);
     this.privateSubnetIds = pulumi.output(args.privateSubnetIds);
+    this.publicSubnetIds = pulumi.output(args.publicSubnetIds);
     this.privateSubnetRoutes = subnetDefaultRoutes(args.vpcId, args.privateSubnetIds, invoke);
 
     const securityGroups = createSecurityGroups(name, settings, child);
@@ -98,17 +129,30 @@ export class Environment extends pulumi.ComponentResource {
       ? createAccessLogBucket(name, { namePrefix: this.namePrefix, region: this.region, expirationDays: settings.accessLogs.expirationDays, protect: settings.protectStateful }, child, invoke)
       : undefined;
     this.accessLogBucket = accessLogs?.bucket;
-    const { loadBalancer, productionListener, testListener } = createLoadBalancer(
-      name,
-      { ...settings, securityGroupId: securityGroups.loadBalancer.id, accessLogs },
-      child,
+    // Every load balancer has the same security group, so the test listener path above admits the hooks on each.
+    const created = [MAIN_LOAD_BALANCER, ...(args.loadBalancers ?? [])].map((loadBalancerName) => ({
+      loadBalancerName,
+      ...createLoadBalancer(name, { ...settings, loadBalancerName, securityGroupId: securityGroups.loadBalancer.id, accessLogs }, child),
+    }));
+    this.loadBalancers = new LoadBalancerTable(
+      { component: "Environment", name },
+      created.map(({ loadBalancerName, loadBalancer, productionListener, testListener }): LoadBalancerEndpoints => ({
+        name: loadBalancerName,
+        arn: loadBalancer.arn,
+        arnSuffix: loadBalancer.arnSuffix,
+        dnsName: loadBalancer.dnsName,
+        productionListenerArn: productionListener.arn,
+        testListenerArn: testListener.arn,
+      })),
     );
-    this.loadBalancer = loadBalancer;
-    this.loadBalancerArn = loadBalancer.arn;
-    this.loadBalancerArnSuffix = loadBalancer.arnSuffix;
-    this.dnsName = loadBalancer.dnsName;
-    this.productionListenerArn = productionListener.arn;
-    this.testListenerArn = testListener.arn;
+    const main = this.loadBalancers.get(MAIN_LOAD_BALANCER).endpoints;
+    this.accessLogBucketName = accessLogs?.bucket.bucket;
+    this.accessLogsReady = accessLogs ? [created[0].loadBalancer] : [];
+    this.loadBalancerArn = main.arn;
+    this.loadBalancerArnSuffix = main.arnSuffix;
+    this.dnsName = main.dnsName;
+    this.productionListenerArn = main.productionListenerArn;
+    this.testListenerArn = main.testListenerArn;
 
     const cluster = createCluster(name, settings, child);
     this.clusterArn = cluster.arn;
@@ -120,6 +164,7 @@ export class Environment extends pulumi.ComponentResource {
       child,
     );
     this.alertTopicArn = this.alerts.topic.arn;
+    this.alertKeyArn = this.alerts.key.arn;
 
     this.registerOutputs({
       tier: this.tier,
@@ -145,10 +190,13 @@ export class Environment extends pulumi.ComponentResource {
    * @returns a problem naming the service that holds it, or undefined when the priority was free
    */
   public claimPriority(priority: number, service: string): ArgumentProblem | undefined {
-    const holder = this.priorities.get(priority);
-    if (holder !== undefined && holder !== service) return priorityTakenProblem(priority, holder);
-    this.priorities.set(priority, service);
-    return undefined;
+    return this.loadBalancers.get(MAIN_LOAD_BALANCER).priorities.claim(priority, service);
+  }
+
+  /** The environment as a service on its load balancer `name` sees it; `main` is the environment's own listeners and priorities. */
+  public loadBalancer(name: string): ServiceEnvironment {
+    const { endpoints, priorities } = this.loadBalancers.get(name);
+    return new LoadBalancerView(this, endpoints, priorities);
   }
 
   /** AppConfig deployments of a flag environment (completed, rolled back) notify the alert topic. */
@@ -165,34 +213,97 @@ export class Environment extends pulumi.ComponentResource {
    * 500 widgets a dashboard). Called once the services exist, since the widgets need their target groups and alarms.
    */
   public addDashboards(services: readonly pulumi.Input<DashboardService>[]): aws.cloudwatch.Dashboard[] {
-    const pages: (readonly pulumi.Input<DashboardService>[])[] = [];
-    for (let start = 0; start < Math.max(services.length, 1); start += SERVICES_PER_DASHBOARD) {
-      pages.push(services.slice(start, start + SERVICES_PER_DASHBOARD));
-    }
-    return pages.map((page, index) => {
-      const suffix = index === 0 ? "" : `-${index + 1}`;
-      return new aws.cloudwatch.Dashboard(
-        `${this.componentName}-dashboard${suffix}`,
-        {
-          dashboardName: physicalName([this.namePrefix], `release${suffix}`, NAME_LIMITS.ecs),
-          dashboardBody: pulumi
-            .all([this.region, this.loadBalancerArnSuffix, pulumi.all(page.map((service) => pulumi.output(service)))])
-            .apply(([region, loadBalancerArnSuffix, rows]) =>
-              JSON.stringify(dashboardBody({ region, loadBalancerArnSuffix, services: rows as DashboardService[] })),
-            ),
-        },
-        { parent: this, provider: this.provider },
-      );
-    });
+    return createDashboardPages(
+      this.componentName,
+      { nameParts: [this.namePrefix], region: this.region, loadBalancerArnSuffix: this.loadBalancerArnSuffix },
+      services,
+      { parent: this, provider: this.provider },
+    );
   }
 
   /** Base URL of the production listener, e.g. `https://<alb dns>`. */
   public productionUrl(): pulumi.Output<string> {
-    return pulumi.interpolate`${this.productionProtocol.toLowerCase()}://${this.dnsName}`;
+    return productionUrlOf(this.productionProtocol, this.dnsName);
   }
 
   /** Base URL of the test listener, e.g. `http://<alb dns>:9000`. */
   public testUrl(): pulumi.Output<string> {
-    return pulumi.interpolate`http://${this.dnsName}:${this.testListenerPort}`;
+    return testUrlOf(this.dnsName, this.testListenerPort);
   }
+
+  /**
+   * The contract this environment exports for the service stacks that join it (the stack output `ENVIRONMENT_OUTPUT`):
+   * its load balancers `main` first, and `routes` with their defaults filled in (`main`, no paths, no hosts). What the
+   * Environment does not make itself (its flag store, cluster namespace, hosted zone) the caller gives.
+   */
+  public contract(
+    routes: Readonly<Record<string, EnvironmentRoute>>,
+    more: { readonly flagStore: EnvironmentContract["flagStore"]; readonly cluster?: ClusterContract; readonly hostedZone?: string },
+  ): pulumi.Output<EnvironmentContract> {
+    const filled = Object.fromEntries(
+      Object.entries(routes).map(([service, route]): [string, RouteContract] => {
+        const loadBalancer = route.loadBalancer ?? MAIN_LOAD_BALANCER;
+        this.loadBalancers.get(loadBalancer);
+        return [
+          service,
+          { pathPatterns: [...(route.pathPatterns ?? [])], hostHeaders: [...(route.hostHeaders ?? [])], priority: route.priority, loadBalancer, ...(route.stack ? { stack: route.stack } : {}) },
+        ];
+      }),
+    );
+    const loadBalancers = this.loadBalancers.all.map((balancer) =>
+      pulumi.all([balancer.arn, balancer.arnSuffix, balancer.dnsName, balancer.productionListenerArn, balancer.testListenerArn]).apply(([arn, arnSuffix, dnsName, productionListenerArn, testListenerArn]) => ({
+        name: balancer.name,
+        arn,
+        arnSuffix,
+        dnsName,
+        productionListenerArn,
+        testListenerArn,
+      })),
+    );
+    const optional = (value: pulumi.Output<string> | undefined) => value ?? pulumi.output<string | undefined>(undefined);
+    return pulumi
+      .all([
+        pulumi.all([this.region, this.vpcId, this.publicSubnetIds, this.privateSubnetIds, this.loadBalancerSecurityGroupId, this.hooksSecurityGroupId]),
+        pulumi.all([this.clusterArn, this.clusterName, this.alertTopicArn, this.alertKeyArn, optional(this.natPrefixList?.id), optional(this.accessLogBucketName)]),
+        pulumi.all(loadBalancers),
+      ])
+      .apply(
+        ([[region, vpcId, publicSubnetIds, privateSubnetIds, loadBalancerSecurityGroupId, hooksSecurityGroupId], [clusterArn, clusterName, alertTopicArn, alertKeyArn, natPrefixListId, accessLogBucket], balancers]): EnvironmentContract => ({
+          version: ENVIRONMENT_CONTRACT_VERSION,
+          tier: this.tier,
+          namePrefix: this.namePrefix,
+          region,
+          vpcId,
+          publicSubnetIds,
+          privateSubnetIds,
+          internal: this.internal,
+          ...(more.hostedZone !== undefined ? { hostedZone: more.hostedZone } : {}),
+          productionPort: this.productionPort,
+          productionProtocol: this.productionProtocol,
+          testListenerPort: this.testListenerPort,
+          loadBalancerSecurityGroupId,
+          hooksSecurityGroupId,
+          ...(natPrefixListId !== undefined ? { natPrefixListId } : {}),
+          ...(accessLogBucket !== undefined ? { accessLogBucket } : {}),
+          clusterArn,
+          clusterName,
+          alertTopicArn,
+          alertKeyArn,
+          loadBalancers: balancers,
+          routes: filled,
+          ...(more.cluster !== undefined ? { cluster: more.cluster } : {}),
+          flagStore: more.flagStore,
+        }),
+      );
+  }
+}
+
+/** A route as an environment stack's `release:routes` gives it: only the priority is required. */
+export interface EnvironmentRoute {
+  readonly pathPatterns?: readonly string[];
+  readonly hostHeaders?: readonly string[];
+  readonly priority: number;
+  /** @default "main" */
+  readonly loadBalancer?: string;
+  readonly stack?: string;
 }

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { NAME_LIMITS, physicalName } from "../naming";
 import type { AccessLogBucket } from "./access-logs";
+import { MAIN_LOAD_BALANCER } from "./contract";
 
 /** @internal */
 /** TLS 1.3 (with 1.2 for older clients), the ALB policy AWS recommends for new listeners. */
@@ -9,6 +10,11 @@ export const TLS13_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 export interface LoadBalancerArgs {
   readonly namePrefix: string;
+  /**
+   * The load balancer's name in the environment: `main` keeps the resources and physical name of the environment's
+   * first (and once only) load balancer; another is `<name>-lb-<its name>`, `<namePrefix>-<its name>` in AWS.
+   */
+  readonly loadBalancerName: string;
   readonly internal: boolean;
   readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   readonly securityGroupId: pulumi.Input<string>;
@@ -27,10 +33,13 @@ export interface LoadBalancerResult {
   readonly testListener: aws.lb.Listener;
 }
 
-export function createLoadBalancer(name: string, args: LoadBalancerArgs, opts: pulumi.CustomResourceOptions): LoadBalancerResult {
-  const loadBalancerName = physicalName([args.namePrefix], "", NAME_LIMITS.loadBalancer);
+export function createLoadBalancer(environment: string, args: LoadBalancerArgs, opts: pulumi.CustomResourceOptions): LoadBalancerResult {
+  const main = args.loadBalancerName === MAIN_LOAD_BALANCER;
+  // The main load balancer's children are named after the environment itself, as before there were others.
+  const name = main ? environment : `${environment}-lb-${args.loadBalancerName}`;
+  const loadBalancerName = physicalName(main ? [args.namePrefix] : [args.namePrefix, args.loadBalancerName], "", NAME_LIMITS.loadBalancer);
   const loadBalancer = new aws.lb.LoadBalancer(
-    `${name}-lb`,
+    main ? `${name}-lb` : name,
     {
       // AWS refuses load balancer names that begin with internal-.
       name: loadBalancerName.startsWith("internal-") ? `lb-${loadBalancerName}`.slice(0, NAME_LIMITS.loadBalancer).replace(/-+$/, "") : loadBalancerName,

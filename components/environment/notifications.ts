@@ -178,6 +178,7 @@ export function alertTopicPolicy(account: Account, topicArn: string): Record<str
 const CHATBOT_POLICY = "CloudWatchReadOnlyAccess";
 
 export interface AlertNotifications {
+  readonly key: aws.kms.Key;
   readonly topic: aws.sns.Topic;
   readonly topicPolicy: aws.sns.TopicPolicy;
 }
@@ -222,14 +223,17 @@ export function createAlertNotifications(name: string, args: AlertNotificationsA
     },
     opts,
   );
-  return { topic, topicPolicy };
+  return { key, topic, topicPolicy };
 }
 
 export interface FlagDeploymentNotificationsArgs {
   readonly namePrefix: string;
   readonly topicArn: pulumi.Input<string>;
-  /** The policy that lets EventBridge publish, so the rule's target works from its first event. */
-  readonly topicPolicy: pulumi.Resource;
+  /**
+   * The policy that lets EventBridge publish, so the rule's target works from its first event; none when the topic is
+   * another stack's (an environment stack's policy admits every rule of the account and Region: `alertTopicPolicy`).
+   */
+  readonly topicPolicy?: pulumi.Resource;
   readonly applicationId: pulumi.Input<string>;
   readonly environmentId: pulumi.Input<string>;
 }
@@ -274,7 +278,7 @@ function accountOf(invoke: pulumi.InvokeOutputOptions): pulumi.Output<Account> {
 
 function publishEvents(
   name: string,
-  args: { ruleName: string; description: string; pattern: pulumi.Output<Record<string, unknown>>; topicArn: pulumi.Input<string>; topicPolicy: pulumi.Resource },
+  args: { ruleName: string; description: string; pattern: pulumi.Output<Record<string, unknown>>; topicArn: pulumi.Input<string>; topicPolicy?: pulumi.Resource },
   opts: pulumi.CustomResourceOptions,
 ): void {
   const rule = new aws.cloudwatch.EventRule(
@@ -282,7 +286,7 @@ function publishEvents(
     { name: args.ruleName, description: args.description, eventPattern: args.pattern.apply((pattern) => JSON.stringify(pattern)) },
     opts,
   );
-  new aws.cloudwatch.EventTarget(name, { rule: rule.name, arn: args.topicArn }, { ...opts, dependsOn: [args.topicPolicy] });
+  new aws.cloudwatch.EventTarget(name, { rule: rule.name, arn: args.topicArn }, args.topicPolicy ? { ...opts, dependsOn: [args.topicPolicy] } : opts);
 }
 
 /** AWS Chatbot subscribes itself to the topic; a Slack incoming webhook could never confirm an SNS subscription. */

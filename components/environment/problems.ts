@@ -2,12 +2,17 @@ import { type ArgumentProblem, under } from "../arguments";
 import { awsRegion } from "../formats";
 import { TIER_DEFAULTS } from "../tiers";
 import type { EnvironmentArgs } from "./args";
+import { LOAD_BALANCER_NAME, MAIN_LOAD_BALANCER, MAX_EXTRA_LOAD_BALANCERS } from "./contract";
 import { slackChannelProblems } from "./notifications";
 import { awsProviderSettingsProblems } from "./provider-settings";
 
-/** Listener rule priorities are unique per listener, and every service's rules share the environment's two listeners. */
-export function priorityTakenProblem(priority: number, holder: string): ArgumentProblem {
-  return { field: ["priority"], message: `is already taken by service ${holder} on this environment's listeners`, got: priority };
+/**
+ * Listener rule priorities are unique per listener, and the services on one load balancer share its two listeners.
+ * @param loadBalancer the load balancer's name, when not the environment's first (`main`)
+ */
+export function priorityTakenProblem(priority: number, holder: string, loadBalancer?: string): ArgumentProblem {
+  const where = loadBalancer === undefined || loadBalancer === MAIN_LOAD_BALANCER ? "this environment's listeners" : `load balancer ${loadBalancer}'s listeners`;
+  return { field: ["priority"], message: `is already taken by service ${holder} on ${where}`, got: priority };
 }
 
 /** Every problem with an environment's arguments, each naming its field; the constructor refuses them before registering. */
@@ -26,7 +31,28 @@ export function environmentArgsProblems(args: EnvironmentArgs): ArgumentProblem[
     ...certificateRegionProblems(args.certificateArn, args.region),
     ...under(["aws"], awsProviderSettingsProblems(args.aws, args.tags)),
     ...loadBalancerRuleCountProblems(args),
+    ...under(["loadBalancers"], loadBalancerNameProblems(args.loadBalancers ?? [])),
   ];
+}
+
+/** The names of an environment's load balancers besides `main`: valid, each once, and not too many. */
+export function loadBalancerNameProblems(names: readonly string[]): ArgumentProblem[] {
+  const problems: ArgumentProblem[] = names.flatMap((name, index) => {
+    if (typeof name !== "string" || !LOAD_BALANCER_NAME.test(name)) {
+      return [{ field: [index], message: "must be a load balancer name: a lower-case letter, then at most 5 letters or digits (it is part of the physical name)", got: name }];
+    }
+    if (name === MAIN_LOAD_BALANCER) return [{ field: [index], message: `is the environment's first load balancer, always there: list only the others`, got: name }];
+    if (names.indexOf(name) !== index) return [{ field: [index], message: "is listed twice", got: name }];
+    return [];
+  });
+  if (names.length > MAX_EXTRA_LOAD_BALANCERS) {
+    problems.push({
+      field: [],
+      message: `lists ${names.length} load balancers besides main; at most ${MAX_EXTRA_LOAD_BALANCERS} (AWS: "Application Load Balancers per Region: 50", shared by the account's environments)`,
+      got: names.length,
+    });
+  }
+  return problems;
 }
 
 /**

@@ -174,3 +174,8 @@ export function environmentProviderArgs(
     defaultTags: { tags: { ...stackTags, ...tags } },
   };
 }
+
+/** The tags an environment's provider (a live `Environment`'s or a `JoinedEnvironment`'s) puts on every resource: `tags`, then its own (`OWN_TAG_KEYS`). */
+export function environmentTags(namePrefix: string, tier: string, tags: Readonly<Record<string, string>> | undefined): Record<string, string> {
+  return { ...tags, environment: namePrefix, tier, service: "release-platform", "managed-by": "pulumi" };
+}

@@ -89,7 +89,7 @@ export function canaryIngress(
   // Access logs as the environment's load balancer writes them: same bucket, no prefix, so the bucket policy's
   // `AWSLogs/<account>/*` covers both. "To unset any AWS defaults (e.g. Disabling access logs after having them
   // enabled once), the values need to be explicitly set" (LBC annotations.md): always say enabled or not.
-  const accessLogBucket = env.accessLogBucket?.bucket ?? pulumi.output("");
+  const accessLogBucket = env.accessLogBucketName ?? pulumi.output("");
   const ingress = new k8s.networking.v1.Ingress(
     `${name}-ingress`,
     {
@@ -134,7 +134,7 @@ export function canaryIngress(
       ...k8sOpts,
       // The controller resolves both Services; with access logs, AWS refuses the attribute until the bucket policy
       // lets the load balancer write, and the environment's load balancer is created only after that policy.
-      dependsOn: [...dependsOn, ...(env.accessLogBucket ? [env.loadBalancer] : [])],
+      dependsOn: [...dependsOn, ...env.accessLogsReady],
       // Argo rewrites the action's weights during every release; Pulumi must not put them back.
       ignoreChanges: [`metadata.annotations["${actionAnnotation}"]`],
     },

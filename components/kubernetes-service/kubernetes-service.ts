@@ -121,6 +121,8 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly previewTargetGroupArn?: pulumi.Output<string>;
   public readonly activeTargetGroupArnSuffix?: pulumi.Output<string>;
   public readonly previewTargetGroupArnSuffix?: pulumi.Output<string>;
+  /** Blue/green: the environment's load balancer the service's rules are on (`app/<name>/<id>`): `main`'s, or the one it joined with `environment.loadBalancer(name)`. */
+  public readonly loadBalancerArnSuffix?: pulumi.Output<string>;
   /** The CloudWatch alarms over both target groups (dashboard, flag monitors, alerts): active and preview on the environment's load balancer, or stable and canary on the controller's. */
   public readonly alarms?: DeploymentAlarms;
   /** Any of the service's alarms, a flag store's monitor. */
@@ -186,6 +188,7 @@ export class KubernetesService extends pulumi.ComponentResource {
       this.previewTargetGroupArn = traffic.preview.arn;
       this.activeTargetGroupArnSuffix = traffic.active.arnSuffix;
       this.previewTargetGroupArnSuffix = traffic.preview.arnSuffix;
+      this.loadBalancerArnSuffix = env.loadBalancerArnSuffix;
       this.alarms = traffic.alarms;
       this.compositeAlarmArn = traffic.alarms.compositeAlarmArn;
       this.compositeAlarmName = traffic.alarms.compositeAlarmName;

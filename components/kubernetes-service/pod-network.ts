@@ -1,7 +1,7 @@
 /** The security-group path between the environment's load balancer and a blue/green Kubernetes service's pods. */
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 import type { ChildContext } from "./child-context";
 
 /** The rules that let the load balancer reach the pods, and the smoke test reach the test listener. */
@@ -13,7 +13,7 @@ export interface PodNetworkPath {
 
 export function createPodNetworkPath(
   context: Pick<ChildContext, "name" | "awsOpts">,
-  env: Environment,
+  env: Pick<ServiceEnvironment, "loadBalancerSecurityGroupId" | "internal" | "testListenerPort">,
   pods: { readonly port: number; readonly podSecurityGroupId: pulumi.Input<string>; readonly smokeTest: boolean },
 ): PodNetworkPath {
   const { name, awsOpts } = context;
@@ -42,7 +42,7 @@ export function createPodNetworkPath(
     },
     awsOpts,
   );
-  if (!pods.smokeTest || env.natPrefixList !== undefined) return { loadBalancerToPods, podsFromLoadBalancer };
+  if (!pods.smokeTest || !env.internal) return { loadBalancerToPods, podsFromLoadBalancer };
   // The smoke job calls the test listener. An internet-facing load balancer admits it from the NAT gateways (its
   // DNS name resolves to public addresses); an internal one at its private addresses, from the pods' group.
   const testListenerFromPods = new aws.vpc.SecurityGroupIngressRule(

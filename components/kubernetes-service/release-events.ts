@@ -1,7 +1,7 @@
 /** Where a Kubernetes service's failed releases are told: Argo's notifications, through a queue, to the alert topic. */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 import { NAME_LIMITS, physicalName } from "../naming";
 import type { ChildContext } from "./child-context";
 
@@ -31,7 +31,7 @@ export interface ReleaseEvents {
  * its key for this topic only (the key policy leaves grants to the account's IAM, the topic policy lets the account
  * publish).
  */
-export function createReleaseEvents(context: ChildContext, env: Environment): ReleaseEvents {
+export function createReleaseEvents(context: ChildContext, env: ServiceEnvironment): ReleaseEvents {
   const { name, tags, awsOpts } = context;
   const queue = new aws.sqs.Queue(
     `${name}-release-events`,

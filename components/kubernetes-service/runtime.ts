@@ -79,7 +79,7 @@ export const kubernetesRuntime: ServiceRuntime<KubernetesServiceArgsToCheck & { 
   },
 };
 
-/** Blue/green services share the environment's load balancer; canaries are shown on the controller's. */
+/** Blue/green services are shown on the environment's load balancer they are on; canaries on the controller's. */
 function dashboardRow(service: KubernetesService) {
   if (service.alarms && service.ingressLoadBalancerArnSuffix && service.stableTargetGroupArnSuffix && service.canaryTargetGroupArnSuffix) {
     return {
@@ -89,7 +89,12 @@ function dashboardRow(service: KubernetesService) {
     };
   }
   if (!service.alarms || !service.activeTargetGroupArnSuffix || !service.previewTargetGroupArnSuffix) return undefined;
-  return { targetGroupArnSuffixes: [service.activeTargetGroupArnSuffix, service.previewTargetGroupArnSuffix], alarmArns: service.alarms.alarmArns };
+  return {
+    targetGroupArnSuffixes: [service.activeTargetGroupArnSuffix, service.previewTargetGroupArnSuffix],
+    alarmArns: service.alarms.alarmArns,
+    // The load balancer it is on: another than the dashboard's when the service joined one with environment.loadBalancer(name).
+    loadBalancerArnSuffix: service.loadBalancerArnSuffix,
+  };
 }
 
 function serviceOutputs(service: KubernetesService, namespace: string) {

@@ -1,14 +1,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AlarmTiming } from "../deployment-alarms/alarm-math";
 import { type AlarmSettings, ARGO_ON_ALARM, DeploymentAlarms, type DeploymentAlarmsArgs } from "../deployment-alarms/deployment-alarms";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 import { thresholdsOf } from "../deployment-alarms/kinds";
 import type { ServiceAlarmsArgs } from "../service/settings";
 
 /** What a service's alarms are made from: its name, environment and alarm settings once the tier has filled them. */
 export interface AlarmsContext {
   readonly name: string;
-  readonly args: { readonly environment: Environment; readonly alarms: ServiceAlarmsArgs & AlarmSettings };
+  readonly args: { readonly environment: ServiceEnvironment; readonly alarms: ServiceAlarmsArgs & AlarmSettings };
   readonly parent: pulumi.Resource;
   readonly timing: AlarmTiming;
 }

@@ -4,7 +4,7 @@ import * as format from "../formats";
 import { KUBERNETES_NAME } from "../naming";
 import { RUNTIME_NAMES } from "../runtimes";
 import { SLACK_CHANNEL_ID, SLACK_WORKSPACE_ID } from "../environment/notifications";
-import { environmentContractSchema } from "../environment/contract";
+import { environmentContractSchema, LOAD_BALANCER_NAME } from "../environment/contract";
 import { awsProviderSettingsSchema } from "../environment/provider-settings";
 import { FLAG_BACKEND_NAMES } from "../feature-flag-store/backends";
 
@@ -273,8 +273,7 @@ export const clusterSchema = z.strictObject({
   controllers: list(z.enum(KUBERNETES_CONTROLLERS, { error: `expected ${KUBERNETES_CONTROLLERS.join(" or ")}` }), 2).optional(),
 });
 
-/** A load balancer's name in `routes.<service>.loadBalancer`: part of its physical name, so short. */
-export const LOAD_BALANCER_NAME = /^[a-z][a-z0-9]{0,5}$/;
+export { LOAD_BALANCER_NAME };
 
 /** One route of an environment stack's routing table (`release:routes.<service>`): where the platform team puts a service. */
 export const routeSchema = z.strictObject({

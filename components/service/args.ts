@@ -1,5 +1,5 @@
 import type * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 
 /* The shapes a service of either runtime takes (ECS BlueGreenService, KubernetesService), apart from either. */
 
@@ -31,12 +31,12 @@ export interface Sidecar {
 }
 
 /** What a service's validator reads of its environment, so arguments can be checked before any environment exists. */
-export type EnvironmentFacts = Pick<Environment, "tier" | "namePrefix">;
+export type EnvironmentFacts = Pick<ServiceEnvironment, "tier" | "namePrefix">;
 
 /** The arguments a service of either runtime takes: its image and port, its routes on the environment's listeners, its size, count and health. */
 export interface ServiceArgsBase {
   /** The environment whose load balancer, listeners, alert topic and tier the service joins (an ECS service also its cluster). */
-  readonly environment: Environment;
+  readonly environment: ServiceEnvironment;
   /** Container image, pinned to a tag or digest. */
   readonly image: pulumi.Input<string>;
   /** The container's port: the target groups forward to it, and a Kubernetes service's Services listen on it. */

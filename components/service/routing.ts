@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 import { NAME_LIMITS, physicalName } from "../naming";
 import type { HealthCheck } from "./args";
 
@@ -17,7 +17,7 @@ export interface TargetGroupRole {
 
 /** What a service's routing takes: its routes, its target groups' settings, and how a runtime names and forwards to them. */
 export interface ServiceRoutingArgs {
-  readonly environment: Pick<Environment, "namePrefix" | "vpcId" | "productionListenerArn" | "testListenerArn" | "productionUrl" | "testUrl">;
+  readonly environment: Pick<ServiceEnvironment, "namePrefix" | "vpcId" | "productionListenerArn" | "testListenerArn" | "productionUrl" | "testUrl">;
   readonly port: number;
   readonly priority: number;
   readonly pathPatterns: readonly string[];

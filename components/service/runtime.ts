@@ -1,7 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { ArgumentProblem } from "../arguments";
-import type { Environment } from "../environment/environment";
+import type { ServiceEnvironment } from "../environment/service-environment";
 import type { AlarmedService, FlagReadingService } from "../feature-flag-store/backends/appconfig/args";
 import type { ReleaseClusterArgs, ReleaseServiceArgs } from "../release-environment/args";
 import type { ResolvedReleaseEnvironment, ResolvedService } from "../release-environment/resolve";
@@ -46,7 +46,7 @@ export interface ServiceRuntime<A, C extends pulumi.ComponentResource = pulumi.C
   /** The component's own rules on those arguments, each field the component's. */
   problems(args: A): ArgumentProblem[];
   /** The service's component, and what the environment reads of it. */
-  create(name: string, args: A & { readonly environment: Environment }, opts: pulumi.ComponentResourceOptions): DeployedService<C>;
+  create(name: string, args: A & { readonly environment: ServiceEnvironment }, opts: pulumi.ComponentResourceOptions): DeployedService<C>;
 }
 
 /** A service as the rules across an environment's services read it: its name, its args, the strategy it ends up with. @internal */

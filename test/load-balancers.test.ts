@@ -1,0 +1,178 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
+import { readEnvironmentContract } from "../components/environment/contract";
+import { type Environment, environmentArgsProblems } from "../components/environment/environment";
+import type { ServiceEnvironment } from "../components/environment/service-environment";
+import { describeProblem } from "../components/arguments";
+import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";
+import { awsMocks } from "../src/synth/mocks";
+import { resource, resourcesOf, TEST_CERTIFICATE, TEST_NETWORK, testEnvironment } from "./helpers";
+
+const LB = "aws:lb/loadBalancer:LoadBalancer";
+const LISTENER = "aws:lb/listener:Listener";
+const RULE = "aws:lb/listenerRule:ListenerRule";
+const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+
+function service(environment: ServiceEnvironment, name: string, priority: number) {
+  return new BlueGreenService(name, { environment, image: "nginx:1.27", port: 8080, pathPatterns: [`/${name}/*`], priority, hooks: { smokeTest: false } }, { providers: [environment.provider] });
+}
+
+function program(build: (environment: Environment) => unknown, extra: Parameters<typeof testEnvironment>[1] = {}, tier: "dev" | "production" = "production"): Promise<SynthDocument> {
+  return synthesizeProgram({ stack: tier, tier, region: "eu-west-1" }, async () => {
+    const environment = testEnvironment(tier, { loadBalancers: ["b"], accessLogs: {}, ...extra });
+    const result = build(environment);
+    return result && typeof result === "object" && "apply" in result ? { result } : {};
+  });
+}
+
+describe("an environment with a second load balancer", () => {
+  it("makes it beside main: its own resources and physical name, main's security group, access logs and deletion protection", async () => {
+    const d = await program(() => undefined);
+    const main = resource(d, LB, "env-lb");
+    const b = resource(d, LB, "env-lb-b");
+    expect(main.inputs.name).toBe("env");
+    expect(b.inputs.name).toBe("env-b");
+    for (const key of ["securityGroups", "subnets", "internal", "enableDeletionProtection", "accessLogs", "idleTimeout", "dropInvalidHeaderFields"]) {
+      expect(b.inputs[key], key).toEqual(main.inputs[key]);
+    }
+    expect(b.inputs.enableDeletionProtection).toBe(true);
+    expect(b.dependencies).toEqual(main.dependencies);
+    expect(resourcesOf(d, LISTENER).map((l) => l.name).sort()).toEqual(["env-http-redirect", "env-lb-b-http-redirect", "env-lb-b-production", "env-lb-b-test", "env-production", "env-test"]);
+    const bArn = b.outputs.arn;
+    for (const [listener, port] of [["env-lb-b-production", 443], ["env-lb-b-http-redirect", 80], ["env-lb-b-test", 9000]] as const) {
+      expect(resource(d, LISTENER, listener).inputs.loadBalancerArn, listener).toBe(bArn);
+      expect(resource(d, LISTENER, listener).inputs.port, listener).toBe(port);
+    }
+    expect(resource(d, LISTENER, "env-lb-b-production").inputs.certificateArn).toBe(TEST_CERTIFICATE);
+  });
+
+  it("cuts a long physical name to AWS's 32 characters with a digest", async () => {
+    const d = await program(() => undefined, { namePrefix: "a-rather-long-environment-prefix", loadBalancers: ["second"] });
+    const name = String(resource(d, LB, "env-lb-second").inputs.name);
+    expect(name.length).toBeLessThanOrEqual(32);
+    expect(name).toMatch(/-[0-9a-f]{6}$/);
+  });
+
+  it("the hooks reach every load balancer's test listener: one security group, whose test-port rules admit them", async () => {
+    for (const internal of [true, false]) {
+      const d = await program(() => undefined, { internal });
+      const groups = resourcesOf(d, LB).map((lb) => JSON.stringify(lb.inputs.securityGroups));
+      expect(new Set(groups).size, `internal ${internal}`).toBe(1);
+      const groupId = JSON.parse(groups[0])[0];
+      const admitted = resourcesOf(d, INGRESS).filter((rule) => rule.inputs.securityGroupId === groupId && rule.inputs.fromPort === 9000);
+      const hooksEgress = resourcesOf(d, EGRESS).find((rule) => rule.name === "env-hooks-to-test")!;
+      if (internal) {
+        expect(admitted.map((rule) => rule.name)).toEqual(["env-lb-test-from-hooks"]);
+        expect(hooksEgress.inputs.referencedSecurityGroupId).toBe(groupId);
+      } else {
+        expect(admitted.map((rule) => rule.name)).toEqual(["env-lb-test-from-nat"]);
+        expect(hooksEgress.inputs.cidrIpv4).toBe("0.0.0.0/0");
+      }
+    }
+  });
+
+  it("a service joined with loadBalancer(\"b\") routes on b's listeners, main's services on main's, each with its own priorities", async () => {
+    const d = await program((environment) => {
+      service(environment, "api", 10);
+      service(environment.loadBalancer("b"), "web", 10);
+    });
+    const listenerArn = (name: string) => resource(d, LISTENER, name).outputs.arn;
+    expect(resource(d, RULE, "web-production").inputs.listenerArn).toBe(listenerArn("env-lb-b-production"));
+    expect(resource(d, RULE, "web-test").inputs.listenerArn).toBe(listenerArn("env-lb-b-test"));
+    expect(resource(d, RULE, "api-production").inputs.listenerArn).toBe(listenerArn("env-production"));
+    expect(resource(d, RULE, "api-test").inputs.listenerArn).toBe(listenerArn("env-test"));
+  });
+});
+
+describe("loadBalancers argument", () => {
+  const problems = (loadBalancers: string[]) =>
+    environmentArgsProblems({ tier: "dev", region: "eu-west-1", ...TEST_NETWORK, loadBalancers }).map(describeProblem);
+
+  it("takes short lower-case names, each once, besides main, at most 10", () => {
+    expect(problems(["b", "intern2"])).toEqual([
+      'loadBalancers[1] must be a load balancer name: a lower-case letter, then at most 5 letters or digits (it is part of the physical name) (got "intern2")',
+    ]);
+    expect(problems(["main"])).toEqual(['loadBalancers[0] is the environment\'s first load balancer, always there: list only the others (got "main")']);
+    expect(problems(["b", "b"])).toEqual(['loadBalancers[1] is listed twice (got "b")']);
+    expect(problems(["B-1"])).toHaveLength(1);
+    expect(problems(Array.from({ length: 10 }, (_, i) => `lb${i}`))).toEqual([]);
+    expect(problems(Array.from({ length: 11 }, (_, i) => `lb${i}`))).toEqual([
+      'loadBalancers lists 11 load balancers besides main; at most 10 (AWS: "Application Load Balancers per Region: 50", shared by the account\'s environments) (got 11)',
+    ]);
+  });
+});
+
+describe("environment.contract()", () => {
+  it("exports every field, load balancers main first, routes with their defaults, and reads back", async () => {
+    const d = await program((environment) =>
+      environment.contract(
+        { web: { pathPatterns: ["/web/*"], priority: 20, loadBalancer: "b" }, api: { hostHeaders: ["api.example.com"], priority: 10, stack: "acme/api/production" } },
+        { flagStore: { backend: "appconfig", applicationId: "app1" } },
+      ),
+    );
+    const contract = d.outputs.result as Record<string, unknown>;
+    const read = readEnvironmentContract(contract);
+    expect("problems" in read ? read.problems : []).toEqual([]);
+    expect((contract.loadBalancers as { name: string }[]).map((lb) => lb.name)).toEqual(["main", "b"]);
+    const b = (contract.loadBalancers as Record<string, string>[])[1];
+    expect(b).toEqual({
+      name: "b",
+      arn: resource(d, LB, "env-lb-b").outputs.arn,
+      arnSuffix: resource(d, LB, "env-lb-b").outputs.arnSuffix,
+      dnsName: resource(d, LB, "env-lb-b").outputs.dnsName,
+      productionListenerArn: resource(d, LISTENER, "env-lb-b-production").outputs.arn,
+      testListenerArn: resource(d, LISTENER, "env-lb-b-test").outputs.arn,
+    });
+    expect(contract.routes).toEqual({
+      web: { pathPatterns: ["/web/*"], hostHeaders: [], priority: 20, loadBalancer: "b" },
+      api: { pathPatterns: [], hostHeaders: ["api.example.com"], priority: 10, loadBalancer: "main", stack: "acme/api/production" },
+    });
+    expect(contract).toMatchObject({
+      version: 1,
+      tier: "production",
+      namePrefix: "env",
+      region: "eu-west-1",
+      vpcId: TEST_NETWORK.vpcId,
+      publicSubnetIds: TEST_NETWORK.publicSubnetIds,
+      privateSubnetIds: TEST_NETWORK.privateSubnetIds,
+      internal: false,
+      productionPort: 443,
+      productionProtocol: "HTTPS",
+      testListenerPort: 9000,
+      flagStore: { backend: "appconfig", applicationId: "app1" },
+    });
+    for (const key of ["loadBalancerSecurityGroupId", "hooksSecurityGroupId", "natPrefixListId", "accessLogBucket", "clusterArn", "clusterName", "alertTopicArn", "alertKeyArn"]) {
+      expect(typeof contract[key], key).toBe("string");
+    }
+    expect(contract.alertKeyArn).toBe(resource(d, "aws:kms/key:Key", "env-alerts").outputs.arn);
+  });
+});
+
+/** Refusals, outside the synth (a program that throws would leave the synth's run behind it): one environment, main and b. */
+describe("refused on an environment with load balancers main and b", () => {
+  let env: Environment;
+  beforeAll(async () => {
+    await pulumi.runtime.setMocks(awsMocks({ region: "eu-west-1", stackOutputs: {}, onPlaceholder: () => undefined }), "release-platform", "production");
+    env = testEnvironment("production", { loadBalancers: ["b"] });
+  });
+
+  it("two services on one load balancer cannot share a priority; b's priorities are not main's", () => {
+    expect(env.loadBalancer("b").claimPriority(10, "web")).toBeUndefined();
+    expect(env.loadBalancer("b").claimPriority(10, "shop")).toEqual({ field: ["priority"], message: "is already taken by service web on load balancer b's listeners", got: 10 });
+    expect(env.loadBalancer("b").claimPriority(10, "web")).toBeUndefined();
+    expect(env.claimPriority(10, "api")).toBeUndefined();
+    expect(env.loadBalancer("main").claimPriority(10, "checkout")).toEqual({ field: ["priority"], message: "is already taken by service api on this environment's listeners", got: 10 });
+  });
+
+  it("an unknown load balancer", () => {
+    expect(() => env.loadBalancer("c")).toThrow('Environment env: loadBalancer is not a load balancer of this environment, which has main, b (got "c")');
+  });
+
+  it("a route on a load balancer the environment does not have", () => {
+    expect(() => env.contract({ web: { priority: 1, loadBalancer: "c" } }, { flagStore: { backend: "appconfig" } })).toThrow(
+      'Environment env: loadBalancer is not a load balancer of this environment, which has main, b (got "c")',
+    );
+  });
+});
