@@ -8,7 +8,7 @@ import type { StoreExpectation } from "./flags/status";
 import type { ReleaseConfig } from "./config/load";
 import { loadStack } from "./synth/run";
 
-const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--backend ${FLAG_BACKEND_NAMES.join("|")}] [--out <file>]
+const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--stack-outputs <file.json>] [--backend ${FLAG_BACKEND_NAMES.join("|")}] [--out <file>]
        npm run flags -- <stack> --explain <flag> --context '{"userId":"u-1"}'
        npm run flags -- <stack> --plan
        npm run flags -- <stack> --expired [--today yyyy-mm-dd]   exit 1 when a flag is past its expires date
@@ -17,6 +17,7 @@ const USAGE = `usage: npm run flags -- <stack> [--config-file <path>] [--backend
        npm run flags -- <stack> --kill-now turns off at once (AppConfig.AllAtOnce) the flags the stack file
                                            disables, changing nothing else the environment serves
 
+  --stack-outputs  JSON of referenced stacks' outputs, as for synth: a service stack's environment output offline
   prints the flag document the store would hold, or the variant a context gets and why
   (evaluated by flagd's own engine on the flagd document), or each flag's timeline (--plan)
 
@@ -32,6 +33,7 @@ runCommand({
     context: { type: "string" },
     plan: { type: "boolean" },
     "env-values": { type: "string" },
+    "stack-outputs": { type: "string" },
     out: { type: "string" },
     expired: { type: "boolean" },
     today: { type: "string" },
@@ -53,7 +55,12 @@ runCommand({
         throw usage(`--${mode} is a question of its own: ask it without --explain, --expired, --plan, --backend or --${mode === "status" ? "kill-now" : "status"}`);
       }
     }
-    const config = loadStack({ stack: positionals[0], configFile: text(values["config-file"]), envValuesFile: text(values["env-values"]) });
+    const config = loadStack({
+      stack: positionals[0],
+      configFile: text(values["config-file"]),
+      envValuesFile: text(values["env-values"]),
+      stackOutputsFile: text(values["stack-outputs"]),
+    });
     if (values.status === true) {
       if (config.flagStore.backend === "flagd") {
         emit(
@@ -84,12 +91,14 @@ runCommand({
     if (values.today !== undefined) throw usage("--today applies to --expired only");
     if (values.plan === true) {
       const strategy = config.flagStore.deployment;
+      // A service stack's services and alert topic are named after the environment it joins.
+      const prefix = config.environment?.namePrefix ?? config.stack;
       emit(
         text(values.out),
         planText(config.flags, {
           deploymentMinutes: strategy.durationMinutes + strategy.bakeMinutes,
-          monitors: config.services.map((service) => physicalName([config.stack, service.name], "any", NAME_LIMITS.alarm)),
-          alertTopic: physicalName([config.stack], "alerts", 256),
+          monitors: config.services.map((service) => physicalName([prefix, service.name], "any", NAME_LIMITS.alarm)),
+          alertTopic: physicalName([prefix], "alerts", 256),
         }),
       );
       return 0;

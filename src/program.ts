@@ -4,7 +4,8 @@ import { ReleaseEnvironment } from "../components/release-environment/release-en
 import { RUNTIMES } from "../components/runtimes";
 import { KUBERNETES_CONTROLLERS } from "./config/schema";
 import { loadReleaseConfig, type ReleaseConfig } from "./config/load";
-import { PROJECT_NAMESPACE } from "./config/source";
+import { type ConfigSource, DEFAULT_ORGANIZATION, environmentStackReference, PROJECT_NAMESPACE } from "./config/source";
+import { ENVIRONMENT_OUTPUT } from "../components/environment/contract";
 import { stackFileBeside } from "./synth/stack-file";
 import { OVERRIDE_CONSEQUENCE } from "../components/lifecycle-hooks/lifecycle-hooks";
 import { NO_ALARM_ROLLBACK } from "../components/lifecycle-hooks/handlers/hook-event";
@@ -17,13 +18,50 @@ function isConfigSecret(key: string): boolean {
   return Array.isArray(listed) && listed.includes(key);
 }
 
-/** Reads the stack's config from Pulumi: every `release:` and `aws:` key, with which keys are secret. */
-export function readStackConfig(): ReleaseConfig {
+/**
+ * Reads the stack's config from Pulumi: every `release:` and `aws:` key, with which keys are secret; a service stack's
+ * with its environment's contract.
+ */
+export function readStackConfig(): Promise<ReleaseConfig> {
   const values = pulumi.runtime.allConfig();
   const secretKeys = new Set(Object.keys(values).filter(isConfigSecret));
   const stack = pulumi.getStack();
+  const project = pulumi.getProject();
   const file = stackFileBeside(stack, PROJECT_NAMESPACE);
-  return loadReleaseConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values, secretKeys, secretPaths: file?.secretPaths, fileProblems: file?.problems });
+  return readConfig({
+    stack,
+    stackFile: `Pulumi.${stack}.yaml`,
+    values,
+    secretKeys,
+    secretPaths: file?.secretPaths,
+    fileProblems: file?.problems,
+    project,
+    stackName: `${organization()}/${project}/${stack}`,
+  });
+}
+
+/**
+ * The stack's organization; Pulumi's own name for it where the engine gives none (tests' mocks without one). A
+ * DIY backend's stacks are in "organization" too ("organization/<project>/<stack>").
+ */
+function organization(): string {
+  try {
+    return pulumi.getOrganization();
+  } catch {
+    return DEFAULT_ORGANIZATION;
+  }
+}
+
+/**
+ * The stack's validated config. A service stack's environment is read first: a StackReference to the stack its
+ * release:environment names (a read of that stack's outputs, the only registration before the config is judged), then
+ * its `environment` output, which the loader checks with the rest. Offline, the mocks answer from --stack-outputs.
+ */
+export async function readConfig(source: ConfigSource): Promise<ReleaseConfig> {
+  const stackReference = environmentStackReference(source.values);
+  if (stackReference === undefined) return loadReleaseConfig(source);
+  const environmentOutput: unknown = await new pulumi.StackReference(stackReference).getOutputValue(ENVIRONMENT_OUTPUT);
+  return loadReleaseConfig({ ...source, environmentOutput });
 }
 
 /** Warnings about a valid config, e.g. expired flags. `today` is yyyy-mm-dd. */
@@ -64,9 +102,14 @@ export interface ProgramOptions {
   readonly today?: string;
 }
 
-/** The program: stack config -> one ReleaseEnvironment named after the stack -> its outputs. Config errors throw before any resource is registered. */
-export async function releasePlatform(config: ReleaseConfig = readStackConfig(), options: ProgramOptions = {}): Promise<Record<string, unknown>> {
+/**
+ * The program: stack config -> one ReleaseEnvironment (named after the stack; a service stack's after its project) -> its
+ * outputs. Config errors throw before any resource is registered. A service stack's config given here (loaded offline)
+ * is read again as `pulumi up` reads it, its environment through the StackReference.
+ */
+export async function releasePlatform(config?: ReleaseConfig, options: ProgramOptions = {}): Promise<Record<string, unknown>> {
+  const loaded = config === undefined ? await readStackConfig() : config.joins ? await readConfig(config.joins.source) : config;
   const warn = options.warn ?? ((message: string) => void pulumi.log.warn(message));
-  for (const warning of configWarnings(config, options.today ?? new Date().toISOString().slice(0, 10))) warn(warning);
-  return new ReleaseEnvironment(config.stack, config.args).outputs;
+  for (const warning of configWarnings(loaded, options.today ?? new Date().toISOString().slice(0, 10))) warn(warning);
+  return new ReleaseEnvironment(loaded.name, loaded.args).outputs;
 }

@@ -39,7 +39,7 @@ describe("the stack file's JSON Schema", () => {
     const imported = shippedConfig("production");
     delete imported["release:network"];
     expect(errorsOf({ environment: ["acme/network"], config: imported })).toEqual([]);
-    expect(errorsOf({ config: imported })).toEqual(["/config must have required property 'release:network'", ' must match "then" schema']);
+    expect(errorsOf({ config: imported })).toEqual(["/config must have required property 'release:network'", '/config must match "then" schema', ' must match "then" schema']);
   });
 
   it.each([

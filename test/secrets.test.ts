@@ -169,7 +169,7 @@ describe("under pulumi up", () => {
     const cwd = process.cwd();
     process.chdir(dir);
     try {
-      const checkout = readStackConfig().services.find((service) => service.name === "checkout");
+      const checkout = (await readStackConfig()).services.find((service) => service.name === "checkout");
       expect(checkout?.environment).toEqual({ LOG_LEVEL: "info" });
       expect(Object.keys(checkout?.secretEnvironment ?? {})).toEqual(["API_TOKEN"]);
     } finally {

@@ -25,8 +25,11 @@ export interface ReleaseEnvironmentArgs {
    * defaultTags, ...): they reach every AWS resource through the environment's provider. @default {}
    */
   readonly aws?: AwsProviderSettings;
-  /** The VPC and its subnets, or a stack that exports `vpcId`, `publicSubnetIds` and `privateSubnetIds`. */
-  readonly network: ReleaseNetworkArgs;
+  /**
+   * The VPC and its subnets, or a stack that exports `vpcId`, `publicSubnetIds` and `privateSubnetIds`. Required unless
+   * `environment` is given (then it is the environment stack's, and refused here).
+   */
+  readonly network?: ReleaseNetworkArgs;
   /** The load balancer's listeners. @default HTTPS (HTTP in dev without a certificate) open to all, test listener on 9000 */
   readonly ingress?: ReleaseIngressArgs;
   /** Who hears of alarms, rollbacks and flag deployments. Staging and production need at least one subscriber. @default none */
@@ -102,7 +105,12 @@ export interface ReleaseNotificationsArgs {
 
 /** A service's settings; those shared with `BlueGreenService` read as it documents them. */
 export interface ReleaseServiceArgs
-  extends Pick<BlueGreenServiceArgs, "port" | "pathPatterns" | "hostHeaders" | "priority" | "cpu" | "memory" | "desiredCount" | "healthCheck" | "logRetentionDays"> {
+  extends Pick<BlueGreenServiceArgs, "port" | "pathPatterns" | "hostHeaders" | "cpu" | "memory" | "desiredCount" | "healthCheck" | "logRetentionDays"> {
+  /**
+   * The listener rule priority, unique on the environment's load balancer. Required where the environment is made here;
+   * refused in a service stack (`environment`), whose services take theirs from their route.
+   */
+  readonly priority?: number;
   /** @default "ecs" */
   readonly runtime?: "ecs" | "kubernetes";
   /**

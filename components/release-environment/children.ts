@@ -41,9 +41,12 @@ export function environmentArgs(name: string, settings: ResolvedReleaseEnvironme
   };
 }
 
-/** What the environment's flag backend is given. @internal */
+/**
+ * What the environment's flag backend is given. A service stack's store is its own, named after the environment and
+ * the service stack (`<namePrefix>-<name>`): apart from the environment's and every other service stack's. @internal
+ */
 export function flagEnvironment(name: string, settings: ResolvedReleaseEnvironment): FlagEnvironment {
-  return { name, region: settings.region, flags: settings.flags, flagStore: settings.flagStore, protectStateful: settings.defaults.protectStateful };
+  return { name: settings.environment ? `${settings.environment.namePrefix}-${name}` : name, region: settings.region, flags: settings.flags, flagStore: settings.flagStore, protectStateful: settings.defaults.protectStateful };
 }
 
 /** A service's alarms as its settings resolve them. @internal */

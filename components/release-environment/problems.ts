@@ -10,7 +10,9 @@ import { LOAD_BALANCER_LIMITS, type RuntimeContext, type RuntimeServiceEntry, ty
 import { TIER_DEFAULTS, type Tier } from "../tiers";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
 import { environmentArgs, flagEnvironment } from "./children";
+import { joinedClusterArgs, joinedEnvironmentProblems, type JoinedPlace, madeEnvironmentProblems } from "./joined";
 import { resolveReleaseEnvironment } from "./resolve";
+import { joinedServiceProblems, routesProblems } from "./routes";
 import { releaseEnvironmentArgsSchema, serviceSchema, tierSchema } from "./schema";
 
 /** What the load-balancer rules read of a service; a stack file's services, parsed or not yet, have this shape. */
@@ -51,15 +53,14 @@ export function loadBalancerProblems(tier: Tier, services: Readonly<Record<strin
  * share of the load balancer, and the cluster Kubernetes services need (its namespace is each KubernetesService's rule).
  */
 export function crossServiceProblems(
-  args: Pick<ReleaseEnvironmentArgs, "tier" | "services" | "notifications" | "cluster" | "flagStore">,
+  args: Pick<ReleaseEnvironmentArgs, "tier" | "services" | "notifications" | "cluster" | "flagStore" | "environment">,
 ): ArgumentProblem[] {
   const services = Object.entries(args.services)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, service]): RuntimeServiceEntry => ({ name, service, strategy: strategyOf(service, args.tier) }));
   return [
-    ...alertSubscriptionProblems(args),
-    ...loadBalancerProblems(args.tier, args.services),
-    ...priorityProblems(services),
+    // A service stack's alert topic, load balancers and priorities are its environment's, judged by the environment stack's routes.
+    ...(args.environment ? [] : [...alertSubscriptionProblems(args), ...loadBalancerProblems(args.tier, args.services), ...priorityProblems(services)]),
     ...Object.values(RUNTIMES).flatMap((runtime) => runtime.environmentProblems(services.filter(({ service }) => runtimeOf(service) === runtime), services, args)),
   ];
 }
@@ -83,7 +84,8 @@ function alertSubscriptionProblems(args: Pick<ReleaseEnvironmentArgs, "tier" | "
 function priorityProblems(services: readonly RuntimeServiceEntry[]): ArgumentProblem[] {
   const holders = new Map<number, string>();
   return services.flatMap(({ name: serviceName, service, strategy }) => {
-    if (runtimeOf(service).loadBalancerShare(strategy) === 0) return [];
+    // A missing priority is a problem of its own (madeEnvironmentProblems).
+    if (runtimeOf(service).loadBalancerShare(strategy) === 0 || service.priority === undefined) return [];
     const holder = holders.get(service.priority);
     if (holder === undefined) holders.set(service.priority, serviceName);
     return holder === undefined ? [] : under(["services", serviceName], [priorityTakenProblem(service.priority, holder)]);
@@ -146,15 +148,15 @@ const NO_NETWORK = { vpcId: "", publicSubnetIds: [], privateSubnetIds: [] };
  * across services, and the settings that do not apply where they are written. The constructor refuses them before
  * registering anything; the stack program maps them to the stack file.
  */
-export function releaseEnvironmentArgsProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProblem[] {
+export function releaseEnvironmentArgsProblems(name: string, args: ReleaseEnvironmentArgs, place: JoinedPlace = {}): ArgumentProblem[] {
   const parsed = releaseEnvironmentArgsSchema.safeParse(args);
-  if (parsed.success) return ruleProblems(name, args);
+  if (parsed.success) return ruleProblems(name, args, place);
   // Several issues inside one Output are one problem.
   const valueProblems = [...new Map(parsed.error.issues.flatMap((issue) => issueProblems(issue, args)).map((problem) => [`${renderField(problem.field)}\n${problem.message}`, problem])).values()];
   const sound = soundParts(args);
   if (sound === undefined) return valueProblems;
   const stoodIn = (field: readonly (string | number)[]) => sound.standIns.some((prefix) => prefix.every((part, index) => field[index] === part));
-  return [...valueProblems, ...ruleProblems(name, sound.args).filter((problem) => !stoodIn(problem.field))];
+  return [...valueProblems, ...ruleProblems(name, sound.args, place).filter((problem) => !stoodIn(problem.field))];
 }
 
 const isMap = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
@@ -169,7 +171,7 @@ function soundParts(args: unknown): { args: ReleaseEnvironmentArgs; standIns: re
   if (!isMap(args) || !tierSchema.safeParse(args.tier).success) return undefined;
   const shape = releaseEnvironmentArgsSchema.shape;
   const standIns: (string | number)[][] = [];
-  const part = <K extends "region" | "aws" | "network" | "ingress" | "notifications" | "flags" | "flagStore" | "cluster">(key: K, standIn: ReleaseEnvironmentArgs[K]): ReleaseEnvironmentArgs[K] => {
+  const part = <K extends "region" | "aws" | "network" | "ingress" | "notifications" | "flags" | "flagStore" | "cluster" | "routes" | "environment">(key: K, standIn: ReleaseEnvironmentArgs[K]): ReleaseEnvironmentArgs[K] => {
     if (shape[key].safeParse(args[key]).success) return args[key] as ReleaseEnvironmentArgs[K];
     standIns.push([key]);
     return standIn;
@@ -193,6 +195,8 @@ function soundParts(args: unknown): { args: ReleaseEnvironmentArgs; standIns: re
       // As config's: a store that breaks the schema stands in without the agent, so no rule only the agent brings speaks.
       flagStore: part("flagStore", { agent: false }),
       cluster: part("cluster", {}),
+      routes: part("routes", {}),
+      environment: part("environment", undefined),
     },
     standIns,
   };
@@ -210,14 +214,16 @@ function soundService(serviceName: string, service: unknown): { service?: Releas
 }
 
 /** The rules besides the schema's, on args whose values it accepts. */
-function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProblem[] {
+function ruleProblems(name: string, args: ReleaseEnvironmentArgs, place: JoinedPlace): ArgumentProblem[] {
   const settings = resolveReleaseEnvironment(name, args);
+  const joined = args.environment;
   const flagBackend = FLAG_BACKENDS[settings.flagStore.backend];
   const flagContext = flagEnvironment(name, settings);
   const sidecars = flagBackend.sidecars(flagContext);
   const context: RuntimeContext<EnvironmentFacts> = {
     settings,
-    environment: { tier: args.tier, namePrefix: name },
+    // A service stack's services are named from the environment's prefix, as the environment's own are.
+    environment: { tier: args.tier, namePrefix: joined?.namePrefix ?? name },
     sidecars,
     privateSubnetSidecars: sidecars,
     ownLoadBalancerSubnetIds: [],
@@ -227,16 +233,30 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs): ArgumentProbl
   const flags = args.flags ?? {};
   const flagProblems = flagsProblems(flags, args.flagStore);
   // Left out, the namespace is the environment's name: when that is no Kubernetes name, the namespace is required.
-  const unnamed = settings.cluster && args.cluster?.namespace === undefined && !KUBERNETES_NAME.test(name);
+  const routed = Object.entries(args.services)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([serviceName, service]) => ({ name: serviceName, service, strategy: strategyOf(service, args.tier) }));
+  const unnamed = !joined && settings.cluster && args.cluster?.namespace === undefined && !KUBERNETES_NAME.test(name);
   const problems = [
     ...(unnamed ? [{ field: ["cluster", "namespace"], message: `required: the environment's name ${name} is not a Kubernetes name`, got: undefined }] : []),
-    ...placed(ENVIRONMENT_FIELDS, [], environmentArgsProblems(environmentArgs(name, settings, "vpcId" in args.network ? args.network : NO_NETWORK))),
-    ...crossServiceProblems(args),
+    ...(joined
+      ? joinedEnvironmentProblems(args, joined, place)
+      : [
+          ...madeEnvironmentProblems(args),
+          ...placed(ENVIRONMENT_FIELDS, [], environmentArgsProblems(environmentArgs(name, settings, args.network && "vpcId" in args.network ? args.network : NO_NETWORK))),
+        ]),
+    ...crossServiceProblems(joined ? { ...args, cluster: joinedClusterArgs(joined, args.cluster) } : args),
+    ...(joined ? joinedServiceProblems(routed, joined, place.stack ?? "") : args.routes ? routesProblems(args.routes, routed) : []),
     ...settings.services.flatMap((service) => {
+      // A service stack's service without a route has nowhere to be: that is its one problem (joinedServiceProblems).
+      if (joined && !Object.hasOwn(joined.routes, service.name)) return settingsThatDoNotApply(service.name, args.services[service.name], args.tier);
       const runtime: ServiceRuntime<unknown> = RUNTIMES[service.runtime];
       return [
         ...settingsThatDoNotApply(service.name, args.services[service.name], args.tier),
-        ...placed(serviceFields(service.name), ["services", service.name], runtime.problems(runtime.args(service, context))),
+        // A missing priority stands in as 0 for the component: its one problem is that it is missing (madeEnvironmentProblems).
+        ...placed(serviceFields(service.name), ["services", service.name], runtime.problems(runtime.args(service, context))).filter(
+          (problem) => joined || args.services[service.name].priority !== undefined || renderField(problem.field) !== `services.${service.name}.priority`,
+        ),
       ];
     }),
     ...under(["flags"], flagProblems),

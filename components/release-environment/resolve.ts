@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { AlarmTiming, CustomAlarm } from "../deployment-alarms/alarm-math";
+import { type EnvironmentContract, MAIN_LOAD_BALANCER, type RouteContract } from "../environment/contract";
 import type { SlackChannel } from "../environment/notifications";
 import { DEFAULT_FLAG_BACKEND } from "../feature-flag-store/backends";
 import type { Flags } from "../feature-flag-store/flags/model";
@@ -13,7 +14,8 @@ import { AGENT_IMAGE } from "../feature-flag-store/backends/appconfig/agent";
 import { storeSettings } from "../feature-flag-store/backends/appconfig/args";
 import { smokeTestSettings } from "../lifecycle-hooks/lifecycle-hooks";
 import { TIER_DEFAULTS, type Tier, type TierDefaults } from "../tiers";
-import type { ReleaseClusterArgs, ReleaseEnvironmentArgs, ReleaseFlagStoreArgs, ReleaseServiceArgs } from "./args";
+import { joinedClusterArgs } from "./joined";
+import type { ReleaseClusterArgs, ReleaseEnvironmentArgs, ReleaseFlagStoreArgs, ReleaseRouteArgs, ReleaseServiceArgs } from "./args";
 
 /** A service with every setting its tier leaves out filled in. @internal */
 export interface ResolvedService {
@@ -23,6 +25,8 @@ export interface ResolvedService {
   readonly pathPatterns: readonly string[];
   readonly hostHeaders: readonly string[];
   readonly priority: number;
+  /** The environment's load balancer the service is on: its route's, `main` where the environment is made here. */
+  readonly loadBalancer: string;
   readonly cpu: number;
   readonly memory: number;
   readonly desiredCount: number;
@@ -73,7 +77,12 @@ export interface ResolvedReleaseEnvironment {
   readonly region: string;
   /** The AWS provider's other settings (`aws:` keys), as given. */
   readonly aws: NonNullable<ReleaseEnvironmentArgs["aws"]>;
+  /** None in a service stack: the environment it joins has its network. */
   readonly network: ReleaseEnvironmentArgs["network"];
+  /** A service stack: the environment it joins, as its stack exported it. */
+  readonly environment?: EnvironmentContract;
+  /** An environment stack's routing table, by service name, sorted: each route with its load balancer. */
+  readonly routes: Readonly<Record<string, RouteContract>>;
   readonly ingress: {
     readonly certificateArn?: pulumi.Input<string>;
     readonly allowedCidrs: readonly string[];
@@ -113,25 +122,32 @@ const byName = <T>(record: Readonly<Record<string, T>>): [string, T][] => Object
  */
 export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironmentArgs): ResolvedReleaseEnvironment {
   const defaults = TIER_DEFAULTS[args.tier];
-  const ingress = args.ingress ?? {};
-  const notifications = args.notifications ?? {};
+  const joined = args.environment;
+  // A service stack's listeners and topic are its environment's: what its services read of them comes from the contract.
+  const ingress = joined ? { internal: joined.internal, testListenerPort: joined.testListenerPort, hostedZone: joined.hostedZone } : (args.ingress ?? {});
+  const notifications = joined ? {} : (args.notifications ?? {});
   const flagStore = args.flagStore ?? {};
+  // A service stack's cluster is its environment's (joined.ts).
+  const clusterArgs = joined ? joinedClusterArgs(joined, args.cluster) : args.cluster;
+  const cluster = clusterArgs && resolveCluster(clusterArgs, name);
   return {
     tier: args.tier,
     region: args.region,
     aws: args.aws ?? {},
-    network: args.network,
+    network: joined ? undefined : args.network,
+    ...(joined ? { environment: joined } : {}),
+    routes: Object.fromEntries(byName(args.routes ?? {}).map(([service, route]) => [service, resolveRoute(route)])),
     ingress: {
-      certificateArn: ingress.certificateArn,
-      allowedCidrs: ingress.allowedCidrs ?? defaults.ingress.allowedCidrs,
+      certificateArn: args.ingress?.certificateArn,
+      allowedCidrs: args.ingress?.allowedCidrs ?? defaults.ingress.allowedCidrs,
       internal: ingress.internal ?? false,
       testListenerPort: ingress.testListenerPort ?? defaults.ingress.testListenerPort,
-      testListenerCidrs: ingress.testListenerCidrs ?? [],
-      idleTimeoutSeconds: ingress.idleTimeoutSeconds ?? defaults.ingress.idleTimeoutSeconds,
+      testListenerCidrs: args.ingress?.testListenerCidrs ?? [],
+      idleTimeoutSeconds: args.ingress?.idleTimeoutSeconds ?? defaults.ingress.idleTimeoutSeconds,
       ...(ingress.hostedZone !== undefined ? { hostedZone: ingress.hostedZone.replace(/\.$/, "") } : {}),
       accessLogs:
-        ingress.accessLogs?.enabled ?? defaults.ingress.accessLogs
-          ? { expirationDays: ingress.accessLogs?.expirationDays ?? defaults.ingress.accessLogExpirationDays }
+        !joined && (args.ingress?.accessLogs?.enabled ?? defaults.ingress.accessLogs)
+          ? { expirationDays: args.ingress?.accessLogs?.expirationDays ?? defaults.ingress.accessLogExpirationDays }
           : undefined,
     },
     notifications: {
@@ -139,7 +155,7 @@ export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironment
       httpsEndpoints: notifications.httpsEndpoints ?? [],
       ...(notifications.slack ? { slack: notifications.slack } : {}),
     },
-    services: byName(args.services).map(([serviceName, service]) => resolveService(serviceName, service, args.tier)),
+    services: byName(args.services).map(([serviceName, service]) => resolveService(serviceName, service, args.tier, joined?.routes[serviceName])),
     flags: Object.fromEntries(byName(args.flags ?? {})),
     flagStore: {
       backend: flagStore.backend ?? DEFAULT_FLAG_BACKEND,
@@ -149,7 +165,18 @@ export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironment
       deployment: storeSettings({ tier: args.tier, strategy: flagStore.deployment }).strategy,
     },
     defaults,
-    ...(args.cluster ? { cluster: resolveCluster(args.cluster, name) } : {}),
+    ...(cluster ? { cluster } : {}),
+  };
+}
+
+/** A route with what it leaves out filled in: no paths or hosts, the main load balancer. @internal */
+export function resolveRoute(route: ReleaseRouteArgs): RouteContract {
+  return {
+    pathPatterns: route.pathPatterns ?? [],
+    hostHeaders: route.hostHeaders ?? [],
+    priority: route.priority,
+    loadBalancer: route.loadBalancer ?? MAIN_LOAD_BALANCER,
+    ...(route.stack !== undefined ? { stack: route.stack } : {}),
   };
 }
 
@@ -165,7 +192,7 @@ function resolveCluster(cluster: ReleaseClusterArgs, name: string): ResolvedClus
 }
 
 /** One service's settings with its tier's defaults. @internal */
-export function resolveService(name: string, service: ReleaseServiceArgs, tier: Tier): ResolvedService {
+export function resolveService(name: string, service: ReleaseServiceArgs, tier: Tier, route?: RouteContract): ResolvedService {
   const defaults = TIER_DEFAULTS[tier];
   // Size, count, autoscaling, health check and draining as a service of either runtime fills them.
   const { cpu, memory, desiredCount, autoscaling, healthCheck, deregistrationDelaySeconds } = serviceTierDefaults(defaults, service, false);
@@ -174,9 +201,12 @@ export function resolveService(name: string, service: ReleaseServiceArgs, tier: 
     name,
     image: service.image,
     port: service.port,
-    pathPatterns: service.pathPatterns ?? [],
-    hostHeaders: service.hostHeaders ?? [],
-    priority: service.priority,
+    // A service stack's service is where its route puts it (its own settings there are refused).
+    pathPatterns: route?.pathPatterns ?? service.pathPatterns ?? [],
+    hostHeaders: route?.hostHeaders ?? service.hostHeaders ?? [],
+    // A missing priority is refused before anything is built; 0 only while the rules judge the rest.
+    priority: route?.priority ?? service.priority ?? 0,
+    loadBalancer: route?.loadBalancer ?? MAIN_LOAD_BALANCER,
     cpu,
     memory,
     desiredCount,

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "../../components/release-environment/args";
+import type { EnvironmentContract } from "../../components/environment/contract";
 import type { AwsProviderSettings } from "../../components/environment/provider-settings";
 import type { RawReleaseConfig, RawService, Tier } from "./schema";
 import type { Secrecy } from "./secrecy";
@@ -12,6 +13,8 @@ export interface ArgsContext {
   /** The `aws:` settings, or undefined when one has a shape problem (which says what is wrong there). */
   readonly aws: AwsProviderSettings | undefined;
   readonly secretAt: Secrecy;
+  /** A service stack: the contract its environment's stack exports (release:environment names the stack). */
+  readonly environment?: EnvironmentContract;
 }
 
 /** The stack file's settings as ReleaseEnvironment arguments, secret leaves kept secret. Defaults are the library's. */
@@ -19,9 +22,10 @@ export function releaseEnvironmentArgs(config: Omit<RawReleaseConfig, "tier">, c
   const { secretAt } = context;
   const secretIf = (secret: boolean) => (value: pulumi.Input<string>): pulumi.Input<string> => (secret ? pulumi.secret(value) : value);
   const secretNotification = (field: string) => (value: pulumi.Input<string>, index: number) => secretIf(secretAt(["notifications", field, index]))(value);
-  const { ingress, notifications } = config;
+  const { ingress, notifications, environment: _named, ...settings } = config;
   return {
-    ...config,
+    ...settings,
+    ...(context.environment ? { environment: context.environment } : {}),
     tier: context.tier,
     region: context.region,
     aws: context.aws ?? {},
@@ -38,7 +42,7 @@ export function releaseEnvironmentArgs(config: Omit<RawReleaseConfig, "tier">, c
         }
       : {}),
     services: Object.fromEntries(
-      Object.entries(config.services).map(([name, service]) => [name, serviceArgs(service, (variable) => secretAt(["services", name, "environment", variable]))]),
+      Object.entries(config.services ?? {}).map(([name, service]) => [name, serviceArgs(service, (variable) => secretAt(["services", name, "environment", variable]))]),
     ),
   };
 }

@@ -53,6 +53,17 @@ function asStackFileValue(node: unknown): unknown {
   return schema;
 }
 
+/**
+ * A stack that makes its environment needs a network; a service stack (release:environment) takes its network,
+ * listeners, alert subscribers and routes from the environment it joins.
+ */
+const SERVICE_STACK_RULES: JsonSchema = {
+  // A stack without services is an environment stack (routes); a service stack needs services (the loader says so).
+  if: { not: { required: ["release:environment"] } },
+  then: { required: ["release:network"], anyOf: [{ required: ["release:services"] }, { required: ["release:routes"] }] },
+  else: { properties: Object.fromEntries(["network", "ingress", "notifications", "routes"].map((key) => [`release:${key}`, false])) },
+};
+
 export function stackFileJsonSchema(): JsonSchema {
   const release = releaseJsonSchema() as JsonSchema & {
     properties: Record<string, JsonSchema>;
@@ -98,7 +109,7 @@ export function stackFileJsonSchema(): JsonSchema {
     additionalProperties: false,
     // A stack that imports ESC environments may get any setting from them.
     if: { not: { required: ["environment"] } },
-    then: { required: ["config"], properties: { config: { required } } },
+    then: { required: ["config"], properties: { config: { required, ...SERVICE_STACK_RULES } } },
   };
 }
 

@@ -80,9 +80,11 @@ export type Part<T> = T | typeof INVALID;
 /** The stack file's parts, each parsed on its own: a part with a shape problem is `INVALID`, a service or flag with one is left out. */
 export interface ParsedParts {
   readonly tier: Part<RawReleaseConfig["tier"]>;
+  readonly environment: Part<RawReleaseConfig["environment"]>;
   readonly network: Part<RawReleaseConfig["network"]>;
   readonly ingress: Part<RawReleaseConfig["ingress"]>;
   readonly notifications: Part<RawReleaseConfig["notifications"]>;
+  readonly routes: Part<RawReleaseConfig["routes"]>;
   readonly services: Readonly<Record<string, RawService>>;
   /** Every flag, or `INVALID` when any has a shape problem: flag rules read the flags together. */
   readonly flags: Part<NonNullable<RawReleaseConfig["flags"]>>;
@@ -96,21 +98,23 @@ export function isMap(value: unknown): value is Record<string, unknown> {
 
 export function parsedParts(raw: Record<string, unknown>): ParsedParts {
   const shape = releaseConfigSchema.shape;
-  const part = <K extends "tier" | "network" | "ingress" | "notifications" | "flagStore" | "cluster">(key: K): Part<RawReleaseConfig[K]> => {
+  const part = <K extends "tier" | "environment" | "network" | "ingress" | "notifications" | "routes" | "flagStore" | "cluster">(key: K): Part<RawReleaseConfig[K]> => {
     const result = shape[key].safeParse(raw[key]);
     return result.success ? (result.data as RawReleaseConfig[K]) : INVALID;
   };
   // A service is parsed with its name, which has rules of its own; the flags together, as their rules read them.
   const services = Object.entries(isMap(raw.services) ? raw.services : {}).flatMap(([name, value]) => {
     const result = shape.services.safeParse({ [name]: value });
-    return result.success ? Object.entries(result.data) : [];
+    return result.success ? Object.entries(result.data ?? {}) : [];
   });
   const flags = shape.flags.safeParse(raw.flags);
   return {
     tier: part("tier"),
+    environment: part("environment"),
     network: part("network"),
     ingress: part("ingress"),
     notifications: part("notifications"),
+    routes: part("routes"),
     services: Object.fromEntries(services),
     flags: flags.success ? (flags.data ?? {}) : INVALID,
     flagStore: part("flagStore"),

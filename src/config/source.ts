@@ -1,6 +1,6 @@
 import { closest } from "../edit-distance";
 import { type ConfigProblem, renderPath, suggest } from "./problems";
-import { RELEASE_KEYS } from "./schema";
+import { RELEASE_KEYS, stackFileEnvironmentSchema } from "./schema";
 
 /* The stack's config as Pulumi holds it (keys and strings) read into the release: keys' raw values. */
 
@@ -19,6 +19,15 @@ export interface ConfigSource {
   readonly secretPaths?: ReadonlySet<string>;
   /** Problems found reading the file itself (keys beside `config:`, YAML tags), listed with the rest. */
   readonly fileProblems?: readonly ConfigProblem[];
+  /**
+   * A service stack (release:environment): the `environment` output of the stack it names, as read before loading
+   * (the contract, not yet checked); undefined when that stack exports none.
+   */
+  readonly environmentOutput?: unknown;
+  /** The stack's Pulumi project: a service stack's own resources (flag store, dashboard) are named from it. @default release-platform */
+  readonly project?: string;
+  /** The stack as `org/project/stack`: a route reserved for one stack (`routes.<service>.stack`) admits only it. */
+  readonly stackName?: string;
 }
 
 /**
@@ -53,7 +62,18 @@ export function readReleaseKeys(source: ConfigSource, isSecret: (key: string) =>
   return { raw, problems };
 }
 
-const OBJECT_KEYS = new Set<string>(["network", "ingress", "notifications", "services", "flags", "flagStore", "cluster"]);
+/**
+ * The environment stack a service stack names (release:environment.stackReference), read before the config is loaded
+ * (its contract is what the config is judged with); undefined when the key is absent or malformed (the loader says why).
+ */
+export function environmentStackReference(values: Readonly<Record<string, string>>): string | undefined {
+  const text = values["release:environment"];
+  if (text === undefined) return undefined;
+  const parsed = stackFileEnvironmentSchema.safeParse(parseValue(text));
+  return parsed.success ? parsed.data.stackReference : undefined;
+}
+
+const OBJECT_KEYS = new Set<string>(["environment", "network", "ingress", "notifications", "routes", "services", "flags", "flagStore", "cluster"]);
 
 /**
  * The largest stack file the program reads: far above the largest valid stack, which the AWS quotas the library checks
@@ -64,6 +84,9 @@ export const STACK_LIMITS = {
   /** The yaml library's own guard against alias bombs (its default); a stack file needs a handful of aliases at most. */
   yamlAliasExpansions: 100,
 } as const;
+
+/** The organization of a stack of a DIY backend (`organization/<project>/<stack>`), and of every stack offline. */
+export const DEFAULT_ORGANIZATION = "organization";
 
 /** The project's name (Pulumi.yaml): a key written without a namespace, or set by `pulumi config set` without one, lands in it. */
 export const PROJECT_NAMESPACE = "release-platform";

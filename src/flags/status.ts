@@ -29,7 +29,7 @@ export interface StoreExpectation {
 
 /** The stack's store as the program creates it (`flagStoreArgs`, the one copy of its names and documents). */
 export function storeExpectation(config: ReleaseConfig): StoreExpectation {
-  const args = flagStoreArgs(flagEnvironment(config.stack, config), "");
+  const args = flagStoreArgs(flagEnvironment(config.name, config), "");
   const steps = args.ramp ? rampStepsForStore(args.ramp.flags) : [];
   return {
     stackFile: config.stackFile,

@@ -6,6 +6,7 @@ import { didYouMean } from "../command";
 import { awsMocks } from "./mocks";
 import { type AliasMessage, aliasesOf, aliasJson, type SynthAlias } from "./aliases";
 import { skipDeploymentBookkeeping } from "./sdk-shortcuts";
+import { DEFAULT_ORGANIZATION } from "../config/source";
 // Used at run time only: run.ts imports this module.
 import { UsageError } from "../errors";
 
@@ -132,6 +133,8 @@ export function synthesize(input: SynthInput): Promise<SynthDocument> {
       inspectSecrets: input.inspectSecrets,
       parameters: input.parameters,
       calls: input.calls,
+      // A service stack is its own project (its own resources are named after it), as `pulumi up` runs it.
+      ...(config.joins ? { project: config.name } : {}),
     },
     (warn) => releasePlatform(config, { warn }),
   );
@@ -194,6 +197,7 @@ async function synthesizeNow(
     project,
     config.stack,
     false,
+    DEFAULT_ORGANIZATION,
   );
 
   const monitor = sdk.runtime.getMonitor() as unknown as Monitor;

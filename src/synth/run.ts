@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { parse } from "yaml";
 import { findUp } from "../../components/find-up";
 import { didYouMean, invocationDirectory, userPath } from "../command";
@@ -8,6 +8,8 @@ import { ConfigError } from "../config/problems";
 import { PROJECT, synthesize, type SynthDocument } from "./capture";
 import { readStackFile, toConfigValues } from "./stack-file";
 import { UsageError } from "../errors";
+import { ENVIRONMENT_OUTPUT } from "../../components/environment/contract";
+import { DEFAULT_ORGANIZATION, environmentStackReference } from "../config/source";
 
 /** The repository root, where Pulumi.yaml and the stack files live: the nearest directory above this code with one. */
 export const PROJECT_ROOT =
@@ -80,14 +82,22 @@ export function loadStack(source: StackSource): ReleaseConfig {
   const stackFile = readStackFile(file.path, PROJECT, file.display);
   // Like `pulumi up`: the imported environments' pulumiConfig first, the stack file's own settings over it.
   const environment = source.envValuesFile ? readEnvValues(source.envValuesFile) : undefined;
+  const values = { ...environment?.values, ...stackFile.values };
+  // A service stack is its own Pulumi project: the one whose Pulumi.yaml is beside its stack file.
+  const joins = environmentStackReference(values);
+  const project = (joins !== undefined ? projectBeside(file.path) : undefined) ?? PROJECT;
   try {
     return loadReleaseConfig({
       stack: source.stack,
       stackFile: file.display,
-      values: { ...environment?.values, ...stackFile.values },
+      values,
       secretKeys: new Set([...(environment?.secretKeys ?? []), ...stackFile.secretKeys]),
       secretPaths: stackFile.secretPaths,
       fileProblems: stackFile.problems,
+      project,
+      // As the mocks name the stack when the program runs under them.
+      stackName: `${DEFAULT_ORGANIZATION}/${project}/${source.stack}`,
+      ...(joins !== undefined ? { environmentOutput: offlineEnvironment(joins, source.stackOutputsFile) } : {}),
     });
   } catch (error) {
     const imports = importedEnvironments(file.path);
@@ -104,6 +114,29 @@ export function loadStack(source: StackSource): ReleaseConfig {
       },
     ]);
   }
+}
+
+/** The `name:` of the Pulumi.yaml beside a stack file, if there is one. */
+function projectBeside(stackFile: string): string | undefined {
+  const path = join(dirname(stackFile), "Pulumi.yaml");
+  if (!existsSync(path)) return undefined;
+  const name = (parse(readFileSync(path, "utf8"), { logLevel: "error" }) as { name?: unknown } | null)?.name;
+  return typeof name === "string" ? name : undefined;
+}
+
+/**
+ * A service stack's environment offline: the environment stack's `environment` output in --stack-outputs (the JSON
+ * `pulumi stack output --json` prints for it, under its name). Without it nothing can be judged: a usage error.
+ */
+function offlineEnvironment(stackReference: string, stackOutputsFile: string | undefined): unknown {
+  const outputs = readStackOutputs(stackOutputsFile)[stackReference];
+  if (outputs === undefined || !(ENVIRONMENT_OUTPUT in outputs)) {
+    const given = stackOutputsFile === undefined ? "none given" : `${stackOutputsFile} has ${outputs === undefined ? `no entry ${stackReference}` : `no ${ENVIRONMENT_OUTPUT} in ${stackReference}`}`;
+    throw new UsageError(
+      `a service stack needs --stack-outputs with ${stackReference}'s ${ENVIRONMENT_OUTPUT} output offline (${given}): {"${stackReference}": {"${ENVIRONMENT_OUTPUT}": <pulumi stack output ${ENVIRONMENT_OUTPUT} --json --stack ${stackReference}>}}`,
+    );
+  }
+  return outputs[ENVIRONMENT_OUTPUT];
 }
 
 /** Stack file -> validated config -> synthesized document. Throws ConfigError (bad config) or UsageError. */
