@@ -1,9 +1,15 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type EnvironmentContract, ENVIRONMENT_OUTPUT, type RouteContract } from "../components/environment/contract";
 import { judgeStack, report, reportJson } from "../policy/evaluate";
 import { environmentOfStack, policyResources } from "../policy/from-synth";
 import { JOINED_ENVIRONMENT_TYPE, SERVICE_COMPONENT_TYPES } from "../policy/rules/environment";
+import { runtimePathsReachable } from "../policy/rules/runtime-paths-reachable";
 import type { PolicyResource, StackContext } from "../policy/rules/types";
+import { synthesize } from "../src/synth/capture";
+import { loadStack, PROJECT_ROOT, readStackOutputs } from "../src/synth/run";
 import { shippedConfig, synth } from "./helpers";
 
 /*
@@ -207,4 +213,41 @@ describe("the check's output", () => {
     expect(environmentOfStack({ outputs: {} }, "acme/platform/production", {})).toBeUndefined();
     expect(environmentOfStack({ outputs: {} }, "acme/platform/production", { "acme/platform/production": { [ENVIRONMENT_OUTPUT]: { version: 0 } } })).toBeUndefined();
   });
+});
+
+describe("npm run check's judgement of the two stack files of test/fixtures/service-stacks (synthesized)", () => {
+  const FIXTURES = join(PROJECT_ROOT, "test/fixtures/service-stacks");
+  const STACK_OUTPUTS = join(FIXTURES, "stack-outputs.json");
+  const REFERENCE = "acme/platform/production";
+
+  async function checkStack(directory: string, stackOutputsFile?: string) {
+    const configFile = join(FIXTURES, directory, "Pulumi.production.yaml");
+    const stackOutputs = readStackOutputs(stackOutputsFile);
+    const document = await synthesize({ config: loadStack({ stack: "production", configFile, stackOutputsFile }), stackOutputs, stackOutputsFile });
+    const reference = (parse(readFileSync(configFile, "utf8")) as { config: Record<string, { stackReference?: string } | undefined> }).config["release:environment"]?.stackReference;
+    const environment = environmentOfStack(document, reference, stackOutputs);
+    return { document, environment, result: judgeStack(policyResources(document), "production", [], undefined, [], environment) };
+  }
+
+  it("the environment stack exports the contract the service stack is given, and judges its test listeners for the hooks of every service stack", async () => {
+    const { document, environment, result } = await checkStack("environment");
+    expect(environment?.role).toBe("environment");
+    expect(document.outputs[ENVIRONMENT_OUTPUT]).toEqual(readStackOutputs(STACK_OUTPUTS)[REFERENCE][ENVIRONMENT_OUTPUT]);
+    expect(result.skipped).toEqual([]);
+    // Known, for the lead: the environment stack's own flag store has no alarm to watch it (its services are elsewhere).
+    expect(result.violations.map((violation) => `${violation.rule} ${violation.resource}`)).toEqual(["production-flag-environment-has-monitors production-flags-env"]);
+    const listeners = policyResources(document).filter((resource) => resource.type === "aws:lb/listener:Listener" && environment?.contract.loadBalancers.some((balancer) => balancer.testListenerArn === resource.props.arn));
+    expect(listeners).toHaveLength(2);
+    for (const listener of listeners) expect(runtimePathsReachable.judge(listener, { tier: "production", resources: policyResources(document), environment })).toEqual({ compliance: "compliant" });
+  }, 120_000);
+
+  it("the service stack passes with the contract, judging the load balancer's path to its tasks and the alarms on the environment's load balancers", async () => {
+    const { environment, result } = await checkStack("checkout", STACK_OUTPUTS);
+    expect(environment?.role).toBe("service");
+    expect(result.violations).toEqual([]);
+    const skippedRules = [...new Set(result.skipped.map((skip) => skip.rule))].sort();
+    expect(skippedRules).toEqual(["runtime-paths-allowed", "runtime-paths-reachable", "within-aws-quotas"]);
+    // The rules on the environment's listeners were judged (compliant), not skipped.
+    expect(result.skipped.filter((skip) => skip.rule === "load-balancer-has-rollback-alarms")).toEqual([]);
+  }, 120_000);
 });
