@@ -1,7 +1,7 @@
 import { RULES } from "./rules";
 import { stackTier } from "./rules/props";
-import { messagesOf } from "./rules/result";
-import type { Compliance, Enforcement, PolicyResource, Rule } from "./rules/types";
+import { messagesOf, skipReasonOf } from "./rules/result";
+import type { Compliance, Enforcement, PolicyResource, Rule, StackContext } from "./rules/types";
 import { type Suppression, suppresses } from "./suppressions";
 
 export interface Violation {
@@ -15,6 +15,15 @@ export interface Violation {
   readonly suppressedBecause?: string;
 }
 
+/** A (rule, resource) pair the rule did not judge because what it reaches is in another stack, and why. */
+export interface Skip {
+  readonly rule: string;
+  readonly resource: string;
+  readonly type: string;
+  readonly urn: string;
+  readonly reason: string;
+}
+
 /** How many (rule, resource) pairs the rules found compliant, non-compliant and not applicable. */
 export type ComplianceCounts = Readonly<Record<Compliance, number>>;
 
@@ -25,14 +34,18 @@ export function judgeStack(
   suppressions: readonly Suppression[] = [],
   rules: readonly Rule[] = RULES,
   deleted: readonly PolicyResource[] = [],
-): { violations: Violation[]; counts: ComplianceCounts } {
-  const context = { tier: stackTier(resources), resources, deleted };
+  environment?: StackContext["environment"],
+): { violations: Violation[]; counts: ComplianceCounts; skipped: Skip[] } {
+  const context: StackContext = { tier: stackTier(resources), resources, deleted, ...(environment ? { environment } : {}) };
   const violations: Violation[] = [];
+  const skipped: Skip[] = [];
   const counts: Record<Compliance, number> = { compliant: 0, "non-compliant": 0, "not-applicable": 0 };
   for (const rule of rules) {
     for (const resource of rule.onDeleted ? deleted : resources) {
       const result = rule.judge(resource, context);
       counts[result.compliance] += 1;
+      const reason = skipReasonOf(result);
+      if (reason !== undefined) skipped.push({ rule: rule.id, resource: resource.name, type: resource.type, urn: resource.urn, reason });
       for (const message of messagesOf(result)) {
         const suppression = suppressions.find((candidate) => suppresses(candidate, rule.id, resource.name, stack));
         violations.push({
@@ -47,7 +60,7 @@ export function judgeStack(
       }
     }
   }
-  return { violations, counts };
+  return { violations, counts, skipped };
 }
 
 /** Runs every rule over every resource of a stack. */
@@ -61,13 +74,17 @@ export function evaluate(
   return judgeStack(resources, stack, suppressions, rules, deleted).violations;
 }
 
-/** The text report; with `counts`, its summary also says how many (rule, resource) pairs complied and how many the rules did not apply to. */
-export function report(violations: readonly Violation[], counts?: ComplianceCounts): string {
+/**
+ * The text report; with `counts`, its summary also says how many (rule, resource) pairs complied and how many the rules
+ * did not apply to; each skipped pair (judged by another stack's check) is listed with its reason.
+ */
+export function report(violations: readonly Violation[], counts?: ComplianceCounts, skipped: readonly Skip[] = []): string {
   const lines = violations.map((violation) => {
     const level = violation.suppressedBecause ? "SUPPRESSED" : violation.enforcement.toUpperCase();
     const because = violation.suppressedBecause ? ` (suppressed: ${violation.suppressedBecause})` : "";
     return `${level} ${violation.rule} ${violation.resource} (${violation.type}): ${violation.message}${because}`;
   });
+  lines.push(...skipped.map((skip) => `SKIPPED ${skip.rule} ${skip.resource} (${skip.type}): ${skip.reason}`));
   const blocking = violations.filter((violation) => violation.enforcement === "mandatory" && !violation.suppressedBecause).length;
   lines.push(`${blocking} mandatory violation(s), ${violations.filter((v) => v.enforcement === "advisory").length} advisory, ${violations.filter((v) => v.suppressedBecause).length} suppressed${counts ? `; ${counts.compliant} compliant, ${counts["not-applicable"]} not applicable (rule x resource)` : ""}`);
   return `${lines.join("\n")}\n`;
@@ -94,9 +111,9 @@ function lineOf(text: string, service: string | undefined): number {
 }
 
 /** The report as JSON for tools: every finding, and the count that decides the exit code. */
-export function reportJson(violations: readonly Violation[], source: Pick<ReportSource, "stack">, rules: readonly Rule[] = RULES): string {
+export function reportJson(violations: readonly Violation[], source: Pick<ReportSource, "stack">, rules: readonly Rule[] = RULES, skipped: readonly Skip[] = []): string {
   const blocking = violations.filter((violation) => violation.enforcement === "mandatory" && !violation.suppressedBecause).length;
-  return `${JSON.stringify({ stack: source.stack, rules: rules.length, blocking, violations }, null, 2)}\n`;
+  return `${JSON.stringify({ stack: source.stack, rules: rules.length, blocking, violations, ...(skipped.length > 0 ? { skipped } : {}) }, null, 2)}\n`;
 }
 
 /**

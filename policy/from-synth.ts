@@ -1,5 +1,7 @@
+import { ENVIRONMENT_OUTPUT, readEnvironmentContract } from "../components/environment/contract";
 import type { SynthDocument } from "../src/synth/capture";
-import type { PolicyResource } from "./rules/types";
+import { SERVICE_COMPONENT_TYPES } from "./rules/environment";
+import type { PolicyResource, StackContext } from "./rules/types";
 
 const PLACEHOLDERS = new Set(["[unknown]"]);
 
@@ -25,7 +27,6 @@ export function policyResources(document: SynthDocument): PolicyResource[] {
   }));
 }
 
-const SERVICE_TYPES = new Set(["release:aws:BlueGreenService", "release:kubernetes:KubernetesService"]);
 
 /** Resource name -> the service it belongs to (the name of the BlueGreenService or KubernetesService above it). */
 export function servicesByResource(document: SynthDocument): Map<string, string> {
@@ -33,8 +34,28 @@ export function servicesByResource(document: SynthDocument): Map<string, string>
   const out = new Map<string, string>();
   for (const resource of document.resources) {
     let ancestor: typeof resource | undefined = resource;
-    while (ancestor && !SERVICE_TYPES.has(ancestor.type)) ancestor = ancestor.parent ? byUrn.get(ancestor.parent) : undefined;
+    while (ancestor && !SERVICE_COMPONENT_TYPES.has(ancestor.type)) ancestor = ancestor.parent ? byUrn.get(ancestor.parent) : undefined;
     if (ancestor) out.set(resource.name, ancestor.name);
   }
   return out;
+}
+
+/**
+ * The environment contract a synthesized stack exports (an environment stack: its own `environment` output) or joins
+ * (a service stack: the `environment` output of the stack it references, from `--stack-outputs`), validated; none for
+ * a single stack, or when the referenced stack's outputs were not given (its rules then say what they skip).
+ */
+export function environmentOfStack(
+  document: Pick<SynthDocument, "outputs">,
+  environmentReference: string | undefined,
+  stackOutputs: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+): StackContext["environment"] {
+  const read = (value: unknown) => {
+    const result = value === undefined ? undefined : readEnvironmentContract(value);
+    return result && "contract" in result ? result.contract : undefined;
+  };
+  const own = read(document.outputs[ENVIRONMENT_OUTPUT]);
+  if (own) return { role: "environment", contract: own };
+  const joined = environmentReference === undefined ? undefined : read(stackOutputs[environmentReference]?.[ENVIRONMENT_OUTPUT]);
+  return joined ? { role: "service", contract: joined } : undefined;
 }

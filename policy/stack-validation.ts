@@ -1,7 +1,7 @@
 // A rule as a CrossGuard stack validation: what the policy pack (policy/index.ts) runs under `pulumi preview`.
 import type { StackValidation, StackValidationArgs } from "@pulumi/policy";
 import { stackTier } from "./rules/props";
-import { messagesOf } from "./rules/result";
+import { messagesOf, skipReasonOf } from "./rules/result";
 import type { PolicyResource, Rule } from "./rules/types";
 import { type Suppression, suppresses } from "./suppressions";
 
@@ -32,6 +32,9 @@ export function stackValidation(rule: Rule, suppressions: readonly Suppression[]
     for (const resource of resources) {
       const result = rule.judge(resource, context);
       if (result.compliance !== "not-applicable") applied = true;
+      // Judged by another stack's check (a service stack's path through the environment's load balancer): said, not passed.
+      const reason = skipReasonOf(result);
+      if (reason !== undefined) log(`skipped ${rule.id} on ${resource.name}: ${reason}`);
       for (const message of messagesOf(result)) {
         const suppression = suppressions.find((candidate) => suppresses(candidate, rule.id, resource.name, stack));
         if (suppression) {

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { parse } from "yaml";
 import { judgeStack, report, reportJson, reportSarif } from "../policy/evaluate";
-import { policyResources, servicesByResource } from "../policy/from-synth";
+import { environmentOfStack, policyResources, servicesByResource } from "../policy/from-synth";
 import { RULES } from "../policy/rules";
 import { readSuppressions, SuppressionsError } from "../policy/suppressions";
 import { choice, emit, runCommand, text, usage, userPath } from "./command";
@@ -9,7 +10,14 @@ import { ConfigError } from "./config/problems";
 import type { SynthDocument } from "./synth/capture";
 import { diffDocuments } from "./synth/diff";
 import { readSynthDocument } from "./synth/document-file";
-import { PROJECT_ROOT, stackFilePath, stacksDirectory, synthesizeStack } from "./synth/run";
+import { PROJECT_ROOT, readStackOutputs, stackFilePath, stacksDirectory, synthesizeStack } from "./synth/run";
+
+/** The environment stack a service stack file joins (`release:environment.stackReference`), if it is one. */
+function environmentReference(stackFileText: string): string | undefined {
+  const config = (parse(stackFileText) as { config?: Record<string, unknown> } | null)?.config;
+  const reference = (config?.["release:environment"] as { stackReference?: unknown } | undefined)?.stackReference;
+  return typeof reference === "string" ? reference : undefined;
+}
 
 /** The deployed resources (base) that the head deletes: removed, or replaced (a replacement deletes the old one). */
 function deletedResources(base: SynthDocument, head: SynthDocument) {
@@ -67,16 +75,18 @@ runCommand({
       throw error;
     }
     const deleted = base ? deletedResources(base, document) : [];
-    const { violations, counts } = judgeStack(policyResources(document), stack, suppressions, RULES, deleted);
     const file = stackFilePath(source);
+    // The contract the stack exports or joins: what a split stack's rules judge in place of the resources of the other stack.
+    const environment = environmentOfStack(document, environmentReference(readFileSync(file.path, "utf8")), readStackOutputs(source.stackOutputsFile));
+    const { violations, counts, skipped } = judgeStack(policyResources(document), stack, suppressions, RULES, deleted, environment);
     const version = (JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as { version: string }).version;
     emit(
       text(values.out),
       format === "json"
-        ? reportJson(violations, { stack })
+        ? reportJson(violations, { stack }, RULES, skipped)
         : format === "sarif"
           ? reportSarif(violations, { stack, stackFile: relative(stacksDirectory(), file.path), stackFileText: readFileSync(file.path, "utf8"), version, serviceOf: servicesByResource(document) })
-          : `${stack}: ${RULES.length} rules over ${document.resources.length} resources\n${report(violations, counts)}`,
+          : `${stack}: ${RULES.length} rules over ${document.resources.length} resources\n${report(violations, counts, skipped)}`,
     );
     return violations.some((violation) => violation.enforcement === "mandatory" && !violation.suppressedBecause) ? 1 : 0;
   },

@@ -51,7 +51,7 @@ describe("a key the program does not read is an error naming the key the user me
   it("a key under the project's namespace that is no release key is still refused, listing the keys there are", () => {
     const config = shippedConfig("staging");
     config["release-platform:databases"] = { main: {} };
-    expect(configError(config)).toContain("release-platform:databases: the program reads only release: keys (release:tier, release:network,");
+    expect(configError(config)).toContain("release-platform:databases: the program reads only release: keys (release:tier, release:environment, release:network,");
   });
 
   it("a misspelt namespace and a release key used as a namespace are refused", () => {

@@ -8,15 +8,14 @@ import type { ReleaseClusterArgs, ReleaseEnvironmentArgs } from "./args";
  * in routes.ts.
  */
 
-/** How the problems of a joined environment name where the environment's settings live. */
+/** Where a joined environment stands: the stack joining it, and the environment's stack as it names it. */
 export interface JoinedPlace {
-  /** Where a service's route is written, e.g. `release:routes.checkout of acme/platform/production`. @default `routes.<service> of the environment stack` */
-  readonly routeOf?: (service: string) => string;
-  /** The environment's stack, as the service stack names it. @default "the environment stack" */
+  /** The stack the ReleaseEnvironment is in, `org/project/stack`: a route reserved for a stack admits only it. */
+  readonly stack?: string;
+  /** The environment's stack, as the service stack names it (its problems name it). @default "the environment stack" */
   readonly environmentStack?: string;
 }
 
-const SERVICE_ROUTE_FIELDS = ["pathPatterns", "hostHeaders", "priority"] as const;
 const ENVIRONMENT_SETTINGS = ["network", "ingress", "notifications"] as const;
 /** What a service stack may say of its cluster: how it reaches it, when the environment's contract names no stack for that. */
 const OWN_CLUSTER_SETTINGS: readonly (keyof ReleaseClusterArgs)[] = ["kubeconfig"];
@@ -36,12 +35,11 @@ export function madeEnvironmentProblems(args: Pick<ReleaseEnvironmentArgs, "netw
 
 /**
  * The settings of a service stack that belong to the environment it joins: its network, listeners, alert subscribers,
- * routes and cluster are the environment stack's, its services' paths, hosts and priorities their routes'. Its tier
- * and Region are the environment's.
+ * routes and cluster are the environment stack's (its services' paths, hosts and priorities their routes', which
+ * `joinedServiceProblems` says). Its tier and Region are the environment's.
  */
 export function joinedEnvironmentProblems(args: ReleaseEnvironmentArgs, environment: EnvironmentContract, place: JoinedPlace = {}): ArgumentProblem[] {
   const stack = place.environmentStack ?? "the environment stack";
-  const routeOf = place.routeOf ?? ((service: string) => `routes.${service} of ${stack}`);
   const problems: ArgumentProblem[] = [];
   if (args.tier !== environment.tier) {
     problems.push({ field: ["tier"], message: `must be the tier of the environment it joins: ${stack} is ${environment.tier}`, got: args.tier });
@@ -58,11 +56,6 @@ export function joinedEnvironmentProblems(args: ReleaseEnvironmentArgs, environm
   for (const [key, value] of Object.entries(args.cluster ?? {})) {
     if (value === undefined || OWN_CLUSTER_SETTINGS.includes(key as keyof ReleaseClusterArgs)) continue;
     problems.push({ field: ["cluster", key], message: `is the environment stack's (${stack}): a service stack gives only cluster.kubeconfig, when it cannot read the cluster's stack`, got: value });
-  }
-  for (const [name, service] of Object.entries(args.services).sort(([a], [b]) => a.localeCompare(b))) {
-    for (const field of SERVICE_ROUTE_FIELDS) {
-      if (service[field] !== undefined) problems.push({ field: ["services", name, field], message: `is set by ${routeOf(name)}`, got: service[field] });
-    }
   }
   return problems;
 }

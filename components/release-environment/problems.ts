@@ -12,6 +12,7 @@ import type { ReleaseEnvironmentArgs, ReleaseServiceArgs } from "./args";
 import { environmentArgs, flagEnvironment } from "./children";
 import { joinedClusterArgs, joinedEnvironmentProblems, type JoinedPlace, madeEnvironmentProblems } from "./joined";
 import { resolveReleaseEnvironment } from "./resolve";
+import { joinedServiceProblems, routesProblems } from "./routes";
 import { releaseEnvironmentArgsSchema, serviceSchema, tierSchema } from "./schema";
 
 /** What the load-balancer rules read of a service; a stack file's services, parsed or not yet, have this shape. */
@@ -232,6 +233,9 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs, place: JoinedP
   const flags = args.flags ?? {};
   const flagProblems = flagsProblems(flags, args.flagStore);
   // Left out, the namespace is the environment's name: when that is no Kubernetes name, the namespace is required.
+  const routed = Object.entries(args.services)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([serviceName, service]) => ({ name: serviceName, service, strategy: strategyOf(service, args.tier) }));
   const unnamed = !joined && settings.cluster && args.cluster?.namespace === undefined && !KUBERNETES_NAME.test(name);
   const problems = [
     ...(unnamed ? [{ field: ["cluster", "namespace"], message: `required: the environment's name ${name} is not a Kubernetes name`, got: undefined }] : []),
@@ -242,11 +246,17 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs, place: JoinedP
           ...placed(ENVIRONMENT_FIELDS, [], environmentArgsProblems(environmentArgs(name, settings, args.network && "vpcId" in args.network ? args.network : NO_NETWORK))),
         ]),
     ...crossServiceProblems(joined ? { ...args, cluster: joinedClusterArgs(joined, args.cluster) } : args),
+    ...(joined ? joinedServiceProblems(routed, joined, place.stack ?? "") : args.routes ? routesProblems(args.routes, routed) : []),
     ...settings.services.flatMap((service) => {
+      // A service stack's service without a route has nowhere to be: that is its one problem (joinedServiceProblems).
+      if (joined && !Object.hasOwn(joined.routes, service.name)) return settingsThatDoNotApply(service.name, args.services[service.name], args.tier);
       const runtime: ServiceRuntime<unknown> = RUNTIMES[service.runtime];
       return [
         ...settingsThatDoNotApply(service.name, args.services[service.name], args.tier),
-        ...placed(serviceFields(service.name), ["services", service.name], runtime.problems(runtime.args(service, context))),
+        // A missing priority stands in as 0 for the component: its one problem is that it is missing (madeEnvironmentProblems).
+        ...placed(serviceFields(service.name), ["services", service.name], runtime.problems(runtime.args(service, context))).filter(
+          (problem) => joined || args.services[service.name].priority !== undefined || renderField(problem.field) !== `services.${service.name}.priority`,
+        ),
       ];
     }),
     ...under(["flags"], flagProblems),

@@ -5,7 +5,10 @@ import type { BlueGreenService } from "../blue-green-service/blue-green-service"
 import { refuseBadArguments } from "../arguments";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { DashboardService } from "../environment/dashboard";
+import { type ClusterContract, ENVIRONMENT_OUTPUT, type EnvironmentContract, MAIN_LOAD_BALANCER } from "../environment/contract";
 import { Environment } from "../environment/environment";
+import type { JoinedEnvironment } from "../environment/joined";
+import type { ServiceEnvironment } from "../environment/service-environment";
 import { FLAG_BACKENDS } from "../feature-flag-store/backends";
 import type { FeatureFlagStore } from "../feature-flag-store/backends/appconfig/store";
 import type { FlagdServer } from "../feature-flag-store/backends/flagd/server";
@@ -47,7 +50,8 @@ type ServicesOn<R extends Runtime> = Readonly<Record<string, ReturnType<(typeof 
 export class ReleaseEnvironment extends pulumi.ComponentResource {
   /** The settings with the tier's defaults filled in. */
   public readonly settings: ReleaseEnvironmentSettings;
-  public readonly environment: Environment;
+  /** The environment made here, or the one a service stack joins. */
+  public readonly environment: Environment | JoinedEnvironment;
   /** ECS services by name. */
   public readonly services: Readonly<Record<string, BlueGreenService>>;
   /** Kubernetes services by name. */
@@ -65,7 +69,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
   public readonly outputs: Record<string, unknown>;
 
   constructor(name: string, args: ReleaseEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
-    refuseBadArguments("ReleaseEnvironment", name, releaseEnvironmentArgsProblems(name, args));
+    refuseBadArguments("ReleaseEnvironment", name, releaseEnvironmentArgsProblems(name, args, { stack: thisStack() }));
     const settings = resolveReleaseEnvironment(name, args);
     super("release:aws:ReleaseEnvironment", name, {}, opts);
     this.settings = {
@@ -73,18 +77,22 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
       region: settings.region,
       services: settings.services.map(({ name: serviceName, runtime, deployment }) => ({ name: serviceName, runtime, deployment })),
     };
-    const moved = (more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...more, parent: this, aliases: MOVED_FROM_ROOT });
+    const joined = settings.environment;
+    // A service stack's resources are new: nothing of it was ever at the stack's root.
+    const moved = (more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...more, parent: this, ...(joined ? {} : { aliases: MOVED_FROM_ROOT }) });
 
-    // The rules refuse an environment made here without a network.
-    const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings.network!, moved());
-    const environment = new Environment(name, environmentArgs(name, settings, { vpcId, publicSubnetIds, privateSubnetIds }), moved());
+    const made = joined ? undefined : makeEnvironment(name, settings, moved);
+    // A service stack's own resources (its flag store's rule, its dashboard) are `<namePrefix>-<name>-...`.
+    const environment = made?.environment ?? Environment.fromContract(name, joined!, { aws: settings.aws, ownName: name }, moved());
     this.environment = environment;
+    const publicSubnetIds = made?.publicSubnetIds ?? [...joined!.publicSubnetIds];
     const providers = [environment.provider];
     const clusterSettings = settings.cluster;
     const onCluster = settings.services.some((service) => RUNTIMES[service.runtime].onCluster);
-    const kubernetes = clusterSettings && onCluster ? cluster(clusterSettings, moved) : undefined;
+    // An environment stack makes its namespace for the service stacks' Kubernetes services; a service stack uses it.
+    const kubernetes = clusterSettings && (onCluster || (!joined && args.routes !== undefined)) ? cluster(clusterSettings, moved) : undefined;
     const namespace =
-      kubernetes && clusterSettings
+      kubernetes && clusterSettings && !joined
         ? new k8s.core.v1.Namespace("namespace", { metadata: { name: clusterSettings.namespace } }, moved({ provider: kubernetes.provider }))
         : undefined;
     const flagBackend = FLAG_BACKENDS[settings.flagStore.backend];
@@ -95,7 +103,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
         : undefined;
     this.flagd = kubernetesFlags?.flagd;
 
-    const context: RuntimeContext<Environment> = {
+    const context: RuntimeContext<ServiceEnvironment> = {
       settings,
       environment,
       sidecars: flagBackend.sidecars(flagContext),
@@ -118,7 +126,9 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     const deployed = settings.services.map((service) => {
       const runtime: ServiceRuntime<unknown> = RUNTIMES[service.runtime];
       const opts = { ...moved(runtime.onCluster ? { dependsOn: namespace ? [namespace] : [] } : {}), providers };
-      return { runtime: service.runtime, service, ...runtime.create(service.name, runtime.args(service, context), opts) };
+      // A service stack's service is on its route's load balancer, with that load balancer's listeners and priorities.
+      const placed = joined ? { ...context, environment: environment.loadBalancer(service.loadBalancer) } : context;
+      return { runtime: service.runtime, service, ...runtime.create(service.name, runtime.args(service, placed), opts) };
     });
     const servicesOn = <R extends Runtime>(runtime: R) =>
       Object.fromEntries(deployed.filter((entry) => entry.runtime === runtime).map((entry) => [entry.service.name, entry.component])) as ServicesOn<R>;
@@ -155,9 +165,53 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
           return entries.length > 0 || whenNone === "empty" ? [[key, Object.fromEntries(entries.map((entry) => [entry.service.name, entry.outputs]))]] : [];
         }),
       ),
+      // A service stack's services may be on different load balancers of the environment: each one's own URL.
+      ...(joined ? { urls: Object.fromEntries(settings.services.map((service) => [service.name, environment.loadBalancer(service.loadBalancer).productionUrl()])) } : {}),
+      // Only an environment stack exports the contract: a single-stack file's outputs stay as they were.
+      ...(made && args.routes !== undefined ? { [ENVIRONMENT_OUTPUT]: contractOutput(made.environment, settings, store?.outputs) } : {}),
     };
     this.registerOutputs(this.outputs);
   }
+}
+
+/** The stack's `org/project/stack`, as a route's `stack` names one; Pulumi's DIY-backend organization where the engine gives none. */
+function thisStack(): string {
+  let organization = "organization";
+  try {
+    organization = pulumi.getOrganization();
+  } catch {
+    // Mocks set up without an organization (a test): the DIY backend's name.
+  }
+  return `${organization}/${pulumi.getProject()}/${pulumi.getStack()}`;
+}
+
+/** The environment a ReleaseEnvironment makes: from its network (given or another stack's), one load balancer per distinct route load balancer. */
+function makeEnvironment(name: string, settings: ResolvedReleaseEnvironment, moved: (more?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions) {
+  // The rules refuse an environment made here without a network.
+  const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings.network!, moved());
+  const loadBalancers = [...new Set(Object.values(settings.routes).map((route) => route.loadBalancer))].filter((balancer) => balancer !== MAIN_LOAD_BALANCER).sort();
+  const args = environmentArgs(name, settings, { vpcId, publicSubnetIds, privateSubnetIds });
+  return { environment: new Environment(name, loadBalancers.length > 0 ? { ...args, loadBalancers } : args, moved()), publicSubnetIds };
+}
+
+/** What an environment stack exports for its service stacks: its routes, its flag store's ids, its cluster as they reach it. */
+function contractOutput(environment: Environment, settings: ResolvedReleaseEnvironment, store: Record<string, unknown> | undefined): pulumi.Output<EnvironmentContract> {
+  const cluster = settings.cluster;
+  const clusterContract: ClusterContract | undefined = cluster && {
+    namespace: cluster.namespace,
+    ...(cluster.source.kind === "stackReference" ? { stackReference: cluster.source.name } : {}),
+    ...(cluster.name !== undefined ? { name: cluster.name } : {}),
+    ...(cluster.securityGroupId !== undefined ? { securityGroupId: cluster.securityGroupId } : {}),
+    controllers: cluster.controllers,
+  };
+  const ids = store ? { applicationId: store.applicationId, environmentId: store.environmentId, profileId: store.profileId } : {};
+  return pulumi.output(ids).apply((flagStoreIds) =>
+    environment.contract(settings.routes, {
+      flagStore: { backend: settings.flagStore.backend, ...(flagStoreIds as Record<string, string>) },
+      ...(clusterContract ? { cluster: clusterContract } : {}),
+      ...(settings.ingress.hostedZone !== undefined ? { hostedZone: settings.ingress.hostedZone } : {}),
+    }),
+  );
 }
 
 /** `make`'s value, made on the first call only. */

@@ -1,7 +1,8 @@
 import { loadBalancerNameOf } from "../../components/kubernetes-service/load-balancer-controller";
+import { contractListener, listenerInGraph, loadBalancerSuffixOfListener } from "./environment";
 import { at, list } from "./props";
 import type { PolicyResource, Rule, RuleResult, StackContext } from "./types";
-import { COMPLIANT, defineRule, judged, NOT_APPLICABLE, nonCompliant } from "./result";
+import { COMPLIANT, defineRule, judged, NOT_APPLICABLE, nonCompliant, skipped } from "./result";
 
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
 const ROLLOUT = "kubernetes:argoproj.io/v1alpha1:Rollout";
@@ -59,16 +60,14 @@ function ingressResult(ingress: PolicyResource, stack: StackContext): RuleResult
   return COMPLIANT;
 }
 
-/** A Pulumi-made ALB: every target group a listener rule forwards to has an alarm on it, on this load balancer. */
-function loadBalancerResult(balancer: PolicyResource, stack: StackContext): RuleResult {
-  const arn = at(balancer.props, "arn");
-  const suffix = at(balancer.props, "arnSuffix");
-  if (typeof arn !== "string" || typeof suffix !== "string") return NOT_APPLICABLE;
-  const listeners = new Set(stack.resources.filter((r) => r.type === "aws:lb/listener:Listener" && at(r.props, "loadBalancerArn") === arn).map((r) => at(r.props, "arn")));
-  const forwarded = stack.resources
-    .filter((r) => r.type === "aws:lb/listenerRule:ListenerRule" && listeners.has(at(r.props, "listenerArn")))
-    .flatMap((r) => list(at(r.props, "actions")).flatMap((action) => [at(action, "targetGroupArn"), ...list(at(action, "forward", "targetGroups")).map((group) => at(group, "arn"))]))
+/** The target groups a listener rule forwards to (ARNs). */
+const forwardedBy = (rule: PolicyResource) =>
+  list(at(rule.props, "actions"))
+    .flatMap((action) => [at(action, "targetGroupArn"), ...list(at(action, "forward", "targetGroups")).map((group) => at(group, "arn"))])
     .filter((groupArn): groupArn is string => typeof groupArn === "string");
+
+/** Of the target groups `forwarded` on the load balancer `suffix`, those no alarm of the stack judges there. */
+function unwatched(forwarded: readonly string[], suffix: string, stack: StackContext): string[] {
   const suffixes = new Map(stack.resources.filter((r) => r.type === "aws:lb/targetGroup:TargetGroup").map((r) => [at(r.props, "arn"), at(r.props, "arnSuffix")]));
   const watched = new Set(
     stack.resources
@@ -77,12 +76,33 @@ function loadBalancerResult(balancer: PolicyResource, stack: StackContext): Rule
       .filter((dimension) => dimension.loadBalancer === suffix)
       .map((dimension) => dimension.targetGroup),
   );
-  return judged(
-    [...new Set(forwarded)].flatMap((groupArn) => {
-      const group = suffixes.get(groupArn);
-      return typeof group === "string" && !watched.has(group) ? [`target group ${group} serves traffic on this load balancer and no alarm judges it`] : [];
-    }),
-  );
+  return [...new Set(forwarded)].flatMap((groupArn) => {
+    const group = suffixes.get(groupArn);
+    return typeof group === "string" && !watched.has(group) ? [group] : [];
+  });
+}
+
+/** A Pulumi-made ALB: every target group a listener rule forwards to has an alarm on it, on this load balancer. */
+function loadBalancerResult(balancer: PolicyResource, stack: StackContext): RuleResult {
+  const arn = at(balancer.props, "arn");
+  const suffix = at(balancer.props, "arnSuffix");
+  if (typeof arn !== "string" || typeof suffix !== "string") return NOT_APPLICABLE;
+  const listeners = new Set(stack.resources.filter((r) => r.type === "aws:lb/listener:Listener" && at(r.props, "loadBalancerArn") === arn).map((r) => at(r.props, "arn")));
+  const forwarded = stack.resources.filter((r) => r.type === "aws:lb/listenerRule:ListenerRule" && listeners.has(at(r.props, "listenerArn"))).flatMap(forwardedBy);
+  return judged(unwatched(forwarded, suffix, stack).map((group) => `target group ${group} serves traffic on this load balancer and no alarm judges it`));
+}
+
+/**
+ * A listener rule on a load balancer of another stack (a service stack's, on the environment's listener): judged by the
+ * rule itself, since the load balancer is not here; the load balancer is the contract's, or the one its listener's ARN
+ * names (`listener/app/<name>/<id>/...`), which is what the alarms' LoadBalancer dimension holds.
+ */
+function foreignRuleResult(rule: PolicyResource, stack: StackContext): RuleResult {
+  const listenerArn = at(rule.props, "listenerArn");
+  if (typeof listenerArn !== "string" || listenerInGraph(listenerArn, stack.resources)) return NOT_APPLICABLE;
+  const suffix = contractListener(stack, listenerArn)?.loadBalancer.arnSuffix ?? loadBalancerSuffixOfListener(listenerArn);
+  if (suffix === undefined) return skipped(`its listener ${listenerArn} is not in this stack and its ARN names no load balancer: the alarms on its target groups cannot be matched to one`);
+  return judged(unwatched(forwardedBy(rule), suffix, stack).map((group) => `target group ${group} serves traffic on load balancer ${suffix} (of another stack) and no alarm judges it there`));
 }
 
 export const loadBalancerHasRollbackAlarms: Rule = defineRule({
@@ -93,6 +113,7 @@ export const loadBalancerHasRollbackAlarms: Rule = defineRule({
   judge(resource, stack) {
     if (resource.type === INGRESS) return ingressResult(resource, stack);
     if (resource.type === LOAD_BALANCER) return loadBalancerResult(resource, stack);
+    if (resource.type === "aws:lb/listenerRule:ListenerRule") return foreignRuleResult(resource, stack);
     return NOT_APPLICABLE;
   },
 });

@@ -8,6 +8,10 @@ export const productionFlagEnvironmentHasMonitors: Rule = defineRule({
   enforcement: "mandatory",
   judge(resource, stack) {
     if (resource.type !== "aws:appconfig/environment:Environment" || !inProduction(stack)) return NOT_APPLICABLE;
-    return list(resource.props.monitors).length > 0 ? COMPLIANT : nonCompliant("has no monitors: add the services' composite alarms");
+    if (list(resource.props.monitors).length > 0) return COMPLIANT;
+    // An environment stack's own store: the services are in service stacks, whose alarms watch their own stores.
+    return stack.environment?.role === "environment"
+      ? nonCompliant("has no monitors: the environment stack's flags roll out unguarded (the alarms of service stacks watch their own stores); give this store alarms of its own, or keep environment-wide flags out of production")
+      : nonCompliant("has no monitors: add the services' composite alarms");
   },
 });

@@ -3,6 +3,16 @@ import type { PolicyResource, Rule, RuleDefinition, RuleResult, StackContext } f
 export const COMPLIANT: RuleResult = { compliance: "compliant" };
 export const NOT_APPLICABLE: RuleResult = { compliance: "not-applicable" };
 
+/**
+ * Not judged, though the rule would judge this resource in a stack holding everything it reaches: what it reaches is in
+ * another stack (the environment's load balancer seen from a service stack). Says why, and the check's output shows it,
+ * so a split stack is never passed in silence.
+ */
+export const skipped = (reason: string): RuleResult => ({ compliance: "not-applicable", skipped: reason });
+
+/** Why a result was skipped, when it was. */
+export const skipReasonOf = (result: RuleResult): string | undefined => (result.compliance === "not-applicable" ? result.skipped : undefined);
+
 /** Non-compliant with these messages; compliant when there are none (the rule applied and found nothing). */
 export function judged(messages: readonly string[]): RuleResult {
   const [first, ...rest] = messages;

@@ -19,7 +19,7 @@ export function runtimeCalls(resource: PolicyResource, stack: StackContext): Run
     case "aws:appconfig/environment:Environment":
       return monitorCalls(resource, stack.resources);
     case "aws:sns/topic:Topic":
-      return publisherCalls(resource, stack.resources);
+      return publisherCalls(resource, stack.resources, stack.environment);
     case "aws:chatbot/slackChannelConfiguration:SlackChannelConfiguration":
       return asRole(resource.props.iamRoleArn, "chatbot.amazonaws.com", `AWS Chatbot posts to Slack for ${resource.name}`, stack.resources, []);
     default:
@@ -229,7 +229,7 @@ function monitorCalls(environment: PolicyResource, resources: readonly PolicyRes
 
 const ALARM_TYPES = new Set(["aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"]);
 
-function publisherCalls(topic: PolicyResource, resources: readonly PolicyResource[]): RuntimeCall[] {
+function publisherCalls(topic: PolicyResource, resources: readonly PolicyResource[], environment?: StackContext["environment"]): RuntimeCall[] {
   const topicArn = topic.props.arn;
   if (typeof topicArn !== "string") return [];
   const account = accountOf(topicArn) ?? "";
@@ -242,6 +242,13 @@ function publisherCalls(topic: PolicyResource, resources: readonly PolicyResourc
     if (!actions.includes(topicArn) || typeof alarm.props.arn !== "string") continue;
     const context = { "aws:SourceAccount": account, "aws:SourceArn": alarm.props.arn };
     publishers.push({ caller: `alarm ${alarm.name} notifies`, principal: "cloudwatch.amazonaws.com", context, keyContext: context });
+  }
+  // An environment stack's topic is notified by the alarms of every service stack that joins it, which its graph cannot
+  // hold: one stands in, named as a service stack names its alarms (they start with the contract's namePrefix).
+  if (environment?.role === "environment" && environment.contract.alertTopicArn === topicArn) {
+    const alarm = `arn:${topicArn.split(":")[1]}:cloudwatch:${environment.contract.region}:${account}:alarm:${environment.contract.namePrefix}-service-stack-alarm`;
+    const context = { "aws:SourceAccount": account, "aws:SourceArn": alarm };
+    publishers.push({ caller: "an alarm of a service stack notifies", principal: "cloudwatch.amazonaws.com", context, keyContext: context });
   }
   for (const target of resources.filter((r) => r.type === "aws:cloudwatch/eventTarget:EventTarget" && r.props.arn === topicArn)) {
     const rule = resources.find((r) => r.type === "aws:cloudwatch/eventRule:EventRule" && (r.props.name === target.props.rule || r.props.id === target.props.rule));

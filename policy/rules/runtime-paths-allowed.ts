@@ -1,8 +1,9 @@
 import { decide } from "./iam-simulation";
-import { asArray, at, parsed, statementsOf } from "./props";
-import { defineRule, judged, NOT_APPLICABLE } from "./result";
+import { asArray, at, list, parsed, statementsOf } from "./props";
+import { joinsEnvironment } from "./environment";
+import { defineRule, judged, NOT_APPLICABLE, skipped } from "./result";
 import { runtimeCalls } from "./runtime-calls";
-import type { PolicyResource, Rule } from "./types";
+import type { PolicyResource, Rule, StackContext } from "./types";
 
 const SOURCE_KEYS = new Set(["aws:sourceaccount", "aws:sourcearn", "aws:sourceorgid"]);
 
@@ -31,12 +32,25 @@ function confusedDeputies(topic: PolicyResource, resources: readonly PolicyResou
   return problems;
 }
 
+const ALARM_TYPES = new Set(["aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/compositeAlarm:CompositeAlarm"]);
+
+/** The SNS topics a service stack's alarm notifies that are not in its graph (the environment's). */
+function notifiesOtherStacks(resource: PolicyResource, stack: StackContext): string[] {
+  if (!ALARM_TYPES.has(resource.type) || !joinsEnvironment(stack)) return [];
+  const actions = [...list(resource.props.alarmActions), ...list(resource.props.okActions), ...list(resource.props.insufficientDataActions)].filter((arn): arn is string => typeof arn === "string" && arn.split(":")[2] === "sns");
+  return [...new Set(actions)].filter((arn) => !stack.resources.some((r) => r.type === "aws:sns/topic:Topic" && r.props.arn === arn));
+}
+
 export const runtimePathsAllowed: Rule = defineRule({
   id: "runtime-paths-allowed",
   description:
     "Every call the running system makes (ECS -> hooks, hooks -> CloudWatch, AppConfig -> alarms, tasks -> ECR/Logs/Secrets/AppConfig, CloudWatch and EventBridge -> SNS/KMS, ECS -> listener rules, Chatbot -> its role) is allowed by the synthesized IAM",
   enforcement: "mandatory",
   judge(resource, stack) {
+    const foreignTopics = notifiesOtherStacks(resource, stack);
+    if (foreignTopics.length > 0) {
+      return skipped(`notifies ${foreignTopics.join(", ")}, the environment's alert topic: whether its topic and key policies let CloudWatch publish for this alarm is judged by the environment stack's check, for an alarm of any service stack`);
+    }
     const calls = runtimeCalls(resource, stack);
     // A resource that makes no call at runtime (and no topic, whose publishers are judged): nothing to judge.
     if (calls.length === 0 && resource.type !== "aws:sns/topic:Topic") return NOT_APPLICABLE;

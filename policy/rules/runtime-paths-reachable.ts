@@ -1,7 +1,8 @@
 import { HOOKS_EGRESS_DESCRIPTION, TEST_LISTENER_CIDR_DESCRIPTION } from "../../components/environment/hooks-egress";
+import { contractListener, IN_ENVIRONMENT_STACK, joinsEnvironment } from "./environment";
 import { at, list } from "./props";
-import type { PolicyResource, Rule } from "./types";
-import { defineRule, judged, NOT_APPLICABLE } from "./result";
+import type { PolicyResource, Rule, StackContext } from "./types";
+import { defineRule, judged, NOT_APPLICABLE, skipped } from "./result";
 
 /**
  * Where a packet comes from or goes to: the security groups of the network interface, and the address the other side
@@ -17,6 +18,8 @@ export interface Endpoint {
    * gateways) or was told (testListenerCidrs). A destination must admit every one: AWS sees whichever the packet took.
    */
   readonly addresses?: readonly string[];
+  /** Its security groups' rules are in another stack (the environment's, seen from a service stack): its half is not judged here. */
+  readonly outside?: boolean;
 }
 
 interface Permission {
@@ -139,12 +142,13 @@ export function hooksEgressAddresses(resources: readonly PolicyResource[]): stri
 export function unreachable(source: Endpoint, destination: Endpoint, port: number, resources: readonly PolicyResource[]): string | undefined {
   // A private source calling a public address leaves through a NAT gateway: the destination sees the NAT's address.
   const seenSource: Endpoint = destination.address === "public" && source.address === "private" ? { ...source, address: "nat" } : source;
-  const leaves = source.securityGroups.length === 0 || source.securityGroups.some((group) => permissions(group, "egress", resources).some((p) => admits(p, port, destination, resources)));
+  const leaves = source.securityGroups.length === 0 || source.outside === true || source.securityGroups.some((group) => permissions(group, "egress", resources).some((p) => admits(p, port, destination, resources)));
   const admitted = (peer: Endpoint) =>
     destination.securityGroups.some((group) => permissions(group, "ingress", resources).some((p) => admits(p, port, peer, resources)));
   // Each address the source may leave from must be admitted by some rule; no known address admits nothing.
   const enters =
     destination.securityGroups.length === 0 ||
+    destination.outside === true ||
     (seenSource.address === "nat" && (seenSource.addresses ?? []).length > 0
       ? (seenSource.addresses ?? []).every((address) => admitted({ ...seenSource, addresses: [address] }))
       : admitted(seenSource));
@@ -161,20 +165,61 @@ export function unreachable(source: Endpoint, destination: Endpoint, port: numbe
   return problems.length > 0 ? `${source.label} cannot reach ${destination.label} on tcp ${port}: ${problems.join("; ")}` : undefined;
 }
 
-function loadBalancerOfRule(ruleArn: unknown, resources: readonly PolicyResource[]): { balancer: PolicyResource; port: number } | undefined {
+/** A load balancer a listener rule is on, as the reach checks see it: in this stack's graph, or the environment's. */
+interface Balancer {
+  readonly key: string;
+  readonly label: string;
+  /** Undefined while unknown (a preview of new resources). */
+  readonly securityGroups?: readonly string[];
+  readonly internal: boolean;
+  /** The port of the rule's listener. */
+  readonly port: number;
+}
+
+/**
+ * The load balancer of a listener rule: from the graph, or, for a rule of a service stack on the environment's
+ * listener, from the contract (its security group; the rules of that group a service needs are the service's own).
+ * Undefined, with why in `skips`, when the listener is in neither.
+ */
+function balancerOfRule(ruleArn: unknown, stack: Pick<StackContext, "resources" | "environment">, skips: string[]): Balancer | undefined {
+  const { resources } = stack;
   const rule = byProp(resources, "aws:lb/listenerRule:ListenerRule", "arn", ruleArn);
   const listener = byProp(resources, "aws:lb/listener:Listener", "arn", rule?.props.listenerArn);
   const balancer = byProp(resources, "aws:lb/loadBalancer:LoadBalancer", "arn", listener?.props.loadBalancerArn);
-  return balancer && listener ? { balancer, port: Number(listener.props.port) } : undefined;
+  if (balancer && listener) {
+    return { key: balancer.urn, label: `load balancer ${balancer.name}`, securityGroups: groupIds(balancer.props.securityGroups), internal: balancer.props.internal === true, port: Number(listener.props.port) };
+  }
+  if (!rule || listener || typeof rule.props.listenerArn !== "string") return undefined;
+  const known = contractListener(stack as StackContext, rule.props.listenerArn);
+  const contract = stack.environment?.contract;
+  if (!known || !contract) {
+    skips.push(`the listener of rule ${rule.name} (${rule.props.listenerArn}) is not in this stack, and the environment contract that names its load balancer's security group was not given (npm run check -- <stack> --stack-outputs <file>)`);
+    return undefined;
+  }
+  return {
+    key: known.loadBalancer.arn,
+    label: `the environment's load balancer ${known.loadBalancer.name}`,
+    securityGroups: [contract.loadBalancerSecurityGroupId],
+    internal: contract.internal,
+    port: known.test ? contract.testListenerPort : contract.productionPort,
+  };
 }
 
-const balancerEndpoint = (balancer: PolicyResource, address: "private" | "public"): Endpoint | undefined => {
-  const securityGroups = groupIds(balancer.props.securityGroups);
-  return securityGroups ? { label: `load balancer ${balancer.name}`, securityGroups, address } : undefined;
-};
+const balancerEndpoint = (balancer: Balancer, address: "private" | "public"): Endpoint | undefined =>
+  balancer.securityGroups ? { label: balancer.label, securityGroups: balancer.securityGroups, address } : undefined;
+
+/** Security groups of a service stack that are not in its graph: the environment's, whose rules its check does not see. */
+function outsideGroups(groups: readonly string[], stack: Pick<StackContext, "resources" | "environment">): boolean {
+  return joinsEnvironment(stack as StackContext) && groups.length > 0 && groups.every((group) => !stack.resources.some((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.props.id === group));
+}
 
 /** Every network call an ECS service's release needs, with why each is blocked. */
-export function serviceReachProblems(service: PolicyResource, resources: readonly PolicyResource[]): string[] {
+export function serviceReachProblems(
+  service: PolicyResource,
+  resources: readonly PolicyResource[],
+  stack: Pick<StackContext, "resources" | "environment"> = { resources },
+  skips: string[] = [],
+): string[] {
   const problems: string[] = [];
   const taskGroups = groupIds(at(service.props, "networkConfiguration", "securityGroups"));
   if (taskGroups === undefined) return [];
@@ -189,7 +234,7 @@ export function serviceReachProblems(service: PolicyResource, resources: readonl
         r.type === "aws:lb/listenerRule:ListenerRule" &&
         list(r.props.actions).some((action) => list(at(action, "forward", "targetGroups")).some((group) => groupArns.includes(at(group, "arn"))) || groupArns.includes(at(action, "targetGroupArn"))),
     );
-    const balancers = new Map(rules.map((rule) => loadBalancerOfRule(rule.props.arn, resources)).filter((found) => found !== undefined).map((found) => [found.balancer.urn, found.balancer]));
+    const balancers = new Map(rules.map((rule) => balancerOfRule(rule.props.arn, stack, skips)).filter((found) => found !== undefined).map((found) => [found.key, found]));
     for (const arn of groupArns) {
       const group = byProp(resources, "aws:lb/targetGroup:TargetGroup", "arn", arn);
       const healthPort = at(group?.props, "healthCheck", "port");
@@ -205,7 +250,7 @@ export function serviceReachProblems(service: PolicyResource, resources: readonl
       }
     }
 
-    const test = loadBalancerOfRule(at(binding, "advancedConfiguration", "testListenerRule"), resources);
+    const test = balancerOfRule(at(binding, "advancedConfiguration", "testListenerRule"), stack, skips);
     const smokeHooks = list(at(service.props, "deploymentConfiguration", "lifecycleHooks")).filter((hook) =>
       list(at(hook, "lifecycleStages")).some((stage) => stage === "POST_TEST_TRAFFIC_SHIFT" || stage === "TEST_TRAFFIC_SHIFT"),
     );
@@ -214,13 +259,23 @@ export function serviceReachProblems(service: PolicyResource, resources: readonl
       if (!fn || !test) continue;
       const groups = groupIds(at(fn.props, "vpcConfig", "securityGroupIds"));
       const inVpc = list(at(fn.props, "vpcConfig", "subnetIds")).length > 0;
-      const destination = balancerEndpoint(test.balancer, test.balancer.props.internal === true ? "private" : "public");
-      if (groups === undefined || destination === undefined) continue;
+      const balancer = balancerEndpoint(test, test.internal ? "private" : "public");
+      if (groups === undefined || balancer === undefined) continue;
+      const destination: Endpoint = { ...balancer, outside: outsideGroups(balancer.securityGroups, stack) };
       // Outside a VPC a function calls from Lambda's own public addresses, with no security group to leave through.
-      const source: Endpoint = { label: `hook ${fn.name}`, securityGroups: inVpc ? groups : [], address: inVpc ? "private" : "public", addresses: hooksEgressAddresses(resources) };
+      const source: Endpoint = {
+        label: `hook ${fn.name}`,
+        securityGroups: inVpc ? groups : [],
+        address: inVpc ? "private" : "public",
+        addresses: hooksEgressAddresses(resources),
+        outside: inVpc && outsideGroups(groups, stack),
+      };
       if (destination.address === "private" && !inVpc) {
-        problems.push(`hook ${fn.name} runs outside the VPC and cannot reach internal load balancer ${test.balancer.name}`);
+        problems.push(`hook ${fn.name} runs outside the VPC and cannot reach internal ${test.label}`);
         continue;
+      }
+      for (const endpoint of [source, destination].filter((candidate) => candidate.outside)) {
+        skips.push(`the ${endpoint === source ? "egress" : "ingress"} rules of ${endpoint.label} on the way to the test listener (tcp ${test.port}) ${IN_ENVIRONMENT_STACK}`);
       }
       const problem = unreachable(source, destination, test.port, resources);
       if (problem) problems.push(problem);
@@ -233,14 +288,37 @@ export function serviceReachProblems(service: PolicyResource, resources: readonl
   return problems;
 }
 
+/**
+ * An environment stack's test listener, reached by the smoke-test hooks of every service stack that joins it: they run
+ * in the environment's hooks security group, whose path to the listener is the environment's own (network-paths.ts).
+ * Judged here, once, since a service stack's check sees neither end's rules.
+ */
+function testListenerResult(listener: PolicyResource, stack: StackContext) {
+  const contract = stack.environment?.role === "environment" ? stack.environment.contract : undefined;
+  const balancer = byProp(stack.resources, "aws:lb/loadBalancer:LoadBalancer", "arn", listener.props.loadBalancerArn);
+  if (!contract || !balancer || !contract.loadBalancers.some((candidate) => candidate.testListenerArn === listener.props.arn)) return NOT_APPLICABLE;
+  const destination = balancerEndpoint(
+    { key: balancer.urn, label: `load balancer ${balancer.name}`, securityGroups: groupIds(balancer.props.securityGroups), internal: balancer.props.internal === true, port: Number(listener.props.port) },
+    balancer.props.internal === true ? "private" : "public",
+  );
+  if (!destination) return NOT_APPLICABLE;
+  const hooks: Endpoint = { label: "the hooks of every service stack", securityGroups: [contract.hooksSecurityGroupId], address: "private", addresses: hooksEgressAddresses(stack.resources) };
+  const problem = unreachable(hooks, destination, Number(listener.props.port), stack.resources);
+  return judged(problem ? [problem] : []);
+}
+
 export const runtimePathsReachable: Rule = defineRule({
   id: "runtime-paths-reachable",
   description:
     "Every network call a release makes (hooks to the test listener, load balancer to tasks on the container and health-check ports, tasks to 443) is admitted by the security groups for the load balancer's scheme",
   enforcement: "mandatory",
   judge(resource, stack) {
+    if (resource.type === "aws:lb/listener:Listener") return testListenerResult(resource, stack);
     // A service whose security groups are unknown (a preview of a new stack) cannot be judged.
     if (resource.type !== "aws:ecs/service:Service" || groupIds(at(resource.props, "networkConfiguration", "securityGroups")) === undefined) return NOT_APPLICABLE;
-    return judged(serviceReachProblems(resource, stack.resources));
+    const skips: string[] = [];
+    const problems = serviceReachProblems(resource, stack.resources, stack, skips);
+    // What another stack holds is said, never passed: a path judged in part is reported as skipped, with the part.
+    return problems.length > 0 || skips.length === 0 ? judged(problems) : skipped(`not judged here: ${skips.join("; ")}`);
   },
 });

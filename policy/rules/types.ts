@@ -1,3 +1,5 @@
+import type { EnvironmentContract } from "../../components/environment/contract";
+
 /** What a rule sees of a resource: the same shape from `pulumi preview` (policy pack) and from the offline synth. */
 export interface PolicyResource {
   readonly type: string;
@@ -24,6 +26,12 @@ export interface StackContext {
    * only the new state.
    */
   readonly deleted?: readonly PolicyResource[];
+  /**
+   * The environment contract the stack exports (an environment stack) or joins (a service stack), when the check knows
+   * it: offline, from the stack's own `environment` output or the `--stack-outputs` entry of the stack it references.
+   * A policy pack under `pulumi preview` sees neither; a service stack is known there by its joined environment.
+   */
+  readonly environment?: { readonly role: "environment" | "service"; readonly contract: EnvironmentContract };
 }
 
 export type Enforcement = "mandatory" | "advisory";
@@ -36,7 +44,7 @@ export type Enforcement = "mandatory" | "advisory";
 export type RuleResult =
   | { readonly compliance: "compliant" }
   | { readonly compliance: "non-compliant"; readonly messages: readonly [string, ...string[]] }
-  | { readonly compliance: "not-applicable" };
+  | { readonly compliance: "not-applicable"; readonly skipped?: string };
 
 export type Compliance = RuleResult["compliance"];
 

@@ -1,6 +1,8 @@
+import { ROUTE_SHARE } from "../../components/release-environment/routes";
+import { joinsEnvironment, listenerInGraph, routesOfOtherStacks } from "./environment";
 import { at, list } from "./props";
-import type { PolicyResource, Rule } from "./types";
-import { defineRule, judged, NOT_APPLICABLE } from "./result";
+import type { PolicyResource, Rule, StackContext } from "./types";
+import { defineRule, judged, NOT_APPLICABLE, skipped } from "./result";
 
 /**
  * AWS's default quotas the program's resources can pass, each as AWS states it:
@@ -53,7 +55,19 @@ export function securityGroupRuleCounts(group: PolicyResource, resources: readon
   return { ingress: count("ingress"), egress: count("egress") };
 }
 
-function loadBalancerProblems(balancer: PolicyResource, resources: readonly PolicyResource[]): string[] {
+/**
+ * The routes of an environment stack's load balancer whose services are in service stacks: each will hold a route's
+ * share of its target groups and rules (a production and a test rule), which this stack's graph cannot show.
+ */
+function routedElsewhere(balancer: PolicyResource, stack: StackContext): string[] {
+  const name = stack.environment?.contract.loadBalancers.find((candidate) => candidate.arn === balancer.props.arn)?.name;
+  return name === undefined ? [] : routesOfOtherStacks(stack, name);
+}
+
+function loadBalancerProblems(balancer: PolicyResource, stack: StackContext): string[] {
+  const { resources } = stack;
+  const routed = routedElsewhere(balancer, stack).length * ROUTE_SHARE;
+  const ofRoutes = routed > 0 ? ` (with the ${routed} of the routes whose services are in service stacks)` : "";
   const listeners = resources.filter((r) => r.type === "aws:lb/listener:Listener" && r.props.loadBalancerArn !== undefined && r.props.loadBalancerArn === balancer.props.arn);
   const listenerArns = new Set(listeners.map((listener) => listener.props.arn));
   const rules = resources.filter((r) => r.type === "aws:lb/listenerRule:ListenerRule" && listenerArns.has(r.props.listenerArn));
@@ -62,8 +76,8 @@ function loadBalancerProblems(balancer: PolicyResource, resources: readonly Poli
   const targetGroups = new Set([...listeners.flatMap((listener) => groupsOf(listener.props.defaultActions)), ...rules.flatMap((rule) => groupsOf(rule.props.actions))]);
   const problems: string[] = [];
   if (listeners.length > QUOTAS.listenersPerLoadBalancer) problems.push(`has ${listeners.length} listeners; AWS allows ${QUOTAS.listenersPerLoadBalancer} per Application Load Balancer by default`);
-  if (rules.length > QUOTAS.rulesPerLoadBalancer) problems.push(`has ${rules.length} listener rules; AWS allows ${QUOTAS.rulesPerLoadBalancer} per Application Load Balancer (excluding default rules) by default`);
-  if (targetGroups.size > QUOTAS.targetGroupsPerLoadBalancer) problems.push(`routes to ${targetGroups.size} target groups; AWS allows ${QUOTAS.targetGroupsPerLoadBalancer} per Application Load Balancer (not adjustable)`);
+  if (rules.length + routed > QUOTAS.rulesPerLoadBalancer) problems.push(`has ${rules.length + routed} listener rules${ofRoutes}; AWS allows ${QUOTAS.rulesPerLoadBalancer} per Application Load Balancer (excluding default rules) by default`);
+  if (targetGroups.size + routed > QUOTAS.targetGroupsPerLoadBalancer) problems.push(`routes to ${targetGroups.size + routed} target groups${ofRoutes}; AWS allows ${QUOTAS.targetGroupsPerLoadBalancer} per Application Load Balancer (not adjustable)`);
   for (const rule of rules) {
     for (const action of list(rule.props.actions)) {
       const groups = list(at(action, "forward", "targetGroups")).length;
@@ -73,20 +87,45 @@ function loadBalancerProblems(balancer: PolicyResource, resources: readonly Poli
   return problems;
 }
 
+/**
+ * A service stack's share of the environment's quotas: a listener rule on the environment's listener, a rule of the
+ * environment's security group. Counted by the environment stack's check, from its routes; said here, not passed.
+ */
+function foreignShare(resource: PolicyResource, stack: StackContext) {
+  if (!joinsEnvironment(stack)) return undefined;
+  if (resource.type === "aws:lb/listenerRule:ListenerRule" && !listenerInGraph(resource.props.listenerArn, stack.resources)) {
+    return skipped(`on the environment's listener: the environment stack's check counts its load balancer's rules and target groups, ${ROUTE_SHARE} for each route`);
+  }
+  const groupRule = resource.type === INGRESS || resource.type === EGRESS;
+  if (groupRule && !stack.resources.some((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.props.id === resource.props.securityGroupId)) {
+    return skipped("a rule of the environment's security group: the environment stack's check counts that group's rules, one egress rule for each route");
+  }
+  return undefined;
+}
+
 export const withinAwsQuotas: Rule = defineRule({
   id: "within-aws-quotas",
   description:
     "Security groups stay within 60 inbound and 60 outbound rules per IP family (a prefix list counts its maximum entries); load balancers within 50 listeners, 100 rules, 100 target groups and 5 target groups per action",
   enforcement: "mandatory",
   judge(resource, stack) {
-    if (resource.type === "aws:lb/loadBalancer:LoadBalancer") return judged(loadBalancerProblems(resource, stack.resources));
+    if (resource.type === "aws:lb/loadBalancer:LoadBalancer") return judged(loadBalancerProblems(resource, stack));
+    const foreign = foreignShare(resource, stack);
+    if (foreign) return foreign;
     if (resource.type !== "aws:ec2/securityGroup:SecurityGroup" || resource.props.id === undefined) return NOT_APPLICABLE;
     const counts = securityGroupRuleCounts(resource, stack.resources);
+    // Every service of a service stack adds an egress rule to the load balancer's security group (its tasks' port): one
+    // group-referencing rule, counted once per IP family.
+    const elsewhere = stack.environment?.role === "environment" && resource.props.id === stack.environment.contract.loadBalancerSecurityGroupId ? routesOfOtherStacks(stack).length : 0;
+    counts.egress.IPv4 += elsewhere;
+    counts.egress.IPv6 += elsewhere;
+    const ofRoutes = (direction: string) =>
+      direction === "egress" && elsewhere > 0 ? ` (with the ${elsewhere} the services of the routes in service stacks add, one to their tasks' port each)` : "";
     return judged(
       (["ingress", "egress"] as const).flatMap((direction) =>
         (["IPv4", "IPv6"] as const).flatMap((family) =>
           counts[direction][family] > QUOTAS.securityGroupRules
-            ? [`has ${counts[direction][family]} ${family} ${direction === "ingress" ? "inbound" : "outbound"} rules (a prefix list counts as its maximum entries); AWS allows ${QUOTAS.securityGroupRules} per security group by default`]
+            ? [`has ${counts[direction][family]} ${family} ${direction === "ingress" ? "inbound" : "outbound"} rules${ofRoutes(direction)} (a prefix list counts as its maximum entries); AWS allows ${QUOTAS.securityGroupRules} per security group by default`]
             : [],
         ),
       ),

@@ -42,7 +42,7 @@ export function releaseEnvironmentArgs(config: Omit<RawReleaseConfig, "tier">, c
         }
       : {}),
     services: Object.fromEntries(
-      Object.entries(config.services).map(([name, service]) => [name, serviceArgs(service, (variable) => secretAt(["services", name, "environment", variable]))]),
+      Object.entries(config.services ?? {}).map(([name, service]) => [name, serviceArgs(service, (variable) => secretAt(["services", name, "environment", variable]))]),
     ),
   };
 }

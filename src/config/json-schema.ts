@@ -58,8 +58,9 @@ function asStackFileValue(node: unknown): unknown {
  * listeners, alert subscribers and routes from the environment it joins.
  */
 const SERVICE_STACK_RULES: JsonSchema = {
+  // A stack without services is an environment stack (routes); a service stack needs services (the loader says so).
   if: { not: { required: ["release:environment"] } },
-  then: { required: ["release:network"] },
+  then: { required: ["release:network"], anyOf: [{ required: ["release:services"] }, { required: ["release:routes"] }] },
   else: { properties: Object.fromEntries(["network", "ingress", "notifications", "routes"].map((key) => [`release:${key}`, false])) },
 };
 

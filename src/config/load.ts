@@ -77,6 +77,9 @@ export function loadReleaseConfig(source: ConfigSource): ReleaseConfig {
 
   // The rest is checked on the parts that parsed, so a shape problem in one service hides none in another.
   const parts = parsedParts(raw);
+  if (raw.services === undefined && raw.routes === undefined) {
+    problems.push({ path: "release:services", message: "required (only an environment stack, with release:routes, may hold no service)", got: undefined, secret: false });
+  }
   const joined = parts.environment === INVALID || parts.environment === undefined ? undefined : joinedEnvironment(parts.environment.stackReference, source);
   problems.push(...(joined?.problems ?? []));
   const environment = joined?.contract;

@@ -42,7 +42,7 @@ export function ruleProblems(parts: ParsedParts, context: CheckContext): ConfigP
     context,
   );
   const { environmentStack } = context;
-  const place = environmentStack === undefined ? {} : { environmentStack, routeOf: (service: string) => `release:routes.${service} of ${environmentStack}` };
+  const place = { environmentStack, stack: context.stackName };
   return releaseEnvironmentArgsProblems(context.name, args, place).flatMap((problem) => {
     const path = stackFilePath(problem.field);
     if (invalid.has(String(path[0]))) return [];

@@ -33,7 +33,8 @@ export const releaseConfigSchema = z.strictObject({
   ingress: library.ingress,
   notifications: library.notifications,
   routes: library.routes,
-  services: servicesOf(stackFileServiceSchema),
+  /** Required but in an environment stack (release:routes), which may hold no service of its own. */
+  services: servicesOf(stackFileServiceSchema).optional(),
   flags: library.flags,
   flagStore: library.flagStore,
   cluster: library.cluster,

@@ -105,7 +105,7 @@ export function parsedParts(raw: Record<string, unknown>): ParsedParts {
   // A service is parsed with its name, which has rules of its own; the flags together, as their rules read them.
   const services = Object.entries(isMap(raw.services) ? raw.services : {}).flatMap(([name, value]) => {
     const result = shape.services.safeParse({ [name]: value });
-    return result.success ? Object.entries(result.data) : [];
+    return result.success ? Object.entries(result.data ?? {}) : [];
   });
   const flags = shape.flags.safeParse(raw.flags);
   return {
