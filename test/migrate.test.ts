@@ -138,6 +138,9 @@ describe("migrating a service out of the environment stack", () => {
     expect(serviceFile["aws:region"]).toBe("eu-west-1");
     expect(Object.keys(serviceFile["release:services"].checkout)).not.toContain("pathPatterns");
     expect(serviceFile["release:services"].checkout.image).toBe("123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2");
+    // The first up of the service stack is a release: its task definition reads the service stack's own flag store.
+    expect(text).toContain("+- replace of its task definition (checkout-task)");
+    expect(text).toContain("    express-shipping (owner fulfilment), depends on new-checkout\n");
     expect(text.indexOf("\n(a) ")).toBeLessThan(text.indexOf("\n(b) "));
     expect(text.indexOf("\n(b) ")).toBeLessThan(text.indexOf("\n(c) "));
     expect(text.indexOf("\n(c) ")).toBeLessThan(text.indexOf("\n(d) "));
@@ -255,7 +258,7 @@ function contractOf(document: SynthDocument, routes: EnvironmentContract["routes
 
 describe("the service stack the migration writes", () => {
   // Needs the svcstack branch's ReleaseEnvironment joining a contract (a service stack synthesizes end to end).
-  it.skip("registers the service under URNs that are exactly the plan's, with the inputs the environment stack deployed", async () => {
+  it("registers the service under URNs that are exactly the plan's, with the inputs deployed but the flag store's path", async () => {
     const production = await synth(shippedConfig("production"), "production");
     const state = fromExport(stateExport(production));
     const plan = migrationPlan(state, { service: "checkout", dest: DEST, source: SOURCE });
@@ -283,6 +286,16 @@ describe("the service stack the migration writes", () => {
       const now = registered.find((candidate) => candidate.urn === resource.afterUp)!;
       return JSON.stringify(now.inputs ?? {}) !== JSON.stringify(deployed.get(resource.urn)?.inputs ?? {});
     });
-    expect(changed.map((resource) => parseUrn(resource.urn)!.name)).toEqual([]);
+    // One input changes: the task definition's AppConfig path names the service stack's own flag store (a new revision,
+    // i.e. a release through the service's canary); nothing else of the service differs.
+    expect(changed.map((resource) => parseUrn(resource.urn)!.name)).toEqual(["checkout-task"]);
+    const task = changed[0];
+    const lines = (inputs: Record<string, unknown> | undefined) => JSON.stringify(JSON.parse(String(inputs?.containerDefinitions)), null, 1).split("\n");
+    const before = lines(deployed.get(task.urn)?.inputs);
+    const after = lines(registered.find((candidate) => candidate.urn === task.afterUp)!.inputs);
+    expect(after.filter((line, index) => line !== before[index])).toEqual([
+      '    "value": "/applications/release-platform-production-checkout/environments/production-checkout/configurations/feature-flags"',
+    ]);
+    expect(JSON.stringify({ ...deployed.get(task.urn)?.inputs, containerDefinitions: 0 })).toBe(JSON.stringify({ ...registered.find((candidate) => candidate.urn === task.afterUp)!.inputs, containerDefinitions: 0 }));
   }, 120_000);
 });

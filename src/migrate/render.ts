@@ -2,6 +2,8 @@ import { stringify } from "yaml";
 import { type MigrationPlan, stackNameText } from "./plan";
 import { serviceStackSettings, type ServiceSettings } from "./stack-files";
 
+const TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition";
+
 /** The Pulumi CLI the steps need: `state move` re-parents with correct URNs since 3.224.0 (#21953); the project's floor. */
 export const MINIMUM_PULUMI_CLI = "3.230.0";
 
@@ -74,6 +76,7 @@ export function renderPlan(plan: MigrationPlan, files: { readonly settings?: Ser
         },
       }),
     ),
+    ...flagLines(plan, files.settings),
     ...(files.settings && files.settings.secrets.length > 0
       ? [
           `  Secret values are encrypted with ${source}'s key: set each again in the service stack:`,
@@ -83,14 +86,15 @@ export function renderPlan(plan: MigrationPlan, files: { readonly settings?: Ser
   );
 
   step(
-    `(d) Preview both stacks; neither may replace or delete anything of ${plan.service}:`,
+    `(d) Preview both stacks; nothing of ${plan.service} may be replaced or deleted (a new task definition revision aside):`,
     `    pulumi preview --stack ${dest} --diff        # service project`,
     `      expect: + creates of the service stack's own resources (its ReleaseEnvironment, the joined environment and its`,
-    `        provider, its flag store, dashboard); ${plan.moved.length} resources of ${plan.service} unchanged (their provider moves from the`,
-    `        copied one to the joined environment's without a replacement while the region matches); - delete of the`,
-    `        copied provider (state only).`,
-    `      stop on: any +- (replace) or - (delete) of a resource named ${plan.service}-* (a wrong region, or a changed input),`,
-    `        or a + create of one (the alias did not match: the move is incomplete).`,
+    `        provider, its flag store, dashboard); the resources of ${plan.service} unchanged (their provider moves from the copied`,
+    `        one to the joined environment's without a replacement while the region matches) but ${releaseChange(plan)},`,
+    `        whose AppConfig path now names the service stack's own store: this up is a release of ${plan.service} through its`,
+    `        usual strategy, alarms and hooks; - delete of the copied provider (state only).`,
+    `      stop on: any other +- (replace) or - (delete) of a resource named ${plan.service}-* (a wrong region, or a changed`,
+    `        input), or a + create of one (the alias did not match: the move is incomplete).`,
     `    pulumi preview --stack ${source} --diff        # environment project`,
     `      expect: changes to these only, the resources that named ${plan.service} (the list the move warned about):`,
     ...[...new Set(plan.environmentDependsOn.map((cut) => cut.from))].map((urn) => `        ${urn}`),
@@ -106,4 +110,24 @@ export function renderPlan(plan: MigrationPlan, files: { readonly settings?: Ser
 function cutList(title: string, cuts: MigrationPlan["dependsOnEnvironment"]): string[] {
   if (cuts.length === 0) return [];
   return [title, ...cuts.map((cut) => `    ${cut.from}\n      ${cut.kind === "dependency" ? "depends on" : cut.kind === "deleted with" ? "is deleted with" : "has a property dependency on"} ${cut.on}`)];
+}
+
+/** The one change a moved service shows: the new revision that reads the service stack's flag store. */
+function releaseChange(plan: MigrationPlan): string {
+  const names = plan.moved.filter((resource) => resource.type === TASK_DEFINITION_TYPE).map((resource) => resource.urn.slice(resource.urn.lastIndexOf("::") + 2));
+  return names.length > 0 ? `one: +- replace of its task definition (${names.join(", ")})` : "its workload: ~ update of the Rollout's pod template";
+}
+
+/**
+ * After the move the service reads the service stack's own flag store: the flags it reads must be in that stack file
+ * when its first release there starts, with every flag they depend on (a flag depends only on flags of its store).
+ */
+function flagLines(plan: MigrationPlan, settings: ServiceSettings | undefined): string[] {
+  if (!settings || settings.flags.length === 0) return [];
+  return [
+    `  Flags: from (d) on ${plan.service} reads the service stack's own flag store. Move the flags it reads from release:flags of`,
+    `  the environment stack file to the service stack file in the same change (with the flags they depend on); leave`,
+    `  the environment-wide ones. The environment stack file's flags:`,
+    ...settings.flags.map((flag) => `    ${flag.name}${flag.owner ? ` (owner ${flag.owner})` : ""}${flag.dependsOn.length > 0 ? `, depends on ${flag.dependsOn.join(", ")}` : ""}`),
+  ];
 }

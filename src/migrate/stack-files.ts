@@ -12,6 +12,14 @@ export interface ServiceSettings {
   readonly region?: string;
   /** Paths (e.g. `environment.TOKEN`) of `secure:` values, which only the environment stack's secrets provider can decrypt. */
   readonly secrets: readonly string[];
+  /** The environment stack file's flags: once moved, the service reads its own stack's store, not this one. */
+  readonly flags: readonly EnvironmentFlag[];
+}
+
+export interface EnvironmentFlag {
+  readonly name: string;
+  readonly owner?: string;
+  readonly dependsOn: readonly string[];
 }
 
 /** The service's block of `release:services` in the environment stack file (raw, as written: no tier defaults). */
@@ -27,7 +35,12 @@ export function readServiceSettings(source: string, display: string, service: st
   }
   if (!isMap(document.contents)) throw new UsageError(`${display}: not a stack file`);
   const region = config["aws:region"];
-  return { settings: settings as Record<string, unknown>, region: typeof region === "string" ? region : undefined, secrets: securePaths(settings, "") };
+  const flags = Object.entries((config["release:flags"] ?? {}) as Record<string, { owner?: unknown; dependsOn?: unknown } | null>).map(([name, flag]) => ({
+    name,
+    ...(typeof flag?.owner === "string" ? { owner: flag.owner } : {}),
+    dependsOn: Array.isArray(flag?.dependsOn) ? flag.dependsOn.filter((other): other is string => typeof other === "string") : [],
+  }));
+  return { settings: settings as Record<string, unknown>, region: typeof region === "string" ? region : undefined, secrets: securePaths(settings, ""), flags };
 }
 
 function securePaths(value: unknown, path: string): string[] {
