@@ -183,6 +183,10 @@ describe("migrating a Kubernetes service", () => {
     expect(plan.componentType).toBe("release:kubernetes:KubernetesService");
     expect(plan.moved.every((resource) => /::catalog(-|$)|::catalog[^:]*$/.test(resource.urn))).toBe(true);
     expect(plan.providers.map((provider) => parseUrn(provider.afterMove)!.qualifiedType).sort()).toEqual(["pulumi:providers:aws", "pulumi:providers:kubernetes"]);
+    const settings = readServiceSettings(readFileSync(join(PROJECT_ROOT, "examples", "kubernetes", "Pulumi.eks.yaml"), "utf8"), "Pulumi.eks.yaml", "catalog");
+    const text = renderPlan(plan, { settings, stackFile: "Pulumi.eks.yaml" });
+    expect(text).toContain(`pulumi config set --stack acme/catalog/eks --secret --path 'release:cluster.kubeconfig' "$(cat kubeconfig)"`);
+    expect(text).toContain("~ update of its Rollout's pod template");
   }, 60_000);
 });
 
@@ -217,9 +221,9 @@ describe("npm run migrate", () => {
 });
 
 /** The contract the environment stack would export, from its synthesized resources (the ids a service reads of it). */
-function contractOf(document: SynthDocument, routes: EnvironmentContract["routes"]): EnvironmentContract {
+function contractOf(document: SynthDocument, stackFile: Record<string, unknown>, routes: EnvironmentContract["routes"], cluster?: EnvironmentContract["cluster"]): EnvironmentContract {
   const outputs = (type: string, name: string) => document.resources.find((resource) => resource.type === type && resource.name === name)!.outputs as Record<string, string>;
-  const config = shippedConfig(document.stack) as Record<string, { publicSubnetIds: string[]; privateSubnetIds: string[]; vpcId: string }>;
+  const config = stackFile as Record<string, { publicSubnetIds: string[]; privateSubnetIds: string[]; vpcId: string }>;
   const loadBalancer = outputs("aws:lb/loadBalancer:LoadBalancer", `${document.stack}-lb`);
   return {
     version: 1,
@@ -252,8 +256,28 @@ function contractOf(document: SynthDocument, routes: EnvironmentContract["routes
       },
     ],
     routes,
+    ...(cluster ? { cluster } : {}),
     flagStore: { backend: "appconfig" },
   };
+}
+
+/** The service stack file step (c) prints, synthesized against the environment's contract, as the engine would name it. */
+async function serviceStackOf(text: string, project: string, stack: string, contract: EnvironmentContract, extra: Record<string, unknown> = {}) {
+  const directory = mkdtempSync(join(tmpdir(), `${project}-`));
+  writeFileSync(join(directory, "Pulumi.yaml"), `name: ${project}\nruntime: nodejs\n`);
+  const file = parse(/( {4}config:\n(?: {4}.*\n)+)/.exec(text)![1].replace(/^ {4}/gm, ""));
+  writeFileSync(join(directory, `Pulumi.${stack}.yaml`), JSON.stringify({ config: { ...file.config, ...extra } }));
+  writeFileSync(join(directory, "outputs.json"), JSON.stringify({ [file.config["release:environment"].stackReference]: { environment: contract } }));
+  const document = await synthesizeStack({ stack, configFile: join(directory, `Pulumi.${stack}.yaml`), stackOutputsFile: join(directory, "outputs.json") });
+  expect(document.project).toBe(project);
+  return stateExport(document).deployment.resources as { urn: string; type: string; parent?: string; inputs?: Record<string, unknown> }[];
+}
+
+/** The resources at or under `urn`. */
+function subtreeOf(resources: readonly { urn: string; parent?: string }[], urn: string) {
+  const parentOf = new Map(resources.map((resource) => [resource.urn, resource.parent]));
+  const under = (candidate: string): boolean => candidate === urn || (parentOf.get(candidate) !== undefined && under(parentOf.get(candidate)!));
+  return resources.filter((resource) => under(resource.urn));
 }
 
 describe("the service stack the migration writes", () => {
@@ -264,20 +288,10 @@ describe("the service stack the migration writes", () => {
     const plan = migrationPlan(state, { service: "checkout", dest: DEST, source: SOURCE });
     const settings = readServiceSettings(readFileSync(join(PROJECT_ROOT, "Pulumi.production.yaml"), "utf8"), "Pulumi.production.yaml", "checkout");
     const text = renderPlan(plan, { settings, stackFile: "Pulumi.production.yaml" });
-    // The service stack's project: the file step (c) prints, beside a Pulumi.yaml named as --dest's project.
-    const directory = mkdtempSync(join(tmpdir(), "checkout-"));
-    writeFileSync(join(directory, "Pulumi.yaml"), "name: checkout\nruntime: nodejs\n");
-    writeFileSync(join(directory, "Pulumi.production.yaml"), /( {4}config:\n(?: {4}.*\n)+)/.exec(text)![1].replace(/^ {4}/gm, ""));
     const route = { pathPatterns: ["/checkout/*"], hostHeaders: [], priority: 10, loadBalancer: "main" };
-    writeFileSync(join(directory, "outputs.json"), JSON.stringify({ "acme/release-platform/production": { environment: contractOf(production, { checkout: route }) } }));
-    const service = await synthesizeStack({ stack: "production", configFile: join(directory, "Pulumi.production.yaml"), stackOutputsFile: join(directory, "outputs.json") });
-    expect(service.project).toBe("checkout");
-
-    const exported = stateExport(service).deployment.resources as { urn: string; type: string; inputs?: Record<string, unknown> }[];
+    const exported = await serviceStackOf(text, "checkout", "production", contractOf(production, shippedConfig("production"), { checkout: route }));
     const component = exported.find((resource) => resource.urn.endsWith("::checkout") && resource.type === "release:aws:BlueGreenService")!;
-    const parentOf = new Map(exported.map((resource) => [resource.urn, (resource as { parent?: string }).parent]));
-    const under = (urn: string): boolean => urn === component.urn || (parentOf.get(urn) !== undefined && under(parentOf.get(urn)!));
-    const registered = exported.filter((resource) => under(resource.urn));
+    const registered = subtreeOf(exported, component.urn) as typeof exported;
     expect(registered.map((resource) => resource.urn).sort()).toEqual(plan.moved.map((resource) => resource.afterUp).sort());
 
     // What `pulumi preview` of the service stack compares: the same inputs, resource by resource.
@@ -289,6 +303,7 @@ describe("the service stack the migration writes", () => {
     // One input changes: the task definition's AppConfig path names the service stack's own flag store (a new revision,
     // i.e. a release through the service's canary); nothing else of the service differs.
     expect(changed.map((resource) => parseUrn(resource.urn)!.name)).toEqual(["checkout-task"]);
+    expect(readFileSync(join(PROJECT_ROOT, "docs/service-stacks.md"), "utf8").replace(/\s+/g, " ")).toContain(`All ${plan.moved.length} resources of \`checkout\` come back`);
     const task = changed[0];
     const lines = (inputs: Record<string, unknown> | undefined) => JSON.stringify(JSON.parse(String(inputs?.containerDefinitions)), null, 1).split("\n");
     const before = lines(deployed.get(task.urn)?.inputs);
@@ -297,5 +312,33 @@ describe("the service stack the migration writes", () => {
       '    "value": "/applications/release-platform-production-checkout/environments/production-checkout/configurations/feature-flags"',
     ]);
     expect(JSON.stringify({ ...deployed.get(task.urn)?.inputs, containerDefinitions: 0 })).toBe(JSON.stringify({ ...registered.find((candidate) => candidate.urn === task.afterUp)!.inputs, containerDefinitions: 0 }));
+  }, 120_000);
+});
+
+describe("the service stack the migration writes for a Kubernetes service", () => {
+  it("registers the KubernetesService under the plan's URNs on the environment's cluster; only its Rollout's flag path changes", async () => {
+    const stackFile = parse(readFileSync(join(PROJECT_ROOT, "examples", "kubernetes", "Pulumi.eks.yaml"), "utf8")).config;
+    const eks = await synth(stackFile, "eks");
+    const plan = migrationPlan(fromExport(stateExport(eks)), { service: "catalog", dest: parseStackName("dest", "acme/catalog/eks") });
+    const settings = readServiceSettings(readFileSync(join(PROJECT_ROOT, "examples", "kubernetes", "Pulumi.eks.yaml"), "utf8"), "Pulumi.eks.yaml", "catalog");
+    const text = renderPlan(plan, { settings, stackFile: "Pulumi.eks.yaml" });
+    const { kubeconfig: _kubeconfig, ...cluster } = stackFile["release:cluster"];
+    const contract = contractOf(eks, stackFile, { catalog: { pathPatterns: ["/catalog/*"], hostHeaders: [], priority: 20, loadBalancer: "main" } }, cluster);
+    // The kubeconfig step (c) tells the team to set: the same cluster's, as the environment stack file has it.
+    const exported = await serviceStackOf(text, "catalog", "eks", contract, { "release:cluster": { kubeconfig: stackFile["release:cluster"].kubeconfig } });
+    const component = exported.find((resource) => resource.urn.endsWith("::catalog") && resource.type === "release:kubernetes:KubernetesService")!;
+    const registered = subtreeOf(exported, component.urn) as typeof exported;
+    expect(registered.map((resource) => resource.urn).sort()).toEqual(plan.moved.map((resource) => resource.afterUp).sort());
+    const deployed = new Map(stateExport(eks).deployment.resources.map((resource) => [(resource as { urn: string }).urn, resource as { inputs?: Record<string, unknown> }]));
+    const changed = plan.moved.filter((resource) => JSON.stringify(registered.find((candidate) => candidate.urn === resource.afterUp)!.inputs ?? {}) !== JSON.stringify(deployed.get(resource.urn)?.inputs ?? {}));
+    // The Rollout's pods read the service stack's own store: an update Argo releases like any other, with the waiter Job
+    // every release gets (named after the pod template).
+    expect(changed.map((resource) => `${resource.type} ${parseUrn(resource.urn)!.name}`)).toEqual(["kubernetes:argoproj.io/v1alpha1:Rollout catalog-rollout", "kubernetes:batch/v1:Job catalog-release-waiter"]);
+    const lines = (inputs: unknown) => JSON.stringify(inputs, null, 1).split("\n");
+    const rollout = changed[0];
+    const before = lines(deployed.get(rollout.urn)?.inputs);
+    expect(lines(registered.find((candidate) => candidate.urn === rollout.afterUp)!.inputs).filter((line, index) => line !== before[index])).toEqual([
+      '        "value": "/applications/release-platform-eks-catalog/environments/eks-catalog/configurations/feature-flags"',
+    ]);
   }, 120_000);
 });

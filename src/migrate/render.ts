@@ -1,6 +1,7 @@
 import { stringify } from "yaml";
 import { type MigrationPlan, stackNameText } from "./plan";
 import { serviceStackSettings, type ServiceSettings } from "./stack-files";
+import { parseUrn } from "./state";
 
 const TASK_DEFINITION_TYPE = "aws:ecs/taskDefinition:TaskDefinition";
 
@@ -77,6 +78,7 @@ export function renderPlan(plan: MigrationPlan, files: { readonly settings?: Ser
       }),
     ),
     ...flagLines(plan, files.settings),
+    ...clusterLines(plan, files.settings),
     ...(files.settings && files.settings.secrets.length > 0
       ? [
           `  Secret values are encrypted with ${source}'s key: set each again in the service stack:`,
@@ -115,7 +117,9 @@ function cutList(title: string, cuts: MigrationPlan["dependsOnEnvironment"]): st
 /** The one change a moved service shows: the new revision that reads the service stack's flag store. */
 function releaseChange(plan: MigrationPlan): string {
   const names = plan.moved.filter((resource) => resource.type === TASK_DEFINITION_TYPE).map((resource) => resource.urn.slice(resource.urn.lastIndexOf("::") + 2));
-  return names.length > 0 ? `one: +- replace of its task definition (${names.join(", ")})` : "its workload: ~ update of the Rollout's pod template";
+  return names.length > 0
+    ? `one: +- replace of its task definition (${names.join(", ")})`
+    : "its workload: ~ update of its Rollout's pod template (with the new release waiter Job every release gets)";
 }
 
 /**
@@ -129,5 +133,19 @@ function flagLines(plan: MigrationPlan, settings: ServiceSettings | undefined): 
     `  the environment stack file to the service stack file in the same change (with the flags they depend on); leave`,
     `  the environment-wide ones. The environment stack file's flags:`,
     ...settings.flags.map((flag) => `    ${flag.name}${flag.owner ? ` (owner ${flag.owner})` : ""}${flag.dependsOn.length > 0 ? `, depends on ${flag.dependsOn.join(", ")}` : ""}`),
+  ];
+}
+
+/**
+ * A Kubernetes service's objects stay only on the same cluster: the Kubernetes provider's DiffConfig replaces them when
+ * the active cluster's server changes (pulumi/pulumi-kubernetes#2771). A service stack reads the cluster's stack when
+ * the environment names one; else it needs the same cluster's kubeconfig, its only cluster setting.
+ */
+function clusterLines(plan: MigrationPlan, settings: ServiceSettings | undefined): string[] {
+  if (settings?.cluster !== "kubeconfig" || !plan.providers.some((provider) => parseUrn(provider.urn)?.type === "pulumi:providers:kubernetes")) return [];
+  return [
+    `  The environment stack file gives its cluster a kubeconfig: give the service stack the same cluster's (another cluster's`,
+    `  would replace every Kubernetes object of ${plan.service}):`,
+    `    pulumi config set --stack ${stackNameText(plan.dest)} --secret --path 'release:cluster.kubeconfig' "$(cat kubeconfig)"`,
   ];
 }

@@ -14,6 +14,8 @@ export interface ServiceSettings {
   readonly secrets: readonly string[];
   /** The environment stack file's flags: once moved, the service reads its own stack's store, not this one. */
   readonly flags: readonly EnvironmentFlag[];
+  /** How the environment stack file reaches its cluster: a service stack reads the cluster stack too, or needs the kubeconfig. */
+  readonly cluster?: "stackReference" | "kubeconfig";
 }
 
 export interface EnvironmentFlag {
@@ -40,7 +42,9 @@ export function readServiceSettings(source: string, display: string, service: st
     ...(typeof flag?.owner === "string" ? { owner: flag.owner } : {}),
     dependsOn: Array.isArray(flag?.dependsOn) ? flag.dependsOn.filter((other): other is string => typeof other === "string") : [],
   }));
-  return { settings: settings as Record<string, unknown>, region: typeof region === "string" ? region : undefined, secrets: securePaths(settings, ""), flags };
+  const cluster = (config["release:cluster"] ?? undefined) as { kubeconfig?: unknown; stackReference?: unknown } | undefined;
+  const reach = cluster?.kubeconfig !== undefined ? "kubeconfig" : cluster?.stackReference !== undefined ? "stackReference" : undefined;
+  return { settings: settings as Record<string, unknown>, region: typeof region === "string" ? region : undefined, secrets: securePaths(settings, ""), flags, ...(reach ? { cluster: reach } : {}) };
 }
 
 function securePaths(value: unknown, path: string): string[] {
