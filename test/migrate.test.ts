@@ -334,6 +334,7 @@ describe("the service stack the migration writes for a Kubernetes service", () =
     // The Rollout's pods read the service stack's own store: an update Argo releases like any other, with the waiter Job
     // every release gets (named after the pod template).
     expect(changed.map((resource) => `${resource.type} ${parseUrn(resource.urn)!.name}`)).toEqual(["kubernetes:argoproj.io/v1alpha1:Rollout catalog-rollout", "kubernetes:batch/v1:Job catalog-release-waiter"]);
+    expect(readFileSync(join(PROJECT_ROOT, "docs/service-stacks.md"), "utf8").replace(/\s+/g, " ")).toContain(`finds its ${plan.moved.length} resources under the plan's URNs`);
     const lines = (inputs: unknown) => JSON.stringify(inputs, null, 1).split("\n");
     const rollout = changed[0];
     const before = lines(deployed.get(rollout.urn)?.inputs);
