@@ -220,45 +220,18 @@ describe("npm run migrate", () => {
   });
 });
 
-/** The contract the environment stack would export, from its synthesized resources (the ids a service reads of it). */
-function contractOf(document: SynthDocument, stackFile: Record<string, unknown>, routes: EnvironmentContract["routes"], cluster?: EnvironmentContract["cluster"]): EnvironmentContract {
-  const outputs = (type: string, name: string) => document.resources.find((resource) => resource.type === type && resource.name === name)!.outputs as Record<string, string>;
-  const config = stackFile as Record<string, { publicSubnetIds: string[]; privateSubnetIds: string[]; vpcId: string }>;
-  const loadBalancer = outputs("aws:lb/loadBalancer:LoadBalancer", `${document.stack}-lb`);
-  return {
-    version: 1,
-    tier: document.tier as EnvironmentContract["tier"],
-    namePrefix: document.stack,
-    region: "eu-west-1",
-    vpcId: config["release:network"].vpcId,
-    publicSubnetIds: config["release:network"].publicSubnetIds,
-    privateSubnetIds: config["release:network"].privateSubnetIds,
-    internal: false,
-    productionPort: 443,
-    productionProtocol: "HTTPS",
-    testListenerPort: 9000,
-    loadBalancerSecurityGroupId: outputs("aws:ec2/securityGroup:SecurityGroup", `${document.stack}-lb`).id,
-    hooksSecurityGroupId: outputs("aws:ec2/securityGroup:SecurityGroup", `${document.stack}-hooks`).id,
-    natPrefixListId: outputs("aws:ec2/managedPrefixList:ManagedPrefixList", `${document.stack}-nat`).id,
-    accessLogBucket: outputs("aws:s3/bucket:Bucket", `${document.stack}-access-logs`).id,
-    clusterArn: outputs("aws:ecs/cluster:Cluster", `${document.stack}-cluster`).arn,
-    clusterName: document.stack,
-    alertTopicArn: outputs("aws:sns/topic:Topic", `${document.stack}-alerts`).arn,
-    alertKeyArn: outputs("aws:kms/key:Key", `${document.stack}-alerts`).arn,
-    loadBalancers: [
-      {
-        name: "main",
-        arn: loadBalancer.arn,
-        arnSuffix: loadBalancer.arnSuffix,
-        dnsName: loadBalancer.dnsName,
-        productionListenerArn: outputs("aws:lb/listener:Listener", `${document.stack}-production`).arn,
-        testListenerArn: outputs("aws:lb/listener:Listener", `${document.stack}-test`).arn,
-      },
-    ],
-    routes,
-    ...(cluster ? { cluster } : {}),
-    flagStore: { backend: "appconfig" },
-  };
+/**
+ * Step (a) as the user does it: the route the plan prints, added to the environment stack file. It must change no
+ * resource of the environment stack (only the ReleaseEnvironment's outputs gain `environment`); the contract it exports
+ * is what the service stack joins.
+ */
+async function withPrintedRoute(text: string, stack: string, stackFile: Record<string, unknown>, before: SynthDocument): Promise<EnvironmentContract> {
+  const route = parse(/release:routes:\n(?: {6}.*\n)+/.exec(text)![0].replace(/^ {4}/gm, ""));
+  const after = await synth({ ...stackFile, ...route }, stack);
+  const inputs = (document: SynthDocument) => document.resources.map((resource) => JSON.stringify([resource.urn, resource.inputs, resource.options]));
+  expect(inputs(after)).toEqual(inputs(before));
+  expect(before.outputs.environment).toBeUndefined();
+  return after.outputs.environment as EnvironmentContract;
 }
 
 /** The service stack file step (c) prints, synthesized against the environment's contract, as the engine would name it. */
@@ -288,8 +261,8 @@ describe("the service stack the migration writes", () => {
     const plan = migrationPlan(state, { service: "checkout", dest: DEST, source: SOURCE });
     const settings = readServiceSettings(readFileSync(join(PROJECT_ROOT, "Pulumi.production.yaml"), "utf8"), "Pulumi.production.yaml", "checkout");
     const text = renderPlan(plan, { settings, stackFile: "Pulumi.production.yaml" });
-    const route = { pathPatterns: ["/checkout/*"], hostHeaders: [], priority: 10, loadBalancer: "main" };
-    const exported = await serviceStackOf(text, "checkout", "production", contractOf(production, shippedConfig("production"), { checkout: route }));
+    const contract = await withPrintedRoute(text, "production", shippedConfig("production"), production);
+    const exported = await serviceStackOf(text, "checkout", "production", contract);
     const component = exported.find((resource) => resource.urn.endsWith("::checkout") && resource.type === "release:aws:BlueGreenService")!;
     const registered = subtreeOf(exported, component.urn) as typeof exported;
     expect(registered.map((resource) => resource.urn).sort()).toEqual(plan.moved.map((resource) => resource.afterUp).sort());
@@ -322,8 +295,7 @@ describe("the service stack the migration writes for a Kubernetes service", () =
     const plan = migrationPlan(fromExport(stateExport(eks)), { service: "catalog", dest: parseStackName("dest", "acme/catalog/eks") });
     const settings = readServiceSettings(readFileSync(join(PROJECT_ROOT, "examples", "kubernetes", "Pulumi.eks.yaml"), "utf8"), "Pulumi.eks.yaml", "catalog");
     const text = renderPlan(plan, { settings, stackFile: "Pulumi.eks.yaml" });
-    const { kubeconfig: _kubeconfig, ...cluster } = stackFile["release:cluster"];
-    const contract = contractOf(eks, stackFile, { catalog: { pathPatterns: ["/catalog/*"], hostHeaders: [], priority: 20, loadBalancer: "main" } }, cluster);
+    const contract = await withPrintedRoute(text, "eks", stackFile, eks);
     // The kubeconfig step (c) tells the team to set: the same cluster's, as the environment stack file has it.
     const exported = await serviceStackOf(text, "catalog", "eks", contract, { "release:cluster": { kubeconfig: stackFile["release:cluster"].kubeconfig } });
     const component = exported.find((resource) => resource.urn.endsWith("::catalog") && resource.type === "release:kubernetes:KubernetesService")!;
