@@ -9,6 +9,7 @@ import { routeSchema } from "../components/release-environment/schema";
 import { UsageError } from "../src/errors";
 import { migrationPlan, parseStackName, type MigrationPlan } from "../src/migrate/plan";
 import { renderPlan } from "../src/migrate/render";
+import { diffDocuments } from "../src/synth/diff/diff-documents";
 import { makeUrn, parseUrn, readStackState, ROOT_STACK_TYPE, type StackState } from "../src/migrate/state";
 import { readServiceSettings } from "../src/migrate/stack-files";
 import type { SynthDocument, SynthResource } from "../src/synth/capture";
@@ -225,13 +226,14 @@ describe("npm run migrate", () => {
  * resource of the environment stack (only the ReleaseEnvironment's outputs gain `environment`); the contract it exports
  * is what the service stack joins.
  */
-async function withPrintedRoute(text: string, stack: string, stackFile: Record<string, unknown>, before: SynthDocument): Promise<EnvironmentContract> {
+async function withPrintedRoute(text: string, stack: string, stackFile: Record<string, unknown>, before: SynthDocument): Promise<{ contract: EnvironmentContract; document: SynthDocument; stackFile: Record<string, unknown> }> {
   const route = parse(/release:routes:\n(?: {6}.*\n)+/.exec(text)![0].replace(/^ {4}/gm, ""));
-  const after = await synth({ ...stackFile, ...route }, stack);
+  const withRoute = { ...stackFile, ...route };
+  const after = await synth(withRoute, stack);
   const inputs = (document: SynthDocument) => document.resources.map((resource) => JSON.stringify([resource.urn, resource.inputs, resource.options]));
   expect(inputs(after)).toEqual(inputs(before));
   expect(before.outputs.environment).toBeUndefined();
-  return after.outputs.environment as EnvironmentContract;
+  return { contract: after.outputs.environment as EnvironmentContract, document: after, stackFile: withRoute };
 }
 
 /** The service stack file step (c) prints, synthesized against the environment's contract, as the engine would name it. */
@@ -261,8 +263,8 @@ describe("the service stack the migration writes", () => {
     const plan = migrationPlan(state, { service: "checkout", dest: DEST, source: SOURCE });
     const settings = readServiceSettings(readFileSync(join(PROJECT_ROOT, "Pulumi.production.yaml"), "utf8"), "Pulumi.production.yaml", "checkout");
     const text = renderPlan(plan, { settings, stackFile: "Pulumi.production.yaml" });
-    const contract = await withPrintedRoute(text, "production", shippedConfig("production"), production);
-    const exported = await serviceStackOf(text, "checkout", "production", contract);
+    const environment = await withPrintedRoute(text, "production", shippedConfig("production"), production);
+    const exported = await serviceStackOf(text, "checkout", "production", environment.contract);
     const component = exported.find((resource) => resource.urn.endsWith("::checkout") && resource.type === "release:aws:BlueGreenService")!;
     const registered = subtreeOf(exported, component.urn) as typeof exported;
     expect(registered.map((resource) => resource.urn).sort()).toEqual(plan.moved.map((resource) => resource.afterUp).sort());
@@ -277,6 +279,18 @@ describe("the service stack the migration writes", () => {
     // i.e. a release through the service's canary); nothing else of the service differs.
     expect(changed.map((resource) => parseUrn(resource.urn)!.name)).toEqual(["checkout-task"]);
     expect(readFileSync(join(PROJECT_ROOT, "docs/service-stacks.md"), "utf8").replace(/\s+/g, " ")).toContain(`All ${plan.moved.length} resources of \`checkout\` come back`);
+
+    // The environment stack's side of (d): without checkout in its file (and its resources no longer in its state), what
+    // changes is exactly what the move said depended on checkout; the read grant to checkout's role goes.
+    const { checkout: _moved, ...others } = environment.stackFile["release:services"] as Record<string, unknown>;
+    const withoutCheckout = await synth({ ...environment.stackFile, "release:services": others }, "production");
+    const changes = diffDocuments(environment.document, withoutCheckout).resources.filter((change) => !change.type.startsWith("release:"));
+    const gone = new Set(plan.moved.map((resource) => parseUrn(resource.urn)!.name));
+    const named = (kinds: string[]) => changes.filter((change) => kinds.includes(change.kind) && !gone.has(change.name)).map((change) => change.name).sort();
+    const warned = [...new Set(plan.environmentDependsOn.map((cut) => parseUrn(cut.from)!.name))].sort();
+    expect([...named(["changed", "replaced"]), ...named(["removed"])].sort()).toEqual(warned);
+    expect(named(["removed"])).toEqual(["production-flags-read-checkout"]);
+    expect(named(["replaced", "added"])).toEqual([]);
     const task = changed[0];
     const lines = (inputs: Record<string, unknown> | undefined) => JSON.stringify(JSON.parse(String(inputs?.containerDefinitions)), null, 1).split("\n");
     const before = lines(deployed.get(task.urn)?.inputs);
@@ -295,7 +309,7 @@ describe("the service stack the migration writes for a Kubernetes service", () =
     const plan = migrationPlan(fromExport(stateExport(eks)), { service: "catalog", dest: parseStackName("dest", "acme/catalog/eks") });
     const settings = readServiceSettings(readFileSync(join(PROJECT_ROOT, "examples", "kubernetes", "Pulumi.eks.yaml"), "utf8"), "Pulumi.eks.yaml", "catalog");
     const text = renderPlan(plan, { settings, stackFile: "Pulumi.eks.yaml" });
-    const contract = await withPrintedRoute(text, "eks", stackFile, eks);
+    const { contract } = await withPrintedRoute(text, "eks", stackFile, eks);
     // The kubeconfig step (c) tells the team to set: the same cluster's, as the environment stack file has it.
     const exported = await serviceStackOf(text, "catalog", "eks", contract, { "release:cluster": { kubeconfig: stackFile["release:cluster"].kubeconfig } });
     const component = exported.find((resource) => resource.urn.endsWith("::catalog") && resource.type === "release:kubernetes:KubernetesService")!;
