@@ -269,6 +269,18 @@ describe("the service stack the migration writes", () => {
     const registered = subtreeOf(exported, component.urn) as typeof exported;
     expect(registered.map((resource) => resource.urn).sort()).toEqual(plan.moved.map((resource) => resource.afterUp).sort());
 
+    // The provider changes (the copied production-aws -> the joined environment's): the AWS provider replaces its
+    // resources only for another region (DiffConfig), and different default tags would update every resource's tags.
+    const providerOf = (resources: typeof exported, urn: string) => {
+      const reference = (resources.find((resource) => resource.urn === urn) as { provider?: string }).provider!;
+      return resources.find((resource) => resource.urn === reference.slice(0, reference.lastIndexOf("::")))!;
+    };
+    const serviceUrn = plan.moved.find((resource) => resource.type === "aws:ecs/service:Service")!;
+    const oldProvider = providerOf(stateExport(production).deployment.resources as typeof exported, serviceUrn.urn);
+    const newProvider = providerOf(exported, serviceUrn.afterUp);
+    expect(parseUrn(newProvider.urn)!.name).toBe("checkout-aws");
+    expect({ region: newProvider.inputs?.region, tags: newProvider.inputs?.defaultTags }).toEqual({ region: oldProvider.inputs?.region, tags: oldProvider.inputs?.defaultTags });
+
     // What `pulumi preview` of the service stack compares: the same inputs, resource by resource.
     const deployed = new Map(stateExport(production).deployment.resources.map((resource) => [(resource as { urn: string }).urn, resource as { inputs?: Record<string, unknown> }]));
     const changed = plan.moved.filter((resource) => {
