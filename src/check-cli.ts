@@ -87,7 +87,7 @@ runCommand({
       format === "json"
         ? reportJson(violations, { stack }, RULES, skipped)
         : format === "sarif"
-          ? reportSarif(violations, { stack, stackFile: relative(stacksDirectory(), file.path), stackFileText: readFileSync(file.path, "utf8"), version, serviceOf: servicesByResource(document) })
+          ? reportSarif(violations, { stack, stackFile: relative(stacksDirectory(), file.path), stackFileText: readFileSync(file.path, "utf8"), version, serviceOf: servicesByResource(document) }, RULES, skipped)
           : `${stack}: ${RULES.length} rules over ${document.resources.length} resources\n${report(violations, counts, skipped)}`,
     );
     return violations.some((violation) => violation.enforcement === "mandatory" && !violation.suppressedBecause) ? 1 : 0;
