@@ -105,6 +105,17 @@ describe("migrating a service out of the environment stack", () => {
     }
   });
 
+  it("names the service stack's URNs under a root ReleaseEnvironment even when a platform team's component held the environment's", () => {
+    const exported = JSON.parse(JSON.stringify(stateExport(production)).replaceAll("::release:aws:ReleaseEnvironment", "::acme:index:Platform$release:aws:ReleaseEnvironment"));
+    const platform = "urn:pulumi:production::release-platform::acme:index:Platform::shop";
+    const resources = exported.deployment.resources as { urn: string; type: string; parent?: string }[];
+    resources.find((resource) => resource.type === "release:aws:ReleaseEnvironment")!.parent = platform;
+    resources.splice(1, 0, { urn: platform, type: "acme:index:Platform", parent: resources[0].urn });
+    const nested = migrationPlan(fromExport(exported), { service: "checkout", dest: DEST, source: SOURCE });
+    expect(nested.moved.map((resource) => resource.afterUp)).toEqual(plan.moved.map((resource) => resource.afterUp));
+    expect(nested.moved.map((resource) => resource.afterMove)).toEqual(plan.moved.map((resource) => resource.afterMove));
+  });
+
   it("copies the environment's aws provider to the destination's root and names the dependencies the move cuts", () => {
     expect(plan.providers).toEqual([
       {

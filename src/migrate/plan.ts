@@ -102,6 +102,8 @@ export function migrationPlan(state: StackState, request: MigrationRequest): Mig
     throw new UsageError(`${service}: ${providerInside.urn} is a provider under the service; \`pulumi state move\` never moves providers ("cannot move providers"), so this service cannot move as it is`);
   }
 
+  // The service stack's program puts its ReleaseEnvironment at the root, whatever held the environment stack's.
+  const environmentChain = parseUrn(component.parent!)!.qualifiedType;
   const afterMove = new Map<string, string>();
   const moved: MovedResource[] = [];
   for (const resource of state.resources) {
@@ -110,7 +112,7 @@ export function migrationPlan(state: StackState, request: MigrationRequest): Mig
     const parentAfter = resource.parent !== undefined ? afterMove.get(resource.parent) : undefined;
     const urn = makeUrn(dest.stack, dest.project, parentAfter ? parseUrn(parentAfter)!.qualifiedType : ROOT_STACK_TYPE, own.type, own.name);
     afterMove.set(resource.urn, urn);
-    moved.push({ urn: resource.urn, type: resource.type, protect: resource.protect, afterMove: urn, afterUp: `urn:pulumi:${dest.stack}::${dest.project}::${own.qualifiedType}::${own.name}` });
+    moved.push({ urn: resource.urn, type: resource.type, protect: resource.protect, afterMove: urn, afterUp: `urn:pulumi:${dest.stack}::${dest.project}::${RELEASE_ENVIRONMENT_TYPE}${own.qualifiedType.slice(environmentChain.length)}::${own.name}` });
   }
 
   const providerUrns = [...new Set(moved.flatMap((entry) => (byUrn.get(entry.urn)?.provider ? [providerReference(byUrn.get(entry.urn)!.provider!).urn] : [])))];
