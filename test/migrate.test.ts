@@ -219,7 +219,7 @@ describe("npm run migrate", () => {
     expect(result.stdout).toContain("Remove from Pulumi.production.yaml, under release:services:");
   });
 
-  it("exits 2 with what to do for a missing service, a missing option and a route changed but not deployed", () => {
+  it("exits 2 with what to do for a missing service, a missing option, a route changed but not deployed and a service stack's file", () => {
     const missing = run("payments", "--state", file, "--dest", "acme/checkout/production");
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("payments: no such service in the state of stack production (services there: catalog, checkout)");
@@ -229,6 +229,9 @@ describe("npm run migrate", () => {
     const undeployed = run("checkout", "--state", file, "--dest", "acme/checkout/production", "--config-file", moved);
     expect(undeployed.status).toBe(2);
     expect(undeployed.stderr).toContain("has a route that is not deployed (priority: the stack file says 15, the deployed listener rule 10)");
+    const serviceStack = join(mkdtempSync(join(tmpdir(), "migrate-")), "Pulumi.production.yaml");
+    writeFileSync(serviceStack, "config:\n  release:environment: { stackReference: acme/release-platform/production }\n  release:services:\n    checkout: { image: x, port: 8080 }\n");
+    expect(run("checkout", "--state", file, "--dest", "acme/checkout/production", "--config-file", serviceStack).stderr).toContain("a service stack's file (it has release:environment)");
   });
 });
 

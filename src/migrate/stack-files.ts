@@ -29,6 +29,9 @@ export function readServiceSettings(source: string, display: string, service: st
   const document = parseDocument(source, { logLevel: "error" });
   if (document.errors.length > 0) throw new UsageError(`${display}: not valid YAML (${document.errors[0].message.split("\n")[0]})`);
   const config = (document.toJS() as { config?: Record<string, unknown> } | null)?.config ?? {};
+  if (config["release:environment"] !== undefined) {
+    throw new UsageError(`${display}: a service stack's file (it has release:environment), not the environment stack's the service is in: pass that one with --config-file`);
+  }
   const services = config["release:services"];
   const settings = services !== null && typeof services === "object" ? (services as Record<string, unknown>)[service] : undefined;
   if (settings === null || typeof settings !== "object" || Array.isArray(settings)) {
