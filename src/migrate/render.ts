@@ -52,7 +52,7 @@ export function renderPlan(plan: MigrationPlan, files: { readonly settings?: Ser
     plan.moved.map((resource) => `      ${quote(resource.urn)}`).join(" \\\n"),
     `  Every URN is named, not only the component's: state move adds direct children while walking a Go map, which`,
     `  may skip grandchildren. No --include-parents: it would add the ReleaseEnvironment and with it every other service.`,
-    `  It copies ${plan.providers.length === 1 ? "this provider" : "these providers"} (they stay in the environment stack too):`,
+    `  It copies ${plan.providers.length === 1 ? "this provider (it stays" : "these providers (they stay"} in the environment stack too):`,
     ...plan.providers.map((provider) => `    ${provider.urn}\n      -> ${provider.afterMove}`),
     `  It re-parents ${plan.service} to the root stack: ${plan.moved[0].afterMove}`,
     `  (the service stack's ReleaseEnvironment finds it there by its alias {parent: root stack}).`,
