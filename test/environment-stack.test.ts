@@ -47,6 +47,16 @@ describe("an environment stack exports its contract", () => {
     });
   });
 
+  it("with neither flags nor services of its own it makes no flag store (nothing to serve, no alarm to guard it); with flags, one", async () => {
+    const bare = await synthesizeStack({ stack: "production", configFile: ENVIRONMENT_FILE });
+    expect(resourcesOf(bare, "aws:appconfig/application:Application")).toEqual([]);
+    expect((bare.outputs.environment as { flagStore: unknown }).flagStore).toEqual({ backend: "appconfig" });
+    const flags = { "maintenance-banner": { description: "Banner", owner: "platform", expires: "2027-03-01", enabled: false } };
+    const flagged = await synth(setPath(environmentStackFile(), "release:flags", flags), "production");
+    expect(resourcesOf(flagged, "aws:appconfig/application:Application").map((application) => application.inputs.name)).toEqual(["release-platform-production"]);
+    expect(Object.keys((flagged.outputs.environment as { flagStore: object }).flagStore).sort()).toEqual(["applicationId", "backend", "environmentId", "profileId"]);
+  });
+
   it("a single-stack file exports no contract: its outputs stay as they were", async () => {
     const document = await synth(shippedConfig("production"), "production");
     expect(Object.keys(document.outputs)).not.toContain("environment");

@@ -137,7 +137,10 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     // By runtime, in the table's order.
     const byRuntime = (Object.keys(RUNTIMES) as Runtime[]).map((runtime) => ({ runtime, deployed: deployed.filter((entry) => entry.runtime === runtime) }));
 
-    const store = flagBackend.createStore?.(
+    // An environment stack with neither flags nor services of its own has nothing for a store to serve, and no alarm to
+    // guard it (the service stacks' alarms watch their own stores): it makes none, and its contract names only the backend.
+    const storeless = !joined && args.routes !== undefined && settings.services.length === 0 && Object.keys(settings.flags).length === 0;
+    const store = storeless ? undefined : flagBackend.createStore?.(
       flagContext,
       {
         monitors: deployed.map((entry) => entry.component),
