@@ -120,7 +120,13 @@ export function reportJson(violations: readonly Violation[], source: Pick<Report
  * SARIF 2.1.0 for GitHub code scanning (`github/codeql-action/upload-sarif`): one result per finding, located at the
  * stack file line of the service it belongs to; suppressed findings carry their reason as an external suppression.
  */
-export function reportSarif(violations: readonly Violation[], source: ReportSource, rules: readonly Rule[] = RULES): string {
+export function reportSarif(violations: readonly Violation[], source: ReportSource, rules: readonly Rule[] = RULES, skipped: readonly Skip[] = []): string {
+  const location = (resource: string, urn: string) => [
+    {
+      physicalLocation: { artifactLocation: { uri: source.stackFile }, region: { startLine: lineOf(source.stackFileText, source.serviceOf.get(resource)) } },
+      logicalLocations: [{ name: resource, fullyQualifiedName: urn, kind: "resource" }],
+    },
+  ];
   const sarif = {
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
     version: "2.1.0",
@@ -138,22 +144,24 @@ export function reportSarif(violations: readonly Violation[], source: ReportSour
           },
         },
         automationDetails: { id: `release-platform-check/${source.stack}/` },
-        results: violations.map((violation) => ({
-          ruleId: violation.rule,
-          ruleIndex: rules.findIndex((rule) => rule.id === violation.rule),
-          level: violation.enforcement === "mandatory" ? "error" : "warning",
-          message: { text: `${violation.resource} (${violation.type}) in stack ${source.stack}: ${violation.message}` },
-          locations: [
-            {
-              physicalLocation: {
-                artifactLocation: { uri: source.stackFile },
-                region: { startLine: lineOf(source.stackFileText, source.serviceOf.get(violation.resource)) },
-              },
-              logicalLocations: [{ name: violation.resource, fullyQualifiedName: violation.urn, kind: "resource" }],
-            },
-          ],
-          ...(violation.suppressedBecause ? { suppressions: [{ kind: "external", justification: violation.suppressedBecause }] } : {}),
-        })),
+        results: [
+          ...violations.map((violation) => ({
+            ruleId: violation.rule,
+            ruleIndex: rules.findIndex((rule) => rule.id === violation.rule),
+            level: violation.enforcement === "mandatory" ? "error" : "warning",
+            message: { text: `${violation.resource} (${violation.type}) in stack ${source.stack}: ${violation.message}` },
+            locations: location(violation.resource, violation.urn),
+            ...(violation.suppressedBecause ? { suppressions: [{ kind: "external", justification: violation.suppressedBecause }] } : {}),
+          })),
+          // What the other stack's check judges: a note, so a split stack's scan never reads as all judged.
+          ...skipped.map((skip) => ({
+            ruleId: skip.rule,
+            ruleIndex: rules.findIndex((rule) => rule.id === skip.rule),
+            level: "note",
+            message: { text: `${skip.resource} (${skip.type}) in stack ${source.stack}: skipped: ${skip.reason}` },
+            locations: location(skip.resource, skip.urn),
+          })),
+        ],
       },
     ],
   };

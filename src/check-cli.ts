@@ -37,9 +37,11 @@ const USAGE = `usage: npm run check -- <stack> [--config-file <path>] [--env-val
               (upload with github/codeql-action/upload-sarif; results point at the stack file)
   --out       write the report to this file instead of stdout
   --suppressions  accepted exceptions (default policy/suppressions.yaml)
-  --stack-outputs JSON of referenced stacks' outputs, as for synth
+  --stack-outputs JSON of referenced stacks' outputs, as for synth; a service stack's check judges its path
+              through the environment's load balancer from the environment's contract there
   --base      the synth JSON of what is deployed (e.g. the pull request's base): the rules on what this change
               deletes (production-keeps-protected-resources) compare the two
+A split stack's rules judge what the stack holds and list as SKIPPED, with why, what only the other stack's check sees.
 Warnings (e.g. placeholder ids for a stack reference) go to stderr, whatever the format.
 exit codes: 0 no mandatory violation, 1 a mandatory violation or invalid config (or policy/suppressions.yaml), 2 bad usage`;
 
@@ -85,7 +87,7 @@ runCommand({
       format === "json"
         ? reportJson(violations, { stack }, RULES, skipped)
         : format === "sarif"
-          ? reportSarif(violations, { stack, stackFile: relative(stacksDirectory(), file.path), stackFileText: readFileSync(file.path, "utf8"), version, serviceOf: servicesByResource(document) })
+          ? reportSarif(violations, { stack, stackFile: relative(stacksDirectory(), file.path), stackFileText: readFileSync(file.path, "utf8"), version, serviceOf: servicesByResource(document) }, RULES, skipped)
           : `${stack}: ${RULES.length} rules over ${document.resources.length} resources\n${report(violations, counts, skipped)}`,
     );
     return violations.some((violation) => violation.enforcement === "mandatory" && !violation.suppressedBecause) ? 1 : 0;

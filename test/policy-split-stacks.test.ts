@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type EnvironmentContract, ENVIRONMENT_OUTPUT, type RouteContract } from "../components/environment/contract";
-import { judgeStack, report, reportJson } from "../policy/evaluate";
+import { judgeStack, report, reportJson, reportSarif } from "../policy/evaluate";
 import { environmentOfStack, policyResources } from "../policy/from-synth";
 import { JOINED_ENVIRONMENT_TYPE, SERVICE_COMPONENT_TYPES } from "../policy/rules/environment";
 import { runtimePathsReachable } from "../policy/rules/runtime-paths-reachable";
@@ -203,6 +203,10 @@ describe("the check's output", () => {
     const json = JSON.parse(reportJson(result.violations, { stack: "production" }, undefined, result.skipped)) as { skipped: unknown[] };
     expect(json.skipped).toHaveLength(result.skipped.length);
     expect(JSON.parse(reportJson([], { stack: "production" }))).not.toHaveProperty("skipped");
+    const source = { stack: "production", stackFile: "Pulumi.production.yaml", stackFileText: "config:\n", version: "0.0.0", serviceOf: new Map<string, string>() };
+    const results = (JSON.parse(reportSarif(result.violations, source, undefined, result.skipped)) as { runs: { results: { level: string; message: { text: string } }[] }[] }).runs[0].results;
+    expect(results).toHaveLength(result.skipped.length);
+    for (const found of results) expect(found).toMatchObject({ level: "note", message: { text: expect.stringContaining("in stack production: skipped: ") } });
   });
 
   it("finds the contract a stack exports, or the one it joins in --stack-outputs", () => {

@@ -145,9 +145,6 @@ export function routesProblems(routes: Readonly<Record<string, ReleaseRouteArgs>
   return problems;
 }
 
-/** `org/project/stack` */
-export type StackName = string;
-
 /**
  * Every problem of a service stack's services (`services`, sorted by name) against the routes of the environment it
  * joins (`contract`), as the stack `stack` (`org/project/stack`): a service with no route (with the route names close to
@@ -155,7 +152,7 @@ export type StackName = string;
  * writing what is the route's (pathPatterns, hostHeaders, priority), and a Kubernetes canary whose host is also
  * another route's (its DNS record would take the host away from the environment's load balancer).
  */
-export function joinedServiceProblems(services: readonly RoutedService[], contract: Pick<EnvironmentContract, "routes" | "loadBalancers">, stack: StackName): ArgumentProblem[] {
+export function joinedServiceProblems(services: readonly RoutedService[], contract: Pick<EnvironmentContract, "routes" | "loadBalancers">, stack: string): ArgumentProblem[] {
   const problems: ArgumentProblem[] = [];
   const routeNames = Object.keys(contract.routes).sort();
   const loadBalancers = new Set(contract.loadBalancers.map((balancer) => balancer.name));
