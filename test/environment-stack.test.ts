@@ -63,6 +63,11 @@ describe("an environment stack exports its contract", () => {
     expect(resourcesOf(document, "aws:lb/loadBalancer:LoadBalancer")).toHaveLength(1);
   });
 
+  it("more load balancers than the routes may name is said at release:routes, before anything is built", () => {
+    const routes = Object.fromEntries(Array.from({ length: 12 }, (_, index) => [`s${index}`, { pathPatterns: [`/${index}/*`], priority: index + 1, loadBalancer: `lb${index}` }]));
+    expect(configError(setPath(environmentStackFile(), "release:routes", routes), "production")).toMatch(/^Pulumi\.production\.yaml: release:routes: lists 12 load balancers besides main; at most \d+/);
+  });
+
   it("its routes are judged beside its own services (a service moving out keeps its rule)", () => {
     const config = setPath(environmentStackFile(), "release:services", {
       checkout: { image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2", port: 8080, pathPatterns: ["/checkout/*"], priority: 21 },

@@ -5,7 +5,7 @@ import type { BlueGreenService } from "../blue-green-service/blue-green-service"
 import { refuseBadArguments } from "../arguments";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { DashboardService } from "../environment/dashboard";
-import { type ClusterContract, ENVIRONMENT_OUTPUT, type EnvironmentContract, MAIN_LOAD_BALANCER } from "../environment/contract";
+import { type ClusterContract, ENVIRONMENT_OUTPUT, type EnvironmentContract } from "../environment/contract";
 import { Environment } from "../environment/environment";
 import type { JoinedEnvironment } from "../environment/joined";
 import type { ServiceEnvironment } from "../environment/service-environment";
@@ -188,13 +188,11 @@ function thisStack(): string {
   return `${organization}/${pulumi.getProject()}/${pulumi.getStack()}`;
 }
 
-/** The environment a ReleaseEnvironment makes: from its network (given or another stack's), one load balancer per distinct route load balancer. */
+/** The environment a ReleaseEnvironment makes, on its network (given, or another stack's). */
 function makeEnvironment(name: string, settings: ResolvedReleaseEnvironment, moved: (more?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions) {
   // The rules refuse an environment made here without a network.
   const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings.network!, moved());
-  const loadBalancers = [...new Set(Object.values(settings.routes).map((route) => route.loadBalancer))].filter((balancer) => balancer !== MAIN_LOAD_BALANCER).sort();
-  const args = environmentArgs(name, settings, { vpcId, publicSubnetIds, privateSubnetIds });
-  return { environment: new Environment(name, loadBalancers.length > 0 ? { ...args, loadBalancers } : args, moved()), publicSubnetIds };
+  return { environment: new Environment(name, environmentArgs(name, settings, { vpcId, publicSubnetIds, privateSubnetIds }), moved()), publicSubnetIds };
 }
 
 /** What an environment stack exports for its service stacks: its routes, its flag store's ids, its cluster as they reach it. */
