@@ -175,6 +175,18 @@ describe("GitHub workflows", () => {
       expect(matrixOf(root, "stacks/checkout/Pulumi.production.yaml")[0]).toEqual({ directory: "stacks/checkout", project: "checkout", stack: "production", region: "eu-west-1" });
     });
 
+    it("finds the shipped examples' stacks (examples/service-stacks) when they sit in stacks/, each with its project and region", () => {
+      const root = mkdtempSync(join(tmpdir(), "service-stacks-"));
+      cpSync(join(PROJECT_ROOT, "examples", "service-stacks"), join(root, "stacks"), { recursive: true });
+      cpSync(join(PROJECT_ROOT, ".github", "scripts"), join(root, ".github", "scripts"), { recursive: true });
+      expect(matrixOf(root, "", "--all")).toEqual([
+        { directory: "stacks/catalog", project: "catalog", stack: "production", region: "eu-west-1" },
+        { directory: "stacks/checkout", project: "checkout", stack: "production", region: "eu-west-1" },
+        { directory: "stacks/platform", project: "shop-platform", stack: "production", region: "eu-west-1" },
+      ]);
+      rmSync(root, { recursive: true, force: true });
+    });
+
     it("the preview's own shell step finds the stacks a pull request changed, from git", () => {
       const root = repository();
       const git = (...args: string[]) => spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: root, encoding: "utf8" });
