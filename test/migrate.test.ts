@@ -153,6 +153,11 @@ describe("migrating a service out of the environment stack", () => {
     // The first up of the service stack is a release: its task definition reads the service stack's own flag store.
     expect(text).toContain("+- replace of its task definition (checkout-task)");
     expect(text).toContain("    express-shipping (owner fulfilment), depends on new-checkout\n");
+    expect(plan.remainingServices).toEqual(["catalog"]);
+    expect(text).not.toContain("last service");
+    const state2 = fromExport(stateExport(production));
+    const lastOne = migrationPlan({ ...state2, resources: state2.resources.filter((resource) => !resource.urn.includes("::catalog")) }, { service: "checkout", dest: DEST });
+    expect(renderPlan(lastOne, { settings, stackFile: "Pulumi.production.yaml" })).toContain("checkout is the environment stack's last service");
     expect(text.indexOf("\n(a) ")).toBeLessThan(text.indexOf("\n(b) "));
     expect(text.indexOf("\n(b) ")).toBeLessThan(text.indexOf("\n(c) "));
     expect(text.indexOf("\n(c) ")).toBeLessThan(text.indexOf("\n(d) "));

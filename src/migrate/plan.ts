@@ -71,6 +71,8 @@ export interface MigrationPlan {
   /** Resources staying in the environment stack that depend on moved ones (dashboard, flag store monitors...). */
   readonly environmentDependsOn: readonly CutDependency[];
   readonly route?: DeployedRoute;
+  /** The services the environment stack keeps: with none, its flag store has no alarm left to watch it. */
+  readonly remainingServices: readonly string[];
 }
 
 export interface MigrationRequest {
@@ -133,6 +135,7 @@ export function migrationPlan(state: StackState, request: MigrationRequest): Mig
     dependsOnEnvironment: state.resources.filter((resource) => subtree.has(resource.urn)).flatMap((resource) => cutDependencies(resource, (urn) => !subtree.has(urn))),
     environmentDependsOn: state.resources.filter((resource) => !subtree.has(resource.urn)).flatMap((resource) => cutDependencies(resource, (urn) => subtree.has(urn))),
     route: deployedRoute(state.resources.filter((resource) => subtree.has(resource.urn))),
+    remainingServices: servicesInState(state).map((other) => other.name).filter((name) => name !== service).sort(),
   };
 }
 

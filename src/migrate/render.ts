@@ -133,6 +133,12 @@ function flagLines(plan: MigrationPlan, settings: ServiceSettings | undefined): 
     `  the environment stack file to the service stack file in the same change (with the flags they depend on); leave`,
     `  the environment-wide ones. The environment stack file's flags:`,
     ...settings.flags.map((flag) => `    ${flag.name}${flag.owner ? ` (owner ${flag.owner})` : ""}${flag.dependsOn.length > 0 ? `, depends on ${flag.dependsOn.join(", ")}` : ""}`),
+    ...(plan.remainingServices.length === 0
+      ? [
+          `  ${plan.service} is the environment stack's last service: its flag store keeps no alarm to watch it, which the policy`,
+          `  refuses in production (production-flag-environment-has-monitors): move every flag out of it.`,
+        ]
+      : []),
   ];
 }
 
