@@ -6,6 +6,7 @@
 export { ReleaseEnvironment, type ReleaseEnvironmentSettings } from "./release-environment/release-environment";
 export { type ReleaseServiceOutputs } from "./blue-green-service/runtime";
 export { releaseEnvironmentArgsProblems } from "./release-environment/problems";
+export { type JoinedPlace } from "./release-environment/joined";
 export {
   type ReleaseClusterArgs,
   type ReleaseDeploymentArgs,
@@ -14,6 +15,7 @@ export {
   type ReleaseIngressArgs,
   type ReleaseNetworkArgs,
   type ReleaseNotificationsArgs,
+  type ReleaseRouteArgs,
   type ReleaseServiceArgs,
 } from "./release-environment/args";
 export {
@@ -27,14 +29,15 @@ export {
   type SubnetDefaultRoute,
 } from "./environment/environment";
 export {
+  ENVIRONMENT_CONTRACT_VERSION,
   ENVIRONMENT_OUTPUT,
   MAIN_LOAD_BALANCER,
-  readEnvironmentContract,
   type ClusterContract,
   type EnvironmentContract,
   type LoadBalancerContract,
   type RouteContract,
 } from "./environment/contract";
+export { readEnvironmentContract } from "./environment/contract-read";
 export { type DashboardService } from "./environment/dashboard";
 export { type SlackChannel } from "./environment/notifications";
 export { type AwsProviderSettings } from "./environment/provider-settings";

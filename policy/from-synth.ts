@@ -1,4 +1,5 @@
-import { ENVIRONMENT_OUTPUT, readEnvironmentContract } from "../components/environment/contract";
+import { ENVIRONMENT_OUTPUT } from "../components/environment/contract";
+import { readEnvironmentContract } from "../components/environment/contract-read";
 import type { SynthDocument } from "../src/synth/capture";
 import { SERVICE_COMPONENT_TYPES } from "./rules/environment";
 import type { PolicyResource, StackContext } from "./rules/types";

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { readEnvironmentContract } from "../components/environment/contract";
+import { readEnvironmentContract } from "../components/environment/contract-read";
 import { synthesize } from "../src/synth/capture";
 import { loadStack, PROJECT_ROOT, synthesizeStack } from "../src/synth/run";
 import { configError, load, resourcesOf, setPath, shippedConfig, type StackConfig, synth } from "./helpers";

@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
-import { type EnvironmentContract, readEnvironmentContract } from "../components/environment/contract";
+import { type EnvironmentContract } from "../components/environment/contract";
+import { readEnvironmentContract } from "../components/environment/contract-read";
 import { Environment, JoinedEnvironment } from "../components/environment/environment";
 import { alertKeyPolicy, alertTopicPolicy } from "../components/environment/notifications";
 import { synthesizeProgram, type SynthDocument } from "../src/synth/capture";

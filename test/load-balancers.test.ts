@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BlueGreenService } from "../components/blue-green-service/blue-green-service";
-import { readEnvironmentContract } from "../components/environment/contract";
+import { readEnvironmentContract } from "../components/environment/contract-read";
 import { type Environment, environmentArgsProblems } from "../components/environment/environment";
 import type { ServiceEnvironment } from "../components/environment/service-environment";
 import { describeProblem } from "../components/arguments";

@@ -28,6 +28,7 @@ interface ScratchReport {
 /**
  * A platform team's program, as an ES module importing the package by name: a ReleaseEnvironment with a canary ECS
  * service guarded by its alarms and both hooks (smoke test and alarm gate), a blue/green Kubernetes service and flags,
+ * and a service stack's ReleaseEnvironment joining an environment stack's contract (read by readEnvironmentContract),
  * under the project's offline mocks (bundled beside it, since they are not part of the package). It records what each
  * component hands registerOutputs.
  */
@@ -61,7 +62,7 @@ pulumi.ComponentResource.prototype.registerOutputs = function (outputs) {
 };
 
 // Imported once the mocks are set, as a program under \`pulumi up\` finds its engine already there.
-const { ReleaseEnvironment } = await import("release-platform");
+const { ENVIRONMENT_CONTRACT_VERSION, ReleaseEnvironment, readEnvironmentContract } = await import("release-platform");
 
 const shop = new ReleaseEnvironment("shop", {
   tier: "production",
@@ -97,12 +98,61 @@ const shop = new ReleaseEnvironment("shop", {
   flags: { "one-click-buy": { description: "One-click purchase", owner: "storefront", expires: "2027-09-30", enabled: true, rollout: { percent: 10 } } },
   cluster: { kubeconfig: "apiVersion: v1", name: "shop", securityGroupId: "sg-0f0f0f0f0f0f0f0f0" },
 });
+// A service stack: its ReleaseEnvironment joins the contract an environment stack exported (a JoinedEnvironment).
+const balancer = "app/platform-main/0123456789abcdef";
+const read = readEnvironmentContract({
+  version: ENVIRONMENT_CONTRACT_VERSION,
+  tier: "production",
+  namePrefix: "platform",
+  region: "eu-west-1",
+  vpcId: "vpc-0123012301230123a",
+  publicSubnetIds: ["subnet-0123012301230123a", "subnet-0123012301230123b"],
+  privateSubnetIds: ["subnet-0123012301230123c", "subnet-0123012301230123d"],
+  internal: false,
+  productionPort: 443,
+  productionProtocol: "HTTPS",
+  testListenerPort: 9000,
+  loadBalancerSecurityGroupId: "sg-0123012301230123a",
+  hooksSecurityGroupId: "sg-0123012301230123b",
+  natPrefixListId: "pl-0123012301230123a",
+  accessLogBucket: "platform-access-logs",
+  clusterArn: "arn:aws:ecs:eu-west-1:123456789012:cluster/platform",
+  clusterName: "platform",
+  alertTopicArn: "arn:aws:sns:eu-west-1:123456789012:platform-alerts",
+  alertKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/01230123-0123-0123-0123-012301230123",
+  loadBalancers: [{
+    name: "main",
+    arn: \`arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/\${balancer}\`,
+    arnSuffix: balancer,
+    dnsName: "platform-main-1.eu-west-1.elb.amazonaws.com",
+    productionListenerArn: \`arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/\${balancer}/0a0a0a0a0a0a0a0a\`,
+    testListenerArn: \`arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/\${balancer}/0b0b0b0b0b0b0b0b\`,
+  }],
+  routes: { checkout: { pathPatterns: ["/checkout/*"], hostHeaders: [], priority: 20, loadBalancer: "main" } },
+  flagStore: { backend: "appconfig" },
+});
+if (!("contract" in read)) throw new Error(\`the contract is refused: \${JSON.stringify(read.problems)}\`);
+const checkout = new ReleaseEnvironment("checkout", {
+  tier: "production",
+  region: "eu-west-1",
+  environment: read.contract,
+  services: {
+    checkout: {
+      image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:3.1.0",
+      port: 8080,
+      healthCheck: { path: "/healthz" },
+      deployment: { strategy: "blue-green", bakeMinutes: 5 },
+    },
+  },
+});
+
 const storefront = shop.services.storefront;
 const hooks = storefront.hooks;
 
 const settled = (output) => new Promise((resolve) => output.apply(resolve));
 // The ECS service takes the hooks' ARNs, so once it is registered the functions are too.
 await settled(storefront.serviceArn);
+await settled(checkout.services.checkout.serviceArn);
 const functionArns = await settled(hooks.functionArns);
 
 let esbuild = "absent";
@@ -128,7 +178,7 @@ const components = registrations.map(({ component, outputs }) => {
     outputs: Object.fromEntries(fields.map(([field, value]) => [field, values.includes(value)])),
   };
 });
-const service = registered.find(({ type }) => type === "aws:ecs/service:Service");
+const service = registered.find(({ type, name }) => type === "aws:ecs/service:Service" && name === "storefront-service");
 process.stdout.write(JSON.stringify({
   exports: Object.keys(require("release-platform")).sort(),
   esbuild,
@@ -210,11 +260,15 @@ const PUBLIC_VALUES = [
   "ALARM_SETTINGS",
   "BlueGreenService",
   "DeploymentAlarms",
+  "ENVIRONMENT_CONTRACT_VERSION",
+  "ENVIRONMENT_OUTPUT",
   "Environment",
   "FeatureFlagStore",
   "FlagdServer",
+  "JoinedEnvironment",
   "KubernetesService",
   "LifecycleHooks",
+  "MAIN_LOAD_BALANCER",
   "ReleaseEnvironment",
   "TIER_DEFAULTS",
   "agentContainer",
@@ -229,6 +283,7 @@ const PUBLIC_VALUES = [
   "kubernetesServiceArgsProblems",
   "lifecycleHooksArgsProblems",
   "rampStepsForStore",
+  "readEnvironmentContract",
   "releaseEnvironmentArgsProblems",
   "toAppConfigDocument",
   "toFlagdDocument",
@@ -245,12 +300,15 @@ const PUBLIC_TYPES = [
   "BlueGreenServiceArgs",
   "BlueGreenServiceArgsToCheck",
   "CanaryDnsZone",
+  "ClusterContract",
   "CustomAlarm",
   "DashboardService",
   "DeploymentAlarmsArgs",
   "DeploymentStrategy",
   "EnvironmentArgs",
+  "EnvironmentContract",
   "EnvironmentFacts",
+  "EnvironmentRoute",
   "FeatureFlagStoreArgs",
   "FlagDefinition",
   "FlagDeploymentStrategy",
@@ -264,10 +322,13 @@ const PUBLIC_TYPES = [
   "FlagdServerArgs",
   "Flags",
   "HealthCheck",
+  "JoinedEnvironmentArgs",
+  "JoinedPlace",
   "KubernetesServiceArgs",
   "KubernetesServiceArgsToCheck",
   "LifecycleHook",
   "LifecycleHooksArgs",
+  "LoadBalancerContract",
   "MonitoredAlarm",
   "ReleaseClusterArgs",
   "ReleaseDeploymentArgs",
@@ -277,11 +338,14 @@ const PUBLIC_TYPES = [
   "ReleaseIngressArgs",
   "ReleaseNetworkArgs",
   "ReleaseNotificationsArgs",
+  "ReleaseRouteArgs",
   "ReleaseServiceArgs",
   "ReleaseServiceOutputs",
   "RolloutStep",
+  "RouteContract",
   "ServiceAlarmsArgs",
   "ServiceArgsBase",
+  "ServiceEnvironment",
   "ServiceHooksArgs",
   "ServiceSmokeTest",
   "Sidecar",

@@ -1,5 +1,3 @@
-import { z } from "zod";
-import * as format from "../formats";
 import type { Tier } from "../tiers";
 
 /*
@@ -104,71 +102,4 @@ export interface EnvironmentContract {
   readonly cluster?: ClusterContract;
   /** The environment's own flag store (environment-wide flags); a service stack's flags live in a store of its own. */
   readonly flagStore: { readonly backend: string; readonly applicationId?: string; readonly environmentId?: string; readonly profileId?: string };
-}
-
-const id = z.string({ error: "expected a string" }).min(1, { error: "must not be empty" });
-const arn = z.string({ error: "expected an ARN" }).regex(/^arn:[\w-]+:[\w-]+:/, { error: "expected an ARN" });
-
-const routeSchema = z.strictObject({
-  pathPatterns: z.array(id).max(5),
-  hostHeaders: z.array(id).max(5),
-  priority: z.number().int().min(1).max(50000),
-  loadBalancer: id,
-  stack: format.stackReference.optional(),
-});
-
-/**
- * What a service stack accepts as an environment's contract: anything else (a stack of an older release-platform, a
- * different output) is refused with every field that is wrong, before a resource is registered.
- */
-export const environmentContractSchema = z.looseObject({
-  version: z.literal(ENVIRONMENT_CONTRACT_VERSION, { error: `expected version ${ENVIRONMENT_CONTRACT_VERSION} of the environment contract` }),
-  tier: z.enum(["dev", "staging", "production"]),
-  namePrefix: id,
-  region: format.awsRegion,
-  vpcId: id,
-  publicSubnetIds: z.array(id),
-  privateSubnetIds: z.array(id).min(1),
-  internal: z.boolean(),
-  hostedZone: id.optional(),
-  productionPort: z.number().int(),
-  productionProtocol: z.enum(["HTTP", "HTTPS"]),
-  testListenerPort: z.number().int(),
-  loadBalancerSecurityGroupId: id,
-  hooksSecurityGroupId: id,
-  natPrefixListId: id.optional(),
-  accessLogBucket: id.optional(),
-  clusterArn: arn,
-  clusterName: id,
-  alertTopicArn: arn,
-  alertKeyArn: arn,
-  loadBalancers: z
-    .array(z.strictObject({ name: id.regex(LOAD_BALANCER_NAME, { error: "expected a load balancer name: a lower-case letter, then at most 5 letters or digits" }), arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn }))
-    .min(1, { error: "an environment has at least one load balancer" }),
-  routes: z.record(z.string(), routeSchema),
-  cluster: z
-    .strictObject({
-      namespace: id,
-      stackReference: format.stackReference.optional(),
-      name: id.optional(),
-      securityGroupId: id.optional(),
-      controllers: z.array(z.string()),
-    })
-    .optional(),
-  flagStore: z.looseObject({ backend: id, applicationId: id.optional(), environmentId: id.optional(), profileId: id.optional() }),
-});
-
-/**
- * The contract in `value`, or what is wrong with it, each problem naming its field under `environment` (the output).
- * @returns `{ contract }` or `{ problems }`
- */
-export function readEnvironmentContract(value: unknown): { readonly contract: EnvironmentContract } | { readonly problems: readonly { readonly field: string; readonly message: string }[] } {
-  const parsed = environmentContractSchema.safeParse(value);
-  if (parsed.success) return { contract: parsed.data as unknown as EnvironmentContract };
-  return {
-    problems: parsed.error.issues.map((issue) => ({
-      field: [ENVIRONMENT_OUTPUT, ...issue.path.map(String)].join("."),
-      message: issue.message,
-    })),
-  };
 }

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments, under } from "../arguments";
 import type { Tier } from "../tiers";
-import { type EnvironmentContract, ENVIRONMENT_OUTPUT, MAIN_LOAD_BALANCER, readEnvironmentContract } from "./contract";
+import { type EnvironmentContract, ENVIRONMENT_OUTPUT, MAIN_LOAD_BALANCER } from "./contract";
+import { readEnvironmentContract } from "./contract-read";
 import type { DashboardService } from "./dashboard";
 import { createDashboardPages } from "./dashboard-pages";
 import { type LoadBalancerEndpoints, LoadBalancerTable, LoadBalancerView, productionUrlOf, testUrlOf } from "./load-balancer-view";
@@ -107,7 +108,26 @@ export class JoinedEnvironment extends pulumi.ComponentResource implements Servi
     this.dnsName = main.dnsName;
     this.productionListenerArn = main.productionListenerArn;
     this.testListenerArn = main.testListenerArn;
-    this.registerOutputs({ tier: this.tier, namePrefix: this.namePrefix, region: this.region });
+    // Every public Output, as Environment registers its own, so a service stack's preview shows the ids it joined.
+    this.registerOutputs({
+      tier: this.tier,
+      namePrefix: this.namePrefix,
+      region: this.region,
+      vpcId: this.vpcId,
+      privateSubnetIds: this.privateSubnetIds,
+      privateSubnetRoutes: this.privateSubnetRoutes,
+      loadBalancerArn: this.loadBalancerArn,
+      loadBalancerArnSuffix: this.loadBalancerArnSuffix,
+      dnsName: this.dnsName,
+      loadBalancerSecurityGroupId: this.loadBalancerSecurityGroupId,
+      hooksSecurityGroupId: this.hooksSecurityGroupId,
+      productionListenerArn: this.productionListenerArn,
+      testListenerArn: this.testListenerArn,
+      clusterArn: this.clusterArn,
+      clusterName: this.clusterName,
+      alertTopicArn: this.alertTopicArn,
+      ...(this.accessLogBucketName === undefined ? {} : { accessLogBucketName: this.accessLogBucketName }),
+    });
   }
 
   public claimPriority(priority: number, service: string): ArgumentProblem | undefined {

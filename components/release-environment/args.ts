@@ -28,6 +28,7 @@ export interface ReleaseEnvironmentArgs {
   /**
    * The VPC and its subnets, or a stack that exports `vpcId`, `publicSubnetIds` and `privateSubnetIds`. Required unless
    * `environment` is given (then it is the environment stack's, and refused here).
+   * @default none: required where the environment is made here; refused with `environment`
    */
   readonly network?: ReleaseNetworkArgs;
   /** The load balancer's listeners. @default HTTPS (HTTP in dev without a certificate) open to all, test listener on 9000 */
@@ -58,7 +59,9 @@ export interface ReleaseEnvironmentArgs {
 
 /** One route of an environment stack's routing table. At least one of pathPatterns and hostHeaders. */
 export interface ReleaseRouteArgs {
+  /** Path patterns of the service's listener rules. @default [] */
   readonly pathPatterns?: readonly string[];
+  /** Host headers of the service's listener rules. @default [] */
   readonly hostHeaders?: readonly string[];
   /** The listener rule priority, unique among the routes of its load balancer. */
   readonly priority: number;
@@ -109,6 +112,7 @@ export interface ReleaseServiceArgs
   /**
    * The listener rule priority, unique on the environment's load balancer. Required where the environment is made here;
    * refused in a service stack (`environment`), whose services take theirs from their route.
+   * @default none: required where the environment is made here; the route's (`routes.<service>.priority` of the environment stack) in a service stack
    */
   readonly priority?: number;
   /** @default "ecs" */

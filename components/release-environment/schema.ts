@@ -4,7 +4,8 @@ import * as format from "../formats";
 import { KUBERNETES_NAME } from "../naming";
 import { RUNTIME_NAMES } from "../runtimes";
 import { SLACK_CHANNEL_ID, SLACK_WORKSPACE_ID } from "../environment/notifications";
-import { environmentContractSchema, LOAD_BALANCER_NAME } from "../environment/contract";
+import { LOAD_BALANCER_NAME } from "../environment/contract";
+import { environmentContractSchema } from "../environment/contract-schema";
 import { awsProviderSettingsSchema } from "../environment/provider-settings";
 import { FLAG_BACKEND_NAMES } from "../feature-flag-store/backends";
 

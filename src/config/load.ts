@@ -3,7 +3,8 @@ import type { ReleaseEnvironmentArgs } from "../../components/release-environmen
 import { loadBalancerProblems, type ServiceOnLoadBalancer } from "../../components/release-environment/problems";
 import { resolveReleaseEnvironment, type ResolvedReleaseEnvironment } from "../../components/release-environment/resolve";
 import { awsRegion } from "../../components/formats";
-import { ENVIRONMENT_OUTPUT, type EnvironmentContract, readEnvironmentContract } from "../../components/environment/contract";
+import { ENVIRONMENT_OUTPUT, type EnvironmentContract } from "../../components/environment/contract";
+import { readEnvironmentContract } from "../../components/environment/contract-read";
 import { releaseEnvironmentArgs } from "./args";
 import { awsSettingsFromConfig } from "./aws-settings";
 import { ConfigError, type ConfigProblem, renderPath, sortProblems, suggest } from "./problems";
