@@ -86,8 +86,13 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
   public readonly clusterName: pulumi.Output<string>;
   public readonly alertTopicArn: pulumi.Output<string>;
   private readonly alerts: AlertNotifications;
-  public readonly alertKeyArn: pulumi.Output<string>;
+  /** The alert topic's KMS key, for the contract (`contract(routes)`); not an output, so a single stack's outputs stay as they were. */
+  private readonly alertKeyArn: pulumi.Output<string>;
   public readonly accessLogBucket?: aws.s3.Bucket;
+  /**
+   * `accessLogBucket`'s name, as services read it (`ServiceEnvironment`). Not registered, so a single stack's outputs stay
+   * as they were: the public field is `accessLogBucket`. @internal
+   */
   public readonly accessLogBucketName?: pulumi.Output<string>;
   /** The main load balancer, created once the access-log bucket's policy lets it write; none without access logs. */
   public readonly accessLogsReady: readonly pulumi.Resource[];

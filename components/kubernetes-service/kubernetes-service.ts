@@ -121,7 +121,11 @@ export class KubernetesService extends pulumi.ComponentResource {
   public readonly previewTargetGroupArn?: pulumi.Output<string>;
   public readonly activeTargetGroupArnSuffix?: pulumi.Output<string>;
   public readonly previewTargetGroupArnSuffix?: pulumi.Output<string>;
-  /** Blue/green: the environment's load balancer the service's rules are on (`app/<name>/<id>`): `main`'s, or the one it joined with `environment.loadBalancer(name)`. */
+  /**
+   * Blue/green: the environment's load balancer the service's rules are on (`app/<name>/<id>`): `main`'s, or the one it
+   * joined with `environment.loadBalancer(name)`; the dashboard's. Not registered, so a stack's outputs stay as they
+   * were (the environment's `loadBalancerArnSuffix`, or its view's, is public). @internal
+   */
   public readonly loadBalancerArnSuffix?: pulumi.Output<string>;
   /** The CloudWatch alarms over both target groups (dashboard, flag monitors, alerts): active and preview on the environment's load balancer, or stable and canary on the controller's. */
   public readonly alarms?: DeploymentAlarms;
