@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments } from "../arguments";
 import type { Tier } from "../tiers";
 import { createAccessLogBucket } from "./access-logs";
-import { type EnvironmentArgs, resolveEnvironmentArgs } from "./args";
+import { type EnvironmentArgs, type ResolvedEnvironmentArgs, resolveEnvironmentArgs } from "./args";
 import { createCluster } from "./cluster";
 import { type ClusterContract, type EnvironmentContract, ENVIRONMENT_CONTRACT_VERSION, MAIN_LOAD_BALANCER, type RouteContract } from "./contract";
 import type { DashboardService } from "./dashboard";
@@ -11,11 +11,11 @@ import { createDashboardPages } from "./dashboard-pages";
 import { JoinedEnvironment, type JoinedEnvironmentArgs, joinStackReference } from "./joined";
 import { createLoadBalancer } from "./load-balancer";
 import { type LoadBalancerEndpoints, LoadBalancerTable, LoadBalancerView, productionUrlOf, testUrlOf } from "./load-balancer-view";
-import { createTestListenerPath, type SubnetDefaultRoute, subnetDefaultRoutes } from "./network-paths";
+import { admitHooksToTestListener, createTestListenerPath, type SubnetDefaultRoute, subnetDefaultRoutes } from "./network-paths";
 import { type AlertNotifications, createAlertNotifications, notifyFlagDeployments } from "./notifications";
 import { environmentArgsProblems } from "./problems";
 import { environmentProviderArgs, environmentTags } from "./provider-settings";
-import { createSecurityGroups } from "./security-groups";
+import { createLoadBalancerSecurityGroup, createSecurityGroups } from "./security-groups";
 import type { ServiceEnvironment } from "./service-environment";
 
 export type { Tier };
@@ -73,6 +73,7 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
   /** `app/<name>/<id>`: the LoadBalancer dimension of ALB metrics. */
   public readonly loadBalancerArnSuffix: pulumi.Output<string>;
   public readonly dnsName: pulumi.Output<string>;
+  /** Main's security group (each other load balancer has its own: `loadBalancer(name).loadBalancerSecurityGroupId`). */
   public readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
   /** The security group of functions that call the test listener (the smoke-test hook). */
   public readonly hooksSecurityGroupId: pulumi.Output<string>;
@@ -129,15 +130,17 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
       ? createAccessLogBucket(name, { namePrefix: this.namePrefix, region: this.region, expirationDays: settings.accessLogs.expirationDays, protect: settings.protectStateful }, child, invoke)
       : undefined;
     this.accessLogBucket = accessLogs?.bucket;
-    // Every load balancer has the same security group, so the test listener path above admits the hooks on each.
-    const created = [MAIN_LOAD_BALANCER, ...(args.loadBalancers ?? [])].map((loadBalancerName) => ({
-      loadBalancerName,
-      ...createLoadBalancer(name, { ...settings, loadBalancerName, securityGroupId: securityGroups.loadBalancer.id, accessLogs }, child),
-    }));
+    // Each load balancer besides main has a security group of its own (its services' outbound rules count against it),
+    // with main's inbound rules and the hooks' path to its test listener.
+    const created = [MAIN_LOAD_BALANCER, ...(args.loadBalancers ?? [])].map((loadBalancerName) => {
+      const securityGroup = loadBalancerName === MAIN_LOAD_BALANCER ? securityGroups.loadBalancer : this.extraSecurityGroup(name, loadBalancerName, settings, securityGroups.hooks, child);
+      return { loadBalancerName, securityGroup, ...createLoadBalancer(name, { ...settings, loadBalancerName, securityGroupId: securityGroup.id, accessLogs }, child) };
+    });
     this.loadBalancers = new LoadBalancerTable(
       { component: "Environment", name },
-      created.map(({ loadBalancerName, loadBalancer, productionListener, testListener }): LoadBalancerEndpoints => ({
+      created.map(({ loadBalancerName, securityGroup, loadBalancer, productionListener, testListener }): LoadBalancerEndpoints => ({
         name: loadBalancerName,
+        securityGroupId: securityGroup.id,
         arn: loadBalancer.arn,
         arnSuffix: loadBalancer.arnSuffix,
         dnsName: loadBalancer.dnsName,
@@ -183,6 +186,19 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
       hooksSecurityGroupId: this.hooksSecurityGroupId,
       clusterName: this.clusterName,
     });
+  }
+
+  /** The security group of the load balancer `loadBalancerName` (not main), admitting what main's admits. */
+  private extraSecurityGroup(
+    name: string,
+    loadBalancerName: string,
+    settings: ResolvedEnvironmentArgs,
+    hooks: aws.ec2.SecurityGroup,
+    opts: pulumi.CustomResourceOptions,
+  ): aws.ec2.SecurityGroup {
+    const group = createLoadBalancerSecurityGroup(name, loadBalancerName, settings, opts);
+    admitHooksToTestListener(name, loadBalancerName, group, { ...settings, hooks, natPrefixList: this.natPrefixList }, opts);
+    return group;
   }
 
   /**
@@ -251,14 +267,17 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
       }),
     );
     const loadBalancers = this.loadBalancers.all.map((balancer) =>
-      pulumi.all([balancer.arn, balancer.arnSuffix, balancer.dnsName, balancer.productionListenerArn, balancer.testListenerArn]).apply(([arn, arnSuffix, dnsName, productionListenerArn, testListenerArn]) => ({
-        name: balancer.name,
-        arn,
-        arnSuffix,
-        dnsName,
-        productionListenerArn,
-        testListenerArn,
-      })),
+      pulumi
+        .all([balancer.arn, balancer.arnSuffix, balancer.dnsName, balancer.productionListenerArn, balancer.testListenerArn, balancer.securityGroupId])
+        .apply(([arn, arnSuffix, dnsName, productionListenerArn, testListenerArn, securityGroupId]) => ({
+          name: balancer.name,
+          arn,
+          arnSuffix,
+          dnsName,
+          productionListenerArn,
+          testListenerArn,
+          securityGroupId,
+        })),
     );
     const optional = (value: pulumi.Output<string> | undefined) => value ?? pulumi.output<string | undefined>(undefined);
     return pulumi
