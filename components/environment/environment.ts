@@ -10,6 +10,7 @@ import type { DashboardService } from "./dashboard";
 import { createDashboardPages } from "./dashboard-pages";
 import { JoinedEnvironment, type JoinedEnvironmentArgs, joinStackReference } from "./joined";
 import { createLoadBalancer } from "./load-balancer";
+import { createLoadBalancerAlarms, type EnvironmentAlarm } from "./load-balancer-alarms";
 import { type LoadBalancerEndpoints, LoadBalancerTable, LoadBalancerView, productionUrlOf, testUrlOf } from "./load-balancer-view";
 import { admitHooksToTestListener, createTestListenerPath, type SubnetDefaultRoute, subnetDefaultRoutes } from "./network-paths";
 import { type AlertNotifications, createAlertNotifications, notifyFlagDeployments } from "./notifications";
@@ -94,6 +95,7 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
   public readonly internal: boolean;
   /** The NAT gateways' public addresses the test listener admits; only for an internet-facing load balancer. */
   public readonly natPrefixList?: aws.ec2.ManagedPrefixList;
+  private ownAlarms?: readonly EnvironmentAlarm[];
 
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     refuseBadArguments("Environment", name, environmentArgsProblems(args));
@@ -213,6 +215,19 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
   public loadBalancer(name: string): ServiceEnvironment {
     const { endpoints, priorities } = this.loadBalancers.get(name);
     return new LoadBalancerView(this, endpoints, priorities);
+  }
+
+  /**
+   * Each load balancer's error-rate alarm (`load-balancer-alarms.ts`), made on the first call: what watches the
+   * environment's own flags when no service of this stack has alarms to.
+   */
+  public loadBalancerAlarms(): readonly EnvironmentAlarm[] {
+    this.ownAlarms ??= createLoadBalancerAlarms(
+      this.componentName,
+      { namePrefix: this.namePrefix, tier: this.tier, loadBalancers: this.loadBalancers.all, alertTopicArn: this.alertTopicArn },
+      { parent: this, provider: this.provider },
+    );
+    return this.ownAlarms;
   }
 
   /** AppConfig deployments of a flag environment (completed, rolled back) notify the alert topic. */
