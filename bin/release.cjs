@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs one of the project's TypeScript entry points (synth, flags, check, bench) as plain JavaScript: esbuild bundles
+// Runs one of the project's TypeScript entry points (synth, flags, check, bench, migrate...) as plain JavaScript: esbuild bundles
 // it into node_modules/.cache when a source file is newer than the bundle, then Node runs the bundle without a
 // TypeScript loader in the way of every module it loads.
 "use strict";
@@ -7,7 +7,7 @@ const { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync 
 const { join } = require("node:path");
 
 const root = join(__dirname, "..");
-const entries = { synth: "src/cli.ts", flags: "src/flags-cli.ts", check: "src/check-cli.ts", schema: "src/schema-cli.ts", stacks: "src/stacks-cli.ts", bench: "bench/bench.ts" };
+const entries = { synth: "src/cli.ts", flags: "src/flags-cli.ts", check: "src/check-cli.ts", schema: "src/schema-cli.ts", stacks: "src/stacks-cli.ts", bench: "bench/bench.ts", migrate: "src/migrate-cli.ts" };
 const [command, ...args] = process.argv.slice(2);
 const entry = entries[command];
 const version = () => require(join(root, "package.json")).version;
@@ -19,6 +19,7 @@ const USAGE = `usage: release-platform <command> [args]     (npx release-platfor
   stacks    list the stacks with tier and region (--format json: a workflow matrix)
   schema    regenerate docs/stack-file.schema.json and docs/config-reference.md from the config schema
   bench     measure synthesis times (about a minute)
+  migrate   print the steps that move a service from its environment stack to a service stack of its own
 
   release-platform <command> --help    what a command takes
   release-platform --version           the version`;

@@ -47,10 +47,25 @@ describe("an environment stack exports its contract", () => {
     });
   });
 
+  it("with neither flags nor services of its own it makes no flag store (nothing to serve, no alarm to guard it); with flags, one", async () => {
+    const bare = await synthesizeStack({ stack: "production", configFile: ENVIRONMENT_FILE });
+    expect(resourcesOf(bare, "aws:appconfig/application:Application")).toEqual([]);
+    expect((bare.outputs.environment as { flagStore: unknown }).flagStore).toEqual({ backend: "appconfig" });
+    const flags = { "maintenance-banner": { description: "Banner", owner: "platform", expires: "2027-03-01", enabled: false } };
+    const flagged = await synth(setPath(environmentStackFile(), "release:flags", flags), "production");
+    expect(resourcesOf(flagged, "aws:appconfig/application:Application").map((application) => application.inputs.name)).toEqual(["release-platform-production"]);
+    expect(Object.keys((flagged.outputs.environment as { flagStore: object }).flagStore).sort()).toEqual(["applicationId", "backend", "environmentId", "profileId"]);
+  });
+
   it("a single-stack file exports no contract: its outputs stay as they were", async () => {
     const document = await synth(shippedConfig("production"), "production");
     expect(Object.keys(document.outputs)).not.toContain("environment");
     expect(resourcesOf(document, "aws:lb/loadBalancer:LoadBalancer")).toHaveLength(1);
+  });
+
+  it("more load balancers than the routes may name is said at release:routes, before anything is built", () => {
+    const routes = Object.fromEntries(Array.from({ length: 12 }, (_, index) => [`s${index}`, { pathPatterns: [`/${index}/*`], priority: index + 1, loadBalancer: `lb${index}` }]));
+    expect(configError(setPath(environmentStackFile(), "release:routes", routes), "production")).toMatch(/^Pulumi\.production\.yaml: release:routes: lists 12 load balancers besides main; at most \d+/);
   });
 
   it("its routes are judged beside its own services (a service moving out keeps its rule)", () => {

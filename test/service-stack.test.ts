@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -6,7 +7,7 @@ import type { EnvironmentContract } from "../components/environment/contract";
 import { synthesize } from "../src/synth/capture";
 import { loadReleaseConfig, type ReleaseConfig } from "../src/config/load";
 import { ConfigError } from "../src/config/problems";
-import { loadStack, PROJECT_ROOT } from "../src/synth/run";
+import { loadStack, PROJECT_ROOT, synthesizeStack } from "../src/synth/run";
 import { toConfigValues } from "../src/synth/stack-file";
 import { resource, resourcesOf, setPath, type StackConfig } from "./helpers";
 
@@ -24,7 +25,7 @@ const serviceStackFile = (): StackConfig => (parse(readFileSync(join(FIXTURES, "
 function loadService(config: StackConfig, stack = "production", environment: { output: unknown } = { output: CONTRACT }): ReleaseConfig {
   const environmentOutput = environment.output;
   const { values, secretKeys } = toConfigValues(config, "checkout");
-  return loadReleaseConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values, secretKeys, project: "checkout", stackName: `organization/checkout/${stack}`, environmentOutput });
+  return loadReleaseConfig({ stack, stackFile: `Pulumi.${stack}.yaml`, values, secretKeys, project: "checkout", stackName: `acme/checkout/${stack}`, environmentOutput });
 }
 
 function problemsOf(load: () => unknown): string[] {
@@ -82,11 +83,11 @@ describe("a service stack's config is judged against the environment it joins, e
     expect(text).toContain("release:services.chekout: has no route in the environment");
     expect(text).toContain("did you mean checkout?");
     expect(text).toContain("release:services.search: its route is reserved for stack acme/search/production");
-    expect(text).toContain("this stack is organization/checkout/production");
+    expect(text).toContain("this stack is acme/checkout/production");
   });
 
   it("a route reserved for this very stack admits it", () => {
-    const contract = { ...CONTRACT, routes: { ...CONTRACT.routes, checkout: { ...CONTRACT.routes.checkout, stack: "organization/checkout/production" } } };
+    const contract = { ...CONTRACT, routes: { ...CONTRACT.routes, checkout: { ...CONTRACT.routes.checkout, stack: "acme/checkout/production" } } };
     expect(problemsOf(() => loadService(serviceStackFile(), "production", { output: contract }))).toEqual([]);
   });
 
@@ -149,5 +150,34 @@ describe("a service stack synthesizes on its environment's listeners", () => {
     const moved = { ...CONTRACT, routes: { ...CONTRACT.routes, checkout: { ...CONTRACT.routes.checkout, priority: 21 } } };
     const document = await synthService({ [REFERENCE]: { environment: moved } });
     expect(resource(document, "aws:lb/listenerRule:ListenerRule", "checkout-production").inputs.priority).toBe(21);
+  });
+
+  it("offline, it is in its environment stack's organization: a route reserved for acme/checkout/production admits it, another stack's refuses it", async () => {
+    const reserve = (stack: string) => ({ ...CONTRACT, routes: { ...CONTRACT.routes, checkout: { ...CONTRACT.routes.checkout, stack } } });
+    const withOutputs = (contract: EnvironmentContract) => {
+      const file = join(mkdtempSync(join(tmpdir(), "service-stack-")), "stack-outputs.json");
+      writeFileSync(file, JSON.stringify({ [REFERENCE]: { environment: contract } }));
+      return { stack: "production", configFile: join(FIXTURES, "checkout/Pulumi.production.yaml"), stackOutputsFile: file };
+    };
+    const document = await synthesizeStack(withOutputs(reserve("acme/checkout/production")));
+    expect(resource(document, "aws:lb/listenerRule:ListenerRule", "checkout-production").inputs.priority).toBe(20);
+    expect(() => loadStack(withOutputs(reserve("other/checkout/production")))).toThrow("its route is reserved for stack other/checkout/production (release:routes.checkout.stack of the environment stack); this stack is acme/checkout/production");
+  });
+
+  it("a Kubernetes service runs in the environment's namespace on the cluster its contract names, and makes no namespace of its own", async () => {
+    const routes = { ...CONTRACT.routes, checkout: { ...CONTRACT.routes.checkout, pathPatterns: [], hostHeaders: ["checkout.shop.example.com"] } };
+    const contract = { ...CONTRACT, routes, hostedZone: "shop.example.com", cluster: { namespace: "shop", stackReference: "acme/eks/production", controllers: ["aws-load-balancer-controller", "argo-rollouts"] } };
+    const cluster = { kubeconfig: "apiVersion: v1", clusterName: "shop-eks", clusterSecurityGroupId: "sg-0123456789abcdef0" };
+    const config = setPath(serviceStackFile(), "release:services.checkout", {
+      runtime: "kubernetes",
+      image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2",
+      port: 8080,
+      deployment: { steps: [10, 50, 100] },
+    });
+    const document = await synthesize({ config: loadService(config, "production", { output: contract }), stackOutputs: { [REFERENCE]: { environment: contract }, "acme/eks/production": cluster } });
+    expect(resourcesOf(document, "kubernetes:core/v1:Namespace")).toEqual([]);
+    const rollout = resource(document, "kubernetes:argoproj.io/v1alpha1:Rollout", "checkout-rollout");
+    expect((rollout.inputs.metadata as { namespace: string }).namespace).toBe("shop");
+    expect(resourcesOf(document, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map((association) => association.inputs.clusterName)).toEqual(["shop-eks"]);
   });
 });

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -26,7 +27,7 @@ const CURRENT: Readonly<Record<string, number>> = {
 
 describe("GitHub workflows", () => {
   it("are the expected set", () => {
-    expect(WORKFLOWS).toEqual(["deploy.yml", "drift.yml", "flag-expiry.yml", "plan.yml", "preview.yml"]);
+    expect(WORKFLOWS).toEqual(["deploy.yml", "drift.yml", "flag-expiry.yml", "plan.yml", "preview.yml", "service-stack-deploy.yml", "service-stack-preview.yml"]);
   });
 
   it.each(WORKFLOWS)("%s is a valid workflow with current action versions and Node LTS", (name) => {
@@ -131,4 +132,120 @@ describe("GitHub workflows", () => {
     const upload = (plan.jobs.plan as Job).steps.find((step) => step.uses?.startsWith("github/codeql-action/upload-sarif@"));
     expect(upload?.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
   });
+
+  describe("service stacks", () => {
+    type Entry = { directory: string; project: string; stack: string; region: string };
+    /** A repository with two teams' service stacks, the program's files and a folder without a Pulumi project. */
+    function repository(): string {
+      const root = mkdtempSync(join(tmpdir(), "service-stacks-"));
+      const write = (path: string, content: string) => {
+        mkdirSync(dirname(join(root, path)), { recursive: true });
+        writeFileSync(join(root, path), content);
+      };
+      write("stacks/checkout/Pulumi.yaml", "name: checkout\nruntime: nodejs\n");
+      write("stacks/checkout/Pulumi.staging.yaml", "config:\n  release:environment: { stackReference: acme/release-platform/staging }\n");
+      write("stacks/checkout/Pulumi.production.yaml", "config:\n  aws:region: eu-west-1\n  release:environment: { stackReference: acme/release-platform/production }\n");
+      write("stacks/search/Pulumi.yaml", "name: search\nruntime: nodejs\n");
+      write("stacks/search/Pulumi.production.yaml", "config:\n  aws:region: eu-west-1\n");
+      write("stacks/drafts/notes.md", "not a project\n");
+      write("src/index.ts", "\n");
+      cpSync(join(PROJECT_ROOT, ".github", "scripts"), join(root, ".github", "scripts"), { recursive: true });
+      return root;
+    }
+    const matrixOf = (root: string, input: string, ...args: string[]) => {
+      const result = spawnSync(process.execPath, [join(root, ".github/scripts/service-stacks.cjs"), ...args], {
+        cwd: root,
+        input,
+        encoding: "utf8",
+        env: { ...process.env, NODE_PATH: join(PROJECT_ROOT, "node_modules") },
+      });
+      expect(result.stderr).toBe("");
+      return (JSON.parse(result.stdout) as { include: Entry[] }).include;
+    };
+    const name = (entry: Entry) => `${entry.directory}:${entry.stack}`;
+
+    it("a changed stack file is that stack, another file of a service stack's folder every stack of it; nothing else counts", () => {
+      const root = repository();
+      const changed = (...paths: string[]) => matrixOf(root, paths.join("\n")).map(name);
+      expect(changed("stacks/checkout/Pulumi.production.yaml")).toEqual(["stacks/checkout:production"]);
+      expect(changed("stacks/checkout/Pulumi.yaml", "stacks/search/Pulumi.production.yaml")).toEqual(["stacks/checkout:staging", "stacks/checkout:production", "stacks/search:production"]);
+      // A deleted stack file (retiring is a person's pulumi destroy), the program, a folder with no Pulumi.yaml: none.
+      expect(changed("stacks/checkout/Pulumi.dev.yaml", "src/index.ts", "stacks/drafts/notes.md", "Pulumi.production.yaml")).toEqual([]);
+      expect(matrixOf(root, "", "--all").map(name)).toEqual(["stacks/checkout:staging", "stacks/checkout:production", "stacks/search:production"]);
+      expect(matrixOf(root, "stacks/checkout/Pulumi.production.yaml")[0]).toEqual({ directory: "stacks/checkout", project: "checkout", stack: "production", region: "eu-west-1" });
+    });
+
+    it("finds the shipped examples' stacks (examples/service-stacks) when they sit in stacks/, each with its project and region", () => {
+      const root = mkdtempSync(join(tmpdir(), "service-stacks-"));
+      cpSync(join(PROJECT_ROOT, "examples", "service-stacks"), join(root, "stacks"), { recursive: true });
+      cpSync(join(PROJECT_ROOT, ".github", "scripts"), join(root, ".github", "scripts"), { recursive: true });
+      expect(matrixOf(root, "", "--all")).toEqual([
+        { directory: "stacks/catalog", project: "catalog", stack: "production", region: "eu-west-1" },
+        { directory: "stacks/checkout", project: "checkout", stack: "production", region: "eu-west-1" },
+        { directory: "stacks/platform", project: "shop-platform", stack: "production", region: "eu-west-1" },
+      ]);
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    it("the preview's own shell step finds the stacks a pull request changed, from git", () => {
+      const root = repository();
+      const git = (...args: string[]) => spawnSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: root, encoding: "utf8" });
+      git("init", "-q");
+      git("add", "-A");
+      git("commit", "-qm", "base");
+      const base = git("rev-parse", "HEAD").stdout.trim();
+      writeFileSync(join(root, "stacks/search/Pulumi.production.yaml"), "config:\n  aws:region: eu-west-1\n  release:tier: production\n");
+      git("commit", "-qam", "search: production");
+      const head = git("rev-parse", "HEAD").stdout.trim();
+      const step = (parse(workflow("service-stack-preview.yml")).jobs.stacks as Job).steps.at(-1) as Step;
+      const output = join(root, "github-output");
+      const result = spawnSync("bash", ["-e", "-c", step.run as string], {
+        cwd: root,
+        encoding: "utf8",
+        env: { ...process.env, BASE: base, HEAD: head, GITHUB_OUTPUT: output, NODE_PATH: join(PROJECT_ROOT, "node_modules") },
+      });
+      expect(result.stderr).toBe("");
+      const outputs = Object.fromEntries(readFileSync(output, "utf8").trim().split("\n").map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]));
+      expect(outputs.any).toBe("true");
+      expect(JSON.parse(outputs.matrix).include.map(name)).toEqual(["stacks/search:production"]);
+      rmSync(root, { recursive: true, force: true });
+    });
+
+    it("preview runs on pull requests touching stacks/, per changed stack, in its folder, with the policy pack", () => {
+      const preview = parse(workflow("service-stack-preview.yml"));
+      expect(preview.on.pull_request.paths).toEqual(["stacks/**"]);
+      expect(preview.jobs.stacks.if).toBe("github.event.pull_request.head.repo.full_name == github.repository");
+      const job = preview.jobs.preview as Job;
+      expect(job.if).toBe("needs.stacks.outputs.any == 'true'");
+      expect(job.strategy?.matrix).toBe("${{ fromJSON(needs.stacks.outputs.matrix) }}");
+      const pulumi = job.steps.find((step) => step.uses?.startsWith("pulumi/actions@"));
+      expect(pulumi?.with).toMatchObject({
+        command: "preview",
+        "work-dir": "${{ matrix.directory }}",
+        "stack-name": "${{ vars.PULUMI_ORG }}/${{ matrix.project }}/${{ matrix.stack }}",
+        policyPacks: "${{ github.workspace }}/policy",
+        "comment-on-pr": true,
+      });
+    });
+
+    it("deploy runs every changed service stack at once, each in a concurrency group of its own that is never cancelled", () => {
+      const deploy = parse(workflow("service-stack-deploy.yml"));
+      expect(deploy.on.push).toEqual({ branches: ["main"], paths: ["stacks/**"] });
+      const job = deploy.jobs.deploy as Job;
+      expect(job.strategy?.["max-parallel"]).toBeUndefined();
+      expect(job.strategy?.["fail-fast"]).toBe(false);
+      expect(job.environment).toEqual({ name: "${{ matrix.project }}-${{ matrix.stack }}" });
+      expect(job.concurrency).toEqual({ group: "deploy-${{ matrix.directory }}/${{ matrix.stack }}", "cancel-in-progress": false });
+      const pulumi = job.steps.find((step) => step.uses?.startsWith("pulumi/actions@"));
+      expect(pulumi?.with).toMatchObject({ command: "up", "work-dir": "${{ matrix.directory }}", "stack-name": "${{ vars.PULUMI_ORG }}/${{ matrix.project }}/${{ matrix.stack }}" });
+      // The groups of two teams' stacks differ from each other and from the environment stacks' (deploy.yml); GitHub
+      // compares group names without case.
+      const group = (entry: Entry) => (job.concurrency?.group as string).replace("${{ matrix.directory }}", entry.directory).replace("${{ matrix.stack }}", entry.stack).toLowerCase();
+      const groups = matrixOf(repository(), "", "--all").map(group);
+      expect(new Set(groups).size).toBe(groups.length);
+      expect(groups).toContain("deploy-stacks/checkout/production");
+      for (const stack of ["dev", "staging", "production"]) expect(groups).not.toContain(`deploy-${stack}`);
+    });
+  });
 });
+

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ServiceAlarmsArgs, ServiceSmokeTest } from "../service/settings";
+import { MAIN_LOAD_BALANCER } from "../environment/contract";
 import type { EnvironmentArgs } from "../environment/environment";
 import type { FlagEnvironment } from "../feature-flag-store/backends/backend";
 import type { ResolvedReleaseEnvironment, ResolvedService } from "./resolve";
@@ -19,7 +20,10 @@ export interface NetworkIds {
 
 /** @internal */
 export function environmentArgs(name: string, settings: ResolvedReleaseEnvironment, network: NetworkIds): EnvironmentArgs {
+  // One load balancer for each name the routes give besides main (which is always there).
+  const loadBalancers = [...new Set(Object.values(settings.routes).map((route) => route.loadBalancer))].filter((balancer) => balancer !== MAIN_LOAD_BALANCER).sort();
   return {
+    ...(loadBalancers.length > 0 ? { loadBalancers } : {}),
     tier: settings.tier,
     region: settings.region,
     aws: settings.aws,

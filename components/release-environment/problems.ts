@@ -119,6 +119,8 @@ const ENVIRONMENT_FIELDS: readonly FieldPlace[] = [
   { from: ["alertHttpsEndpoints"], to: ["notifications", "httpsEndpoints"] },
   { from: ["alertSlack"], to: ["notifications", "slack"] },
   { from: ["privateSubnetIds"], to: ["network", "privateSubnetIds"] },
+  // The load balancers besides main are the routes' (their names are the routes' to check).
+  { from: ["loadBalancers"], to: ["routes"] },
 ];
 
 /** A service's component fields whose names in the args differ; the rest keep their names under `services.<name>`. */

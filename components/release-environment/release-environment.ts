@@ -5,7 +5,7 @@ import type { BlueGreenService } from "../blue-green-service/blue-green-service"
 import { refuseBadArguments } from "../arguments";
 import type { DeploymentStrategy } from "../blue-green-service/strategy";
 import type { DashboardService } from "../environment/dashboard";
-import { type ClusterContract, ENVIRONMENT_OUTPUT, type EnvironmentContract, MAIN_LOAD_BALANCER } from "../environment/contract";
+import { type ClusterContract, ENVIRONMENT_OUTPUT, type EnvironmentContract } from "../environment/contract";
 import { Environment } from "../environment/environment";
 import type { JoinedEnvironment } from "../environment/joined";
 import type { ServiceEnvironment } from "../environment/service-environment";
@@ -137,7 +137,10 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     // By runtime, in the table's order.
     const byRuntime = (Object.keys(RUNTIMES) as Runtime[]).map((runtime) => ({ runtime, deployed: deployed.filter((entry) => entry.runtime === runtime) }));
 
-    const store = flagBackend.createStore?.(
+    // An environment stack with neither flags nor services of its own has nothing for a store to serve, and no alarm to
+    // guard it (the service stacks' alarms watch their own stores): it makes none, and its contract names only the backend.
+    const storeless = !joined && args.routes !== undefined && settings.services.length === 0 && Object.keys(settings.flags).length === 0;
+    const store = storeless ? undefined : flagBackend.createStore?.(
       flagContext,
       {
         // An environment stack with no service of its own: its load balancers' alarms watch its environment-wide flags.
@@ -186,13 +189,11 @@ function thisStack(): string {
   return `${organization}/${pulumi.getProject()}/${pulumi.getStack()}`;
 }
 
-/** The environment a ReleaseEnvironment makes: from its network (given or another stack's), one load balancer per distinct route load balancer. */
+/** The environment a ReleaseEnvironment makes, on its network (given, or another stack's). */
 function makeEnvironment(name: string, settings: ResolvedReleaseEnvironment, moved: (more?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions) {
   // The rules refuse an environment made here without a network.
   const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings.network!, moved());
-  const loadBalancers = [...new Set(Object.values(settings.routes).map((route) => route.loadBalancer))].filter((balancer) => balancer !== MAIN_LOAD_BALANCER).sort();
-  const args = environmentArgs(name, settings, { vpcId, publicSubnetIds, privateSubnetIds });
-  return { environment: new Environment(name, loadBalancers.length > 0 ? { ...args, loadBalancers } : args, moved()), publicSubnetIds };
+  return { environment: new Environment(name, environmentArgs(name, settings, { vpcId, publicSubnetIds, privateSubnetIds }), moved()), publicSubnetIds };
 }
 
 /** What an environment stack exports for its service stacks: its routes, its flag store's ids, its cluster as they reach it. */

@@ -88,6 +88,15 @@ export const STACK_LIMITS = {
 /** The organization of a stack of a DIY backend (`organization/<project>/<stack>`), and of every stack offline. */
 export const DEFAULT_ORGANIZATION = "organization";
 
+/**
+ * A service stack's organization offline, where no backend says: its environment stack's (`org/` of
+ * release:environment.stackReference), as service stacks share their environment's organization; so a route reserved
+ * for `acme/checkout/production` admits the checkout project's production stack offline too.
+ */
+export function offlineOrganization(environmentStack: string | undefined): string {
+  return environmentStack?.split("/")[0] ?? DEFAULT_ORGANIZATION;
+}
+
 /** The project's name (Pulumi.yaml): a key written without a namespace, or set by `pulumi config set` without one, lands in it. */
 export const PROJECT_NAMESPACE = "release-platform";
 

@@ -6,7 +6,7 @@ import { didYouMean } from "../command";
 import { awsMocks } from "./mocks";
 import { type AliasMessage, aliasesOf, aliasJson, type SynthAlias } from "./aliases";
 import { skipDeploymentBookkeeping } from "./sdk-shortcuts";
-import { DEFAULT_ORGANIZATION } from "../config/source";
+import { DEFAULT_ORGANIZATION, offlineOrganization } from "../config/source";
 // Used at run time only: run.ts imports this module.
 import { UsageError } from "../errors";
 
@@ -134,7 +134,7 @@ export function synthesize(input: SynthInput): Promise<SynthDocument> {
       parameters: input.parameters,
       calls: input.calls,
       // A service stack is its own project (its own resources are named after it), as `pulumi up` runs it.
-      ...(config.joins ? { project: config.name } : {}),
+      ...(config.joins ? { project: config.name, organization: offlineOrganization(config.joins.stackReference) } : {}),
     },
     (warn) => releasePlatform(config, { warn }),
   );
@@ -152,6 +152,8 @@ export interface ProgramTarget {
    */
   readonly stackOutputsFile?: string;
   readonly project?: string;
+  /** The organization `pulumi.getOrganization()` answers. @default DEFAULT_ORGANIZATION */
+  readonly organization?: string;
   /** SSM parameters by name, for the program's reads. @default none */
   readonly parameters?: Readonly<Record<string, string>>;
   /**
@@ -197,7 +199,7 @@ async function synthesizeNow(
     project,
     config.stack,
     false,
-    DEFAULT_ORGANIZATION,
+    config.organization ?? DEFAULT_ORGANIZATION,
   );
 
   const monitor = sdk.runtime.getMonitor() as unknown as Monitor;

@@ -9,7 +9,7 @@ import { PROJECT, synthesize, type SynthDocument } from "./capture";
 import { readStackFile, toConfigValues } from "./stack-file";
 import { UsageError } from "../errors";
 import { ENVIRONMENT_OUTPUT } from "../../components/environment/contract";
-import { DEFAULT_ORGANIZATION, environmentStackReference } from "../config/source";
+import { environmentStackReference, offlineOrganization } from "../config/source";
 
 /** The repository root, where Pulumi.yaml and the stack files live: the nearest directory above this code with one. */
 export const PROJECT_ROOT =
@@ -96,7 +96,7 @@ export function loadStack(source: StackSource): ReleaseConfig {
       fileProblems: stackFile.problems,
       project,
       // As the mocks name the stack when the program runs under them.
-      stackName: `${DEFAULT_ORGANIZATION}/${project}/${source.stack}`,
+      stackName: `${offlineOrganization(joins)}/${project}/${source.stack}`,
       ...(joins !== undefined ? { environmentOutput: offlineEnvironment(joins, source.stackOutputsFile) } : {}),
     });
   } catch (error) {
