@@ -80,6 +80,17 @@ describe("examples/service-stacks", () => {
     }
   });
 
+  it("the environment stack's dashboards find every service stack's target groups: a search page per load balancer", async () => {
+    const { document } = await synth(EXAMPLES, "platform");
+    const contract = document.outputs[ENVIRONMENT_OUTPUT] as { loadBalancers: { name: string; arnSuffix: string }[] };
+    expect(contract.loadBalancers.map((loadBalancer) => loadBalancer.name)).toEqual(["main", "b"]);
+    for (const loadBalancer of contract.loadBalancers) {
+      const page = document.resources.find((resource) => resource.type === "aws:cloudwatch/dashboard:Dashboard" && resource.name === `production-routes-${loadBalancer.name}`);
+      const body = String((page?.inputs as { dashboardBody?: string } | undefined)?.dashboardBody);
+      expect(body).toContain(`SEARCH('{AWS/ApplicationELB,LoadBalancer,TargetGroup} LoadBalancer=\\"${loadBalancer.arnSuffix}\\"`);
+    }
+  });
+
   it("two service stacks' plans are independent: a change to one, or to another service's route, leaves the other's synth byte-identical", async () => {
     const before = { checkout: (await synth(EXAMPLES, "checkout")).json, catalog: (await synth(EXAMPLES, "catalog")).json };
     const directory = copyOfExamples();

@@ -6,8 +6,9 @@ import { createAccessLogBucket } from "./access-logs";
 import { type EnvironmentArgs, type ResolvedEnvironmentArgs, resolveEnvironmentArgs } from "./args";
 import { createCluster } from "./cluster";
 import { type ClusterContract, type EnvironmentContract, ENVIRONMENT_CONTRACT_VERSION, MAIN_LOAD_BALANCER, type RouteContract } from "./contract";
-import type { DashboardService } from "./dashboard";
+import { type DashboardService, searchDashboardBody } from "./dashboard";
 import { createDashboardPages } from "./dashboard-pages";
+import { NAME_LIMITS, physicalName } from "../naming";
 import { JoinedEnvironment, type JoinedEnvironmentArgs, joinStackReference } from "./joined";
 import { createLoadBalancer } from "./load-balancer";
 import { createLoadBalancerAlarms, type EnvironmentAlarm } from "./load-balancer-alarms";
@@ -249,6 +250,27 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
       { nameParts: [this.namePrefix], region: this.region, loadBalancerArnSuffix: this.loadBalancerArnSuffix },
       services,
       { parent: this, provider: this.provider },
+    );
+  }
+
+  /**
+   * An environment stack's dashboards of its routes: a page per load balancer (`<namePrefix>-routes-<name>`) charting
+   * every target group on it by CloudWatch search, so the services of every service stack show up without this stack
+   * knowing them (`searchDashboardBody`).
+   */
+  public addRouteDashboards(): aws.cloudwatch.Dashboard[] {
+    return this.loadBalancers.all.map(
+      (loadBalancer) =>
+        new aws.cloudwatch.Dashboard(
+          `${this.componentName}-routes-${loadBalancer.name}`,
+          {
+            dashboardName: physicalName([this.namePrefix], `routes-${loadBalancer.name}`, NAME_LIMITS.ecs),
+            dashboardBody: pulumi
+              .all([this.region, loadBalancer.arnSuffix])
+              .apply(([region, arnSuffix]) => JSON.stringify(searchDashboardBody({ region, loadBalancer: { name: loadBalancer.name, arnSuffix } }))),
+          },
+          { parent: this, provider: this.provider },
+        ),
     );
   }
 

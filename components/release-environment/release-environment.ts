@@ -153,6 +153,8 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     this.flagStore = store?.flagStore;
     if (store?.flagStore) environment.notifyFlagDeployments(store.flagStore);
     environment.addDashboards(byRuntime.flatMap((group) => group.deployed.flatMap(dashboard)));
+    // An environment stack cannot list the services of the stacks that join it: its route pages find them by search.
+    if (made && args.routes !== undefined) made.environment.addRouteDashboards();
 
     this.url = environment.productionUrl();
     this.testUrl = environment.testUrl();
