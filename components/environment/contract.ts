@@ -45,6 +45,11 @@ export interface LoadBalancerContract {
   readonly dnsName: string;
   readonly productionListenerArn: string;
   readonly testListenerArn: string;
+  /**
+   * The load balancer's security group: main's is `loadBalancerSecurityGroupId`, each other has its own, since a service
+   * adds an outbound rule to its tasks to the group of its load balancer and AWS allows 60 a group.
+   */
+  readonly securityGroupId: string;
 }
 
 /** Where the platform team puts one service: its paths or hosts, its rule priority and its load balancer. */
@@ -85,7 +90,7 @@ export interface EnvironmentContract {
   readonly productionPort: number;
   readonly productionProtocol: "HTTP" | "HTTPS";
   readonly testListenerPort: number;
-  /** The load balancers' security group (every load balancer of the environment has it). */
+  /** The main load balancer's security group (each other has its own: `loadBalancers[].securityGroupId`). */
   readonly loadBalancerSecurityGroupId: string;
   /** The security group of functions that call the test listener (the smoke-test hooks). */
   readonly hooksSecurityGroupId: string;
@@ -143,7 +148,7 @@ export const environmentContractSchema = z.looseObject({
   alertTopicArn: arn,
   alertKeyArn: arn,
   loadBalancers: z
-    .array(z.strictObject({ name: id.regex(LOAD_BALANCER_NAME, { error: "expected a load balancer name: a lower-case letter, then at most 5 letters or digits" }), arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn }))
+    .array(z.strictObject({ name: id.regex(LOAD_BALANCER_NAME, { error: "expected a load balancer name: a lower-case letter, then at most 5 letters or digits" }), arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn, securityGroupId: id }))
     .min(1, { error: "an environment has at least one load balancer" }),
   routes: z.record(z.string(), routeSchema),
   cluster: z

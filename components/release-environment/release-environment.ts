@@ -143,7 +143,8 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     const store = storeless ? undefined : flagBackend.createStore?.(
       flagContext,
       {
-        monitors: deployed.map((entry) => entry.component),
+        // An environment stack with no service of its own: its load balancers' alarms watch its environment-wide flags.
+        monitors: made && deployed.length === 0 ? made.environment.loadBalancerAlarms() : deployed.map((entry) => entry.component),
         readers: byRuntime.flatMap((group) => group.deployed.map((entry) => entry.component)),
         alertTopicArn: environment.alertTopicArn,
       },
