@@ -242,15 +242,19 @@ describe("npm run migrate", () => {
 
 /**
  * Step (a) as the user does it: the route the plan prints, added to the environment stack file. It must change no
- * resource of the environment stack (only the ReleaseEnvironment's outputs gain `environment`); the contract it exports
+ * resource of the environment stack (its outputs gain `environment`, and it gains its load balancer's search page); the contract it exports
  * is what the service stack joins.
  */
 async function withPrintedRoute(text: string, stack: string, stackFile: Record<string, unknown>, before: SynthDocument): Promise<{ contract: EnvironmentContract; document: SynthDocument; stackFile: Record<string, unknown> }> {
   const route = parse(/release:routes:\n(?: {6}.*\n)+/.exec(text)![0].replace(/^ {4}/gm, ""));
   const withRoute = { ...stackFile, ...route };
   const after = await synth(withRoute, stack);
-  const inputs = (document: SynthDocument) => document.resources.map((resource) => JSON.stringify([resource.urn, resource.inputs, resource.options]));
+  // The only new resources are the environment stack's search pages of its load balancers (a dashboard each).
+  const routePage = (resource: SynthDocument["resources"][number]) => resource.type === "aws:cloudwatch/dashboard:Dashboard" && /-routes-[a-z0-9]+$/.test(resource.name);
+  const inputs = (document: SynthDocument) => document.resources.filter((resource) => !routePage(resource)).map((resource) => JSON.stringify([resource.urn, resource.inputs, resource.options]));
   expect(inputs(after)).toEqual(inputs(before));
+  expect(after.resources.filter(routePage).map((resource) => resource.name)).toEqual([`${stack}-routes-main`]);
+  expect(before.resources.filter(routePage)).toEqual([]);
   expect(before.outputs.environment).toBeUndefined();
   return { contract: after.outputs.environment as EnvironmentContract, document: after, stackFile: withRoute };
 }

@@ -40,7 +40,7 @@ export function renderPlan(plan: MigrationPlan, files: { readonly settings?: Ser
       ? indent(yaml({ "release:routes": { [plan.service]: route } }))
       : `    ${plan.service} has no listener rule matching paths or hosts in the state: give it the route it has in ${files.stackFile}`,
     `  then, from the environment project's directory:`,
-    `    pulumi preview --stack ${source} --diff      # expect: no resource changes; the stack output "environment" appears`,
+    `    pulumi preview --stack ${source} --diff      # expect: only the routes dashboard created (<prefix>-routes-main); the output "environment" appears`,
     `    pulumi up --stack ${source}`,
   );
 
