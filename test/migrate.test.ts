@@ -268,7 +268,7 @@ async function serviceStackOf(text: string, project: string, stack: string, cont
   writeFileSync(join(directory, "outputs.json"), JSON.stringify({ [file.config["release:environment"].stackReference]: { environment: contract } }));
   const document = await synthesizeStack({ stack, configFile: join(directory, `Pulumi.${stack}.yaml`), stackOutputsFile: join(directory, "outputs.json") });
   expect(document.project).toBe(project);
-  return stateExport(document).deployment.resources as { urn: string; type: string; parent?: string; inputs?: Record<string, unknown> }[];
+  return Object.assign(stateExport(document).deployment.resources as { urn: string; type: string; parent?: string; inputs?: Record<string, unknown> }[], { document });
 }
 
 /** The resources at or under `urn`. */
@@ -291,6 +291,12 @@ describe("the service stack the migration writes", () => {
     const component = exported.find((resource) => resource.urn.endsWith("::checkout") && resource.type === "release:aws:BlueGreenService")!;
     const registered = subtreeOf(exported, component.urn) as typeof exported;
     expect(registered.map((resource) => resource.urn).sort()).toEqual(plan.moved.map((resource) => resource.afterUp).sort());
+    // What state move leaves in the service stack (the service re-parented to its root) is what the program registers
+    // under an alias: the component says it was the stack's child, and its children inherit that.
+    const root = plan.moved.find((resource) => resource.type === "release:aws:BlueGreenService")!;
+    const synthesized = exported.document.resources.find((resource) => resource.urn === root.afterUp)!;
+    expect(synthesized.options.aliases).toEqual([{ noParent: true }]);
+    expect(root.afterMove).toBe(root.afterUp.replace("::release:aws:ReleaseEnvironment$", "::"));
 
     // The provider changes (the copied production-aws -> the joined environment's): the AWS provider replaces its
     // resources only for another region (DiffConfig), and different default tags would update every resource's tags.
