@@ -60,7 +60,10 @@ function organization(): string {
 export async function readConfig(source: ConfigSource): Promise<ReleaseConfig> {
   const stackReference = environmentStackReference(source.values);
   if (stackReference === undefined) return loadReleaseConfig(source);
-  const environmentOutput: unknown = await new pulumi.StackReference(stackReference).getOutputValue(ENVIRONMENT_OUTPUT);
+  // getOutputValue throws on a secret output ("Cannot call 'getOutputValue' if the referenced stack output is a secret"),
+  // and the engine marks a whole output secret when any value in it is: the details carry either kind.
+  const details = await new pulumi.StackReference(stackReference).getOutputDetails(ENVIRONMENT_OUTPUT);
+  const environmentOutput: unknown = details.value ?? details.secretValue;
   return loadReleaseConfig({ ...source, environmentOutput });
 }
 

@@ -23,6 +23,7 @@ const lb = (name: string, id: string) => ({
   dnsName: `shared-${name}-1.eu-west-1.elb.amazonaws.com`,
   productionListenerArn: `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/shared-${name}/${id}/p${id}`,
   testListenerArn: `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener/app/shared-${name}/${id}/t${id}`,
+  securityGroupId: name === "main" ? "sg-0aaaaaaaaaaaaaaa1" : `sg-0bbbbbbbbbbbbbbb${id.slice(-1)}`,
 });
 
 /** An environment stack's contract, every id distinct from what the mocks would make up. */
@@ -91,8 +92,11 @@ describe("a joined environment", () => {
     expect(resource(d, "release:aws:JoinedEnvironment", "orders").custom).toBe(false);
   });
 
-  it("a service on the joined environment's load balancer b routes on b's listeners, with b's metrics", async () => {
+  it("a service on the joined environment's load balancer b routes on b's listeners, with b's metrics and b's security group", async () => {
     const d = await joinedProgram((joined) => service(joined.loadBalancer("b")));
+    expect(CONTRACT.loadBalancers[1].securityGroupId).not.toBe(CONTRACT.loadBalancerSecurityGroupId);
+    expect(resource(d, EGRESS, "api-lb-to-tasks-8080").inputs.securityGroupId).toBe(CONTRACT.loadBalancers[1].securityGroupId);
+    expect(resource(d, INGRESS, "api-tasks-from-lb-8080").inputs.referencedSecurityGroupId).toBe(CONTRACT.loadBalancers[1].securityGroupId);
     expect(resource(d, RULE, "api-production").inputs.listenerArn).toBe(CONTRACT.loadBalancers[1].productionListenerArn);
     expect(resource(d, RULE, "api-test").inputs.listenerArn).toBe(CONTRACT.loadBalancers[1].testListenerArn);
     const dimensions = resourcesOf(d, ALARM).flatMap((alarm) => JSON.stringify(alarm.inputs).match(/app\/shared-[a-z]+\/\d+/g) ?? []);

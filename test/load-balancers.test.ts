@@ -14,6 +14,7 @@ const LISTENER = "aws:lb/listener:Listener";
 const RULE = "aws:lb/listenerRule:ListenerRule";
 const INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule";
+const GROUP = "aws:ec2/securityGroup:SecurityGroup";
 
 function service(environment: ServiceEnvironment, name: string, priority: number) {
   return new BlueGreenService(name, { environment, image: "nginx:1.27", port: 8080, pathPatterns: [`/${name}/*`], priority, hooks: { smokeTest: false } }, { providers: [environment.provider] });
@@ -28,17 +29,20 @@ function program(build: (environment: Environment) => unknown, extra: Parameters
 }
 
 describe("an environment with a second load balancer", () => {
-  it("makes it beside main: its own resources and physical name, main's security group, access logs and deletion protection", async () => {
+  it("makes it beside main: its own resources, physical name and security group, main's access logs and deletion protection", async () => {
     const d = await program(() => undefined);
     const main = resource(d, LB, "env-lb");
     const b = resource(d, LB, "env-lb-b");
     expect(main.inputs.name).toBe("env");
     expect(b.inputs.name).toBe("env-b");
-    for (const key of ["securityGroups", "subnets", "internal", "enableDeletionProtection", "accessLogs", "idleTimeout", "dropInvalidHeaderFields"]) {
+    for (const key of ["subnets", "internal", "enableDeletionProtection", "accessLogs", "idleTimeout", "dropInvalidHeaderFields"]) {
       expect(b.inputs[key], key).toEqual(main.inputs[key]);
     }
+    expect(main.inputs.securityGroups).toEqual([resource(d, GROUP, "env-lb").outputs.id]);
+    expect(b.inputs.securityGroups).toEqual([resource(d, GROUP, "env-lb-b").outputs.id]);
     expect(b.inputs.enableDeletionProtection).toBe(true);
-    expect(b.dependencies).toEqual(main.dependencies);
+    // Each waits for its own group and for the access-log bucket's policy.
+    expect(b.dependencies).toEqual(main.dependencies.map((urn) => (urn.endsWith("SecurityGroup::env-lb") ? `${urn}-b` : urn)));
     expect(resourcesOf(d, LISTENER).map((l) => l.name).sort()).toEqual(["env-http-redirect", "env-lb-b-http-redirect", "env-lb-b-production", "env-lb-b-test", "env-production", "env-test"]);
     const bArn = b.outputs.arn;
     for (const [listener, port] of [["env-lb-b-production", 443], ["env-lb-b-http-redirect", 80], ["env-lb-b-test", 9000]] as const) {
@@ -55,22 +59,45 @@ describe("an environment with a second load balancer", () => {
     expect(name).toMatch(/-[0-9a-f]{6}$/);
   });
 
-  it("the hooks reach every load balancer's test listener: one security group, whose test-port rules admit them", async () => {
+  it("each load balancer's group admits what main's admits: the production ports from allowedCidrs, the hooks to its test listener", async () => {
+    const ingressOf = (d: SynthDocument, group: string) =>
+      resourcesOf(d, INGRESS)
+        .filter((rule) => rule.inputs.securityGroupId === resource(d, GROUP, group).outputs.id)
+        .map(({ inputs }) => JSON.stringify({ ...inputs, securityGroupId: undefined }))
+        .sort();
+    const cidrs = { allowedCidrs: ["10.0.0.0/8", "2001:db8::/32"], testListenerCidrs: ["192.0.2.0/24"] };
     for (const internal of [true, false]) {
-      const d = await program(() => undefined, { internal });
-      const groups = resourcesOf(d, LB).map((lb) => JSON.stringify(lb.inputs.securityGroups));
-      expect(new Set(groups).size, `internal ${internal}`).toBe(1);
-      const groupId = JSON.parse(groups[0])[0];
-      const admitted = resourcesOf(d, INGRESS).filter((rule) => rule.inputs.securityGroupId === groupId && rule.inputs.fromPort === 9000);
-      const hooksEgress = resourcesOf(d, EGRESS).find((rule) => rule.name === "env-hooks-to-test")!;
+      const d = await program(() => undefined, { internal, ...cidrs });
+      const main = ingressOf(d, "env-lb");
+      // 443 and 80 from each allowed CIDR, the hooks (or the NAT gateways), the testListenerCidrs entry.
+      expect(main, `internal ${internal}`).toHaveLength(6);
+      expect(ingressOf(d, "env-lb-b"), `internal ${internal}`).toEqual(main);
+      const hooks = resource(d, GROUP, "env-hooks").outputs.id;
+      const hooksEgress = resourcesOf(d, EGRESS).filter((rule) => rule.inputs.securityGroupId === hooks);
       if (internal) {
-        expect(admitted.map((rule) => rule.name)).toEqual(["env-lb-test-from-hooks"]);
-        expect(hooksEgress.inputs.referencedSecurityGroupId).toBe(groupId);
+        expect(resource(d, INGRESS, "env-lb-b-test-from-hooks").inputs).toMatchObject({ fromPort: 9000, referencedSecurityGroupId: hooks });
+        expect(hooksEgress.map((rule) => [rule.name, rule.inputs.referencedSecurityGroupId]).sort()).toEqual([
+          ["env-hooks-to-b-test", resource(d, GROUP, "env-lb-b").outputs.id],
+          ["env-hooks-to-test", resource(d, GROUP, "env-lb").outputs.id],
+        ]);
       } else {
-        expect(admitted.map((rule) => rule.name)).toEqual(["env-lb-test-from-nat"]);
-        expect(hooksEgress.inputs.cidrIpv4).toBe("0.0.0.0/0");
+        expect(resource(d, INGRESS, "env-lb-b-test-from-nat").inputs.prefixListId).toBe(resource(d, "aws:ec2/managedPrefixList:ManagedPrefixList", "env-nat").outputs.id);
+        // One rule to any address on the test port reaches every public test listener (a second like it AWS refuses).
+        expect(hooksEgress.map((rule) => [rule.name, rule.inputs.cidrIpv4, rule.inputs.fromPort])).toEqual([["env-hooks-to-test", "0.0.0.0/0", 9000]]);
       }
     }
+  });
+
+  it("a service on b adds its outbound rule to b's group, a service on main to main's", async () => {
+    const d = await program((environment) => {
+      service(environment, "api", 10);
+      service(environment.loadBalancer("b"), "web", 10);
+    });
+    const group = (name: string) => resource(d, GROUP, name).outputs.id;
+    expect(resource(d, EGRESS, "web-lb-to-tasks-8080").inputs.securityGroupId).toBe(group("env-lb-b"));
+    expect(resource(d, INGRESS, "web-tasks-from-lb-8080").inputs.referencedSecurityGroupId).toBe(group("env-lb-b"));
+    expect(resource(d, EGRESS, "api-lb-to-tasks-8080").inputs.securityGroupId).toBe(group("env-lb"));
+    expect(resource(d, INGRESS, "api-tasks-from-lb-8080").inputs.referencedSecurityGroupId).toBe(group("env-lb"));
   });
 
   it("a service joined with loadBalancer(\"b\") routes on b's listeners, main's services on main's, each with its own priorities", async () => {
@@ -124,7 +151,9 @@ describe("environment.contract()", () => {
       dnsName: resource(d, LB, "env-lb-b").outputs.dnsName,
       productionListenerArn: resource(d, LISTENER, "env-lb-b-production").outputs.arn,
       testListenerArn: resource(d, LISTENER, "env-lb-b-test").outputs.arn,
+      securityGroupId: resource(d, GROUP, "env-lb-b").outputs.id,
     });
+    expect((contract.loadBalancers as Record<string, string>[])[0].securityGroupId).toBe(contract.loadBalancerSecurityGroupId);
     expect(contract.routes).toEqual({
       web: { pathPatterns: ["/web/*"], hostHeaders: [], priority: 20, loadBalancer: "b" },
       api: { pathPatterns: [], hostHeaders: ["api.example.com"], priority: 10, loadBalancer: "main", stack: "acme/api/production" },

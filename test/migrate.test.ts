@@ -242,15 +242,19 @@ describe("npm run migrate", () => {
 
 /**
  * Step (a) as the user does it: the route the plan prints, added to the environment stack file. It must change no
- * resource of the environment stack (only the ReleaseEnvironment's outputs gain `environment`); the contract it exports
+ * resource of the environment stack (its outputs gain `environment`, and it gains its load balancer's search page); the contract it exports
  * is what the service stack joins.
  */
 async function withPrintedRoute(text: string, stack: string, stackFile: Record<string, unknown>, before: SynthDocument): Promise<{ contract: EnvironmentContract; document: SynthDocument; stackFile: Record<string, unknown> }> {
   const route = parse(/release:routes:\n(?: {6}.*\n)+/.exec(text)![0].replace(/^ {4}/gm, ""));
   const withRoute = { ...stackFile, ...route };
   const after = await synth(withRoute, stack);
-  const inputs = (document: SynthDocument) => document.resources.map((resource) => JSON.stringify([resource.urn, resource.inputs, resource.options]));
+  // The only new resources are the environment stack's search pages of its load balancers (a dashboard each).
+  const routePage = (resource: SynthDocument["resources"][number]) => resource.type === "aws:cloudwatch/dashboard:Dashboard" && /-routes-[a-z0-9]+$/.test(resource.name);
+  const inputs = (document: SynthDocument) => document.resources.filter((resource) => !routePage(resource)).map((resource) => JSON.stringify([resource.urn, resource.inputs, resource.options]));
   expect(inputs(after)).toEqual(inputs(before));
+  expect(after.resources.filter(routePage).map((resource) => resource.name)).toEqual([`${stack}-routes-main`]);
+  expect(before.resources.filter(routePage)).toEqual([]);
   expect(before.outputs.environment).toBeUndefined();
   return { contract: after.outputs.environment as EnvironmentContract, document: after, stackFile: withRoute };
 }
@@ -264,7 +268,7 @@ async function serviceStackOf(text: string, project: string, stack: string, cont
   writeFileSync(join(directory, "outputs.json"), JSON.stringify({ [file.config["release:environment"].stackReference]: { environment: contract } }));
   const document = await synthesizeStack({ stack, configFile: join(directory, `Pulumi.${stack}.yaml`), stackOutputsFile: join(directory, "outputs.json") });
   expect(document.project).toBe(project);
-  return stateExport(document).deployment.resources as { urn: string; type: string; parent?: string; inputs?: Record<string, unknown> }[];
+  return Object.assign(stateExport(document).deployment.resources as { urn: string; type: string; parent?: string; inputs?: Record<string, unknown> }[], { document });
 }
 
 /** The resources at or under `urn`. */
@@ -287,6 +291,12 @@ describe("the service stack the migration writes", () => {
     const component = exported.find((resource) => resource.urn.endsWith("::checkout") && resource.type === "release:aws:BlueGreenService")!;
     const registered = subtreeOf(exported, component.urn) as typeof exported;
     expect(registered.map((resource) => resource.urn).sort()).toEqual(plan.moved.map((resource) => resource.afterUp).sort());
+    // What state move leaves in the service stack (the service re-parented to its root) is what the program registers
+    // under an alias: the component says it was the stack's child, and its children inherit that.
+    const root = plan.moved.find((resource) => resource.type === "release:aws:BlueGreenService")!;
+    const synthesized = exported.document.resources.find((resource) => resource.urn === root.afterUp)!;
+    expect(synthesized.options.aliases).toEqual([{ noParent: true }]);
+    expect(root.afterMove).toBe(root.afterUp.replace("::release:aws:ReleaseEnvironment$", "::"));
 
     // The provider changes (the copied production-aws -> the joined environment's): the AWS provider replaces its
     // resources only for another region (DiffConfig), and different default tags would update every resource's tags.

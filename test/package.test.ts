@@ -127,6 +127,7 @@ const read = readEnvironmentContract({
     dnsName: "platform-main-1.eu-west-1.elb.amazonaws.com",
     productionListenerArn: \`arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/\${balancer}/0a0a0a0a0a0a0a0a\`,
     testListenerArn: \`arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/\${balancer}/0b0b0b0b0b0b0b0b\`,
+    securityGroupId: "sg-0123012301230123a",
   }],
   routes: { checkout: { pathPatterns: ["/checkout/*"], hostHeaders: [], priority: 20, loadBalancer: "main" } },
   flagStore: { backend: "appconfig" },

@@ -55,6 +55,7 @@ describe("every command the README shows works", () => {
     writeFileSync(join(cwd, "esc.json"), JSON.stringify({ pulumiConfig: { "release:network": network } }));
     // The Kubernetes example, as a clone has it.
     cpSync(join(PROJECT_ROOT, "examples", "kubernetes"), join(cwd, "examples", "kubernetes"), { recursive: true });
+    cpSync(join(PROJECT_ROOT, "examples", "service-stacks"), join(cwd, "examples", "service-stacks"), { recursive: true });
     // The platform team's program imports the components by a relative path, so it stays where a clone has it.
     symlinkSync(join(PROJECT_ROOT, "examples", "platform-team"), join(cwd, "examples", "platform-team"), "dir");
     const ran: string[] = [];

@@ -135,7 +135,7 @@ describe("routesProblems: an environment stack's routing table", () => {
 const route = (more: Partial<RouteContract> = {}): RouteContract => ({ pathPatterns: ["/checkout/*"], hostHeaders: [], priority: 20, loadBalancer: "main", ...more });
 const contract = (routes: Record<string, RouteContract>): Pick<EnvironmentContract, "routes" | "loadBalancers"> => ({
   routes,
-  loadBalancers: [{ name: "main", arn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shop/1", arnSuffix: "app/shop/1", dnsName: "shop.elb", productionListenerArn: "arn:l:p", testListenerArn: "arn:l:t" }],
+  loadBalancers: [{ name: "main", arn: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:loadbalancer/app/shop/1", arnSuffix: "app/shop/1", dnsName: "shop.elb", productionListenerArn: "arn:l:p", testListenerArn: "arn:l:t", securityGroupId: "sg-1" }],
 });
 const joined = (name: string, more: Partial<RoutedService["service"]> = {}, strategy = "canary"): RoutedService => ({ name, service: { ...more }, strategy });
 const STACK = "acme/checkout/production";

@@ -53,18 +53,20 @@ export function perTargetGroup(
   stat: string,
   period: number,
 ): MetricQuery[] {
-  return targets.targetGroupArnSuffixes.map((targetGroup, index) => ({
-    id: `${prefix}${index}`,
-    returnData: false,
-    metric: {
-      namespace: ALB,
-      metricName,
-      // Dimensions are ARN suffixes, never names: app/<lb>/<id> and targetgroup/<tg>/<id>.
-      dimensions: { LoadBalancer: targets.loadBalancerArnSuffix, TargetGroup: targetGroup },
-      period,
-      stat,
-    },
-  }));
+  return targets.targetGroupArnSuffixes.map((targetGroup, index) =>
+    albMetric(`${prefix}${index}`, metricName, { LoadBalancer: targets.loadBalancerArnSuffix, TargetGroup: targetGroup }, stat, period),
+  );
+}
+
+/** One metric of a whole load balancer (all its target groups, and what it answers itself), not returned. @internal */
+export function perLoadBalancer(loadBalancerArnSuffix: string, id: string, metricName: string, stat: string, period: number): MetricQuery {
+  return albMetric(id, metricName, { LoadBalancer: loadBalancerArnSuffix }, stat, period);
+}
+
+/** An AWS/ApplicationELB metric query, not returned. */
+function albMetric(id: string, metricName: string, dimensions: Record<string, string>, stat: string, period: number): MetricQuery {
+  // Dimensions are ARN suffixes, never names: app/<lb>/<id> and targetgroup/<tg>/<id>.
+  return { id, returnData: false, metric: { namespace: ALB, metricName, dimensions, period, stat } };
 }
 
 /** The worst of several series: each gap-filled with 0 first, so an idle target group cannot hide the other. @internal */

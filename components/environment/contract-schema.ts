@@ -45,7 +45,7 @@ export const environmentContractSchema = z.looseObject({
   alertTopicArn: arn,
   alertKeyArn: arn,
   loadBalancers: z
-    .array(z.strictObject({ name: id.regex(LOAD_BALANCER_NAME, { error: "expected a load balancer name: a lower-case letter, then at most 5 letters or digits" }), arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn }))
+    .array(z.strictObject({ name: id.regex(LOAD_BALANCER_NAME, { error: "expected a load balancer name: a lower-case letter, then at most 5 letters or digits" }), arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn, securityGroupId: id }))
     .min(1, { error: "an environment has at least one load balancer" }),
   routes: z.record(z.string(), routeSchema),
   cluster: z

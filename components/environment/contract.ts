@@ -43,6 +43,11 @@ export interface LoadBalancerContract {
   readonly dnsName: string;
   readonly productionListenerArn: string;
   readonly testListenerArn: string;
+  /**
+   * The load balancer's security group: main's is `loadBalancerSecurityGroupId`, each other has its own, since a service
+   * adds an outbound rule to its tasks to the group of its load balancer and AWS allows 60 a group.
+   */
+  readonly securityGroupId: string;
 }
 
 /** Where the platform team puts one service: its paths or hosts, its rule priority and its load balancer. */
@@ -83,7 +88,7 @@ export interface EnvironmentContract {
   readonly productionPort: number;
   readonly productionProtocol: "HTTP" | "HTTPS";
   readonly testListenerPort: number;
-  /** The load balancers' security group (every load balancer of the environment has it). */
+  /** The main load balancer's security group (each other has its own: `loadBalancers[].securityGroupId`). */
   readonly loadBalancerSecurityGroupId: string;
   /** The security group of functions that call the test listener (the smoke-test hooks). */
   readonly hooksSecurityGroupId: string;

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type ArgumentProblem, refuseBadArguments } from "../arguments";
 import type { Tier } from "../tiers";
 import { createAccessLogBucket } from "./access-logs";
-import { type EnvironmentArgs, resolveEnvironmentArgs } from "./args";
+import { type EnvironmentArgs, type ResolvedEnvironmentArgs, resolveEnvironmentArgs } from "./args";
 import { createCluster } from "./cluster";
 import { type ClusterContract, type EnvironmentContract, ENVIRONMENT_CONTRACT_VERSION, MAIN_LOAD_BALANCER, type RouteContract } from "./contract";
 import { type DashboardService, searchDashboardBody } from "./dashboard";
@@ -11,12 +11,13 @@ import { createDashboardPages } from "./dashboard-pages";
 import { NAME_LIMITS, physicalName } from "../naming";
 import { JoinedEnvironment, type JoinedEnvironmentArgs, joinStackReference } from "./joined";
 import { createLoadBalancer } from "./load-balancer";
+import { createLoadBalancerAlarms, type EnvironmentAlarm } from "./load-balancer-alarms";
 import { type LoadBalancerEndpoints, LoadBalancerTable, LoadBalancerView, productionUrlOf, testUrlOf } from "./load-balancer-view";
-import { createTestListenerPath, type SubnetDefaultRoute, subnetDefaultRoutes } from "./network-paths";
+import { admitHooksToTestListener, createTestListenerPath, type SubnetDefaultRoute, subnetDefaultRoutes } from "./network-paths";
 import { type AlertNotifications, createAlertNotifications, notifyFlagDeployments } from "./notifications";
 import { environmentArgsProblems } from "./problems";
 import { environmentProviderArgs, environmentTags } from "./provider-settings";
-import { createSecurityGroups } from "./security-groups";
+import { createLoadBalancerSecurityGroup, createSecurityGroups } from "./security-groups";
 import type { ServiceEnvironment } from "./service-environment";
 
 export type { Tier };
@@ -74,6 +75,7 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
   /** `app/<name>/<id>`: the LoadBalancer dimension of ALB metrics. */
   public readonly loadBalancerArnSuffix: pulumi.Output<string>;
   public readonly dnsName: pulumi.Output<string>;
+  /** Main's security group (each other load balancer has its own: `loadBalancer(name).loadBalancerSecurityGroupId`). */
   public readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
   /** The security group of functions that call the test listener (the smoke-test hook). */
   public readonly hooksSecurityGroupId: pulumi.Output<string>;
@@ -99,6 +101,7 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
   public readonly internal: boolean;
   /** The NAT gateways' public addresses the test listener admits; only for an internet-facing load balancer. */
   public readonly natPrefixList?: aws.ec2.ManagedPrefixList;
+  private ownAlarms?: readonly EnvironmentAlarm[];
 
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     refuseBadArguments("Environment", name, environmentArgsProblems(args));
@@ -135,15 +138,17 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
       ? createAccessLogBucket(name, { namePrefix: this.namePrefix, region: this.region, expirationDays: settings.accessLogs.expirationDays, protect: settings.protectStateful }, child, invoke)
       : undefined;
     this.accessLogBucket = accessLogs?.bucket;
-    // Every load balancer has the same security group, so the test listener path above admits the hooks on each.
-    const created = [MAIN_LOAD_BALANCER, ...(args.loadBalancers ?? [])].map((loadBalancerName) => ({
-      loadBalancerName,
-      ...createLoadBalancer(name, { ...settings, loadBalancerName, securityGroupId: securityGroups.loadBalancer.id, accessLogs }, child),
-    }));
+    // Each load balancer besides main has a security group of its own (its services' outbound rules count against it),
+    // with main's inbound rules and the hooks' path to its test listener.
+    const created = [MAIN_LOAD_BALANCER, ...(args.loadBalancers ?? [])].map((loadBalancerName) => {
+      const securityGroup = loadBalancerName === MAIN_LOAD_BALANCER ? securityGroups.loadBalancer : this.extraSecurityGroup(name, loadBalancerName, settings, securityGroups.hooks, child);
+      return { loadBalancerName, securityGroup, ...createLoadBalancer(name, { ...settings, loadBalancerName, securityGroupId: securityGroup.id, accessLogs }, child) };
+    });
     this.loadBalancers = new LoadBalancerTable(
       { component: "Environment", name },
-      created.map(({ loadBalancerName, loadBalancer, productionListener, testListener }): LoadBalancerEndpoints => ({
+      created.map(({ loadBalancerName, securityGroup, loadBalancer, productionListener, testListener }): LoadBalancerEndpoints => ({
         name: loadBalancerName,
+        securityGroupId: securityGroup.id,
         arn: loadBalancer.arn,
         arnSuffix: loadBalancer.arnSuffix,
         dnsName: loadBalancer.dnsName,
@@ -191,6 +196,19 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
     });
   }
 
+  /** The security group of the load balancer `loadBalancerName` (not main), admitting what main's admits. */
+  private extraSecurityGroup(
+    name: string,
+    loadBalancerName: string,
+    settings: ResolvedEnvironmentArgs,
+    hooks: aws.ec2.SecurityGroup,
+    opts: pulumi.CustomResourceOptions,
+  ): aws.ec2.SecurityGroup {
+    const group = createLoadBalancerSecurityGroup(name, loadBalancerName, settings, opts);
+    admitHooksToTestListener(name, loadBalancerName, group, { ...settings, hooks, natPrefixList: this.natPrefixList }, opts);
+    return group;
+  }
+
   /**
    * Reserves a listener rule priority for a service; ALB refuses two rules with one priority on a listener.
    * @returns a problem naming the service that holds it, or undefined when the priority was free
@@ -203,6 +221,19 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
   public loadBalancer(name: string): ServiceEnvironment {
     const { endpoints, priorities } = this.loadBalancers.get(name);
     return new LoadBalancerView(this, endpoints, priorities);
+  }
+
+  /**
+   * Each load balancer's error-rate alarm (`load-balancer-alarms.ts`), made on the first call: what watches the
+   * environment's own flags when no service of this stack has alarms to.
+   */
+  public loadBalancerAlarms(): readonly EnvironmentAlarm[] {
+    this.ownAlarms ??= createLoadBalancerAlarms(
+      this.componentName,
+      { namePrefix: this.namePrefix, tier: this.tier, loadBalancers: this.loadBalancers.all, alertTopicArn: this.alertTopicArn },
+      { parent: this, provider: this.provider },
+    );
+    return this.ownAlarms;
   }
 
   /** AppConfig deployments of a flag environment (completed, rolled back) notify the alert topic. */
@@ -278,14 +309,17 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
       }),
     );
     const loadBalancers = this.loadBalancers.all.map((balancer) =>
-      pulumi.all([balancer.arn, balancer.arnSuffix, balancer.dnsName, balancer.productionListenerArn, balancer.testListenerArn]).apply(([arn, arnSuffix, dnsName, productionListenerArn, testListenerArn]) => ({
-        name: balancer.name,
-        arn,
-        arnSuffix,
-        dnsName,
-        productionListenerArn,
-        testListenerArn,
-      })),
+      pulumi
+        .all([balancer.arn, balancer.arnSuffix, balancer.dnsName, balancer.productionListenerArn, balancer.testListenerArn, balancer.securityGroupId])
+        .apply(([arn, arnSuffix, dnsName, productionListenerArn, testListenerArn, securityGroupId]) => ({
+          name: balancer.name,
+          arn,
+          arnSuffix,
+          dnsName,
+          productionListenerArn,
+          testListenerArn,
+          securityGroupId,
+        })),
     );
     const optional = (value: pulumi.Output<string> | undefined) => value ?? pulumi.output<string | undefined>(undefined);
     return pulumi

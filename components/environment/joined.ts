@@ -94,6 +94,7 @@ export class JoinedEnvironment extends pulumi.ComponentResource implements Servi
       contract.loadBalancers.map(
         (balancer): LoadBalancerEndpoints => ({
           name: balancer.name,
+          securityGroupId: pulumi.output(balancer.securityGroupId),
           arn: pulumi.output(balancer.arn),
           arnSuffix: pulumi.output(balancer.arnSuffix),
           dnsName: pulumi.output(balancer.dnsName),

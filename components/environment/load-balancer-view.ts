@@ -9,6 +9,8 @@ import type { ServiceEnvironment } from "./service-environment";
 /** One of an environment's load balancers as its services reach it: what differs from one load balancer to the next. */
 export interface LoadBalancerEndpoints {
   readonly name: string;
+  /** The load balancer's own security group: main's is the environment's `loadBalancerSecurityGroupId`. */
+  readonly securityGroupId: pulumi.Output<string>;
   readonly arn: pulumi.Output<string>;
   /** `app/<name>/<id>`: the LoadBalancer dimension of ALB metrics. */
   readonly arnSuffix: pulumi.Output<string>;
@@ -80,7 +82,7 @@ export function testUrlOf(dnsName: pulumi.Input<string>, port: number): pulumi.O
 
 /**
  * The environment as a service on one of its load balancers sees it: that load balancer's listeners, DNS name, metrics
- * dimension, URLs and priorities; everything else (network, cluster, topic, dashboards) the environment's own.
+ * dimension, security group, URLs and priorities; everything else (network, cluster, topic, dashboards) the environment's own.
  */
 export class LoadBalancerView implements ServiceEnvironment {
   public readonly loadBalancerName: string;
@@ -125,7 +127,8 @@ export class LoadBalancerView implements ServiceEnvironment {
     this.privateSubnetIds = environment.privateSubnetIds;
     this.privateSubnetRoutes = environment.privateSubnetRoutes;
     this.internal = environment.internal;
-    this.loadBalancerSecurityGroupId = environment.loadBalancerSecurityGroupId;
+    // The services on this load balancer add their outbound rules to its own group, which AWS counts apart from main's.
+    this.loadBalancerSecurityGroupId = loadBalancer.securityGroupId;
     this.hooksSecurityGroupId = environment.hooksSecurityGroupId;
     this.productionPort = environment.productionPort;
     this.productionProtocol = environment.productionProtocol;

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { physicalName, shortHash } from "../naming";
 import { HOOKS_EGRESS_DESCRIPTION, TEST_LISTENER_CIDR_DESCRIPTION } from "./hooks-egress";
+import { MAIN_LOAD_BALANCER } from "./contract";
 import { cidrSource, type EnvironmentSecurityGroups } from "./security-groups";
 
 export interface TestListenerPathArgs {
@@ -21,58 +22,82 @@ export interface TestListenerPath {
 }
 
 /**
- * The hooks' network path to the test listener: the load balancer's inbound rule that admits them and their outbound
- * rule to it, then one inbound rule per `testListenerCidrs` entry (sources the VPC cannot see).
+ * The hooks' network path to main's test listener: for an internet-facing load balancer, the prefix list of the NAT
+ * gateways' addresses first, then `admitHooksToTestListener` for main's security group.
  */
 export function createTestListenerPath(name: string, args: TestListenerPathArgs, opts: pulumi.CustomResourceOptions, invoke: pulumi.InvokeOutputOptions): TestListenerPath {
-  const { loadBalancer, hooks } = args.securityGroups;
+  // An internet-facing load balancer's DNS name resolves to public addresses only, so the hooks' requests leave
+  // through the VPC's NAT gateways with a public source and destination, which no security-group reference matches
+  // ("references match private addresses only"): the test listener admits the NAT gateways' public addresses.
+  const natPrefixList = args.internal
+    ? undefined
+    : new aws.ec2.ManagedPrefixList(
+        `${name}-nat`,
+        natGatewayPrefixList(
+          physicalName([args.namePrefix], "nat-gateways", 255),
+          hooksEgressAddresses({ environment: name, routes: args.privateSubnetRoutes, testListenerCidrs: args.testListenerCidrs }, invoke),
+        ),
+        opts,
+      );
+  admitHooksToTestListener(name, MAIN_LOAD_BALANCER, args.securityGroups.loadBalancer, { ...args, hooks: args.securityGroups.hooks, natPrefixList }, opts);
+  return { natPrefixList };
+}
+
+export interface HooksAdmissionArgs {
+  readonly testListenerPort: number;
+  readonly internal: boolean;
+  readonly testListenerCidrs: readonly string[];
+  readonly hooks: aws.ec2.SecurityGroup;
+  /** The NAT gateways' addresses (`createTestListenerPath`'s); only for an internet-facing load balancer. */
+  readonly natPrefixList?: aws.ec2.ManagedPrefixList;
+}
+
+/**
+ * The hooks' path to the test listener of the load balancer `loadBalancerName`, whose security group is `group`: its
+ * inbound rule that admits them and their outbound rule to it, then one inbound rule per `testListenerCidrs` entry
+ * (sources the VPC cannot see). Main's rules are `<name>-lb-test-...` and `<name>-hooks-to-test`; another's
+ * `<name>-lb-<its name>-test-...` and `<name>-hooks-to-<its name>-test`.
+ */
+export function admitHooksToTestListener(name: string, loadBalancerName: string, group: aws.ec2.SecurityGroup, args: HooksAdmissionArgs, opts: pulumi.CustomResourceOptions): void {
+  const main = loadBalancerName === MAIN_LOAD_BALANCER;
+  const prefix = main ? `${name}-lb` : `${name}-lb-${loadBalancerName}`;
   const testPort = { ipProtocol: "tcp", fromPort: args.testListenerPort, toPort: args.testListenerPort };
-  let natPrefixList: aws.ec2.ManagedPrefixList | undefined;
   if (args.internal) {
     // The hooks reach an internal load balancer at its private addresses, which security-group references match.
     new aws.vpc.SecurityGroupIngressRule(
-      `${name}-lb-test-from-hooks`,
-      { securityGroupId: loadBalancer.id, description: "Test listener, from the deployment hooks", ...testPort, referencedSecurityGroupId: hooks.id },
+      `${prefix}-test-from-hooks`,
+      { securityGroupId: group.id, description: "Test listener, from the deployment hooks", ...testPort, referencedSecurityGroupId: args.hooks.id },
       opts,
     );
     new aws.vpc.SecurityGroupEgressRule(
-      `${name}-hooks-to-test`,
-      { securityGroupId: hooks.id, description: "To the test listener", ...testPort, referencedSecurityGroupId: loadBalancer.id },
+      main ? `${name}-hooks-to-test` : `${name}-hooks-to-${loadBalancerName}-test`,
+      { securityGroupId: args.hooks.id, description: main ? "To the test listener" : `To the test listener of load balancer ${loadBalancerName}`, ...testPort, referencedSecurityGroupId: group.id },
       opts,
     );
   } else {
-    // An internet-facing load balancer's DNS name resolves to public addresses only, so the hooks' requests leave
-    // through the VPC's NAT gateways with a public source and destination, which no security-group reference
-    // matches ("references match private addresses only"). So the test listener admits the NAT gateways' public
-    // addresses (never the world), and the hooks may leave on the test port to any address: the load balancer's
-    // public addresses are not fixed.
-    natPrefixList = new aws.ec2.ManagedPrefixList(
-      `${name}-nat`,
-      natGatewayPrefixList(
-        physicalName([args.namePrefix], "nat-gateways", 255),
-        hooksEgressAddresses({ environment: name, routes: args.privateSubnetRoutes, testListenerCidrs: args.testListenerCidrs }, invoke),
-      ),
-      opts,
-    );
     new aws.vpc.SecurityGroupIngressRule(
-      `${name}-lb-test-from-nat`,
-      { securityGroupId: loadBalancer.id, description: "Test listener, from the hooks through the NAT gateways", ...testPort, prefixListId: natPrefixList.id },
+      `${prefix}-test-from-nat`,
+      { securityGroupId: group.id, description: "Test listener, from the hooks through the NAT gateways", ...testPort, prefixListId: args.natPrefixList!.id },
       opts,
     );
-    new aws.vpc.SecurityGroupEgressRule(
-      `${name}-hooks-to-test`,
-      { securityGroupId: hooks.id, description: "To the test listener's public addresses", ...testPort, cidrIpv4: "0.0.0.0/0" },
-      opts,
-    );
+    // The hooks may leave on the test port to any address (a load balancer's public addresses are not fixed): main's
+    // rule covers every load balancer's test listener, and a second rule just like it AWS refuses
+    // (InvalidPermission.Duplicate), so only main's is made.
+    if (main) {
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-hooks-to-test`,
+        { securityGroupId: args.hooks.id, description: "To the test listener's public addresses", ...testPort, cidrIpv4: "0.0.0.0/0" },
+        opts,
+      );
+    }
   }
   for (const cidr of args.testListenerCidrs) {
     new aws.vpc.SecurityGroupIngressRule(
-      `${name}-lb-test-${shortHash(cidr)}`,
-      { securityGroupId: loadBalancer.id, description: TEST_LISTENER_CIDR_DESCRIPTION, ...testPort, ...cidrSource(cidr) },
+      `${prefix}-test-${shortHash(cidr)}`,
+      { securityGroupId: group.id, description: TEST_LISTENER_CIDR_DESCRIPTION, ...testPort, ...cidrSource(cidr) },
       opts,
     );
   }
-  return { natPrefixList };
 }
 
 /** A private subnet's route table and its 0.0.0.0/0 route (undefined: none, so no path to the internet at all). */

@@ -29,13 +29,38 @@ export function createSecurityGroups(name: string, args: SecurityGroupsArgs, opt
     { vpcId: args.vpcId, description: `Deployment hooks of ${args.namePrefix}: may call the test listener only` },
     opts,
   );
+  admitToProductionListener(`${name}-lb`, loadBalancer, args, opts);
+  return { loadBalancer, hooks };
+}
+
+/**
+ * The security group of a load balancer besides `main` (`<name>-lb-<its name>`), with the production listener's
+ * inbound rules main's has; the test listener's path from the hooks is `admitHooksToTestListener`'s. A group of its own
+ * because every service on a load balancer adds an outbound rule to its tasks to the load balancer's group, and AWS
+ * counts those per group: "Inbound or outbound rules per security group: 60 ... This quota is enforced separately for
+ * inbound and outbound rules. For an account with the default quota of 60 rules, a security group can have 60 inbound
+ * rules and 60 outbound rules" (VPC quotas, L-0EA8095F). One group for all would cap the environment at 60 services;
+ * one a load balancer holds its `ROUTES_PER_LOAD_BALANCER` routes' rules.
+ */
+export function createLoadBalancerSecurityGroup(name: string, loadBalancerName: string, args: SecurityGroupsArgs, opts: pulumi.CustomResourceOptions): aws.ec2.SecurityGroup {
+  const group = new aws.ec2.SecurityGroup(
+    `${name}-lb-${loadBalancerName}`,
+    { vpcId: args.vpcId, description: `Load balancer ${loadBalancerName} of ${args.namePrefix}: production and test listeners` },
+    opts,
+  );
+  admitToProductionListener(`${name}-lb-${loadBalancerName}`, group, args, opts);
+  return group;
+}
+
+/** One inbound rule per allowed CIDR per production listener port (443 and its redirecting 80, or 80), named `<prefix>-<port>-<cidr hash>`. */
+function admitToProductionListener(prefix: string, group: aws.ec2.SecurityGroup, args: SecurityGroupsArgs, opts: pulumi.CustomResourceOptions): void {
   const listenerPorts = args.https ? [443, 80] : [80];
   for (const port of listenerPorts) {
     for (const cidr of args.allowedCidrs) {
       new aws.vpc.SecurityGroupIngressRule(
-        `${name}-lb-${port}-${shortHash(cidr)}`,
+        `${prefix}-${port}-${shortHash(cidr)}`,
         {
-          securityGroupId: loadBalancer.id,
+          securityGroupId: group.id,
           description: port === 80 && args.https ? "HTTP, redirected to HTTPS" : "Production listener",
           ipProtocol: "tcp",
           fromPort: port,
@@ -46,7 +71,6 @@ export function createSecurityGroups(name: string, args: SecurityGroupsArgs, opt
       );
     }
   }
-  return { loadBalancer, hooks };
 }
 
 /** A security-group rule's source for an IPv4 or IPv6 CIDR. */

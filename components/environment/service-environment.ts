@@ -29,6 +29,7 @@ export interface ServiceEnvironment {
   /** `app/<name>/<id>`: the LoadBalancer dimension of ALB metrics. */
   readonly loadBalancerArnSuffix: pulumi.Output<string>;
   readonly dnsName: pulumi.Output<string>;
+  /** This view's load balancer's security group: a service's outbound rule to its tasks goes on it. */
   readonly loadBalancerSecurityGroupId: pulumi.Output<string>;
   /** The security group of functions that call the test listener (the smoke-test hook). */
   readonly hooksSecurityGroupId: pulumi.Output<string>;

@@ -78,8 +78,9 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
       services: settings.services.map(({ name: serviceName, runtime, deployment }) => ({ name: serviceName, runtime, deployment })),
     };
     const joined = settings.environment;
-    // A service stack's resources are new: nothing of it was ever at the stack's root.
-    const moved = (more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...more, parent: this, ...(joined ? {} : { aliases: MOVED_FROM_ROOT }) });
+    // In a service stack too: a service moved in from its environment stack by `pulumi state move` arrives re-parented
+    // to the stack's root (its parent stays behind), and this alias is how the service stack finds it there.
+    const moved = (more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...more, parent: this, aliases: MOVED_FROM_ROOT });
 
     const made = joined ? undefined : makeEnvironment(name, settings, moved);
     // A service stack's own resources (its flag store's rule, its dashboard) are `<namePrefix>-<name>-...`.
@@ -143,7 +144,8 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     const store = storeless ? undefined : flagBackend.createStore?.(
       flagContext,
       {
-        monitors: deployed.map((entry) => entry.component),
+        // An environment stack with no service of its own: its load balancers' alarms watch its environment-wide flags.
+        monitors: made && deployed.length === 0 ? made.environment.loadBalancerAlarms() : deployed.map((entry) => entry.component),
         readers: byRuntime.flatMap((group) => group.deployed.map((entry) => entry.component)),
         alertTopicArn: environment.alertTopicArn,
       },

@@ -199,7 +199,7 @@ function balancerOfRule(ruleArn: unknown, stack: Pick<StackContext, "resources" 
   return {
     key: known.loadBalancer.arn,
     label: `the environment's load balancer ${known.loadBalancer.name}`,
-    securityGroups: [contract.loadBalancerSecurityGroupId],
+    securityGroups: [known.loadBalancer.securityGroupId],
     internal: contract.internal,
     port: known.test ? contract.testListenerPort : contract.productionPort,
   };

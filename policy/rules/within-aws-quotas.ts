@@ -98,9 +98,19 @@ function foreignShare(resource: PolicyResource, stack: StackContext) {
   }
   const groupRule = resource.type === INGRESS || resource.type === EGRESS;
   if (groupRule && !stack.resources.some((r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && r.props.id === resource.props.securityGroupId)) {
-    return skipped("a rule of the environment's security group: the environment stack's check counts that group's rules, one egress rule for each route");
+    return skipped("a rule of the environment's security group: the environment stack's check counts that group's rules, one egress rule for each route on its load balancer");
   }
   return undefined;
+}
+
+/**
+ * The routes of service stacks whose services add an egress rule to the security group `groupId` (their tasks' port:
+ * one group-referencing rule, counted once per IP family): those on the load balancers the contract gives that group.
+ * Each load balancer has a group of its own, so its routes count on its group alone.
+ */
+function routesOnGroup(groupId: unknown, stack: StackContext): string[] {
+  if (stack.environment?.role !== "environment") return [];
+  return stack.environment.contract.loadBalancers.filter((balancer) => balancer.securityGroupId === groupId).flatMap((balancer) => routesOfOtherStacks(stack, balancer.name));
 }
 
 export const withinAwsQuotas: Rule = defineRule({
@@ -114,9 +124,7 @@ export const withinAwsQuotas: Rule = defineRule({
     if (foreign) return foreign;
     if (resource.type !== "aws:ec2/securityGroup:SecurityGroup" || resource.props.id === undefined) return NOT_APPLICABLE;
     const counts = securityGroupRuleCounts(resource, stack.resources);
-    // Every service of a service stack adds an egress rule to the load balancer's security group (its tasks' port): one
-    // group-referencing rule, counted once per IP family.
-    const elsewhere = stack.environment?.role === "environment" && resource.props.id === stack.environment.contract.loadBalancerSecurityGroupId ? routesOfOtherStacks(stack).length : 0;
+    const elsewhere = routesOnGroup(resource.props.id, stack).length;
     counts.egress.IPv4 += elsewhere;
     counts.egress.IPv6 += elsewhere;
     const ofRoutes = (direction: string) =>

@@ -40,7 +40,7 @@ export function renderPlan(plan: MigrationPlan, files: { readonly settings?: Ser
       ? indent(yaml({ "release:routes": { [plan.service]: route } }))
       : `    ${plan.service} has no listener rule matching paths or hosts in the state: give it the route it has in ${files.stackFile}`,
     `  then, from the environment project's directory:`,
-    `    pulumi preview --stack ${source} --diff      # expect: no resource changes; the stack output "environment" appears`,
+    `    pulumi preview --stack ${source} --diff      # expect: only the routes dashboard created (<prefix>-routes-main); the output "environment" appears`,
     `    pulumi up --stack ${source}`,
   );
 
@@ -135,8 +135,9 @@ function flagLines(plan: MigrationPlan, settings: ServiceSettings | undefined): 
     ...settings.flags.map((flag) => `    ${flag.name}${flag.owner ? ` (owner ${flag.owner})` : ""}${flag.dependsOn.length > 0 ? `, depends on ${flag.dependsOn.join(", ")}` : ""}`),
     ...(plan.remainingServices.length === 0
       ? [
-          `  ${plan.service} is the environment stack's last service: its flag store keeps no alarm to watch it, which the policy`,
-          `  refuses in production (production-flag-environment-has-monitors): move every flag out of it.`,
+          `  ${plan.service} is the environment stack's last service: from its next pulumi up the flags left in its store are`,
+          `  watched by the load balancers' own error-rate alarms, which judge each load balancer's whole traffic (one`,
+          `  service's errors diluted by every other's): move each flag that guards one team's service to that team's stack.`,
         ]
       : []),
   ];

@@ -5,7 +5,7 @@ import type { SubnetDefaultRoute } from "../../environment/environment";
 import type { Sidecar } from "../../service/args";
 import type { TierDefaults } from "../../tiers";
 import type { Flags } from "../flags/model";
-import type { AlarmedService, FlagReadingService } from "./appconfig/args";
+import type { AlarmedService, FlagReadingService, MonitoredAlarm } from "./appconfig/args";
 import type { FeatureFlagStore } from "./appconfig/store";
 import type { FlagdServer } from "./flagd/server";
 
@@ -47,8 +47,11 @@ export interface KubernetesFlagServing {
 
 /** The services a store serves, once they exist. */
 export interface FlagStoreServices {
-  /** Their alarms roll a flag deployment back, in this order (a service without alarms adds none). */
-  readonly monitors: readonly AlarmedService[];
+  /**
+   * Their alarms roll a flag deployment back, in this order (a service without alarms adds none); an environment stack
+   * with no service of its own gives its load balancers' alarms.
+   */
+  readonly monitors: readonly (AlarmedService | MonitoredAlarm)[];
   /** Their roles may read the flags. */
   readonly readers: readonly FlagReadingService[];
   readonly alertTopicArn: pulumi.Input<string>;
