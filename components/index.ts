@@ -39,6 +39,7 @@ export {
 } from "./environment/contract";
 export { readEnvironmentContract } from "./environment/contract-read";
 export { type DashboardService } from "./environment/dashboard";
+export { type EnvironmentAlarm } from "./environment/load-balancer-alarms";
 export { type SlackChannel } from "./environment/notifications";
 export { type AwsProviderSettings } from "./environment/provider-settings";
 export {

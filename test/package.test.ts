@@ -306,6 +306,7 @@ const PUBLIC_TYPES = [
   "DashboardService",
   "DeploymentAlarmsArgs",
   "DeploymentStrategy",
+  "EnvironmentAlarm",
   "EnvironmentArgs",
   "EnvironmentContract",
   "EnvironmentFacts",

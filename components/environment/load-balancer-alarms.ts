@@ -13,7 +13,7 @@ export interface LoadBalancerAlarmsArgs {
   readonly alertTopicArn: pulumi.Input<string>;
 }
 
-/** An alarm as a flag store watches it (`MonitoredAlarm`). */
+/** One of the environment's own alarms (`Environment.loadBalancerAlarms()`), as a flag store watches it (a `MonitoredAlarm`). */
 export interface EnvironmentAlarm {
   readonly name: pulumi.Output<string>;
   readonly arn: pulumi.Output<string>;
