@@ -17,6 +17,7 @@ const routeSchema = z.strictObject({
   priority: z.number().int().min(1).max(50000),
   loadBalancer: id,
   stack: format.stackReference.optional(),
+  releasedByEnvironment: z.literal(true).optional(),
 });
 
 /**
