@@ -47,7 +47,8 @@ export interface LoadBalancerContract {
   readonly testListenerArn: string;
   /**
    * The load balancer's security group: main's is `loadBalancerSecurityGroupId`, each other has its own, since a service
-   * adds an outbound rule to its tasks to the group of its load balancer and AWS allows 60 a group.
+   * adds an outbound rule to its tasks to the group of its load balancer and AWS allows 60 a group. Always written;
+   * optional when read (added after version 1 shipped): `readEnvironmentContract` fills it in from `loadBalancerSecurityGroupId`.
    */
   readonly securityGroupId: string;
 }
@@ -148,7 +149,7 @@ export const environmentContractSchema = z.looseObject({
   alertTopicArn: arn,
   alertKeyArn: arn,
   loadBalancers: z
-    .array(z.strictObject({ name: id.regex(LOAD_BALANCER_NAME, { error: "expected a load balancer name: a lower-case letter, then at most 5 letters or digits" }), arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn, securityGroupId: id }))
+    .array(z.strictObject({ name: id.regex(LOAD_BALANCER_NAME, { error: "expected a load balancer name: a lower-case letter, then at most 5 letters or digits" }), arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn, securityGroupId: id.optional() }))
     .min(1, { error: "an environment has at least one load balancer" }),
   routes: z.record(z.string(), routeSchema),
   cluster: z
@@ -169,7 +170,12 @@ export const environmentContractSchema = z.looseObject({
  */
 export function readEnvironmentContract(value: unknown): { readonly contract: EnvironmentContract } | { readonly problems: readonly { readonly field: string; readonly message: string }[] } {
   const parsed = environmentContractSchema.safeParse(value);
-  if (parsed.success) return { contract: parsed.data as unknown as EnvironmentContract };
+  if (parsed.success) {
+    // `loadBalancers[].securityGroupId` came after version 1 shipped: an environment stack written before it had one
+    // group for all its load balancers, the top-level `loadBalancerSecurityGroupId`, which stands in when it is missing.
+    const loadBalancers = parsed.data.loadBalancers.map((balancer) => ({ ...balancer, securityGroupId: balancer.securityGroupId ?? parsed.data.loadBalancerSecurityGroupId }));
+    return { contract: { ...parsed.data, loadBalancers } as unknown as EnvironmentContract };
+  }
   return {
     problems: parsed.error.issues.map((issue) => ({
       field: [ENVIRONMENT_OUTPUT, ...issue.path.map(String)].join("."),
