@@ -91,6 +91,16 @@ export interface EnvironmentContract {
   readonly productionPort: number;
   readonly productionProtocol: "HTTP" | "HTTPS";
   readonly testListenerPort: number;
+  /**
+   * The production listeners' certificate (HTTPS when set): a Kubernetes canary's own load balancer serves with it too.
+   * An ARN is no credential; if the environment's stack file set it with --secret, the whole output is secret, which
+   * the program reads all the same (getOutputDetails: value, else secretValue).
+   */
+  readonly certificateArn?: string;
+  /** Sources admitted to the production listeners, and to a Kubernetes canary's load balancer. @default the tier's */
+  readonly allowedCidrs?: readonly string[];
+  /** The load balancers' idle timeout, a Kubernetes canary's load balancer's too. @default the tier's */
+  readonly idleTimeoutSeconds?: number;
   /** The main load balancer's security group (each other has its own: `loadBalancers[].securityGroupId`). */
   readonly loadBalancerSecurityGroupId: string;
   /** The security group of functions that call the test listener (the smoke-test hooks). */
@@ -140,6 +150,9 @@ export const environmentContractSchema = z.looseObject({
   productionPort: z.number().int(),
   productionProtocol: z.enum(["HTTP", "HTTPS"]),
   testListenerPort: z.number().int(),
+  certificateArn: arn.optional(),
+  allowedCidrs: z.array(id).optional(),
+  idleTimeoutSeconds: z.number().int().min(1).optional(),
   loadBalancerSecurityGroupId: id,
   hooksSecurityGroupId: id,
   natPrefixListId: id.optional(),
