@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
@@ -74,6 +75,35 @@ describe("an environment stack exports its contract", () => {
     });
     expect(configError(config, "production")).toContain("release:routes.checkout.priority: differs from services.checkout.priority (21)");
     expect(load(setPath(config, "release:services.checkout.priority", 20), "production").routes.checkout.priority).toBe(20);
+  });
+});
+
+describe("a service both stacks would release", () => {
+  it("the environment stack marks the route of a service it still holds; a service stack joining it is refused until its up drops the service", async () => {
+    const checkout = { image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/checkout:1.4.2", port: 8080, pathPatterns: ["/checkout/*"], priority: 20 };
+    // The move in progress: checkout's route is reserved for its service stack while the environment stack still releases it.
+    const moving = setPath(setPath(environmentStackFile(), "release:services", { checkout }), "release:routes.checkout.stack", "acme/checkout/production");
+    const during = await synthesize({ config: load(moving, "production") });
+    const routes = (during.outputs.environment as { routes: Record<string, object> }).routes;
+    expect(routes.checkout).toEqual({ pathPatterns: ["/checkout/*"], hostHeaders: [], priority: 20, loadBalancer: "main", stack: "acme/checkout/production", releasedByEnvironment: true });
+    expect(routes.catalog).not.toHaveProperty("releasedByEnvironment");
+    expect(readEnvironmentContract(during.outputs.environment)).toHaveProperty("contract");
+
+    const directory = mkdtempSync(join(tmpdir(), "checkout-"));
+    writeFileSync(join(directory, "Pulumi.yaml"), "name: checkout\nruntime: nodejs\n");
+    const serviceFile = join(directory, "Pulumi.production.yaml");
+    writeFileSync(serviceFile, JSON.stringify({ config: { "aws:region": "eu-west-1", "release:environment": { stackReference: "acme/platform/production" }, "release:services": { checkout: { image: checkout.image, port: 8080 } } } }));
+    const joining = (environment: unknown) => {
+      writeFileSync(join(directory, "outputs.json"), JSON.stringify({ "acme/platform/production": { environment } }));
+      return () => loadStack({ stack: "production", configFile: serviceFile, stackOutputsFile: join(directory, "outputs.json") });
+    };
+    expect(joining(during.outputs.environment)).toThrow(
+      "release:services.checkout: is still released by the environment stack acme/platform/production (its release:services.checkout): finish moving it first (npm run migrate, step (c) and the environment stack's pulumi up)",
+    );
+    // The environment stack's file without checkout (step (c)), then its up: the contract no longer marks it.
+    const after = await synthesize({ config: load(setPath(moving, "release:services", {}), "production") });
+    expect((after.outputs.environment as { routes: Record<string, object> }).routes.checkout).not.toHaveProperty("releasedByEnvironment");
+    expect(joining(after.outputs.environment)().services.map((service) => service.name)).toEqual(["checkout"]);
   });
 });
 

@@ -144,7 +144,8 @@ describe("migrating a service out of the environment stack", () => {
     for (const resource of plan.moved) expect(text).toContain(`'${resource.urn}'`);
     expect(text).not.toMatch(/state move[^\n]*--include-parents/);
     const route = parse(/release:routes:\n(?:    .*\n)+/.exec(text)![0].replace(/^ {4}/gm, ""));
-    expect(route).toEqual({ "release:routes": { checkout: { pathPatterns: ["/checkout/*"], priority: 10 } } });
+    // Reserved for the service stack: no other stack may release checkout.
+    expect(route).toEqual({ "release:routes": { checkout: { pathPatterns: ["/checkout/*"], priority: 10, stack: "acme/checkout/production" } } });
     const serviceFile = parse(/ {4}config:\n(?: {4}.*\n)+/.exec(text)![0].replace(/^ {4}/gm, "")).config;
     expect(serviceFile["release:environment"]).toEqual({ stackReference: "acme/release-platform/production" });
     expect(serviceFile["aws:region"]).toBe("eu-west-1");
@@ -161,6 +162,11 @@ describe("migrating a service out of the environment stack", () => {
     expect(text.indexOf("\n(a) ")).toBeLessThan(text.indexOf("\n(b) "));
     expect(text.indexOf("\n(b) ")).toBeLessThan(text.indexOf("\n(c) "));
     expect(text.indexOf("\n(c) ")).toBeLessThan(text.indexOf("\n(d) "));
+    // (d): the environment stack's up first (its contract stops marking checkout as released by it), then the service stack's.
+    const d = text.slice(text.indexOf("\n(d) "));
+    expect(d.indexOf("pulumi up --stack acme/release-platform/production")).toBeGreaterThan(0);
+    expect(d.indexOf("pulumi up --stack acme/release-platform/production")).toBeLessThan(d.indexOf("pulumi preview --stack acme/checkout/production"));
+    expect(d.indexOf("pulumi preview --stack acme/checkout/production")).toBeLessThan(d.indexOf("pulumi up --stack acme/checkout/production"));
   });
 
   it("says what is protected: the move keeps the flag", async () => {
@@ -287,7 +293,17 @@ describe("the service stack the migration writes", () => {
     const settings = readServiceSettings(readFileSync(join(PROJECT_ROOT, "Pulumi.production.yaml"), "utf8"), "Pulumi.production.yaml", "checkout");
     const text = renderPlan(plan, { settings, stackFile: "Pulumi.production.yaml" });
     const environment = await withPrintedRoute(text, "production", shippedConfig("production"), production);
-    const exported = await serviceStackOf(text, "checkout", "production", environment.contract);
+    expect(environment.contract.routes.checkout).toMatchObject({ stack: "acme/checkout/production", releasedByEnvironment: true });
+    // (d) in its order: the service stack is refused while the environment stack's contract still marks checkout as its
+    // own; the environment's file without checkout (step (c)), once up, exports the contract the service stack joins.
+    await expect(serviceStackOf(text, "checkout", "production", environment.contract)).rejects.toThrow(
+      "release:services.checkout: is still released by the environment stack acme/release-platform/production (its release:services.checkout): finish moving it first",
+    );
+    const { checkout: _moved, ...others } = environment.stackFile["release:services"] as Record<string, unknown>;
+    const withoutCheckout = await synth({ ...environment.stackFile, "release:services": others }, "production");
+    const contract = withoutCheckout.outputs.environment as EnvironmentContract;
+    expect(contract.routes.checkout).toEqual({ pathPatterns: ["/checkout/*"], hostHeaders: [], priority: 10, loadBalancer: "main", stack: "acme/checkout/production" });
+    const exported = await serviceStackOf(text, "checkout", "production", contract);
     const component = exported.find((resource) => resource.urn.endsWith("::checkout") && resource.type === "release:aws:BlueGreenService")!;
     const registered = subtreeOf(exported, component.urn) as typeof exported;
     expect(registered.map((resource) => resource.urn).sort()).toEqual(plan.moved.map((resource) => resource.afterUp).sort());
@@ -323,8 +339,6 @@ describe("the service stack the migration writes", () => {
 
     // The environment stack's side of (d): without checkout in its file (and its resources no longer in its state), what
     // changes is exactly what the move said depended on checkout; the read grant to checkout's role goes.
-    const { checkout: _moved, ...others } = environment.stackFile["release:services"] as Record<string, unknown>;
-    const withoutCheckout = await synth({ ...environment.stackFile, "release:services": others }, "production");
     const changes = diffDocuments(environment.document, withoutCheckout).resources.filter((change) => !change.type.startsWith("release:"));
     const gone = new Set(plan.moved.map((resource) => parseUrn(resource.urn)!.name));
     const named = (kinds: string[]) => changes.filter((change) => kinds.includes(change.kind) && !gone.has(change.name)).map((change) => change.name).sort();
@@ -350,9 +364,13 @@ describe("the service stack the migration writes for a Kubernetes service", () =
     const plan = migrationPlan(fromExport(stateExport(eks)), { service: "catalog", dest: parseStackName("dest", "acme/catalog/eks") });
     const settings = readServiceSettings(readFileSync(join(PROJECT_ROOT, "examples", "kubernetes", "Pulumi.eks.yaml"), "utf8"), "Pulumi.eks.yaml", "catalog");
     const text = renderPlan(plan, { settings, stackFile: "Pulumi.eks.yaml" });
-    const { contract } = await withPrintedRoute(text, "eks", stackFile, eks);
+    const environment = await withPrintedRoute(text, "eks", stackFile, eks);
     // The kubeconfig step (c) tells the team to set: the same cluster's, as the environment stack file has it.
-    const exported = await serviceStackOf(text, "catalog", "eks", contract, { "release:cluster": { kubeconfig: stackFile["release:cluster"].kubeconfig } });
+    const cluster = { "release:cluster": { kubeconfig: stackFile["release:cluster"].kubeconfig } };
+    await expect(serviceStackOf(text, "catalog", "eks", environment.contract, cluster)).rejects.toThrow("release:services.catalog: is still released by the environment stack");
+    const { catalog: _moved, ...others } = environment.stackFile["release:services"] as Record<string, unknown>;
+    const contract = (await synth({ ...environment.stackFile, "release:services": others }, "eks")).outputs.environment as EnvironmentContract;
+    const exported = await serviceStackOf(text, "catalog", "eks", contract, cluster);
     const component = exported.find((resource) => resource.urn.endsWith("::catalog") && resource.type === "release:kubernetes:KubernetesService")!;
     const registered = subtreeOf(exported, component.urn) as typeof exported;
     expect(registered.map((resource) => resource.urn).sort()).toEqual(plan.moved.map((resource) => resource.afterUp).sort());

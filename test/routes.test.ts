@@ -165,6 +165,19 @@ describe("joinedServiceProblems: a service stack's services against the contract
     expect(problems[0].message).toContain(`this stack is ${STACK}`);
   });
 
+  it("refuses a service the environment stack still releases itself, even on a route reserved for this stack", () => {
+    for (const reserved of [{}, { stack: STACK }]) {
+      const problems = joinedServiceProblems([joined("checkout")], contract({ checkout: route({ ...reserved, releasedByEnvironment: true }) }), STACK, "acme/platform/production");
+      expect(at(problems)).toEqual(["services.checkout"]);
+      expect(problems[0].message).toBe(
+        "is still released by the environment stack acme/platform/production (its release:services.checkout): finish moving it first (npm run migrate, step (c) and the environment stack's pulumi up)",
+      );
+    }
+    expect(joinedServiceProblems([joined("checkout")], contract({ checkout: route({ releasedByEnvironment: true }) }), STACK)[0].message).toContain("is still released by the environment stack (its");
+    // Another service of the stack, whose route the environment stack does not release, is not refused.
+    expect(joinedServiceProblems([joined("catalog")], contract({ checkout: route({ releasedByEnvironment: true }), catalog: route({ priority: 30 }) }), STACK)).toEqual([]);
+  });
+
   it("refuses pathPatterns, hostHeaders and priority on a service: they are the route's", () => {
     const problems = joinedServiceProblems([joined("checkout", { pathPatterns: ["/c/*"], hostHeaders: ["c.example.com"], priority: 3 })], contract({ checkout: route() }), STACK);
     expect(at(problems)).toEqual(["services.checkout.pathPatterns", "services.checkout.hostHeaders", "services.checkout.priority"]);

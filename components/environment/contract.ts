@@ -61,6 +61,11 @@ export interface RouteContract {
   readonly loadBalancer: string;
   /** The only stack that may release the service (`org/project/stack`); any stack when unset. */
   readonly stack?: string;
+  /**
+   * The environment stack still releases the service itself (its `services.<name>` beside `routes.<name>`: a move to a
+   * service stack not finished): no service stack may release it, or both would make the same physical names.
+   */
+  readonly releasedByEnvironment?: true;
 }
 
 /** The environment's cluster as service stacks reach it (never a kubeconfig: that stays in the cluster's own stack). */
@@ -131,6 +136,7 @@ const routeSchema = z.strictObject({
   priority: z.number().int().min(1).max(50000),
   loadBalancer: id,
   stack: format.stackReference.optional(),
+  releasedByEnvironment: z.literal(true).optional(),
 });
 
 /**

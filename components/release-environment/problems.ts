@@ -248,7 +248,7 @@ function ruleProblems(name: string, args: ReleaseEnvironmentArgs, place: JoinedP
           ...placed(ENVIRONMENT_FIELDS, [], environmentArgsProblems(environmentArgs(name, settings, args.network && "vpcId" in args.network ? args.network : NO_NETWORK))),
         ]),
     ...crossServiceProblems(joined ? { ...args, cluster: joinedClusterArgs(joined, args.cluster) } : args),
-    ...(joined ? joinedServiceProblems(routed, joined, place.stack ?? "") : args.routes ? routesProblems(args.routes, routed) : []),
+    ...(joined ? joinedServiceProblems(routed, joined, place.stack ?? "", place.environmentStack) : args.routes ? routesProblems(args.routes, routed) : []),
     ...settings.services.flatMap((service) => {
       // A service stack's service without a route has nowhere to be: that is its one problem (joinedServiceProblems).
       if (joined && !Object.hasOwn(joined.routes, service.name)) return settingsThatDoNotApply(service.name, args.services[service.name], args.tier);

@@ -213,12 +213,19 @@ function contractOutput(environment: Environment, settings: ResolvedReleaseEnvir
     controllers: cluster.controllers,
   };
   const ids = store ? { applicationId: store.applicationId, environmentId: store.environmentId, profileId: store.profileId } : {};
+  // A route of a service this stack still releases (a move not finished) says so: no service stack may release it too.
+  const released = new Set(settings.services.map((service) => service.name));
   return pulumi.output(ids).apply((flagStoreIds) =>
-    environment.contract(settings.routes, {
-      flagStore: { backend: settings.flagStore.backend, ...(flagStoreIds as Record<string, string>) },
-      ...(clusterContract ? { cluster: clusterContract } : {}),
-      ...(settings.ingress.hostedZone !== undefined ? { hostedZone: settings.ingress.hostedZone } : {}),
-    }),
+    environment
+      .contract(settings.routes, {
+        flagStore: { backend: settings.flagStore.backend, ...(flagStoreIds as Record<string, string>) },
+        ...(clusterContract ? { cluster: clusterContract } : {}),
+        ...(settings.ingress.hostedZone !== undefined ? { hostedZone: settings.ingress.hostedZone } : {}),
+      })
+      .apply((contract) => ({
+        ...contract,
+        routes: Object.fromEntries(Object.entries(contract.routes).map(([name, route]) => [name, released.has(name) ? { ...route, releasedByEnvironment: true as const } : route])),
+      })),
   );
 }
 

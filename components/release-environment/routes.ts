@@ -147,12 +147,13 @@ export function routesProblems(routes: Readonly<Record<string, ReleaseRouteArgs>
 
 /**
  * Every problem of a service stack's services (`services`, sorted by name) against the routes of the environment it
- * joins (`contract`), as the stack `stack` (`org/project/stack`): a service with no route (with the route names close to
- * its own), a route reserved for another stack, a route on a load balancer the environment does not have, a service
+ * joins (`contract`, the stack `environmentStack`), as the stack `stack` (`org/project/stack`): a service with no route
+ * (with the route names close to its own), a service the environment stack still releases itself, a route reserved for
+ * another stack, a route on a load balancer the environment does not have, a service
  * writing what is the route's (pathPatterns, hostHeaders, priority), and a Kubernetes canary whose host is also
  * another route's (its DNS record would take the host away from the environment's load balancer).
  */
-export function joinedServiceProblems(services: readonly RoutedService[], contract: Pick<EnvironmentContract, "routes" | "loadBalancers">, stack: string): ArgumentProblem[] {
+export function joinedServiceProblems(services: readonly RoutedService[], contract: Pick<EnvironmentContract, "routes" | "loadBalancers">, stack: string, environmentStack?: string): ArgumentProblem[] {
   const problems: ArgumentProblem[] = [];
   const routeNames = Object.keys(contract.routes).sort();
   const loadBalancers = new Set(contract.loadBalancers.map((balancer) => balancer.name));
@@ -172,6 +173,16 @@ export function joinedServiceProblems(services: readonly RoutedService[], contra
       const meant = closest(name, routeNames);
       const hint = meant ? `; did you mean ${meant}?` : routeNames.length > 0 && routeNames.length <= 10 ? `; its routes: ${routeNames.join(", ")}` : "";
       problems.push({ field: ["services", name], message: `has no route in the environment (release:routes.${name} of the environment stack): the platform team adds it there first${hint}`, got: name });
+      continue;
+    }
+    if (route.releasedByEnvironment) {
+      // Its physical names are [namePrefix, name] in either stack: the second to release it fails half way (IAM
+      // EntityAlreadyExists, a target group that "already exists", PriorityInUse), or adopts a target group of the same name.
+      problems.push({
+        field: ["services", name],
+        message: `is still released by ${environmentStack === undefined ? "the environment stack" : `the environment stack ${environmentStack}`} (its release:services.${name}): finish moving it first (npm run migrate, step (c) and the environment stack's pulumi up)`,
+        got: name,
+      });
       continue;
     }
     if (route.stack !== undefined && route.stack !== stack) {

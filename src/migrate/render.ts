@@ -35,9 +35,10 @@ export function renderPlan(plan: MigrationPlan, files: { readonly settings?: Ser
   const route = plan.route;
   step(
     `(a) Give ${plan.service} its route in ${files.stackFile}, under config: (beside its service entry: a route may name a service of`,
-    `    the stack while the two match exactly):`,
+    `    the stack while the two match exactly), reserved for ${dest} (stack): no other service stack may release ${plan.service}`,
+    `    (and ${dest} may not either while ${files.stackFile} still has it: the contract marks it releasedByEnvironment):`,
     route
-      ? indent(yaml({ "release:routes": { [plan.service]: route } }))
+      ? indent(yaml({ "release:routes": { [plan.service]: { ...route, stack: dest } } }))
       : `    ${plan.service} has no listener rule matching paths or hosts in the state: give it the route it has in ${files.stackFile}`,
     `  then, from the environment project's directory:`,
     `    pulumi preview --stack ${source} --diff      # expect: only the routes dashboard created (<prefix>-routes-main); the output "environment" appears`,
@@ -88,7 +89,20 @@ export function renderPlan(plan: MigrationPlan, files: { readonly settings?: Ser
   );
 
   step(
-    `(d) Preview both stacks; nothing of ${plan.service} may be replaced or deleted (a new task definition revision aside):`,
+    `(d) The environment stack first: its contract then stops marking ${plan.service} as released by it (until then the service`,
+    `    stack refuses it: "is still released by the environment stack ${source}"), and its state no longer holds`,
+    `    ${plan.service}, so its up deletes nothing of it. Nothing of ${plan.service} may be replaced or deleted (a new task definition`,
+    `    revision aside):`,
+    `    pulumi preview --stack ${source} --diff        # environment project`,
+    `      expect: changes to these only, the resources that named ${plan.service} (the list the move warned about):`,
+    ...[...new Set(plan.environmentDependsOn.map((cut) => cut.from))].map((urn) => `        ${urn}`),
+    `        (a dashboard or monitor list is updated; a grant to ${plan.service}'s role is deleted: its own stack grants its own;`,
+    `        until the service stack's up releases the revision that reads its own store, ${plan.service}'s running tasks`,
+    `        serve the flags their AppConfig agent cached, and a task started meanwhile gets none (the app's defaults): run`,
+    `        that up right after), and the output "environment" (its routes.${plan.service} without releasedByEnvironment).`,
+    `      stop on: any - delete of a ${plan.service}-* resource (the move missed it).`,
+    `    pulumi up --stack ${source}`,
+    `  Then the service stack:`,
     `    pulumi preview --stack ${dest} --diff        # service project`,
     `      expect: + creates of the service stack's own resources (its ReleaseEnvironment, the joined environment and its`,
     `        provider, its flag store, dashboard); the resources of ${plan.service} unchanged (their provider moves from the copied`,
@@ -97,12 +111,8 @@ export function renderPlan(plan: MigrationPlan, files: { readonly settings?: Ser
     `        usual strategy, alarms and hooks; - delete of the copied provider (state only).`,
     `      stop on: any other +- (replace) or - (delete) of a resource named ${plan.service}-* (a wrong region, or a changed`,
     `        input), or a + create of one (the alias did not match: the move is incomplete).`,
-    `    pulumi preview --stack ${source} --diff        # environment project`,
-    `      expect: changes to these only, the resources that named ${plan.service} (the list the move warned about):`,
-    ...[...new Set(plan.environmentDependsOn.map((cut) => cut.from))].map((urn) => `        ${urn}`),
-    `        (a dashboard or monitor list is updated; a grant to ${plan.service}'s role is deleted: its own stack grants its own).`,
-    `      stop on: any - delete of a ${plan.service}-* resource (the move missed it).`,
-    `  Then pulumi up both (the service stack first), and resume the environment stack's deploys.`,
+    `    pulumi up --stack ${dest}`,
+    `  Then resume the environment stack's deploys.`,
     `  To go back before either up: move them back (pulumi state move --source ${dest} --dest ${source} with their URNs there,`,
     `  pulumi stack --stack ${dest} --show-urns) and revert the files: the environment's alias finds them at its root.`,
   );
