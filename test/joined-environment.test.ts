@@ -175,4 +175,11 @@ describe("Environment.fromStackReference", () => {
   it("the contract it reads is the one readEnvironmentContract accepts", () => {
     expect(readEnvironmentContract(JSON.parse(JSON.stringify(CONTRACT)))).toEqual({ contract: CONTRACT });
   });
+
+  it("reads a load balancer without its own securityGroupId (a contract of version 1 before the field) with the top-level group", () => {
+    const older = JSON.parse(JSON.stringify(CONTRACT)) as { loadBalancers: Record<string, unknown>[] };
+    for (const balancer of older.loadBalancers) delete balancer.securityGroupId;
+    const read = readEnvironmentContract(older);
+    expect("contract" in read && read.contract.loadBalancers.map((balancer) => balancer.securityGroupId)).toEqual(CONTRACT.loadBalancers.map(() => CONTRACT.loadBalancerSecurityGroupId));
+  });
 });

@@ -5,7 +5,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { toFlagdDocument } from "../components/feature-flag-store/backends/flagd/document";
 import { describeSensitivity, sensitivityProblems } from "../components/deployment-alarms/alarm-sensitivity";
 import { KubernetesService } from "../components/kubernetes-service/kubernetes-service";
@@ -605,6 +606,38 @@ describe("a cluster from another stack", () => {
     expect(inputs(document, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "search-pod").clusterName).toBe("acme-eks");
     expect(inputs(document, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "catalog-pods-from-lb").securityGroupId).toBe("sg-0aaaabbbbccccdddd");
     expect(document.diagnostics).toEqual([]);
+  });
+});
+
+describe("network and cluster from one stack", () => {
+  it("reads both through one StackReference (two of one name are a duplicate URN)", async () => {
+    const config = exampleConfig();
+    const stack = "acme/platform/production";
+    setPath(config, "release:network", { stackReference: stack });
+    setPath(config, "release:cluster", { stackReference: stack, namespace: "shop", controllers: ["aws-load-balancer-controller", "argo-rollouts"] });
+    // The synthesis reads stack references (they are no registrations in its document): count the objects read from.
+    const readFrom = new Set<pulumi.StackReference>();
+    const requireOutput = pulumi.StackReference.prototype.requireOutput;
+    const spy = vi.spyOn(pulumi.StackReference.prototype, "requireOutput").mockImplementation(function (this: pulumi.StackReference, output) {
+      readFrom.add(this);
+      return requireOutput.call(this, output);
+    });
+    const document = await synthesize({
+      config: load(config, "eks"),
+      stackOutputs: {
+        [stack]: {
+          vpcId: "vpc-0123456789abcdef0",
+          publicSubnetIds: ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"],
+          privateSubnetIds: ["subnet-0bbbbbbbbbbbbbbb1", "subnet-0bbbbbbbbbbbbbbb2"],
+          kubeconfig: "apiVersion: v1",
+          clusterName: "acme-eks",
+          clusterSecurityGroupId: "sg-0aaaabbbbccccdddd",
+        },
+      },
+    }).finally(() => spy.mockRestore());
+    expect([...readFrom].length).toBe(1);
+    expect(inputs(document, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "search-pod").clusterName).toBe("acme-eks");
+    expect(inputs(document, "aws:lb/loadBalancer:LoadBalancer", "eks-lb").subnets).toEqual(["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa2"]);
   });
 });
 

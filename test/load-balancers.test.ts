@@ -59,6 +59,15 @@ describe("an environment with a second load balancer", () => {
     expect(name).toMatch(/-[0-9a-f]{6}$/);
   });
 
+  it("keeps main, b and c apart when a long prefix starting internal- gets AWS's lb- in front (the digest covers it)", async () => {
+    const d = await program(() => undefined, { namePrefix: "internal-platform-production1", loadBalancers: ["b", "c"] });
+    const names = ["env-lb", "env-lb-b", "env-lb-c"].map((name) => String(resource(d, LB, name).inputs.name));
+    expect(new Set(names).size).toBe(3);
+    // Main's name fits with lb- in front, as before; b's and c's do not and end in a digest.
+    expect(names[0]).toBe("lb-internal-platform-production1");
+    for (const name of names) expect(name).toMatch(/^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/);
+  });
+
   it("each load balancer's group admits what main's admits: the production ports from allowedCidrs, the hooks to its test listener", async () => {
     const ingressOf = (d: SynthDocument, group: string) =>
       resourcesOf(d, INGRESS)

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
@@ -78,6 +78,35 @@ describe("examples/service-stacks", () => {
       expect(document.resources.filter((resource) => resource.type === "aws:lb/loadBalancer:LoadBalancer")).toEqual([]);
       expect(document.resources.some((resource) => resource.type === "aws:sns/topic:Topic")).toBe(false);
     }
+  });
+
+  it("catalog's canary load balancer serves as the environment's listeners do: its Ingress is a single stack's, certificate, sources and idle timeout", async () => {
+    const directory = copyOfExamples();
+    const ingress = { allowedCidrs: ["10.0.0.0/8", "192.168.0.0/16"], idleTimeoutSeconds: 120 };
+    editStackFile(directory, "platform", (config) => Object.assign(config["release:ingress"], ingress));
+    await publishContract(directory);
+    const annotations = (document: Awaited<ReturnType<typeof synthesizeStack>>) =>
+      (document.resources.find((resource) => resource.type === "kubernetes:networking.k8s.io/v1:Ingress")?.inputs as { metadata: { annotations: Record<string, string> } })
+        .metadata.annotations;
+    const joined = annotations((await synth(directory, "catalog")).document);
+
+    // The same service in one stack with the environment.
+    const platform = parse(readFileSync(join(directory, "platform", "Pulumi.production.yaml"), "utf8")) as { config: Record<string, any> };
+    const catalog = parse(readFileSync(join(directory, "catalog", "Pulumi.production.yaml"), "utf8")) as { config: Record<string, any> };
+    const { "release:routes": routes, ...single } = platform.config;
+    const { stack: _stack, ...route } = routes.catalog;
+    single["release:services"] = { catalog: { ...catalog.config["release:services"].catalog, ...route } };
+    single["release:flags"] = catalog.config["release:flags"];
+    mkdirSync(join(directory, "single"));
+    writeFileSync(join(directory, "single", "Pulumi.production.yaml"), stringify({ config: single }));
+    const alone = annotations(await synthesizeStack({ stack: "production", configFile: join(directory, "single", "Pulumi.production.yaml"), stackOutputsFile: join(directory, "stack-outputs.json") }));
+
+    expect(joined["alb.ingress.kubernetes.io/certificate-arn"]).toBe(platform.config["release:ingress"].certificateArn);
+    expect(joined["alb.ingress.kubernetes.io/inbound-cidrs"]).toBe("10.0.0.0/8,192.168.0.0/16");
+    expect(joined["alb.ingress.kubernetes.io/load-balancer-attributes"]).toContain("idle_timeout.timeout_seconds=120");
+    // Only the controller's group differs: offline, a single stack's project is this program's (release-platform).
+    const GROUP = "alb.ingress.kubernetes.io/group.name";
+    expect({ ...joined, [GROUP]: undefined }).toEqual({ ...alone, [GROUP]: undefined });
   });
 
   it("the environment stack's dashboards find every service stack's target groups: a search page per load balancer", async () => {

@@ -7,7 +7,12 @@ import { environmentContractSchema } from "./contract-schema";
  */
 export function readEnvironmentContract(value: unknown): { readonly contract: EnvironmentContract } | { readonly problems: readonly { readonly field: string; readonly message: string }[] } {
   const parsed = environmentContractSchema.safeParse(value);
-  if (parsed.success) return { contract: parsed.data as unknown as EnvironmentContract };
+  if (parsed.success) {
+    // `loadBalancers[].securityGroupId` came after version 1 shipped: an environment stack written before it had one
+    // group for all its load balancers, the top-level `loadBalancerSecurityGroupId`, which stands in when it is missing.
+    const loadBalancers = parsed.data.loadBalancers.map((balancer) => ({ ...balancer, securityGroupId: balancer.securityGroupId ?? parsed.data.loadBalancerSecurityGroupId }));
+    return { contract: { ...parsed.data, loadBalancers } as unknown as EnvironmentContract };
+  }
   return {
     problems: parsed.error.issues.map((issue) => ({
       field: [ENVIRONMENT_OUTPUT, ...issue.path.map(String)].join("."),

@@ -37,6 +37,9 @@ export const environmentContractSchema = z.looseObject({
   productionPort: z.number().int(),
   productionProtocol: z.enum(["HTTP", "HTTPS"]),
   testListenerPort: z.number().int(),
+  certificateArn: arn.optional(),
+  allowedCidrs: z.array(id).optional(),
+  idleTimeoutSeconds: z.number().int().min(1).optional(),
   loadBalancerSecurityGroupId: id,
   hooksSecurityGroupId: id,
   natPrefixListId: id.optional(),
@@ -46,7 +49,7 @@ export const environmentContractSchema = z.looseObject({
   alertTopicArn: arn,
   alertKeyArn: arn,
   loadBalancers: z
-    .array(z.strictObject({ name: id.regex(LOAD_BALANCER_NAME, { error: "expected a load balancer name: a lower-case letter, then at most 5 letters or digits" }), arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn, securityGroupId: id }))
+    .array(z.strictObject({ name: id.regex(LOAD_BALANCER_NAME, { error: "expected a load balancer name: a lower-case letter, then at most 5 letters or digits" }), arn, arnSuffix: id, dnsName: id, productionListenerArn: arn, testListenerArn: arn, securityGroupId: id.optional() }))
     .min(1, { error: "an environment has at least one load balancer" }),
   routes: z.record(z.string(), routeSchema),
   cluster: z

@@ -45,7 +45,8 @@ export interface LoadBalancerContract {
   readonly testListenerArn: string;
   /**
    * The load balancer's security group: main's is `loadBalancerSecurityGroupId`, each other has its own, since a service
-   * adds an outbound rule to its tasks to the group of its load balancer and AWS allows 60 a group.
+   * adds an outbound rule to its tasks to the group of its load balancer and AWS allows 60 a group. Always written;
+   * optional when read (added after version 1 shipped): `readEnvironmentContract` fills it in from `loadBalancerSecurityGroupId`.
    */
   readonly securityGroupId: string;
 }
@@ -93,6 +94,16 @@ export interface EnvironmentContract {
   readonly productionPort: number;
   readonly productionProtocol: "HTTP" | "HTTPS";
   readonly testListenerPort: number;
+  /**
+   * The production listeners' certificate (HTTPS when set): a Kubernetes canary's own load balancer serves with it too.
+   * An ARN is no credential; if the environment's stack file set it with --secret, the whole output is secret, which
+   * the program reads all the same (getOutputDetails: value, else secretValue).
+   */
+  readonly certificateArn?: string;
+  /** Sources admitted to the production listeners, and to a Kubernetes canary's load balancer. @default the tier's */
+  readonly allowedCidrs?: readonly string[];
+  /** The load balancers' idle timeout, a Kubernetes canary's load balancer's too. @default the tier's */
+  readonly idleTimeoutSeconds?: number;
   /** The main load balancer's security group (each other has its own: `loadBalancers[].securityGroupId`). */
   readonly loadBalancerSecurityGroupId: string;
   /** The security group of functions that call the test listener (the smoke-test hooks). */

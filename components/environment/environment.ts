@@ -102,6 +102,8 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
   /** The NAT gateways' public addresses the test listener admits; only for an internet-facing load balancer. */
   public readonly natPrefixList?: aws.ec2.ManagedPrefixList;
   private ownAlarms?: readonly EnvironmentAlarm[];
+  /** What the production listeners admit and serve with, as the contract gives it to a service stack's canaries. */
+  private readonly listenerSettings: { readonly certificateArn?: pulumi.Input<string>; readonly allowedCidrs: readonly string[]; readonly idleTimeoutSeconds: number };
 
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     refuseBadArguments("Environment", name, environmentArgsProblems(args));
@@ -115,6 +117,7 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
     this.productionProtocol = settings.https ? "HTTPS" : "HTTP";
     this.testListenerPort = settings.testListenerPort;
     this.internal = settings.internal;
+    this.listenerSettings = { certificateArn: settings.certificateArn, allowedCidrs: settings.allowedCidrs, idleTimeoutSeconds: settings.idleTimeoutSeconds };
 
     this.provider = new aws.Provider(
       `${name}-aws`,
@@ -327,9 +330,11 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
         pulumi.all([this.region, this.vpcId, this.publicSubnetIds, this.privateSubnetIds, this.loadBalancerSecurityGroupId, this.hooksSecurityGroupId]),
         pulumi.all([this.clusterArn, this.clusterName, this.alertTopicArn, this.alertKeyArn, optional(this.natPrefixList?.id), optional(this.accessLogBucketName)]),
         pulumi.all(loadBalancers),
+        // Secret if the stack file set it with --secret: the contract output is then secret as a whole (see certificateArn).
+        pulumi.output(this.listenerSettings.certificateArn),
       ])
       .apply(
-        ([[region, vpcId, publicSubnetIds, privateSubnetIds, loadBalancerSecurityGroupId, hooksSecurityGroupId], [clusterArn, clusterName, alertTopicArn, alertKeyArn, natPrefixListId, accessLogBucket], balancers]): EnvironmentContract => ({
+        ([[region, vpcId, publicSubnetIds, privateSubnetIds, loadBalancerSecurityGroupId, hooksSecurityGroupId], [clusterArn, clusterName, alertTopicArn, alertKeyArn, natPrefixListId, accessLogBucket], balancers, certificateArn]): EnvironmentContract => ({
           version: ENVIRONMENT_CONTRACT_VERSION,
           tier: this.tier,
           namePrefix: this.namePrefix,
@@ -342,6 +347,9 @@ export class Environment extends pulumi.ComponentResource implements ServiceEnvi
           productionPort: this.productionPort,
           productionProtocol: this.productionProtocol,
           testListenerPort: this.testListenerPort,
+          ...(certificateArn !== undefined ? { certificateArn } : {}),
+          allowedCidrs: [...this.listenerSettings.allowedCidrs],
+          idleTimeoutSeconds: this.listenerSettings.idleTimeoutSeconds,
           loadBalancerSecurityGroupId,
           hooksSecurityGroupId,
           ...(natPrefixListId !== undefined ? { natPrefixListId } : {}),

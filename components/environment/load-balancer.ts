@@ -37,12 +37,16 @@ export function createLoadBalancer(environment: string, args: LoadBalancerArgs, 
   const main = args.loadBalancerName === MAIN_LOAD_BALANCER;
   // The main load balancer's children are named after the environment itself, as before there were others.
   const name = main ? environment : `${environment}-lb-${args.loadBalancerName}`;
-  const loadBalancerName = physicalName(main ? [args.namePrefix] : [args.namePrefix, args.loadBalancerName], "", NAME_LIMITS.loadBalancer);
+  const parts = main ? [args.namePrefix] : [args.namePrefix, args.loadBalancerName];
+  const plain = physicalName(parts, "", NAME_LIMITS.loadBalancer);
+  // AWS refuses load balancer names that begin with internal-: such a name gets `lb-` in front, inside physicalName, so
+  // the digest of a name that no longer fits covers the load balancer's name too (main, b and c stay distinct). A name
+  // that fits is `lb-<plain>` as before.
+  const loadBalancerName = plain.startsWith("internal-") ? physicalName(["lb", ...parts], "", NAME_LIMITS.loadBalancer) : plain;
   const loadBalancer = new aws.lb.LoadBalancer(
     main ? `${name}-lb` : name,
     {
-      // AWS refuses load balancer names that begin with internal-.
-      name: loadBalancerName.startsWith("internal-") ? `lb-${loadBalancerName}`.slice(0, NAME_LIMITS.loadBalancer).replace(/-+$/, "") : loadBalancerName,
+      name: loadBalancerName,
       loadBalancerType: "application",
       internal: args.internal,
       subnets: args.publicSubnetIds,

@@ -82,7 +82,10 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     // to the stack's root (its parent stays behind), and this alias is how the service stack finds it there.
     const moved = (more: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({ ...more, parent: this, aliases: MOVED_FROM_ROOT });
 
-    const made = joined ? undefined : makeEnvironment(name, settings, moved);
+    // One reference a stack: network and cluster may name the same stack, and two of one name are a duplicate URN.
+    const references = new Map<string, pulumi.StackReference>();
+    const reference = (stack: string) => references.get(stack) ?? references.set(stack, new pulumi.StackReference(stack, undefined, moved())).get(stack)!;
+    const made = joined ? undefined : makeEnvironment(name, settings, moved, reference);
     // A service stack's own resources (its flag store's rule, its dashboard) are `<namePrefix>-<name>-...`.
     const environment = made?.environment ?? Environment.fromContract(name, joined!, { aws: settings.aws, ownName: name }, moved());
     this.environment = environment;
@@ -91,7 +94,7 @@ export class ReleaseEnvironment extends pulumi.ComponentResource {
     const clusterSettings = settings.cluster;
     const onCluster = settings.services.some((service) => RUNTIMES[service.runtime].onCluster);
     // An environment stack makes its namespace for the service stacks' Kubernetes services; a service stack uses it.
-    const kubernetes = clusterSettings && (onCluster || (!joined && args.routes !== undefined)) ? cluster(clusterSettings, moved) : undefined;
+    const kubernetes = clusterSettings && (onCluster || (!joined && args.routes !== undefined)) ? cluster(clusterSettings, moved, reference) : undefined;
     const namespace =
       kubernetes && clusterSettings && !joined
         ? new k8s.core.v1.Namespace("namespace", { metadata: { name: clusterSettings.namespace } }, moved({ provider: kubernetes.provider }))
@@ -193,9 +196,9 @@ function thisStack(): string {
 }
 
 /** The environment a ReleaseEnvironment makes, on its network (given, or another stack's). */
-function makeEnvironment(name: string, settings: ResolvedReleaseEnvironment, moved: (more?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions) {
+function makeEnvironment(name: string, settings: ResolvedReleaseEnvironment, moved: (more?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions, reference: StackReferences) {
   // The rules refuse an environment made here without a network.
-  const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings.network!, moved());
+  const { vpcId, publicSubnetIds, privateSubnetIds } = network(settings.network!, reference);
   return { environment: new Environment(name, environmentArgs(name, settings, { vpcId, publicSubnetIds, privateSubnetIds }), moved()), publicSubnetIds };
 }
 
@@ -241,10 +244,13 @@ function hostedZone(settings: ResolvedReleaseEnvironment, invoke: pulumi.InvokeO
   return aws.route53.getZoneOutput({ name: settings.ingress.hostedZone, privateZone: settings.ingress.internal }, invoke).zoneId;
 }
 
+/** The component's reference to a stack, made on first use (named after the stack, as each was before it was shared). */
+type StackReferences = (stack: string) => pulumi.StackReference;
+
 /** Network ids as given, or from another stack's outputs (vpcId, publicSubnetIds, privateSubnetIds). */
-function network(settings: NonNullable<ReleaseEnvironmentArgs["network"]>, opts: pulumi.CustomResourceOptions) {
+function network(settings: NonNullable<ReleaseEnvironmentArgs["network"]>, references: StackReferences) {
   if (!("stackReference" in settings)) return settings;
-  const reference = new pulumi.StackReference(settings.stackReference, undefined, opts);
+  const reference = references(settings.stackReference);
   return {
     vpcId: reference.requireOutput("vpcId") as pulumi.Output<string>,
     publicSubnetIds: reference.requireOutput("publicSubnetIds") as pulumi.Output<string[]>,
@@ -253,8 +259,8 @@ function network(settings: NonNullable<ReleaseEnvironmentArgs["network"]>, opts:
 }
 
 /** The cluster's provider and what its stack knows: kubeconfig, the EKS cluster's name and the pods' security group. */
-function cluster(settings: ResolvedCluster, moved: (more?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions) {
-  const reference = settings.source.kind === "stackReference" ? new pulumi.StackReference(settings.source.name, undefined, moved()) : undefined;
+function cluster(settings: ResolvedCluster, moved: (more?: pulumi.CustomResourceOptions) => pulumi.CustomResourceOptions, references: StackReferences) {
+  const reference = settings.source.kind === "stackReference" ? references(settings.source.name) : undefined;
   // A kubeconfig is a credential even when the cluster's stack forgot to export it as a secret, or the stack file to set it with --secret.
   const kubeconfig = pulumi.secret(settings.source.kind === "kubeconfig" ? settings.source.kubeconfig : (reference!.requireOutput("kubeconfig") as pulumi.Output<string>));
   // Namespaced objects name their namespace; the provider never falls back to the kubeconfig's.

@@ -123,8 +123,18 @@ const byName = <T>(record: Readonly<Record<string, T>>): [string, T][] => Object
 export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironmentArgs): ResolvedReleaseEnvironment {
   const defaults = TIER_DEFAULTS[args.tier];
   const joined = args.environment;
-  // A service stack's listeners and topic are its environment's: what its services read of them comes from the contract.
-  const ingress = joined ? { internal: joined.internal, testListenerPort: joined.testListenerPort, hostedZone: joined.hostedZone } : (args.ingress ?? {});
+  // A service stack's listeners and topic are its environment's: what its services read of them (a Kubernetes canary's
+  // own load balancer: certificate, sources, idle timeout) comes from the contract.
+  const ingress: NonNullable<ReleaseEnvironmentArgs["ingress"]> = joined
+    ? {
+        internal: joined.internal,
+        testListenerPort: joined.testListenerPort,
+        hostedZone: joined.hostedZone,
+        certificateArn: joined.certificateArn,
+        allowedCidrs: joined.allowedCidrs,
+        idleTimeoutSeconds: joined.idleTimeoutSeconds,
+      }
+    : (args.ingress ?? {});
   const notifications = joined ? {} : (args.notifications ?? {});
   const flagStore = args.flagStore ?? {};
   // A service stack's cluster is its environment's (joined.ts).
@@ -138,12 +148,12 @@ export function resolveReleaseEnvironment(name: string, args: ReleaseEnvironment
     ...(joined ? { environment: joined } : {}),
     routes: Object.fromEntries(byName(args.routes ?? {}).map(([service, route]) => [service, resolveRoute(route)])),
     ingress: {
-      certificateArn: args.ingress?.certificateArn,
-      allowedCidrs: args.ingress?.allowedCidrs ?? defaults.ingress.allowedCidrs,
+      certificateArn: ingress.certificateArn,
+      allowedCidrs: ingress.allowedCidrs ?? defaults.ingress.allowedCidrs,
       internal: ingress.internal ?? false,
       testListenerPort: ingress.testListenerPort ?? defaults.ingress.testListenerPort,
       testListenerCidrs: args.ingress?.testListenerCidrs ?? [],
-      idleTimeoutSeconds: args.ingress?.idleTimeoutSeconds ?? defaults.ingress.idleTimeoutSeconds,
+      idleTimeoutSeconds: ingress.idleTimeoutSeconds ?? defaults.ingress.idleTimeoutSeconds,
       ...(ingress.hostedZone !== undefined ? { hostedZone: ingress.hostedZone.replace(/\.$/, "") } : {}),
       accessLogs:
         !joined && (args.ingress?.accessLogs?.enabled ?? defaults.ingress.accessLogs)
