@@ -7,16 +7,17 @@ import { RULES } from "../policy/rules";
 import { readSuppressions, SuppressionsError } from "../policy/suppressions";
 import { choice, emit, runCommand, text, usage, userPath } from "./command";
 import { ConfigError } from "./config/problems";
+import { environmentStackReference, PROJECT_NAMESPACE } from "./config/source";
 import type { SynthDocument } from "./synth/capture";
 import { diffDocuments } from "./synth/diff";
 import { readSynthDocument } from "./synth/document-file";
+import { toConfigValues } from "./synth/stack-file";
 import { PROJECT_ROOT, readStackOutputs, stackFilePath, stacksDirectory, synthesizeStack } from "./synth/run";
 
-/** The environment stack a service stack file joins (`release:environment.stackReference`), if it is one. */
+/** The environment stack a service stack file joins (`release:environment.stackReference`), if it is one: as the loader reads it. */
 function environmentReference(stackFileText: string): string | undefined {
-  const config = (parse(stackFileText) as { config?: Record<string, unknown> } | null)?.config;
-  const reference = (config?.["release:environment"] as { stackReference?: unknown } | undefined)?.stackReference;
-  return typeof reference === "string" ? reference : undefined;
+  const config = (parse(stackFileText) as { config?: Record<string, unknown> } | null)?.config ?? {};
+  return environmentStackReference(toConfigValues(config, PROJECT_NAMESPACE).values);
 }
 
 /** The deployed resources (base) that the head deletes: removed, or replaced (a replacement deletes the old one). */
