@@ -48,7 +48,7 @@ if (!existsSync(join(root, entry))) {
   process.exit(2);
 }
 
-// src/edit-distance.ts's algorithm: this file runs before any TypeScript is bundled, so it cannot import it.
+// components/edit-distance.ts's algorithm: this file runs before any TypeScript is bundled, so it cannot import it.
 function distance(a, b) {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

@@ -3,7 +3,7 @@ import { dirname, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError } from "./config/problems";
 import { UsageError } from "./errors";
-import { editDistance } from "./edit-distance";
+import { editDistance } from "../components/edit-distance";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

@@ -5,6 +5,9 @@ import { runtimeOf } from "../runtimes";
 import { LOAD_BALANCER_LIMITS } from "../service/runtime";
 import type { ReleaseRouteArgs, ReleaseServiceArgs } from "./args";
 
+/** The service fields a route gives a service: a service stack's services must not set them. */
+export const ROUTE_FIELDS = ["pathPatterns", "hostHeaders", "priority"] as const;
+
 /*
  * The rules of routes: an environment stack's routing table (`release:routes`) beside its own services, and a service
  * stack's services against the routes of the contract it joins. Pure functions over plain data, each problem naming its
@@ -163,7 +166,7 @@ export function joinedServiceProblems(services: readonly RoutedService[], contra
     for (const host of contract.routes[name].hostHeaders) routesByHost.set(host.toLowerCase(), [...(routesByHost.get(host.toLowerCase()) ?? []), name]);
   }
   for (const { name, service, strategy } of services) {
-    for (const field of ["pathPatterns", "hostHeaders", "priority"] as const) {
+    for (const field of ROUTE_FIELDS) {
       if (service[field] !== undefined) {
         problems.push({ field: ["services", name, field], message: `is the route's: a service stack's services take their paths, hosts and priority from routes.${name} of the environment stack; remove it`, got: service[field] });
       }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { issueProblems } from "../../components/arguments";
 import { AWS_PROVIDER_SETTINGS, AWS_SETTING_SHAPES, type AwsProviderSettings, RETIRED_AWS_SETTINGS } from "../../components/environment/provider-settings";
-import { closest } from "../edit-distance";
+import { closest } from "../../components/edit-distance";
 
 /** A problem with one `aws:` setting, at its stack-file path (`aws:assumeRoles[0].roleArn`). */
 export interface AwsSettingProblem {

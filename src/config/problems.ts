@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SECURE_PLACEHOLDER } from "../../components/formats";
-import { closest } from "../edit-distance";
+import { closest } from "../../components/edit-distance";
 
 /* A problem in a stack file and how it is printed: the file, the key path, the message and the value (never a secret one). */
 

@@ -1,4 +1,4 @@
-import { closest } from "../edit-distance";
+import { closest } from "../../components/edit-distance";
 import { type ConfigProblem, renderPath, suggest } from "./problems";
 import { RELEASE_KEYS, stackFileEnvironmentSchema } from "./schema";
 

@@ -1,9 +1,7 @@
 import { isMap, parseDocument } from "yaml";
 import { UsageError } from "../errors";
+import { ROUTE_FIELDS } from "../../components/release-environment/routes";
 import type { DeployedRoute } from "./plan";
-
-/** The service fields a service stack's service must not set: its route comes from `routes.<service>` of the contract. */
-export const ROUTE_FIELDS = ["pathPatterns", "hostHeaders", "priority"] as const;
 
 /** What the migration moves between the two stack files. */
 export interface ServiceSettings {
